@@ -1,0 +1,106 @@
+"""The compiler pipeline: load -> validate -> plan -> emit -> verify.
+
+`compile_config` builds every function of a config in memory; `generator.bundle`
+writes the result. Each stage is its own module and callable on its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Diagnostic, Span
+from .lint import lint_function
+from .model import JS2, SPILL_PREFIX, Config, Function
+from .plan import Plan, plan
+from .emit import render
+from .validate import load_config, warnings_of
+from .jscheck import check_source
+
+SIZE_LIMIT = 10_240
+
+
+@dataclass
+class CompiledFunction:
+    function: Function
+    source: str
+    plan: Plan
+    spilled: bool
+    kvs_data: list[tuple[str, str]] | None  # the import file's entries (seed + spilled), None: no store
+
+    @property
+    def size(self) -> int:
+        return len(self.source.encode("utf-8"))
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    def kvs_dict(self) -> dict[str, str] | None:
+        return None if self.kvs_data is None else dict(self.kvs_data)
+
+
+@dataclass
+class Compiled:
+    config: Config
+    functions: list[CompiledFunction]
+    errors: list[Diagnostic] = field(default_factory=list)  # check failures (exit 1)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def function(self, name: str) -> CompiledFunction | None:
+        return next((f for f in self.functions if f.name == name), None)
+
+
+def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: bool = False,
+                     ) -> tuple[CompiledFunction, list[Diagnostic], list[Diagnostic]]:
+    """Plan, emit and verify one function; spill exact routes to KVS when needed."""
+    errors: list[Diagnostic] = []
+    can_spill = fn.runtime == JS2 and fn.kvs is not None
+    spill = fn.options.spill == "always" and can_spill
+    p = plan(fn, spill=spill, debug=debug)
+    src = render(p, pretty=pretty, config_sha256=cfg.sha256)
+    size = len(src.encode("utf-8"))
+    if size > SIZE_LIMIT and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
+        spill = True
+        p = plan(fn, spill=True, debug=debug)
+        src = render(p, pretty=pretty, config_sha256=cfg.sha256)
+        size = len(src.encode("utf-8"))
+    if size > SIZE_LIMIT and not debug and not pretty:
+        hint = None
+        if p.exact_count and not spill:
+            hint = ("set `options.spill: auto` (or always) with a `kvs:` store on runtime cloudfront-js-2.0 "
+                    f"to move the {p.exact_count} exact routes into the KeyValueStore")
+        errors.append(Diagnostic(fn.span, f"function '{fn.name}' is {size:,} bytes, {size - SIZE_LIMIT:,} over "
+                                 f"the {SIZE_LIMIT:,}-byte CloudFront Functions limit", hint=hint))
+    for issue in check_source(src, fn.runtime):
+        errors.append(Diagnostic(fn.span, f"emitted code of '{fn.name}' breaks the {fn.runtime} profile at "
+                                 f"{issue.line}:{issue.column}: {issue.message} (a cfroutes bug)"))
+    kvs_data = None
+    if fn.kvs is not None:
+        kvs_data = list(fn.kvs.seed) + list(p.spilled)
+    lint_errors, lint_warnings = lint_function(fn, p)
+    errors.extend(lint_errors)
+    if kvs_data is not None:
+        errors.extend(_kvs_limits(fn, kvs_data))
+    return CompiledFunction(fn, src, p, spill, kvs_data), errors, lint_warnings
+
+
+def _kvs_limits(fn: Function, data: list[tuple[str, str]]) -> list[Diagnostic]:
+    from .kvsfile import validate_entries
+
+    span = fn.kvs.span if fn.kvs and fn.kvs.span else fn.span
+    return [Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}") for msg in validate_entries(data)]
+
+
+def compile_config(path: str, *, pretty: bool = False, debug: bool = False) -> Compiled:
+    """Validate and build all functions in memory. Raises InputError on invalid input."""
+    cfg = load_config(path)
+    out = Compiled(cfg, [], warnings=warnings_of(cfg))
+    for fn in cfg.functions:
+        cf, errs, warns = compile_function(cfg, fn, pretty=pretty, debug=debug)
+        out.functions.append(cf)
+        out.errors.extend(errs)
+        out.warnings.extend(warns)
+    return out
+
+
+__all__ = ["Compiled", "CompiledFunction", "compile_config", "compile_function", "SIZE_LIMIT",
+           "SPILL_PREFIX", "Span"]

@@ -1,0 +1,100 @@
+"""Diagnostics, exit codes and the exceptions that carry them to the CLI."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class ExitCode(enum.IntEnum):
+    #: everything passed
+    OK = 0
+    #: a check, lint or test failed
+    FAILED = 1
+    #: the input (config, test cases, event, function file) is invalid
+    INVALID_INPUT = 2
+    #: a bug in cfroutes itself
+    INTERNAL = 3
+
+
+@dataclass(frozen=True)
+class Span:
+    """A position in a source file; line and col are 1-based."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+NOWHERE = Span("<config>", 1, 1)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    span: Span
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    hint: str | None = None
+
+    def concise(self) -> str:
+        return f"{self.span}: {self.severity}: {self.message}"
+
+    def render(self, sources: dict[str, str] | None = None) -> str:
+        """`FILE:LINE:COL: error: message`, then the source line with a caret and a hint."""
+        lines = [self.concise()]
+        text = (sources or {}).get(self.span.file)
+        if text is None:
+            text = _read(self.span.file)
+        if text is not None:
+            src_lines = text.splitlines()
+            if 1 <= self.span.line <= len(src_lines):
+                src = src_lines[self.span.line - 1]
+                gutter = str(self.span.line)
+                lines.append(f" {gutter} | {src}")
+                lines.append(f" {' ' * len(gutter)} | {' ' * (self.span.col - 1)}^")
+        if self.hint:
+            lines.append(f"  help: {self.hint}")
+        return "\n".join(lines)
+
+
+_cache: dict[str, str | None] = {}
+
+
+def _read(path: str) -> str | None:
+    if path not in _cache:
+        try:
+            with open(path, encoding="utf-8") as f:
+                _cache[path] = f.read()
+        except (OSError, UnicodeDecodeError):
+            _cache[path] = None
+    return _cache[path]
+
+
+def render_all(diags: list[Diagnostic], limit: int = 50) -> str:
+    """Render diagnostics in document order, capped with '... and K more'."""
+    shown = [d.render() for d in diags[:limit]]
+    if len(diags) > limit:
+        shown.append(f"... and {len(diags) - limit} more")
+    return "\n".join(shown)
+
+
+@dataclass
+class InputError(Exception):
+    """The input is invalid; carries every diagnostic found (exit code 2)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return render_all(self.diagnostics)
+
+
+@dataclass
+class CheckFailed(Exception):
+    """A check on valid input failed (exit code 1)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return render_all(self.diagnostics)

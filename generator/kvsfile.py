@@ -1,0 +1,48 @@
+"""The KeyValueStore import file: `{"data": [{"key": ..., "value": ...}]}` and its limits."""
+from __future__ import annotations
+
+import json
+
+KEY_MAX = 512  # bytes
+VALUE_MAX = 1024  # bytes
+FILE_MAX = 5 * 1024 * 1024  # bytes
+
+
+def render(data: list[tuple[str, str]]) -> str:
+    """The import file, deterministic: entries in the given order, one per line."""
+    rows = [json.dumps({"key": k, "value": v}, ensure_ascii=False, separators=(",", ":")) for k, v in data]
+    return '{"data":[\n' + ",\n".join(rows) + "\n]}\n" if rows else '{"data":[]}\n'
+
+
+def validate_entries(data: list[tuple[str, str]]) -> list[str]:
+    """Every way `data` breaks the KVS limits, as messages."""
+    problems = []
+    seen: set[str] = set()
+    for k, v in data:
+        kb, vb = len(k.encode("utf-8")), len(v.encode("utf-8"))
+        if not 1 <= kb <= KEY_MAX:
+            problems.append(f"key {k[:60]!r} is {kb} bytes (limit {KEY_MAX})")
+        if vb > VALUE_MAX:
+            problems.append(f"value of {k[:60]!r} is {vb} bytes (limit {VALUE_MAX})")
+        if k in seen:
+            problems.append(f"duplicate key {k[:60]!r}")
+        seen.add(k)
+    size = len(render(data).encode("utf-8"))
+    if size > FILE_MAX:
+        problems.append(f"import file is {size:,} bytes (limit {FILE_MAX:,})")
+    return problems
+
+
+def parse(text: str) -> dict[str, str]:
+    """Read an import file or a plain JSON object of key -> value. Raises ValueError."""
+    doc = json.loads(text)
+    if isinstance(doc, dict) and set(doc) == {"data"} and isinstance(doc["data"], list):
+        out = {}
+        for i, e in enumerate(doc["data"]):
+            if not isinstance(e, dict) or not isinstance(e.get("key"), str) or not isinstance(e.get("value"), str):
+                raise ValueError(f"data[{i}] must be {{\"key\": string, \"value\": string}}")
+            out[e["key"]] = e["value"]
+        return out
+    if isinstance(doc, dict):
+        return {str(k): v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in doc.items()}
+    raise ValueError('expected {"data": [{"key": ..., "value": ...}]} or a JSON object')

@@ -1,0 +1,282 @@
+"""The typed model of a validated routes.yaml.
+
+Everything downstream (planner, emitter, reference model, lints) reads only this
+model; nothing re-reads YAML. Every record carries the `Span` it came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import Span
+
+VIEWER_REQUEST = "viewer-request"
+VIEWER_RESPONSE = "viewer-response"
+JS1 = "cloudfront-js-1.0"
+JS2 = "cloudfront-js-2.0"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+BUILTIN_NAMES = ("host", "path", "splat", "query")
+#: spilled routes live in the KVS under keys starting with this prefix
+SPILL_PREFIX = "\u00a7r:"  # "§r:" - user seed keys may not start with it
+
+
+# ---------------------------------------------------------------- patterns
+@dataclass(frozen=True)
+class Param:
+    """`:name` in a path or host pattern: binds one non-empty segment/label."""
+
+    name: str
+
+
+Segment = Union[str, Param]
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """`/a/:b/*`: literal segments, params, optional final splat."""
+
+    source: str
+    segments: tuple[Segment, ...]
+    splat: bool = False
+    trailing_slash: bool = False  # the pattern itself ends in "/" (matters under strict)
+
+    @property
+    def is_literal(self) -> bool:
+        return not self.splat and all(isinstance(s, str) for s in self.segments)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        out = tuple(s.name for s in self.segments if isinstance(s, Param))
+        return out + (("splat",) if self.splat else ())
+
+
+@dataclass(frozen=True)
+class RegexPattern:
+    """A JavaScript regex over the URI path; named groups renumbered for ES5."""
+
+    source: str  # as written
+    js_source: str  # named groups turned into plain groups
+    groups: tuple[tuple[str, int], ...]  # (name, group number)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.groups)
+
+
+@dataclass(frozen=True)
+class HostPattern:
+    """`:tenant.example.com`, `*.example.com`, `www.example.com` (lower-cased)."""
+
+    source: str
+    labels: tuple[Segment, ...]
+    wildcard: bool = False  # leading "*." : one or more labels, binds nothing
+
+    @property
+    def is_literal(self) -> bool:
+        return not self.wildcard and all(isinstance(s, str) for s in self.labels)
+
+    @property
+    def literal(self) -> str:
+        return ".".join(s for s in self.labels if isinstance(s, str))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.labels if isinstance(s, Param))
+
+
+@dataclass(frozen=True)
+class ValueCond:
+    """A condition on a query parameter, header or cookie."""
+
+    kind: str  # "equals" | "present" | "absent" | "regex"
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """All conditions of a route or header rule; all must hold."""
+
+    path: PathPattern | None = None
+    regex: RegexPattern | None = None
+    host: HostPattern | None = None
+    methods: tuple[str, ...] | None = None
+    query: tuple[tuple[str, ValueCond], ...] = ()
+    headers: tuple[tuple[str, ValueCond], ...] = ()  # names lower-case
+    cookies: tuple[tuple[str, ValueCond], ...] = ()
+    country: tuple[str, ...] | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        out: tuple[str, ...] = ()
+        if self.host:
+            out += self.host.names
+        if self.path:
+            out += self.path.names
+        if self.regex:
+            out += self.regex.names
+        return out
+
+    @property
+    def has_conditions(self) -> bool:
+        return bool(self.methods or self.query or self.headers or self.cookies or self.country)
+
+
+# ---------------------------------------------------------------- templates
+@dataclass(frozen=True)
+class Ref:
+    """`{name}` or `{name.field.sub}` inside a template."""
+
+    name: str
+    fields: tuple[str, ...] = ()
+
+
+Part = Union[str, Ref]
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str
+    parts: tuple[Part, ...]
+    span: Span
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Ref))
+
+    @property
+    def is_literal(self) -> bool:
+        return not self.refs
+
+    @property
+    def literal(self) -> str:
+        return "".join(p for p in self.parts if isinstance(p, str))
+
+
+# ---------------------------------------------------------------- actions
+@dataclass(frozen=True)
+class Respond:
+    status: int
+    body: str | None = None
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Redirect:
+    to: Template
+    status: int = 301
+    query: str = "keep"  # keep | drop
+
+    @property
+    def absolute(self) -> bool:
+        return self.to.source.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    to: Template
+    query: str = "keep"
+
+
+@dataclass(frozen=True)
+class Origin:
+    origin_id: Template | None = None  # selectRequestOriginById
+    domain: Template | None = None  # updateRequestOrigin
+    path: Template | None = None
+    host_header: Template | None = None
+    rewrite: Rewrite | None = None
+
+
+Action = Union[Redirect, Rewrite, Respond, Origin]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    key: Template
+    as_name: str
+    format: str = "string"  # string | json
+    missing: Respond | None = None  # None = "next"
+
+
+@dataclass(frozen=True)
+class Route:
+    index: int  # position in the function's routes list (0-based)
+    span: Span
+    match: Match
+    action: Action
+    lookup: Lookup | None = None
+    set_headers: tuple[tuple[str, Template], ...] = ()
+    remove_headers: tuple[str, ...] = ()
+    allow_external: bool = False
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or f"routes[{self.index}]"
+
+    @property
+    def is_exact(self) -> bool:
+        """Literal path, optional literal host, no other condition, no lookup."""
+        m = self.match
+        return (
+            m.path is not None
+            and m.path.is_literal
+            and m.regex is None
+            and (m.host is None or m.host.is_literal)
+            and not m.has_conditions
+            and self.lookup is None
+        )
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    index: int
+    span: Span
+    match: Match
+    set: tuple[tuple[str, Template], ...] = ()
+    remove: tuple[str, ...] = ()
+    status: tuple[int, ...] | None = None  # viewer-response only
+
+
+@dataclass(frozen=True)
+class Options:
+    case: str = "sensitive"  # sensitive | insensitive
+    trailing_slash: str = "ignore"  # ignore | strict
+    index: str | None = None
+    spill: str = "auto"  # auto | never | always
+
+
+@dataclass(frozen=True)
+class Kvs:
+    name: str
+    seed_path: str | None
+    seed: tuple[tuple[str, str], ...] = ()  # in file order
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    span: Span
+    event: str
+    runtime: str
+    options: Options
+    routes: tuple[Route, ...]
+    headers: tuple[HeaderRule, ...]
+    kvs: Kvs | None = None
+    tests: object = None  # the raw yamlload.Node of `tests:` (parsed by generator.testing)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    functions: tuple[Function, ...]
+    sha256: str  # of the config text and its seed files
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def function(self, name: str) -> Function | None:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        return None

@@ -1,0 +1,191 @@
+"""Parse path/host patterns, regexes and templates into model objects.
+
+Each parser returns `(value, errors)` where errors are plain strings; the
+validator attaches positions.
+"""
+from __future__ import annotations
+
+import re
+
+from .model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def parse_path(src: str) -> tuple[PathPattern | None, list[str]]:
+    errs: list[str] = []
+    if not src.startswith("/"):
+        return None, [f"path pattern must start with '/': {src!r}"]
+    if "?" in src or "#" in src:
+        return None, ["path pattern must not contain '?' or '#' (use `query:` for query conditions)"]
+    if CONTROL_RE.search(src) or " " in src:
+        return None, ["path pattern must not contain spaces or control characters"]
+    body = src[1:]
+    trailing = False
+    if body.endswith("/") and body != "":
+        trailing = True
+        body = body[:-1]
+    raw_segs = body.split("/") if body else []
+    segs: list[Segment] = []
+    splat = False
+    for i, s in enumerate(raw_segs):
+        last = i == len(raw_segs) - 1
+        if s == "*":
+            if not last or trailing:
+                errs.append("'*' is only allowed as the last segment")
+            splat = True
+            continue
+        if "*" in s:
+            errs.append(f"'*' must be a whole segment: {s!r}")
+            continue
+        if s.startswith(":"):
+            name = s[1:]
+            if not NAME_RE.match(name):
+                errs.append(
+                    f"bad parameter {s!r}: a parameter is ':' and a name of letters, digits and '_' "
+                    "taking the whole segment (partial segments such as '/:slug.html' are not supported)"
+                )
+                continue
+            segs.append(Param(name))
+            continue
+        if ":" in s and re.search(r":[A-Za-z_]", s):
+            errs.append(f"partial-segment parameters are not supported: {s!r} (a parameter takes the whole segment)")
+            continue
+        segs.append(s)
+    names = [s.name for s in segs if isinstance(s, Param)]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        errs.append(f"parameter bound twice: {sorted(dup)[0]!r}")
+    if "splat" in names:
+        errs.append("':splat' is reserved for '*'")
+    if errs:
+        return None, errs
+    return PathPattern(src, tuple(segs), splat=splat, trailing_slash=trailing), []
+
+
+_LABEL_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")
+
+
+def parse_host(src: str) -> tuple[HostPattern | None, list[str]]:
+    if CONTROL_RE.search(src) or " " in src or "/" in src:
+        return None, ["host pattern must be a host name without scheme, path, spaces or control characters"]
+    s = src.lower()
+    if ":" in s and not s.startswith(":") and re.search(r":\d+$", s):
+        s = re.sub(r":\d+$", "", s)  # a port in the pattern is ignored like in requests
+    wildcard = False
+    if s.startswith("*."):
+        wildcard = True
+        s = s[2:]
+    labels: list[Segment] = []
+    errs: list[str] = []
+    for lab in s.split(".") if s else []:
+        if lab.startswith(":"):
+            if not NAME_RE.match(lab[1:]):
+                errs.append(f"bad host parameter {lab!r}")
+            else:
+                labels.append(Param(lab[1:]))
+        elif lab == "*":
+            errs.append("'*' is only allowed as a leading '*.' in a host pattern")
+        elif not _LABEL_RE.match(lab):
+            errs.append(f"bad host label {lab!r}")
+        else:
+            labels.append(lab)
+    if not labels:
+        errs.append(f"empty host pattern {src!r}")
+    if errs:
+        return None, errs
+    return HostPattern(src, tuple(labels), wildcard=wildcard), []
+
+
+def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
+    parts: list[Part] = []
+    errs: list[str] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(src):
+        lit = src[pos : m.start()]
+        if "{" in lit or "}" in lit:
+            errs.append("unbalanced '{' or '}' in template")
+        if lit:
+            parts.append(lit)
+        inner = m.group(1)
+        bits = inner.split(".")
+        if not all(NAME_RE.match(b) for b in bits):
+            errs.append(f"bad placeholder {{{inner}}}: expected {{name}} or {{name.field}}")
+        else:
+            parts.append(Ref(bits[0], tuple(bits[1:])))
+        pos = m.end()
+    tail = src[pos:]
+    if "{" in tail or "}" in tail:
+        errs.append("unbalanced '{' or '}' in template")
+    if tail:
+        parts.append(tail)
+    if errs:
+        return None, errs
+    return Template(src, tuple(parts), span), []
+
+
+def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
+    """Turn named groups into numbered ones; reject syntax CloudFront lacks.
+
+    Returns the ES5 source and (name, number) pairs. Final syntax validation is
+    done by compiling in QuickJS (see validate.check_regex_js).
+    """
+    errs: list[str] = []
+    if src.startswith("/") and re.match(r"^/.*/[a-z]*$", src) and len(src) > 2 and not src.endswith("/"):
+        errs.append("write the regex source without /.../flags delimiters")
+    if "(?<=" in src or "(?<!" in src:
+        errs.append("lookbehind is not supported by the CloudFront runtime")
+    if re.search(r"\\[pP]\{", src):
+        errs.append("Unicode property escapes (\\p{...}) are not supported by the CloudFront runtime")
+    out: list[str] = []
+    groups: list[tuple[str, int]] = []
+    n = 0
+    i = 0
+    in_class = False
+    while i < len(src):
+        c = src[i]
+        if c == "\\":
+            if src.startswith("\\k<", i):
+                j = src.find(">", i)
+                name = src[i + 3 : j] if j > 0 else ""
+                num = dict(groups).get(name)
+                if num is None:
+                    errs.append(f"backreference to unknown group {name!r}")
+                    return None, errs
+                out.append(f"(?:\\{num})")
+                i = j + 1
+                continue
+            out.append(src[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+        elif c == "(":
+            if src.startswith("(?<", i) and not src.startswith(("(?<=", "(?<!"), i):
+                j = src.find(">", i)
+                name = src[i + 3 : j] if j > 0 else ""
+                if not NAME_RE.match(name):
+                    errs.append(f"bad group name {name!r}")
+                    return None, errs
+                if name in dict(groups):
+                    errs.append(f"group name {name!r} used twice")
+                n += 1
+                groups.append((name, n))
+                out.append("(")
+                i = j + 1
+                continue
+            if not src.startswith("(?", i):
+                n += 1
+        out.append(c)
+        i += 1
+    if errs:
+        return None, errs
+    return RegexPattern(src, "".join(out), tuple(groups)), []

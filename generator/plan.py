@@ -1,0 +1,253 @@
+"""Plan a function: encode routes into the compact tables the JS router reads.
+
+Pattern routes keep their order in `P`; `G` indexes them by first path segment
+so a request only tests plausible candidates; exact routes go into hash tables
+`X[k]` (k = how many pattern routes precede them) or, when spilled, into the
+KeyValueStore as `[k, action]` values. The encoding is described in
+docs/internals.md and read by templates/router.js.j2.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Diagnostic
+from .model import (
+    JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
+    Respond, Rewrite, Route, Template, ValueCond,
+)
+
+COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
+
+
+@dataclass
+class Plan:
+    function: Function
+    P: list[dict[str, Any]]  # pattern route records, in order
+    G: dict[str, list[int]]  # "/seg" -> positions in P; "" -> generic
+    X: list[dict[str, Any]]  # exact tables by rank
+    H: list[dict[str, Any]]  # header rules
+    spilled: list[tuple[str, str]] = field(default_factory=list)  # KVS (key, value)
+    flags: dict[str, bool] = field(default_factory=dict)
+    shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
+    exact_count: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def template(t: Template) -> Any:
+    if t.is_literal:
+        return t.literal
+    return [p if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
+
+
+def _conds(cs: tuple[tuple[str, ValueCond], ...]) -> list[list[Any]]:
+    out = []
+    for name, c in cs:
+        rec: list[Any] = [name, COND_KIND[c.kind]]
+        if c.value is not None:
+            rec.append(c.value)
+        out.append(rec)
+    return out
+
+
+def match_record(m: Match, icase: bool, strict: bool) -> dict[str, Any]:
+    r: dict[str, Any] = {}
+    if m.path is not None:
+        r["p"] = [
+            (s.lower() if icase else s) if isinstance(s, str) else [s.name] for s in m.path.segments
+        ]
+        if m.path.splat:
+            r["s"] = 1
+        elif strict and m.path.trailing_slash and m.path.segments:
+            r["t"] = 1
+        elif strict:
+            r["t"] = 0
+    if m.regex is not None:
+        r["x"] = m.regex.js_source
+        r["xg"] = [[n, i] for n, i in m.regex.groups]
+    if m.host is not None:
+        r["h"] = [s if isinstance(s, str) else [s.name] for s in m.host.labels]
+        if m.host.wildcard:
+            r["hw"] = 1
+    if m.methods:
+        r["me"] = list(m.methods)
+    if m.query:
+        r["q"] = _conds(m.query)
+    if m.headers:
+        r["hd"] = _conds(m.headers)
+    if m.cookies:
+        r["ck"] = _conds(m.cookies)
+    if m.country:
+        r["co"] = list(m.country)
+    return r
+
+
+def respond_record(a: Respond) -> dict[str, Any]:
+    r: dict[str, Any] = {"t": "s", "st": a.status}
+    if a.body is not None:
+        r["b"] = a.body
+    if a.content_type:
+        r["ct"] = a.content_type
+    if a.headers:
+        r["hh"] = [list(h) for h in a.headers]
+    return r
+
+
+def _rewrite_record(a: Rewrite) -> dict[str, Any]:
+    r: dict[str, Any] = {"u": template(a.to)}
+    if a.query == "drop":
+        r["qd"] = 1
+    return r
+
+
+def action_record(route: Route, debug: bool) -> Any:
+    a = route.action
+    r: dict[str, Any]
+    if isinstance(a, Redirect):
+        simple = (a.status == 301 and a.query == "keep" and a.to.is_literal and not route.set_headers
+                  and not route.remove_headers and not debug)
+        if simple:
+            return a.to.literal  # the densest form: a bare target string
+        r = {"t": "r", "u": template(a.to)}
+        if a.status != 301:
+            r["st"] = a.status
+        if a.query == "drop":
+            r["qd"] = 1
+    elif isinstance(a, Rewrite):
+        r = {"t": "w", **_rewrite_record(a)}
+    elif isinstance(a, Respond):
+        r = respond_record(a)
+    else:
+        assert isinstance(a, Origin)
+        r = {"t": "o"}
+        if a.origin_id is not None:
+            r["oi"] = template(a.origin_id)
+        if a.domain is not None:
+            r["od"] = template(a.domain)
+        if a.path is not None:
+            r["op"] = template(a.path)
+        if a.host_header is not None:
+            r["oh"] = template(a.host_header)
+        if a.rewrite is not None:
+            r["w"] = _rewrite_record(a.rewrite)
+    if route.set_headers:
+        r["sh"] = [[n, template(t)] for n, t in route.set_headers]
+    if route.remove_headers:
+        r["rh"] = list(route.remove_headers)
+    if debug:
+        r["n"] = route.label
+    return r
+
+
+def exact_key(route: Route, icase: bool, strict: bool) -> tuple[str, bool]:
+    """The table key of an exact route and whether it includes a host."""
+    p = route.match.path
+    assert p is not None
+    segs = [s for s in p.segments if isinstance(s, str)]
+    key = "/" + "/".join(segs) + ("/" if strict and p.trailing_slash and segs else "")
+    if icase:
+        key = key.lower()
+    host = route.match.host
+    if host is not None:
+        return host.literal.lower() + key, True
+    return key, False
+
+
+def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
+    """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore."""
+    icase = fn.options.case == "insensitive"
+    strict = fn.options.trailing_slash == "strict"
+    P: list[dict[str, Any]] = []
+    X: list[dict[str, Any]] = []
+    spilled: dict[str, str] = {}
+    seen_hostless: dict[str, Route] = {}
+    seen_host: dict[str, Route] = {}
+    shadowed: list[tuple[Route, Route]] = []
+    generic: list[int] = []
+    groups: dict[str, list[int]] = {}
+    exact_count = 0
+    for route in fn.routes:
+        if route.is_exact:
+            key, with_host = exact_key(route, icase, strict)
+            path_key = key[key.index("/"):]
+            by = seen_hostless.get(path_key) or (seen_host.get(key) if with_host else None)
+            if by is not None:
+                shadowed.append((route, by))
+                continue
+            (seen_host if with_host else seen_hostless)[key] = route
+            rank = len(P)
+            rec = action_record(route, debug)
+            exact_count += 1
+            if spill:
+                spilled[SPILL_PREFIX + key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
+            else:
+                while len(X) <= rank:
+                    X.append({})
+                X[rank][key] = rec
+            continue
+        rec = match_record(route.match, icase, strict)
+        act = action_record(route, debug)
+        if isinstance(act, str):
+            act = {"t": "r", "u": act}
+        rec.update(act)
+        if route.lookup is not None:
+            lk = route.lookup
+            rec["lk"] = [template(lk.key), lk.as_name, 1 if lk.format == "json" else 0,
+                         respond_record(lk.missing) if lk.missing else 0]
+        pos = len(P)
+        P.append(rec)
+        m = route.match
+        first = m.path.segments[0] if m.path is not None and m.path.segments else None
+        if isinstance(first, str) and m.regex is None:
+            groups.setdefault("/" + (first.lower() if icase else first), []).append(pos)
+        else:
+            generic.append(pos)
+    G: dict[str, list[int]] = {k: sorted(set(v) | set(generic)) for k, v in groups.items()}
+    if generic:
+        G[""] = generic
+    H = []
+    for rule in fn.headers:
+        h = match_record(rule.match, icase, strict)
+        if rule.set:
+            h["sh"] = [[n, template(t)] for n, t in rule.set]
+        if rule.remove:
+            h["rh"] = list(rule.remove)
+        if rule.status:
+            h["ss"] = list(rule.status)
+        H.append(h)
+    result = Plan(fn, P, G, X, H, sorted(spilled.items()), shadowed=shadowed, exact_count=exact_count)
+    result.flags = _flags(fn, result, spill, debug)
+    return result
+
+
+def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
+    routes = fn.routes
+    matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
+    acts = [r.action for r in routes]
+    lookups = any(r.lookup for r in routes)
+    rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies for h in fn.headers)
+    edits_request = any(isinstance(a, (Rewrite, Origin)) or r.set_headers for r, a in zip(routes, acts))
+    return {
+        "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
+        "lookup": lookups,
+        "spill": spill,
+        "spillhost": spill and any(r.match.host is not None for r in routes if r.is_exact),
+        "exacthost": any(r.match.host is not None for r in routes if r.is_exact),
+        "strict": fn.options.trailing_slash == "strict",
+        "icase": fn.options.case == "insensitive",
+        "methods": any(m.methods for m in matches),
+        "host": any(m.host is not None for m in matches),
+        "regex": any(m.regex is not None for m in matches),
+        "conds": any(m.has_conditions for m in matches),
+        "snapshot": bool(fn.headers) and rules_with_conds and edits_request,
+        "rules": bool(fn.headers),
+        "response": fn.event == VIEWER_RESPONSE,
+        "redirect": any(isinstance(a, Redirect) for a in acts),
+        "respond": any(isinstance(a, Respond) for a in acts) or any(r.lookup and r.lookup.missing for r in routes),
+        "rewrite": any(isinstance(a, Rewrite) or (isinstance(a, Origin) and a.rewrite) for a in acts),
+        "origin": any(isinstance(a, Origin) for a in acts),
+        "originhost": any(isinstance(a, Origin) and a.origin_id is not None and a.host_header is not None for a in acts),
+        "index": fn.options.index is not None,
+        "debug": debug,
+    }

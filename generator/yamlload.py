@@ -1,0 +1,160 @@
+"""Load YAML into a tree of positioned nodes; duplicate keys are errors.
+
+PyYAML's composer (libyaml when present) gives marks for every node; we turn the
+node graph into `Node`s that carry a `Span`, so validation can point at the exact
+line and column of any value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+
+from .errors import Diagnostic, InputError, Span
+
+try:  # the C loader is ~4x faster on large configs
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+Scalar = Union[str, int, float, bool, None]
+
+
+@dataclass
+class Node:
+    """A YAML value with its position.
+
+    `value` is a `dict[str, Node]` for mappings (in document order), a `list[Node]`
+    for sequences and a Python scalar otherwise. `raw` is the scalar's source text
+    (so `NO` can be read as the string it was meant to be), `plain` is True for an
+    unquoted scalar. `keys` maps each mapping key to the Node of the key itself.
+    """
+
+    value: Any
+    span: Span
+    raw: str | None = None
+    plain: bool = False
+    keys: dict[str, "Node"] = field(default_factory=dict)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not isinstance(self.value, (dict, list))
+
+    def get(self, key: str) -> "Node | None":
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+    def to_python(self) -> Any:
+        if isinstance(self.value, dict):
+            return {k: v.to_python() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.to_python() for v in self.value]
+        return self.value
+
+    def type_name(self) -> str:
+        return describe(self.value)
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string"
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    pass
+
+
+def _span(file: str, mark: Any) -> Span:
+    return Span(file, mark.line + 1, mark.column + 1)
+
+
+def load_text(text: str, file: str) -> Node:
+    """Parse `text`; raises InputError with positioned diagnostics."""
+    try:
+        docs = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        span = _span(file, mark) if mark is not None else Span(file, 1, 1)
+        msg = (e.problem or str(e)).strip()
+        if e.context:
+            msg = f"{msg} ({e.context.strip()})"
+        raise InputError([Diagnostic(span, f"invalid YAML: {msg}")]) from None
+    except yaml.YAMLError as e:
+        raise InputError([Diagnostic(Span(file, 1, 1), f"invalid YAML: {e}")]) from None
+    if len(docs) > 1:
+        raise InputError([Diagnostic(Span(file, 1, 1), "expected one YAML document, found several")])
+    if not docs or docs[0] is None:
+        return Node(None, Span(file, 1, 1))
+    diags: list[Diagnostic] = []
+    node = _convert(docs[0], file, _Constructor(), diags, 0)
+    if diags:
+        raise InputError(diags)
+    return node
+
+
+def load_file(path: str) -> tuple[Node, str]:
+    """Read and parse a YAML file; returns the tree and the text (for hashing)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise InputError([Diagnostic(Span(path, 1, 1), f"file not found: {path}")]) from None
+    except UnicodeDecodeError as e:
+        raise InputError([Diagnostic(Span(path, 1, 1), f"not UTF-8 text: {e.reason}")]) from None
+    except OSError as e:
+        raise InputError([Diagnostic(Span(path, 1, 1), f"cannot read {path}: {e.strerror}")]) from None
+    return load_text(text, path), text
+
+
+_MAX_DEPTH = 64
+
+
+def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], depth: int) -> Node:
+    span = _span(file, n.start_mark)
+    if depth > _MAX_DEPTH:
+        diags.append(Diagnostic(span, "YAML nested too deeply"))
+        return Node(None, span)
+    if isinstance(n, yaml.MappingNode):
+        out: dict[str, Node] = {}
+        keys: dict[str, Node] = {}
+        ctor.flatten_mapping(n)
+        for k, v in n.value:
+            if not isinstance(k, yaml.ScalarNode):
+                diags.append(Diagnostic(_span(file, k.start_mark), "mapping keys must be plain strings"))
+                continue
+            kv = ctor.construct_object(k)
+            key = k.value if not isinstance(kv, str) else kv
+            if kv is None and k.value in ("", "~", "null"):
+                key = k.value
+            key = str(key)
+            kspan = _span(file, k.start_mark)
+            if key in out:
+                first = keys[key].span
+                diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {first.line})"))
+                continue
+            keys[key] = Node(key, kspan, raw=k.value, plain=k.style is None)
+            out[key] = _convert(v, file, ctor, diags, depth + 1)
+        return Node(out, span, keys=keys)
+    if isinstance(n, yaml.SequenceNode):
+        return Node([_convert(v, file, ctor, diags, depth + 1) for v in n.value], span)
+    value = ctor.construct_object(n)
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        value = n.value  # dates, timestamps, binary: keep the text
+    return Node(value, span, raw=n.value, plain=n.style is None)
