@@ -149,7 +149,7 @@ def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], dep
                 first = keys[key].span
                 diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {first.line})"))
                 continue
-            keys[key] = Node(key, kspan, raw=k.value, plain=k.style is None)
+            keys[key] = Node(key, kspan, raw=k.value, plain=k.style in (None, ""))
             out[key] = _convert(v, file, ctor, diags, depth + 1)
         return Node(out, span, keys=keys)
     if isinstance(n, yaml.SequenceNode):
@@ -157,4 +157,4 @@ def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], dep
     value = ctor.construct_object(n)
     if not isinstance(value, (str, int, float, bool, type(None))):
         value = n.value  # dates, timestamps, binary: keep the text
-    return Node(value, span, raw=n.value, plain=n.style is None)
+    return Node(value, span, raw=n.value, plain=n.style in (None, ""))

@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     _config(kp)
     kp.add_argument("-f", "--function", help="function name (needed when several have a store)")
     kp.add_argument("--current", required=True, help="current store content: import file, JSON object or list-keys output")
+    kp.add_argument("--overwrite-seed", action="store_true", help="also reset seed keys whose live value differs")
     return ap
 
 
@@ -89,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
-            result.code = kvs_plan(args.config, args.current, function=args.function, stdout=out, stderr=err)
+            result.code = kvs_plan(args.config, args.current, function=args.function, stdout=out, stderr=err,
+                                  overwrite_seed=args.overwrite_seed)
         else:  # pragma: no cover
             raise NotImplementedError(args.command)
     assert isinstance(result.code, int), result.code

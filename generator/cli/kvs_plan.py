@@ -1,0 +1,41 @@
+"""`cfroutes kvs plan --current FILE`: UpdateKeys batches for a live store (JSON on stdout)."""
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from ..compiler import compile_config
+from ..errors import Diagnostic, ExitCode, InputError, Span, render_all
+from ..kvsplan import parse_current, plan_updates
+
+
+def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: TextIO, stderr: TextIO,
+             overwrite_seed: bool = False) -> int:
+    compiled = compile_config(config)
+    if compiled.errors:
+        stderr.write(render_all(compiled.errors) + "\n")
+        return ExitCode.FAILED
+    with_store = [f for f in compiled.functions if f.kvs_data is not None]
+    if function:
+        with_store = [f for f in with_store if f.name == function]
+    if len(with_store) != 1:
+        names = ", ".join(f.name for f in compiled.functions if f.kvs_data is not None) or "none"
+        what = f"no function '{function}' with a store" if function else "several functions have a store"
+        if not function and not with_store:
+            what = "no function has a `kvs:` store"
+        raise InputError([Diagnostic(Span(config, 1, 1), f"{what}; use -f NAME (functions with a store: {names})")])
+    fn = with_store[0]
+    try:
+        with open(current_path, encoding="utf-8") as fh:
+            current = parse_current(fh.read())
+    except (OSError, ValueError) as e:
+        raise InputError([Diagnostic(Span(current_path, 1, 1), f"cannot read the current store: {e}")]) from None
+    seed_keys = {k for k, _ in (fn.function.kvs.seed if fn.function.kvs else ())}
+    plan = plan_updates(fn.kvs_data or [], seed_keys, current, overwrite_seed=overwrite_seed)
+    doc = {"function": fn.name, "kvs": fn.function.kvs.name if fn.function.kvs else None, **plan.to_json()}
+    stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    s = plan.to_json()["summary"]
+    stderr.write(f"{s['puts']} puts, {s['deletes']} deletes in {s['batches']} UpdateKeys batch(es); "
+                 f"{s['seed_keys_kept']} seed keys kept as they are live; "
+                 f"{s['foreign_keys_untouched']} keys not owned by the config left untouched\n")
+    return ExitCode.OK

@@ -1,0 +1,91 @@
+"""Plan UpdateKeys batches that bring a live KeyValueStore to the bundle's content.
+
+Only keys the config owns are touched: spilled routes (reserved prefix) are put
+when new or changed and deleted when no longer produced; seed keys are put only
+when absent from the store (their live values belong to the tenants), unless
+`overwrite_seed` is set. Any other key in the store is left alone.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .model import SPILL_PREFIX
+
+MAX_KEYS = 50  # keys per UpdateKeys call (puts + deletes)
+MAX_BYTES = 3 * 1024 * 1024  # payload per UpdateKeys call
+
+
+@dataclass
+class KvsPlan:
+    batches: list[dict[str, list[dict[str, str]]]] = field(default_factory=list)
+    puts: int = 0
+    deletes: int = 0
+    kept_seed: int = 0  # seed keys already in the store, left as they are
+    foreign: int = 0  # keys in the store the config does not own
+
+    def to_json(self) -> dict[str, object]:
+        return {"batches": self.batches, "summary": {
+            "puts": self.puts, "deletes": self.deletes, "batches": len(self.batches),
+            "seed_keys_kept": self.kept_seed, "foreign_keys_untouched": self.foreign}}
+
+
+def parse_current(text: str) -> dict[str, str]:
+    """The store's content: an import file, a JSON object, or `list-keys` output."""
+    from . import kvsfile
+
+    doc = json.loads(text)
+    if isinstance(doc, dict) and isinstance(doc.get("Items"), list):
+        out = {}
+        for i, item in enumerate(doc["Items"]):
+            if not isinstance(item, dict) or not isinstance(item.get("Key"), str):
+                raise ValueError(f"Items[{i}] must have a string Key")
+            out[item["Key"]] = str(item.get("Value", ""))
+        return out
+    return kvsfile.parse(text)
+
+
+def plan_updates(desired: list[tuple[str, str]], seed_keys: set[str], current: dict[str, str],
+                 *, overwrite_seed: bool = False) -> KvsPlan:
+    result = KvsPlan()
+    puts: list[tuple[str, str]] = []
+    deletes: list[str] = []
+    want = dict(desired)
+    for key, value in desired:
+        if key.startswith(SPILL_PREFIX):
+            if current.get(key) != value:
+                puts.append((key, value))
+        elif key in seed_keys:
+            if key not in current or (overwrite_seed and current[key] != value):
+                puts.append((key, value))
+            else:
+                result.kept_seed += 1
+    for key in sorted(current):
+        if key.startswith(SPILL_PREFIX) and key not in want:
+            deletes.append(key)
+        elif not key.startswith(SPILL_PREFIX) and key not in seed_keys:
+            result.foreign += 1
+    result.puts, result.deletes = len(puts), len(deletes)
+    batch: dict[str, list[dict[str, str]]] = {"Puts": [], "Deletes": []}
+    count = size = 0
+
+    def flush() -> None:
+        nonlocal batch, count, size
+        if count:
+            result.batches.append({k: v for k, v in batch.items() if v})
+        batch, count, size = {"Puts": [], "Deletes": []}, 0, 0
+
+    for key, value in puts:
+        cost = len(key.encode()) + len(value.encode()) + 32
+        if count + 1 > MAX_KEYS or size + cost > MAX_BYTES:
+            flush()
+        batch["Puts"].append({"Key": key, "Value": value})
+        count, size = count + 1, size + cost
+    for key in deletes:
+        cost = len(key.encode()) + 16
+        if count + 1 > MAX_KEYS or size + cost > MAX_BYTES:
+            flush()
+        batch["Deletes"].append({"Key": key})
+        count, size = count + 1, size + cost
+    flush()
+    return result
