@@ -55,6 +55,8 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
     errors: list[Diagnostic] = []
     can_spill = fn.runtime == JS2 and fn.kvs is not None
     spill = fn.options.spill == "always" and can_spill
+    if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > SIZE_LIMIT:
+        spill = True  # the exact routes alone cannot fit: skip the inline attempt
     p = plan(fn, spill=spill, debug=debug)
     src = render(p, pretty=pretty, config_sha256=cfg.sha256)
     size = len(src.encode("utf-8"))
@@ -81,6 +83,17 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
     if kvs_data is not None:
         errors.extend(_kvs_limits(fn, kvs_data))
     return CompiledFunction(fn, src, p, spill, kvs_data), errors, lint_warnings
+
+
+def _exact_bytes(fn: Function) -> int:
+    """A lower bound of the inline size of the exact routes (their paths and targets)."""
+    total = 0
+    for r in fn.routes:
+        if r.is_exact and r.match.path is not None:
+            total += len(r.match.path.source)
+            to = getattr(r.action, "to", None)
+            total += len(to.source) if to is not None else 0
+    return total
 
 
 def _kvs_limits(fn: Function, data: list[tuple[str, str]]) -> list[Diagnostic]:

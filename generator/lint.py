@@ -73,29 +73,101 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
                                    "matches the same requests first", severity="warning"))
     exact_dropped = {id(d) for d, _ in plan.shadowed}
     routes = fn.routes
-    for j, r in enumerate(routes):
+    # exact routes only shadow identical exact routes (found by the planner), so only
+    # pattern routes are candidates here: O(routes x pattern routes)
+    shadowers = _ByFirstSegment(icase)
+    for r in routes:
         if id(r) in exact_dropped:
             continue
-        for i in range(j):
-            a = routes[i]
-            if a.lookup is None and match_covers(a.match, r.match, icase, strict):
+        for a in shadowers.candidates(r.match.path.segments[0] if r.match.path and r.match.path.segments
+                                      and isinstance(r.match.path.segments[0], str) else None):
+            if match_covers(a.match, r.match, icase, strict):
                 warnings.append(Diagnostic(r.span, f"route can never match: {a.label} (line {a.span.line}) "
                                            "matches every request it matches, first", severity="warning"))
                 break
-    errors_, warns_ = _redirects(fn, icase)
+        if not r.is_exact and r.lookup is None:
+            shadowers.add(r)
+    errors_, warns_ = _redirects(fn, icase, strict)
     return errors + errors_, warnings + warns_
 
 
-def _first_route(fn: Function, path: str, icase: bool) -> Route | None:
-    for r in fn.routes:
-        m = r.match
-        if m.has_conditions or m.host is not None or r.lookup is not None:
-            continue  # depends on the request beyond its path: cannot be decided statically
-        if m.regex is not None:
-            continue
-        if m.path is None or match_literal_path(m.path, path, icase):
-            return r
-    return None
+class _ByFirstSegment:
+    """Pattern routes indexed by their first literal path segment (None: any)."""
+
+    def __init__(self, icase: bool) -> None:
+        self.icase = icase
+        self.by_first: dict[str, list[Route]] = {}
+        self.generic: list[Route] = []
+
+    def _norm(self, s: str) -> str:
+        return s.lower() if self.icase else s
+
+    def add(self, r: Route) -> None:
+        p = r.match.path
+        first = p.segments[0] if p is not None and p.segments and r.match.regex is None else None
+        if isinstance(first, str):
+            self.by_first.setdefault(self._norm(first), []).append(r)
+        else:
+            self.generic.append(r)
+
+    def candidates(self, first: str | None) -> list[Route]:
+        """Routes that may match a path starting with literal `first`, in order."""
+        if first is None:
+            return sorted([r for v in self.by_first.values() for r in v] + self.generic, key=lambda r: r.index)
+        specific = self.by_first.get(self._norm(first), [])
+        if not specific:
+            return self.generic
+        if not self.generic:
+            return specific
+        return sorted(specific + self.generic, key=lambda r: r.index)
+
+
+class _Resolver:
+    """Which route a host-less GET of a literal path reaches, when that is static."""
+
+    def __init__(self, fn: Function, icase: bool, strict: bool) -> None:
+        self.icase, self.strict = icase, strict
+        self.exact: dict[str, Route] = {}
+        self.patterns = _ByFirstSegment(icase)
+        for r in fn.routes:
+            if r.is_exact and r.match.host is None:
+                self.exact.setdefault(self._key_of_pattern(r), r)
+            elif not r.is_exact and _static(r):
+                self.patterns.add(r)
+
+    def _key_of_pattern(self, r: Route) -> str:
+        from .plan import exact_key
+
+        return exact_key(r, self.icase, self.strict)[0]
+
+    def _key(self, path: str) -> str:
+        segs = path[1:].split("/") if path != "/" else []
+        trailing = bool(segs) and segs[-1] == ""
+        norm = segs[:-1] if trailing else segs
+        key = "/" + "/".join(norm) + ("/" if self.strict and trailing else "")
+        return key.lower() if self.icase else key
+
+    def first(self, path: str) -> Route | None:
+        key = self._key(path)
+        ex = self.exact.get(key)
+        first = key[1:].split("/")[0] if key != "/" else ""
+        for r in self.patterns.candidates(first):
+            if ex is not None and r.index > ex.index:
+                break
+            if _path_matches(r, path, self.icase):
+                return r
+        return ex
+
+
+def _static(r: Route) -> bool:
+    """Whether the route's match depends on the path alone."""
+    m = r.match
+    return not (m.has_conditions or m.host is not None or r.lookup is not None or m.regex is not None)
+
+
+def _path_matches(r: Route, path: str, icase: bool) -> bool:
+    p = r.match.path
+    return p is None or match_literal_path(p, path, icase)
 
 
 def _literal_target(r: Route) -> str | None:
@@ -105,16 +177,17 @@ def _literal_target(r: Route) -> str | None:
     return None
 
 
-def _redirects(fn: Function, icase: bool) -> tuple[list[Diagnostic], list[Diagnostic]]:
+def _redirects(fn: Function, icase: bool, strict: bool) -> tuple[list[Diagnostic], list[Diagnostic]]:
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
+    resolver = _Resolver(fn, icase, strict)
     for r in fn.routes:
         target = _literal_target(r)
         if target is None:
             continue
         seen = [r]
         while target is not None:
-            nxt = _first_route(fn, target, icase)
+            nxt = resolver.first(target)
             if nxt is None or not isinstance(nxt.action, Redirect):
                 break
             if nxt in seen:

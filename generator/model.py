@@ -6,6 +6,7 @@ model; nothing re-reads YAML. Every record carries the `Span` it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Union
 
 from .errors import Span
@@ -215,7 +216,7 @@ class Route:
     def label(self) -> str:
         return self.name or f"routes[{self.index}]"
 
-    @property
+    @cached_property
     def is_exact(self) -> bool:
         """Literal path, optional literal host, no other condition, no lookup."""
         m = self.match

@@ -124,10 +124,12 @@ def load_file(path: str) -> tuple[Node, str]:
 
 
 _MAX_DEPTH = 64
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], depth: int) -> Node:
-    span = _span(file, n.start_mark)
+    mark = n.start_mark
+    span = Span(file, mark.line + 1, mark.column + 1)
     if depth > _MAX_DEPTH:
         diags.append(Diagnostic(span, "YAML nested too deeply"))
         return Node(None, span)
@@ -139,11 +141,7 @@ def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], dep
             if not isinstance(k, yaml.ScalarNode):
                 diags.append(Diagnostic(_span(file, k.start_mark), "mapping keys must be plain strings"))
                 continue
-            kv = ctor.construct_object(k)
-            key = k.value if not isinstance(kv, str) else kv
-            if kv is None and k.value in ("", "~", "null"):
-                key = k.value
-            key = str(key)
+            key = k.value  # keys are read as written: `on:` and `1:` stay text
             kspan = _span(file, k.start_mark)
             if key in out:
                 first = keys[key].span
@@ -154,6 +152,8 @@ def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], dep
         return Node(out, span, keys=keys)
     if isinstance(n, yaml.SequenceNode):
         return Node([_convert(v, file, ctor, diags, depth + 1) for v in n.value], span)
+    if n.tag == _STR_TAG:
+        return Node(n.value, span, raw=n.value, plain=n.style in (None, ""))
     value = ctor.construct_object(n)
     if not isinstance(value, (str, int, float, bool, type(None))):
         value = n.value  # dates, timestamps, binary: keep the text

@@ -301,16 +301,24 @@ def test_lookup_string_json_missing(build) -> None:
 
 
 def test_lookup_reserved_prefix_counts_as_missing(build) -> None:
+    from generator.emulator import invoke
+
     f = build("""
         routes:
-          - path: /k/:key
+          - regex: '^/k/(?<key>.*)$'
             lookup: {key: "{key}", as: v}
-            rewrite: "/{v}"
+            rewrite: "/found/{v}"
           - path: /exact
             redirect: /elsewhere
     """, kvs=True, spill="always")
-    assert f("/k/%C2%A7r:%2Fexact")["uri"] == "/k/%C2%A7r:%2Fexact"
-    assert f("/k/\u00a7r:")["uri"] == "/k/\u00a7r:"
+    store = f.cf.kvs_dict()
+    assert "\u00a7r:/exact" in store  # the spilled route's own entry
+    store["plain"] = "x"
+    event = {"version": "1.0", "context": {"eventType": "viewer-request"}, "viewer": {"ip": "1.2.3.4"},
+             "request": {"method": "GET", "uri": "/k/plain", "querystring": {}, "headers": {}, "cookies": {}}}
+    assert invoke(f.prepared, event, store).output["request"]["uri"] == "/found/x"
+    event["request"]["uri"] = "/k/\u00a7r:/exact"  # a raw event naming a reserved key
+    assert invoke(f.prepared, event, store).output["request"]["uri"] == "/k/\u00a7r:/exact"
 
 
 # ------------------------------------------------------------------ order, index, header rules
