@@ -1,0 +1,159 @@
+"""Scale benchmarks (issue 5): density, per-request cost vs route count, build time.
+
+    python bench/bench_scale.py            # everything, prints a Markdown table
+    python bench/bench_scale.py density    # one part: density | cost | build
+
+Numbers are written down in docs/benchmarks.md with the date and machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from generator.compiler import SIZE_LIMIT, compile_config  # noqa: E402
+from generator.emulator import invoke, prepare  # noqa: E402
+
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november "
+         "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu spring "
+         "summer autumn winter launch pricing guide release notes update").split()
+
+
+def slugs(n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """A realistic redirect list: dated blog slugs of several words -> new article paths."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        slug = "-".join(rnd.sample(WORDS, rnd.randint(3, 5)))
+        year = 2015 + rnd.randint(0, 9)
+        out.append((f"/blog/{year}/{slug}", f"/articles/{slug}-{i}"))
+    return out
+
+
+def config(exact: list[tuple[str, str]], patterns: int, *, kvs: bool, spill: str = "auto") -> str:
+    lines = ["version: 1", "functions:", "  f:", "    event: viewer-request"]
+    if kvs:
+        lines.append("    kvs: {name: routes}")
+    lines.append(f"    options: {{spill: {spill}}}")
+    lines.append("    routes:")
+    for i in range(patterns):
+        lines += [f"      - path: /section{i}/:a/*", f"        redirect: /s{i}/{{a}}/{{splat}}"]
+    for src, dst in exact:
+        lines += [f"      - path: {src}", f"        redirect: {dst}"]
+    return "\n".join(lines) + "\n"
+
+
+def _compile(text: str) -> tuple[object, float]:
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "routes.yaml")
+        with open(p, "w") as fh:
+            fh.write(text)
+        t = time.perf_counter()
+        c = compile_config(p)
+        return c, time.perf_counter() - t
+
+
+def density() -> dict[str, object]:
+    """Largest n of exact redirects that stays inline under 10,240 bytes (binary search)."""
+    allr = slugs(3000)
+    lo, hi = 1, len(allr)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        c, _ = _compile(config(allr[:mid], 0, kvs=False, spill="never"))
+        if c.errors:
+            hi = mid - 1
+        else:
+            lo = mid
+    c, _ = _compile(config(allr[:lo], 0, kvs=False, spill="never"))
+    raw = sum(len(a) + len(b) for a, b in allr[:lo])
+    size = c.functions[0].size
+    return {"routes": lo, "raw_bytes": raw, "function_bytes": size, "ratio": round(raw / SIZE_LIMIT, 3)}
+
+
+def _event(uri: str) -> dict[str, object]:
+    return {"version": "1.0", "context": {"eventType": "viewer-request"}, "viewer": {"ip": "203.0.113.9"},
+            "request": {"method": "GET", "uri": uri, "querystring": {"utm": {"value": "1"}},
+                        "headers": {"host": {"value": "example.com"}}, "cookies": {}}}
+
+
+def _measure(source: str, runtime: str, kvs: dict[str, str] | None, uris: list[str], reps: int = 3
+             ) -> tuple[float, float]:
+    prep = prepare(source, runtime)
+    times, steps = [], []
+    for _ in range(reps):
+        for u in uris:
+            inv = invoke(prep, _event(u), kvs)
+            assert inv.error == "", inv.error
+            times.append(inv.duration_us)
+            steps.append(inv.steps)
+    return statistics.median(times), statistics.median(steps)
+
+
+def naive_source(exact: list[tuple[str, str]], patterns: int) -> str:
+    """What hand-written functions often do: test every rule in turn."""
+    rules = [[f"^/section{i}/([^/]+)(?:/(.*))?$", f"/s{i}/$1/$2"] for i in range(patterns)]
+    rules += [["^" + s.replace("/", "\\/") + "$", d] for s, d in exact]
+    return ("var RULES = " + json.dumps(rules) + ";\n"
+            "function handler(event) {\n  var r = event.request;\n"
+            "  for (var i = 0; i < RULES.length; i++) {\n    var re = new RegExp(RULES[i][0]);\n"
+            "    if (re.test(r.uri)) return {statusCode: 301, headers: {location: {value: r.uri.replace(re, RULES[i][1])}}};\n"
+            "  }\n  return r;\n}\n")
+
+
+def cost() -> list[dict[str, object]]:
+    rows = []
+    for n in (10, 100, 1000, 10000):
+        exact = slugs(n, seed=n)
+        c, _ = _compile(config(exact, 20, kvs=True))
+        f = c.functions[0]
+        rnd = random.Random(1)
+        uris = [rnd.choice(exact)[0] for _ in range(40)] + ["/nothing/here"] * 10
+        us, steps = _measure(f.source, f.function.runtime, f.kvs_dict(), uris)
+        row: dict[str, object] = {"exact": n, "patterns": 20, "bytes": f.size, "spilled": f.spilled,
+                                  "median_us": round(us, 1), "median_steps": steps}
+        if n <= 1000:
+            nus, nsteps = _measure(naive_source(exact, 20), "cloudfront-js-2.0", None, uris, reps=1)
+            row.update({"naive_us": round(nus, 1), "naive_steps": nsteps})
+        rows.append(row)
+    return rows
+
+
+def build() -> dict[str, object]:
+    """Build time and peak memory of 20,000 exact redirects + 20 patterns, in a fresh process."""
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "routes.yaml")
+        with open(p, "w") as fh:
+            fh.write(config(slugs(20000), 20, kvs=True))
+        root = os.path.join(os.path.dirname(__file__), "..")
+        code = ("import resource,time,sys;t=time.perf_counter();from generator.cli.main import main;"
+                f"rc=main(['build','-c',{p!r},'-o',{os.path.join(d, 'dist')!r}]);"
+                "print('RESULT',rc,time.perf_counter()-t,resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+        line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
+        _, rc, secs, rss = line.split()
+        man = json.load(open(os.path.join(d, "dist", "manifest.json")))
+        fn = man["functions"][0]
+        return {"routes": 20020, "exit": int(rc), "seconds": round(float(secs), 2), "peak_rss_mb": int(rss) // 1024,
+                "function_bytes": fn["size"], "kvs_entries": fn["kvs"]["entries"], "kvs_bytes": fn["kvs"]["bytes"]}
+
+
+def main(argv: list[str]) -> None:
+    parts = argv or ["density", "cost", "build"]
+    if "density" in parts:
+        print("density:", json.dumps(density()))
+    if "cost" in parts:
+        for row in cost():
+            print("cost:", json.dumps(row))
+    if "build" in parts:
+        print("build:", json.dumps(build()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,51 @@
+"""Public result types of the emulator."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.jscheck import JsIssue
+
+
+class FunctionLoadError(Exception):
+    """The function cannot be loaded: syntax or runtime-profile errors (with positions)."""
+
+    def __init__(self, issues: list[JsIssue], filename: str = "<function>") -> None:
+        self.issues = list(issues)
+        self.filename = filename
+        first = self.issues[0] if self.issues else JsIssue(1, 1, "cannot load function")
+        more = f" (and {len(self.issues) - 1} more)" if len(self.issues) > 1 else ""
+        super().__init__(f"{filename}:{first.line}:{first.column}: {first.message}{more}")
+
+    def lines(self) -> list[str]:
+        """`FILE:LINE:COL: error: message` per issue."""
+        return [f"{self.filename}:{i.line}:{i.column}: error: {i.message}" for i in self.issues]
+
+
+@dataclass
+class Invocation:
+    output: dict[str, Any] | None = None
+    error: str = ""
+    logs: list[str] = field(default_factory=list)
+    validation_errors: list[str] = field(default_factory=list)
+    origin: dict[str, Any] | None = None
+    steps: int = 0
+    compute_utilization: int = 0
+    duration_us: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error == "" and not self.validation_errors
+
+    def to_test_result(self) -> dict[str, Any]:
+        """The TestResult shape of `aws cloudfront test-function`, plus ValidationErrors and Steps."""
+        return {
+            "FunctionOutput": "" if self.output is None else json.dumps(self.output, ensure_ascii=False,
+                                                                        separators=(",", ":")),
+            "FunctionErrorMessage": self.error,
+            "FunctionExecutionLogs": list(self.logs),
+            "ComputeUtilization": str(self.compute_utilization),
+            "ValidationErrors": list(self.validation_errors),
+            "Steps": self.steps,
+        }

@@ -1,0 +1,302 @@
+"""Prepare and invoke CloudFront Functions in QuickJS (a fresh context per invocation).
+
+No Python callable is ever exposed to JavaScript: crypto, Buffer, KVS and the origin
+helpers are pure JS (prelude.js), so a CPU time limit can stay armed during every
+phase (it is the backstop that interrupts pathological regular expressions) while the
+exact, deterministic guard is the step counter that loader.py inserts.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import quickjs
+
+from generator.emulator import cost
+from generator.emulator.loader import PositionMap, transform
+from generator.emulator.result import FunctionLoadError, Invocation
+from generator.emulator.validate import classify, validate
+from generator.jscheck import analyze
+from generator.profile import STRUCTURAL, get_profile
+
+DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
+DEFAULT_TIME_LIMIT = 1.0             # seconds of CPU per eval/call/job (backstop)
+MEMORY_LIMIT = 2 * 1024 * 1024       # CloudFront's function memory quota
+STACK_LIMIT = 512 * 1024
+MAX_JOBS = 100_000
+LOG_LIMIT = 10 * 1024                # bytes of logs kept (CloudFront truncates at 10 KB)
+
+_SECTIONS: dict[str, str] = {}
+_PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
+_DELETIONS: dict[str, dict[str, list[str]]] = {}
+_FRAME = re.compile(r"at (\S+) \(<input>:(\d+)(?::(\d+))?\)")
+_BYTE_METHODS = {"bytesFrom", "fromBytes", "fromUTF8", "toBytes", "toUTF8"}
+
+
+@dataclass(frozen=True)
+class PreparedFunction:
+    source: str
+    runtime: str
+    filename: str
+    code: str = field(repr=False)
+    prelude: str = field(repr=False)
+    positions: PositionMap = field(repr=False)
+    memory_base: int = 0
+    internal_names: frozenset[str] = frozenset()
+    is_async: bool = False
+    raw_query: bool = False
+
+
+def binding_interrupts_regex() -> bool:
+    """True with quickjs-ng (regex honours the time limit); False with quickjs 1.19.4."""
+    return quickjs.Context().eval("typeof Iterator") == "function"
+
+
+def _sections() -> dict[str, str]:
+    if not _SECTIONS:
+        text = resources.files("generator.emulator").joinpath("prelude.js").read_text(encoding="utf-8")
+        for chunk in text.split("//#section ")[1:]:
+            name, _, body = chunk.partition("\n")
+            _SECTIONS[name.strip()] = body
+    return _SECTIONS
+
+
+def _deletions(runtime: str) -> dict[str, list[str]]:
+    """Own names of each built-in, minus what the profile allows (probed once per process)."""
+    if runtime not in _DELETIONS:
+        prof = get_profile(runtime)
+        probe = quickjs.Context()
+        paths = ["", *prof.members]
+        script = """(function(paths){var TA=Object.getPrototypeOf(Int8Array),out={};
+          paths.forEach(function(p){var o=globalThis;if(p){var s=p.split('.');o=s[0]==='%TypedArray%'?TA:globalThis[s[0]];
+          for(var i=1;o&&i<s.length;i++)o=o[s[i]];}out[p]=o?Object.getOwnPropertyNames(o):[];});
+          return JSON.stringify(out);})(PATHS)""".replace("PATHS", json.dumps(paths))
+        names = json.loads(probe.eval(script))
+        dels: dict[str, list[str]] = {"": sorted(n for n in names[""] if n not in prof.globals)}
+        for path, allowed in prof.members.items():
+            dels[path] = sorted(n for n in names[path] if n not in allowed and n not in STRUCTURAL)
+        _DELETIONS[runtime] = dels
+    return _DELETIONS[runtime]
+
+
+# Names that can reach built-ins without spelling their names: with any of these in the
+# source, every shim is loaded and every non-listed member deleted (full fidelity).
+_REFLECTIVE = frozenset({"globalThis", "getOwnPropertyNames", "getOwnPropertyDescriptor",
+                         "getOwnPropertyDescriptors", "getPrototypeOf", "constructor", "eval", "Function"})
+
+
+def _module_sections(runtime: str, modules: set[str], names: set[str]) -> tuple[str, ...]:
+    """Prelude sections this function can reach (decided from the names it uses).
+
+    Compiling JS is the main per-invocation cost, so a shim is loaded only when the source
+    mentions a name that reaches it (see _REFLECTIVE for the conservative fallback).
+    """
+    v2 = runtime == "cloudfront-js-2.0"
+    full = bool(names & _REFLECTIVE)
+    want = ["core"]
+    buffer = v2 and ("Buffer" in names or "crypto" in modules or ("cloudfront" in modules and "bytes" in names))
+    codec = v2 and bool(names & {"TextEncoder", "TextDecoder"})
+    strbytes = not v2 and bool(names & _BYTE_METHODS)
+    b64 = v2 and bool(names & {"atob", "btoa"})
+    optional = (("console", full or "console" in names), ("date", full or "Date" in names), ("noeval", full),
+                ("require", full or "require" in names), ("objcreate", full or "create" in names),
+                ("memerr", not v2 and (full or "MemoryError" in names)), ("rawqs", v2 and "rawQueryString" in names))
+    want += [s for s, on in optional if on]
+    if buffer or codec or strbytes or b64 or modules & {"crypto", "querystring"}:
+        want.append("bytes")
+    want += [s for s, on in (("atob", b64), ("strbytes", strbytes), ("textcodec", codec), ("buffer", buffer)) if on]
+    mods = sorted(modules & {"crypto", "querystring", "cloudfront"})
+    want += mods
+    if mods:
+        want.append("modreg")
+    return tuple(want)
+
+
+def _deletion_spec(runtime: str, names: set[str]) -> str:
+    """CFG.del: the members to delete, limited to names the source can reach."""
+    full = bool(names & _REFLECTIVE)
+    parts = []
+    for path, dels in _deletions(runtime).items():
+        keep = [n for n in dels if full or n in names]
+        if keep:
+            parts.append(f"{path}:{','.join(keep)}")
+    return ";".join(parts)
+
+
+def _prelude(runtime: str, sections: tuple[str, ...], deletions: str) -> tuple[str, int]:
+    """(prelude text, memory used by a context after evaluating it)."""
+    key = (runtime, sections, deletions)
+    if key not in _PRELUDES:
+        prof = get_profile(runtime)
+        cfg = {"rt": 2 if runtime.endswith("2.0") else 1, "req": sorted(prof.require_modules),
+               "del": deletions}
+        body = "".join(_sections()[s] for s in sections) + (_sections()["prune"] if deletions else "")
+        text = '(function(){"use strict";var CFG=%s;\n%s})();' % (json.dumps(cfg, separators=(",", ":")), body)
+        ctx = quickjs.Context()
+        ctx.set("__cf_t0", 0.0)
+        ctx.set("__cf_budget", 1)
+        ctx.set("__cf_evtype", "viewer-request")
+        ctx.eval(text)
+        _PRELUDES[key] = (text, int(ctx.memory()["malloc_size"]))
+    return _PRELUDES[key]
+
+
+def prepare(source: str, runtime: str = "cloudfront-js-2.0", filename: str = "<function>") -> PreparedFunction:
+    """Check, rewrite and instrument `source` once; raises FunctionLoadError with positions."""
+    get_profile(runtime)
+    analysis = analyze(source, runtime)
+    if analysis.issues:
+        raise FunctionLoadError(analysis.issues, filename)
+    code, positions = transform(source, analysis)
+    sections = _module_sections(runtime, analysis.modules, analysis.names)
+    prelude, base = _prelude(runtime, sections, _deletion_spec(runtime, analysis.names))
+    internal = frozenset(re.findall(r"function ([A-Za-z_$][\w$]*)\s*\(", prelude))
+    is_async = any(n.type == "FunctionDeclaration" and n.id is not None and n.id.name == "handler" and n.isAsync
+                   for n in analysis.program.body)
+    return PreparedFunction(source, runtime, filename, code, prelude, positions, base, internal, is_async,
+                            "rawqs" in sections)
+
+
+def run_function(source: str, event: dict[str, Any], runtime: str = "cloudfront-js-2.0",
+                 kvs: dict[str, str] | None = None, filename: str = "<function>") -> Invocation:
+    """prepare + invoke."""
+    return invoke(prepare(source, runtime, filename), event, kvs)
+
+
+def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
+           step_budget: int | None = None, time_limit: float | None = None) -> Invocation:
+    """Run the handler on `event` in a fresh context. Never raises for what the function does."""
+    inv = Invocation()
+    budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
+    ev_json = json.dumps(event, ensure_ascii=True)
+    ctx = quickjs.Context()
+    ctx.set_max_stack_size(STACK_LIMIT)
+    ctx.set_time_limit(DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
+    ctx.set("__cf_t0", float(int(time.time() * 1000)))
+    ctx.set("__cf_budget", budget)
+    ctx.set("__cf_evtype", str((event.get("context") or {}).get("eventType") or "viewer-request"))
+    if kvs is not None:
+        ctx.set("__cf_kvs", json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True))
+    start = end = 0.0
+    value: Any = None
+    try:
+        ctx.eval(prepared.prelude)
+        base = prepared.memory_base
+        if kvs:  # the prelude parsed the mocked store; it must not count against the 2 MB
+            base = max(base, int(ctx.memory().get("malloc_size", 0)))
+        ctx.set_memory_limit(base + MEMORY_LIMIT)
+        ctx.eval(prepared.code)
+        handler = ctx.get("handler")
+        ev = ctx.parse_json(ev_json)
+        if prepared.raw_query:
+            ctx.get("__cf_req")(ev)
+        start = time.perf_counter()
+        if not isinstance(handler, quickjs.Object):
+            raise _HandlerError("ReferenceError: handler is not defined")
+        result = handler(ev)
+        if isinstance(result, quickjs.Object) and (prepared.is_async or result.json() == "{}"):
+            value = _settle(ctx, result)
+        else:
+            value = json.loads(result.json()) if isinstance(result, quickjs.Object) else result
+        end = time.perf_counter()
+    except Exception as exc:  # anything QuickJS raises ends this invocation only
+        end = time.perf_counter()
+        inv.error = _engine_error(exc, prepared)
+    inv.duration_us = (end - start) * 1e6 if start else 0.0
+    try:
+        state = json.loads(ctx.get("__cf$s")())
+    except Exception:  # a context broken by out-of-memory
+        state = {}
+    inv.steps = int(state.get("steps", 0))
+    inv.logs = _cut_logs(state.get("logs") or [])
+    inv.origin = state.get("origin")
+    if state.get("over"):
+        inv.error = f"step budget exceeded: more than {budget} steps (runaway loop or deep recursion?)"
+    if not inv.error:
+        _check_output(inv, value, event)
+    inv.compute_utilization = cost.compute_utilization(inv.steps, inv.duration_us)
+    return inv
+
+
+class _HandlerError(Exception):
+    """An error of the function itself, already formatted."""
+
+
+_SETTLE = """(function (p) { var box = {s: 0};
+  if (typeof p.then !== "function") { box.s = 1; box.v = p; } else p.then(function (v) { box.s = 1; box.v = v; }, function (e) { box.s = 2; box.e = e; });
+  return function () {
+    if (box.s === 1) return JSON.stringify({v: box.v === undefined ? null : box.v});
+    if (box.s === 2) { var e = box.e;
+      return JSON.stringify(e instanceof Error ? {e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "")}
+                                              : {e: "Uncaught " + String(e), st: ""}); }
+    return JSON.stringify({pending: true}); }; })"""
+
+
+def _settle(ctx: Any, promise: Any) -> Any:
+    """Await `promise` by draining the job queue; its value, or _HandlerError."""
+    reader = ctx.eval(_SETTLE)(promise)
+    jobs = 0
+    while ctx.execute_pending_job():
+        jobs += 1
+        if jobs > MAX_JOBS:
+            raise RuntimeError("too many promise jobs")
+    out = json.loads(reader())
+    if "e" in out:
+        raise _HandlerError(out["e"], out["st"])
+    if out.get("pending"):
+        raise _HandlerError("the handler's promise never settled")
+    return out["v"]
+
+
+def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
+    if isinstance(exc, _HandlerError):
+        text = exc.args[0] + "\n" + (exc.args[1] if len(exc.args) > 1 else "")
+    else:
+        text = str(exc)
+    first = text.split("\n", 1)[0]
+    if "interrupted" in first:
+        return "time limit exceeded: the function ran too long (runaway code, e.g. a pathological regular expression)"
+    if first in ("null", "", "Uncaught null") or "out of memory" in first:
+        return "out of memory: the function exceeded the 2 MB memory limit"
+    if "too many promise jobs" in first:
+        return "runaway promise chain: more than %d promise jobs" % MAX_JOBS
+    if "cannot be serialised" in first or "circular" in first.lower():
+        return "TypeError: the returned object cannot be serialised: " + first
+    return first + _location(text, prepared)
+
+
+def _location(stack: str, prepared: PreparedFunction) -> str:
+    nlines = prepared.source.count("\n") + 1
+    for name, line, col in _FRAME.findall(stack):
+        if name in prepared.internal_names and name != "handler":
+            continue
+        ln, cn = prepared.positions.original(int(line), int(col or 1))
+        if ln <= nlines:
+            return f" (at {prepared.filename}:{ln}:{cn})" if col else f" (at {prepared.filename}:{ln})"
+    return ""
+
+
+def _check_output(inv: Invocation, value: Any, event: dict[str, Any]) -> None:
+    kind, errs = classify(event, value, False)
+    if kind is None:
+        inv.validation_errors = errs
+        return
+    inv.output = {kind: value}
+    inv.validation_errors = validate(event, kind, value, inv.origin)
+
+
+def _cut_logs(logs: list[str]) -> list[str]:
+    out: list[str] = []
+    left = LOG_LIMIT
+    for line in logs:
+        data = str(line).encode("utf-8", "replace")
+        if len(data) >= left:
+            out.append(data[:left].decode("utf-8", "ignore"))
+            break
+        out.append(str(line))
+        left -= len(data)
+    return out

@@ -1,0 +1,298 @@
+"""Static check of a CloudFront Function against its runtime profile (esprima).
+
+`check_source` is pure and fast; `analyze` also returns what the emulator's loader
+needs (imports to rewrite, loop and function bodies to instrument, names used).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from esprima.error_handler import Error as EsprimaError
+from esprima.nodes import Node
+from esprima.parser import Parser
+
+from generator.profile import FEATURE_NAMES, STRUCTURAL, UNSUPPORTED_GLOBALS, RuntimeProfile, get_profile
+
+
+@dataclass(frozen=True)
+class JsIssue:
+    line: int      # 1-based
+    column: int    # 1-based
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class Analysis:
+    """Everything a single walk learns about a function source."""
+    issues: list[JsIssue] = field(default_factory=list)
+    warnings: list[JsIssue] = field(default_factory=list)                   # run-time failures seen statically
+    program: Any = None
+    parsed_source: str = ""                                           # source esprima accepted (separators zeroed)
+    imports: list[tuple[int, int, str, str]] = field(default_factory=list)   # (start, end, local, module)
+    loop_bodies: list[tuple[int, int, bool]] = field(default_factory=list)   # (start, end, is_block)
+    function_bodies: list[int] = field(default_factory=list)                  # offset just after "{"
+    arrow_exprs: list[tuple[int, int]] = field(default_factory=list)          # expression bodies
+    names: set[str] = field(default_factory=set)                              # identifiers and property names
+    modules: set[str] = field(default_factory=set)                            # imported or required modules
+
+
+_SKIP_KEYS = frozenset({"type", "range", "loc"})
+_STATIC_TABLES = ("Object", "String", "Number", "Math", "Array", "Date", "JSON", "Promise", "Symbol",
+                  "ArrayBuffer", "RegExp", "Error", "Function", "Boolean")
+_LOOPS = ("ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement", "ForOfStatement")
+_FUNCS = ("FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression")
+_LINE_PREFIX = re.compile(r"^Line \d+: ")
+
+
+def _parse(source: str, module: bool) -> Any:
+    parser = Parser(source, options={"range": True, "loc": True})
+    # esprima-python validates regex literals with Python's `re`, which rejects valid JS
+    # (named groups `(?<n>..)`, `[^]`); QuickJS compiles them for real at load time.
+    parser.scanner.testRegExp = lambda pattern, flags: None
+    return parser.parseModule() if module else parser.parseScript()
+
+
+def _describe_parse_error(source: str, err: EsprimaError, runtime: str) -> str:
+    idx = err.index or 0
+    near = source[max(idx - 2, 0): idx + 2]
+    if "?." in near:
+        return f"optional chaining (?.) is not supported by {runtime}"
+    if "??" in near:
+        return f"nullish coalescing (??) is not supported by {runtime}"
+    if re.search(r"(?<![\w$.])\d+n$", source[max(idx - 24, 0):idx + 1]):
+        return f"BigInt literals are not supported by {runtime}"
+    if source.startswith("import", idx) or source.startswith("export", idx):
+        return f"{source[idx:idx + 6]} is not supported by {runtime}"
+    if re.search(r"\bawait\s*$", source[max(idx - 24, 0):idx]):
+        return f"await is not supported by {runtime}"
+    if idx < len(source) and source[idx:idx + 1] == "_" and idx > 0 and source[idx - 1].isdigit():
+        return f"numeric separators are not supported by {runtime}"
+    return _LINE_PREFIX.sub("", str(err.message))
+
+
+def _parse_with_retries(source: str, runtime: str, module: bool) -> tuple[Any, str, JsIssue | None]:
+    """Parse; in 2.0 accept numeric separators (esprima 4 lacks them) by zeroing `_`."""
+    text = source
+    for _ in range(64):
+        try:
+            return _parse(text, module), text, None
+        except EsprimaError as err:
+            idx = err.index or 0
+            at = text.find("_", max(idx - 1, 0), idx + 2)
+            if (runtime == "cloudfront-js-2.0" and at > 0 and text[at - 1].isalnum()
+                    and at + 1 < len(text) and text[at + 1].isalnum()):
+                text = text[:at] + "0" + text[at + 1:]
+                continue
+            return None, text, JsIssue(err.lineNumber or 1, err.column or 1,
+                                       _describe_parse_error(source, err, runtime))
+    return None, text, JsIssue(1, 1, "too many numeric separators")
+
+
+def check_source(source: str, runtime: str) -> list[JsIssue]:
+    """Issues (syntax, profile, missing handler) of `source` for `runtime`, in source order.
+
+    These make CloudFront refuse the function. Uses of built-ins the runtime lacks only
+    fail when they run (as in CloudFront): see `lint_source`.
+    """
+    return analyze(source, runtime).issues
+
+
+def lint_source(source: str, runtime: str) -> list[JsIssue]:
+    """Warnings: code that loads but fails at run time (missing built-ins, eval, require('fs'))."""
+    a = analyze(source, runtime)
+    return a.issues + a.warnings
+
+
+def analyze(source: str, runtime: str) -> Analysis:
+    prof = get_profile(runtime)
+    out = Analysis()
+    program, text, err = _parse_with_retries(source, runtime, prof.allow_import)
+    if err is not None:
+        out.issues.append(err)
+        return out
+    out.program, out.parsed_source = program, text
+    _Walker(prof, out).run(program)
+    if not any(n.type == "FunctionDeclaration" and n.id is not None and n.id.name == "handler"
+               for n in program.body):
+        out.issues.append(JsIssue(1, 1, "no top-level `function handler(event)` declaration"))
+    out.issues.sort(key=lambda i: (i.line, i.column))
+    out.warnings.sort(key=lambda i: (i.line, i.column))
+    return out
+
+
+def _pos(node: Any) -> tuple[int, int]:
+    return node.loc.start.line, node.loc.start.column + 1
+
+
+class _Walker:
+    def __init__(self, prof: RuntimeProfile, out: Analysis) -> None:
+        self.p, self.out = prof, out
+        self.rt = prof.name
+        self.declared: set[str] = set()
+        self.refs: list[tuple[str, Any]] = []
+        self.statics: list[tuple[str, str, Any, bool]] = []
+
+    def issue(self, node: Any, message: str) -> None:
+        line, col = _pos(node)
+        self.out.issues.append(JsIssue(line, col, message))
+
+    def warn(self, node: Any, message: str) -> None:
+        line, col = _pos(node)
+        self.out.warnings.append(JsIssue(line, col, message))
+
+    def unsupported(self, node: Any, feature: str) -> None:
+        self.issue(node, f"{feature} is not supported by {self.rt}")
+
+    def run(self, program: Any) -> None:
+        stack: list[tuple[Any, str, str]] = [(program, "", "")]
+        while stack:
+            node, parent, key = stack.pop()
+            self.visit(node, parent, key)
+            t = node.type
+            for k, v in node.__dict__.items():
+                if k in _SKIP_KEYS or v is None:
+                    continue
+                if t == "MemberExpression" and k == "property" and not node.computed:
+                    self.out.names.add(v.name)
+                    continue
+                if t == "Property" and k == "key" and not node.computed:
+                    continue
+                if k == "label":
+                    continue
+                if isinstance(v, Node):
+                    stack.append((v, t, k))
+                elif isinstance(v, list):
+                    for item in reversed(v):
+                        if isinstance(item, Node):
+                            stack.append((item, t, k))
+        for name, node in self.refs:
+            if name in UNSUPPORTED_GLOBALS and name not in self.p.globals and name not in self.declared:
+                self.warn(node, f"{name} is not available in {self.rt}")
+        for obj, member, node, proto in self.statics:
+            if obj in self.declared:
+                continue
+            table = self.p.members.get(obj + (".prototype" if proto else ""))
+            if table is not None and member not in table and member not in STRUCTURAL:
+                shown = f"{obj}.prototype.{member}" if proto else f"{obj}.{member}"
+                self.warn(node, f"{shown} is not available in {self.rt}")
+
+    def visit(self, node: Any, parent: str, key: str) -> None:  # noqa: C901 (a flat dispatch)
+        t = node.type
+        if t not in self.p.node_types:
+            if t == "ImportDeclaration":
+                self.unsupported(node, "import")
+            elif t == "AwaitExpression":
+                self.unsupported(node, "await")
+            else:
+                self.unsupported(node, FEATURE_NAMES.get(t, t))
+            return
+        if t == "Identifier":
+            self.out.names.add(node.name)
+            if key in ("id", "params", "param", "local"):
+                self.declared.add(node.name)
+            else:
+                self.refs.append((node.name, node))
+        elif t in _FUNCS:
+            self._function(node, parent)
+        elif t in _LOOPS:
+            body = node.body
+            self.out.loop_bodies.append((body.range[0], body.range[1], body.type == "BlockStatement"))
+        elif t == "VariableDeclaration":
+            if node.kind not in self.p.declaration_kinds:
+                self.unsupported(node, node.kind)
+        elif t == "RestElement":
+            if key != "params":
+                self.unsupported(node, "rest element outside a parameter list")
+        elif t == "Property":
+            if node.computed:
+                self.unsupported(node, "computed property name")
+            elif node.method:
+                self.unsupported(node, "method shorthand")
+            elif node.shorthand:
+                self.unsupported(node, "shorthand property")
+        elif t == "Literal":
+            if getattr(node, "regex", None):
+                self._regex(node)
+            elif isinstance(node.value, str) and len(node.value) < 32:
+                self.out.names.add(node.value)  # e.g. {format: 'bytes'} decides which shims load
+        elif t in ("BinaryExpression", "LogicalExpression"):
+            if t == "BinaryExpression" and node.operator not in self.p.binary_operators:
+                self.unsupported(node, f"operator {node.operator}")
+        elif t == "AssignmentExpression":
+            if node.operator not in self.p.assignment_operators:
+                self.unsupported(node, f"operator {node.operator}")
+        elif t == "MemberExpression":
+            self._member(node)
+        elif t in ("CallExpression", "NewExpression"):
+            self._call(node)
+        elif t == "ImportDeclaration":
+            self._import(node, parent)
+
+    def _function(self, node: Any, parent: str) -> None:
+        if node.generator:
+            self.unsupported(node, "generator function")
+        if getattr(node, "isAsync", False) or getattr(node, "async", False):
+            if not self.p.allow_async:
+                self.unsupported(node, "async function")
+            elif not (node.type == "FunctionDeclaration" and parent == "Program"):
+                self.unsupported(node, "async closure (async is only allowed on top-level functions)")
+        body = node.body
+        if body.type == "BlockStatement":
+            self.out.function_bodies.append(body.range[0] + 1)
+        else:
+            self.out.arrow_exprs.append((body.range[0], body.range[1]))
+
+    def _regex(self, node: Any) -> None:
+        flags = node.regex.flags
+        bad = sorted(set(flags) - self.p.regex_flags)
+        if bad:
+            self.unsupported(node, f"regular expression flag{'s' if len(bad) > 1 else ''} {''.join(bad)}")
+        pattern = node.regex.pattern
+        if "(?<=" in pattern or "(?<!" in pattern:
+            self.unsupported(node, "regular expression lookbehind")
+        if "\\p{" in pattern or "\\P{" in pattern:
+            self.unsupported(node, "regular expression property escapes (\\p{...})")
+
+    def _member(self, node: Any) -> None:
+        if node.computed:
+            return
+        obj, prop = node.object, node.property.name
+        if obj.type == "Identifier" and obj.name in _STATIC_TABLES:
+            self.statics.append((obj.name, prop, node, False))
+        elif (obj.type == "MemberExpression" and not obj.computed and obj.property.name == "prototype"
+              and obj.object.type == "Identifier" and obj.object.name in _STATIC_TABLES):
+            self.statics.append((obj.object.name, prop, node, True))
+
+    def _call(self, node: Any) -> None:
+        callee = node.callee
+        if callee.type == "Identifier":
+            if callee.name == "eval" and "eval" not in self.declared:
+                self.warn(node, f"eval is not supported by {self.rt} (it throws)")
+            elif callee.name == "Function":
+                self.warn(node, f"the Function constructor is not supported by {self.rt} (it throws)")
+            elif callee.name == "require" and node.type == "CallExpression":
+                args = node.arguments
+                if len(args) != 1 or args[0].type != "Literal" or not isinstance(args[0].value, str):
+                    self.warn(node, "require() takes one string literal")
+                elif args[0].value not in self.p.require_modules:
+                    self.warn(node, f"module '{args[0].value}' is not available in {self.rt}")
+                else:
+                    self.out.modules.add(args[0].value)
+        elif (callee.type == "MemberExpression" and not callee.computed and callee.object.type == "Identifier"
+              and callee.object.name == "console" and callee.property.name == "log" and len(node.arguments) != 1):
+            self.warn(node, "console.log takes exactly one argument in CloudFront Functions (concatenate)")
+
+    def _import(self, node: Any, parent: str) -> None:
+        spec, module = node.specifiers, node.source.value
+        if module not in self.p.import_modules:
+            self.issue(node, f"module '{module}' is not available in {self.rt}")
+        elif len(spec) != 1 or spec[0].type != "ImportDefaultSpecifier":
+            self.issue(node, f"only a default import is supported (import name from '{module}')")
+        else:
+            self.out.imports.append((node.range[0], node.range[1], spec[0].local.name, module))
+            self.out.modules.add(module)
