@@ -26,7 +26,7 @@ class Plan:
     function: Function
     P: list[dict[str, Any]]  # pattern route records, in order
     G: dict[str, list[int]]  # "/seg" -> positions in P; "" -> generic
-    X: list[dict[str, Any]]  # exact tables by rank
+    X: list[list[Any]]  # [rank, exact table] for each rank that has exact routes
     H: list[dict[str, Any]]  # header rules
     spilled: list[tuple[str, str]] = field(default_factory=list)  # KVS (key, value)
     flags: dict[str, bool] = field(default_factory=dict)
@@ -159,7 +159,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     icase = fn.options.case == "insensitive"
     strict = fn.options.trailing_slash == "strict"
     P: list[dict[str, Any]] = []
-    X: list[dict[str, Any]] = []
+    X: list[list[Any]] = []
     spilled: dict[str, str] = {}
     seen_hostless: dict[str, Route] = {}
     seen_host: dict[str, Route] = {}
@@ -182,9 +182,9 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
             if spill:
                 spilled[SPILL_PREFIX + key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
             else:
-                while len(X) <= rank:
-                    X.append({})
-                X[rank][key] = rec
+                if not X or X[-1][0] != rank:
+                    X.append([rank, {}])
+                X[-1][1][key] = rec
             continue
         rec = match_record(route.match, icase, strict)
         act = action_record(route, debug)
@@ -226,13 +226,20 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     acts = [r.action for r in routes]
     lookups = any(r.lookup for r in routes)
-    rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies for h in fn.headers)
-    edits_request = any(isinstance(a, (Rewrite, Origin)) or r.set_headers for r, a in zip(routes, acts))
+    # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
+    # have edited the query or headers (the country header included) before a rule reads them
+    rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies or h.match.country
+                           for h in fn.headers)
+    header_names = [n for r in routes for n, _ in r.set_headers] + list(
+        n for r in routes for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + [
+        n for r in routes if isinstance(r.action, Respond) for n, _ in r.action.headers] + [
+        n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
     return {
         "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
         "lookup": lookups,
-        "spill": spill,
-        "spillhost": spill and any(r.match.host is not None for r in routes if r.is_exact),
+        # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
+        "spill": spill and bool(p.spilled),
+        "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
         "exacthost": any(r.match.host is not None for r in routes if r.is_exact),
         "strict": fn.options.trailing_slash == "strict",
         "icase": fn.options.case == "insensitive",
@@ -240,7 +247,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "host": any(m.host is not None for m in matches),
         "regex": any(m.regex is not None for m in matches),
         "conds": any(m.has_conditions for m in matches),
-        "snapshot": bool(fn.headers) and rules_with_conds and edits_request,
+        "snapshot": fn.event != VIEWER_RESPONSE and rules_with_conds,
+        "proto": "__proto__" in header_names,  # a header named __proto__ needs defineProperty
         "rules": bool(fn.headers),
         "response": fn.event == VIEWER_RESPONSE,
         "redirect": any(isinstance(a, Redirect) for a in acts),

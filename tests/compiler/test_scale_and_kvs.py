@@ -1,0 +1,97 @@
+"""Spill to KVS at scale, spill modes, and `cfroutes kvs plan`."""
+from __future__ import annotations
+
+import json
+
+from generator.cli.main import main
+from generator.compiler import SIZE_LIMIT, compile_config
+from generator.emulator import invoke, prepare
+from generator.kvsfile import validate_entries
+from generator.kvsplan import MAX_KEYS, plan_updates
+from generator.model import SPILL_PREFIX
+from generator.testing.events import build_event
+
+
+def _big_config(tmp_path, n: int, spill: str = "auto", kvs: bool = True) -> str:
+    lines = ["version: 1", "functions:", "  big:", "    event: viewer-request"]
+    if kvs:
+        lines.append("    kvs: {name: big-store}")
+    lines += [f"    options: {{spill: {spill}}}", "    routes:"]
+    for i in range(10):
+        lines += [f"      - path: /p{i}/:x/*", f"        redirect: /q{i}/{{x}}/{{splat}}"]
+    lines += ["      - path: /blog/shadow", "        redirect: /exact-after-patterns"]
+    for i in range(n):
+        lines += [f"      - path: /blog/{2015 + i % 10}/post-number-{i}", f"        redirect: /articles/post-{i}"]
+        if i == n // 2:
+            lines += ["      - path: /blog/:year/*", "        redirect: /archive/{year}/{splat}"]
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    return str(cfg)
+
+
+def test_20000_exact_routes_spill_and_keep_first_match_order(tmp_path) -> None:
+    c = compile_config(_big_config(tmp_path, 20000))
+    assert not c.errors
+    f = c.functions[0]
+    assert f.spilled and f.size <= SIZE_LIMIT
+    store = f.kvs_dict()
+    assert len(store) == 20001 and all(k.startswith(SPILL_PREFIX) for k in store)
+    assert validate_entries(f.kvs_data) == []
+    prep = prepare(f.source, f.function.runtime)
+
+    def loc(path: str) -> str:
+        inv = invoke(prep, build_event(f"GET https://example.com{path}?utm=1"), store)
+        assert inv.error == "" and not inv.validation_errors, inv.error
+        return inv.output["response"]["headers"]["location"]["value"]
+
+    assert loc("/blog/2015/post-number-0") == "/articles/post-0?utm=1"
+    assert loc("/blog/2016/post-number-10001") == "/archive/2016/post-number-10001?utm=1"  # after the pattern
+    assert loc("/blog/2024/post-number-9999") == "/articles/post-9999?utm=1"  # before the pattern
+    assert loc("/p3/a/b") == "/q3/a/b?utm=1"
+    assert loc("/blog/shadow") == "/exact-after-patterns?utm=1"
+
+
+def test_spill_never_over_budget_fails_with_bytes_and_hint(tmp_path, capsys) -> None:
+    cfg = _big_config(tmp_path, 400, spill="never")
+    assert main(["build", "-c", cfg, "-o", str(tmp_path / "dist")]) == 1
+    err = capsys.readouterr().err
+    assert "over the 10,240-byte CloudFront Functions limit" in err and "spill" in err
+    assert not (tmp_path / "dist").exists()
+
+
+def test_spill_auto_without_kvs_behaves_as_never(tmp_path) -> None:
+    c = compile_config(_big_config(tmp_path, 400, kvs=False))
+    assert c.errors and not c.functions[0].spilled
+
+
+def test_kvs_plan_batches_and_ownership() -> None:
+    desired = [("tenant-a", "/a"), ("tenant-b", "/b")] + [(f"{SPILL_PREFIX}/r{i}", f"[0,\"/t{i}\"]") for i in range(120)]
+    current = {"tenant-a": "/live-a", "someone-else": "x", f"{SPILL_PREFIX}/r0": "[0,\"/t0\"]",
+               f"{SPILL_PREFIX}/gone": "[0,\"/old\"]"}
+    p = plan_updates(desired, {"tenant-a", "tenant-b"}, current)
+    puts = [e["Key"] for b in p.batches for e in b.get("Puts", [])]
+    deletes = [e["Key"] for b in p.batches for e in b.get("Deletes", [])]
+    assert "tenant-a" not in puts  # a live tenant value is not overwritten
+    assert "tenant-b" in puts and f"{SPILL_PREFIX}/r0" not in puts and len(puts) == 120
+    assert deletes == [f"{SPILL_PREFIX}/gone"]
+    assert "someone-else" not in puts + deletes and p.foreign == 1
+    assert all(len(b.get("Puts", [])) + len(b.get("Deletes", [])) <= MAX_KEYS for b in p.batches)
+    assert len(p.batches) == 3
+    p2 = plan_updates(desired, {"tenant-a", "tenant-b"}, current, overwrite_seed=True)
+    assert "tenant-a" in [e["Key"] for b in p2.batches for e in b.get("Puts", [])]
+
+
+def test_kvs_plan_cli(tmp_path, capsys) -> None:
+    (tmp_path / "seed.yaml").write_text("t1: /x\n")
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
+                   "    kvs: {name: s, seed: seed.yaml}\n    options: {spill: always}\n"
+                   "    routes:\n      - path: /a\n        redirect: /b\n")
+    cur = tmp_path / "cur.json"
+    cur.write_text(json.dumps({"Items": [{"Key": "other", "Value": "1"}]}))
+    assert main(["kvs", "plan", "-c", str(cfg), "--current", str(cur)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    keys = [e["Key"] for e in out["batches"][0]["Puts"]]
+    assert keys == ["t1", f"{SPILL_PREFIX}/a"]
+    cur.write_text("not json")
+    assert main(["kvs", "plan", "-c", str(cfg), "--current", str(cur)]) == 2
