@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class ExitCode(enum.IntEnum):
@@ -16,8 +17,7 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 3
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A position in a source file; line and col are 1-based."""
 
     file: str
@@ -74,6 +74,7 @@ def _read(path: str) -> str | None:
 
 def render_all(diags: list[Diagnostic], limit: int = 50) -> str:
     """Render diagnostics in document order, capped with '... and K more'."""
+    diags = sorted(diags, key=lambda d: d.span)
     shown = [d.render() for d in diags[:limit]]
     if len(diags) > limit:
         shown.append(f"... and {len(diags) - limit} more")

@@ -6,7 +6,6 @@ line and column of any value.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml
@@ -19,9 +18,9 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 Scalar = Union[str, int, float, bool, None]
+_NO_KEYS: dict[str, Any] = {}  # shared by every non-mapping node; never mutated
 
 
-@dataclass
 class Node:
     """A YAML value with its position.
 
@@ -31,11 +30,18 @@ class Node:
     unquoted scalar. `keys` maps each mapping key to the Node of the key itself.
     """
 
-    value: Any
-    span: Span
-    raw: str | None = None
-    plain: bool = False
-    keys: dict[str, "Node"] = field(default_factory=dict)
+    __slots__ = ("value", "span", "raw", "plain", "keys")
+
+    def __init__(self, value: Any, span: Span, raw: str | None = None, plain: bool = False,
+                 keys: dict[str, "Node"] | None = None) -> None:
+        self.value = value
+        self.span = span
+        self.raw = raw
+        self.plain = plain
+        self.keys: dict[str, Node] = _NO_KEYS if keys is None else keys
+
+    def __repr__(self) -> str:
+        return f"Node({self.value!r}, {self.span})"
 
     @property
     def is_map(self) -> bool:
