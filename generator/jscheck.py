@@ -216,13 +216,21 @@ class _Walker:
             elif node.shorthand:
                 self.unsupported(node, "shorthand property")
         elif t == "Literal":
-            if getattr(node, "regex", None):
+            if getattr(node, "bigint", None) is not None:
+                self.unsupported(node, "a BigInt literal")
+            elif getattr(node, "regex", None):
                 self._regex(node)
+            elif (isinstance(node.value, (int, float)) and "_" in str(node.raw or "")
+                  and not self.p.numeric_separators):
+                self.unsupported(node, "a numeric separator (1_000)")
             elif isinstance(node.value, str) and len(node.value) < 32:
                 self.out.names.add(node.value)  # e.g. {format: 'bytes'} decides which shims load
         elif t in ("BinaryExpression", "LogicalExpression"):
             if t == "BinaryExpression" and node.operator not in self.p.binary_operators:
                 self.unsupported(node, f"operator {node.operator}")
+            elif t == "LogicalExpression" and node.operator not in self.p.logical_operators:
+                self.unsupported(node, "nullish coalescing (??)" if node.operator == "??"
+                                 else f"operator {node.operator}")
         elif t == "AssignmentExpression":
             if node.operator not in self.p.assignment_operators:
                 self.unsupported(node, f"operator {node.operator}")

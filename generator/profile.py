@@ -33,6 +33,8 @@ class RuntimeProfile:
     members: Mapping[str, frozenset[str]]  # "Array" / "Array.prototype" -> allowed own names
     string_byte_methods: bool           # 1.0 String.bytesFrom & co.
     digest_default: str                 # what digest() without encoding returns
+    numeric_separators: bool = False    # 1_000 (2.0 only)
+    logical_operators: frozenset[str] = frozenset({"||", "&&"})  # no ?? in either runtime
 
 
 # Names every built-in object keeps (structural, not API surface).
@@ -62,6 +64,7 @@ FEATURE_NAMES: Mapping[str, str] = MappingProxyType({
     "ImportDeclaration": "import", "ExportNamedDeclaration": "export",
     "ExportDefaultDeclaration": "export", "ExportAllDeclaration": "export",
     "Import": "dynamic import()", "FieldDefinition": "class fields",
+    "ChainExpression": "optional chaining (?.)",
 })
 
 _BINARY = frozenset("== != === !== < <= > >= << >> >>> + - * / % | ^ & in instanceof **".split())
@@ -169,7 +172,8 @@ PROFILES: Mapping[str, RuntimeProfile] = MappingProxyType({
         import_modules=frozenset({"cloudfront", "crypto", "querystring"}),
         require_modules=frozenset({"crypto", "querystring"}), regex_flags=frozenset("gimy"),
         globals=_GLOBALS_COMMON | {"DataView", "TextEncoder", "TextDecoder", "atob", "btoa", "Buffer"},
-        members=_members(True), string_byte_methods=False, digest_default="buffer"),
+        members=_members(True), string_byte_methods=False, digest_default="buffer",
+        numeric_separators=True),
 })
 
 

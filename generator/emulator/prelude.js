@@ -12,6 +12,11 @@ delete G.__cf_t0; delete G.__cf_kvs; delete G.__cf_budget; delete G.__cf_evtype;
 defProp(G, "__cf$t", { value: function () { if (++steps > budget) { over = true; throw new RangeError("step budget exceeded"); } } });
 defProp(G, "__cf$m", { value: REG });
 defProp(G, "__cf$s", { value: function () { return JS({ steps: steps, over: over, logs: logs, origin: origin }); } });
+// warm reuse (WarmFunction): the per-invocation state, reset before each call
+defProp(G, "__cf$reset", { value: function (t0, b, ev, kj) {
+  T0 = t0; steps = 0; budget = b; over = false; logs = []; logChars = 0; origin = null; EVTYPE = ev;
+  if (kj !== "=") KVS = kj ? JP(kj) : null;
+} });
 function mod(name) { var m = MODS[name]; if (typeof m === "function") m = MODS[name] = m(); return m; }
 
 //#section console
@@ -546,7 +551,6 @@ MODS.cloudfront = function () {
   function kvsHandle() {
     if (KVS === null && KVSJ !== "") KVS = JP(KVSJ);
     if (KVS === null) throw new Error("KeyValueStore is not associated with this function");
-    var data = KVS;
     function check(key) {
       if (typeof key !== "string" || key === "") return "KeyValueStore key must be a non-empty string";
       if (blen(key) > 512) return "KeyValueStore key is longer than 512 bytes";
@@ -556,8 +560,8 @@ MODS.cloudfront = function () {
       get: function get(key, opts) {
         var bad = check(key), fmtName = opts && opts.format !== undefined ? opts.format : "string";
         if (bad) return Promise.reject(new Error(bad));
-        if (!hasOwn.call(data, key)) return Promise.reject(new Error("KeyValueStore key not found: " + key));
-        var v = data[key];
+        if (!hasOwn.call(KVS, key)) return Promise.reject(new Error("KeyValueStore key not found: " + key));
+        var v = KVS[key];
         if (fmtName === "string") return Promise.resolve(v);
         if (fmtName === "json") { try { return Promise.resolve(JP(v)); } catch (e) { return Promise.reject(new Error("KeyValueStore value is not valid JSON: " + key)); } }
         if (fmtName === "bytes") return Promise.resolve(G.Buffer.from(v, "utf8"));
@@ -565,11 +569,11 @@ MODS.cloudfront = function () {
       },
       exists: function exists(key) {
         var bad = check(key);
-        return bad ? Promise.reject(new Error(bad)) : Promise.resolve(hasOwn.call(data, key));
+        return bad ? Promise.reject(new Error(bad)) : Promise.resolve(hasOwn.call(KVS, key));
       },
       meta: function meta() {
         var iso = new RD(T0).toISOString();
-        return Promise.resolve({ creationDateTime: iso, lastUpdatedDateTime: iso, keyCount: O.keys(data).length });
+        return Promise.resolve({ creationDateTime: iso, lastUpdatedDateTime: iso, keyCount: O.keys(KVS).length });
       }
     };
   }

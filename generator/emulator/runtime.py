@@ -167,31 +167,40 @@ def run_function(source: str, event: dict[str, Any], runtime: str = "cloudfront-
     return invoke(prepare(source, runtime, filename), event, kvs)
 
 
-def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
-           step_budget: int | None = None, time_limit: float | None = None) -> Invocation:
-    """Run the handler on `event` in a fresh context. Never raises for what the function does."""
-    inv = Invocation()
-    budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
-    ev_json = json.dumps(event, ensure_ascii=True)
+def _kvs_json(kvs: dict[str, str] | None) -> str:
+    return "" if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
+
+
+def _event_type(event: dict[str, Any]) -> str:
+    return str((event.get("context") or {}).get("eventType") or "viewer-request")
+
+
+def _load(prepared: PreparedFunction, kvs_json: str, budget: int, evtype: str, time_limit: float | None) -> Any:
+    """A new context with the prelude and the function evaluated (raises on load errors)."""
     ctx = quickjs.Context()
     ctx.set_max_stack_size(STACK_LIMIT)
     ctx.set_time_limit(DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
     ctx.set("__cf_t0", float(int(time.time() * 1000)))
     ctx.set("__cf_budget", budget)
-    ctx.set("__cf_evtype", str((event.get("context") or {}).get("eventType") or "viewer-request"))
-    if kvs is not None:
-        ctx.set("__cf_kvs", json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True))
+    ctx.set("__cf_evtype", evtype)
+    if kvs_json:
+        ctx.set("__cf_kvs", kvs_json)
+    ctx.eval(prepared.prelude)
+    base = prepared.memory_base
+    if kvs_json:  # the prelude parsed the mocked store; it must not count against the 2 MB
+        base = max(base, int(ctx.memory().get("malloc_size", 0)))
+    ctx.set_memory_limit(base + MEMORY_LIMIT)
+    ctx.eval(prepared.code)
+    return ctx
+
+
+def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: int, inv: Invocation) -> None:
+    """Run the handler in a loaded context and fill `inv`."""
     start = end = 0.0
     value: Any = None
     try:
-        ctx.eval(prepared.prelude)
-        base = prepared.memory_base
-        if kvs:  # the prelude parsed the mocked store; it must not count against the 2 MB
-            base = max(base, int(ctx.memory().get("malloc_size", 0)))
-        ctx.set_memory_limit(base + MEMORY_LIMIT)
-        ctx.eval(prepared.code)
         handler = ctx.get("handler")
-        ev = ctx.parse_json(ev_json)
+        ev = ctx.parse_json(json.dumps(event, ensure_ascii=True))
         if prepared.raw_query:
             ctx.get("__cf_req")(ev)
         start = time.perf_counter()
@@ -207,8 +216,12 @@ def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str
         end = time.perf_counter()
         inv.error = _engine_error(exc, prepared)
     inv.duration_us = (end - start) * 1e6 if start else 0.0
+    _finish(ctx, inv, value, event, budget)
+
+
+def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget: int) -> None:
     try:
-        state = json.loads(ctx.get("__cf$s")())
+        state = json.loads(ctx.get("__cf$s")()) if ctx is not None else {}
     except Exception:  # a context broken by out-of-memory
         state = {}
     inv.steps = int(state.get("steps", 0))
@@ -219,7 +232,61 @@ def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str
     if not inv.error:
         _check_output(inv, value, event)
     inv.compute_utilization = cost.compute_utilization(inv.steps, inv.duration_us)
+
+
+def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
+           step_budget: int | None = None, time_limit: float | None = None) -> Invocation:
+    """Run the handler on `event` in a fresh context. Never raises for what the function does."""
+    inv = Invocation()
+    budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
+    try:
+        ctx = _load(prepared, _kvs_json(kvs), budget, _event_type(event), time_limit)
+    except Exception as exc:  # the top level of the function failed
+        inv.error = _engine_error(exc, prepared)
+        _finish(None, inv, None, event, budget)
+        return inv
+    _call(ctx, prepared, event, budget, inv)
     return inv
+
+
+class WarmFunction:
+    """Runs many invocations of one function in one reused context (fast test runs).
+
+    Only for functions without state between invocations, such as the ones cfroutes
+    generates: the prelude's per-invocation state (steps, logs, origin calls, the
+    frozen clock, the KVS data) is reset before each call, but globals the function
+    itself changes would carry over. After any engine error the context is replaced.
+    `invoke()` (a fresh context per call) stays the faithful default.
+    """
+
+    def __init__(self, prepared: PreparedFunction, *, step_budget: int | None = None,
+                 time_limit: float | None = None) -> None:
+        self.prepared = prepared
+        self.budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
+        self.time_limit = time_limit
+        self._ctx: Any = None
+        self._reset: Any = None
+        self._kvs_json: str | None = None
+
+    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+        inv = Invocation()
+        kj, evtype = _kvs_json(kvs), _event_type(event)
+        try:
+            if self._ctx is None:
+                self._ctx = _load(self.prepared, kj, self.budget, evtype, self.time_limit)
+                self._reset = self._ctx.get("__cf$reset")
+            else:  # "=": the same store as last time, not parsed again
+                self._reset(float(int(time.time() * 1000)), self.budget, evtype, "=" if kj == self._kvs_json else kj)
+            self._kvs_json = kj
+        except Exception as exc:
+            self._ctx = None
+            inv.error = _engine_error(exc, self.prepared)
+            _finish(None, inv, None, event, self.budget)
+            return inv
+        _call(self._ctx, self.prepared, event, self.budget, inv)
+        if inv.error:
+            self._ctx = self._kvs_json = None  # never reuse a context that hit a limit or threw
+        return inv
 
 
 class _HandlerError(Exception):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import request_event
+from support import request_event
 from generator.cli.emulate import emulate, infer_runtime, load_kvs
 
 

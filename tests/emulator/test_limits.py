@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import BOTH, V2, request_event, run
+from support import BOTH, V2, request_event, run
 from generator.emulator import invoke, prepare
 from generator.emulator.runtime import binding_interrupts_regex
 

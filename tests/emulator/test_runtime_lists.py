@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BOTH, V1, V2, body, fails, run
+from support import BOTH, V1, V2, body, fails, run
 
 # (line, positive snippet, expected log, negative snippet, runtimes where the positive works)
 ROWS = [

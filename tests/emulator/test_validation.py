@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import V1, V2, request_event, response_event, run
+from support import V1, V2, request_event, response_event, run
 
 
 def _req(code: str, runtime: str = V2) -> list[str]:

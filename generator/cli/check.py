@@ -1,0 +1,38 @@
+"""`cfroutes check`: validate, build in memory, verify, lint, run every test; the pre-commit hook."""
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from ..compiler import compile_config
+from ..errors import ExitCode, render_all
+from ..testing.runner import Runner
+from .test import collect, report
+
+
+def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
+    start = time.perf_counter()
+    compiled = compile_config(config)  # InputError -> exit 2 (error_handler)
+    if compiled.warnings:
+        stderr.write(render_all(compiled.warnings) + "\n")
+    if compiled.errors:
+        stderr.write(render_all(compiled.errors) + "\n")
+    suite = collect(compiled, None)
+    results = Runner(compiled).run(suite)
+    _, failed = report(results, stdout)
+    elapsed = time.perf_counter() - start
+    sizes = " + ".join(f"{f.size:,}" for f in compiled.functions)
+    problems = []
+    if compiled.errors:
+        problems.append(f"{len(compiled.errors)} error(s)")
+    if failed:
+        problems.append(f"{failed} failed test(s)")
+    if strict and compiled.warnings:
+        problems.append(f"{len(compiled.warnings)} warning(s) (--strict)")
+    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {len(suite)} test(s), "
+            f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
+    if problems:
+        stdout.write(f"check failed: {', '.join(problems)}; {what}\n")
+        return ExitCode.FAILED
+    stdout.write(f"check passed: {what}\n")
+    return ExitCode.OK

@@ -1,0 +1,94 @@
+"""`cfroutes run`: send one request through a built function and show what happened."""
+from __future__ import annotations
+
+import difflib
+import json
+from typing import TextIO
+
+from ..compiler import Compiled, compile_config
+from ..errors import Diagnostic, ExitCode, InputError, Span
+from ..model import VIEWER_RESPONSE
+from ..testing.cases import Case, Expect
+from ..testing.events import RequestError, build_event
+from ..testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
+
+ARG = "<command line>"
+
+
+def _fail(message: str, col: int = 1, hint: str | None = None) -> InputError:
+    return InputError([Diagnostic(Span(ARG, 1, col), message, hint=hint)])
+
+
+def _pick(compiled: Compiled, name: str | None) -> str:
+    names = [f.name for f in compiled.functions]
+    if name is None:
+        if len(names) == 1:
+            return names[0]
+        raise _fail(f"the config has several functions ({', '.join(names)}): choose one with -f")
+    if name not in names:
+        close = [n for n in names if n.startswith(name)] or difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+        raise _fail(f"no function '{name}' in {compiled.config.path}",
+                    hint=f"did you mean '{close[0]}'?" if close else "functions: " + ", ".join(names))
+    return name
+
+
+def parse_headers(items: list[str]) -> dict[str, list[str]]:
+    """`-H 'name: value'` options -> name -> values (a repeated name is a repeated header)."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise _fail(f"-H {item!r}: expected 'name: value'")
+        out.setdefault(name.strip().lower(), []).append(value.strip())
+    return out
+
+
+def parse_kvs(items: list[str]) -> dict[str, str | None]:
+    """`--kvs key=value` options; `--kvs key=` stores an empty value, `--kvs key` removes the key."""
+    out: dict[str, str | None] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise _fail(f"--kvs {item!r}: expected key=value")
+        out[key] = value if sep else None
+    return out
+
+
+def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
+        stdout: TextIO, stderr: TextIO) -> int:
+    compiled = compile_config(config)
+    name = _pick(compiled, function)
+    fn = compiled.function(name)
+    assert fn is not None
+    overrides = parse_kvs(kvs)
+    if overrides and fn.function.kvs is None:
+        raise _fail(f"function '{name}' has no KeyValueStore: --kvs does not apply")
+    try:
+        event = build_event(request, event_type=fn.function.event, headers=parse_headers(headers))
+    except RequestError as e:
+        raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
+    if compiled.errors:
+        stderr.write("warning: the build has errors (see `cfroutes check`); running it anyway\n")
+    case = Case(request, name, fn.function.event, request, event, Expect(), overrides or None,
+                Span(ARG, 1, 1), 0)
+    runner = Runner(compiled)
+    inv = runner.invoke(case)
+    route = runner.route_of(case)
+    stdout.write(f"function: {name} ({fn.function.event}, {fn.size:,} bytes)\n")
+    stdout.write(f"route:    {route}\n")
+    stdout.write(f"outcome:  {outcome(inv)}\n")
+    if fn.function.event == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
+        stdout.write("note:     CloudFront skips viewer-response functions when the origin status is >= 400\n")
+    for line in inv.logs:
+        stdout.write(f"log:      {line}\n")
+    for err in errors_of(inv):
+        stdout.write(f"error:    {err}\n")
+    if inv.output is not None:
+        stdout.write(json.dumps(inv.output, indent=2, ensure_ascii=False) + "\n")
+    if inv.origin:
+        stdout.write("origin:   " + json.dumps(inv.origin, ensure_ascii=False) + "\n")
+    stdout.write(f"cost:     {inv.steps} steps, ComputeUtilization ~{inv.compute_utilization} (an estimate)\n")
+    return ExitCode.OK if inv.ok else ExitCode.FAILED
+
+
+__all__ = ["run", "parse_headers", "parse_kvs", "DEBUG_HEADER"]

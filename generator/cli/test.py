@@ -1,0 +1,39 @@
+"""`cfroutes test`: run the test cases of a config (inline and `*.cases.yaml`) or of named files."""
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..compiler import Compiled, compile_config
+from ..errors import ExitCode, render_all
+from ..testing.cases import Case, find_case_files, inline_cases, load_cases
+from ..testing.runner import CaseResult, Runner, failure_line, format_diff
+
+
+def collect(compiled: Compiled, files: list[str] | None) -> list[Case]:
+    """The named files' cases, or all cases of the config: inline plus discovered case files."""
+    if files:
+        return load_cases(compiled.config, files)
+    return inline_cases(compiled.config) + load_cases(compiled.config, find_case_files(compiled.config.path))
+
+
+def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
+    """A FAIL line with its diff per failure, then `N passed, N failed`."""
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        stdout.write(failure_line(r) + "\n" + format_diff(r) + "\n\n")
+    passed = len(results) - len(failed)
+    stdout.write(f"{passed} passed, {len(failed)} failed\n")
+    return passed, len(failed)
+
+
+def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> int:
+    compiled = compile_config(config)
+    suite = collect(compiled, cases)
+    if compiled.errors:
+        stderr.write(render_all(compiled.errors) + "\n")
+    if not suite:
+        stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
+    _, failed = report(Runner(compiled).run(suite), stdout)
+    if compiled.errors:
+        stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
+    return ExitCode.FAILED if failed or compiled.errors else ExitCode.OK

@@ -1,0 +1,204 @@
+"""pytest plugin (entry point `pytest11: cfroutes`): route test cases as pytest items.
+
+Collected files:
+- `routes.yaml` and `*.routes.yaml` that look like a cfroutes config (top-level
+  `version:` and `functions:`; other tools' routes.yaml are left alone): one item per
+  inline case, plus a `build` item that fails when the build or its lints fail;
+- `*.cases.yaml`: one item per case, run against the file's `config:` or the nearest
+  `routes.yaml` in its directory or above.
+
+Node ids are `FILE::FUNCTION::CASE NAME`, so `-k`, `--junitxml` and `-x` work as for
+Python tests. Disable the plugin with `-p no:cfroutes`.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+import pytest
+
+from ..errors import InputError, render_all
+
+if TYPE_CHECKING:  # the compiler and emulator load lazily: the plugin is in every pytest run
+    from ..compiler import Compiled
+    from .cases import Case
+    from .runner import CaseResult, Runner
+
+CASE_FILE_SUFFIX = ".cases.yaml"
+
+_CONFIG_RE = re.compile(r"^version\s*:", re.MULTILINE)
+_FUNCTIONS_RE = re.compile(r"^functions\s*:", re.MULTILINE)
+_SUITES = pytest.StashKey[dict]()
+
+
+def _looks_like_config(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(_CONFIG_RE.search(text) and _FUNCTIONS_RE.search(text))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    name = file_path.name
+    if name.endswith(CASE_FILE_SUFFIX):
+        return CasesFile.from_parent(parent, path=file_path)
+    if (name == "routes.yaml" or name.endswith(".routes.yaml")) and _looks_like_config(file_path):
+        return RoutesFile.from_parent(parent, path=file_path)
+    return None
+
+
+class _Suite:
+    """One compiled config and its runner, shared by every file of the session."""
+
+    def __init__(self, path: str) -> None:
+        from ..compiler import compile_config
+        from . import runner
+
+        self.compiled: Compiled = compile_config(path)
+        self.runner: Runner = runner.Runner(self.compiled)
+
+
+def _suite(node: pytest.Node, path: str) -> _Suite:
+    suites = node.config.stash.setdefault(_SUITES, {})
+    key = os.path.realpath(path)
+    if key not in suites:
+        suites[key] = _suite_or_error(path)
+    result = suites[key]
+    if isinstance(result, InputError):
+        raise result
+    return result
+
+
+def _suite_or_error(path: str) -> _Suite | InputError:
+    try:
+        return _Suite(path)
+    except InputError as e:
+        return e
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+class _YamlFile(pytest.File):
+    def _groups(self, suite: _Suite, cases: list[Case]) -> Iterator[pytest.Item | pytest.Collector]:
+        by_fn: dict[str, list[Case]] = {}
+        for c in cases:
+            by_fn.setdefault(c.function, []).append(c)
+        for fn, group in by_fn.items():
+            yield FunctionNode.from_parent(self, name=fn, suite=suite, cases=group)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+                     style: Any = None) -> Any:
+        if isinstance(excinfo.value, InputError):
+            return render_all(excinfo.value.diagnostics)
+        return super().repr_failure(excinfo)
+
+
+class RoutesFile(_YamlFile):
+    """A routes.yaml: its inline cases and a `build` item."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from .cases import inline_cases
+
+        suite = _suite(self, _display(self.path))
+        yield BuildItem.from_parent(self, name="build", suite=suite)
+        yield from self._groups(suite, inline_cases(suite.compiled.config))
+
+
+class CasesFile(_YamlFile):
+    """A `*.cases.yaml` file, tested against its config."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from .cases import config_for, file_cases
+
+        cfg = config_for(str(self.path), stop=str(self.config.rootpath))
+        if cfg is None:
+            raise self.CollectError(
+                f"{_display(self.path)}: no routes.yaml found in this directory or above; "
+                "add `config: path/to/routes.yaml` at the top of the case file")
+        if not os.path.isfile(cfg):
+            raise self.CollectError(f"{_display(self.path)}: config {cfg} does not exist")
+        suite = _suite(self, _display(Path(cfg)))
+        yield from self._groups(suite, file_cases(_display(self.path), suite.compiled.config))
+
+
+class FunctionNode(pytest.Collector):
+    """The cases of one function inside a file (a level of the node id, matched by -k)."""
+
+    def __init__(self, *, suite: _Suite, cases: list[Case], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.suite = suite
+        self.cases = cases
+
+    def collect(self) -> Iterator[pytest.Item]:
+        seen: dict[str, int] = {}
+        for case in self.cases:
+            name = case.name
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name = f"{name} [{seen[name]}]"
+            yield CaseItem.from_parent(self, name=name, case=case, suite=self.suite)
+
+
+class CaseFailed(Exception):
+    def __init__(self, result: CaseResult) -> None:
+        from .runner import failure_line
+
+        super().__init__(failure_line(result))
+        self.result = result
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: Case, suite: _Suite, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.case = case
+        self.suite = suite
+
+    def runtest(self) -> None:
+        result = self.suite.runner.run_case(self.case)
+        if not result.passed:
+            raise CaseFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+                     style: Any = None) -> Any:
+        if isinstance(excinfo.value, CaseFailed):
+            from .runner import failure_line, format_diff
+
+            res = excinfo.value.result
+            return failure_line(res) + "\n" + format_diff(res)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.case.span.line - 1, f"{self.case.function}: {self.case.name}"
+
+
+class BuildFailed(Exception):
+    pass
+
+
+class BuildItem(pytest.Item):
+    """Fails when the config does not build: size, runtime syntax, lints (like `cfroutes check`)."""
+
+    def __init__(self, *, suite: _Suite, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.suite = suite
+
+    def runtest(self) -> None:
+        if self.suite.compiled.errors:
+            raise BuildFailed(render_all(self.suite.compiled.errors))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+                     style: Any = None) -> Any:
+        if isinstance(excinfo.value, BuildFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "cfroutes build"

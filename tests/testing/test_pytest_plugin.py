@@ -1,0 +1,145 @@
+"""The pytest plugin, driven through pytester."""
+from __future__ import annotations
+
+import importlib.metadata
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+# Imported here so that pytester's in-process runs find them already loaded: its
+# sys.modules snapshot would otherwise drop and re-import PyYAML between runs.
+import generator.testing.pytest_plugin  # noqa: F401
+import generator.testing.runner  # noqa: F401
+
+pytest_plugins = ["pytester"]
+
+ROUTES = """\
+version: 1
+functions:
+  site:
+    event: viewer-request
+    routes:
+      - name: old-blog
+        path: /old-blog/*
+        redirect: /blog/{splat}
+      - path: /docs/:page
+        rewrite: /public/{page}.html
+    tests:
+      - name: blog keeps query
+        request: /old-blog/x?utm=1
+        expect: { status: 301, location: /blog/x?utm=1 }
+      - name: docs page
+        request: /docs/a
+        expect: { uri: /public/WRONG.html }
+"""
+
+
+def _args(*args: str) -> list[str]:
+    """Load the plugin explicitly only when it is not installed as an entry point."""
+    names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
+    return list(args) if "cfroutes" in names else ["-p", "generator.testing.pytest_plugin", *args]
+
+
+def _setup(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", routes=ROUTES)
+    # (not makefile: its with_suffix() would turn "extra.cases" into "extra.yaml")
+    (pytester.path / "extra.cases.yaml").write_text(textwrap.dedent("""\
+        - name: docs via case file
+          request: /docs/b
+          expect: { uri: /public/b.html }
+        """))
+
+
+def test_collects_inline_and_case_files_and_reports_diff(pytester: pytest.Pytester) -> None:
+    _setup(pytester)
+    pytester.makepyfile(test_plain="def test_ok():\n    assert 1 + 1 == 2\n")
+    pytester.makefile(".yaml", unrelated="a: 1\n", config="version: 1\n")
+    result = pytester.runpytest(*_args("-v"))
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines([
+        "*extra.cases.yaml::site::docs via case file PASSED*",
+        "*routes.yaml::build PASSED*",
+        "*routes.yaml::site::blog keeps query PASSED*",
+        "*routes.yaml::site::docs page FAILED*",
+        "*test_plain.py::test_ok PASSED*",
+    ])
+    result.stdout.fnmatch_lines([
+        'FAIL routes.yaml:15:9 site: docs page: uri expected "/public/WRONG.html", got "/public/a.html"',
+        "  route:    routes[1]",
+        '  - uri: "/public/WRONG.html"',
+        '  + uri: "/public/a.html"',
+    ])
+    assert "unrelated" not in result.stdout.str() and "config.yaml" not in result.stdout.str()
+
+
+def test_keyword_selection(pytester: pytest.Pytester) -> None:
+    _setup(pytester)
+    result = pytester.runpytest(*_args("-k", "blog"))
+    result.assert_outcomes(passed=1, deselected=3)
+    result = pytester.runpytest(*_args("-k", "site and not docs"))
+    result.assert_outcomes(passed=1)
+
+
+def test_junit_xml_has_cases_with_file_and_line(pytester: pytest.Pytester) -> None:
+    _setup(pytester)
+    # xunit1 is the junit family that records file and line per testcase
+    result = pytester.runpytest(*_args("--junitxml=out.xml", "-o", "junit_family=xunit1"))
+    result.assert_outcomes(passed=3, failed=1)
+    root = ET.parse(pytester.path / "out.xml").getroot()
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {"build", "blog keeps query", "docs page", "docs via case file"}
+    failed = cases["docs page"]
+    assert failed.get("file") == "routes.yaml" and failed.get("line") == "14"
+    assert failed.get("classname") == "routes.yaml.site"
+    assert failed.find("failure") is not None and "/public/WRONG.html" in failed.find("failure").text
+
+
+def test_invalid_case_is_a_collection_error_with_position(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", routes=ROUTES.replace("expect: { uri: /public/WRONG.html }", "expect: { url: /x }"))
+    result = pytester.runpytest(*_args())
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*routes.yaml:17:19: error: unknown key 'url' in expect*", "*did you mean 'uri'?*"])
+
+
+def test_case_file_without_config_is_a_collection_error(pytester: pytest.Pytester) -> None:
+    (pytester.path / "lonely.cases.yaml").write_text("- request: /x\n  expect: {uri: /x}\n")
+    result = pytester.runpytest(*_args())
+    result.stdout.fnmatch_lines(["*no routes.yaml found in this directory or above*"])
+
+
+def test_other_tools_routes_yaml_is_ignored(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", routes="index:\n  path: /\n  controller: App\\Controller\\Home\n")
+    result = pytester.runpytest(*_args())
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_build_item_fails_on_lint_errors(pytester: pytest.Pytester) -> None:
+    (pytester.path / "loop.routes.yaml").write_text(textwrap.dedent("""\
+        version: 1
+        functions:
+          f:
+            event: viewer-request
+            routes:
+              - { path: /a, redirect: /b }
+              - { path: /b, redirect: /a }
+        """))
+    result = pytester.runpytest(*_args())
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*loop.routes.yaml:6:9: error: redirect loop*"])
+
+
+def test_duplicate_case_names_get_distinct_ids(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", routes=ROUTES.replace("docs page", "blog keeps query").replace("WRONG", "a"))
+    result = pytester.runpytest(*_args("-v"))
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*site::blog keeps query PASSED*", "*site::blog keeps query [[]2] PASSED*"])
+
+
+def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
+    names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
+    if "cfroutes" not in names:
+        pytest.skip("cfroutes is not installed (pip install -e .): no entry point to disable")
+    _setup(pytester)
+    result = pytester.runpytest("-p", "no:cfroutes")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
