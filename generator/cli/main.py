@@ -6,7 +6,6 @@ import sys
 from typing import Sequence
 
 from .. import __version__
-from ..errors import ExitCode
 from .error_handler import error_handler
 
 

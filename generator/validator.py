@@ -1,0 +1,245 @@
+"""Validation primitives: the Validator (positioned diagnostics) and match conditions.
+
+Validators never stop at the first problem: each appends a Diagnostic and returns
+None for the value it could not build, so one run reports all errors of a file.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Iterable
+
+from .errors import Diagnostic, Span
+from .model import (
+    BUILTIN_NAMES, METHODS, Match, Template, ValueCond,
+)
+from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template
+from .regexcheck import regex_error
+from .yamlload import Node
+
+FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+MATCH_KEYS = ("path", "regex", "host", "methods", "query", "headers", "cookies", "country")
+ACTION_KEYS = ("redirect", "rewrite", "respond", "origin")
+ROUTE_KEYS = ("name",) + MATCH_KEYS + ("lookup",) + ACTION_KEYS + (
+    "set_headers", "remove_headers", "allow_external")
+RULE_KEYS = MATCH_KEYS + ("set", "remove", "status")
+FUNCTION_KEYS = ("event", "runtime", "kvs", "options", "routes", "headers", "tests")
+KVS_KEY_MAX = 512
+KVS_VALUE_MAX = 1024
+
+
+class Validator:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diags: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+
+    # ------------------------------------------------------------ helpers
+    def err(self, where: Node | Span, msg: str, hint: str | None = None) -> None:
+        span = where.span if isinstance(where, Node) else where
+        self.diags.append(Diagnostic(span, msg, hint=hint))
+
+    def warn(self, where: Node | Span, msg: str, hint: str | None = None) -> None:
+        span = where.span if isinstance(where, Node) else where
+        self.warnings.append(Diagnostic(span, msg, severity="warning", hint=hint))
+
+    def mapping(self, node: Node | None, what: str, allowed: Iterable[str]) -> dict[str, Node] | None:
+        if node is None:
+            return None
+        if not node.is_map:
+            self.err(node, f"{what} must be a mapping, got {node.type_name()}")
+            return None
+        allowed = tuple(allowed)
+        for key, knode in node.keys.items():
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
+                self.err(knode, f"unknown key '{key}' in {what}", hint=hint)
+        return {k: v for k, v in node.value.items() if k in allowed}
+
+    def string(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
+        v = node.value
+        if isinstance(v, str):
+            s = v
+        elif node.plain and isinstance(v, (int, float, bool)) and node.raw is not None:
+            s = node.raw  # YAML 1.1 typing: `NO`, `1.10`, `0755` meant as text
+        else:
+            self.err(node, f"{what} must be a string, got {node.type_name()}")
+            return None
+        if not s and not allow_empty:
+            self.err(node, f"{what} must not be empty")
+            return None
+        return s
+
+    def no_control(self, node: Node, s: str, what: str, *, newlines_ok: bool = False) -> bool:
+        bad = re.search(r"[\x00-\x08\x0b-\x1f\x7f]" if newlines_ok else r"[\x00-\x1f\x7f]", s)
+        if bad:
+            self.err(node, f"{what} contains a control character ({bad.group()!r}); CR, LF and other control characters are refused")
+            return False
+        return True
+
+    def integer(self, node: Node, what: str, lo: int, hi: int) -> int | None:
+        v = node.value
+        if isinstance(v, bool) or not isinstance(v, int):
+            self.err(node, f"{what} must be an integer, got {node.type_name()}")
+            return None
+        if not lo <= v <= hi:
+            self.err(node, f"{what} must be between {lo} and {hi}, got {v}")
+            return None
+        return v
+
+    def choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
+        s = self.string(node, what)
+        if s is None:
+            return None
+        if s not in choices:
+            close = difflib.get_close_matches(s, choices, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'?" if close else None
+            self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint)
+            return None
+        return s
+
+    def string_list(self, node: Node, what: str) -> list[tuple[Node, str]] | None:
+        if not node.is_list:
+            self.err(node, f"{what} must be a list, got {node.type_name()}")
+            return None
+        out = []
+        for item in node.value:
+            s = self.string(item, f"each entry of {what}")
+            if s is not None:
+                out.append((item, s))
+        return out
+
+    def template(self, node: Node, what: str) -> Template | None:
+        s = self.string(node, what)
+        if s is None or not self.no_control(node, s, what):
+            return None
+        t, errs = parse_template(s, node.span)
+        for e in errs:
+            self.err(node, f"{what}: {e}")
+        return t
+
+
+# ------------------------------------------------------------------ top level
+class FnCtx:
+    def __init__(self, name: str, event: str, runtime: str, has_kvs: bool) -> None:
+        self.name, self.event, self.runtime, self.has_kvs = name, event, runtime, has_kvs
+
+
+
+# ------------------------------------------------------------------ matching
+def match_conditions(v: Validator, m: dict[str, Node], ctx: FnCtx, where: Node, case: str = "") -> Match:
+    path = regex = host = None
+    if "path" in m and "regex" in m:
+        v.err(m["regex"], "use either `path` or `regex`, not both")
+    if "path" in m:
+        s = v.string(m["path"], "path")
+        if s is not None:
+            path, errs = parse_path(s)
+            for e in errs:
+                v.err(m["path"], e)
+    elif "regex" in m:
+        s = v.string(m["regex"], "regex")
+        if s is not None and v.no_control(m["regex"], s, "regex"):
+            regex, errs = convert_regex(s)
+            for e in errs:
+                v.err(m["regex"], f"regex: {e}")
+            if regex is not None:
+                js_err = regex_error(regex.js_source)
+                if js_err:
+                    v.err(m["regex"], f"invalid regex: {js_err}")
+                    regex = None
+                else:
+                    for name, _ in regex.groups:
+                        if name in BUILTIN_NAMES:
+                            v.err(m["regex"], f"group name '{name}' shadows the built-in {{{name}}}")
+    if "host" in m:
+        s = v.string(m["host"], "host")
+        if s is not None:
+            host, errs = parse_host(s)
+            for e in errs:
+                v.err(m["host"], e)
+    methods = None
+    if "methods" in m:
+        items = v.string_list(m["methods"], "methods")
+        if items is not None:
+            methods = []
+            for n, s in items:
+                if s.upper() not in METHODS:
+                    v.err(n, f"unknown method '{s}'; use {', '.join(METHODS)}")
+                else:
+                    methods.append(s.upper())
+            if not items:
+                v.err(m["methods"], "methods must not be empty")
+            methods = tuple(methods)
+    country = None
+    if "country" in m:
+        items = v.string_list(m["country"], "country")
+        if items is not None:
+            country = []
+            for n, s in items:
+                if not COUNTRY_RE.match(s):
+                    v.err(n, f"country must be a two-letter upper-case ISO code, got {s!r}")
+                else:
+                    country.append(s)
+            country = tuple(country)
+            v.warn(m["country"], "`country` reads the cloudfront-viewer-country header, which reaches the function "
+                   "only when the cache policy or origin request policy forwards it",
+                   hint="add CloudFront-Viewer-Country to the behaviour's cache or origin request policy")
+    conds = {}
+    for key in ("query", "headers", "cookies"):
+        conds[key] = _conditions(v, m[key], key) if key in m else ()
+    # names bound twice
+    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country)
+    names = list(mt.names)
+    for n in set(names):
+        if names.count(n) > 1:
+            v.err(where, f"name '{n}' is bound twice (host and path bindings share one namespace)")
+        if n in ("host", "path", "query"):
+            v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name")
+    return mt
+
+
+def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCond], ...]:
+    if not node.is_map:
+        v.err(node, f"{what} must be a mapping of name to condition, got {node.type_name()}")
+        return ()
+    out = []
+    for name, c in node.value.items():
+        kn = node.keys[name]
+        if not name or CONTROL_RE.search(name):
+            v.err(kn, f"bad {what} name {name!r}")
+            continue
+        if what == "headers":
+            prob = None if re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name) else f"invalid header name {name!r}"
+            if prob:
+                v.err(kn, prob)
+                continue
+            name = name.lower()
+        if c.value is None:
+            out.append((name, ValueCond("absent")))
+        elif c.is_map:
+            cm = v.mapping(c, f"{what}.{name}", ("regex",))
+            if cm is not None and "regex" in cm:
+                s = v.string(cm["regex"], "regex")
+                if s is not None and v.no_control(cm["regex"], s, "regex"):
+                    rx, errs = convert_regex(s)
+                    for e in errs:
+                        v.err(cm["regex"], f"regex: {e}")
+                    if rx is not None:
+                        js_err = regex_error(rx.js_source)
+                        if js_err:
+                            v.err(cm["regex"], f"invalid regex: {js_err}")
+                        else:
+                            out.append((name, ValueCond("regex", rx.js_source)))
+            elif cm is not None:
+                v.err(c, f"{what}.{name}: expected a string, null or {{regex: ...}}")
+        else:
+            s = v.string(c, f"{what}.{name}", allow_empty=True)
+            if s is not None and v.no_control(c, s, f"{what}.{name}"):
+                out.append((name, ValueCond("present") if s == "*" else ValueCond("equals", s)))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ routes
