@@ -1,19 +1,17 @@
 // cfroutes 0.1.0 security-headers config-sha256:150431f5ad81c123
-var P=[];var G={};var X=[];var H=[{p:[],s:1,sh:[["strict-transport-security","max-age=63072000; includeSubDomains; preload"],["x-content-type-options","nosniff"],["x-frame-options","DENY"],["referrer-policy","strict-origin-when-cross-origin"]],rh:["x-powered-by","server"]},{p:["assets"],s:1,sh:[["cache-control","public, max-age=31536000, immutable"]],ss:[200,304]}];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
+var H=[{p:[],s:1,sh:[["strict-transport-security","max-age=63072000; includeSubDomains; preload"],["x-content-type-options","nosniff"],["x-frame-options","DENY"],["referrer-policy","strict-origin-when-cross-origin"]],rh:["x-powered-by","server"]},{p:["assets"],s:1,sh:[["cache-control","public, max-age=31536000, immutable"]],ss:[200,304]}];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a=[],k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a.push(m[j].value===''?k:k+'='+m[j].value);}
 else a.push(o[k].value===''?k:k+'='+o[k].value);}
 return a.join('&');}
 function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
-var k='/'+n.join('/');return{u:u,g:g,n:n,t:t,h:h,l:h.toLowerCase().replace(/:[0-9]*$/,''),k:k,f:n.length?n[0]:'',q:qs(q.querystring),m:q.method,H:q.headers,Q:q.querystring,K:q.cookies};}
-function vc(o,d){for(var i=0;i<d.length;i++){var v=hv(o,d[i][0]),w=d[i][1];if(w==2?v!==undefined:v===undefined||(w==0&&v!==d[i][2])||(w==3&&!new RegExp(d[i][2]).test(v)))return false;}
-return true;}
+var k=u=='//'?'':'/'+n.join('/');return{u:u,g:g,n:n,t:t,h:h,l:h.toLowerCase().replace(/:[0-9]*$/,''),k:k,q:qs(q.querystring)};}
 function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;b.query=c.q;if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length)return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==v)return null;}
 else if(v==='')return null;else b[p[i][0]]=v;}
 if(r.s)b.splat=a.slice(p.length).join('/');}
 return b;}
 function T(t,b){if(typeof t=='string')return t;var s='',i,j,v,p;for(i=0;i<t.length;i++){p=t[i];if(typeof p=='string'){s+=p;continue;}
-v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||!own(v,p[j]))throw Z;v=v[p[j]];}
+v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(v,p[j]))throw Z;v=v[p[j]];}
 if(v===null||typeof v=='object')throw Z;s+=v;}
 return s;}
 function E(o,r,b){var i;if(r.sh)for(i=0;i<r.sh.length;i++)o[r.sh[i][0]]={value:T(r.sh[i][1],b)};if(r.rh)for(i=0;i<r.rh.length;i++)delete o[r.rh[i]];}
@@ -21,7 +19,5 @@ function A(r,b,c,q,e){var o;if(o){if(typeof r!='string')E(o.headers,r,b);return 
 E(q.headers,r,b);return N(q,c);}
 function R(o,e){var c=C(e.request),i,b;for(i=0;i<H.length;i++)if((!H[i].ss||H[i].ss.indexOf(o.statusCode)>=0)&&(b=M(H[i],c)))E(o.headers,H[i],b);return o;}
 function N(q,c){return q;}
-function handler(e){var q=e.request,c=C(q),x=null,L=G['/'+c.f]||G['']||[],i,r,b,v,n;for(i=0;i<X.length;i++){if(own(X[i],c.k)){x=[i,X[i][c.k]];break;}}
-n=x?x[0]:P.length;for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;return A(r,b,c,q,e);}
-if(x){b=Object.create(null);b.host=c.h;b.path=c.u;b.query=c.q;return A(x[1],b,c,q,e);}
+function handler(e){var q=e.request,c=C(q),x=null,i,r,b,v,n;if(x){b=Object.create(null);b.host=c.h;b.path=c.u;b.query=c.q;return A(x[1],b,c,q,e);}
 return R(e.response,e);}

@@ -77,6 +77,7 @@ def render(plan: Plan, *, pretty: bool = False, config_sha256: str = "") -> str:
         H=js(plan.H),
         prefix=js(SPILL_PREFIX),
         index=js(fn.options.index or ""),
+        mark=js(plan.mark),
     )
     if not pretty:
         src = rjsmin.jsmin(src)

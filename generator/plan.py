@@ -29,6 +29,7 @@ class Plan:
     X: list[list[Any]]  # [rank, exact table] for each rank that has exact routes
     H: list[dict[str, Any]]  # header rules
     spilled: list[tuple[str, str]] = field(default_factory=list)  # KVS (key, value)
+    mark: str = ""  # stands for the last path segment inside exact redirect targets ("" = unused)
     flags: dict[str, bool] = field(default_factory=dict)
     shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
     exact_count: int = 0
@@ -60,9 +61,9 @@ def match_record(m: Match, icase: bool, strict: bool) -> dict[str, Any]:
         if m.path.splat:
             r["s"] = 1
         elif strict and m.path.trailing_slash and m.path.segments:
-            r["t"] = 1
+            r["ts"] = 1  # not "t": that key is the action type of a route record
         elif strict:
-            r["t"] = 0
+            r["ts"] = 0
     if m.regex is not None:
         r["x"] = m.regex.js_source
         r["xg"] = [[n, i] for n, i in m.regex.groups]
@@ -154,6 +155,29 @@ def exact_key(route: Route, icase: bool, strict: bool) -> tuple[str, bool]:
     return key, False
 
 
+MARKS = "`^|~"
+
+
+def _choose_mark(fn: Function, debug: bool) -> str:
+    """A character no exact redirect target contains, or "" when all are taken."""
+    used: set[str] = set()
+    for r in fn.routes:
+        if r.is_exact and isinstance(r.action, Redirect):
+            used.update(r.action.to.source)
+    return "" if debug else next((m for m in MARKS if m not in used), "")
+
+
+def _literal_last(route: Route) -> str:
+    p = route.match.path
+    segs = [s for s in p.segments if isinstance(s, str)] if p is not None else []
+    return segs[-1] if segs else ""
+
+
+def _uses_mark(X: list[list[Any]], mark: str) -> bool:
+    return bool(mark) and any(isinstance(v, str) and mark in v
+                              for _, t in X for d in t.values() for v in d.values())
+
+
 def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore."""
     icase = fn.options.case == "insensitive"
@@ -167,6 +191,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     generic: list[int] = []
     groups: dict[str, list[int]] = {}
     exact_count = 0
+    mark = _choose_mark(fn, debug)
     for route in fn.routes:
         if route.is_exact:
             key, with_host = exact_key(route, icase, strict)
@@ -178,13 +203,17 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
             (seen_host if with_host else seen_hostless)[key] = route
             rank = len(P)
             rec = action_record(route, debug)
+            cut = key.rindex("/")
+            last = key[cut + 1:]
+            if mark and isinstance(rec, str) and len(last) >= 3 and last in rec and _literal_last(route) == last:
+                rec = rec.replace(last, mark, 1)  # the target repeats the source's last segment
             exact_count += 1
             if spill:
                 spilled[SPILL_PREFIX + key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
             else:
                 if not X or X[-1][0] != rank:
                     X.append([rank, {}])
-                X[-1][1][key] = rec
+                X[-1][1].setdefault(key[:cut], {})[key[cut:]] = rec  # {dir: {'/last': action}}
             continue
         rec = match_record(route.match, icase, strict)
         act = action_record(route, debug)
@@ -217,6 +246,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
             h["ss"] = list(rule.status)
         H.append(h)
     result = Plan(fn, P, G, X, H, sorted(spilled.items()), shadowed=shadowed, exact_count=exact_count)
+    result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
     result.flags = _flags(fn, result, spill, debug)
     return result
 
@@ -258,4 +288,9 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "originhost": any(isinstance(a, Origin) and a.origin_id is not None and a.host_header is not None for a in acts),
         "index": fn.options.index is not None,
         "debug": debug,
+        "patterns": bool(p.P),
+        "match": bool(p.P) or bool(fn.headers),
+        "exact": bool(p.X) or bool(p.spilled),
+        "mark": bool(p.mark),
+        "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
     }
