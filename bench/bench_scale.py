@@ -109,16 +109,16 @@ def naive_source(exact: list[tuple[str, str]], patterns: int) -> str:
 
 def cost() -> list[dict[str, object]]:
     rows = []
-    for n in (10, 100, 1000, 10000):
+    for n, spill in ((10, "auto"), (10, "always"), (100, "auto"), (100, "always"), (1000, "auto"), (10000, "auto")):
         exact = slugs(n, seed=n)
-        c, _ = _compile(config(exact, 20, kvs=True))
+        c, _ = _compile(config(exact, 20, kvs=True, spill=spill))
         f = c.functions[0]
         rnd = random.Random(1)
         uris = [rnd.choice(exact)[0] for _ in range(40)] + ["/nothing/here"] * 10
         us, steps = _measure(f.source, f.function.runtime, f.kvs_dict(), uris)
         row: dict[str, object] = {"exact": n, "patterns": 20, "bytes": f.size, "spilled": f.spilled,
                                   "median_us": round(us, 1), "median_steps": steps}
-        if n <= 1000:
+        if n <= 1000 and spill == "auto":
             nus, nsteps = _measure(naive_source(exact, 20), "cloudfront-js-2.0", None, uris, reps=1)
             row.update({"naive_us": round(nus, 1), "naive_steps": nsteps})
         rows.append(row)
