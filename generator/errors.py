@@ -45,10 +45,8 @@ class Diagnostic:
         """`FILE:LINE:COL: error: message`, then the source line with a caret and a hint."""
         lines = [self.concise()]
         text = (sources or {}).get(self.span.file)
-        if text is None:
-            text = _read(self.span.file)
-        if text is not None:
-            src_lines = text.splitlines()
+        src_lines = text.splitlines() if text is not None else _lines(self.span.file)
+        if src_lines is not None:
             if 1 <= self.span.line <= len(src_lines):
                 src = src_lines[self.span.line - 1]
                 gutter = str(self.span.line)
@@ -59,14 +57,15 @@ class Diagnostic:
         return "\n".join(lines)
 
 
-_cache: dict[str, str | None] = {}
+_cache: dict[str, list[str] | None] = {}
 
 
-def _read(path: str) -> str | None:
+def _lines(path: str) -> list[str] | None:
+    """The lines of a source file, read once per process."""
     if path not in _cache:
         try:
             with open(path, encoding="utf-8") as f:
-                _cache[path] = f.read()
+                _cache[path] = f.read().splitlines()
         except (OSError, UnicodeDecodeError):
             _cache[path] = None
     return _cache[path]
