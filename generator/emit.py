@@ -26,9 +26,15 @@ def js(value: Any) -> str:
     if isinstance(value, dict):
         items = []
         for k, v in value.items():
+            if k == "__proto__":
+                continue
             key = k if _IDENT.match(k) and k not in _RESERVED else json.dumps(k, ensure_ascii=True)
             items.append(f"{key}:{js(v)}")
-        return "{" + ",".join(items) + "}"
+        lit = "{" + ",".join(items) + "}"
+        if "__proto__" in value:  # in a literal it would set the prototype: define an own property
+            return ("(function(o){Object.defineProperty(o,'__proto__',{value:" + js(value["__proto__"]) +
+                    ",enumerable:true,writable:true,configurable:true});return o})(" + lit + ")")
+        return lit
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(js(v) for v in value) + "]"
     if isinstance(value, str):

@@ -1,0 +1,453 @@
+"""An independent reference model of route semantics (docs/semantics.md, SPEC §1).
+
+`evaluate(fn, event, kvs)` returns what a function built from `fn` returns for
+`event` - `{"request": ...}` or `{"response": ...}` - and the origin helper call it
+makes (`{"method", "params"}` as the emulator records it, or None).
+
+Written from the semantics document only: it walks `fn.routes` in order and shares
+nothing with the planner or the JS template (no exact tables, no first-segment
+groups, no spill). JavaScript behaviour that matters is modelled explicitly:
+property order of objects (array-index keys first), `Number#toString`,
+`JSON.parse`. Regular expressions are JavaScript regular expressions, so they are
+run by a JS engine (QuickJS through the `quickjs` module) - only `RegExp#exec`.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from .model import (
+    SPILL_PREFIX, VIEWER_RESPONSE, Function, HostPattern, Match, Origin, PathPattern, Redirect, Ref,
+    Respond, Rewrite, Route, Template, ValueCond,
+)
+
+KVS_KEY_MAX = 512
+DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
+_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+class Missing(Exception):
+    """A lookup (or one of its JSON fields) is missing."""
+
+
+# ------------------------------------------------------------------ JS helpers
+def js_keys(obj: dict[str, Any]) -> list[str]:
+    """Own-property order of a JS object built from `obj`: array indices ascending first."""
+    idx = [k for k in obj if _INDEX_KEY.match(k) and int(k) < 2**32 - 1]
+    seen = set(idx)
+    return sorted(idx, key=int) + [k for k in obj if k not in seen]
+
+
+def js_lower(s: str) -> str:
+    """`String#toLowerCase` (Unicode default case mapping, as Python's `str.lower`)."""
+    return s.lower()
+
+
+def js_number(x: float) -> str:
+    """`Number#toString()` of a double (ECMAScript Number::toString, radix 10)."""
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    t = Decimal(repr(abs(x))).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k = len(digits)
+    n = k + int(t.exponent)
+    if k <= n <= 21:
+        out = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        out = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        out = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        exp = ("+" if e >= 0 else "-") + str(abs(e))
+        out = digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + exp
+    return sign + out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"not JSON: {name}")
+
+
+def js_json_parse(text: str) -> Any:
+    """`JSON.parse`: strict JSON, every number a double."""
+    return json.loads(text, parse_int=float, parse_float=float, parse_constant=_no_constant)
+
+
+@lru_cache(maxsize=1)
+def _regex_fn() -> Any:
+    import quickjs
+
+    ctx = quickjs.Context()
+    ctx.eval(
+        "function __x(s, f, t) { var m = new RegExp(s, f).exec(t); if (!m) return null;"
+        " var a = []; for (var i = 0; i < m.length; i++) a.push(m[i] === undefined ? null : m[i]);"
+        " return JSON.stringify(a); }"
+    )
+    return ctx.get("__x")
+
+
+@lru_cache(maxsize=65536)
+def regex_exec(source: str, flags: str, text: str) -> tuple[str | None, ...] | None:
+    """`new RegExp(source, flags).exec(text)`: the groups (None = did not participate) or None."""
+    out = _regex_fn()(source, flags, text)
+    return None if out is None else tuple(json.loads(out))
+
+
+# ------------------------------------------------------------------ the request
+@dataclass
+class Req:
+    """The request as matched (semantics §1)."""
+
+    uri: str
+    raw: list[str]  # g
+    norm: list[str]  # n
+    trailing: bool  # t
+    host: str  # h (raw)
+    labels: list[str]  # of hl
+    query: str  # {query}
+    method: Any
+    headers: dict[str, Any]
+    querystring: dict[str, Any]
+    cookies: dict[str, Any]
+
+
+def _value(obj: Any, name: str) -> Any:
+    """The `value` of entry `name`, or None when there is no such entry/value."""
+    if not isinstance(obj, dict) or name not in obj:
+        return None
+    entry = obj[name]
+    return entry.get("value") if isinstance(entry, dict) else None
+
+
+def rebuild_query(qs: dict[str, Any]) -> str:
+    """`{query}`: k=v pairs (bare k for ""), multiValue entries expanded, joined by &."""
+    out: list[str] = []
+    for k in js_keys(qs):
+        e = qs[k]
+        mv = e.get("multiValue")
+        vals = [m["value"] for m in mv] if mv else [e["value"]]
+        out.extend(k if v == "" else f"{k}={v}" for v in vals)
+    return "&".join(out)
+
+
+def request_of(event_request: dict[str, Any]) -> Req:
+    """Split a CloudFront request into what routes match on."""
+    u = event_request["uri"]
+    s = u[1:]
+    g = [] if s == "" else s.split("/")
+    if g and g[-1] == "":
+        n, t = g[:-1], True
+    else:
+        n, t = g, False
+    h = _value(event_request.get("headers"), "host") or ""
+    hl = re.sub(r":[0-9]*$", "", js_lower(h))  # an empty port ("host:") is a port too
+    return Req(u, g, n, t, h, hl.split("."), rebuild_query(event_request.get("querystring") or {}),
+               event_request.get("method"), event_request.get("headers") or {},
+               event_request.get("querystring") or {}, event_request.get("cookies") or {})
+
+
+# ------------------------------------------------------------------ matching
+def _seg_eq(pat: str, seg: str, icase: bool) -> bool:
+    return js_lower(pat) == js_lower(seg) if icase else pat == seg
+
+
+def _match_segments(pats: tuple[Any, ...], segs: list[str], icase: bool, b: dict[str, Any]) -> bool:
+    for p, s in zip(pats, segs):
+        if isinstance(p, str):
+            if not _seg_eq(p, s, icase):
+                return False
+        elif s == "":
+            return False
+        else:
+            b[p.name] = s
+    return True
+
+
+def match_path(p: PathPattern, r: Req, icase: bool, strict: bool, b: dict[str, Any]) -> bool:
+    if p.splat:
+        k = len(p.segments)
+        if len(r.raw) < k or not _match_segments(p.segments, r.raw, icase, b):
+            return False
+        b["splat"] = "/".join(r.raw[k:])
+        return True
+    if len(r.norm) != len(p.segments):
+        return False
+    # A pattern without segments ("/", and "//" which parses to it) is the root: never trailing.
+    if strict and r.trailing != (p.trailing_slash and bool(p.segments)):
+        return False
+    return _match_segments(p.segments, r.norm, icase, b)
+
+
+def match_host(hp: HostPattern, r: Req, b: dict[str, Any]) -> bool:
+    labels = r.labels
+    pats = hp.labels
+    if hp.wildcard:
+        if len(labels) <= len(pats):
+            return False
+        labels = labels[len(labels) - len(pats):]
+    elif len(labels) != len(pats):
+        return False
+    for p, lab in zip(pats, labels):
+        if isinstance(p, str):
+            if p != lab:
+                return False
+        elif lab == "":
+            return False
+        else:
+            b[p.name] = lab
+    return True
+
+
+def cond_holds(obj: dict[str, Any], name: str, c: ValueCond) -> bool:
+    v = _value(obj, name)
+    if c.kind == "absent":
+        return v is None
+    if v is None:
+        return False
+    if c.kind == "present":
+        return True
+    if c.kind == "equals":
+        return v == c.value
+    assert c.value is not None
+    return regex_exec(c.value, "", v) is not None
+
+
+def match(m: Match, r: Req, icase: bool, strict: bool) -> dict[str, Any] | None:
+    """The bindings when every condition of `m` holds, else None."""
+    b: dict[str, Any] = {"host": r.host, "path": r.uri, "query": r.query}
+    if m.methods is not None and r.method not in m.methods:
+        return None
+    if m.host is not None and not match_host(m.host, r, b):
+        return None
+    if m.path is not None and not match_path(m.path, r, icase, strict, b):
+        return None
+    if m.regex is not None:
+        groups = regex_exec(m.regex.js_source, "i" if icase else "", r.uri)
+        if groups is None:
+            return None
+        for name, i in m.regex.groups:
+            b[name] = groups[i] if groups[i] is not None else ""
+    for obj, conds in ((r.querystring, m.query), (r.headers, m.headers), (r.cookies, m.cookies)):
+        if not all(cond_holds(obj, name, c) for name, c in conds):
+            return None
+    if m.country is not None and _value(r.headers, "cloudfront-viewer-country") not in m.country:
+        return None
+    return b
+
+
+# ------------------------------------------------------------------ templates
+def _field_text(v: Any) -> str:
+    if v is None or isinstance(v, (dict, list)):
+        raise Missing()
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return js_number(v)
+    return str(v)
+
+
+def render(t: Template, b: dict[str, Any]) -> str:
+    """Substitute bindings verbatim; a missing JSON field raises Missing."""
+    out: list[str] = []
+    for part in t.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        assert isinstance(part, Ref)
+        v = b[part.name]
+        for f in part.fields:
+            if not isinstance(v, dict) or f not in v:
+                raise Missing()
+            v = v[f]
+        out.append(_field_text(v))
+    return "".join(out)
+
+
+def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None) -> Any:
+    """The looked-up value (string or parsed JSON); raises Missing."""
+    lk = route.lookup
+    assert lk is not None
+    key = render(lk.key, b)
+    if (key.startswith(SPILL_PREFIX) or key == "" or len(key.encode("utf-8", "surrogatepass")) > KVS_KEY_MAX
+            or kvs is None or key not in kvs):
+        raise Missing()
+    v = kvs[key]
+    if lk.format == "json":
+        try:
+            return js_json_parse(v)
+        except ValueError:
+            raise Missing() from None
+    return v
+
+
+# ------------------------------------------------------------------ actions
+def respond(a: Respond) -> dict[str, Any]:
+    h: dict[str, Any] = {name: {"value": value} for name, value in a.headers}
+    if a.content_type:
+        h["content-type"] = {"value": a.content_type}
+    elif a.body is not None and "content-type" not in h:
+        h["content-type"] = {"value": DEFAULT_CONTENT_TYPE}
+    out: dict[str, Any] = {"statusCode": a.status, "headers": h}
+    if a.body is not None:
+        out["body"] = a.body
+    return out
+
+
+def edit_headers(headers: dict[str, Any], sets: list[tuple[str, str]], removes: tuple[str, ...]) -> None:
+    for name, value in sets:
+        headers[name] = {"value": value}
+    for name in removes:
+        headers.pop(name, None)
+
+
+def rewrite(to: str, query_mode: str, req: dict[str, Any]) -> None:
+    """Apply a rendered rewrite target to the request (semantics §5)."""
+    path, q, rest = to.partition("?")
+    req["uri"] = path if path.startswith("/") else "/" + path
+    if query_mode == "drop":
+        req["querystring"] = {}
+    if not q:
+        return
+    qs = req.setdefault("querystring", {})
+    for piece in rest.split("&"):
+        if piece == "":
+            continue
+        k, eq, v = piece.partition("=")
+        if k == "__proto__":
+            continue
+        if k not in qs:
+            qs[k] = {"value": v}
+        else:
+            first = qs[k]["value"]
+            prev = qs[k].get("multiValue") or [{"value": first}]
+            qs[k] = {"value": first, "multiValue": list(prev) + [{"value": v}]}
+
+
+@dataclass
+class _Planned:
+    """Every rendered value of an action, computed before anything is changed."""
+
+    location: str = ""
+    rewrite_to: str | None = None
+    origin: dict[str, Any] | None = None
+    sets: tuple[tuple[str, str], ...] = ()
+
+
+def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
+    a = route.action
+    p = _Planned(sets=tuple((n, render(t, b)) for n, t in route.set_headers))
+    if isinstance(a, Redirect):
+        p.location = render(a.to, b)
+    elif isinstance(a, Rewrite):
+        p.rewrite_to = render(a.to, b)
+    elif isinstance(a, Origin):
+        if a.origin_id is not None:
+            opts = {"hostHeader": render(a.host_header, b)} if a.host_header is not None else None
+            p.origin = {"method": "selectRequestOriginById",
+                        "params": {"originId": render(a.origin_id, b), "options": opts}}
+        else:
+            assert a.domain is not None
+            params: dict[str, Any] = {"domainName": render(a.domain, b)}
+            if a.path is not None:
+                params["originPath"] = render(a.path, b)
+            if a.host_header is not None:
+                params["hostHeader"] = render(a.host_header, b)
+            p.origin = {"method": "updateRequestOrigin", "params": params}
+        if a.rewrite is not None:
+            p.rewrite_to = render(a.rewrite.to, b)
+    return p
+
+
+def redirect_location(loc: str, a: Redirect, r: Req) -> str:
+    if loc[:1] in ("/", "\\"):
+        loc = "/" + loc.lstrip("/\\")
+    if a.query == "keep" and r.query:
+        loc += ("&" if "?" in loc else "?") + r.query
+    return loc
+
+
+# ------------------------------------------------------------------ the function
+def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = None
+             ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What the built function returns for `event`, and its origin helper call."""
+    icase = fn.options.case == "insensitive"
+    strict = fn.options.trailing_slash == "strict"
+    original = event["request"]
+    r = request_of(original)
+    req = copy.deepcopy(original)
+    for route in fn.routes:
+        b = match(route.match, r, icase, strict)
+        if b is None:
+            continue
+        try:
+            if route.lookup is not None:
+                b[route.lookup.as_name] = lookup(route, b, kvs)
+            planned = _prepare(route, b)
+        except Missing:
+            lk = route.lookup
+            if lk is not None and lk.missing is not None:
+                return _finish_response(fn, respond(lk.missing), r), None
+            continue
+        a = route.action
+        if isinstance(a, (Redirect, Respond)):
+            if isinstance(a, Redirect):
+                resp = {"statusCode": a.status,
+                        "headers": {"location": {"value": redirect_location(planned.location, a, r)}}}
+            else:
+                resp = respond(a)
+            edit_headers(resp["headers"], list(planned.sets), route.remove_headers)
+            return _finish_response(fn, resp, r), None
+        if isinstance(a, Rewrite):
+            assert planned.rewrite_to is not None
+            rewrite(planned.rewrite_to, a.query, req)
+        elif isinstance(a, Origin) and a.rewrite is not None:
+            assert planned.rewrite_to is not None
+            rewrite(planned.rewrite_to, a.rewrite.query, req)
+        edit_headers(req.setdefault("headers", {}), list(planned.sets), route.remove_headers)
+        return _finish_request(fn, req, r), planned.origin
+    if fn.event == VIEWER_RESPONSE:
+        return _finish_response(fn, copy.deepcopy(event["response"]), r), None
+    return _finish_request(fn, req, r), None
+
+
+def _finish_request(fn: Function, req: dict[str, Any], r: Req) -> dict[str, Any]:
+    """Index file, then every matching header rule (matched on the request as received)."""
+    if fn.event == VIEWER_RESPONSE:  # a respond-only function never lets a request go on
+        raise AssertionError("viewer-response routes only respond")
+    icase = fn.options.case == "insensitive"
+    strict = fn.options.trailing_slash == "strict"
+    if fn.options.index:
+        u = req["uri"]
+        if u.endswith("/"):
+            req["uri"] = u + fn.options.index
+        elif "." not in u.rsplit("/", 1)[-1]:
+            req["uri"] = u + "/" + fn.options.index
+    for rule in fn.headers:
+        b = match(rule.match, r, icase, strict)
+        if b is not None:
+            edit_headers(req.setdefault("headers", {}), [(n, render(t, b)) for n, t in rule.set], rule.remove)
+    return {"request": req}
+
+
+def _finish_response(fn: Function, resp: dict[str, Any], r: Req) -> dict[str, Any]:
+    """Viewer-response functions: header rules on the response that goes back."""
+    if fn.event == VIEWER_RESPONSE:
+        icase = fn.options.case == "insensitive"
+        strict = fn.options.trailing_slash == "strict"
+        for rule in fn.headers:
+            if rule.status and resp.get("statusCode") not in rule.status:
+                continue
+            b = match(rule.match, r, icase, strict)
+            if b is not None:
+                edit_headers(resp["headers"], [(n, render(t, b)) for n, t in rule.set], rule.remove)
+    return {"response": resp}

@@ -1,0 +1,98 @@
+"""Build a function from a spec, run events through the emulator and the reference, compare.
+
+`Case` holds one function built both ways (inline tables, and every exact route
+forced into the KeyValueStore when the function may have a store); `Case.check`
+runs one event through each and returns the divergences as readable text.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.emit import render
+from generator.emulator import invoke, prepare
+from generator.kvsfile import validate_entries
+from generator.model import JS2, SPILL_PREFIX, Function
+from generator.plan import plan
+from generator.reference import evaluate
+from generator.validate import load_config
+
+from .yamltext import dump
+
+
+def config_text(fn_spec: dict[str, Any], name: str = "f") -> str:
+    return dump({"version": 1, "functions": {name: fn_spec}})
+
+
+def load_function(text: str, directory: str | None = None) -> Function:
+    """Write `text` to a routes.yaml and load it through the validator."""
+    d = directory or tempfile.mkdtemp(prefix="cfr-diff-")
+    path = os.path.join(d, "routes.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    cfg = load_config(path)
+    assert len(cfg.functions) == 1
+    return cfg.functions[0]
+
+
+@dataclass
+class Variant:
+    label: str
+    source: str
+    prepared: Any
+    spilled: dict[str, str] | None  # None: the inline build
+
+
+@dataclass
+class Case:
+    """One function, built inline and (when possible) spilled."""
+
+    fn: Function
+    text: str = ""
+    variants: list[Variant] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, fn: Function, text: str = "", spill: bool = True) -> "Case":
+        case = cls(fn, text)
+        modes = [False] + ([True] if spill and fn.runtime == JS2 and fn.kvs is not None else [])
+        for s in modes:
+            p = plan(fn, spill=s)
+            if s and validate_entries(p.spilled):
+                continue  # a spilled key over the KVS limits: the build refuses it (compile_function)
+            src = render(p)
+            case.variants.append(Variant("spill" if s else "inline", src, prepare(src, fn.runtime),
+                                        dict(p.spilled) if s else None))
+        return case
+
+    def check(self, event: dict[str, Any], kvs: dict[str, str]) -> list[str]:
+        """Divergences between the emulator and the reference for one event (empty: agree)."""
+        store = kvs if self.fn.kvs is not None else None
+        want, want_origin = evaluate(self.fn, event, store)
+        out = []
+        for v in self.variants:
+            data = store
+            if store is not None and v.spilled is not None:
+                # the store of a spilled function holds only the build's entries under the reserved
+                # prefix (seed keys with it are refused); user keys with it stay in the inline runs
+                data = {**{k: x for k, x in store.items() if not k.startswith(SPILL_PREFIX)}, **v.spilled}
+            inv = invoke(v.prepared, event, data)
+            if inv.error or inv.output != want or inv.origin != want_origin:
+                out.append(describe(self, v, event, kvs, want, want_origin, inv))
+        return out
+
+
+def describe(case: Case, v: Variant, event: dict[str, Any], kvs: dict[str, str], want: Any,
+             want_origin: Any, inv: Any) -> str:
+    j = lambda x: json.dumps(x, ensure_ascii=False, sort_keys=True)  # noqa: E731
+    return "\n".join([
+        f"DIVERGENCE ({v.label})",
+        "config:\n" + case.text,
+        "event.request: " + j(event["request"]),
+        *(["event.response: " + j(event["response"])] if "response" in event else []),
+        "kvs: " + j(kvs),
+        "reference: " + j(want) + "  origin=" + j(want_origin),
+        "emulator:  " + j(inv.output) + "  origin=" + j(inv.origin) + f"  error={inv.error!r}",
+    ])
