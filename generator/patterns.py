@@ -71,9 +71,7 @@ _LABEL_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")
 def parse_host(src: str) -> tuple[HostPattern | None, list[str]]:
     if CONTROL_RE.search(src) or " " in src or "/" in src:
         return None, ["host pattern must be a host name without scheme, path, spaces or control characters"]
-    s = src.lower()
-    if ":" in s and not s.startswith(":") and re.search(r":\d+$", s):
-        s = re.sub(r":\d+$", "", s)  # a port in the pattern is ignored like in requests
+    s = re.sub(r":\d+$", "", src)  # a port in the pattern is ignored, as in requests
     wildcard = False
     if s.startswith("*."):
         wildcard = True
@@ -88,10 +86,10 @@ def parse_host(src: str) -> tuple[HostPattern | None, list[str]]:
                 labels.append(Param(lab[1:]))
         elif lab == "*":
             errs.append("'*' is only allowed as a leading '*.' in a host pattern")
-        elif not _LABEL_RE.match(lab):
+        elif not _LABEL_RE.match(lab.lower()):
             errs.append(f"bad host label {lab!r}")
         else:
-            labels.append(lab)
+            labels.append(lab.lower())  # hosts compare case-blind; parameter names keep their case
     if not labels:
         errs.append(f"empty host pattern {src!r}")
     if errs:

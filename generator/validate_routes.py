@@ -268,8 +268,8 @@ def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefCh
     if ("id" in m) == ("domain" in m):
         v.err(node, "origin needs exactly one of `id` (an origin of the distribution) or `domain`")
         return None
-    if "id" in m and ("path" in m or "host_header" in m):
-        v.err(node, "origin `path` goes with `domain`; with `id` only the host header may be changed",
+    if "id" in m and "path" in m:
+        v.err(m["path"], "origin `path` goes with `domain`; with `id` only the host header may be changed",
               hint="remove `path`")
         return None
     p = fields.get("path")
@@ -367,8 +367,8 @@ def validate_rule(v: Validator, node: Node, index: int, ctx: FnCtx) -> HeaderRul
     if "status" in m:
         if ctx.event != VIEWER_RESPONSE:
             v.err(m["status"], "`status` on a header rule only applies in viewer-response functions")
-        elif not m["status"].is_list:
-            v.err(m["status"], "status must be a list of status codes")
+        elif not m["status"].is_list or not m["status"].value:
+            v.err(m["status"], "status must be a non-empty list of status codes, e.g. [200, 304]")
         else:
             status = tuple(s for s in (v.integer(n, "status", 100, 599) for n in m["status"].value) if s is not None)
     if not sets and not removes and len(v.diags) == nerr:

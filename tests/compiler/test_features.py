@@ -420,3 +420,26 @@ def test_both_runtimes_build_and_run(build, runtime: str) -> None:
     if runtime.endswith("1.0"):
         src = f.cf.source
         assert "import" not in src and "async" not in src and "const " not in src
+
+
+def test_host_pattern_with_port_and_param_case(build) -> None:
+    f = build("""
+        routes:
+          - host: ":Tenant.shop.test:8080"
+            path: /
+            rewrite: /t/{Tenant}/
+    """)
+    assert f("https://ACME.shop.test/")["uri"] == "/t/acme/"
+
+
+def test_origin_by_id_with_host_header(build) -> None:
+    f = build("""
+        routes:
+          - host: ":t.shop.test"
+            path: /api/*
+            origin: {id: api-origin, host_header: "{t}.api.internal"}
+    """)
+    inv = f("https://acme.shop.test/api/x", raw=True)
+    assert inv.origin["method"] == "selectRequestOriginById"
+    assert inv.origin["params"]["originId"] == "api-origin"
+    assert inv.origin["params"]["options"] == {"hostHeader": "acme.api.internal"}
