@@ -133,34 +133,42 @@ _MAX_DEPTH = 64
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
+_MAPPING, _SEQUENCE, _SCALAR = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
+_PLAIN_STYLES = (None, "")
+
+
 def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], depth: int) -> Node:
+    """yaml node -> Node (the hot path of loading large configs: kept lean)."""
     mark = n.start_mark
     span = Span(file, mark.line + 1, mark.column + 1)
     if depth > _MAX_DEPTH:
         diags.append(Diagnostic(span, "YAML nested too deeply"))
         return Node(None, span)
-    if isinstance(n, yaml.MappingNode):
-        out: dict[str, Node] = {}
-        keys: dict[str, Node] = {}
-        ctor.flatten_mapping(n)
-        for k, v in n.value:
-            if not isinstance(k, yaml.ScalarNode):
-                diags.append(Diagnostic(_span(file, k.start_mark), "mapping keys must be plain strings"))
-                continue
-            key = k.value  # keys are read as written: `on:` and `1:` stay text
-            kspan = _span(file, k.start_mark)
-            if key in out:
-                first = keys[key].span
-                diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {first.line})"))
-                continue
-            keys[key] = Node(key, kspan, raw=k.value, plain=k.style in (None, ""))
-            out[key] = _convert(v, file, ctor, diags, depth + 1)
-        return Node(out, span, keys=keys)
-    if isinstance(n, yaml.SequenceNode):
+    cls = n.__class__
+    if cls is _SCALAR:
+        raw = n.value
+        if n.tag == _STR_TAG:
+            return Node(raw, span, raw, n.style in _PLAIN_STYLES)
+        value = ctor.construct_object(n)
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            value = raw  # dates, timestamps, binary: keep the text
+        return Node(value, span, raw, n.style in _PLAIN_STYLES)
+    if cls is _SEQUENCE:
         return Node([_convert(v, file, ctor, diags, depth + 1) for v in n.value], span)
-    if n.tag == _STR_TAG:
-        return Node(n.value, span, raw=n.value, plain=n.style in (None, ""))
-    value = ctor.construct_object(n)
-    if not isinstance(value, (str, int, float, bool, type(None))):
-        value = n.value  # dates, timestamps, binary: keep the text
-    return Node(value, span, raw=n.value, plain=n.style in (None, ""))
+    out: dict[str, Node] = {}
+    keys: dict[str, Node] = {}
+    if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in n.value):
+        ctor.flatten_mapping(n)  # `<<:` merge keys
+    for k, v in n.value:
+        kmark = k.start_mark
+        kspan = Span(file, kmark.line + 1, kmark.column + 1)
+        if k.__class__ is not _SCALAR:
+            diags.append(Diagnostic(kspan, "mapping keys must be plain strings"))
+            continue
+        key = k.value  # keys are read as written: `on:` and `1:` stay text
+        if key in out:
+            diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {keys[key].span.line})"))
+            continue
+        keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES)
+        out[key] = _convert(v, file, ctor, diags, depth + 1)
+    return Node(out, span, None, False, keys)
