@@ -84,24 +84,10 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     ctx = FnCtx(name, event, runtime, kvs is not None)
     routes: list[Route] = []
     if "routes" in m:
-        rn = m["routes"]
-        if not rn.is_list:
-            v.err(rn, f"routes must be a list, got {rn.type_name()}")
-        else:
-            for i, r in enumerate(rn.value):
-                route = validate_route(v, r, i, ctx)
-                if route is not None:
-                    routes.append(route)
+        routes = v.items(m["routes"], "routes", lambda n, i: validate_route(v, n, i, ctx))
     rules: list[HeaderRule] = []
     if "headers" in m:
-        hn = m["headers"]
-        if not hn.is_list:
-            v.err(hn, f"headers must be a list of header rules, got {hn.type_name()}")
-        else:
-            for i, h in enumerate(hn.value):
-                rule = validate_rule(v, h, i, ctx)
-                if rule is not None:
-                    rules.append(rule)
+        rules = v.items(m["headers"], "headers", lambda n, i: validate_rule(v, n, i, ctx))
     if options.spill == "always" and (kvs is None or runtime != JS2):
         v.err(m.get("options") or node, "spill: always needs runtime cloudfront-js-2.0 and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto")

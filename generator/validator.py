@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from .errors import Diagnostic, Span
 from .model import (
-    BUILTIN_NAMES, METHODS, Match, Template, ValueCond,
+    BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
 from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template
 from .regexcheck import regex_error
 from .yamlload import Node
+
+T = TypeVar("T")
 
 FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -111,6 +113,28 @@ class Validator:
                 out.append((item, s))
         return out
 
+    def regex(self, node: Node) -> RegexPattern | None:
+        """A JavaScript regex source: named groups renumbered, compiled in QuickJS."""
+        s = self.string(node, "regex")
+        if s is None or not self.no_control(node, s, "regex"):
+            return None
+        rx, errs = convert_regex(s)
+        for e in errs:
+            self.err(node, f"regex: {e}")
+        if rx is not None:
+            js_err = regex_error(rx.js_source)
+            if js_err:
+                self.err(node, f"invalid regex: {js_err}")
+                return None
+        return rx
+
+    def items(self, node: Node, what: str, build: Callable[[Node, int], T | None]) -> list[T]:
+        """Validate each entry of a list with `build`, keeping those that are valid."""
+        if not node.is_list:
+            self.err(node, f"{what} must be a list, got {node.type_name()}")
+            return []
+        return [x for x in (build(n, i) for i, n in enumerate(node.value)) if x is not None]
+
     def template(self, node: Node, what: str) -> Template | None:
         s = self.string(node, what)
         if s is None or not self.no_control(node, s, what):
@@ -140,20 +164,10 @@ def match_conditions(v: Validator, m: dict[str, Node], ctx: FnCtx, where: Node, 
             for e in errs:
                 v.err(m["path"], e)
     elif "regex" in m:
-        s = v.string(m["regex"], "regex")
-        if s is not None and v.no_control(m["regex"], s, "regex"):
-            regex, errs = convert_regex(s)
-            for e in errs:
-                v.err(m["regex"], f"regex: {e}")
-            if regex is not None:
-                js_err = regex_error(regex.js_source)
-                if js_err:
-                    v.err(m["regex"], f"invalid regex: {js_err}")
-                    regex = None
-                else:
-                    for name, _ in regex.groups:
-                        if name in BUILTIN_NAMES:
-                            v.err(m["regex"], f"group name '{name}' shadows the built-in {{{name}}}")
+        regex = v.regex(m["regex"])
+        for name, _ in regex.groups if regex is not None else ():
+            if name in BUILTIN_NAMES:
+                v.err(m["regex"], f"group name '{name}' shadows the built-in {{{name}}}")
     if "host" in m:
         s = v.string(m["host"], "host")
         if s is not None:
@@ -222,17 +236,9 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
         elif c.is_map:
             cm = v.mapping(c, f"{what}.{name}", ("regex",))
             if cm is not None and "regex" in cm:
-                s = v.string(cm["regex"], "regex")
-                if s is not None and v.no_control(cm["regex"], s, "regex"):
-                    rx, errs = convert_regex(s)
-                    for e in errs:
-                        v.err(cm["regex"], f"regex: {e}")
-                    if rx is not None:
-                        js_err = regex_error(rx.js_source)
-                        if js_err:
-                            v.err(cm["regex"], f"invalid regex: {js_err}")
-                        else:
-                            out.append((name, ValueCond("regex", rx.js_source)))
+                rx = v.regex(cm["regex"])
+                if rx is not None:
+                    out.append((name, ValueCond("regex", rx.js_source)))
             elif cm is not None:
                 v.err(c, f"{what}.{name}: expected a string, null or {{regex: ...}}")
         else:
