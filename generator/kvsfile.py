@@ -34,15 +34,24 @@ def validate_entries(data: list[tuple[str, str]]) -> list[str]:
 
 
 def parse(text: str) -> dict[str, str]:
-    """Read an import file or a plain JSON object of key -> value. Raises ValueError."""
-    doc = json.loads(text)
-    if isinstance(doc, dict) and set(doc) == {"data"} and isinstance(doc["data"], list):
-        out = {}
-        for i, e in enumerate(doc["data"]):
-            if not isinstance(e, dict) or not isinstance(e.get("key"), str) or not isinstance(e.get("value"), str):
-                raise ValueError(f"data[{i}] must be {{\"key\": string, \"value\": string}}")
-            out[e["key"]] = e["value"]
+    """An import file `{"data": [{"key", "value"}]}` or a plain JSON object of key -> value.
+
+    Non-string values are stored as compact JSON. Raises ValueError (also for duplicates).
+    """
+    data = json.loads(text)
+    if isinstance(data, dict) and isinstance(data.get("data"), list) and set(data) <= {"data"}:
+        out: dict[str, str] = {}
+        for i, item in enumerate(data["data"]):
+            if not isinstance(item, dict) or not isinstance(item.get("key"), str) or "value" not in item:
+                raise ValueError(f"data[{i}]: expected {{\"key\": string, \"value\": string}}")
+            if item["key"] in out:
+                raise ValueError(f"data[{i}]: duplicate key {item['key']!r}")
+            out[item["key"]] = _as_value(item["value"])
         return out
-    if isinstance(doc, dict):
-        return {str(k): v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in doc.items()}
+    if isinstance(data, dict):
+        return {str(k): _as_value(v) for k, v in data.items()}
     raise ValueError('expected {"data": [{"key": ..., "value": ...}]} or a JSON object')
+
+
+def _as_value(v: object) -> str:
+    return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))

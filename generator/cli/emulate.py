@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TextIO
+from typing import TextIO
 
 from generator.emulator import FunctionLoadError, invoke, prepare
+from generator.kvsfile import parse as load_kvs
 from generator.profile import RUNTIMES
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
@@ -16,27 +17,6 @@ def infer_runtime(source: str) -> str:
     if "require(" in source and not _V2_HINTS.search(source):
         return "cloudfront-js-1.0"
     return "cloudfront-js-2.0"
-
-
-def load_kvs(text: str) -> dict[str, str]:
-    """The KVS import-file format {"data":[{"key","value"}]} or a plain JSON object."""
-    data = json.loads(text)
-    if isinstance(data, dict) and isinstance(data.get("data"), list) and set(data) <= {"data"}:
-        out: dict[str, str] = {}
-        for i, item in enumerate(data["data"]):
-            if not isinstance(item, dict) or not isinstance(item.get("key"), str) or "value" not in item:
-                raise ValueError(f"data[{i}]: expected {{\"key\": string, \"value\": string}}")
-            if item["key"] in out:
-                raise ValueError(f"data[{i}]: duplicate key {item['key']!r}")
-            out[item["key"]] = _as_value(item["value"])
-        return out
-    if isinstance(data, dict):
-        return {str(k): _as_value(v) for k, v in data.items()}
-    raise ValueError("expected a JSON object")
-
-
-def _as_value(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
 
 
 def _read(path: str) -> str:
