@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..compiler import Compiled, compile_config
+from ..compiler import Compiled, compile_config, gc_paused
 from ..errors import ExitCode, render_all
 from ..testing.cases import Case, find_case_files, inline_cases, load_cases
 from ..testing.runner import CaseResult, Runner, failure_line, format_diff
@@ -28,7 +28,8 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
 
 def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> int:
     compiled = compile_config(config)
-    suite = collect(compiled, cases)
+    with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
+        suite = collect(compiled, cases)
     if compiled.errors:
         stderr.write(render_all(compiled.errors) + "\n")
     if not suite:
