@@ -10,6 +10,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from . import kvsfile
 from .errors import Diagnostic, Span
 from .lint import lint_function
 from .model import JS2, SPILL_PREFIX, Config, Function
@@ -28,6 +29,7 @@ class CompiledFunction:
     plan: Plan
     spilled: bool
     kvs_data: list[tuple[str, str]] | None  # the import file's entries (seed + spilled), None: no store
+    kvs_file: str | None = None  # the import file's text (rendered once)
 
     @property
     def size(self) -> int:
@@ -83,9 +85,13 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
         kvs_data = list(fn.kvs.seed) + list(p.spilled)
     lint_errors, lint_warnings = lint_function(fn, p)
     errors.extend(lint_errors)
+    kvs_file = None
     if kvs_data is not None:
-        errors.extend(_kvs_limits(fn, kvs_data))
-    return CompiledFunction(fn, src, p, spill, kvs_data), errors, lint_warnings
+        kvs_file = kvsfile.render(kvs_data)
+        span = fn.kvs.span if fn.kvs and fn.kvs.span else fn.span
+        errors.extend(Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}")
+                      for msg in kvsfile.validate_entries(kvs_data, kvs_file))
+    return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file), errors, lint_warnings
 
 
 def _exact_bytes(fn: Function) -> int:
@@ -97,13 +103,6 @@ def _exact_bytes(fn: Function) -> int:
             to = getattr(r.action, "to", None)
             total += len(to.source) if to is not None else 0
     return total
-
-
-def _kvs_limits(fn: Function, data: list[tuple[str, str]]) -> list[Diagnostic]:
-    from .kvsfile import validate_entries
-
-    span = fn.kvs.span if fn.kvs and fn.kvs.span else fn.span
-    return [Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}") for msg in validate_entries(data)]
 
 
 @contextlib.contextmanager

@@ -14,8 +14,8 @@ def render(data: list[tuple[str, str]]) -> str:
     return '{"data":[\n' + ",\n".join(rows) + "\n]}\n" if rows else '{"data":[]}\n'
 
 
-def validate_entries(data: list[tuple[str, str]]) -> list[str]:
-    """Every way `data` breaks the KVS limits, as messages."""
+def validate_entries(data: list[tuple[str, str]], rendered: str | None = None) -> list[str]:
+    """Every way `data` breaks the KVS limits, as messages (`rendered`: its import file)."""
     problems = []
     seen: set[str] = set()
     for k, v in data:
@@ -27,7 +27,7 @@ def validate_entries(data: list[tuple[str, str]]) -> list[str]:
         if k in seen:
             problems.append(f"duplicate key {k[:60]!r}")
         seen.add(k)
-    size = len(render(data).encode("utf-8"))
+    size = len((render(data) if rendered is None else rendered).encode("utf-8"))
     if size > FILE_MAX:
         problems.append(f"import file is {size:,} bytes (limit {FILE_MAX:,})")
     return problems
