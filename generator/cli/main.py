@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result.code = kvs_plan(args.config, args.current, function=args.function, stdout=out, stderr=err,
                                   overwrite_seed=args.overwrite_seed)
         else:  # pragma: no cover
-            raise NotImplementedError(args.command)
+            raise AssertionError(f"unhandled command {args.command!r}")
     assert isinstance(result.code, int), result.code
     return int(result.code)
 
