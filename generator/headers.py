@@ -26,7 +26,7 @@ def is_disallowed(name: str) -> bool:
     return n in DISALLOWED or n.startswith(DISALLOWED_PREFIXES)
 
 
-def header_problem(name: str, event: str, edits: str) -> str | None:
+def header_problem(name: str, edits: str) -> str | None:
     """Why a function may not set/remove header `name`, or None.
 
     `edits` is "request" (viewer-request request), "response" (viewer-response) or

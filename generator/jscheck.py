@@ -5,6 +5,8 @@ needs (imports to rewrite, loop and function bodies to instrument, names used).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,7 +101,7 @@ def check_source(source: str, runtime: str) -> list[JsIssue]:
     These make CloudFront refuse the function. Uses of built-ins the runtime lacks only
     fail when they run (as in CloudFront): see `lint_source`.
     """
-    return analyze(source, runtime).issues
+    return list(analyze(source, runtime).issues)
 
 
 def lint_source(source: str, runtime: str) -> list[JsIssue]:
@@ -108,7 +110,10 @@ def lint_source(source: str, runtime: str) -> list[JsIssue]:
     return a.issues + a.warnings
 
 
+@lru_cache(maxsize=16)
 def analyze(source: str, runtime: str) -> Analysis:
+    """One esprima walk of `source`; cached because the compiler's check and the emulator's
+    prepare analyse the same emitted source. Callers must not mutate the result."""
     prof = get_profile(runtime)
     out = Analysis()
     program, text, err = _parse_with_retries(source, runtime, prof.allow_import)

@@ -22,7 +22,7 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
         return None
     nerr = len(v.diags)
     name = v.string(m["name"], "name") if "name" in m else None
-    match = match_conditions(v, m, ctx, node)
+    match = match_conditions(v, m, node)
     actions = [k for k in ACTION_KEYS if k in m]
     if ctx.event == VIEWER_RESPONSE and any(a != "respond" for a in actions):
         bad = next(a for a in actions if a != "respond")
@@ -234,7 +234,7 @@ def _respond(v: Validator, node: Node, what: str) -> Respond | None:
             v.err(hn, f"{what}.headers must be a mapping")
         else:
             for name, vn in hn.value.items():
-                prob = header_problem(name, VIEWER_REQUEST, "generated")
+                prob = header_problem(name, "generated")
                 if prob:
                     v.err(hn.keys[name], prob)
                     continue
@@ -330,7 +330,7 @@ def _header_edits(v: Validator, set_node: Node | None, rm_node: Node | None, ctx
             v.err(set_node, f"{set_what} must be a mapping of header name to value")
         else:
             for name, vn in set_node.value.items():
-                prob = header_problem(name, ctx.event, edits)
+                prob = header_problem(name, edits)
                 if prob:
                     v.err(set_node.keys[name], prob)
                     continue
@@ -343,7 +343,7 @@ def _header_edits(v: Validator, set_node: Node | None, rm_node: Node | None, ctx
     if rm_node is not None:
         items = v.string_list(rm_node, rm_what)
         for n, name in items or []:
-            prob = header_problem(name, ctx.event, edits)
+            prob = header_problem(name, edits)
             if prob:
                 v.err(n, prob)
             else:
@@ -356,7 +356,7 @@ def validate_rule(v: Validator, node: Node, index: int, ctx: FnCtx) -> HeaderRul
     if m is None:
         return None
     nerr = len(v.diags)
-    match = match_conditions(v, m, ctx, node)
+    match = match_conditions(v, m, node)
     bound = set(match.names) | {"host", "path", "query"}
     if match.path is not None and match.path.splat:
         bound.add("splat")

@@ -153,7 +153,7 @@ class FnCtx:
 
 
 # ------------------------------------------------------------------ matching
-def match_conditions(v: Validator, m: dict[str, Node], ctx: FnCtx, where: Node, case: str = "") -> Match:
+def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     path = regex = host = None
     if "path" in m and "regex" in m:
         v.err(m["regex"], "use either `path` or `regex`, not both")
