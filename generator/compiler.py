@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from . import kvsfile
-from .errors import Diagnostic, Span
+from .errors import Diagnostic
 from .lint import lint_function
-from .model import JS2, SPILL_PREFIX, Config, Function
+from .model import JS2, Config, Function
 from .plan import Plan, plan
 from .emit import render
 from .validate import load_config, warnings_of
@@ -135,6 +135,3 @@ def _compile_config(path: str, *, pretty: bool, debug: bool) -> Compiled:
         out.warnings.extend(warns)
     return out
 
-
-__all__ = ["Compiled", "CompiledFunction", "compile_config", "compile_function", "SIZE_LIMIT",
-           "SPILL_PREFIX", "Span"]
