@@ -5,18 +5,26 @@
 var G = globalThis, O = Object, defProp = O.defineProperty, JP = JSON.parse, JS = JSON.stringify;
 var hasOwn = O.prototype.hasOwnProperty, V2 = CFG.rt === 2, ocreate = O.create, RD = Date, NoFn;
 var T0 = G.__cf_t0, steps = 0, budget = G.__cf_budget, over = false, logs = [], logChars = 0, origin = null;
+// time spent in shims of what CloudFront runs natively (cf.cwt): left out of ComputeUtilization
+var PNOW = G.performance && typeof G.performance.now === "function" ? G.performance.now.bind(G.performance) : null, nativeMs = 0;
 // the store is parsed here, before the 2 MB function memory limit is set: in CloudFront its
 // data lives outside the function
 var EVTYPE = G.__cf_evtype, KVSJ = "", KVS = G.__cf_kvs ? JP(G.__cf_kvs) : null, MODS = {}, REG = {};
 delete G.__cf_t0; delete G.__cf_kvs; delete G.__cf_budget; delete G.__cf_evtype;
 defProp(G, "__cf$t", { value: function () { if (++steps > budget) { over = true; throw new RangeError("step budget exceeded"); } } });
 defProp(G, "__cf$m", { value: REG });
-defProp(G, "__cf$s", { value: function () { return JS({ steps: steps, over: over, logs: logs, origin: origin }); } });
+defProp(G, "__cf$s", { value: function () { return JS({ steps: steps, over: over, logs: logs, origin: origin, native_us: nativeMs * 1000 }); } });
 // warm reuse (WarmFunction): the per-invocation state, reset before each call
 defProp(G, "__cf$reset", { value: function (t0, b, ev, kj) {
-  T0 = t0; steps = 0; budget = b; over = false; logs = []; logChars = 0; origin = null; EVTYPE = ev;
+  T0 = t0; steps = 0; budget = b; over = false; logs = []; logChars = 0; origin = null; EVTYPE = ev; nativeMs = 0;
   if (kj !== "=") KVS = kj ? JP(kj) : null;
 } });
+function native(f) {  // f, with its running time counted in nativeMs
+  return function nativeCall() {
+    var t = PNOW ? PNOW() : 0;
+    try { return f.apply(this, arguments); } finally { if (PNOW) nativeMs += PNOW() - t; }
+  };
+}
 function mod(name) { var m = MODS[name]; if (typeof m === "function") m = MODS[name] = m(); return m; }
 
 //#section console
@@ -599,6 +607,209 @@ MODS.cloudfront = function () {
   } });
   return cf;
 };
+
+//#section cwt
+// cf.cwt (2.0 only): CBOR Web Tokens as COSE_Mac0 with HMAC-SHA256, at most 1 KB, after the
+// DeveloperGuide page "CWT support for CloudFront Functions". CBOR (RFC 8949) and COSE_Mac0
+// (RFC 8152 §6.2-6.3) in pure JS, reusing the crypto section's HMAC. Every loop is bounded
+// by the 1 KB limit (lengths are checked against the bytes left before anything is read,
+// nesting stops at CWT_DEPTH), so a hostile token fails fast in little memory.
+(function () {
+  var MAXTOK = 1024, CWT_DEPTH = 16, DV = DataView, AB = ArrayBuffer, mkCf = MODS.cloudfront;
+  var INTKEY = /^(0|-?[1-9][0-9]{0,15})$/, HS256 = 5, MAC0 = [0x84, 0x64, 0x4d, 0x41, 0x43, 0x30];
+  function fail(what, why) { throw new Error(what + ": " + why); }
+  function bytesOf(v) { return v instanceof U8 ? v : AB.isView(v) ? new U8(v.buffer, v.byteOffset, v.byteLength) : null; }
+  function keyBytes(what, ctx) {
+    var k = ctx && typeof ctx === "object" ? ctx.key : undefined;
+    var b = typeof k === "string" ? utf8Enc(k) : k instanceof G.Buffer ? k : null;
+    if (!b || !b.length) throw new TypeError(what + ": key must be a non-empty string or Buffer");
+    return b;
+  }
+  function hmac(key, prot, payload) {  // over MAC_structure = ["MAC0", protected, h'', payload]
+    var e = encoder("", Infinity);
+    e.raw(MAC0); e.bytes(prot); e.raw([0x40]); e.bytes(payload);
+    return mod("crypto").createHmac("sha256", key).update(new U8(e.out)).digest();
+  }
+
+  // CBOR decoding: ints -> numbers (exact up to 2^53), byte strings -> Buffer, text strings
+  // (strict UTF-8), arrays, maps -> objects with string keys, tags -> their content,
+  // false/true/null/undefined, floats. Indefinite lengths and other simple values fail.
+  function decoder(b, what) {
+    var pos = 0;
+    function need(n) { if (n > b.length - pos) fail(what, "truncated CBOR"); }
+    function arg(ai) {
+      if (ai < 24) return ai;
+      if (ai === 31) fail(what, "indefinite-length CBOR items are not supported");
+      if (ai > 27) fail(what, "malformed CBOR (reserved additional information " + ai + ")");
+      var n = 1 << (ai - 24), v = 0;
+      need(n);
+      while (n--) v = v * 256 + b[pos++];
+      return v;
+    }
+    function float(ai) {
+      var n = ai === 25 ? 2 : ai === 26 ? 4 : 8, d, h, e, m;
+      need(n); d = new DV(b.buffer, b.byteOffset + pos, n); pos += n;
+      if (n === 8) return d.getFloat64(0);
+      if (n === 4) return d.getFloat32(0);
+      h = d.getUint16(0); e = h >> 10 & 31; m = h & 1023;
+      m = e === 0 ? m * Math.pow(2, -24) : e === 31 ? (m ? NaN : Infinity) : (m + 1024) * Math.pow(2, e - 25);
+      return h & 0x8000 ? -m : m;
+    }
+    function item(depth) {
+      if (depth > CWT_DEPTH) fail(what, "CBOR nested deeper than " + CWT_DEPTH + " levels");
+      need(1);
+      var ib = b[pos++], mt = ib >> 5, ai = ib & 31, n, out, k, s;
+      if (mt === 7) {
+        if (ai >= 20 && ai <= 23) return [false, true, null, undefined][ai - 20];
+        if (ai >= 25 && ai <= 27) return float(ai);
+        fail(what, ai === 31 ? "unexpected CBOR break" : "unsupported CBOR simple value");
+      }
+      n = arg(ai);
+      if (mt === 0) return n;
+      if (mt === 1) return -1 - n;
+      if (mt === 6) return item(depth + 1);
+      if (mt === 2 || mt === 3) {
+        need(n); s = new U8(n);  // copied by hand: njs 0.7.9 copies views from their buffer's start
+        for (k = 0; k < n; k++) s[k] = b[pos + k];
+        pos += n;
+        if (mt === 2) return G.Buffer.from(s);
+        if ((s = utf8Dec(s, true)) === null) fail(what, "invalid UTF-8 in a CBOR text string");
+        return s;
+      }
+      need(mt === 4 ? n : 2 * n);  // every item takes at least one byte
+      out = mt === 4 ? [] : {};
+      while (n--) {
+        if (mt === 4) { out.push(item(depth + 1)); continue; }
+        k = item(depth + 1);
+        if (typeof k === "number" && k === Math.floor(k) && Math.abs(k) <= 9007199254740991) k = String(k);
+        else if (typeof k !== "string") fail(what, "CBOR map keys must be integers or text strings");
+        if (hasOwn.call(out, k)) fail(what, "duplicate CBOR map key " + k);
+        defProp(out, k, { value: item(depth + 1), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    function tag() {  // the tag number at pos (consumed), or -1
+      if (pos >= b.length || b[pos] >> 5 !== 6) return -1;
+      return arg(b[pos++] & 31);
+    }
+    function whole(v) { if (pos !== b.length) fail(what, "trailing bytes after the CBOR item"); return v; }
+    return { item: item, tag: tag, whole: whole };
+  }
+  function decodeMap(b, what, part) {
+    if (!b.length) return {};
+    var d = decoder(b, what), v = d.whole(d.item(1));
+    if (!v || typeof v !== "object" || Array.isArray(v) || v instanceof U8) fail(what, part + " must be a CBOR map");
+    return v;
+  }
+
+  // CBOR encoding, capped at `cap` bytes: integer numbers -> ints, other numbers -> float64,
+  // strings -> text, Buffer/TypedArray -> byte string, arrays, objects -> maps whose keys
+  // spelled as integers ("4", "-1") become CBOR ints. Other values throw a TypeError.
+  function encoder(what, cap) {
+    var out = [];
+    function room(n) { if (out.length + n > cap) fail(what, "token exceeds the 1 KB limit"); }
+    function head(mt, n) {
+      var hi;
+      if (n < 24) { room(1); out.push(mt << 5 | n); }
+      else if (n < 256) { room(2); out.push(mt << 5 | 24, n); }
+      else if (n < 65536) { room(3); out.push(mt << 5 | 25, n >> 8, n & 255); }
+      else if (n < 4294967296) { room(5); out.push(mt << 5 | 26, n >>> 24, n >> 16 & 255, n >> 8 & 255, n & 255); }
+      else {
+        hi = Math.floor(n / 4294967296); n -= hi * 4294967296; room(9);
+        out.push(mt << 5 | 27, hi >>> 24, hi >> 16 & 255, hi >> 8 & 255, hi & 255, n >>> 24, n >> 16 & 255, n >> 8 & 255, n & 255);
+      }
+    }
+    function raw(u) { room(u.length); for (var i = 0; i < u.length; i++) out.push(u[i]); }
+    function bytes(u, mt) { head(mt || 2, u.length); raw(u); }
+    function num(v) {
+      if (v === Math.floor(v) && Math.abs(v) <= 9007199254740991) { if (v >= 0) head(0, v); else head(1, -1 - v); return; }
+      var d = new DV(new AB(8)), i; d.setFloat64(0, v); room(9); out.push(0xfb);
+      for (i = 0; i < 8; i++) out.push(d.getUint8(i));
+    }
+    function value(v, depth) {
+      var ks, i, k, u;
+      if (depth > CWT_DEPTH) fail(what, "value nested deeper than " + CWT_DEPTH + " levels (or cyclic)");
+      if (v === null || v === true || v === false) { room(1); out.push(v === null ? 0xf6 : v ? 0xf5 : 0xf4); }
+      else if (typeof v === "number") num(v);
+      else if (typeof v === "string") bytes(utf8Enc(v), 3);
+      else if ((u = bytesOf(v)) !== null) bytes(u);
+      else if (Array.isArray(v)) { head(4, v.length); for (i = 0; i < v.length; i++) value(v[i], depth + 1); }
+      else if (typeof v === "object") {
+        ks = O.keys(v); head(5, ks.length);
+        for (i = 0; i < ks.length; i++) {
+          k = ks[i];
+          if (INTKEY.test(k) && Math.abs(+k) <= 9007199254740991) num(+k); else bytes(utf8Enc(k), 3);
+          value(v[k], depth + 1);
+        }
+      }
+      else throw new TypeError(what + ": cannot encode " + (v === undefined ? "undefined" : "a " + typeof v) + " in a CWT");
+    }
+    return { out: out, head: head, raw: raw, bytes: bytes, value: value };
+  }
+
+  function validateToken(token, ctx) {
+    var what = "CWT validation failed", key = keyBytes("cwt.validateToken", ctx), d, t, a, prot, ph, uh, p, mac, i;
+    if (!(token instanceof G.Buffer)) throw new TypeError("cwt.validateToken: token must be a Buffer");
+    if (token.length > MAXTOK) fail(what, "token exceeds the 1 KB limit (" + token.length + " bytes)");
+    d = decoder(new U8(token.buffer, token.byteOffset, token.length), what);
+    t = d.tag();
+    if (t === 61) t = d.tag();
+    if (t !== 17) fail(what, "not a COSE_Mac0 token (CBOR tag 17 required, optionally inside CWT tag 61)");
+    a = d.whole(d.item(1));
+    if (!Array.isArray(a) || a.length !== 4) fail(what, "COSE_Mac0 must be an array of 4 items");
+    for (i = 0; i < 4; i++) {
+      if (i !== 1 && !(a[i] instanceof G.Buffer)) fail(what, ["protected header", "", "payload", "tag"][i] + " must be a CBOR byte string");
+    }
+    if (!a[1] || typeof a[1] !== "object" || Array.isArray(a[1]) || a[1] instanceof U8) fail(what, "unprotected header must be a CBOR map");
+    prot = a[0]; ph = decodeMap(prot, what, "protected header"); uh = a[1];
+    if (ph["1"] !== HS256 && !(ph["1"] === undefined && uh["1"] === HS256)) {
+      fail(what, "unsupported algorithm " + JS(ph["1"] === undefined ? uh["1"] : ph["1"]) + " (only HS256, COSE alg 5)");
+    }
+    if (a[3].length !== 32) fail(what, "HS256 tag must be 32 bytes, got " + a[3].length);
+    mac = hmac(key, prot, a[2]);
+    for (i = 0, t = 0; i < 32; i++) t |= mac[i] ^ a[3][i];
+    if (t) fail(what, "signature verification failed");
+    p = decodeMap(a[2], what, "payload");
+    return { protectedHeaders: ph, unprotectedHeaders: uh, payload: p };
+  }
+
+  // The page gives generateToken(generatorContext, payload); its examples call
+  // generateToken(cwtObject, generatorContext). Both are accepted: the context is the
+  // argument with a coseTag. The token object is {protected|protectedHeaders,
+  // unprotected|unprotectedHeaders, payload} (the examples use both spellings).
+  function generateToken(a, b) {
+    var what = "CWT generation failed", ctx = a && typeof a === "object" && "coseTag" in a && !("payload" in a) ? a : b;
+    var tok = ctx === a ? b : a, key, ph = {}, uh, src, k, e, prot, payload, mac;
+    if (!ctx || typeof ctx !== "object") throw new TypeError("cwt.generateToken: a context {coseTag: 'MAC0', key} is required");
+    if (ctx.coseTag !== "MAC0") fail(what, "coseTag must be \"MAC0\" (the only supported COSE structure)");
+    if (ctx.cwtTag !== undefined && typeof ctx.cwtTag !== "boolean") throw new TypeError("cwt.generateToken: cwtTag must be a boolean");
+    key = keyBytes("cwt.generateToken", ctx);
+    if (!tok || typeof tok !== "object" || !tok.payload || typeof tok.payload !== "object" || Array.isArray(tok.payload)) {
+      throw new TypeError("cwt.generateToken: the token must be an object with a payload object");
+    }
+    src = tok.protected !== undefined ? tok.protected : tok.protectedHeaders;
+    uh = tok.unprotected !== undefined ? tok.unprotected : tok.unprotectedHeaders;
+    if (src !== undefined && (src === null || typeof src !== "object")) throw new TypeError("cwt.generateToken: protected headers must be an object");
+    if (uh !== undefined && (uh === null || typeof uh !== "object")) throw new TypeError("cwt.generateToken: unprotected headers must be an object");
+    for (k in src) if (hasOwn.call(src, k)) ph[k] = src[k];
+    // the page's example writes the algorithm as the string "5"; HS256 is COSE alg 5
+    if (ph["1"] === undefined || ph["1"] === "5") ph["1"] = HS256;
+    if (ph["1"] !== HS256) fail(what, "unsupported algorithm " + JS(ph["1"]) + " (only HS256, COSE alg 5)");
+    e = encoder(what, MAXTOK); e.value(ph, 1); prot = e.out;
+    e = encoder(what, MAXTOK); e.value(tok.payload, 1); payload = e.out;
+    mac = hmac(key, prot, payload);
+    e = encoder(what, MAXTOK);
+    if (ctx.cwtTag) e.head(6, 61);
+    e.head(6, 17); e.head(4, 4); e.bytes(prot); e.value(uh || {}, 1); e.bytes(payload); e.bytes(mac);
+    return G.Buffer.from(e.out);
+  }
+
+  MODS.cloudfront = function () {
+    var cf = mkCf();
+    cf.cwt = { validateToken: native(validateToken), generateToken: native(generateToken) };
+    return cf;
+  };
+})();
 
 //#section prune
 // Remove every global and built-in member the runtime profile does not list.

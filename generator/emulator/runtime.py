@@ -98,7 +98,8 @@ def _module_sections(runtime: str, modules: set[str], names: set[str]) -> tuple[
     v2 = runtime == "cloudfront-js-2.0"
     full = bool(names & _REFLECTIVE)
     want = ["core"]
-    buffer = v2 and ("Buffer" in names or "crypto" in modules or ("cloudfront" in modules and "bytes" in names))
+    cwt = v2 and "cloudfront" in modules and (full or "cwt" in names)  # cf.cwt needs Buffer and crypto's HMAC
+    buffer = v2 and ("Buffer" in names or "crypto" in modules or cwt or ("cloudfront" in modules and "bytes" in names))
     codec = v2 and bool(names & {"TextEncoder", "TextDecoder"})
     strbytes = not v2 and bool(names & _BYTE_METHODS)
     b64 = v2 and bool(names & {"atob", "btoa"})
@@ -109,8 +110,8 @@ def _module_sections(runtime: str, modules: set[str], names: set[str]) -> tuple[
     if buffer or codec or strbytes or b64 or modules & {"crypto", "querystring"}:
         want.append("bytes")
     want += [s for s, on in (("atob", b64), ("strbytes", strbytes), ("textcodec", codec), ("buffer", buffer)) if on]
-    mods = sorted(modules & {"crypto", "querystring", "cloudfront"})
-    want += mods
+    mods = sorted(modules & {"crypto", "querystring", "cloudfront"} | ({"crypto"} if cwt else set()))
+    want += mods + (["cwt"] if cwt else [])
     if mods:
         want.append("modreg")
     return tuple(want)
@@ -231,7 +232,8 @@ def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget
         inv.error = f"step budget exceeded: more than {budget} steps (runaway loop or deep recursion?)"
     if not inv.error:
         _check_output(inv, value, event)
-    inv.compute_utilization = cost.compute_utilization(inv.steps, inv.duration_us)
+    # time in shims of native helpers (cf.cwt's pure-JS CBOR and HMAC) is not the function's cost
+    inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.duration_us - float(state.get("native_us", 0))))
 
 
 def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
