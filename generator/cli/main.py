@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run test cases")
     _config(p)
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
+    p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
+    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
@@ -76,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "test":
             from .test import test
 
-            result.code = test(args.config, args.cases, stdout=out, stderr=err)
+            result.code = test(args.config, args.cases, stdout=out, stderr=err,
+                               coverage=args.coverage, fail_under=args.fail_under)
         elif args.command == "run":
             from .run import run
 
