@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runtime", choices=("cloudfront-js-1.0", "cloudfront-js-2.0"))
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
 
+    p = sub.add_parser("diff", help="requests (from access logs or the test cases) whose outcome a change alters")
+    _config(p)
+    p.add_argument("--base", required=True, metavar="GIT_REF", help="the revision to compare with (e.g. origin/main)")
+    p.add_argument("--log", action="append", default=[], metavar="FILE",
+                   help="a CloudFront standard access log, plain or .gz (repeatable)")
+    p.add_argument("--cases", action="store_true", help="replay the test cases' requests too (the default without --log)")
+
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
     ks.required = True
@@ -89,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .emulate import emulate
 
             result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err)
+        elif args.command == "diff":
+            from .diff import diff
+
+            result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
