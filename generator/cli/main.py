@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="a CloudFront standard access log, plain or .gz (repeatable)")
     p.add_argument("--cases", action="store_true", help="replay the test cases' requests too (the default without --log)")
 
+    p = sub.add_parser("report", help="one self-contained HTML page: routes, sizes, KVS use, coverage, lints")
+    _config(p)
+    p.add_argument("-o", "--output", default="report.html", help="the page to write (default: ./report.html; - for stdout)")
+
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
     ks.required = True
@@ -100,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .diff import diff
 
             result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err)
+        elif args.command == "report":
+            from .report import report
+
+            result.code = report(args.config, args.output, stdout=out, stderr=err)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
