@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     _config(p)
     p.add_argument("-o", "--output", default="report.html", help="the page to write (default: ./report.html; - for stdout)")
 
+    p = sub.add_parser("serve", help="a local HTTP server that plays the edge with the built functions")
+    _config(p)
+    p.add_argument("--origin", metavar="DIR|URL", help="a folder, or an upstream such as http://127.0.0.1:3000")
+    p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
     ks.required = True
@@ -108,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .report import report
 
             result.code = report(args.config, args.output, stdout=out, stderr=err)
+        elif args.command == "serve":
+            from .serve import serve
+
+            result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
