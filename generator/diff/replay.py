@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from ..compiler import Compiled
 from ..emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from ..model import VIEWER_REQUEST, VIEWER_RESPONSE
-from ..testing.events import RequestError, build_event
+from ..testing.events import RequestError, build_event, build_response
 from ..testing.runner import Runner, origin_summary, rebuild_query
 
 ABSENT = "(no such function)"
@@ -30,7 +30,7 @@ class Replay:
     """One request to replay: where it came from, and the event per event type."""
     source: str                      # "access.log:17" or "routes.yaml:40 case 'x'"
     request: str                     # "GET https://host/path?q"
-    events: dict[str, dict[str, Any]]  # event type -> event
+    events: Any  # event type -> event (a dict, or a callable building the event on first use)
     kvs: dict[str, str | None] | None = None  # a case's kvs overrides
     function: str | None = None      # a case names its function; log requests go to all
     key: str = ""                    # identical requests share a key
@@ -148,7 +148,7 @@ def replay(before: Compiled, after: Compiled, requests: Iterable[Replay]) -> Res
         for name in names:
             if (rq.function is not None and name != rq.function) or (name in same and not rq.kvs):
                 continue
-            event = rq.events.get(types[name])
+            event = rq.events(types[name]) if callable(rq.events) else rq.events.get(types[name])
             if event is None:
                 continue
             key = (name, rq.key) if rq.key else None
@@ -171,13 +171,19 @@ def log_replay(lr: Any) -> Replay | str:
     """A Replay from a logs.LogRequest, or why it cannot be one."""
     headers = {"cookie": lr.cookie} if lr.cookie else None
     try:
-        events = {
-            VIEWER_REQUEST: build_event(lr.request_line, headers=headers),
-            VIEWER_RESPONSE: build_event(lr.request_line, headers=headers, event_type=VIEWER_RESPONSE,
-                                         response={"status": 200}),
-        }
+        first = build_event(lr.request_line, headers=headers)
     except (RequestError, ValueError) as exc:
         return str(exc)
+    built: dict[str, dict[str, Any]] = {VIEWER_REQUEST: first}
+
+    def events(kind: str) -> dict[str, Any]:
+        if kind not in built:  # the viewer-response event: the same request, a 200 from the origin
+            ev = json.loads(json.dumps(first))
+            ev["context"]["eventType"] = VIEWER_RESPONSE
+            ev["response"] = build_response({"status": 200})
+            built[kind] = ev
+        return built[kind]
+
     key = "\0".join((lr.method, lr.host, lr.uri, lr.query, lr.cookie or ""))
     return Replay(f"{lr.file}:{lr.line}", lr.request_line, events, key=key)
 
