@@ -39,11 +39,7 @@ def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: list[l
             yield case_replay(c)
     for path in log_files:
         for lr in logs.read(path, bad):
-            r = log_replay(lr)
-            if isinstance(r, str):
-                bad.append(logs.BadLine(lr.file, lr.line, r))
-            else:
-                yield r
+            yield log_replay(lr)
 
 
 def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO) -> int:
@@ -56,7 +52,11 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
     after = compile_config(config)
     before = _base_build(config, base)
     bad: list[logs.BadLine] = []
-    result = replay(before, after, _requests(after, log_files, cases, bad))
+    def unusable(rq: Replay, reason: str) -> None:
+        file, _, line = rq.source.rpartition(":")
+        bad.append(logs.BadLine(file, int(line) if line.isdigit() else 0, reason))
+
+    result = replay(before, after, _requests(after, log_files, cases, bad), unusable)
     for b in bad[:logs.MAX_ERRORS_SHOWN]:
         stderr.write(f"{b}\n")
     if len(bad) > logs.MAX_ERRORS_SHOWN:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..compiler import Compiled
 from ..emulator import FunctionLoadError, Invocation, WarmFunction, prepare
@@ -132,7 +132,9 @@ class _Side:
         return w.invoke(event, Runner.store_for(self.stores[name], kvs))
 
 
-def replay(before: Compiled, after: Compiled, requests: Iterable[Replay]) -> Result:
+def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
+           bad: Callable[[Replay, str], None] | None = None) -> Result:
+    """Every request through both builds; `bad(request, reason)` hears of requests that cannot be events."""
     a, b = _Side(before), _Side(after)
     names = list(dict.fromkeys([cf.name for cf in after.functions] + [cf.name for cf in before.functions]))
     types = {**a.events, **b.events}
@@ -143,45 +145,58 @@ def replay(before: Compiled, after: Compiled, requests: Iterable[Replay]) -> Res
             and x.source == y.source and x.kvs_data == y.kvs_data}
     res = Result()
     for rq in requests:
+        try:
+            changed = _one(rq, names, same, types, memo, a, b, res)
+        except (RequestError, ValueError) as exc:
+            if bad is not None:
+                bad(rq, str(exc))
+            continue
         res.replayed += 1
-        changed = False
-        for name in names:
-            if (rq.function is not None and name != rq.function) or (name in same and not rq.kvs):
-                continue
-            event = rq.events(types[name]) if callable(rq.events) else rq.events.get(types[name])
-            if event is None:
-                continue
-            key = (name, rq.key) if rq.key else None
-            if key is not None and key in memo:
-                s1, s2 = memo[key]
-            else:
-                s1 = summarize(a.run(name, event, rq.kvs), event)
-                s2 = summarize(b.run(name, event, rq.kvs), event)
-                if key is not None:
-                    memo[key] = (s1, s2)
-            if s1 != s2:
-                changed = True
-                ch = res.changes.setdefault((name, s1, s2), Change(name, s1, s2))
-                ch.sources.append((rq.source, rq.request))
         res.changed += changed
     return res
 
 
-def log_replay(lr: Any) -> Replay | str:
-    """A Replay from a logs.LogRequest, or why it cannot be one."""
+def _one(rq: Replay, names: list[str], same: set[str], types: dict[str, str],
+         memo: dict[tuple[str, str], tuple[str, str]], a: _Side, b: _Side, res: Result) -> bool:
+    """Replay one request through every function it reaches; True when an outcome changed."""
+    found: list[tuple[str, str, str]] = []
+    for name in names:
+        if (rq.function is not None and name != rq.function) or (name in same and not rq.kvs):
+            continue
+        key = (name, rq.key) if rq.key else None
+        if key is not None and key in memo:
+            s1, s2 = memo[key]
+        else:
+            event = rq.events(types[name]) if callable(rq.events) else rq.events.get(types[name])
+            if event is None:
+                continue
+            s1 = summarize(a.run(name, event, rq.kvs), event)
+            s2 = summarize(b.run(name, event, rq.kvs), event)
+            if key is not None:
+                memo[key] = (s1, s2)
+        if s1 != s2:
+            found.append((name, s1, s2))
+    for name, s1, s2 in found:  # recorded only once the whole request replayed
+        ch = res.changes.setdefault((name, s1, s2), Change(name, s1, s2))
+        ch.sources.append((rq.source, rq.request))
+    return bool(found)
+
+
+def log_replay(lr: Any) -> Replay:
+    """A Replay from a logs.LogRequest; its events are built on first use (a repeat needs none),
+    and a request CloudFront could not have passed raises RequestError then."""
     headers = {"cookie": lr.cookie} if lr.cookie else None
-    try:
-        first = build_event(lr.request_line, headers=headers)
-    except (RequestError, ValueError) as exc:
-        return str(exc)
-    built: dict[str, dict[str, Any]] = {VIEWER_REQUEST: first}
+    built: dict[str, dict[str, Any]] = {}
 
     def events(kind: str) -> dict[str, Any]:
-        if kind not in built:  # the viewer-response event: the same request, a 200 from the origin
-            ev = json.loads(json.dumps(first))
-            ev["context"]["eventType"] = VIEWER_RESPONSE
-            ev["response"] = build_response({"status": 200})
-            built[kind] = ev
+        if kind not in built:
+            if VIEWER_REQUEST not in built:
+                built[VIEWER_REQUEST] = build_event(lr.request_line, headers=headers)
+            if kind == VIEWER_RESPONSE:  # the same request, a 200 from the origin
+                ev = json.loads(json.dumps(built[VIEWER_REQUEST]))
+                ev["context"]["eventType"] = VIEWER_RESPONSE
+                ev["response"] = build_response({"status": 200})
+                built[kind] = ev
         return built[kind]
 
     key = "\0".join((lr.method, lr.host, lr.uri, lr.query, lr.cookie or ""))
