@@ -38,7 +38,6 @@ class Analysis:
     issues: list[JsIssue] = field(default_factory=list)
     warnings: list[JsIssue] = field(default_factory=list)                   # run-time failures seen statically
     program: Any = None
-    parsed_source: str = ""                                           # source esprima accepted (separators zeroed)
     imports: list[tuple[int, int, str, str]] = field(default_factory=list)   # (start, end, local, module)
     loop_bodies: list[tuple[int, int, bool]] = field(default_factory=list)   # (start, end, is_block)
     function_bodies: list[int] = field(default_factory=list)                  # offset just after "{"
@@ -87,22 +86,12 @@ def _describe_parse_error(source: str, err: EsprimaError, runtime: str) -> str:
     return _LINE_PREFIX.sub("", str(err.message))
 
 
-def _parse_with_retries(source: str, runtime: str, module: bool) -> tuple[Any, str, JsIssue | None]:
-    """Parse; in 2.0 accept numeric separators (esprima 4 lacks them) by zeroing `_`."""
-    text = source
-    for _ in range(64):
-        try:
-            return _parse(text, module), text, None
-        except EsprimaError as err:
-            idx = err.index or 0
-            at = text.find("_", max(idx - 1, 0), idx + 2)
-            if (runtime == "cloudfront-js-2.0" and at > 0 and text[at - 1].isalnum()
-                    and at + 1 < len(text) and text[at + 1].isalnum()):
-                text = text[:at] + "0" + text[at + 1:]
-                continue
-            return None, text, JsIssue(err.lineNumber or 1, err.column or 1,
-                                       _describe_parse_error(source, err, runtime))
-    return None, text, JsIssue(1, 1, "too many numeric separators")
+def _parse_checked(source: str, runtime: str, module: bool) -> tuple[Any, JsIssue | None]:
+    """Parse (esprima-fork reads ES2026, numeric separators included); a parse error as a JsIssue."""
+    try:
+        return _parse(source, module), None
+    except EsprimaError as err:
+        return None, JsIssue(err.lineNumber or 1, err.column or 1, _describe_parse_error(source, err, runtime))
 
 
 def check_source(source: str, runtime: str) -> list[JsIssue]:
@@ -126,11 +115,11 @@ def analyze(source: str, runtime: str) -> Analysis:
     prepare analyse the same emitted source. Callers must not mutate the result."""
     prof = get_profile(runtime)
     out = Analysis()
-    program, text, err = _parse_with_retries(source, runtime, prof.allow_import)
+    program, err = _parse_checked(source, runtime, prof.allow_import)
     if err is not None:
         out.issues.append(err)
         return out
-    out.program, out.parsed_source = program, text
+    out.program = program
     _Walker(prof, out).run(program)
     if not any(n.type == "FunctionDeclaration" and n.id is not None and n.id.name == "handler"
                for n in program.body):
