@@ -93,6 +93,8 @@ ROWS = [
     ("no process, fs or require of other modules", "console.log(typeof process);", "undefined", "require('fs');", BOTH),
     ("crypto hashes md5/sha1/sha256", "console.log(crypto.createHash('sha1').update('abc').digest('hex'));",
      "a9993e364706816aba3e25717850c26c9cd0d89d", "crypto.createHash('sha512').update('a').digest('hex');", BOTH),
+    ("getters and setters (ES5.1)", "var o = {v: 1, get a() { return this.v; }, set a(x) { this.v = x * 2; }}; o.a = 5; console.log(o.a);",
+     "10", "var k = 'a'; var o = {get [k]() { return 1; }};", BOTH),
     # differences found against the AWS pages and njs 0.7.9 (docs/fidelity.md)
     ("optional catch binding is refused", "try { throw 1; } catch (e) { console.log('c'); }", "c",
      "try { throw 1; } catch { console.log('c'); }", BOTH),
