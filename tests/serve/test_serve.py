@@ -161,3 +161,27 @@ def test_cli_refuses_a_bad_origin_and_port(site: Path, capsys: pytest.CaptureFix
     assert main(["serve", "-c", str(site / "routes.yaml"), "--origin", str(site / "missing")]) == 2
     assert "is neither a folder nor an http:// URL" in capsys.readouterr().err
     assert main(["serve", "-c", str(site / "routes.yaml"), "--port", "70000"]) == 2
+
+
+def test_serves_the_example_project() -> None:
+    root = Path(__file__).resolve().parents[2]
+    lines: list[str] = []
+    httpd = make_server(str(root / "routes.yaml"), None, 0, lines.append)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=10)
+        conn.request("GET", "/old-blog/hello?utm=1", headers={"Host": "www.example.com"})
+        r = conn.getresponse()
+        assert (r.status, r.getheader("location")) == (301, "/blog/hello?utm=1")
+        r.read()
+        conn.request("GET", "/configurator", headers={"Host": "a-tenant.salessqueeze.com"})
+        r = conn.getresponse()
+        body = r.read().decode()
+        # no --origin: the answer names the URI the request would go on with (the tenant's KVS seed entry)
+        assert r.status == 200 and "/cache/" in body, body
+        assert r.getheader("strict-transport-security")   # the example's viewer-response function ran
+        conn.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert any("route 'tenant-configurator'" in line for line in lines), lines

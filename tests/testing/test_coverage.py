@@ -133,3 +133,11 @@ def test_pytest_plugin_reports_and_fails_under(tmp_path: Path) -> None:
     low = subprocess.run(base + ["--cfroutes-fail-under", "90"], cwd=tmp_path, capture_output=True, text=True)
     assert low.returncode == 1, low.stdout
     assert "below --cfroutes-fail-under 90%" in low.stdout
+
+
+def test_the_example_is_fully_covered() -> None:
+    root = Path(__file__).resolve().parents[2]
+    compiled = compile_config(str(root / "routes.yaml"))
+    cov = measure(compiled, collect(compiled, None))
+    assert [i.uncovered_line() for i in cov.items if not i.covered] == []
+    assert len(cov.items) == sum(len(cf.function.routes) + len(cf.function.headers) for cf in compiled.functions)
