@@ -13,6 +13,9 @@ Identical requests are replayed once (a day of logs repeats its popular URLs).
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -113,9 +116,7 @@ class _Side:
         self.stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
         self.events = {cf.name: cf.function.event for cf in compiled.functions}
 
-    def run(self, name: str, event: dict[str, Any], kvs: dict[str, str | None] | None) -> Invocation | None:
-        if name not in self.events:
-            return None
+    def _warm(self, name: str) -> WarmFunction | FunctionLoadError:
         w = self.warm.get(name)
         if w is None:
             cf = self.compiled.function(name)
@@ -125,6 +126,16 @@ class _Side:
             except FunctionLoadError as exc:
                 w = exc
             self.warm[name] = w
+        return w
+
+    def prepare_all(self) -> None:
+        for name in self.events:
+            self._warm(name)
+
+    def run(self, name: str, event: dict[str, Any], kvs: dict[str, str | None] | None) -> Invocation | None:
+        if name not in self.events:
+            return None
+        w = self._warm(name)
         if isinstance(w, FunctionLoadError):
             return Invocation(error=f"the function does not load: {w}")
         if self.events[name] == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
@@ -132,54 +143,118 @@ class _Side:
         return w.invoke(event, Runner.store_for(self.stores[name], kvs))
 
 
+#: requests read ahead and replayed as one block; a block this big uses every CPU (fork)
+BLOCK = 8192
+PARALLEL_MIN = 2000
+
+
+@dataclass
+class _Ctx:
+    names: list[str]
+    same: set[str]
+    types: dict[str, str]
+    memo: dict[tuple[str, str], tuple[str, str]]
+    a: _Side
+    b: _Side
+
+
 def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
-           bad: Callable[[Replay, str], None] | None = None) -> Result:
+           bad: Callable[[Replay, str], None] | None = None, *, jobs: int | None = None) -> Result:
     """Every request through both builds; `bad(request, reason)` hears of requests that cannot be events."""
     a, b = _Side(before), _Side(after)
     names = list(dict.fromkeys([cf.name for cf in after.functions] + [cf.name for cf in before.functions]))
-    types = {**a.events, **b.events}
-    memo: dict[tuple[str, str], tuple[str, str]] = {}
     # a function whose code and store are the same in both builds answers the same: skip it
     same = {name for name in names
             if (x := before.function(name)) is not None and (y := after.function(name)) is not None
             and x.source == y.source and x.kvs_data == y.kvs_data}
+    ctx = _Ctx(names, same, {**a.events, **b.events}, {}, a, b)
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
     res = Result()
+    block: list[Replay] = []
     for rq in requests:
-        try:
-            changed = _one(rq, names, same, types, memo, a, b, res)
-        except (RequestError, ValueError) as exc:
-            if bad is not None:
-                bad(rq, str(exc))
-            continue
-        res.replayed += 1
-        res.changed += changed
+        block.append(rq)
+        if len(block) >= BLOCK:
+            _block(block, ctx, res, bad, n)
+            block = []
+    if block:
+        _block(block, ctx, res, bad, n)
     return res
 
 
-def _one(rq: Replay, names: list[str], same: set[str], types: dict[str, str],
-         memo: dict[tuple[str, str], tuple[str, str]], a: _Side, b: _Side, res: Result) -> bool:
-    """Replay one request through every function it reaches; True when an outcome changed."""
+def _block(block: list[Replay], ctx: _Ctx, res: Result, bad: Callable[[Replay, str], None] | None, n: int) -> None:
+    if n > 1 and len(block) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        outcomes = _parallel(block, ctx, n)
+    else:
+        outcomes = [_safe(ctx, rq) for rq in block]
+    for rq, out in zip(block, outcomes):
+        if isinstance(out, str):
+            if bad is not None:
+                bad(rq, out)
+            continue
+        res.replayed += 1
+        res.changed += bool(out)
+        for name, s1, s2 in out:
+            ch = res.changes.setdefault((name, s1, s2), Change(name, s1, s2))
+            ch.sources.append((rq.source, rq.request))
+
+
+_WORK: tuple[list[Replay], _Ctx, int] | None = None
+
+
+def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, str, str]] | str]:
+    """Requests of one key go to one worker (so its memo serves the repeats); results in order."""
+    global _WORK
+    ctx.a.prepare_all()  # once, before forking: the workers inherit the prepared functions
+    ctx.b.prepare_all()
+    _WORK = (block, ctx, n)
+    try:
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            parts = pool.map(_work, range(n))
+    finally:
+        _WORK = None
+    out: list[list[tuple[str, str, str]] | str] = [[] for _ in block]
+    for done, memo in parts:
+        for i, o in done:
+            out[i] = o
+        ctx.memo.update(memo)
+    return out
+
+
+def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], tuple[str, str]]]:
+    assert _WORK is not None
+    block, ctx, n = _WORK
+    before = set(ctx.memo)
+    done = [(i, _safe(ctx, rq)) for i, rq in enumerate(block) if zlib.crc32(rq.key.encode()) % n == k]
+    return done, {key: v for key, v in ctx.memo.items() if key not in before}
+
+
+def _safe(ctx: _Ctx, rq: Replay) -> list[tuple[str, str, str]] | str:
+    try:
+        return _one(rq, ctx)
+    except (RequestError, ValueError) as exc:
+        return str(exc)
+
+
+def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str]]:
+    """Replay one request through every function it reaches: the (function, before, after) that differ."""
     found: list[tuple[str, str, str]] = []
-    for name in names:
-        if (rq.function is not None and name != rq.function) or (name in same and not rq.kvs):
+    for name in ctx.names:
+        if (rq.function is not None and name != rq.function) or (name in ctx.same and not rq.kvs):
             continue
         key = (name, rq.key) if rq.key else None
-        if key is not None and key in memo:
-            s1, s2 = memo[key]
+        if key is not None and key in ctx.memo:
+            s1, s2 = ctx.memo[key]
         else:
-            event = rq.events(types[name]) if callable(rq.events) else rq.events.get(types[name])
+            event = rq.events(ctx.types[name]) if callable(rq.events) else rq.events.get(ctx.types[name])
             if event is None:
                 continue
-            s1 = summarize(a.run(name, event, rq.kvs), event)
-            s2 = summarize(b.run(name, event, rq.kvs), event)
+            s1 = summarize(ctx.a.run(name, event, rq.kvs), event)
+            s2 = summarize(ctx.b.run(name, event, rq.kvs), event)
             if key is not None:
-                memo[key] = (s1, s2)
+                ctx.memo[key] = (s1, s2)
         if s1 != s2:
             found.append((name, s1, s2))
-    for name, s1, s2 in found:  # recorded only once the whole request replayed
-        ch = res.changes.setdefault((name, s1, s2), Change(name, s1, s2))
-        ch.sources.append((rq.source, rq.request))
-    return bool(found)
+    return found
 
 
 def log_replay(lr: Any) -> Replay:

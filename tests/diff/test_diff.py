@@ -145,3 +145,30 @@ def test_log_fields_are_read_by_name(tmp_path: Path) -> None:
     got = list(logs.read(str(p), bad))
     assert [(r.method, r.host, r.uri, r.query) for r in got] == [("POST", "www.example.com", "/a", "k=v")]
     assert [b.line for b in bad] == [3] and "invalid host" in bad[0].reason
+
+
+def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.compiler import compile_config
+    from generator.diff import replay as rp
+    from generator.diff.base import checkout_config
+
+    (repo / "routes.yaml").write_text(AFTER)
+    log = repo / "access.log"
+    lines = [_line("GET", "www.example.com", f"/old-blog/p{i % 37}", "utm=1" if i % 3 else "-") for i in range(300)]
+    lines += [_line("GET", "www.example.com", f"/docs/d{i}") for i in range(50)] + ["bad"]
+    log.write_text(_log(*lines))
+    after = compile_config(str(repo / "routes.yaml"))
+    with checkout_config(str(repo / "routes.yaml"), "HEAD") as p:
+        before = compile_config(p)
+
+    def run(jobs: int) -> tuple[int, int, list[tuple[str, str, str, int]], list[str]]:
+        bad: list[logs.BadLine] = []
+        reqs = [rp.log_replay(lr) for lr in logs.read(str(log), bad)]
+        res = rp.replay(before, after, reqs, jobs=jobs)
+        return (res.replayed, res.changed, [(c.function, c.before, c.after, len(c.sources)) for c in res.groups()],
+                [str(b) for b in bad])
+
+    monkeypatch.setattr(rp, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(rp, "BLOCK", 64)
+    assert run(2) == run(1)
+    assert run(1)[:2] == (350, 300)
