@@ -26,7 +26,12 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
     return passed, len(failed)
 
 
-def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> int:
+def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO, remote: bool = False,
+         stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None) -> int:
+    if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
+        from ..deploy.remote import test_remote
+
+        return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region)
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
