@@ -10,6 +10,8 @@ import functools
 import time
 from typing import Any, Callable, TextIO, TypeVar
 
+from ..errors import InputError, render_all
+
 INSTALL_HINT = "pip install 'cfroutes[aws]'"
 DEFAULT_REGION = "us-east-1"  # CloudFront is global; its API is signed for us-east-1
 LIST_PAGE = 50  # ListKeys MaxResults upper bound
@@ -49,6 +51,9 @@ def command(fn: F) -> F:
             return fn(*args, **kwargs)
         except AwsUnavailable as e:
             stderr.write(f"cfroutes: {e}\n")
+            return 2
+        except InputError as e:  # also when called without the CLI's error handler (tests, plugins)
+            stderr.write(render_all(e.diagnostics) + "\n")
             return 2
         except AwsFailure as e:
             stderr.write(f"cfroutes: error: {e}\n")
@@ -131,6 +136,9 @@ class Aws:
             if e.code in MISSING_CODES:
                 return None
             raise
+        meta = (r["FunctionSummary"].get("FunctionMetadata") or {})
+        if meta.get("Stage", stage) != stage:
+            return None  # the stage asked for does not exist (a simulator may answer with another)
         return r["FunctionSummary"], r["ETag"]
 
     def function_code(self, name: str, stage: str = "DEVELOPMENT") -> tuple[bytes, str] | None:

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from .. import kvsfile
 from ..model import JS2, Config, Function, Lookup, Origin, Ref, Route, SPILL_PREFIX, Template
-from .aws import Aws, AwsFailure, Conflict
+from .aws import Aws, AwsFailure, Conflict, command
 
 RETRIES = 3
 
@@ -30,6 +30,7 @@ class KeyRule:
     template: str
     regex: re.Pattern[str]
     json: bool
+    as_name: str
     fields: tuple[tuple[str, ...], ...]  # field paths the route's templates read
 
 
@@ -61,7 +62,7 @@ def rules(functions: Iterable[Function]) -> list[KeyRule]:
             fields = sorted({ref.fields for t in _templates(r) for ref in t.refs
                              if isinstance(ref, Ref) and ref.name == lk.as_name and ref.fields})
             out.append(KeyRule(fn.name, r.label, lk.key.source, _key_regex(lk.key), lk.format == "json",
-                               tuple(fields)))
+                               lk.as_name, tuple(fields)))
     return out
 
 
@@ -110,7 +111,7 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
             if got is None or isinstance(got, (dict, list)):
                 what = "missing" if got is None else f"a{'n object' if isinstance(got, dict) else 'n array'}"
                 errors.append(f"field {'.'.join(path)!r} is {what} (it must be a string, number or boolean); "
-                              f"{where} and uses {{{'.'.join(path)}}}")
+                              f"{where} and uses {{{'.'.join((r.as_name,) + path)}}}")
     return errors, warnings
 
 
