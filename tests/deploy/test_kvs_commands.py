@@ -149,3 +149,15 @@ def test_without_boto3_the_commands_say_how_to_install_it(project, monkeypatch, 
     assert "pip install 'cfroutes[aws]'" in capsys.readouterr().err
     assert main(["test", "--remote"]) == 2
     assert "pip install 'cfroutes[aws]'" in capsys.readouterr().err
+
+
+def test_missing_credentials_are_one_line_exit_1(project, monkeypatch, capsys):
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+              "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata lookup
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(project / "no-credentials"))
+    assert main(["kvs", "list", "--store", ARN]) == 1
+    err = capsys.readouterr().err
+    assert "no AWS credentials found" in err and err.count("\n") == 1
