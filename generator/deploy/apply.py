@@ -24,9 +24,12 @@ KVS_RETRIES = 3
 
 
 def write_batches(aws: Aws, step: StoreStep, stdout: TextIO) -> None:
-    """Apply a store's batches; on a stale ETag re-read the store, re-plan, go on."""
+    """Apply a store's batches with the ETag read before the store was listed (so a write
+    by anyone since then conflicts); on a conflict re-read ETag and keys, re-plan, go on."""
     assert step.arn is not None
     for attempt in range(KVS_RETRIES):
+        if attempt or step.etag is None:
+            step.etag = aws.kvs_etag(step.arn)
         if attempt:
             step.current = aws.list_keys(step.arn)
             step.kvs = plan_updates(step.desired, step.seed_keys, step.current)
@@ -34,11 +37,11 @@ def write_batches(aws: Aws, step: StoreStep, stdout: TextIO) -> None:
                          f"{step.kvs.deletes} delete(s)\n")
         if not step.kvs.batches:
             return
-        etag = aws.kvs_etag(step.arn)
+        etag = step.etag
         try:
             for i, batch in enumerate(step.kvs.batches, 1):
                 r = aws.call(aws.kvs, "update_keys", KvsARN=step.arn, IfMatch=etag, **batch)
-                etag = str(r["ETag"])
+                etag = step.etag = str(r["ETag"])
                 stdout.write(f"  kvs       {step.name}: batch {i}/{len(step.kvs.batches)} written "
                              f"({len(batch.get('Puts', []))} put(s), {len(batch.get('Deletes', []))} delete(s))\n")
             return

@@ -30,6 +30,7 @@ class StoreStep:
     seed_keys: set[str]
     current: dict[str, str]  # live content ({} when it is created)
     kvs: KvsPlan
+    etag: str | None = None  # data-plane ETag read *before* `current`: a write in between conflicts
 
     def content_after(self) -> dict[str, str]:
         """What the store holds once its batches are applied."""
@@ -122,9 +123,10 @@ def make_plan(aws: Aws, b: Bundle, config: str, cases: list[Case]) -> DeployPlan
                                          plan_updates(cf.kvs_data, seed, {})))
         else:
             arn = str(live["ARN"])
+            etag = aws.kvs_etag(arn)
             current = aws.list_keys(arn)
             plan.stores.append(StoreStep(name, cf.name, False, arn, list(cf.kvs_data), seed, current,
-                                         plan_updates(cf.kvs_data, seed, current)))
+                                         plan_updates(cf.kvs_data, seed, current), etag))
     for cf in b.functions:
         store_name = cf.function.kvs.name if cf.function.kvs is not None and cf.kvs_data is not None else None
         st = plan.store(store_name)

@@ -114,6 +114,7 @@ def existing(cstub, kstub, compiled, *, live_store, dev_code=OLD_CODE, live_code
     cstub.add_response("describe_key_value_store", {
         "KeyValueStore": {"Name": "app-routing", "Id": "0a1b", "Comment": "", "ARN": ARN, "Status": "READY",
                           "LastModifiedTime": "2025-01-01T00:00:00Z"}, "ETag": "CP-1"}, {"Name": "app-routing"})
+    kstub.add_response("describe_key_value_store", kvs_described("KV-1"), {"KvsARN": ARN})  # before listing
     stub_list_keys(kstub, live_store, page=2)
     stub_function_stage(cstub, compiled, "site-router", "DEVELOPMENT", "SR-DEV-1", code=dev_code)
     stub_function_stage(cstub, compiled, "site-router", "LIVE", "SR-LIVE-1", code=live_code)
@@ -162,14 +163,13 @@ def update_path(calls, compiled, cases, store, *, tamper=None, publish_error=Fal
     cstub.add_response("publish_function", {"FunctionSummary": summary(compiled, "site-router", "LIVE")},
                        {"Name": "site-router", "IfMatch": "SR-DEV-2"})
     b_tenant = {"Key": "b-tenant", "Value": seed_store(compiled)["b-tenant"]}
-    kstub.add_response("describe_key_value_store", kvs_described("KV-1"), {"KvsARN": ARN})
     if conflict:
         kstub.add_client_error("update_keys", "ConflictException", "Pre-condition failed", 409, expected_params={
             "KvsARN": ARN, "IfMatch": "KV-1", "Puts": [b_tenant], "Deletes": [{"Key": SPILL_PREFIX + "/old"}]})
         # meanwhile another run removed the stale route: re-read, re-plan, one put left
         after = {k: v for k, v in store.items() if k != SPILL_PREFIX + "/old"}
-        stub_list_keys(kstub, after, page=2)
         kstub.add_response("describe_key_value_store", kvs_described("KV-3"), {"KvsARN": ARN})
+        stub_list_keys(kstub, after, page=2)
         kstub.add_response("update_keys", {"ETag": "KV-4", "ItemCount": 5, "TotalSizeInBytes": 1},
                            {"KvsARN": ARN, "IfMatch": "KV-3", "Puts": [b_tenant]})
     else:
@@ -217,7 +217,8 @@ def test_dry_run_plan_of_an_existing_account(project):
             "they are live; 1 key(s) not owned by the config untouched") in out
     assert "test      16 case(s) of site-router through TestFunction" in out
     assert mutations(calls) == []
-    assert calls.ops("cloudfront-keyvaluestore") == ["ListKeys", "ListKeys"]  # 4 keys, pages of 2: NextToken followed
+    # the ETag is read before the keys (4 keys, pages of 2: NextToken followed)
+    assert calls.ops("cloudfront-keyvaluestore") == ["DescribeKeyValueStore", "ListKeys", "ListKeys"]
 
 
 def test_a_failed_remote_test_stops_before_publish_and_keys(project):
@@ -272,7 +273,6 @@ def test_rerun_after_an_interruption_converges(project):
     stub_tests(cstub, compiled, cases, store, "SR-DEV-1")
     cstub.add_response("publish_function", {"FunctionSummary": summary(compiled, "site-router", "LIVE")},
                        {"Name": "site-router", "IfMatch": "SR-DEV-1"})
-    kstub.add_response("describe_key_value_store", kvs_described("KV-1"), {"KvsARN": ARN})
     kstub.add_response("update_keys", {"ETag": "KV-2", "ItemCount": 5, "TotalSizeInBytes": 1}, {
         "KvsARN": ARN, "IfMatch": "KV-1", "Puts": [{"Key": "b-tenant", "Value": seed_store(compiled)["b-tenant"]}],
         "Deletes": [{"Key": SPILL_PREFIX + "/old"}]})
@@ -298,11 +298,10 @@ def test_a_converged_account_has_nothing_to_do(project):
 
 def test_batches_chain_etags_and_stay_within_50_keys(project):
     desired = [(f"{SPILL_PREFIX}/p/{i}", f'[0,"/n/{i}"]') for i in range(120)]
-    step = StoreStep("big", "fn", False, ARN, desired, set(), {}, plan_updates(desired, set(), {}))
+    step = StoreStep("big", "fn", False, ARN, desired, set(), {}, plan_updates(desired, set(), {}), "E0")
     assert [len(b["Puts"]) for b in step.kvs.batches] == [50, 50, 20]
     calls = Calls()
     kvs, kstub = stubbed("cloudfront-keyvaluestore", calls)
-    kstub.add_response("describe_key_value_store", kvs_described("E0"), {"KvsARN": ARN})
     for i, b in enumerate(step.kvs.batches):
         kstub.add_response("update_keys", {"ETag": f"E{i + 1}", "ItemCount": 1, "TotalSizeInBytes": 1},
                            {"KvsARN": ARN, "IfMatch": f"E{i}", "Puts": b["Puts"]})
