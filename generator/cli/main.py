@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runtime", choices=("cloudfront-js-1.0", "cloudfront-js-2.0"))
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
 
+    p = sub.add_parser("import", help="a routes.yaml from Netlify, Vercel, Amplify or AWS redirector CSV rules")
+    p.add_argument("platform", choices=("netlify", "vercel", "amplify", "csv"))
+    p.add_argument("files", nargs="+", metavar="FILE", help="netlify: _redirects, netlify.toml, _headers; "
+                   "vercel: vercel.json; amplify: custom rules JSON; csv: the redirector's CSV")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
+
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
     ks.required = True
@@ -86,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .emulate import emulate
 
             result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err)
+        elif args.command == "import":
+            from .import_ import import_
+
+            result.code = import_(args.platform, args.files, output=args.output, function=args.function,
+                                  stdout=out, stderr=err)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
