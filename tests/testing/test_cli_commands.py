@@ -203,7 +203,7 @@ functions:
 """)
     assert main(["check", "-c", loop]) == 1
     captured = capsys.readouterr()
-    assert "redirect loop" in captured.err and "check failed: 2 error(s)" in captured.out
+    assert "redirect loop" in captured.err and "check failed: 1 error(s)" in captured.out  # reported once
     invalid = write("invalid/routes.yaml", "version: 1\nfunctions:\n  f:\n    event: viewer-requets\n")
     assert main(["check", "-c", invalid]) == 2
     err = capsys.readouterr().err
