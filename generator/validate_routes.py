@@ -11,7 +11,7 @@ from .model import (
     VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
     Redirect, Respond, Rewrite, Route, Template,
 )
-from .patterns import NAME_RE, parse_template
+from .patterns import NAME_RE, parse_template, porting_hint
 from .yamlload import Node
 from .validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
 
@@ -110,6 +110,9 @@ def _target(v: Validator, node: Node, what: str, check: _RefChecker) -> Template
     if " " in t.source:
         v.err(node, f"{what} must not contain spaces (percent-encode them as %20)")
         return None
+    port = porting_hint(t.source, "target")
+    if port:
+        v.warn(node, f"{what} contains {port[0]!r}, which is written literally", hint=port[1])
     return t
 
 

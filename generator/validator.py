@@ -13,7 +13,7 @@ from .errors import Diagnostic, Span
 from .model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
-from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template
+from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
 from .regexcheck import regex_error
 from .yamlload import Node
 
@@ -161,8 +161,11 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
         s = v.string(m["path"], "path")
         if s is not None:
             path, errs = parse_path(s)
+            port = porting_hint(s, "source")
             for e in errs:
-                v.err(m["path"], e)
+                v.err(m["path"], e, hint=port[1] if port else None)
+            if port and not errs:
+                v.warn(m["path"], f"path contains {port[0]!r}, which matches literally here", hint=port[1])
     elif "regex" in m:
         regex = v.regex(m["regex"])
         for name, _ in regex.groups if regex is not None else ():
