@@ -11,6 +11,7 @@ import os
 import re
 from typing import Any
 
+from . import schema
 from .errors import Diagnostic, InputError
 from .model import (
     JS1, JS2, SPILL_PREFIX, VIEWER_REQUEST,
@@ -42,7 +43,7 @@ def _config(v: Validator, root: Node, path: str, text: str) -> Config | None:
     if not root.is_map:
         v.err(root, "routes.yaml must be a mapping with `version: 1` and `functions:`")
         return None
-    top = v.mapping(root, "the config", ("version", "functions"))
+    top = v.mapping(root, "the config", schema.CONFIG.keys)
     assert top is not None
     ver = top.get("version")
     if ver is None:
@@ -95,7 +96,7 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
 
 
 def _options(v: Validator, node: Node, event: str) -> Options:
-    m = v.mapping(node, "options", ("case", "trailing_slash", "index", "spill"))
+    m = v.mapping(node, "options", schema.OPTIONS.keys)
     if m is None:
         return Options()
     case = v.choice(m["case"], "options.case", ("sensitive", "insensitive")) if "case" in m else None
@@ -113,7 +114,7 @@ def _options(v: Validator, node: Node, event: str) -> Options:
 
 
 def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> Kvs | None:
-    m = v.mapping(node, "kvs", ("name", "seed"))
+    m = v.mapping(node, "kvs", schema.KVS.keys)
     if m is None:
         return None
     if runtime != JS2:

@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
 
+    p = sub.add_parser("schema", help="print the JSON Schema of routes.yaml (or of a cases file)")
+    p.add_argument("--cases", action="store_true", help="the schema of *.cases.yaml files")
+
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
     ks.required = True
@@ -98,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = import_(args.platform, args.files, output=args.output, function=args.function,
                                   stdout=out, stderr=err)
+        elif args.command == "schema":
+            from .schema import schema
+
+            result.code = schema(cases=args.cases, stdout=out)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
