@@ -83,16 +83,29 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     kvs = _kvs(v, m["kvs"], runtime, cfg_path, digest) if "kvs" in m else None
     options = _options(v, m["options"], event) if "options" in m else Options()
     ctx = FnCtx(name, event, runtime, kvs is not None)
+    first_warning = len(v.warnings)
     routes: list[Route] = []
     if "routes" in m:
         routes = v.items(m["routes"], "routes", lambda n, i: validate_route(v, n, i, ctx))
     rules: list[HeaderRule] = []
     if "headers" in m:
         rules = v.items(m["headers"], "headers", lambda n, i: validate_rule(v, n, i, ctx))
+    _one_country_warning(v, first_warning)
     if options.spill == "always" and (kvs is None or runtime != JS2):
         v.err(m.get("options") or node, "spill: always needs runtime cloudfront-js-2.0 and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto")
     return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"))
+
+
+def _one_country_warning(v: Validator, start: int) -> None:
+    """One `country` warning per function (at its first use), not one per route."""
+    mine = [i for i in range(start, len(v.warnings)) if v.warnings[i].message.startswith("`country` reads")]
+    if len(mine) > 1:
+        first = v.warnings[mine[0]]
+        v.warnings[mine[0]] = Diagnostic(first.span, first.message + f" ({len(mine)} routes and header rules of "
+                                         "this function use it)", severity="warning", hint=first.hint)
+        for i in reversed(mine[1:]):
+            del v.warnings[i]
 
 
 def _options(v: Validator, node: Node, event: str) -> Options:

@@ -38,10 +38,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
-    p.add_argument("-f", "--function", help="function name (needed when the config has several)")
+    p.add_argument("-f", "--function", help="function name (default: the only one, or the only viewer-request one)")
     p.add_argument("request", help="'GET https://host/path?q' or just a path")
     p.add_argument("-H", "--header", action="append", default=[], help="'name: value' (repeatable)")
     p.add_argument("--kvs", action="append", default=[], help="key=value merged over the seed (repeatable)")
+    p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
 
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
     p.add_argument("function_file")
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .run import run
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
-                              kvs=args.kvs, stdout=out, stderr=err)
+                              kvs=args.kvs, stdout=out, stderr=err, country=args.country)
         elif args.command == "emulate":
             from .emulate import emulate
 
