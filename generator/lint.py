@@ -95,14 +95,19 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
         if not r.is_exact and r.lookup is None:
             shadowers.add(r)
     walker = _Walker(fn, icase, strict)
-    samples = {id(r): _samples(r, icase, strict) for r in routes}
+    cache: dict[int, list[tuple[dict[str, Any], Any]]] = {}
+
+    def samples(r: Route) -> list[tuple[dict[str, Any], Any]]:
+        if id(r) not in cache:
+            cache[id(r)] = _samples(r, icase, strict)
+        return cache[id(r)]
+
     firsts: dict[int, list[Any]] = {}
     for r in routes:  # shadowed for every request derived from it (regex and templated shadowers)
-        reqs = samples[id(r)]
-        if id(r) in reported or not reqs:
-            continue
-        if r.is_exact and not walker.pattern_before(r):  # nothing earlier can answer its one path
-            firsts[id(r)] = [(r, None, None) for _ in reqs]
+        if id(r) in reported or (r.is_exact and not walker.pattern_before(r)):
+            continue  # nothing earlier can answer an exact route's one path
+        reqs = samples(r)
+        if not reqs:
             continue
         hits = firsts[id(r)] = [walker.first(q, rq) for q, rq in reqs]
         if all(f is not None and f[0].index < r.index for f in hits):
@@ -115,8 +120,11 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
     for r in routes:
         if not isinstance(r.action, Redirect) or id(r) in reported:
             continue
+        if r.is_exact and r.action.to.is_literal and not walker.may_redirect(r.action.to.literal):
+            continue  # the target reaches no redirect: no chain, no loop
         chain_reported = False
-        for (q, rq), hit in zip(samples[id(r)], firsts.get(id(r), ())):
+        reqs = samples(r)
+        for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs)):
             if hit is None or hit[0] is not r:
                 continue
             path, loop, grows = walker.follow(q, hit, rq)
@@ -206,12 +214,37 @@ class _Walker:
         self.fn, self.icase, self.strict = fn, icase, strict
         self.exact: dict[str, Route] = {}
         self.patterns = _ByFirstSegment(icase)
+        self._redirecting: dict[str, bool] = {}
+        self._host_exact = False
         for r in fn.routes:
             if r.is_exact:
-                self.exact.setdefault(exact_key(r, icase, strict)[0], r)
+                k, with_host = exact_key(r, icase, strict)
+                self._host_exact = self._host_exact or (with_host and isinstance(r.action, Redirect))
+                self.exact.setdefault(k, r)
             else:
                 self.patterns.add(r)
         self.patterns.freeze()
+
+    def may_redirect(self, location: str) -> bool:
+        """Can a request for this literal location (a path, or a URL) reach a redirect route?"""
+        m = _ABSOLUTE.match(location)
+        uri = (m.group(2) or "/") if m else location
+        if not uri.startswith("/"):
+            return False
+        uri = re.split(r"[?#]", uri, 1)[0]
+        uri = "/" + uri.lstrip("/")
+        ex = self.exact.get(self._key(uri))
+        if ex is not None and isinstance(ex.action, Redirect):
+            return True
+        if self._host_exact and isinstance(ex, type(None)):
+            return True  # host-specific exact routes: let follow() decide
+        segs = uri[1:].split("/")
+        first = segs[0] if uri != "/" else ""
+        flag = self._redirecting.get(first)
+        if flag is None:
+            flag = self._redirecting[first] = any(isinstance(x.action, Redirect)
+                                                  for x in self.patterns.candidates(first))
+        return flag
 
     def pattern_before(self, r: Route) -> bool:
         """Is there a pattern route (without lookup) before `r` that a request for its path may reach?"""
