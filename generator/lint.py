@@ -463,9 +463,9 @@ def _cond_value(c: Any) -> str | None | bool:
 def regex_examples(source: str, flags: str, *, path: bool = True) -> list[str]:
     """Strings the JavaScript regex matches (checked with the reference engine), built from its syntax."""
     out: list[str] = []
-    for reps in (0, 1):
+    for reps, alt in ((0, 0), (1, 0), (0, 1), (1, 1), (0, 2)):
         try:
-            s = _Gen(source, reps).run()
+            s = _Gen(source, reps, alt).run()
         except (_NoExample, RecursionError, IndexError):
             continue
         if path and not s.startswith("/"):
@@ -480,10 +480,11 @@ class _NoExample(Exception):
 
 
 class _Gen:
-    """A matching string for common regex syntax: the first alternative, minimal (or one) repetitions."""
+    """A matching string for common regex syntax: alternative `alt` of each choice (or the last one),
+    minimal (or one) repetitions."""
 
-    def __init__(self, src: str, reps: int) -> None:
-        self.s, self.i, self.reps = src, 0, reps
+    def __init__(self, src: str, reps: int, alt: int = 0) -> None:
+        self.s, self.i, self.reps, self.choice = src, 0, reps, alt
         self.groups: list[str] = []
 
     def run(self) -> str:
@@ -493,11 +494,11 @@ class _Gen:
         return v
 
     def alt(self) -> str:
-        first = self.seq()
+        options = [self.seq()]
         while self.i < len(self.s) and self.s[self.i] == "|":
             self.i += 1
-            self.seq()
-        return first
+            options.append(self.seq())
+        return options[min(self.choice, len(options) - 1)]
 
     def seq(self) -> str:
         out = ""

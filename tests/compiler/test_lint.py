@@ -105,3 +105,15 @@ def test_the_other_host_is_not_followed_but_its_own_is(tmp_path: Path) -> None:
           redirect: "https://www.example.com/home"
     """)
     assert len(errors) == 1 and errors[0].startswith("6: redirect loop from /: routes[0] (line 6) -> routes[0]")
+
+
+def test_every_alternative_of_a_regex_is_tried_before_calling_it_shadowed(tmp_path: Path) -> None:
+    _, warnings = _lint(tmp_path, """
+        - regex: '^/(?<p>.*)/$'
+          redirect: { to: "/{p}", status: 308 }
+        - regex: '^/docs(/|)$'
+          redirect: /learn
+        - regex: '^/old(/|)$'
+          redirect: /new
+    """, options="    options: { trailing_slash: strict }\n")
+    assert not any("never match" in w for w in warnings), warnings
