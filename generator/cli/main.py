@@ -41,10 +41,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
-    p.add_argument("-f", "--function", help="function name (needed when the config has several)")
+    p.add_argument("-f", "--function", help="function name (default: the only one, or the only viewer-request one)")
     p.add_argument("request", help="'GET https://host/path?q' or just a path")
     p.add_argument("-H", "--header", action="append", default=[], help="'name: value' (repeatable)")
     p.add_argument("--kvs", action="append", default=[], help="key=value merged over the seed (repeatable)")
+    p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
 
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
     p.add_argument("function_file")
@@ -68,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--origin", metavar="DIR|URL", help="a folder, or an upstream such as http://127.0.0.1:3000")
     p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+
+    p = sub.add_parser("import", help="a routes.yaml from Netlify, Vercel, Amplify or AWS redirector CSV rules")
+    p.add_argument("platform", choices=("netlify", "vercel", "amplify", "csv"))
+    p.add_argument("files", nargs="+", metavar="FILE", help="netlify: _redirects, netlify.toml, _headers; "
+                   "vercel: vercel.json; amplify: custom rules JSON; csv: the redirector's CSV")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of routes.yaml (or of a cases file)")
+    p.add_argument("--cases", action="store_true", help="the schema of *.cases.yaml files")
 
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
@@ -134,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .run import run
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
-                              kvs=args.kvs, stdout=out, stderr=err)
+                              kvs=args.kvs, stdout=out, stderr=err, country=args.country)
         elif args.command == "emulate":
             from .emulate import emulate
 
@@ -166,6 +177,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = deploy(args.config, apply_changes=args.apply, stage=args.stage, dist=args.dist,
                                  stdout=out, stderr=err, profile=args.profile, region=args.region)
+        elif args.command == "import":
+            from .import_ import import_
+
+            result.code = import_(args.platform, args.files, output=args.output, function=args.function,
+                                  stdout=out, stderr=err)
+        elif args.command == "schema":
+            from .schema import schema
+
+            result.code = schema(cases=args.cases, stdout=out)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 
