@@ -210,10 +210,11 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
         if not isinstance(handler, quickjs.Object):
             raise _HandlerError("ReferenceError: handler is not defined")
         result = handler(ev)
-        if isinstance(result, quickjs.Object) and (prepared.is_async or result.json() == "{}"):
-            value = _settle(ctx, result)
+        if isinstance(result, quickjs.Object):  # read as CloudFront does: no toJSON, each getter once
+            text = ctx.get("__cf$out")(result)
+            value = _settle(ctx, result) if text == "P" else json.loads(text)
         else:
-            value = json.loads(result.json()) if isinstance(result, quickjs.Object) else result
+            value = result
         end = time.perf_counter()
     except Exception as exc:  # anything QuickJS raises ends this invocation only
         end = time.perf_counter()
@@ -356,7 +357,7 @@ class _HandlerError(Exception):
 _SETTLE = """(function (p) { var box = {s: 0};
   if (typeof p.then !== "function") { box.s = 1; box.v = p; } else p.then(function (v) { box.s = 1; box.v = v; }, function (e) { box.s = 2; box.e = e; });
   return function () {
-    if (box.s === 1) return JSON.stringify({v: box.v === undefined ? null : box.v});
+    if (box.s === 1) return '{"v":' + __cf$out(box.v) + '}';
     if (box.s === 2) { var e = box.e;
       return JSON.stringify(e instanceof Error ? {e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "")}
                                               : {e: "Uncaught " + String(e), st: ""}); }
@@ -391,6 +392,8 @@ def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
         return "out of memory: the function exceeded the 2 MB memory limit"
     if "too many promise jobs" in first:
         return "runaway promise chain: more than %d promise jobs" % MAX_JOBS
+    if first.startswith("TypeError: the returned object cannot be serialised"):
+        return first
     if "cannot be serialised" in first or "circular" in first.lower():
         return "TypeError: the returned object cannot be serialised: " + first
     return first + _location(text, prepared)
