@@ -23,8 +23,8 @@ function mod(name) { var m = MODS[name]; if (typeof m === "function") m = MODS[n
 // captured here (the function cannot replace them); cycles, depth and size are bounded.
 var OKEYS = O.keys, GOPD = O.getOwnPropertyDescriptor, ISARR = Array.isArray, FIN = isFinite, PRM = Promise;
 var CALL = Function.prototype.call.bind(Function.prototype.call), AJOIN = Array.prototype.join, OUT_MAX = 10000, OUT_DEPTH = 64;
-function readOut(root) {
-  var stack = [], count = 0, buf = [];
+function readOut(root, wrap) {  // wrap: as {"v": root} (one flat string: ropes cannot cross to Python)
+  var stack = [], count = 0, buf = wrap ? ['{"v":'] : [];
   function fail(why) { throw new TypeError("the returned object cannot be serialised: " + why); }
   function put(s) { buf[buf.length] = s; }
   function prop(o, k) {
@@ -62,9 +62,11 @@ function readOut(root) {
     }
     return true;
   }
-  return val(root) ? CALL(AJOIN, buf, "") : "null";
+  if (!val(root)) put("null");
+  if (wrap) put("}");
+  return CALL(AJOIN, buf, "");
 }
-defProp(G, "__cf$out", { value: function (v) { return v instanceof PRM ? "P" : readOut(v); } });
+defProp(G, "__cf$out", { value: function (v, wrap) { return !wrap && v instanceof PRM ? "P" : readOut(v, wrap); } });
 
 //#section console
 function fmt(v) {

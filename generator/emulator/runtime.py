@@ -357,7 +357,7 @@ class _HandlerError(Exception):
 _SETTLE = """(function (p) { var box = {s: 0};
   if (typeof p.then !== "function") { box.s = 1; box.v = p; } else p.then(function (v) { box.s = 1; box.v = v; }, function (e) { box.s = 2; box.e = e; });
   return function () {
-    if (box.s === 1) return '{"v":' + __cf$out(box.v) + '}';
+    if (box.s === 1) return __cf$out(box.v, true);
     if (box.s === 2) { var e = box.e;
       return JSON.stringify(e instanceof Error ? {e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "")}
                                               : {e: "Uncaught " + String(e), st: ""}); }

@@ -36,21 +36,18 @@ def test_safe_patterns_are_not_flagged(pattern: str) -> None:
     assert redos_problems(pattern) == []
 
 
-def _js_match_time(pattern: str, subject: str) -> float:
-    """Seconds one `test` takes in njs (the edge's engine family)."""
-    js = ("var r = new RegExp(%s), s = %s, t = Date.now(); r.test(s); console.log(Date.now() - t);"
+def _njs_test(pattern: str, subject: str) -> str:
+    js = ("try { console.log(String(new RegExp(%s).test(%s))); } catch (e) { console.log(e.message); }"
           % (json.dumps(pattern), json.dumps(subject)))
-    out = subprocess.run(["njs", "-c", js], capture_output=True, text=True, timeout=60)
-    return float(out.stdout.strip() or 0) / 1000
+    return subprocess.run(["njs", "-c", js], capture_output=True, text=True, timeout=60).stdout.strip()
 
 
 @pytest.mark.skipif(shutil.which("njs") is None, reason="njs not installed (apt-get install njs)")
-def test_flagged_patterns_really_blow_up_in_njs_and_safe_ones_do_not() -> None:
-    # a growing input: a flagged pattern doubles its time per extra character, a safe one does not
-    slow = [_js_match_time("^/(a+)+$", "/" + "a" * n + "!") for n in (14, 18)]
-    fast = [_js_match_time("^/(?:[a-z]+/)*[a-z]+$", "/" + "a/" * n + "!") for n in (2000, 4000)]
-    assert slow[1] > 4 * max(slow[0], 0.001), slow
-    assert fast[1] < 0.05, fast
+def test_a_flagged_pattern_fails_in_njs_on_a_short_crafted_input() -> None:
+    # PCRE2 stops at its match limit (a count of backtracking steps, not a time): at the edge
+    # the function throws, which is the failure the warning is about
+    assert "match limit exceeded" in _njs_test("^/(a+)+$", "/" + "a" * 26 + "!")
+    assert _njs_test("^/(?:[a-z]+/)*[a-z]+$", "/" + "a/" * 3000 + "!") == "false"
 
 
 def _config(tmp_path: Path, routes: str) -> str:

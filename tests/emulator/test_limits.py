@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from support import BOTH, V2, request_event, run
-from generator.emulator import WarmFunction, invoke, prepare, watchdog
+from generator.emulator import WarmFunction, invoke, prepare, run_function, watchdog
 from generator.emulator.runtime import binding_interrupts_regex
 
 GOOD = prepare("function handler(e) { e.request.uri = '/ok'; return e.request; }", V2)
@@ -196,3 +196,13 @@ def test_output_keeps_json_semantics_for_plain_data() -> None:
                "r.headers.y = {value: 'w', multiValue: [{value: 'w'}, undefined]}; r.querystring = {n: {value: '' + (0 / 0)}}; return r;")
     assert inv.output["request"]["headers"]["x"] == {"value": "v"}
     assert inv.output["request"]["headers"]["y"]["multiValue"] == [{"value": "w"}, None]
+
+
+@pytest.mark.parametrize("kw", ["", "async "])
+def test_long_strings_cross_back_from_sync_and_async_handlers(kw: str) -> None:
+    ev = request_event(querystring={"long": {"value": "v" * 9000}})
+    inv = run_function(kw + "function handler(e) { e.request.headers.x = {value: 'w'.repeat(5000) + '!'}; "
+                       "return e.request; }", ev)
+    assert inv.error == ""
+    assert inv.output["request"]["headers"]["x"]["value"] == "w" * 5000 + "!"
+    assert inv.output["request"]["querystring"]["long"]["value"] == "v" * 9000
