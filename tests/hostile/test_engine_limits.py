@@ -84,3 +84,17 @@ def test_harness_usable_after_each_runaway() -> None:
     for body in ("for (;;) {}", "var a = []; for (;;) a.push('xxxxxxxxxxxxxxxx');", "function f() { f(); } f();"):
         assert invoke(prepare("function handler(e) { " + body + " }"), request_event()).error
         assert invoke(good, request_event()).ok
+
+
+@pytest.mark.skipif(not watchdog.enabled(), reason="no os.fork: the watchdog is off on this platform")
+def test_a_worker_killed_from_outside_is_our_error_and_then_replaced() -> None:
+    import os
+    import signal
+
+    good = prepare(OK)
+    assert invoke(good, request_event()).ok
+    w = watchdog.worker({})
+    os.kill(w.pid, signal.SIGKILL)
+    with pytest.raises(watchdog.WorkerCrash):
+        invoke(good, request_event())
+    assert invoke(good, request_event()).ok
