@@ -15,7 +15,7 @@ from .model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
 from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
-from .regexcheck import regex_error
+from .regexcheck import edge_problems, redos_problems, regex_error
 from .yamlload import Node
 
 T = TypeVar("T")
@@ -126,6 +126,13 @@ class Validator:
             js_err = regex_error(rx.js_source)
             if js_err:
                 self.err(node, f"invalid regex: {js_err}")
+                return None
+            refused = edge_problems(s)
+            for msg, hint in refused:
+                self.err(node, f"regex: {msg}", hint=hint)
+            for msg, hint in redos_problems(s):
+                self.warn(node, f"regex: {msg}", hint=hint)
+            if refused:
                 return None
         return rx
 
