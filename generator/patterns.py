@@ -130,7 +130,7 @@ def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
 # field, a condition's named group) may carry: a value with one of them never binds.
 SITE_HEADER, SITE_LOCATION, SITE_URI = 0, 1, 2
 #: regex character-class bodies by site, valid both in Python `re` and JavaScript
-DATA_BAD = (r"\x00-\x1f\x7f", r"\x00-\x20\x7f", r"\x00-\x20\x7f#")
+DATA_BAD = (r"\0-\x1f\x7f", r"\0- \x7f", r"\0- \x7f#")
 #: a `:name` host label binds only a label of these characters (after lower-casing)
 HOST_LABEL_RE = r"^[a-z0-9_-]+$"
 #: characters of a value rendered into the host of an absolute redirect target that are
