@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Diagnostic
+from .patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from .model import (
     JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
     Respond, Rewrite, Route, Template, ValueCond,
@@ -42,17 +43,20 @@ def template(t: Template) -> Any:
     return [p if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
 
 
-def _conds(cs: tuple[tuple[str, ValueCond], ...]) -> list[list[Any]]:
+def _conds(cs: tuple[tuple[str, ValueCond], ...], site: Callable[[str], int]) -> list[list[Any]]:
     out = []
     for name, c in cs:
         rec: list[Any] = [name, COND_KIND[c.kind]]
         if c.value is not None:
             rec.append(c.value)
+        if c.groups:  # [name, group number, site]: the site picks the characters that stop it binding
+            rec.append([[g, i, site(g)] for g, i in c.groups])
         out.append(rec)
     return out
 
 
-def match_record(m: Match, icase: bool, strict: bool) -> dict[str, Any]:
+def match_record(m: Match, icase: bool, strict: bool,
+                 site: Callable[[str], int] = lambda _: SITE_HEADER) -> dict[str, Any]:
     r: dict[str, Any] = {}
     if m.path is not None:
         r["p"] = [
@@ -74,11 +78,11 @@ def match_record(m: Match, icase: bool, strict: bool) -> dict[str, Any]:
     if m.methods:
         r["me"] = list(m.methods)
     if m.query:
-        r["q"] = _conds(m.query)
+        r["q"] = _conds(m.query, site)
     if m.headers:
-        r["hd"] = _conds(m.headers)
+        r["hd"] = _conds(m.headers, site)
     if m.cookies:
-        r["ck"] = _conds(m.cookies)
+        r["ck"] = _conds(m.cookies, site)
     if m.country:
         r["co"] = list(m.country)
     return r
@@ -111,6 +115,9 @@ def action_record(route: Route, debug: bool) -> Any:
         if simple:
             return a.to.literal  # the densest form: a bare target string
         r = {"t": "r", "u": template(a.to)}
+        hn = host_parts(a.to)
+        if hn:
+            r["hn"] = hn  # placeholders in the first hn parts lie in the host: percent-encoded
         if a.status != 301:
             r["st"] = a.status
         if a.query == "drop":
@@ -215,7 +222,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
                     X.append([rank, {}])
                 X[-1][1].setdefault(key[:cut], {})[key[cut:]] = rec  # {dir: {'/last': action}}
             continue
-        rec = match_record(route.match, icase, strict)
+        sites = rendered_templates(route)
+        rec = match_record(route.match, icase, strict, lambda n: name_site(sites, n))
         act = action_record(route, debug)
         if isinstance(act, str):
             act = {"t": "r", "u": act}
@@ -224,6 +232,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
             lk = route.lookup
             rec["lk"] = [template(lk.key), lk.as_name, 1 if lk.format == "json" else 0,
                          respond_record(lk.missing) if lk.missing else 0]
+            if lk.format != "json":  # a JSON lookup's fields are checked where they are rendered (D)
+                rec["lk"].append(name_site(sites, lk.as_name))
         pos = len(P)
         P.append(rec)
         m = route.match
@@ -251,11 +261,20 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     return result
 
 
+def _may_have_fragment(route: Route) -> bool:
+    """A redirect whose location may hold a '#': literal text, or data (request-line values cannot)."""
+    a = route.action
+    assert isinstance(a, Redirect)
+    data = set(route.match.condition_names) | ({route.lookup.as_name} if route.lookup else set())
+    return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
+
+
 def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     acts = [r.action for r in routes]
     lookups = any(r.lookup for r in routes)
+    cond_groups = any(m.condition_names for m in matches)
     # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
     # have edited the query or headers (the country header included) before a rule reads them
     rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies or h.match.country
@@ -267,6 +286,14 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     return {
         "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
         "lookup": lookups,
+        "json": any(r.lookup and r.lookup.format == "json" for r in routes),
+        # V: the characters that stop a data value binding, by site (lookups, condition groups)
+        "datacheck": lookups or cond_groups,
+        "condgroups": cond_groups,
+        # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
+        "hostenc": any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
+        # the request's query goes before a '#' a redirect target may carry (literal or data)
+        "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
         "spill": spill and bool(p.spilled),
         "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),

@@ -220,8 +220,8 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     names = list(mt.names)
     for n in set(names):
         if names.count(n) > 1:
-            v.err(where, f"name '{n}' is bound twice (host and path bindings share one namespace)")
-        if n in ("host", "path", "query"):
+            v.err(where, f"name '{n}' is bound twice (host, path and condition bindings share one namespace)")
+        if n in ("host", "path", "query") and n not in mt.condition_names:  # groups: reported in _conditions
             v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name")
     return mt
 
@@ -249,7 +249,10 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             if cm is not None and "regex" in cm:
                 rx = v.regex(cm["regex"])
                 if rx is not None:
-                    out.append((name, ValueCond("regex", rx.js_source)))
+                    for g, _ in rx.groups:  # named groups bind, as in a `regex:` route
+                        if g in BUILTIN_NAMES:
+                            v.err(cm["regex"], f"group name '{g}' shadows the built-in {{{g}}}")
+                    out.append((name, ValueCond("regex", rx.js_source, rx.groups)))
             elif cm is not None:
                 v.err(c, f"{what}.{name}: expected a string, null or {{regex: ...}}")
         else:
