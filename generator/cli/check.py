@@ -10,7 +10,7 @@ from ..testing.runner import Runner
 from .test import collect, report
 
 
-def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
+def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO, stderr: TextIO) -> int:
     start = time.perf_counter()
     compiled = compile_config(config)  # InputError -> exit 2 (error_handler)
     if compiled.warnings:
@@ -18,18 +18,25 @@ def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
     if compiled.errors:
         stderr.write(render_all(compiled.errors) + "\n")
     suite = collect(compiled, None)
-    results = Runner(compiled).run(suite)
+    runner = Runner(compiled, engine)
+    unloaded = runner.njs_load_errors() if engine != "quickjs" else []
+    for name, message in unloaded:  # every emitted function, tested or not
+        stdout.write(f"FAIL dist/{name}.js: njs does not load it: {message}\n")
+    results = runner.run(suite)
     _, failed = report(results, stdout)
     elapsed = time.perf_counter() - start
     sizes = " + ".join(f"{f.size:,}" for f in compiled.functions)
     problems = []
     if compiled.errors:
         problems.append(f"{len(compiled.errors)} error(s)")
+    if unloaded:
+        problems.append(f"{len(unloaded)} function(s) njs does not load")
     if failed:
         problems.append(f"{failed} failed test(s)")
     if strict and compiled.warnings:
         problems.append(f"{len(compiled.warnings)} warning(s) (--strict)")
-    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {len(suite)} test(s), "
+    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {len(suite)} test(s)"
+            f"{'' if engine == 'quickjs' else ' in ' + ('QuickJS and njs' if engine == 'both' else 'njs')}, "
             f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
     if problems:
         stdout.write(f"check failed: {', '.join(problems)}; {what}\n")

@@ -25,7 +25,7 @@ def _read(path: str) -> str:
 
 
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
-            stdout: TextIO, stderr: TextIO) -> int:
+            stdout: TextIO, stderr: TextIO, engine: str = "quickjs") -> int:
     """Run one function file on one event; print a TestResult-shaped JSON object.
 
     Exit codes: 0 ok, 1 the function failed or its output is invalid, 2 bad input.
@@ -59,7 +59,12 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     except FunctionLoadError as exc:
         stderr.write("".join(line + "\n" for line in exc.lines()))
         return 2
-    inv = invoke(prepared, event, kvs)
+    if engine == "njs":  # the static profile (prepare) has run first
+        from generator.emulator import njs
+
+        inv = njs.invoke(prepared, event, kvs)
+    else:
+        inv = invoke(prepared, event, kvs)
     json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
     return 0 if inv.ok else 1

@@ -13,6 +13,12 @@ def _config(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", default="routes.yaml", help="the routes file (default: ./routes.yaml)")
 
 
+def _engine(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("quickjs", "njs", "both")) -> None:
+    p.add_argument("--engine", choices=choices, default="quickjs",
+                   help="quickjs (embedded, default), njs (the nginx engine CloudFront's runtime descends from)"
+                   + (", or both (a divergence fails)" if "both" in choices else ""))
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="cfroutes", description="routes.yaml -> verified, tested CloudFront Functions")
     ap.add_argument("--version", action="version", version=f"cfroutes {__version__}")
@@ -31,10 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate, build in memory, lint, enforce size and syntax, run the tests")
     _config(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    _engine(p)
 
     p = sub.add_parser("test", help="run test cases")
     _config(p)
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
+    _engine(p)
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
@@ -48,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--event", required=True, help="event JSON file")
     p.add_argument("--runtime", choices=("cloudfront-js-1.0", "cloudfront-js-2.0"))
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
+    _engine(p, ("quickjs", "njs"))
 
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
@@ -63,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out, err = sys.stdout, sys.stderr
+    if getattr(args, "engine", "quickjs") != "quickjs":
+        from ..emulator import njs
+
+        if not njs.available():
+            err.write(str(njs.NjsUnavailable()) + "\n")
+            return 2
     with error_handler(args.debug, err) as result:
         if args.command == "build":
             from .build import build
@@ -72,11 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "check":
             from .check import check
 
-            result.code = check(args.config, strict=args.strict, stdout=out, stderr=err)
+            result.code = check(args.config, strict=args.strict, engine=args.engine, stdout=out, stderr=err)
         elif args.command == "test":
             from .test import test
 
-            result.code = test(args.config, args.cases, stdout=out, stderr=err)
+            result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err)
         elif args.command == "run":
             from .run import run
 
@@ -85,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "emulate":
             from .emulate import emulate
 
-            result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err)
+            result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err, engine=args.engine)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 

@@ -26,7 +26,7 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
     return passed, len(failed)
 
 
-def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> int:
+def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: TextIO, stderr: TextIO) -> int:
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
@@ -34,7 +34,7 @@ def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> in
         stderr.write(render_all(compiled.errors) + "\n")
     if not suite:
         stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
-    _, failed = report(Runner(compiled).run(suite), stdout)
+    _, failed = report(Runner(compiled, engine).run(suite), stdout)
     if compiled.errors:
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
     return ExitCode.FAILED if failed or compiled.errors else ExitCode.OK
