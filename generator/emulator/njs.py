@@ -27,12 +27,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import selectors
+import select
 import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+import weakref
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -48,7 +48,9 @@ from generator.profile import STRUCTURAL, get_profile
 INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
 CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)
 LOAD_TIMEOUT = 20.0       # seconds for njs to start and load the function
-ADDRESS_SPACE = 1 << 30   # bytes of virtual memory per njs process (njs has no memory limit)
+ADDRESS_SPACE = 2 << 30   # bytes of virtual memory per njs process (njs has no memory limit)
+RECYCLE_BYTES = 256 << 20  # njs never frees memory (no GC): a process past this is replaced
+COMMAND_CASES = 200        # events per command, so the size is checked that often
 SCRIPT = "fn.js"
 _SECTIONS = ("core", "console", "date", "noeval", "require", "objcreate", "rawqs")
 _FRAME = re.compile(r"at (\S+) \((.+?):(\d+)\)")
@@ -87,17 +89,24 @@ _GLUE_HEAD = """import fs from 'fs';
 import ncrypto from 'crypto';
 import nqs from 'querystring';
 var __cf$H = (function () { "use strict";
-var CFG = %(cfg)s, DATA = JSON.parse(fs.readFileSync(%(data)s).toString());
-var FIRST = DATA.cases.length ? DATA.cases[0] : null;
-globalThis.__cf_t0 = Date.now(); globalThis.__cf_budget = 1e15;
-globalThis.__cf_evtype = FIRST ? FIRST.t : "viewer-request";
-if (FIRST && FIRST.s >= 0) globalThis.__cf_kvs = DATA.stores[FIRST.s];
+var CFG = %(cfg)s, INIT = JSON.parse(fs.readFileSync("init.json").toString());
+globalThis.__cf_t0 = Date.now(); globalThis.__cf_budget = 1e15; globalThis.__cf_evtype = INIT.t;
+if (INIT.store !== null) globalThis.__cf_kvs = INIT.store;
 """
 
-# After the prelude sections (same scope): njs's own modules, pruning, the batch driver.
+# After the prelude sections (same scope): njs's own modules, pruning, the request loop.
 _GLUE_TAIL = r"""
-var FD = DATA.fd, out = function (s) { fs.writeSync(FD, s + "\n"); };  // a pipe of its own: njs prints warnings on stdout
-var RAWQ = G.__cf_req;
+var FD = INIT.fd, out = function (s) { fs.writeSync(FD, s + "\n"); };  // a pipe of its own: njs prints warnings on stdout
+var NJS = G.njs, RAWQ = G.__cf_req, inbuf = "", chunk = Buffer.alloc(1 << 16), BSTR = Buffer.prototype.toString;
+function readLine() {  // one command from stdin (ASCII JSON, one per line); null at EOF
+  for (;;) {
+    var nl = inbuf.indexOf("\n"), n;
+    if (nl >= 0) { var line = inbuf.slice(0, nl); inbuf = inbuf.slice(nl + 1); return line; }
+    n = fs.readSync(0, chunk, 0, chunk.length);
+    if (!n) return null;
+    inbuf += BSTR.call(chunk, "utf8", 0, n);
+  }
+}
 function digest1(h) {  // cloudfront-js-1.0: digest() without an encoding is a byte string
   return { update: function update(d, e) { h.update(d, e); return this; },
            digest: function digest(e) {
@@ -136,27 +145,33 @@ function fail(e) {
   if (e instanceof Error) return { e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "") };
   return { e: "Uncaught " + String(e), st: "" };
 }
+// Commands: {"stores": [JSON text, ...], "cases": [{"e": event, "t": event type,
+// "s": store index | -1 none | -2 the store of the previous case}]}; one result line per case.
 async function run(handler) {
   out("R");
-  var cases = DATA.cases, last = FIRST ? FIRST.s : -1, i, c, rec, r, t, st, line;
-  for (i = 0; i < cases.length; i++) {
-    c = cases[i];
-    G.__cf$reset(RD.now(), 1e15, c.t, c.s === last ? "=" : c.s < 0 ? "" : DATA.stores[c.s]);
-    last = c.s; t = 0;
-    try {
-      if (typeof handler !== "function") throw new ReferenceError("handler is not defined");
-      if (CFG.rawq && RAWQ) RAWQ(c.e);
-      t = RD.now();
-      r = handler(c.e);
-      if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
-      rec = { v: r === undefined ? null : r };
-    } catch (e) { rec = fail(e); }
-    rec.d = t ? RD.now() - t : 0;
-    st = JP(G.__cf$s()); rec.logs = st.logs; rec.origin = st.origin;
-    try { line = JS(rec); } catch (e) {
-      line = JS({ e: "TypeError: the returned object cannot be serialised: " + e.message, st: "", d: rec.d, logs: st.logs, origin: st.origin });
+  var line, cmd, i, c, rec, r, t, st, text;
+  while ((line = readLine()) !== null) {
+    if (!line) continue;
+    cmd = JP(line);
+    for (i = 0; i < cmd.cases.length; i++) {
+      c = cmd.cases[i];
+      G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
+      t = 0;
+      try {
+        if (typeof handler !== "function") throw new ReferenceError("handler is not defined");
+        if (CFG.rawq && RAWQ) RAWQ(c.e);
+        t = RD.now();
+        r = handler(c.e);
+        if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
+        rec = { v: r === undefined ? null : r };
+      } catch (e) { rec = fail(e); }
+      rec.d = t ? RD.now() - t : 0;
+      st = JP(G.__cf$s()); rec.logs = st.logs; rec.origin = st.origin; rec.m = NJS.memoryStats.size;
+      try { text = JS(rec); } catch (e) {
+        text = JS({ e: "TypeError: the returned object cannot be serialised: " + e.message, st: "", d: rec.d, logs: st.logs, origin: st.origin });
+      }
+      out(text);
     }
-    out(line);
   }
 }
 return { run: run, cloudfront: V2 ? mod("cloudfront") : null };
@@ -174,7 +189,7 @@ def harness(runtime: str) -> str:
     cfg = {"rt": 2 if v2 else 1, "req": sorted(prof.require_modules), "del": "", "allow": allow,
            "keep": sorted(STRUCTURAL), "rawq": v2}
     body = "".join(_sections()[s] for s in _SECTIONS + (("cloudfront",) if v2 else ()))
-    head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":")), "data": json.dumps("cases.json")}
+    head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":"))}
     return head + body + _GLUE_TAIL
 
 
@@ -187,13 +202,6 @@ def script(source: str) -> str:
 
 
 # ------------------------------------------------------------------ running
-@dataclass
-class _Proc:
-    proc: subprocess.Popen[bytes]
-    pipe: Any
-    buf: bytes = b""
-
-
 def _limit() -> None:  # pragma: no cover - runs in the child (resource is imported by the parent)
     if resource is not None:
         try:
@@ -202,7 +210,7 @@ def _limit() -> None:  # pragma: no cover - runs in the child (resource is impor
             pass
 
 
-def _location(stack: str, source: str, filename: str, script_path: str) -> str:
+def _location(stack: str, source: str, filename: str) -> str:
     nlines = source.count("\n") + 1
     for _name, path, line in _FRAME.findall(stack):
         if os.path.basename(path) == SCRIPT and int(line) <= nlines:
@@ -221,141 +229,258 @@ def _load_error(stderr: str, prepared: PreparedFunction) -> str:
         line = int(m.group(3))
         where = f" (at {prepared.filename}:{line})" if line <= prepared.source.count("\n") + 1 else ""
         return m.group(1) + where
-    return first + _location("\n".join(lines[1:]), prepared.source, prepared.filename, SCRIPT)
+    return first + _location("\n".join(lines[1:]), prepared.source, prepared.filename)
 
 
 def _to_invocation(rec: dict[str, Any], event: dict[str, Any], prepared: PreparedFunction) -> Invocation:
     inv = Invocation()
-    inv.duration_us = float(rec.get("d") or 0) * 1000.0
+    inv.duration_us = float(rec.get("d") or 0) * 1000.0  # njs's clock counts milliseconds
     inv.logs = _cut_logs(rec.get("logs") or [])
     inv.origin = rec.get("origin")
     if "e" in rec:
-        inv.error = str(rec["e"]) + _location(str(rec.get("st") or ""), prepared.source, prepared.filename, SCRIPT)
+        inv.error = str(rec["e"]) + _location(str(rec.get("st") or ""), prepared.source, prepared.filename)
     else:
         _check_output(inv, rec.get("v"), event)
-    return inv  # compute_utilization stays 0: no step count and a millisecond clock in njs
-
-
-def _failed(message: str) -> Invocation:
-    return Invocation(error=message)
+    return inv  # steps and compute_utilization stay 0: no step count and a millisecond clock in njs
 
 
 def _event_type(event: dict[str, Any]) -> str:
     return str((event.get("context") or {}).get("eventType") or "viewer-request")
 
 
-def run_batch(prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], *,
-              case_timeout: float = CASE_TIMEOUT, load_timeout: float = LOAD_TIMEOUT) -> list[Invocation]:
-    """Run every (event, kvs) of `items` through `prepared.source` in njs; one Invocation each.
+def _store_json(kvs: dict[str, str] | None) -> str | None:
+    return None if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
 
-    `prepared` comes from emulator.prepare(), so the static profile has already passed.
-    One njs process serves the whole batch; an event that overruns `case_timeout` fails
-    alone and the rest go on in a fresh process. Raises NjsUnavailable without njs.
+
+class _Dead(Exception):
+    """The njs process ended or overran; args: the message for the event that was running."""
+
+
+class NjsWorker:
+    """One njs process running one function for many events (like runtime.WarmFunction).
+
+    Events go in over stdin, results come back on a pipe of their own. The process starts
+    on first use with that event's store (a top-level `cf.kvs()` runs at load). Only for
+    functions without state between invocations: the harness resets the clock, logs,
+    origin call and store per event, but globals the function changes carry over. An
+    event that overruns `case_timeout` (wall clock) kills the process and fails alone;
+    the next event starts a new one. A function njs refuses to load fails every event
+    with njs's message (`load_error`). njs frees no memory until its process ends, so a
+    process past RECYCLE_BYTES is replaced between commands. A store dict is serialised
+    once per object: do not change one between calls.
     """
-    exe = binary()
-    if exe is None:
-        raise NjsUnavailable()
-    results: list[Invocation] = []
-    if not items:
-        return results
-    with tempfile.TemporaryDirectory(prefix="cfroutes-njs-") as d:
+
+    def __init__(self, prepared: PreparedFunction, *, case_timeout: float = CASE_TIMEOUT,
+                 load_timeout: float = LOAD_TIMEOUT) -> None:
+        exe = binary()
+        if exe is None:
+            raise NjsUnavailable()
+        self.exe = exe
+        self.prepared = prepared
+        self.case_timeout = case_timeout
+        self.load_timeout = load_timeout
+        self.load_error: str | None = None  # set once njs has refused the function
+        self._dir = tempfile.mkdtemp(prefix="cfroutes-njs-")
         for name, text in (("__cfh", harness(prepared.runtime)), ("cloudfront", _CLOUDFRONT_MODULE),
                            (SCRIPT, script(prepared.source))):
-            with open(os.path.join(d, name), "w", encoding="utf-8") as f:
+            with open(os.path.join(self._dir, name), "w", encoding="utf-8") as f:
                 f.write(text)
-        stores: list[str] = []
-        index: dict[int, int] = {}
-        cases = []
-        for event, kvs in items:
-            s = -1
-            if kvs is not None:
-                if id(kvs) not in index:
-                    index[id(kvs)] = len(stores)
-                    stores.append(json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True))
-                s = index[id(kvs)]
-            cases.append({"e": event, "s": s, "t": _event_type(event)})
-        start = 0
-        while start < len(items):
-            start = _run_once(exe, d, prepared, items, cases, stores, start, case_timeout, load_timeout, results)
-    return results
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._pipe: Any = None
+        self._buf = b""
+        self._last_store: str | None = None  # what the running process holds as "the previous store"
+        self._memory = 0  # njs's heap size after the last event
+        self._jsons: dict[int, tuple[dict[str, str], str]] = {}  # id(store) -> (store, its JSON)
+        self._finalizer = weakref.finalize(self, _cleanup, self._dir, [None, None])
 
+    # -------------------------------------------------------------- process
+    def _start(self, store: str | None, evtype: str) -> None:
+        rfd, wfd = os.pipe()
+        with open(os.path.join(self._dir, "init.json"), "w", encoding="utf-8") as f:
+            json.dump({"fd": wfd, "store": store, "t": evtype}, f, ensure_ascii=True)
+        try:
+            with open(os.path.join(self._dir, "stderr"), "wb") as err:
+                self._proc = subprocess.Popen([self.exe, "-r", "-p", self._dir, SCRIPT], cwd=self._dir,
+                                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
+                                              pass_fds=(wfd,), preexec_fn=_limit)
+        finally:
+            os.close(wfd)
+        self._pipe = os.fdopen(rfd, "rb", buffering=0)
+        self._buf = b""
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _cleanup, self._dir, [self._proc, self._pipe])
+        line = self._readline(self.load_timeout)
+        if line is None:
+            self.close_process()
+            raise _Dead(f"time limit exceeded: njs did not load the function within {self.load_timeout:g} s")
+        if line != b"R":
+            self.close_process()
+            with open(os.path.join(self._dir, "stderr"), encoding="utf-8", errors="replace") as f:
+                self.load_error = _load_error(f.read(), self.prepared)
+            raise _Dead(self.load_error)
+        self._last_store = store
 
-def _run_once(exe: str, d: str, prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], Any]],
-              cases: list[dict[str, Any]], stores: list[str], start: int, case_timeout: float,
-              load_timeout: float, results: list[Invocation]) -> int:
-    """One njs process over items[start:]; appends to `results`; returns the next index to run."""
-    rfd, wfd = os.pipe()
-    with open(os.path.join(d, "cases.json"), "w", encoding="utf-8") as f:
-        json.dump({"fd": wfd, "stores": stores, "cases": cases[start:]}, f, ensure_ascii=True, separators=(",", ":"))
-    err_path = os.path.join(d, "stderr")
-    try:
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen([exe, "-r", "-p", d, SCRIPT], cwd=d, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err, pass_fds=(wfd,), preexec_fn=_limit)
-    finally:
-        os.close(wfd)
-    p = _Proc(proc, os.fdopen(rfd, "rb", buffering=0))
-    i = start
-    loaded = False
-    try:
-        with selectors.DefaultSelector() as sel:
-            sel.register(p.pipe, selectors.EVENT_READ)
-            deadline = time.monotonic() + load_timeout
-            while i < len(items) or not loaded:
-                line = _readline(p, sel, deadline)
-                if line is None:  # timed out
-                    proc.kill()
-                    proc.wait()
-                    if not loaded:
-                        msg = f"time limit exceeded: njs did not load the function within {load_timeout:g} s"
-                        results.extend(_failed(msg) for _ in items[i:] or [None])
-                        return len(items)
-                    results.append(_failed(f"time limit exceeded: the function ran longer than {case_timeout:g} s "
-                                           "in njs (runaway code, e.g. a pathological regular expression)"))
-                    return i + 1
-                if line == b"":  # the process ended
-                    proc.wait()
-                    with open(err_path, encoding="utf-8", errors="replace") as f:
-                        stderr = f.read()
-                    msg = _load_error(stderr, prepared) if not loaded else \
-                        (f"njs stopped: {stderr.strip().splitlines()[-1]}" if stderr.strip() else "njs stopped")
-                    if loaded:  # the event that was running takes the blame; the rest go on
-                        results.append(_failed(msg))
-                        return i + 1
-                    results.extend(_failed(msg) for _ in items[i:] or [None])  # [None]: load_error()
-                    return len(items)
-                if not loaded:
-                    loaded = line.strip() == b"R"
-                    deadline = time.monotonic() + case_timeout
+    def close_process(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc, self._pipe)
+        self._proc = self._pipe = None
+        self._last_store = None
+        self._memory = 0
+
+    def close(self) -> None:
+        """End the process and remove the work files."""
+        self.close_process()
+        self._finalizer()
+
+    def __enter__(self) -> "NjsWorker":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _readline(self, timeout: float) -> bytes | None:
+        """The next result line; b"" when the process ended; None past `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        fd = self._pipe.fileno()
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                line, self._buf = self._buf[:nl], self._buf[nl + 1:]
+                return line
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b""
+            self._buf += chunk
+
+    # -------------------------------------------------------------- running
+    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+        return self.run([(event, kvs)])[0]
+
+    def run(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]]) -> list[Invocation]:
+        """Every (event, kvs) in order; one Invocation each."""
+        out: list[Invocation] = []
+        retried = -1
+        while len(out) < len(items):
+            if self.load_error is not None:
+                out.extend(Invocation(error=self.load_error) for _ in items[len(out):])
+                break
+            if self._memory > RECYCLE_BYTES:
+                self.close_process()  # njs frees nothing until the process ends
+            rest = items[len(out):len(out) + COMMAND_CASES]
+            try:
+                self._send(rest, out)
+            except _Dead as dead:
+                self.close_process()
+                if self.load_error is not None:
+                    continue  # fills the rest with the load error
+                if "MemoryError" in str(dead) and retried != len(out):
+                    retried = len(out)  # the memory of earlier events: once more in a fresh process
                     continue
-                results.append(_to_invocation(json.loads(line), items[i][0], prepared))
-                i += 1
-                deadline = time.monotonic() + case_timeout
-    finally:
+                out.append(Invocation(error=str(dead)))
+        return out
+
+    def _json(self, kvs: dict[str, str] | None) -> str | None:
+        """The store as JSON text, serialised once per store object (a 20,000-key store takes ~0.1 s)."""
+        if kvs is None:
+            return None
+        hit = self._jsons.get(id(kvs))
+        if hit is None or hit[0] is not kvs:
+            if len(self._jsons) > 64:
+                self._jsons.clear()
+            hit = self._jsons[id(kvs)] = (kvs, _store_json(kvs) or "")
+        return hit[1]
+
+    def _send(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], out: list[Invocation]) -> None:
+        sj = self._json
+
+        if self._proc is None or self._proc.poll() is not None:
+            self.close_process()
+            self._start(sj(items[0][1]), _event_type(items[0][0]))
+        stores: list[str] = []
+        index: dict[str, int] = {}
+        cases = []
+        last = self._last_store
+        for event, kvs in items:
+            text = sj(kvs)
+            if text is None:
+                s = -1
+            elif text == last:
+                s = -2
+            else:
+                if text not in index:
+                    index[text] = len(stores)
+                    stores.append(text)
+                s = index[text]
+            last = text
+            cases.append({"e": event, "s": s, "t": _event_type(event)})
+        data = json.dumps({"stores": stores, "cases": cases}, ensure_ascii=True, separators=(",", ":")).encode()
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(data + b"\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise _Dead(self._stopped()) from None
+        allowance = 5.0 + len(data) / 20e6  # njs parses the command before the first event
+        for i, (event, kvs) in enumerate(items):
+            line = self._readline(self.case_timeout + allowance)
+            allowance = 0.0
+            if line is None:
+                raise _Dead(f"time limit exceeded: the function ran longer than {self.case_timeout:g} s in njs "
+                            "(runaway code, e.g. a pathological regular expression)")
+            if line == b"":
+                raise _Dead(self._stopped())
+            rec = json.loads(line)
+            self._memory = int(rec.get("m") or 0)
+            out.append(_to_invocation(rec, event, self.prepared))
+            self._last_store = sj(kvs)
+
+    def _stopped(self) -> str:
+        if self._proc is not None:
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        with open(os.path.join(self._dir, "stderr"), encoding="utf-8", errors="replace") as f:
+            lines = [ln for ln in f.read().splitlines() if ln.strip() and ln.strip() != "Thrown:"]
+        return "njs stopped" + (f": {lines[0]}" if lines else "")
+
+
+def _stop(proc: subprocess.Popen[bytes] | None, pipe: Any) -> None:
+    if proc is not None:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-        p.pipe.close()
-    return i
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+    if pipe is not None:
+        pipe.close()
 
 
-def _readline(p: _Proc, sel: selectors.BaseSelector, deadline: float) -> bytes | None:
-    """The next line (without newline); b"" at end of output; None past the deadline."""
-    fd = p.pipe.fileno()
-    while True:
-        nl = p.buf.find(b"\n")
-        if nl >= 0:
-            line, p.buf = p.buf[:nl], p.buf[nl + 1:]
-            return line or b" "
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        if not sel.select(left):
-            return None
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b""
-        p.buf += chunk
+def _cleanup(directory: str, handles: list[Any]) -> None:
+    _stop(handles[0], handles[1])
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_batch(prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], *,
+              case_timeout: float = CASE_TIMEOUT) -> list[Invocation]:
+    """Every (event, kvs) of `items` through `prepared.source` in one njs process.
+
+    `prepared` comes from emulator.prepare(), so the static profile has already passed.
+    Raises NjsUnavailable without njs.
+    """
+    if not items:
+        return []
+    with NjsWorker(prepared, case_timeout=case_timeout) as w:
+        return w.run(items)
 
 
 def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
@@ -366,19 +491,12 @@ def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str
 
 def load_error(prepared: PreparedFunction, kvs: dict[str, str] | None = None) -> str:
     """"" when njs loads the function (with `kvs` as its store); else njs's message."""
-    exe = binary()
-    if exe is None:
-        raise NjsUnavailable()
-    with tempfile.TemporaryDirectory(prefix="cfroutes-njs-") as d:
-        for name, text in (("__cfh", harness(prepared.runtime)), ("cloudfront", _CLOUDFRONT_MODULE),
-                           (SCRIPT, script(prepared.source))):
-            with open(os.path.join(d, name), "w", encoding="utf-8") as f:
-                f.write(text)
-        results: list[Invocation] = []
-        stores = [] if kvs is None else [json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)]
-        first = [{"e": {}, "s": 0 if stores else -1, "t": "viewer-request"}]  # read at load, never run
-        _run_once(exe, d, prepared, [], first, stores, 0, CASE_TIMEOUT, LOAD_TIMEOUT, results)
-        return results[0].error if results else ""
+    with NjsWorker(prepared) as w:
+        try:
+            w._start(_store_json(kvs), "viewer-request")
+        except _Dead as dead:
+            return str(dead)
+    return ""
 
 
 def same_outcome(a: Invocation, b: Invocation) -> bool:
@@ -388,5 +506,5 @@ def same_outcome(a: Invocation, b: Invocation) -> bool:
             and a.validation_errors == b.validation_errors)
 
 
-__all__ = ["INSTALL_HINT", "NjsUnavailable", "available", "binary", "harness", "invoke", "load_error",
+__all__ = ["INSTALL_HINT", "NjsUnavailable", "NjsWorker", "available", "binary", "harness", "invoke", "load_error",
            "run_batch", "same_outcome", "script", "version"]
