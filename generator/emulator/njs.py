@@ -96,7 +96,7 @@ if (INIT.store !== null) globalThis.__cf_kvs = INIT.store;
 
 # After the prelude sections (same scope): njs's own modules, pruning, the request loop.
 _GLUE_TAIL = r"""
-var FD = INIT.fd, out = function (s) { fs.writeSync(FD, s + "\n"); };  // a pipe of its own: njs prints warnings on stdout
+var OUT_FD = INIT.fd, out = function (s) { fs.writeSync(OUT_FD, s + "\n"); };  // a pipe of its own: njs prints warnings on stdout
 var NJS = G.njs, RAWQ = G.__cf_req, inbuf = "", chunk = Buffer.alloc(1 << 16), BSTR = Buffer.prototype.toString;
 function readLine() {  // one command from stdin (ASCII JSON, one per line); null at EOF
   for (;;) {

@@ -50,6 +50,7 @@ ABSENT = "(absent)"
 #: suites at least this big run on every CPU (fork) when there are several
 PARALLEL_MIN = 400
 ENGINES = ("quickjs", "njs", "both")
+ENGINES_DIFFER = "the engines differ"
 #: cases per njs process when a function's suite is split over CPUs
 NJS_CHUNK = 500
 
@@ -106,6 +107,8 @@ def failure_line(res: CaseResult) -> str:
     c = res.case
     first = res.mismatches[0] if res.mismatches else None
     what = f": {first.field} expected {first.expected}, got {first.actual}" if first else ""
+    if first is not None and first.field == ENGINES_DIFFER:
+        what = f": {first.field}: {first.expected}; {first.actual.replace('njs:     ', 'njs: ', 1)}"
     return f"FAIL {c.span} {c.function}: {c.name}{what}"
 
 
@@ -122,9 +125,12 @@ def format_diff(res: CaseResult) -> str:
     if inv is not None and inv.logs:
         lines.append("  logs:     " + "\n            ".join(inv.logs[:10]))
     width = max((len(m.field) for m in res.mismatches), default=0)
-    if res.mismatches:
+    if any(m.field != ENGINES_DIFFER for m in res.mismatches):
         lines.append("  (- expected, + actual)")
     for m in res.mismatches:
+        if m.field == ENGINES_DIFFER:
+            lines.append(f"  {m.expected}\n  {m.actual}")
+            continue
         label = f"{m.field}:".ljust(width + 1)
         lines.append(f"  - {label} {m.expected}")
         lines.append(f"  + {label} {m.actual}")
@@ -467,7 +473,9 @@ class Runner:
                 q = self.invoke(case)
                 mism = compare(case, q)
                 if not njs.same_outcome(q, n):
-                    mism = [Mismatch("engines", "quickjs: " + _engine_outcome(q), "njs: " + _engine_outcome(n))] + \
+                    detail = outcome(q) == outcome(n)
+                    mism = [Mismatch(ENGINES_DIFFER, "quickjs: " + _engine_outcome(q, detail),
+                                     "njs:     " + _engine_outcome(n, detail))] + \
                         [Mismatch("quickjs " + m.field, m.expected, m.actual) for m in mism] + \
                         [Mismatch("njs " + m.field, m.expected, m.actual) for m in compare(case, n)]
                 res = CaseResult(case, mism, q)
@@ -479,16 +487,15 @@ class Runner:
         return results
 
 
-def _engine_outcome(inv: Invocation) -> str:
-    """outcome() plus the errors and, for a request, its headers (where engines tend to differ)."""
+def _engine_outcome(inv: Invocation, detail: bool) -> str:
+    """outcome() plus the errors; with `detail` (the outcomes read the same) the whole output."""
     text = outcome(inv)
     errs = errors_of(inv)
     if errs and inv.output is not None:
         text += " [" + "; ".join(errs) + "]"
-    out = inv.output or {}
-    target = out.get("response") or out.get("request")
-    if isinstance(target, dict) and target.get("headers"):
-        text += " headers=" + json.dumps(target["headers"], ensure_ascii=False, sort_keys=True)
+    if detail:
+        text += " " + json.dumps({"output": inv.output, "origin": inv.origin, "error": inv.error}, ensure_ascii=False,
+                                 sort_keys=True)
     return text
 
 
