@@ -29,6 +29,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -145,6 +146,19 @@ function fail(e) {
   if (e instanceof Error) return { e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "") };
   return { e: "Uncaught " + String(e), st: "" };
 }
+// Timing (bench/bench_njs.py): the handler `c.n` times on fresh copies of the event, in ms
+// of njs's real clock (millisecond resolution, so n must be large).
+async function repeat(handler, c) {
+  var text = JS(c.e), k, r, t = RD.now();
+  try {
+    for (k = 0; k < c.n; k++) {
+      G.__cf$reset(t, 1e15, c.t, "=");
+      r = handler(JP(text));
+      if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
+    }
+  } catch (e) { return JS(fail(e)); }
+  return JS({ ms: RD.now() - t, m: NJS.memoryStats.size });
+}
 // Commands: {"stores": [JSON text, ...], "cases": [{"e": event, "t": event type,
 // "s": store index | -1 none | -2 the store of the previous case}]}; one result line per case.
 async function run(handler) {
@@ -156,6 +170,7 @@ async function run(handler) {
     for (i = 0; i < cmd.cases.length; i++) {
       c = cmd.cases[i];
       G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
+      if (c.n) { text = await repeat(handler, c); out(text); continue; }
       t = 0;
       try {
         if (typeof handler !== "function") throw new ReferenceError("handler is not defined");
@@ -440,14 +455,45 @@ class NjsWorker:
             out.append(_to_invocation(rec, event, self.prepared))
             self._last_store = sj(kvs)
 
+    def time_us(self, event: dict[str, Any], kvs: dict[str, str] | None, n: int) -> float:
+        """Microseconds per call of the handler, over `n` calls in this process (benchmarks).
+
+        Includes the harness's per-call reset and a JSON copy of the event: subtract the
+        figure of an empty handler to get the function's own cost."""
+        if self._proc is None or self._proc.poll() is not None:
+            self.close_process()
+            self._start(self._json(kvs), _event_type(event))
+        text = self._json(kvs)
+        cmd = {"stores": [] if text is None else [text], "cases": [{"e": event, "s": -1 if text is None else 0,
+                                                                     "t": _event_type(event), "n": n}]}
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(cmd, ensure_ascii=True).encode() + b"\n")
+        self._proc.stdin.flush()
+        line = self._readline(LOAD_TIMEOUT + n * self.case_timeout)
+        rec = json.loads(line) if line else {"e": self._stopped()}
+        if "e" in rec:
+            raise RuntimeError(str(rec["e"]))
+        self._memory = int(rec.get("m") or 0)
+        self._last_store = text
+        return float(rec["ms"]) * 1000.0 / n
+
     def _stopped(self) -> str:
+        """Why the process ended while an event ran."""
+        code = None
         if self._proc is not None:
             try:
-                self._proc.wait(5)
+                code = self._proc.wait(5)
             except subprocess.TimeoutExpired:
                 pass
         with open(os.path.join(self._dir, "stderr"), encoding="utf-8", errors="replace") as f:
             lines = [ln for ln in f.read().splitlines() if ln.strip() and ln.strip() != "Thrown:"]
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            # njs 0.7.9 does this for `await` in call arguments inside a try block (docs/njs.md)
+            return f"njs crashed ({name}) running the function"
         return "njs stopped" + (f": {lines[0]}" if lines else "")
 
 

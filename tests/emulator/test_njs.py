@@ -262,6 +262,19 @@ def test_njs_enumerates_keys_in_insertion_order(njs: Any) -> None:
     assert headers(n)["k"] == "10,b,0;a,b"
 
 
+def test_njs_0_7_9_misses_await_in_arguments_inside_try_and_crashes(njs: Any) -> None:
+    """The shape every spilled build shipped before the fix: njs 0.7.9 refuses `await` in
+    call arguments at load only outside try blocks and loops; inside a try it loads the
+    function and crashes on the first request (so njs alone is no guard: the static
+    profile is)."""
+    src = ("import cf from 'cloudfront';\nconst K = cf.kvs();\nasync function handler(e) {\n"
+           "  var x = null;\n  try { x = JSON.parse(await K.get('a')); } catch (z) {}\n  return e.request;\n}\n")
+    p = unchecked(src)
+    assert njs.load_error(p, {"a": "[1]"}) == ""
+    first, after = njs.run_batch(p, [(request_event(), {"a": "[1]"})] * 2)
+    assert first.error == after.error == "njs crashed (SIGSEGV) running the function"
+
+
 def test_njs_0_7_9_accepts_what_only_the_static_profile_refuses(njs: Any) -> None:
     """An async closure: CloudFront refuses it, njs 0.7.9 runs it; the static profile is the guard."""
     src = "async function handler(e) { var f = async function () { return 1; }; await f(); return e.request; }\n"
