@@ -192,13 +192,15 @@ def test_output_is_validated_by_the_same_validator(njs: Any) -> None:
     ("var a = 1;\nnull.f();\nfunction handler(e) { return e.request; }\n",
      'TypeError: cannot get property "f" of null (at fn.js:2)'),
 ])
-def test_njs_refuses_at_load_with_its_own_message(njs: Any, source: str, message: str) -> None:
+def test_njs_refuses_at_load_with_its_own_message(njs079: Any, source: str, message: str) -> None:
+    njs = njs079
     p = unchecked(source)
     assert njs.load_error(p, {"a": "1"}) == message
     assert [i.error for i in njs.run_batch(p, [(request_event(), {"a": "1"})] * 3)] == [message] * 3
 
 
-def test_runtime_errors_carry_the_line(njs: Any) -> None:
+def test_runtime_errors_carry_the_line(njs079: Any) -> None:
+    njs = njs079
     q, n = both(njs, "function handler(event) {\n  var a = null;\n  return a.b;\n}\n")
     assert n.error == 'TypeError: cannot get property "b" of null (at fn.js:3)'
     assert q.error == "TypeError: cannot read property 'b' of null (at fn.js:3:10)"  # the wording differs
@@ -246,9 +248,10 @@ def test_memory_is_recycled_between_commands(njs: Any, monkeypatch: pytest.Monke
 
 
 # ------------------------------------------------------------------ known engine differences (docs/njs.md)
-def test_njs_enumerates_keys_in_insertion_order(njs: Any) -> None:
+def test_njs_enumerates_keys_in_insertion_order(njs079: Any) -> None:
     """QuickJS (and the spec) put array-index keys first, ascending; njs 0.7.9 keeps insertion
     order, and a deleted-then-added key goes back to its old place (nginx/njs#189, #416)."""
+    njs = njs079
     src = """function handler(event) {
   var q = event.request.querystring, o = {a: 1, b: 2};
   delete o.a; o.a = 3;
@@ -262,11 +265,12 @@ def test_njs_enumerates_keys_in_insertion_order(njs: Any) -> None:
     assert headers(n)["k"] == "10,b,0;a,b"
 
 
-def test_njs_0_7_9_misses_await_in_arguments_inside_try_and_crashes(njs: Any) -> None:
+def test_njs_0_7_9_misses_await_in_arguments_inside_try_and_crashes(njs079: Any) -> None:
     """The shape every spilled build shipped before the fix: njs 0.7.9 refuses `await` in
     call arguments at load only outside try blocks and loops; inside a try it loads the
     function and crashes on the first request (so njs alone is no guard: the static
     profile is)."""
+    njs = njs079
     src = ("import cf from 'cloudfront';\nconst K = cf.kvs();\nasync function handler(e) {\n"
            "  var x = null;\n  try { x = JSON.parse(await K.get('a')); } catch (z) {}\n  return e.request;\n}\n")
     p = unchecked(src)
@@ -275,8 +279,9 @@ def test_njs_0_7_9_misses_await_in_arguments_inside_try_and_crashes(njs: Any) ->
     assert first.error == after.error == "njs crashed (SIGSEGV) running the function"
 
 
-def test_njs_0_7_9_accepts_what_only_the_static_profile_refuses(njs: Any) -> None:
+def test_njs_0_7_9_accepts_what_only_the_static_profile_refuses(njs079: Any) -> None:
     """An async closure: CloudFront refuses it, njs 0.7.9 runs it; the static profile is the guard."""
+    njs = njs079
     src = "async function handler(e) { var f = async function () { return 1; }; await f(); return e.request; }\n"
     from generator.emulator import FunctionLoadError
 
@@ -285,8 +290,9 @@ def test_njs_0_7_9_accepts_what_only_the_static_profile_refuses(njs: Any) -> Non
     assert njs.load_error(unchecked(src)) == ""
 
 
-def test_njs_itself_lacks_replace_all_and_raw_query_string(njs: Any) -> None:
+def test_njs_itself_lacks_replace_all_and_raw_query_string(njs079: Any) -> None:
     """What the harness adds: bare njs has neither (CloudFront 2.0 has both)."""
+    njs = njs079
     r = subprocess.run([njs.binary(), "-c", "console.log(typeof ''.replaceAll)"], capture_output=True, text=True, timeout=10)
     assert r.stdout.strip() == "undefined"
 

@@ -54,7 +54,7 @@ def test_njs_answers_each_case_like_quickjs(njs: Any, config: str, tmp_path: Pat
     assert runner.njs_load_errors() == []
 
 
-def test_both_shows_a_divergence_with_both_outcomes(njs: Any, write: Write, one_function: str) -> None:
+def test_both_shows_a_divergence_with_both_outcomes(njs079: Any, write: Write, one_function: str) -> None:
     path = write("routes.yaml", one_function + KEY_ORDER)
     out, err = io.StringIO(), io.StringIO()
     assert cfroutes_test(path, [], engine="quickjs", stdout=out, stderr=err) == 0
@@ -80,7 +80,7 @@ def test_check_reports_a_function_njs_does_not_load(njs: Any, write: Write, one_
     assert "check failed: 1 function(s) njs does not load" in text
 
 
-def test_main_passes_the_engine(njs: Any, write: Write, one_function: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_passes_the_engine(njs079: Any, write: Write, one_function: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = write("routes.yaml", one_function + KEY_ORDER)
     assert main(["test", "-c", path, "--engine", "njs"]) == 0
     assert main(["test", "-c", path, "--engine", "both"]) == 1
