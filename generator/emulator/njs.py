@@ -9,18 +9,19 @@ frozen clock, console capture, `rawQueryString`, eval refusal, `require` of the 
 modules only, the runtime profile's built-in pruning); `crypto`, `querystring`, Buffer,
 TextEncoder/TextDecoder, atob/btoa and the 1.0 String byte methods are njs's own.
 
-One njs process runs a whole batch: the script is
+One njs process (`NjsWorker`) serves many events: the script is
 
     import __cf$h from '__cfh';<the function, byte for byte>
-    __cf$h.run(...handler...);
+    ;__cf$h.run(...handler...);
 
-(the import shares line 1, so line numbers are the function's own), the harness reads the
-events from a file and writes one JSON line per event to a pipe. njs has no time or memory
-limits: each event gets a wall-clock deadline, after which the process is killed, that
-event fails with "time limit exceeded" and the batch goes on in a new process; address
-space is capped (setrlimit) so a runaway allocation cannot take the machine down. Steps are
-not counted (the code is not instrumented), so `steps` is 0 and ComputeUtilization rests on
-the handler's wall time alone.
+(the import shares line 1, so line numbers are the function's own); the harness reads
+events as JSON lines on stdin and writes one JSON line per event to a pipe of its own.
+njs has no time or memory limits: each event gets a wall-clock deadline, after which the
+process is killed, that event fails with "time limit exceeded" and the rest go on in a new
+process; address space is capped (setrlimit), and since njs frees nothing until its
+process ends, a process past RECYCLE_BYTES of heap is replaced. Steps are not counted
+(the code is not instrumented) and njs's clock counts milliseconds, so `steps` and
+`compute_utilization` are 0. docs/njs.md has what njs adds and misses.
 """
 from __future__ import annotations
 
