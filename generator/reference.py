@@ -21,11 +21,11 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .model import (
+from generator.config.model import (
     SPILL_PREFIX, VIEWER_RESPONSE, Function, HostPattern, Match, Origin, PathPattern, Redirect, Ref,
     Respond, Rewrite, Route, Template, ValueCond,
 )
-from .patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 
 KVS_KEY_MAX = 512
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import bundle
+from generator.compiler import bundle
 from generator.compiler import compile_config
 
 ROOT = Path(__file__).resolve().parent.parent

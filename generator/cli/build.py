@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .. import bundle
-from ..compiler import compile_config
-from ..errors import ExitCode, render_all
+from generator.compiler import bundle
+from generator.compiler import compile_config
+from generator.errors import ExitCode, render_all
 
 
 def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: bool,

@@ -7,12 +7,12 @@ import os
 import time
 from typing import Iterator, TextIO
 
-from ..compiler import Compiled, compile_config
-from ..diff import logs
-from ..diff.base import checkout_config
-from ..diff.replay import Replay, case_replay, log_replay, replay
-from ..errors import Diagnostic, ExitCode, InputError, Span, remember_source
-from ..testing.cases import find_case_files, inline_cases, load_cases
+from generator.compiler import Compiled, compile_config
+from generator.diff import logs
+from generator.diff.base import checkout_config
+from generator.diff.replay import Replay, case_replay, log_replay, replay
+from generator.errors import Diagnostic, ExitCode, InputError, Span, remember_source
+from generator.testing.cases import find_case_files, inline_cases, load_cases
 
 EXAMPLES = 3
 

@@ -7,8 +7,8 @@ from typing import TextIO
 
 from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
 from generator.errors import Diagnostic, Span
-from generator.kvsfile import parse as load_kvs
-from generator.profile import RUNTIMES
+from generator.kvs.importfile import parse as load_kvs
+from generator.platform.profile import RUNTIMES
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 

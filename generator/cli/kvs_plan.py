@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from ..compiler import compile_config
-from ..errors import Diagnostic, ExitCode, InputError, Span, render_all
-from ..kvsplan import parse_current, plan_updates
+from generator.compiler import compile_config
+from generator.errors import Diagnostic, ExitCode, InputError, Span, render_all
+from generator.kvs.plan import parse_current, plan_updates
 
 
 def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: TextIO, stderr: TextIO,

@@ -17,7 +17,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..errors import Diagnostic, InputError, Span
+from generator.errors import Diagnostic, InputError, Span
 
 MAX_LINE = 64 * 1024
 MAX_ERRORS_SHOWN = 20

@@ -19,11 +19,11 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..compiler import Compiled
-from ..emulator import FunctionLoadError, Invocation, WarmFunction, prepare
-from ..model import VIEWER_REQUEST, VIEWER_RESPONSE
-from ..testing.events import RequestError, build_event, build_response
-from ..testing.runner import Runner, origin_summary, rebuild_query
+from generator.compiler import Compiled
+from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from generator.testing.events import RequestError, build_event, build_response
+from generator.testing.runner import Runner, origin_summary, rebuild_query
 
 ABSENT = "(no such function)"
 

@@ -34,13 +34,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-from ..compiler import Compiled, compile_config
-from ..emulator import FunctionLoadError, Invocation, WarmFunction, prepare
-from ..errors import InputError, render_all
-from ..headers import is_disallowed
-from ..model import VIEWER_REQUEST, VIEWER_RESPONSE
-from ..reference import Trace, evaluate
-from ..testing.events import RequestError, build_event, build_response
+from generator.compiler import Compiled, compile_config
+from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from generator.errors import InputError, render_all
+from generator.platform.headers import is_disallowed
+from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from generator.reference import Trace, evaluate
+from generator.testing.events import RequestError, build_event, build_response
 
 MAX_BODY = 10 * 1024 * 1024
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te",

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import schema
-from ..errors import Diagnostic, InputError, Span
-from ..headers import TOKEN_RE
-from ..model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
-from ..validate import Validator
-from ..yamlload import Node, load_file
-from .events import RequestError, build_event
+from generator.config import schema
+from generator.errors import Diagnostic, InputError, Span
+from generator.platform.headers import TOKEN_RE
+from generator.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
+from generator.config.load import Validator
+from generator.config.yamlload import Node, load_file
+from generator.testing.events import RequestError, build_event
 
 # the keys of each mapping come from the one description of the format (generator/schema.py)
 CASE_KEYS = schema.CASE.keys

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Mapping, Sequence, Union
 
-from ..headers import TOKEN_RE, is_disallowed
-from ..model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
+from generator.platform.headers import TOKEN_RE, is_disallowed
+from generator.config.model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
 
 DEFAULT_HOST = "example.com"
 MAX_URL = 8192  # bytes of path plus query CloudFront accepts

@@ -39,11 +39,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..compiler import Compiled, compile_function
-from ..emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
-from ..emulator import njs
-from ..model import VIEWER_RESPONSE
-from .cases import Case
+from generator.compiler import Compiled, compile_function
+from generator.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
+from generator.emulator import njs
+from generator.config.model import VIEWER_RESPONSE
+from generator.testing.cases import Case
 
 DEBUG_HEADER = "x-cfroutes-route"
 ABSENT = "(absent)"

@@ -7,8 +7,10 @@ import os
 import shutil
 import tempfile
 
-from . import __version__, kvsfile
-from .compiler import SIZE_LIMIT, Compiled
+from generator import __version__
+
+from generator.kvs import importfile as kvsfile
+from generator.compiler import SIZE_LIMIT, Compiled
 
 OURS = (".js", ".kvs.json")
 

@@ -9,14 +9,14 @@ import difflib
 import re
 from typing import Callable, Iterable, TypeVar
 
-from . import schema
-from .errors import Diagnostic, Span
-from .model import (
+from generator.config import schema
+from generator.errors import Diagnostic, Span
+from generator.config.model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
-from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
-from .regexcheck import edge_problems, redos_problems, regex_error
-from .yamlload import Node
+from generator.config.patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
+from generator.platform.regexcheck import edge_problems, redos_problems, regex_error
+from generator.config.yamlload import Node
 
 T = TypeVar("T")
 

@@ -11,15 +11,15 @@ import os
 import re
 from typing import Any
 
-from . import schema
-from .errors import Diagnostic, InputError
-from .model import (
+from generator.config import schema
+from generator.errors import Diagnostic, InputError
+from generator.config.model import (
     JS1, JS2, SPILL_PREFIX, VIEWER_REQUEST,
     VIEWER_RESPONSE, Config, Function, HeaderRule, Kvs, Options, Route,
 )
-from .yamlload import Node, load_file
-from .validator import FUNC_NAME_RE, FUNCTION_KEYS, KVS_KEY_MAX, KVS_VALUE_MAX, Validator, FnCtx
-from .validate_routes import validate_route, validate_rule
+from generator.config.yamlload import Node, load_file
+from generator.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, KVS_KEY_MAX, KVS_VALUE_MAX, Validator, FnCtx
+from generator.config.routes import validate_route, validate_rule
 
 __all__ = ["Validator", "load_config", "warnings_of"]
 
@@ -153,7 +153,7 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
 
 
 def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
-    from .errors import InputError as _IE
+    from generator.errors import InputError as _IE
 
     try:
         root, text = load_file(path)
@@ -185,7 +185,7 @@ def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
         if len(value.encode()) > KVS_VALUE_MAX:
             v.err(vn, f"KVS value of {key!r} is {len(value.encode())} bytes; the limit is {KVS_VALUE_MAX}")
             continue
-        from .patterns import seed_control
+        from generator.config.patterns import seed_control
 
         ch = seed_control(value)
         if ch is not None:  # a lookup would count it as missing (docs/semantics.md §4.1)

@@ -5,16 +5,16 @@ import difflib
 import re
 from typing import Any
 
-from . import schema
-from .headers import header_problem
-from .model import (
+from generator.config import schema
+from generator.platform.headers import header_problem
+from generator.config.model import (
     JS2, REDIRECT_STATUSES, VIEWER_REQUEST,
     VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
     Redirect, Respond, Rewrite, Route, Template,
 )
-from .patterns import NAME_RE, parse_template, porting_hint
-from .yamlload import Node
-from .validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
+from generator.config.patterns import NAME_RE, parse_template, porting_hint
+from generator.config.yamlload import Node
+from generator.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
 
 
 def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | None:

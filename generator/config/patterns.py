@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+from generator.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -139,12 +139,12 @@ HOST_ESCAPE = "/?#\\@%"
 _SEED_BAD = re.compile("[" + DATA_BAD[0] + "]")
 
 if TYPE_CHECKING:
-    from .model import Route
+    from generator.config.model import Route
 
 
 def rendered_templates(route: Route) -> list[tuple[int, Template]]:
     """Every template a route renders, with the site (SITE_*) it is rendered into."""
-    from .model import Origin, Redirect, Rewrite
+    from generator.config.model import Origin, Redirect, Rewrite
 
     a = route.action
     out: list[tuple[int, Template]] = []

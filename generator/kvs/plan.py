@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .model import SPILL_PREFIX
+from generator.config.model import SPILL_PREFIX
 
 MAX_KEYS = 50  # keys per UpdateKeys call (puts + deletes)
 MAX_BYTES = 3 * 1024 * 1024  # payload per UpdateKeys call
@@ -32,7 +32,7 @@ class KvsPlan:
 
 def parse_current(text: str) -> dict[str, str]:
     """The store's content: an import file, a JSON object, or `list-keys` output."""
-    from . import kvsfile
+    from generator.kvs import importfile as kvsfile
 
     doc = json.loads(text)
     if isinstance(doc, dict) and isinstance(doc.get("Items"), list):

@@ -9,10 +9,10 @@ from typing import Any
 import jinja2
 import rjsmin
 
-from . import __version__
-from .model import SPILL_PREFIX
-from .patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
-from .plan import Plan
+from generator import __version__
+from generator.config.model import SPILL_PREFIX
+from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from generator.compiler.plan import Plan
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 _RESERVED = frozenset(
@@ -56,7 +56,7 @@ def _template_source(name: str) -> str:
     except ModuleNotFoundError:  # running from a source checkout without installing
         from pathlib import Path
 
-        return (Path(__file__).resolve().parent.parent / "templates" / name).read_text(encoding="utf-8")
+        return (Path(__file__).resolve().parents[2] / "templates" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

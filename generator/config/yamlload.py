@@ -10,7 +10,7 @@ from typing import Any, Union
 
 import yaml
 
-from .errors import Diagnostic, InputError, Span
+from generator.errors import Diagnostic, InputError, Span
 
 try:  # the C loader is ~4x faster on large configs
     _Loader: Any = yaml.CSafeLoader
