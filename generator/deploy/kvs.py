@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from generator.kvs import importfile as kvsfile
-from generator.config.model import JS2, Config, Function, Lookup, Ref, SPILL_PREFIX, Template
-from generator.config.patterns import DATA_BAD, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
+from generator.config.model import JS2, Config, Function, Lookup, Param, Ref, Route, SPILL_PREFIX, Template
+from generator.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
 from generator.deploy.aws import Aws, AwsFailure, Conflict, command
 
 RETRIES = 3
@@ -45,8 +45,16 @@ _BAD = tuple(re.compile("[" + c + "]") for c in DATA_BAD)
 _SITE_NAME = {SITE_HEADER: "a header value", SITE_LOCATION: "a redirect target"}
 
 
-def _key_regex(t: Template) -> re.Pattern[str]:
-    return re.compile("".join(re.escape(p) if isinstance(p, str) else "(.+)" for p in t.parts) + r"\Z", re.S)
+def _key_regex(t: Template, labels: frozenset[str] = frozenset()) -> re.Pattern[str]:
+    """The keys `t` can render to; a `:name` host label binds only HOST_LABEL_RE's characters."""
+    label = HOST_LABEL_RE.strip("^$")
+    return re.compile("".join(re.escape(p) if isinstance(p, str) else label if p.name in labels and not p.fields
+                              else "(.+)" for p in t.parts) + r"\Z", re.S)
+
+
+def _host_labels(r: Route) -> frozenset[str]:
+    h = r.match.host
+    return frozenset(x.name for x in h.labels if isinstance(x, Param)) if h is not None else frozenset()
 
 
 def rules(functions: Iterable[Function]) -> list[KeyRule]:
@@ -60,7 +68,7 @@ def rules(functions: Iterable[Function]) -> list[KeyRule]:
             uses = [(site, ref.fields) for site, t in placed for ref in t.refs
                     if isinstance(ref, Ref) and ref.name == lk.as_name and ref.fields]
             fields = sorted({f for _, f in uses})
-            out.append(KeyRule(fn.name, r.label, lk.key.source, _key_regex(lk.key), lk.format == "json",
+            out.append(KeyRule(fn.name, r.label, lk.key.source, _key_regex(lk.key, _host_labels(r)), lk.format == "json",
                                lk.as_name, tuple(fields), name_site(placed, lk.as_name),
                                tuple(max(s for s, f in uses if f == path) for path in fields)))
     return out
