@@ -9,6 +9,17 @@ from generator import __version__
 from generator.cli.error_handler import error_handler
 
 
+def percent(text: str) -> float:
+    """An argparse type: a coverage percentage, 0 to 100 (no nan, no inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a percentage from 0 to 100") from None
+    if not 0 <= value <= 100:  # also false for nan
+        raise argparse.ArgumentTypeError(f"{text!r} is outside 0-100; give a percentage from 0 to 100")
+    return value
+
+
 def _config(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", default="routes.yaml", help="the routes file (default: ./routes.yaml)")
 
@@ -43,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     _config(p)
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
     p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
-    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
+    p.add_argument("--fail-under", type=percent, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
     _aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
     _engine(p)
 
