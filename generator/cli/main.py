@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("request", help="'GET https://host/path?q' or just a path")
     p.add_argument("-H", "--header", action="append", default=[], help="'name: value' (repeatable)")
     p.add_argument("--kvs", action="append", default=[], help="key=value merged over the seed (repeatable)")
+    p.add_argument("--kvs-delete", action="append", default=[], metavar="KEY",
+                   help="run as if the store had no such key (repeatable)")
     p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
 
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
@@ -171,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from generator.cli.run import run
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
-                              kvs=args.kvs, stdout=out, stderr=err, country=args.country)
+                              kvs=args.kvs, stdout=out, stderr=err, country=args.country,
+                              kvs_delete=args.kvs_delete)
         elif args.command == "emulate":
             from generator.cli.emulate import emulate
 

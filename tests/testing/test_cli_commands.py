@@ -128,6 +128,9 @@ def test_run_needs_function_when_several(write: Write, two_functions: str,
     (["GET /a b"], "<command line>:1:7: error: request 'GET /a b': the URL contains a space"),
     (["/x", "-H", "no-colon"], "<command line>:1:1: error: -H 'no-colon': expected 'name: value'"),
     (["/x", "--kvs", "a=b"], "<command line>:1:1: error: function 'site' has no KeyValueStore"),
+    (["/x", "--kvs", "novalue"], "<command line>:1:1: error: --kvs 'novalue': expected key=value\n"
+                                 "  help: to run without the key, write --kvs-delete 'novalue'"),
+    (["/x", "--kvs", "=v"], "<command line>:1:1: error: --kvs '=v': expected key=value"),
 ])
 def test_run_bad_arguments_exit_2(write: Write, one_function: str, capsys: pytest.CaptureFixture[str],
                                   args: list[str], message: str) -> None:
@@ -150,6 +153,9 @@ functions:
     out, err = _streams()
     assert run(path, "/t", function=None, headers=[], kvs=["t=/override"], stdout=out, stderr=err) == 0
     assert "request GET /override goes on" in out.getvalue()
+    out, err = _streams()
+    assert run(path, "/t", function=None, headers=[], kvs=[], kvs_delete=["t"], stdout=out, stderr=err) == 0
+    assert "request GET /t goes on" in out.getvalue()  # no key: the lookup misses, no route matches
 
 
 # ------------------------------------------------------------------ check
