@@ -11,6 +11,11 @@ from generator.iac import cdk, cloudformation, source, terraform
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,
            stdout: TextIO, stderr: TextIO) -> int:
+    if lang is not None and target != "cdk":
+        from generator.errors import Diagnostic, InputError, Span
+
+        raise InputError([Diagnostic(Span("<command line>", 1, 1),
+                                     f"--lang {lang} applies only to `export cdk`, not to {target}")])
     b = source.load(config, dist, stderr)
     out_dir = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
     if target == "cloudformation":
