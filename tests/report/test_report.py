@@ -97,6 +97,14 @@ def test_the_example_report_holds_every_route() -> None:
     assert [(r["data-kind"], r["data-name"]) for r in p.rows if r["data-kind"] == "route"] == want
 
 
+def test_a_failing_test_is_listed_with_its_first_mismatch(tmp_path: Path) -> None:
+    failing = CONFIG.replace("expect: { status: 301 }", "expect: { status: 302 }")
+    page = _report(tmp_path, failing).read_text()
+    line = next(i for i, t in enumerate(failing.splitlines(), 1) if "- name: blog" in t)
+    want = f"FAIL {tmp_path / 'routes.yaml'}:{line}:9 site: blog: status expected 302, got 301"
+    assert f'<li class="error">{html.escape(want)}</li>' in page, page[page.find("diag"):][:400]
+
+
 def _distinct_bytes_of_png(path: Path) -> int:
     """How many different byte values the image data holds (a blank page has 2 or 3)."""
     data = path.read_bytes()
