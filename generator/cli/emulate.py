@@ -6,6 +6,7 @@ import re
 from typing import TextIO
 
 from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
+from generator.emulator.event import event_problems
 from generator.errors import Diagnostic, Span
 from generator.kvs.importfile import parse as load_kvs
 from generator.platform.profile import RUNTIMES
@@ -64,6 +65,11 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
         stderr.write(f"{event_path}:{line}:{col}: error: invalid event: {exc}\n")
+        return 2
+    problems = event_problems(event)
+    if problems:  # CloudFront's TestFunction refuses such an event; no function runs
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        stderr.write("".join(f"{event_path}:1:1: error: invalid event: {p}\n" for p in shown))
         return 2
     kvs = None
     if kvs_path is not None:
