@@ -57,7 +57,7 @@ def _function_view(cf: Any, cov: Coverage, results: list[CaseResult]) -> dict[st
             ("set " + ", ".join(f"{n}: {t.source}" for n, t in h.set)) if h.set else "",
             ("remove " + ", ".join(h.remove)) if h.remove else "",
             ("status " + ", ".join(map(str, h.status))) if h.status else "") if x)
-        rows.append(Row("header rule", h.index, f"headers[{h.index}]", h.span.line, match_text(h.match), act,
+        rows.append(Row("header rule", h.index, h.label, h.span.line, match_text(h.match), act,
                         it.hits if it else [], ""))
     mine = [res for res in results if res.case.function == fn.name]
     kvs = None

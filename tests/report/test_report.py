@@ -73,7 +73,7 @@ def test_every_route_and_rule_is_on_the_page_and_nothing_is_loaded(tmp_path: Pat
     p = _Rows()
     p.feed(page)
     assert [(r["data-kind"], r["data-name"]) for r in p.rows] == [
-        ("route", "old-blog"), ("route", "untested <b>route</b>"), ("header rule", "headers[0]")]
+        ("route", "old-blog"), ("route", "untested <b>route</b>"), ("header rule", "header rule 1")]
     assert [("uncovered" in r["class"]) for r in p.rows] == [False, True, True]
     assert p.scripts == 0 and p.external == []          # self-contained: no script, no link, no image
     assert "untested &lt;b&gt;route&lt;/b&gt;" in page   # names are escaped
@@ -129,7 +129,7 @@ def test_renders_in_headless_chromium(tmp_path: Path) -> None:
     dom = subprocess.run(flags + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     p = _Rows()
     p.feed(dom.stdout)
-    assert [r["data-name"] for r in p.rows] == ["old-blog", "untested <b>route</b>", "headers[0]"], dom.stderr[-2000:]
+    assert [r["data-name"] for r in p.rows] == ["old-blog", "untested <b>route</b>", "header rule 1"], dom.stderr[-2000:]
     shot = tmp_path / "shot.png"
     subprocess.run(flags + [f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True)
     assert _distinct_bytes_of_png(shot) > 20

@@ -109,7 +109,7 @@ def test_cli_lists_uncovered_items_with_positions(tmp_path: Path) -> None:
     text = out.getvalue()
     assert f"{path}:{_line_of(CONFIG, 'name: tenant')}: route 'tenant' of 'site' is not exercised by any test" in text
     assert f"{path}:{_line_of(CONFIG, 'name: never')}: route 'never' of 'site' is not exercised by any test" in text
-    assert f"{path}:{_line_of(CONFIG, 'path: /api/*')}: header rule 'headers[1]' of 'site' is not exercised" in text
+    assert f"{path}:{_line_of(CONFIG, 'path: /api/*')}: header rule 2 of 'site' is not exercised" in text
     assert "route 'docs'" not in text
     assert re.search(r"coverage: site: 3/5 routes, 1/2 header rules \(57%\)", text)
     assert "coverage: total 50.0% of 8 routes" in text
