@@ -30,7 +30,7 @@ class KeyRule:
     """What one lookup of the config asks of the keys its template matches."""
 
     function: str
-    route: str
+    route: str  # Route.title: `route 'NAME'` or `route N`
     template: str
     regex: re.Pattern[str]
     json: bool
@@ -68,7 +68,7 @@ def rules(functions: Iterable[Function]) -> list[KeyRule]:
             uses = [(site, ref.fields) for site, t in placed for ref in t.refs
                     if isinstance(ref, Ref) and ref.name == lk.as_name and ref.fields]
             fields = sorted({f for _, f in uses})
-            out.append(KeyRule(fn.name, r.label, lk.key.source, _key_regex(lk.key, _host_labels(r)), lk.format == "json",
+            out.append(KeyRule(fn.name, r.title, lk.key.source, _key_regex(lk.key, _host_labels(r)), lk.format == "json",
                                lk.as_name, tuple(fields), name_site(placed, lk.as_name),
                                tuple(max(s for s, f in uses if f == path) for path in fields)))
     return out
@@ -103,11 +103,11 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
         if not r.json:
             bad = _BAD[r.site].search(value)
             if bad:
-                errors.append(f"value holds {_char(bad.group())}, which {_where_site(r.site)} refuses: route "
+                errors.append(f"value holds {_char(bad.group())}, which {_where_site(r.site)} refuses: "
                               f"{r.route} of {r.function} would treat {r.template!r} as missing "
                               "(docs/semantics.md §4.1)")
             continue
-        where = f"route {r.route} of {r.function} reads {r.template!r} as JSON"
+        where = f"{r.route} of {r.function} reads {r.template!r} as JSON"
         try:
             doc = json.loads(value)
         except ValueError as e:
