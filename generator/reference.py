@@ -28,7 +28,7 @@ from .model import (
 
 KVS_KEY_MAX = 512
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
-_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
+_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
 
 
 class Missing(Exception):
@@ -150,7 +150,7 @@ def request_of(event_request: dict[str, Any]) -> Req:
     else:
         n, t = g, False
     h = _value(event_request.get("headers"), "host") or ""
-    hl = re.sub(r":[0-9]*$", "", js_lower(h))  # an empty port ("host:") is a port too
+    hl = re.sub(r":[0-9]*\Z", "", js_lower(h))  # an empty port ("host:") is a port too
     return Req(u, g, n, t, h, hl.split("."), rebuild_query(event_request.get("querystring") or {}),
                event_request.get("method"), event_request.get("headers") or {},
                event_request.get("querystring") or {}, event_request.get("cookies") or {})

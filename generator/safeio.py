@@ -49,11 +49,12 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_bytes(path: str, cap: int, what: str = "file") -> bytes:
+def read_bytes(path: str, cap: int, what: str = "file", *, head: bool = False) -> bytes:
     """The bytes of the regular file `path` (symlinks followed), at most `cap` of them.
 
     Raises UserFileError for a missing file, anything that is not a regular file
-    (directory, FIFO, device, socket, a symlink to one) and a file over `cap`.
+    (directory, FIFO, device, socket, a symlink to one) and a file over `cap`; with
+    `head`, a longer file is not an error: its first `cap` bytes are returned.
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -66,10 +67,10 @@ def read_bytes(path: str, cap: int, what: str = "file") -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise UserFileError(path, f"{what} {path} is {_kind(st.st_mode)}, not a regular file")
-        if st.st_size > cap:
+        if st.st_size > cap and not head:
             raise UserFileError(path, f"{what} {path} is {st.st_size:,} bytes; the limit is {cap:,}")
         chunks: list[bytes] = []
-        left = cap + 1
+        left = cap if head else cap + 1
         while left > 0:
             try:
                 chunk = os.read(fd, min(left, MiB))
@@ -104,6 +105,15 @@ def decode(data: bytes, path: str, what: str = "file") -> str:
 def read_text(path: str, cap: int, what: str = "file") -> str:
     """`read_bytes` then UTF-8 decoding (a leading BOM is kept: YAML and JSON say what it means)."""
     return decode(read_bytes(path, cap, what), path, what)
+
+
+def read_head(path: str, size: int) -> str | None:
+    """The first `size` bytes of a regular file as text (a cut character dropped), or None
+    when it cannot be read safely: for cheap sniffing (a case file's `config:`)."""
+    try:
+        return read_bytes(path, size, head=True).decode("utf-8", "ignore")
+    except UserFileError:
+        return None
 
 
 def is_within(path: str, root: str) -> bool:
@@ -149,3 +159,16 @@ def excerpt(line: str, col: int, width: int = EXCERPT_MAX) -> tuple[str, int]:
     if start + width < len(line):
         text += "…"
     return text, len(prefix) + 1
+
+
+class EscapingWriter:
+    """A text stream wrapper that escapes control characters in each line written."""
+
+    def __init__(self, stream) -> None:  # noqa: ANN001 - any TextIO
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(escape_lines(text))
+
+    def flush(self) -> None:
+        self._stream.flush()

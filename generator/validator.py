@@ -19,8 +19,8 @@ from .yamlload import Node
 
 T = TypeVar("T")
 
-FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
 MATCH_KEYS = ("path", "regex", "host", "methods", "query", "headers", "cookies", "country")
 ACTION_KEYS = ("redirect", "rewrite", "respond", "origin")
 ROUTE_KEYS = ("name",) + MATCH_KEYS + ("lookup",) + ACTION_KEYS + (
@@ -226,7 +226,7 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             v.err(kn, f"bad {what} name {name!r}")
             continue
         if what == "headers":
-            prob = None if re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name) else f"invalid header name {name!r}"
+            prob = None if re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) else f"invalid header name {name!r}"
             if prob:
                 v.err(kn, prob)
                 continue

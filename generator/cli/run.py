@@ -8,6 +8,7 @@ from typing import TextIO
 from ..compiler import Compiled, compile_config
 from ..errors import Diagnostic, ExitCode, InputError, Span
 from ..model import VIEWER_RESPONSE
+from ..safeio import EscapingWriter
 from ..testing.cases import Case, Expect
 from ..testing.events import RequestError, build_event
 from ..testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
@@ -56,6 +57,7 @@ def parse_kvs(items: list[str]) -> dict[str, str | None]:
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
         stdout: TextIO, stderr: TextIO) -> int:
+    stdout = EscapingWriter(stdout)  # type: ignore[assignment]  # data (uri, logs, headers) may hold ESC
     compiled = compile_config(config)
     name = _pick(compiled, function)
     fn = compiled.function(name)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import Diagnostic, InputError, Span
 from ..headers import TOKEN_RE
+from ..safeio import read_head
 from ..model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
 from ..validate import Validator
 from ..yamlload import Node, load_file
@@ -111,10 +112,8 @@ def _raise(v: Validator) -> None:
 
 def declared_config(path: str) -> str | None:
     """The `config:` a case file names, resolved against its directory (cheap text scan)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read(65536)
-    except (OSError, UnicodeDecodeError):
+    text = read_head(path, 65536)
+    if text is None:
         return None
     m = re.search(r"^config:[ \t]*['\"]?([^'\"#\n]+?)['\"]?[ \t]*(?:#.*)?$", text, re.MULTILINE)
     return os.path.normpath(os.path.join(os.path.dirname(path), m.group(1))) if m else None

@@ -35,6 +35,7 @@ from typing import Any, Iterable
 from ..compiler import Compiled, compile_function
 from ..emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
 from ..model import VIEWER_RESPONSE
+from ..safeio import escape_terminal
 from .cases import Case
 
 DEBUG_HEADER = "x-cfroutes-route"
@@ -95,11 +96,12 @@ def failure_line(res: CaseResult) -> str:
     c = res.case
     first = res.mismatches[0] if res.mismatches else None
     what = f": {first.field} expected {first.expected}, got {first.actual}" if first else ""
-    return f"FAIL {c.span} {c.function}: {c.name}{what}"
+    return escape_terminal(f"FAIL {c.span} {c.function}: {c.name}{what}")
 
 
 def format_diff(res: CaseResult) -> str:
-    """The readable diff of a failure: request, route, outcome, then expected/actual per field."""
+    """The readable diff of a failure: request, route, outcome, then expected/actual per field
+    (control characters from data escaped: see safeio.escape_terminal)."""
     c = res.case
     lines = [f"  request:  {c.request}"]
     if res.route is not None:
@@ -109,7 +111,7 @@ def format_diff(res: CaseResult) -> str:
         lines.append(f"  note:     {res.note}")
     inv = res.invocation
     if inv is not None and inv.logs:
-        lines.append("  logs:     " + "\n            ".join(inv.logs[:10]))
+        lines.append("  logs:     " + "\n            ".join(escape_terminal(x) for x in inv.logs[:10]))
     width = max((len(m.field) for m in res.mismatches), default=0)
     if res.mismatches:
         lines.append("  (- expected, + actual)")
@@ -117,7 +119,7 @@ def format_diff(res: CaseResult) -> str:
         label = f"{m.field}:".ljust(width + 1)
         lines.append(f"  - {label} {m.expected}")
         lines.append(f"  + {label} {m.actual}")
-    return "\n".join(lines)
+    return "\n".join(line if line.startswith("  logs:") else escape_terminal(line) for line in lines)
 
 
 # ------------------------------------------------------------------ helpers over the output
