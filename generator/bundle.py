@@ -179,7 +179,7 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def write(out_dir: str, files: dict[str, bytes], *, lock_wait: float = LOCK_WAIT) -> None:
+def write(out_dir: str, files: dict[str, bytes], *, lock_wait: float | None = None) -> None:
     """Write the bundle atomically: a complete new directory replaces the old one.
 
     - There is no moment without `out_dir`: the new directory is swapped in with one
@@ -196,7 +196,7 @@ def write(out_dir: str, files: dict[str, bytes], *, lock_wait: float = LOCK_WAIT
     parent = os.path.dirname(real)
     os.makedirs(parent, exist_ok=True)
     prefix = f".cfroutes-{os.path.basename(real)}-"
-    with _locked(real, lock_wait):
+    with _locked(real, LOCK_WAIT if lock_wait is None else lock_wait):
         _repair(real, parent, prefix)
         if os.path.lexists(real):
             if not os.path.isdir(real):

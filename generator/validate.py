@@ -133,13 +133,13 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
         if seed_path is not None:
             root_dir = os.path.dirname(cfg_path) or "."
             full = os.path.join(root_dir, seed_path)
-            if not os.path.lexists(full):
-                v.err(m["seed"], f"seed file not found: {seed_path} (looked at {full})")
-            elif not is_within(full, root_dir):
+            if not is_within(full, root_dir):
                 # a config from a pull request must not read (and echo, or bundle) files outside its tree
                 v.err(m["seed"], f"seed file {seed_path} is outside the config's directory "
                       f"{os.path.abspath(root_dir)} (symlinks resolved)",
                       hint="put the seed file next to routes.yaml or below it")
+            elif not os.path.lexists(full):
+                v.err(m["seed"], f"seed file not found: {seed_path} (looked at {full})")
             else:
                 seed = _seed(v, full, digest)
     return Kvs(name or "kvs", seed_path, tuple(seed), node.span)

@@ -6,7 +6,6 @@ line and column of any value.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Union
 
 import yaml
@@ -101,20 +100,21 @@ ALIAS_NODES_MAX = 100_000
 #: nesting depth of collections (libyaml stops flow and block nesting at 1,000 on its own)
 MAX_DEPTH = 64
 _MAX_DEPTH = MAX_DEPTH
-# an upper bound of the node count (see _node_bound)
-_ITEM_RE = re.compile(r"[^\s\-:?,\[\]{}*]+|[\-:?,\[{*]")
 
 
 def _node_bound(text: str) -> int:
     """An upper bound of the document's node count, at C speed.
 
-    Every scalar token holds at least one "item" (a run of ordinary characters or an
-    indicator `- : ? , [ { *`), every collection starts at one, an empty (null) scalar
-    follows one, and an alias is a `*`: so nodes <= 3 * items + 1.
+    A node starts at a "run" (characters between whitespace and the flow indicators
+    `, [ ] { }`), at a flow indicator, or right after a JSON-like `":`; one run holds at
+    most a collection start, a scalar and an empty (null) scalar after it, so
+    nodes <= 3 * (runs + flow indicators + `":`) + 1. Splitting on whitespace undercounts
+    runs by at most one per flow indicator, which are counted twice for that.
     """
     if len(text) * 3 + 1 <= NODES_MAX:
         return len(text) * 3 + 1
-    return 3 * len(_ITEM_RE.findall(text)) + 1
+    flow = sum(text.count(c) for c in ",[]{}")
+    return 3 * (len(text.split()) + 2 * flow + text.count('":') + text.count("':")) + 1
 
 
 def _count_nodes(text: str, file: str) -> None:
@@ -286,6 +286,9 @@ class _Converter:
                 pairs = self._pairs(n)
             else:
                 own, merge_site, pairs = None, span, n.value
+            if not fresh:  # an expanded mapping makes a Node per key too
+                self.expanded += len(pairs)
+                self._count(n, span)
             out: dict[str, Node] = {}
             keys: dict[str, Node] = {}
             for k, v in pairs:
