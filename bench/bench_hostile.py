@@ -71,6 +71,23 @@ def cases(tmp: Path) -> list[tuple[str, list[str]]]:
     (d / "x.cases.yaml").write_text("x-bomb:\n" + "".join("  " + ln + "\n" for ln in laughs().splitlines())
                                     + "tests: []\n")
     out.append(("x.cases.yaml: billion laughs", ["test", "-c", str(d / "routes.yaml")]))
+    d = tmp / "zerocases"
+    d.mkdir()
+    (d / "routes.yaml").write_text(BASE + ROUTES)
+    (d / "x.cases.yaml").symlink_to("/dev/zero")
+    out.append(("discovered x.cases.yaml -> /dev/zero", ["test", "-c", str(d / "routes.yaml")]))
+    d = tmp / "flat"
+    d.mkdir()
+    (d / "routes.yaml").write_text(BASE + ROUTES + "x: [" + "1," * 1_100_000 + "]\n")
+    out.append(("routes.yaml: flat list of 1.1 M scalars (2.2 MB)", ["check", "-c", str(d / "routes.yaml")]))
+    d = tmp / "distfifo"
+    d.mkdir()
+    (d / "routes.yaml").write_text(BASE + ROUTES)
+    (d / "dist").mkdir()
+    os.mkfifo(d / "dist" / "f.js")
+    (d / "dist" / "manifest.json").write_text("{}")
+    out.append(("build --check, dist/f.js a FIFO", ["build", "--check", "-c", str(d / "routes.yaml"),
+                                                    "-o", str(d / "dist")]))
     fifo = tmp / "fifo.yaml"
     os.mkfifo(fifo)
     out.append(("-c on a FIFO", ["check", "-c", str(fifo)]))

@@ -148,7 +148,11 @@ def _exchange(a: str, b: str) -> bool:
 def _locked(real: str, wait: float) -> Iterator[None]:
     """An exclusive flock on `.NAME.cfroutes-lock` next to the output directory."""
     path = os.path.join(os.path.dirname(real), f".{os.path.basename(real)}.cfroutes-lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:  # a planted symlink or FIFO in place of the lock is refused, not followed or waited on
+        fd = os.open(path, flags, 0o644)
+    except OSError as e:
+        raise OSError(f"cannot open the build lock {path}: {e.strerror}") from None
     try:
         if fcntl is not None:
             deadline = time.monotonic() + wait
