@@ -132,7 +132,7 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
         seed_path = v.string(m["seed"], "kvs.seed")
         if seed_path is not None:
             root_dir = os.path.dirname(cfg_path) or "."
-            full = os.path.join(root_dir, seed_path)
+            full = os.path.join(os.path.dirname(cfg_path), seed_path)  # as written: it is hashed
             if not is_within(full, root_dir):
                 # a config from a pull request must not read (and echo, or bundle) files outside its tree
                 v.err(m["seed"], f"seed file {seed_path} is outside the config's directory "
