@@ -234,7 +234,7 @@ def harness(gen: str, hand: str, events: list[dict[str, object]], block: int, ro
         "var diffs = [], i;\n"
         "for (i = 0; i < EV.length; i++) {\n"
         "  var a = JSON.stringify(GEN(copy(EV[i]))), b = JSON.stringify(HAND(copy(EV[i])));\n"
-        "  if (a !== b && diffs.length < 5) diffs.push([EV[i].request.uri, a, b]);\n"
+        "  if (a !== b && diffs.length < 3) diffs.push([EV[i].request.uri, a.slice(0, 250), b.slice(0, 250)]);\n"
         "}\n"
         "var hits = 0;\n"
         "for (i = 0; i < EV.length; i++) if (GEN(copy(EV[i])).statusCode) hits++;\n"

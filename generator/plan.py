@@ -15,7 +15,7 @@ from typing import Any
 from .errors import Diagnostic
 from .model import (
     JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
-    Respond, Rewrite, Route, Template, ValueCond,
+    Ref, Respond, Rewrite, Route, Template, ValueCond,
 )
 
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
@@ -251,6 +251,24 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     return result
 
 
+def _templates(fn: Function) -> list[Template]:
+    """Every template the function renders (actions, header edits, lookup keys)."""
+    out: list[Template] = []
+    for r in fn.routes:
+        a = r.action
+        if isinstance(a, (Redirect, Rewrite)):
+            out.append(a.to)
+        elif isinstance(a, Origin):
+            out += [t for t in (a.origin_id, a.domain, a.path, a.host_header) if t is not None]
+            if a.rewrite is not None:
+                out.append(a.rewrite.to)
+        out += [t for _, t in r.set_headers]
+        if r.lookup is not None:
+            out.append(r.lookup.key)
+    out += [t for h in fn.headers for _, t in h.set]
+    return out
+
+
 def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
@@ -264,17 +282,27 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         n for r in routes for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + [
         n for r in routes if isinstance(r.action, Respond) for n, _ in r.action.headers] + [
         n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
+    # exact actions: bare strings (the XR fast path) and records (the generic A)
+    exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
+        json.loads(v)[1] for _, v in p.spilled]
+    xstr = any(isinstance(a, str) for a in exact_actions)
+    xrec = any(not isinstance(a, str) for a in exact_actions)
+    exacthost = any(r.match.host is not None for r in routes if r.is_exact)
+    host = any(m.host is not None for m in matches)
     return {
         "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
         "lookup": lookups,
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
         "spill": spill and bool(p.spilled),
         "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
-        "exacthost": any(r.match.host is not None for r in routes if r.is_exact),
+        "exacthost": exacthost,
         "strict": fn.options.trailing_slash == "strict",
         "icase": fn.options.case == "insensitive",
         "methods": any(m.methods for m in matches),
-        "host": any(m.host is not None for m in matches),
+        "host": host,
+        "hostl": host or exacthost,  # HL(): the host lower-cased without its port
+        # the {query} binding is built only when a template reads it
+        "qref": any(isinstance(part, Ref) and part.name == "query" for t in _templates(fn) for part in t.parts),
         "regex": any(m.regex is not None for m in matches),
         "conds": any(m.has_conditions for m in matches),
         "snapshot": fn.event != VIEWER_RESPONSE and rules_with_conds,
@@ -292,5 +320,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "match": bool(p.P) or bool(fn.headers),
         "exact": bool(p.X) or bool(p.spilled),
         "mark": bool(p.mark),
+        "xstr": xstr,
+        "xrec": xrec,
+        "act": bool(p.P) or xrec,  # the generic action interpreter A (and T, C)
         "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
     }
