@@ -17,7 +17,7 @@ from .model import JS2, Config, Function
 from .plan import Plan, plan
 from .emit import render
 from .validate import load_config, warnings_of
-from .jscheck import check_source
+from .jscheck import lint_source
 
 SIZE_LIMIT = 10_240
 
@@ -77,9 +77,7 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
                     f"to move the {p.exact_count} exact routes into the KeyValueStore")
         errors.append(Diagnostic(fn.span, f"function '{fn.name}' is {size:,} bytes, {size - SIZE_LIMIT:,} over "
                                  f"the {SIZE_LIMIT:,}-byte CloudFront Functions limit", hint=hint))
-    for issue in check_source(src, fn.runtime):
-        errors.append(Diagnostic(fn.span, f"emitted code of '{fn.name}' breaks the {fn.runtime} profile at "
-                                 f"{issue.line}:{issue.column}: {issue.message} (a cfroutes bug)"))
+    errors.extend(verify(src, fn))
     kvs_data = None
     if fn.kvs is not None:
         kvs_data = list(fn.kvs.seed) + list(p.spilled)
@@ -92,6 +90,15 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
         errors.extend(Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}")
                       for msg in kvsfile.validate_entries(kvs_data, kvs_file))
     return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file), errors, lint_warnings
+
+
+def verify(src: str, fn: Function) -> list[Diagnostic]:
+    """The emitted source against its runtime profile: anything CloudFront would refuse (syntax,
+    `await` in call arguments, `catch {`, ...) or that fails when it runs (a built-in the runtime
+    lacks) is a cfroutes bug, and fails the build instead of shipping."""
+    return [Diagnostic(fn.span, f"emitted code of '{fn.name}' breaks the {fn.runtime} profile at "
+                                f"{issue.line}:{issue.column}: {issue.message} (a cfroutes bug)", hint=issue.hint)
+            for issue in lint_source(src, fn.runtime)]
 
 
 def _exact_bytes(fn: Function) -> int:

@@ -71,6 +71,11 @@ def _lines(path: str) -> list[str] | None:
     return _cache[path]
 
 
+def remember_source(name: str, text: str) -> None:
+    """Excerpts for diagnostics whose file is not on disk under `name` (e.g. `REF:routes.yaml`)."""
+    _cache[name] = text.splitlines()
+
+
 def render_all(diags: list[Diagnostic], limit: int = 50) -> str:
     """Render diagnostics in document order, capped with '... and K more'."""
     diags = sorted(diags, key=lambda d: d.span)

@@ -15,7 +15,9 @@ from esprima.error_handler import Error as EsprimaError
 from esprima.nodes import Node
 from esprima.parser import Parser
 
-from generator.profile import FEATURE_NAMES, STRUCTURAL, UNSUPPORTED_GLOBALS, RuntimeProfile, get_profile
+from generator.profile import (DOC_ASYNC, FEATURE_NAMES, INSTANCE_METHODS, MSG_AWAIT_IN_ARGUMENTS,
+                               MSG_AWAIT_OUTSIDE_ASYNC, MSG_OPTIONAL_CATCH, STRUCTURAL, UNSUPPORTED_GLOBALS,
+                               RuntimeProfile, get_profile)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class JsIssue:
     line: int      # 1-based
     column: int    # 1-based
     message: str
+    hint: str | None = None       # how to fix it (diagnostics only, not part of the edge's message)
+    kind: str = "SyntaxError"     # the error CloudFront reports for it
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}"
@@ -34,7 +38,6 @@ class Analysis:
     issues: list[JsIssue] = field(default_factory=list)
     warnings: list[JsIssue] = field(default_factory=list)                   # run-time failures seen statically
     program: Any = None
-    parsed_source: str = ""                                           # source esprima accepted (separators zeroed)
     imports: list[tuple[int, int, str, str]] = field(default_factory=list)   # (start, end, local, module)
     loop_bodies: list[tuple[int, int, bool]] = field(default_factory=list)   # (start, end, is_block)
     function_bodies: list[int] = field(default_factory=list)                  # offset just after "{"
@@ -48,6 +51,10 @@ _STATIC_TABLES = ("Object", "String", "Number", "Math", "Array", "Date", "JSON",
                   "ArrayBuffer", "RegExp", "Error", "Function", "Boolean")
 _LOOPS = ("ForStatement", "ForInStatement", "WhileStatement", "DoWhileStatement", "ForOfStatement")
 _FUNCS = ("FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression")
+_CALLS = ("CallExpression", "NewExpression")
+_TOP, _SYNC, _ASYNC = 0, 1, 2
+_OWNER_NAMES = {"Object.prototype": "objects", "Array.prototype": "arrays", "Number.prototype": "numbers",
+                "%TypedArray%.prototype": "typed arrays", "String.prototype": "strings"}
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
 
 
@@ -70,29 +77,21 @@ def _describe_parse_error(source: str, err: EsprimaError, runtime: str) -> str:
         return f"BigInt literals are not supported by {runtime}"
     if source.startswith("import", idx) or source.startswith("export", idx):
         return f"{source[idx:idx + 6]} is not supported by {runtime}"
-    if re.search(r"\bawait\s*$", source[max(idx - 24, 0):idx]):
-        return f"await is not supported by {runtime}"
+    if re.search(r"\bawait\s*$", source[max(idx - 24, 0):idx]) or re.match(r"await\b", source[idx:idx + 6]):
+        if runtime == "cloudfront-js-1.0":
+            return f"await is not supported by {runtime}"
+        return MSG_AWAIT_OUTSIDE_ASYNC
     if idx < len(source) and source[idx:idx + 1] == "_" and idx > 0 and source[idx - 1].isdigit():
         return f"numeric separators are not supported by {runtime}"
     return _LINE_PREFIX.sub("", str(err.message))
 
 
-def _parse_with_retries(source: str, runtime: str, module: bool) -> tuple[Any, str, JsIssue | None]:
-    """Parse; in 2.0 accept numeric separators (esprima 4 lacks them) by zeroing `_`."""
-    text = source
-    for _ in range(64):
-        try:
-            return _parse(text, module), text, None
-        except EsprimaError as err:
-            idx = err.index or 0
-            at = text.find("_", max(idx - 1, 0), idx + 2)
-            if (runtime == "cloudfront-js-2.0" and at > 0 and text[at - 1].isalnum()
-                    and at + 1 < len(text) and text[at + 1].isalnum()):
-                text = text[:at] + "0" + text[at + 1:]
-                continue
-            return None, text, JsIssue(err.lineNumber or 1, err.column or 1,
-                                       _describe_parse_error(source, err, runtime))
-    return None, text, JsIssue(1, 1, "too many numeric separators")
+def _parse_checked(source: str, runtime: str, module: bool) -> tuple[Any, JsIssue | None]:
+    """Parse (esprima-fork reads ES2026, numeric separators included); a parse error as a JsIssue."""
+    try:
+        return _parse(source, module), None
+    except EsprimaError as err:
+        return None, JsIssue(err.lineNumber or 1, err.column or 1, _describe_parse_error(source, err, runtime))
 
 
 def check_source(source: str, runtime: str) -> list[JsIssue]:
@@ -116,18 +115,23 @@ def analyze(source: str, runtime: str) -> Analysis:
     prepare analyse the same emitted source. Callers must not mutate the result."""
     prof = get_profile(runtime)
     out = Analysis()
-    program, text, err = _parse_with_retries(source, runtime, prof.allow_import)
+    program, err = _parse_checked(source, runtime, prof.allow_import)
     if err is not None:
         out.issues.append(err)
         return out
-    out.program, out.parsed_source = program, text
+    out.program = program
     _Walker(prof, out).run(program)
     if not any(n.type == "FunctionDeclaration" and n.id is not None and n.id.name == "handler"
                for n in program.body):
-        out.issues.append(JsIssue(1, 1, "no top-level `function handler(event)` declaration"))
+        out.issues.append(JsIssue(1, 1, "no top-level `function handler(event)` declaration",
+                                  kind="ReferenceError"))
     out.issues.sort(key=lambda i: (i.line, i.column))
     out.warnings.sort(key=lambda i: (i.line, i.column))
     return out
+
+
+def _is_new_date(node: Any) -> bool:
+    return node.type == "NewExpression" and node.callee.type == "Identifier" and node.callee.name == "Date"
 
 
 def _pos(node: Any) -> tuple[int, int]:
@@ -142,9 +146,9 @@ class _Walker:
         self.refs: list[tuple[str, Any]] = []
         self.statics: list[tuple[str, str, Any, bool]] = []
 
-    def issue(self, node: Any, message: str) -> None:
+    def issue(self, node: Any, message: str, hint: str | None = None) -> None:
         line, col = _pos(node)
-        self.out.issues.append(JsIssue(line, col, message))
+        self.out.issues.append(JsIssue(line, col, message, hint))
 
     def warn(self, node: Any, message: str) -> None:
         line, col = _pos(node)
@@ -154,11 +158,14 @@ class _Walker:
         self.issue(node, f"{feature} is not supported by {self.rt}")
 
     def run(self, program: Any) -> None:
-        stack: list[tuple[Any, str, str]] = [(program, "", "")]
+        # ctx: (enclosing function: _TOP | _SYNC | _ASYNC, inside call/new arguments of that function)
+        stack: list[tuple[Any, str, str, tuple[int, bool]]] = [(program, "", "", (_TOP, False))]
         while stack:
-            node, parent, key = stack.pop()
-            self.visit(node, parent, key)
+            node, parent, key, ctx = stack.pop()
+            self.visit(node, parent, key, ctx)
             t = node.type
+            if t in _FUNCS:
+                ctx = (_ASYNC if getattr(node, "isAsync", False) else _SYNC, False)
             for k, v in node.__dict__.items():
                 if k in _SKIP_KEYS or v is None:
                     continue
@@ -169,12 +176,13 @@ class _Walker:
                     continue
                 if k == "label":
                     continue
+                sub = (ctx[0], True) if k == "arguments" and t in _CALLS else ctx
                 if isinstance(v, Node):
-                    stack.append((v, t, k))
+                    stack.append((v, t, k, sub))
                 elif isinstance(v, list):
                     for item in reversed(v):
                         if isinstance(item, Node):
-                            stack.append((item, t, k))
+                            stack.append((item, t, k, sub))
         for name, node in self.refs:
             if name in UNSUPPORTED_GLOBALS and name not in self.p.globals and name not in self.declared:
                 self.warn(node, f"{name} is not available in {self.rt}")
@@ -186,7 +194,7 @@ class _Walker:
                 shown = f"{obj}.prototype.{member}" if proto else f"{obj}.{member}"
                 self.warn(node, f"{shown} is not available in {self.rt}")
 
-    def visit(self, node: Any, parent: str, key: str) -> None:  # noqa: C901 (a flat dispatch)
+    def visit(self, node: Any, parent: str, key: str, ctx: tuple[int, bool]) -> None:  # noqa: C901 (flat dispatch)
         t = node.type
         if t not in self.p.node_types:
             if t == "ImportDeclaration":
@@ -245,6 +253,23 @@ class _Walker:
             self._call(node)
         elif t == "ImportDeclaration":
             self._import(node, parent)
+        elif t == "AwaitExpression":
+            self._await(node, ctx)
+        elif t == "CatchClause":
+            if getattr(node, "param", None) is None and not self.p.optional_catch_binding:
+                self.issue(node.body, MSG_OPTIONAL_CATCH,
+                           "optional catch binding (`catch {`) is refused by CloudFront: write `catch (e) {`")
+
+    def _await(self, node: Any, ctx: tuple[int, bool]) -> None:
+        where, in_args = ctx
+        if where != _ASYNC:
+            self.issue(node, MSG_AWAIT_OUTSIDE_ASYNC,
+                       "top-level await is not supported: move the code into `async function handler(event)`"
+                       if where == _TOP else "mark the enclosing function async (top-level declarations only)")
+        elif in_args and not self.p.await_in_arguments:
+            self.issue(node, MSG_AWAIT_IN_ARGUMENTS,
+                       "bind the awaited value to a variable first (`var v = await p; f(v);`): CloudFront "
+                       "refuses the whole function, and every request through it fails")
 
     def _function(self, node: Any, parent: str) -> None:
         if node.generator:
@@ -252,8 +277,11 @@ class _Walker:
         if getattr(node, "isAsync", False) or getattr(node, "async", False):
             if not self.p.allow_async:
                 self.unsupported(node, "async function")
-            elif not (node.type == "FunctionDeclaration" and parent == "Program"):
-                self.unsupported(node, "async closure (async is only allowed on top-level functions)")
+            elif not (node.type == "FunctionDeclaration" and parent == "Program") and not self.p.async_closures:
+                kind = {"ArrowFunctionExpression": "an async arrow function",
+                        "FunctionExpression": "an async function expression"}.get(node.type, "a nested async function")
+                self.issue(node, f"async closures are not supported by {self.rt} ({kind})",
+                           f"declare it as a top-level `async function`; {DOC_ASYNC}")
         body = node.body
         if body.type == "BlockStatement":
             self.out.function_bodies.append(body.range[0] + 1)
@@ -280,6 +308,14 @@ class _Walker:
         elif (obj.type == "MemberExpression" and not obj.computed and obj.property.name == "prototype"
               and obj.object.type == "Identifier" and obj.object.name in _STATIC_TABLES):
             self.statics.append((obj.object.name, prop, node, True))
+        elif prop in INSTANCE_METHODS and not _is_new_date(obj):
+            lacking = [t for t in INSTANCE_METHODS[prop] if prop not in self.p.members.get(t, frozenset())]
+            if len(lacking) == 1:
+                self.warn(node.property, f"{lacking[0]}.{prop} is not available in {self.rt}")
+            elif lacking:
+                owners = ", ".join(_OWNER_NAMES.get(t, t) for t in lacking)
+                only = " (only Date has it)" if prop in self.p.members.get("Date.prototype", frozenset()) else ""
+                self.warn(node.property, f"{prop} is not available in {self.rt} on {owners}{only}")
 
     def _call(self, node: Any) -> None:
         callee = node.callee

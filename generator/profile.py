@@ -3,9 +3,11 @@
 The static checker (jscheck) and the emulator's run-time pruning both read these
 tables, so "what cloudfront-js-X supports" is written down exactly once.
 
-Rule for built-in members: the ES5.1 baseline the runtimes claim, plus the ES6+
-members that the platform reference lists for that runtime. Everything else is
-deleted from the built-ins before the function runs.
+Rule for built-in members: what the AWS runtime pages list for that runtime
+(DG/functions-javascript-runtime-10.html and -20.html), plus the ES5.1 members the
+engine itself needs (toString, valueOf, RegExp accessors) and charCodeAt (AWS samples
+use it). Everything else is deleted from the built-ins before the function runs.
+docs/fidelity.md lists each difference from CloudFront and njs, with its test.
 """
 from __future__ import annotations
 
@@ -35,6 +37,11 @@ class RuntimeProfile:
     digest_default: str                 # what digest() without encoding returns
     numeric_separators: bool = False    # 1_000 (2.0 only)
     logical_operators: frozenset[str] = frozenset({"||", "&&"})  # no ?? in either runtime
+    # "async arguments and closures are not supported" (AWS, runtime 2.0 page): `await` inside
+    # the arguments of a call or `new`, and async functions other than top-level declarations
+    await_in_arguments: bool = False
+    async_closures: bool = False
+    optional_catch_binding: bool = False  # `catch {` (ES2019): refused by both runtimes
 
 
 # Names every built-in object keeps (structural, not API surface).
@@ -51,6 +58,14 @@ UnaryExpression BinaryExpression AssignmentExpression UpdateExpression LogicalEx
 ConditionalExpression CallExpression NewExpression MemberExpression Identifier Literal
 TemplateLiteral TemplateElement RestElement Directive
 """.split())
+
+# The edge's own wording for refusals whose text is known (njs, from which CloudFront's
+# engine descends, prints exactly these; public incident reports quote them from CloudFront).
+MSG_AWAIT_IN_ARGUMENTS = "await in arguments not supported"
+MSG_OPTIONAL_CATCH = 'Token "{" not supported in this version'
+MSG_AWAIT_OUTSIDE_ASYNC = "await is only valid in async functions"
+DOC_ASYNC = ("AWS: \"await can be used inside async functions only. async arguments and closures are not "
+             "supported\" (DG/functions-javascript-runtime-20.html)")
 
 # Human names for the syntax a profile rejects (node type -> feature name).
 FEATURE_NAMES: Mapping[str, str] = MappingProxyType({
@@ -98,11 +113,15 @@ def _s(text: str) -> frozenset[str]:
 _OBJECT_ES5 = "create defineProperty defineProperties freeze getOwnPropertyDescriptor getOwnPropertyNames getPrototypeOf isExtensible isFrozen isSealed keys preventExtensions seal"
 _MATH = ("E LN10 LN2 LOG10E LOG2E PI SQRT1_2 SQRT2 abs acos asin atan atan2 ceil cos exp floor log max min pow random round sin sqrt tan "
          "acosh asinh atanh cbrt clz32 cosh expm1 fround hypot imul log10 log1p log2 sign sinh tanh trunc")
-_STRING_PROTO = ("charAt charCodeAt concat indexOf lastIndexOf localeCompare match replace search slice split substr substring "
-                 "toLowerCase toLocaleLowerCase toUpperCase toLocaleUpperCase toString trim valueOf "
+# charCodeAt is not in either page's list but every AWS sample that hashes uses it (and njs has it);
+# localeCompare / toLocaleLowerCase / toLocaleUpperCase are ES5.1 but listed by neither page and
+# absent from njs 0.7.9: gone.
+_STRING_PROTO = ("charAt charCodeAt concat indexOf lastIndexOf match replace search slice split substr substring "
+                 "toLowerCase toUpperCase toString trim valueOf "
                  "codePointAt endsWith includes repeat startsWith padStart padEnd trimStart trimEnd")
 _ARRAY_PROTO = ("concat join pop push reverse shift slice sort splice unshift indexOf lastIndexOf every some forEach map "
-                "filter reduce reduceRight toString toLocaleString copyWithin fill find findIndex includes")
+                "filter reduce reduceRight toString copyWithin fill find findIndex includes")
+# "All ES 5.1 Date features" (both pages), so the toLocale*String methods stay (njs 0.7.9 has them)
 _DATE_PROTO = ("getDate getDay getFullYear getHours getMilliseconds getMinutes getMonth getSeconds getTime getTimezoneOffset "
                "getUTCDate getUTCDay getUTCFullYear getUTCHours getUTCMilliseconds getUTCMinutes getUTCMonth getUTCSeconds "
                "setDate setFullYear setHours setMilliseconds setMinutes setMonth setSeconds setTime setUTCDate setUTCFullYear "
@@ -111,9 +130,11 @@ _DATE_PROTO = ("getDate getDay getFullYear getHours getMilliseconds getMinutes g
 # RegExp.prototype accessors are used internally by split/replace/matchAll, so they stay
 # in both runtimes (documented gap: `re.flags` is readable in 1.0).
 _REGEXP_PROTO = "exec test toString source global ignoreCase multiline flags sticky unicode dotAll hasIndices unicodeSets"
-_TYPED_PROTO_10 = "set subarray buffer byteLength byteOffset length"
-_TYPED_PROTO_20 = (_TYPED_PROTO_10 + " copyWithin every fill filter find findIndex forEach includes indexOf join "
-                   "lastIndexOf map reduce reduceRight reverse slice some sort toLocaleString toString")
+# 1.0 page: copyWithin fill join set slice subarray toString; 2.0 page adds the iteration methods
+# (no toLocaleString, entries, keys or values in either)
+_TYPED_PROTO_10 = "copyWithin fill join set slice subarray toString buffer byteLength byteOffset length"
+_TYPED_PROTO_20 = (_TYPED_PROTO_10 + " every filter find findIndex forEach includes indexOf "
+                   "lastIndexOf map reduce reduceRight reverse some sort")
 _DATAVIEW_PROTO = ("buffer byteLength byteOffset getInt8 getUint8 getInt16 getUint16 getInt32 getUint32 getFloat32 "
                    "getFloat64 setInt8 setUint8 setInt16 setUint16 setInt32 setUint32 setFloat32 setFloat64")
 
@@ -121,13 +142,13 @@ _DATAVIEW_PROTO = ("buffer byteLength byteOffset getInt8 getUint8 getInt16 getUi
 def _members(v2: bool) -> Mapping[str, frozenset[str]]:
     m = {
         "Object": _s(_OBJECT_ES5 + " assign entries values is setPrototypeOf" + (" getOwnPropertyDescriptors" if v2 else "")),
-        "Object.prototype": _s("hasOwnProperty isPrototypeOf propertyIsEnumerable toString valueOf toLocaleString"),
+        "Object.prototype": _s("hasOwnProperty isPrototypeOf propertyIsEnumerable toString valueOf"),
         "Function.prototype": _s("apply bind call toString"),
         "String": _s("fromCharCode fromCodePoint" + ("" if v2 else " bytesFrom")),
         "String.prototype": _s(_STRING_PROTO + (" replaceAll" if v2 else " fromBytes fromUTF8 toBytes toUTF8")),
         "Number": _s("EPSILON MAX_SAFE_INTEGER MIN_SAFE_INTEGER MAX_VALUE MIN_VALUE NaN NEGATIVE_INFINITY "
                      "POSITIVE_INFINITY isFinite isInteger isNaN isSafeInteger parseInt parseFloat"),
-        "Number.prototype": _s("toExponential toFixed toPrecision toString valueOf toLocaleString"),
+        "Number.prototype": _s("toExponential toFixed toPrecision toString valueOf"),
         "Boolean.prototype": _s("toString valueOf"),
         "Math": _s(_MATH),
         "Array": _s("isArray of"),
@@ -153,6 +174,16 @@ def _members(v2: bool) -> Mapping[str, frozenset[str]]:
         m["DataView.prototype"] = _s(_DATAVIEW_PROTO)
     return MappingProxyType(m)
 
+
+# Method names that only built-ins define, checked on any receiver (`s.localeCompare(t)`, where the
+# static `String.prototype.x` check cannot see the type): a use is a warning when a table named
+# lacks it in the runtime, since the call then throws "not a function" (the message names the
+# tables). toLocaleString stays on Date only, so `new Date().toLocaleString()` is not warned about.
+INSTANCE_METHODS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    **{n: ("String.prototype",) for n in ("localeCompare toLocaleLowerCase toLocaleUpperCase replaceAll matchAll "
+                                          "normalize toUTF8 fromUTF8 toBytes fromBytes").split()},
+    "toLocaleString": ("Object.prototype", "Array.prototype", "Number.prototype", "%TypedArray%.prototype"),
+})
 
 _NODES_20 = _NODES_COMMON | {"ImportDeclaration", "ImportDefaultSpecifier", "ImportSpecifier",
                              "ImportNamespaceSpecifier", "AwaitExpression"}

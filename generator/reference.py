@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -33,6 +33,16 @@ _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
 
 class Missing(Exception):
     """A lookup (or one of its JSON fields) is missing."""
+
+
+@dataclass
+class Trace:
+    """What decided an evaluation (for route coverage): the route's index in `fn.routes`
+    (None: no route), whether its lookup's `missing` response answered, and the indices of
+    the header rules that applied."""
+    route: int | None = None
+    missing: bool = False
+    rules: list[int] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ JS helpers
@@ -377,9 +387,13 @@ def redirect_location(loc: str, a: Redirect, r: Req) -> str:
 
 
 # ------------------------------------------------------------------ the function
-def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = None
-             ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """What the built function returns for `event`, and its origin helper call."""
+def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = None,
+             trace: Trace | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What the built function returns for `event`, and its origin helper call.
+
+    `trace`, when given, records which route and header rules decided the outcome."""
+    if trace is None:
+        trace = Trace()
     icase = fn.options.case == "insensitive"
     strict = fn.options.trailing_slash == "strict"
     original = event["request"]
@@ -396,8 +410,10 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
         except Missing:
             lk = route.lookup
             if lk is not None and lk.missing is not None:
-                return _finish_response(fn, respond(lk.missing), r), None
+                trace.route, trace.missing = route.index, True
+                return _finish_response(fn, respond(lk.missing), r, trace), None
             continue
+        trace.route = route.index
         a = route.action
         if isinstance(a, (Redirect, Respond)):
             if isinstance(a, Redirect):
@@ -406,7 +422,7 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
             else:
                 resp = respond(a)
             edit_headers(resp["headers"], list(planned.sets), route.remove_headers)
-            return _finish_response(fn, resp, r), None
+            return _finish_response(fn, resp, r, trace), None
         if isinstance(a, Rewrite):
             assert planned.rewrite_to is not None
             rewrite(planned.rewrite_to, a.query, req)
@@ -414,13 +430,13 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
             assert planned.rewrite_to is not None
             rewrite(planned.rewrite_to, a.rewrite.query, req)
         edit_headers(req.setdefault("headers", {}), list(planned.sets), route.remove_headers)
-        return _finish_request(fn, req, r), planned.origin
+        return _finish_request(fn, req, r, trace), planned.origin
     if fn.event == VIEWER_RESPONSE:
-        return _finish_response(fn, copy.deepcopy(event["response"]), r), None
-    return _finish_request(fn, req, r), None
+        return _finish_response(fn, copy.deepcopy(event["response"]), r, trace), None
+    return _finish_request(fn, req, r, trace), None
 
 
-def _finish_request(fn: Function, req: dict[str, Any], r: Req) -> dict[str, Any]:
+def _finish_request(fn: Function, req: dict[str, Any], r: Req, trace: Trace) -> dict[str, Any]:
     """Index file, then every matching header rule (matched on the request as received)."""
     if fn.event == VIEWER_RESPONSE:  # a respond-only function never lets a request go on
         raise AssertionError("viewer-response routes only respond")
@@ -435,11 +451,12 @@ def _finish_request(fn: Function, req: dict[str, Any], r: Req) -> dict[str, Any]
     for rule in fn.headers:
         b = match(rule.match, r, icase, strict)
         if b is not None:
+            trace.rules.append(rule.index)
             edit_headers(req.setdefault("headers", {}), [(n, render(t, b)) for n, t in rule.set], rule.remove)
     return {"request": req}
 
 
-def _finish_response(fn: Function, resp: dict[str, Any], r: Req) -> dict[str, Any]:
+def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -> dict[str, Any]:
     """Viewer-response functions: header rules on the response that goes back."""
     if fn.event == VIEWER_RESPONSE:
         icase = fn.options.case == "insensitive"
@@ -449,5 +466,6 @@ def _finish_response(fn: Function, resp: dict[str, Any], r: Req) -> dict[str, An
                 continue
             b = match(rule.match, r, icase, strict)
             if b is not None:
+                trace.rules.append(rule.index)
                 edit_headers(resp["headers"], [(n, render(t, b)) for n, t in rule.set], rule.remove)
     return {"response": resp}

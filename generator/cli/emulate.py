@@ -5,7 +5,8 @@ import json
 import re
 from typing import TextIO
 
-from generator.emulator import FunctionLoadError, invoke, prepare
+from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
+from generator.errors import Diagnostic, Span
 from generator.kvsfile import parse as load_kvs
 from generator.profile import RUNTIMES
 
@@ -24,11 +25,29 @@ def _read(path: str) -> str:
         return f.read()
 
 
+def refused_result(exc: FunctionLoadError) -> dict:
+    """The TestResult of a function CloudFront refuses to load: its first error, positioned."""
+    first = exc.issues[0]
+    return Invocation(error=f"{first.kind}: {first.message} (at {exc.filename}:{first.line}:{first.column})"
+                      ).to_test_result()
+
+
+def report_refused(exc: FunctionLoadError, source: str, stdout: TextIO, stderr: TextIO) -> int:
+    """Like `aws cloudfront test-function` on a function the edge refuses: the TestResult on
+    stdout, every issue as a diagnostic (source line, caret, help) on stderr; exit 1."""
+    json.dump(refused_result(exc), stdout, indent=2, ensure_ascii=False)
+    stdout.write("\n")
+    diags = [Diagnostic(Span(exc.filename, i.line, i.column), i.message, hint=i.hint) for i in exc.issues]
+    stderr.write("\n".join(d.render({exc.filename: source}) for d in diags) + "\n")
+    return 1
+
+
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
             stdout: TextIO, stderr: TextIO) -> int:
     """Run one function file on one event; print a TestResult-shaped JSON object.
 
-    Exit codes: 0 ok, 1 the function failed or its output is invalid, 2 bad input.
+    Exit codes: 0 ok; 1 the function failed, its output is invalid, or CloudFront would refuse
+    it (syntax or runtime profile: reported as a TestResult too); 2 bad command-line input.
     """
     try:
         source = _read(function_path)
@@ -57,8 +76,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     try:
         prepared = prepare(source, runtime or infer_runtime(source), function_path)
     except FunctionLoadError as exc:
-        stderr.write("".join(line + "\n" for line in exc.lines()))
-        return 2
+        return report_refused(exc, source, stdout, stderr)
     inv = invoke(prepared, event, kvs)
     json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")

@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run test cases")
     _config(p)
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
+    p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
+    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
@@ -48,6 +50,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--event", required=True, help="event JSON file")
     p.add_argument("--runtime", choices=("cloudfront-js-1.0", "cloudfront-js-2.0"))
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
+
+    p = sub.add_parser("diff", help="requests (from access logs or the test cases) whose outcome a change alters")
+    _config(p)
+    p.add_argument("--base", required=True, metavar="GIT_REF", help="the revision to compare with (e.g. origin/main)")
+    p.add_argument("--log", action="append", default=[], metavar="FILE",
+                   help="a CloudFront standard access log, plain or .gz (repeatable)")
+    p.add_argument("--cases", action="store_true", help="replay the test cases' requests too (the default without --log)")
+
+    p = sub.add_parser("report", help="one self-contained HTML page: routes, sizes, KVS use, coverage, lints")
+    _config(p)
+    p.add_argument("-o", "--output", default="report.html", help="the page to write (default: ./report.html; - for stdout)")
+
+    p = sub.add_parser("serve", help="a local HTTP server that plays the edge with the built functions")
+    _config(p)
+    p.add_argument("--origin", metavar="DIR|URL", help="a folder, or an upstream such as http://127.0.0.1:3000")
+    p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
 
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
@@ -76,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "test":
             from .test import test
 
-            result.code = test(args.config, args.cases, stdout=out, stderr=err)
+            result.code = test(args.config, args.cases, stdout=out, stderr=err,
+                               coverage=args.coverage, fail_under=args.fail_under)
         elif args.command == "run":
             from .run import run
 
@@ -86,6 +106,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .emulate import emulate
 
             result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err)
+        elif args.command == "diff":
+            from .diff import diff
+
+            result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err)
+        elif args.command == "report":
+            from .report import report
+
+            result.code = report(args.config, args.output, stdout=out, stderr=err)
+        elif args.command == "serve":
+            from .serve import serve
+
+            result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 

@@ -6,6 +6,8 @@ import json
 from typing import TextIO
 
 from ..compiler import Compiled, compile_config
+from ..emulator import FunctionLoadError, prepare
+from .emulate import report_refused
 from ..errors import Diagnostic, ExitCode, InputError, Span
 from ..model import VIEWER_RESPONSE
 from ..testing.cases import Case, Expect
@@ -69,6 +71,10 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
         raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
     if compiled.errors:
         stderr.write("warning: the build has errors (see `cfroutes check`); running it anyway\n")
+    try:  # a function CloudFront would refuse is reported the way `aws cloudfront test-function` does
+        prepare(fn.source, fn.function.runtime, f"dist/{name}.js")
+    except FunctionLoadError as exc:
+        return report_refused(exc, fn.source, stdout, stderr)
     case = Case(request, name, fn.function.event, request, event, Expect(), overrides or None,
                 Span(ARG, 1, 1), 0)
     runner = Runner(compiled)

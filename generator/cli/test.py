@@ -26,7 +26,8 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
     return passed, len(failed)
 
 
-def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> int:
+def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO,
+         coverage: bool = False, fail_under: float | None = None) -> int:
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
@@ -37,4 +38,13 @@ def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO) -> in
     _, failed = report(Runner(compiled).run(suite), stdout)
     if compiled.errors:
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
-    return ExitCode.FAILED if failed or compiled.errors else ExitCode.OK
+    below = False
+    if coverage or fail_under is not None:
+        from ..testing.coverage import measure
+
+        cov = measure(compiled, suite)
+        stdout.write("".join(line + "\n" for line in cov.lines()))
+        if fail_under is not None and cov.total < fail_under:
+            stdout.write(f"coverage: {cov.total:.1f}% is below --fail-under {fail_under:g}%\n")
+            below = True
+    return ExitCode.FAILED if failed or compiled.errors or below else ExitCode.OK

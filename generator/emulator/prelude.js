@@ -371,6 +371,26 @@ G.TextDecoder.prototype.decode = function decode(d) {
       P["write" + t[0] + end] = function (v, o) { o = o || 0; chk(this, o); set.call(dv(this), o, v, le); return o + size; };
     });
   });
+  // read/write(U)Int(BE|LE)(offset, byteLength): integers of 1 to 6 bytes (runtime 2.0 page)
+  function vchk(b, o, n) {
+    if (n !== Math.floor(n) || n < 1 || n > 6) throw new RangeError("The value of \"byteLength\" is out of range.");
+    if (o !== Math.floor(o) || o < 0 || o + n > b.length) throw new RangeError("The value of \"offset\" is out of range.");
+  }
+  function vread(b, o, n, le, signed) {
+    var v = 0, i;
+    for (i = 0; i < n; i++) v = v * 256 + b[le ? o + n - 1 - i : o + i];
+    return signed && v >= Math.pow(2, 8 * n - 1) ? v - Math.pow(2, 8 * n) : v;
+  }
+  function vwrite(b, v, o, n, le) {
+    var x = Math.floor(+v), i;
+    if (x < 0) x += Math.pow(2, 8 * n);
+    for (i = 0; i < n; i++) { b[le ? o + i : o + n - 1 - i] = x % 256; x = Math.floor(x / 256); }
+    return o + n;
+  }
+  [["UIntBE", false, false], ["UIntLE", true, false], ["IntBE", false, true], ["IntLE", true, true]].forEach(function (t) {
+    P["read" + t[0]] = function (o, n) { vchk(this, o, n); return vread(this, o, n, t[1], t[2]); };
+    P["write" + t[0]] = function (v, o, n) { vchk(this, o, n); return vwrite(this, v, o, n, t[1]); };
+  });
   G.Buffer = Buffer;
 })();
 

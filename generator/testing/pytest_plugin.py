@@ -41,6 +41,50 @@ def _looks_like_config(path: Path) -> bool:
     return bool(_CONFIG_RE.search(text) and _FUNCTIONS_RE.search(text))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cfroutes")
+    group.addoption("--cfroutes-coverage", action="store_true",
+                    help="after the run, list routes and header rules no collected case exercised")
+    group.addoption("--cfroutes-fail-under", type=float, default=None, metavar="PCT",
+                    help="fail the session when route coverage is below PCT (implies --cfroutes-coverage)")
+
+
+def _coverage_wanted(config: pytest.Config) -> bool:
+    return bool(config.getoption("cfroutes_coverage", False)) or \
+        config.getoption("cfroutes_fail_under", None) is not None
+
+
+def _coverages(config: pytest.Config) -> list[Any]:
+    from .coverage import measure
+
+    out = []
+    for suite in config.stash.get(_SUITES, {}).values():
+        if isinstance(suite, _Suite):
+            out.append(measure(suite.compiled, suite.ran))
+    return out
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    threshold = session.config.getoption("cfroutes_fail_under", None)
+    if threshold is None:
+        return
+    covs = _coverages(session.config)
+    if any(c.total < threshold for c in covs) and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if not _coverage_wanted(config):
+        return
+    terminalreporter.section("cfroutes route coverage")
+    threshold = config.getoption("cfroutes_fail_under", None)
+    for cov in _coverages(config):
+        for line in cov.lines():
+            terminalreporter.write_line(line)
+        if threshold is not None and cov.total < threshold:
+            terminalreporter.write_line(f"coverage: {cov.total:.1f}% is below --cfroutes-fail-under {threshold:g}%")
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     name = file_path.name
     if name.endswith(CASE_FILE_SUFFIX):
@@ -59,6 +103,7 @@ class _Suite:
 
         self.compiled: Compiled = compile_config(path)
         self.runner: Runner = runner.Runner(self.compiled)
+        self.ran: list[Case] = []  # the cases run in this session (route coverage)
 
 
 def _suite(node: pytest.Node, path: str) -> _Suite:
@@ -162,6 +207,7 @@ class CaseItem(pytest.Item):
         self.suite = suite
 
     def runtest(self) -> None:
+        self.suite.ran.append(self.case)
         result = self.suite.runner.run_case(self.case)
         if not result.passed:
             raise CaseFailed(result)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,11 +52,39 @@ def test_validation_error_exits_1(tmp_path: Path) -> None:
     assert code == 1 and json.loads(out)["ValidationErrors"] == ["request.uri: must start with /"]
 
 
-def test_syntax_error_exits_2_with_position(tmp_path: Path) -> None:
-    code, out, err = _run(tmp_path, "function handler(e) {\n  for (const x of e) {}\n}")
-    assert code == 2 and out == ""
-    assert err.endswith("f.js:2:3: error: for-of is not supported by cloudfront-js-2.0\n")
+@pytest.mark.parametrize("src,message,pos", [
+    ("function handler(e) {\n  for (const x of e) {}\n}", "for-of is not supported by cloudfront-js-2.0", "2:3"),
+    ("import cf from 'cloudfront';\nasync function handler(e) {\n  var x = JSON.parse(await cf.kvs().get('k'));\n}",
+     "await in arguments not supported", "3:22"),
+    ("function handler(e) {\n  try { x(); } catch {}\n}", 'Token "{" not supported in this version', "2:22"),
+    ("var v = await 1;\nfunction handler(e) { return e.request; }", "await is only valid in async functions", "1:9"),
+    ("function handler(e) {\n  return e.;\n}", "Unexpected token ;", "2:12"),
+])
+def test_refused_function_is_a_test_result_and_exits_1(tmp_path: Path, src: str, message: str, pos: str) -> None:
+    # as `aws cloudfront test-function` reports it: the TestResult on stdout, exit 1
+    code, out, err = _run(tmp_path, src)
+    result = json.loads(out)
+    assert code == 1
+    assert result["FunctionErrorMessage"] == f"SyntaxError: {message} (at {tmp_path / 'f.js'}:{pos})"
+    assert result["FunctionOutput"] == "" and result["FunctionExecutionLogs"] == [] and result["Steps"] == 0
+    # and the diagnostic on stderr: position, message, the source line and a caret
+    line, col = map(int, pos.split(":"))
+    lines = err.splitlines()
+    assert lines[0] == f"{tmp_path / 'f.js'}:{pos}: error: {message}"
+    assert lines[1] == f" {line} | {src.splitlines()[line - 1]}"
+    assert lines[2] == " " * (len(str(line)) + 1) + " | " + " " * (col - 1) + "^"
     assert "Traceback" not in err
+
+
+def test_refused_function_shows_the_fix(tmp_path: Path) -> None:
+    _, _, err = _run(tmp_path, "async function handler(e) {\n  return String(await e);\n}")
+    assert "help: bind the awaited value to a variable first" in err
+
+
+def test_missing_handler_is_a_reference_error(tmp_path: Path) -> None:
+    code, out, _ = _run(tmp_path, "var handler = function (e) { return e.request; };")
+    assert code == 1
+    assert json.loads(out)["FunctionErrorMessage"].startswith("ReferenceError: no top-level `function handler(event)`")
 
 
 def test_bad_event_exits_2(tmp_path: Path) -> None:
@@ -92,3 +121,34 @@ def test_load_kvs_stores_non_strings_as_json() -> None:
 ])
 def test_runtime_inference(src: str, runtime: str) -> None:
     assert infer_runtime(src) == runtime
+
+
+def test_run_reports_a_refused_build_like_test_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from generator import compiler
+    from generator.cli.main import main
+
+    real = compiler.render
+    monkeypatch.setattr(compiler, "render",  # a template regression: the shape the last round shipped
+                        lambda *a, **k: real(*a, **k).replace("x=null,", "x=JSON.parse(await K.get('k')),", 1))
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n    runtime: cloudfront-js-2.0\n"
+                   "    kvs: {name: s}\n    options: {spill: always}\n    routes:\n"
+                   "      - path: /a\n        redirect: /b\n")
+    assert main(["run", "-c", str(cfg), "/a"]) == 1
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert re.fullmatch(r"SyntaxError: await in arguments not supported \(at dist/f\.js:\d+:\d+\)",
+                        result["FunctionErrorMessage"])
+    assert "dist/f.js:" in captured.err and "error: await in arguments not supported" in captured.err
+    assert " | " in captured.err and "^" in captured.err
+
+
+def test_run_exit_2_stays_for_bad_command_line_input(tmp_path: Path) -> None:
+    from generator.cli.main import main
+
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n    routes:\n"
+                   "      - path: /a\n        redirect: /b\n")
+    assert main(["run", "-c", str(cfg), "-H", "no-colon", "/a"]) == 2
+    assert main(["run", "-c", str(cfg), "/a"]) == 0

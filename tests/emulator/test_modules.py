@@ -74,12 +74,13 @@ KVS_SRC = """import cf from 'cloudfront';
 async function handler(event) {
   const kvs = cf.kvs();
   const out = [];
-  out.push(await kvs.get('s'));
-  out.push((await kvs.get('j', {format: 'json'})).a);
-  out.push((await kvs.get('s', {format: 'bytes'})).length);
-  out.push(await kvs.exists('s'));
-  out.push(await kvs.exists('nope'));
-  out.push((await kvs.meta()).keyCount);
+  // never `out.push(await ...)`: CloudFront refuses await inside call arguments
+  let v = await kvs.get('s'); out.push(v);
+  v = (await kvs.get('j', {format: 'json'})).a; out.push(v);
+  v = (await kvs.get('s', {format: 'bytes'})).length; out.push(v);
+  v = await kvs.exists('s'); out.push(v);
+  v = await kvs.exists('nope'); out.push(v);
+  v = (await kvs.meta()).keyCount; out.push(v);
   try { await kvs.get('nope'); } catch (e) { out.push('missing:' + e.name); }
   try { await kvs.get('s', {format: 'json'}); } catch (e) { out.push('badjson'); }
   console.log(out.join());

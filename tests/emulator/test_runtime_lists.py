@@ -93,6 +93,20 @@ ROWS = [
     ("no process, fs or require of other modules", "console.log(typeof process);", "undefined", "require('fs');", BOTH),
     ("crypto hashes md5/sha1/sha256", "console.log(crypto.createHash('sha1').update('abc').digest('hex'));",
      "a9993e364706816aba3e25717850c26c9cd0d89d", "crypto.createHash('sha512').update('a').digest('hex');", BOTH),
+    ("getters and setters (ES5.1)", "var o = {v: 1, get a() { return this.v; }, set a(x) { this.v = x * 2; }}; o.a = 5; console.log(o.a);",
+     "10", "var k = 'a'; var o = {get [k]() { return 1; }};", BOTH),
+    # differences found against the AWS pages and njs 0.7.9 (docs/fidelity.md)
+    ("optional catch binding is refused", "try { throw 1; } catch (e) { console.log('c'); }", "c",
+     "try { throw 1; } catch { console.log('c'); }", BOTH),
+    ("localeCompare is not there", "console.log('b' > 'a');", "true", "console.log('a'.localeCompare('b'));", BOTH),
+    ("toLocaleUpperCase/LowerCase are not there", "console.log('a'.toUpperCase() + 'B'.toLowerCase());", "Ab",
+     "console.log('a'.toLocaleUpperCase() + 'B'.toLocaleLowerCase());", BOTH),
+    ("toLocaleString only on Date", "console.log([1, 2].toString() + new Uint8Array([3]).toString() + typeof new Date().toLocaleString()"
+     " + typeof new Date().toLocaleDateString() + typeof new Date().toLocaleTimeString());", "1,23stringstringstring",
+     "console.log([1].toLocaleString());", BOTH),
+    ("TypedArray methods of the 1.0 page", "var u = new Uint8Array([1, 2, 3]); u.copyWithin(0, 1); u.fill(9, 2);"
+     " console.log(u.join('-') + ':' + u.slice(1).toString() + ':' + u.subarray(2).length);", "2-3-9:3,9:1",
+     "new Uint8Array([1]).entries();", BOTH),
     ("crypto has no randomBytes/timingSafeEqual", "console.log(typeof crypto.createHmac);", "function", "crypto.randomBytes(8);", BOTH),
 ]
 
@@ -150,3 +164,42 @@ def test_console_log_logs_only_the_first_argument() -> None:
 def test_logs_are_cut_at_10_kb() -> None:
     inv = run(body("for (var i = 0; i < 30; i++) console.log('x'.repeat(1000));", V2))
     assert sum(len(line.encode()) for line in inv.logs) == 10 * 1024
+
+
+@pytest.mark.parametrize("runtime", BOTH)
+@pytest.mark.parametrize("expr", [
+    "({}).toLocaleString()", "[1].toLocaleString()", "(1).toLocaleString()", "new Uint8Array(1).toLocaleString()",
+    "Object.prototype.toLocaleString.call({})", "'a'.localeCompare('b')", "'a'.toLocaleUpperCase()",
+    "'A'.toLocaleLowerCase()",
+])
+def test_locale_methods_are_missing_at_run_time(runtime: str, expr: str) -> None:
+    # neither AWS page lists them and njs 0.7.9 lacks them: the call throws, as at the edge
+    assert fails(body("console.log(" + expr + ");", runtime), runtime).startswith("TypeError: ")
+
+
+@pytest.mark.parametrize("runtime", BOTH)
+def test_locale_methods_are_missing_with_full_pruning(runtime: str) -> None:
+    # a source that reaches built-ins reflectively gets every deletion, not only the names it spells
+    inv = run(body("var n = 'toLocale' + 'String', s = 'locale' + 'Compare'; console.log(typeof globalThis.Array.prototype[n]"
+                   " + typeof ''[s] + typeof new Date()[n]);", runtime), runtime)
+    assert inv.logs == ["undefinedundefinedfunction"], inv.error
+
+
+def test_typed_array_iteration_methods_are_2_0_only() -> None:
+    code = "console.log(new Uint8Array([1, 2]).map(function (x) { return x * 2; }).join());"
+    assert run(body(code, V2), V2).logs == ["2,4"]
+    assert "not a function" in fails(body(code, V1), V1)
+
+
+def test_await_in_arguments_does_not_load() -> None:
+    src = "async function handler(event) { event.request.uri = String(await Promise.resolve('/x')); return event.request; }"
+    assert "await in arguments not supported" in fails(src, V2)
+    bound = "async function handler(event) { var v = await Promise.resolve('/x'); event.request.uri = String(v); return event.request; }"
+    assert run(bound, V2).output["request"]["uri"] == "/x"
+
+
+def test_async_closures_and_top_level_await_do_not_load() -> None:
+    assert "async closures are not supported" in fails(
+        "async function handler(event) { var f = async () => 1; await f(); return event.request; }", V2)
+    assert "await is only valid in async functions" in fails(
+        "var v = await Promise.resolve(1);\nfunction handler(event) { return event.request; }", V2)

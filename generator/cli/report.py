@@ -1,0 +1,36 @@
+"""`cfroutes report [-o report.html]`: the routing table, sizes, KVS use, coverage and lints on one page."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import TextIO
+
+from ..compiler import compile_config, gc_paused
+from ..errors import ExitCode
+from ..report.html import render
+from ..testing.runner import Runner
+from .test import collect
+
+
+def report(config: str, output: str, *, stdout: TextIO, stderr: TextIO) -> int:
+    compiled = compile_config(config)
+    with gc_paused():
+        suite = collect(compiled, None)
+    results = Runner(compiled).run(suite)
+    page = render(compiled, suite, results)
+    if output == "-":
+        stdout.write(page)
+        return ExitCode.OK
+    folder = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(page)
+        os.replace(tmp, output)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    failed = sum(not r.passed for r in results)
+    stdout.write(f"{output}: {len(compiled.functions)} function(s), {len(suite)} test(s)"
+                 f"{f', {failed} failing' if failed else ''}, {len(page.encode()):,} bytes\n")
+    return ExitCode.OK

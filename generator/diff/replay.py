@@ -1,0 +1,283 @@
+"""Replay requests through two builds and group the requests whose outcome changes.
+
+An outcome is what the function did, in the fields a reviewer cares about: for a
+response its status, `location` and headers; for a request that goes on its URI, query
+string, origin and the headers it added, changed or removed; or the error. Each request
+runs through every function of the config of its event type: viewer-request functions
+get the request, viewer-response functions the request with a 200 response from the
+origin. A function that exists in only one of the builds counts as "not there" on the
+other side (the request passes untouched).
+
+Identical requests are replayed once (a day of logs repeats its popular URLs).
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from ..compiler import Compiled
+from ..emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from ..model import VIEWER_REQUEST, VIEWER_RESPONSE
+from ..testing.events import RequestError, build_event, build_response
+from ..testing.runner import Runner, origin_summary, rebuild_query
+
+ABSENT = "(no such function)"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One request to replay: where it came from, and the event per event type."""
+    source: str                      # "access.log:17" or "routes.yaml:40 case 'x'"
+    request: str                     # "GET https://host/path?q"
+    events: Any  # event type -> event (a dict, or a callable building the event on first use)
+    kvs: dict[str, str | None] | None = None  # a case's kvs overrides
+    function: str | None = None      # a case names its function; log requests go to all
+    key: str = ""                    # identical requests share a key
+
+
+@dataclass
+class Change:
+    function: str
+    before: str
+    after: str
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (source, request)
+
+
+@dataclass
+class Result:
+    replayed: int = 0
+    changed: int = 0
+    changes: dict[tuple[str, str, str], Change] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def groups(self) -> list[Change]:
+        return sorted(self.changes.values(), key=lambda c: (-len(c.sources), c.function, c.before, c.after))
+
+
+def _headers_map(headers: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, entry in (headers or {}).items():
+        if not isinstance(entry, dict):
+            out[name.lower()] = [repr(entry)]
+            continue
+        values = [m.get("value") for m in entry.get("multiValue") or []] or [entry.get("value")]
+        out[name.lower()] = [str(v) for v in values]
+    return out
+
+
+def summarize(inv: Invocation | None, event: dict[str, Any]) -> str:
+    """A one-line, comparable description of what a function did with `event`."""
+    if inv is None:
+        return ABSENT
+    errors = ([inv.error] if inv.error else []) + list(inv.validation_errors or [])
+    if errors:
+        return "error: " + "; ".join(errors)
+    out = inv.output or {}
+    if "response" in out:
+        r = out["response"] or {}
+        given = _headers_map((event.get("response") or {}).get("headers"))
+        hs = _headers_map(r.get("headers"))
+        parts = [f"response {r.get('statusCode')}"]
+        loc = hs.pop("location", None)
+        if loc:
+            parts.append(f"location {loc[0]}")
+        edits = [f"{k}: {', '.join(v)}" for k, v in sorted(hs.items()) if given.get(k) != v]
+        edits += [f"-{k}" for k in sorted(given) if k not in hs]
+        if edits:
+            parts.append("headers {" + "; ".join(edits) + "}")
+        return " ".join(parts)
+    if "request" in out:
+        r = out["request"] or {}
+        qs = rebuild_query(r.get("querystring"))
+        parts = [f"request {r.get('uri')}{'?' + qs if qs else ''}"]
+        o = origin_summary(inv.origin)
+        if o:
+            parts.append("origin " + ", ".join(f"{k}={v}" for k, v in o.items()))
+        given = _headers_map(event["request"].get("headers"))
+        hs = _headers_map(r.get("headers"))
+        edits = [f"{k}: {', '.join(v)}" for k, v in sorted(hs.items()) if given.get(k) != v]
+        edits += [f"-{k}" for k in sorted(given) if k not in hs]
+        if edits:
+            parts.append("headers {" + "; ".join(edits) + "}")
+        return " ".join(parts)
+    return "no output"
+
+
+class _Side:
+    """One build, its functions prepared once and run in warm contexts."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        self.warm: dict[str, WarmFunction | FunctionLoadError] = {}
+        self.stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
+        self.events = {cf.name: cf.function.event for cf in compiled.functions}
+
+    def _warm(self, name: str) -> WarmFunction | FunctionLoadError:
+        w = self.warm.get(name)
+        if w is None:
+            cf = self.compiled.function(name)
+            assert cf is not None
+            try:
+                w = WarmFunction(prepare(cf.source, cf.function.runtime, f"dist/{name}.js"))
+            except FunctionLoadError as exc:
+                w = exc
+            self.warm[name] = w
+        return w
+
+    def prepare_all(self) -> None:
+        for name in self.events:
+            self._warm(name)
+
+    def run(self, name: str, event: dict[str, Any], kvs: dict[str, str | None] | None) -> Invocation | None:
+        if name not in self.events:
+            return None
+        w = self._warm(name)
+        if isinstance(w, FunctionLoadError):
+            return Invocation(error=f"the function does not load: {w}")
+        if self.events[name] == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
+            return Invocation(output={"response": json.loads(json.dumps(event["response"]))})
+        return w.invoke(event, Runner.store_for(self.stores[name], kvs))
+
+
+#: requests read ahead and replayed as one block; a block this big uses every CPU (fork)
+BLOCK = 8192
+PARALLEL_MIN = 2000
+
+
+@dataclass
+class _Ctx:
+    names: list[str]
+    same: set[str]
+    types: dict[str, str]
+    memo: dict[tuple[str, str], tuple[str, str]]
+    a: _Side
+    b: _Side
+
+
+def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
+           bad: Callable[[Replay, str], None] | None = None, *, jobs: int | None = None) -> Result:
+    """Every request through both builds; `bad(request, reason)` hears of requests that cannot be events."""
+    a, b = _Side(before), _Side(after)
+    names = list(dict.fromkeys([cf.name for cf in after.functions] + [cf.name for cf in before.functions]))
+    # a function whose code and store are the same in both builds answers the same: skip it
+    same = {name for name in names
+            if (x := before.function(name)) is not None and (y := after.function(name)) is not None
+            and x.source == y.source and x.kvs_data == y.kvs_data}
+    ctx = _Ctx(names, same, {**a.events, **b.events}, {}, a, b)
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
+    res = Result()
+    block: list[Replay] = []
+    for rq in requests:
+        block.append(rq)
+        if len(block) >= BLOCK:
+            _block(block, ctx, res, bad, n)
+            block = []
+    if block:
+        _block(block, ctx, res, bad, n)
+    return res
+
+
+def _block(block: list[Replay], ctx: _Ctx, res: Result, bad: Callable[[Replay, str], None] | None, n: int) -> None:
+    if n > 1 and len(block) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        outcomes = _parallel(block, ctx, n)
+    else:
+        outcomes = [_safe(ctx, rq) for rq in block]
+    for rq, out in zip(block, outcomes):
+        if isinstance(out, str):
+            if bad is not None:
+                bad(rq, out)
+            continue
+        res.replayed += 1
+        res.changed += bool(out)
+        for name, s1, s2 in out:
+            ch = res.changes.setdefault((name, s1, s2), Change(name, s1, s2))
+            ch.sources.append((rq.source, rq.request))
+
+
+_WORK: tuple[list[Replay], _Ctx, int] | None = None
+
+
+def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, str, str]] | str]:
+    """Requests of one key go to one worker (so its memo serves the repeats); results in order."""
+    global _WORK
+    ctx.a.prepare_all()  # once, before forking: the workers inherit the prepared functions
+    ctx.b.prepare_all()
+    _WORK = (block, ctx, n)
+    try:
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            parts = pool.map(_work, range(n))
+    finally:
+        _WORK = None
+    out: list[list[tuple[str, str, str]] | str] = [[] for _ in block]
+    for done, memo in parts:
+        for i, o in done:
+            out[i] = o
+        ctx.memo.update(memo)
+    return out
+
+
+def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], tuple[str, str]]]:
+    assert _WORK is not None
+    block, ctx, n = _WORK
+    before = set(ctx.memo)
+    done = [(i, _safe(ctx, rq)) for i, rq in enumerate(block) if zlib.crc32(rq.key.encode()) % n == k]
+    return done, {key: v for key, v in ctx.memo.items() if key not in before}
+
+
+def _safe(ctx: _Ctx, rq: Replay) -> list[tuple[str, str, str]] | str:
+    try:
+        return _one(rq, ctx)
+    except (RequestError, ValueError) as exc:
+        return str(exc)
+
+
+def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str]]:
+    """Replay one request through every function it reaches: the (function, before, after) that differ."""
+    found: list[tuple[str, str, str]] = []
+    for name in ctx.names:
+        if (rq.function is not None and name != rq.function) or (name in ctx.same and not rq.kvs):
+            continue
+        key = (name, rq.key) if rq.key else None
+        if key is not None and key in ctx.memo:
+            s1, s2 = ctx.memo[key]
+        else:
+            event = rq.events(ctx.types[name]) if callable(rq.events) else rq.events.get(ctx.types[name])
+            if event is None:
+                continue
+            s1 = summarize(ctx.a.run(name, event, rq.kvs), event)
+            s2 = summarize(ctx.b.run(name, event, rq.kvs), event)
+            if key is not None:
+                ctx.memo[key] = (s1, s2)
+        if s1 != s2:
+            found.append((name, s1, s2))
+    return found
+
+
+def log_replay(lr: Any) -> Replay:
+    """A Replay from a logs.LogRequest; its events are built on first use (a repeat needs none),
+    and a request CloudFront could not have passed raises RequestError then."""
+    headers = {"cookie": lr.cookie} if lr.cookie else None
+    built: dict[str, dict[str, Any]] = {}
+
+    def events(kind: str) -> dict[str, Any]:
+        if kind not in built:
+            if VIEWER_REQUEST not in built:
+                built[VIEWER_REQUEST] = build_event(lr.request_line, headers=headers)
+            if kind == VIEWER_RESPONSE:  # the same request, a 200 from the origin
+                ev = json.loads(json.dumps(built[VIEWER_REQUEST]))
+                ev["context"]["eventType"] = VIEWER_RESPONSE
+                ev["response"] = build_response({"status": 200})
+                built[kind] = ev
+        return built[kind]
+
+    key = "\0".join((lr.method, lr.host, lr.uri, lr.query, lr.cookie or ""))
+    return Replay(f"{lr.file}:{lr.line}", lr.request_line, events, key=key)
+
+
+def case_replay(case: Any) -> Replay:
+    return Replay(f"{case.span.file}:{case.span.line}", f"{case.request} (case '{case.name}')",
+                  {case.event_type: case.event}, kvs=case.kvs, function=case.function)

@@ -1,0 +1,59 @@
+"""Routes and header rules in words, for the report (read from the typed model only)."""
+from __future__ import annotations
+
+from ..model import Match, Origin, Redirect, Respond, Rewrite, Route, ValueCond
+
+
+def _cond(kind: str, name: str, c: ValueCond) -> str:
+    if c.kind == "present":
+        return f"{kind} {name} present"
+    if c.kind == "absent":
+        return f"{kind} {name} absent"
+    if c.kind == "regex":
+        return f"{kind} {name} ~ /{c.value}/"
+    return f"{kind} {name} = {c.value}"
+
+
+def match_text(m: Match) -> str:
+    parts: list[str] = []
+    if m.host is not None:
+        parts.append(f"host {m.host.source}")
+    if m.path is not None:
+        parts.append(f"path {m.path.source}")
+    if m.regex is not None:
+        parts.append(f"regex /{m.regex.source}/")
+    if m.methods:
+        parts.append("methods " + ", ".join(m.methods))
+    parts += [_cond("query", n, c) for n, c in m.query]
+    parts += [_cond("header", n, c) for n, c in m.headers]
+    parts += [_cond("cookie", n, c) for n, c in m.cookies]
+    if m.country:
+        parts.append("country " + ", ".join(m.country))
+    return " · ".join(parts) or "every request"
+
+
+def action_text(r: Route) -> str:
+    a = r.action
+    out = ""
+    if r.lookup is not None:
+        lk = r.lookup
+        missing = "next route" if lk.missing is None else f"respond {lk.missing.status}"
+        out = f"lookup {lk.key.source} ({lk.format}) as {lk.as_name}, missing → {missing}; "
+    if isinstance(a, Redirect):
+        out += f"redirect {a.status} → {a.to.source}" + (" (query dropped)" if a.query == "drop" else "")
+    elif isinstance(a, Rewrite):
+        out += f"rewrite → {a.to.source}" + (" (query dropped)" if a.query == "drop" else "")
+    elif isinstance(a, Respond):
+        out += f"respond {a.status}" + (f" ({len(a.body)} bytes of body)" if a.body else "")
+    elif isinstance(a, Origin):
+        if a.origin_id is not None:
+            out += f"origin id {a.origin_id.source}"
+        else:
+            out += f"origin {a.domain.source if a.domain else '?'}" + (f"{a.path.source}" if a.path else "")
+        if a.rewrite is not None:
+            out += f", rewrite → {a.rewrite.to.source}"
+    if r.set_headers:
+        out += "; set " + ", ".join(n for n, _ in r.set_headers)
+    if r.remove_headers:
+        out += "; remove " + ", ".join(r.remove_headers)
+    return out

@@ -1,0 +1,1 @@
+"""`cfroutes serve`: a local HTTP server that plays the edge with the built functions."""

@@ -1,0 +1,114 @@
+"""Route coverage: which routes and header rules the test cases exercise.
+
+A route is *exercised* by a case when it decides that case's outcome: its action ran, or
+its lookup's `missing:` response answered. A route that matched but whose lookup was
+missing with `missing: next` is not (the request went on to later routes). A header rule
+is exercised when it applied to the request or response.
+
+Which route decided is read from the reference model (`generator.reference.evaluate`
+with a `Trace`), not from the emitted code: the differential tests keep the two identical,
+and the reference needs no second (debug) build and no engine. Cases the function never
+runs for (a viewer-response case whose origin status is 400 or more) exercise nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..compiler import Compiled
+from ..model import VIEWER_RESPONSE, Function
+from ..reference import Trace, evaluate
+from .cases import Case
+
+
+@dataclass
+class Item:
+    """One route or header rule and the cases that exercised it."""
+    kind: str  # "route" | "header rule"
+    function: str
+    index: int
+    label: str
+    file: str
+    line: int
+    hits: list[str] = field(default_factory=list)  # case names
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.hits)
+
+    def uncovered_line(self) -> str:
+        what = f"route '{self.label}'" if self.kind == "route" else f"header rule '{self.label}'"
+        return f"{self.file}:{self.line}: {what} of '{self.function}' is not exercised by any test"
+
+
+@dataclass
+class Coverage:
+    items: list[Item]
+
+    def of(self, function: str) -> list[Item]:
+        return [i for i in self.items if i.function == function]
+
+    def route(self, function: str, index: int) -> Item | None:
+        return next((i for i in self.items if i.function == function and i.kind == "route" and i.index == index), None)
+
+    def rule(self, function: str, index: int) -> Item | None:
+        return next((i for i in self.items if i.function == function and i.kind == "header rule" and i.index == index),
+                    None)
+
+    @staticmethod
+    def percent(items: Iterable[Item]) -> float:
+        items = list(items)
+        return 100.0 if not items else 100.0 * sum(i.covered for i in items) / len(items)
+
+    @property
+    def total(self) -> float:
+        return self.percent(self.items)
+
+    def lines(self) -> list[str]:
+        """`FILE:LINE: ... is not exercised` per uncovered item, then one summary line per function."""
+        out = [i.uncovered_line() for i in self.items if not i.covered]
+        names = list(dict.fromkeys(i.function for i in self.items))
+        for name in names:
+            mine = self.of(name)
+            routes = [i for i in mine if i.kind == "route"]
+            rules = [i for i in mine if i.kind == "header rule"]
+            out.append(f"coverage: {name}: {sum(i.covered for i in routes)}/{len(routes)} routes, "
+                       f"{sum(i.covered for i in rules)}/{len(rules)} header rules ({self.percent(mine):.0f}%)")
+        out.append(f"coverage: total {self.total:.1f}% of {len(self.items)} routes and header rules")
+        return out
+
+
+def _items(fn: Function) -> list[Item]:
+    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line) for r in fn.routes]
+    items += [Item("header rule", fn.name, h.index, f"headers[{h.index}]", h.span.file, h.span.line)
+              for h in fn.headers]
+    return items
+
+
+def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
+    """Run every case through the reference model and record what decided it."""
+    items: list[Item] = []
+    index: dict[tuple[str, str, int], Item] = {}
+    for cf in compiled.functions:
+        for it in _items(cf.function):
+            items.append(it)
+            index[(it.function, it.kind, it.index)] = it
+    from .runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
+
+    stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
+    for case in cases:
+        fn = compiled.config.function(case.function)
+        if fn is None:
+            continue
+        if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
+            continue
+        trace = Trace()
+        try:
+            evaluate(fn, case.event, Runner.store_for(stores.get(fn.name), case.kvs), trace)
+        except Exception:  # noqa: BLE001 - a case the model cannot evaluate exercises what it reached
+            pass
+        if trace.route is not None:
+            index[(fn.name, "route", trace.route)].hits.append(case.name)
+        for r in trace.rules:
+            index[(fn.name, "header rule", r)].hits.append(case.name)
+    return Coverage(items)

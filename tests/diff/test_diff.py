@@ -1,0 +1,174 @@
+"""`cfroutes diff`: a git repo made for the test, a change, and access logs replayed."""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.cli.main import main
+from generator.diff import logs
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+
+BEFORE = """\
+version: 1
+functions:
+  site:
+    event: viewer-request
+    kvs: { name: s, seed: seed.yaml }
+    routes:
+      - name: blog
+        path: /old-blog/*
+        redirect: /blog/{splat}
+      - name: tenant
+        host: ":t.example.com"
+        path: /configurator
+        lookup: { key: "{t}", as: target }
+        rewrite: "{target}"
+      - name: docs
+        path: /docs/:page
+        rewrite: /public/{page}.html
+    tests:
+      - request: /old-blog/x
+        expect: { status: 301 }
+"""
+AFTER = BEFORE.replace("redirect: /blog/{splat}", "redirect: { to: \"/blog/{splat}\", status: 302 }")
+FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) "
+          "cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol")
+
+
+def _line(method: str, host: str, uri: str, query: str = "-", cookie: str = "-", status: str = "200") -> str:
+    return "\t".join(["2026-11-30", "12:00:00", "FRA56-C1", "512", "203.0.113.9", method, "d111.cloudfront.net",
+                      uri, status, "-", "Mozilla/5.0", query, cookie, "Miss", "id==", host, "https"])
+
+
+def _log(*lines: str) -> str:
+    return "#Version: 1.0\n#Fields: " + FIELDS + "\n" + "".join(line + "\n" for line in lines)
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "routes.yaml").write_text(BEFORE)
+    (tmp_path / "seed.yaml").write_text("a: /cache/a-v1.html\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    return tmp_path
+
+
+def _run(repo: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["diff", "-c", str(repo / "routes.yaml"), *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_no_change_exits_0(repo: Path) -> None:
+    code, out, _ = _run(repo, "--base", "HEAD")
+    assert code == 0
+    assert "1 requests replayed, 0 changed" in out
+
+
+def test_changed_routes_and_seed_are_grouped_with_counts(repo: Path) -> None:
+    (repo / "routes.yaml").write_text(AFTER)
+    (repo / "seed.yaml").write_text("a: /cache/a-v2.html\n")
+    log = repo / "access.log"
+    log.write_text(_log(
+        _line("GET", "www.example.com", "/old-blog/x", "utm=1"),
+        _line("GET", "www.example.com", "/old-blog/y"),
+        _line("GET", "www.example.com", "/old-blog/x", "utm=1"),   # a repeat: replayed from memo
+        _line("GET", "a.example.com", "/configurator"),
+        _line("GET", "www.example.com", "/docs/intro"),            # unchanged
+        "garbage line",                                            # skipped with its line number
+    ))
+    code, out, err = _run(repo, "--base", "HEAD", "--log", str(log))
+    assert code == 1
+    assert "3 request(s), site:\n  - response 301 location /blog/x?utm=1\n  + response 302 location /blog/x?utm=1" \
+        not in out  # /x and /y differ in location: two groups
+    assert "2 request(s), site:\n  - response 301 location /blog/x?utm=1\n  + response 302 location /blog/x?utm=1\n" in out
+    assert "1 request(s), site:\n  - response 301 location /blog/y\n  + response 302 location /blog/y\n" in out
+    assert "  - request /cache/a-v1.html\n  + request /cache/a-v2.html\n" in out
+    assert "/docs/intro" not in out
+    assert f"{log}:8: warning: skipped log line: 1 fields, the #Fields: line names 17" in err
+    assert "5 requests replayed, 4 changed" in out and "1 log line(s) skipped" in out
+
+
+def test_gzip_logs_and_cookies(repo: Path) -> None:
+    (repo / "routes.yaml").write_text(BEFORE.replace("""      - name: docs""", """      - name: beta
+        path: /docs/:page
+        cookies: { beta: "1" }
+        rewrite: /beta/{page}.html
+      - name: docs"""))
+    gz = repo / "access.log.gz"
+    gz.write_bytes(gzip.compress(_log(_line("GET", "www.example.com", "/docs/a", cookie="beta=1;%20x=2"),
+                                      _line("GET", "www.example.com", "/docs/a")).encode()))
+    code, out, _ = _run(repo, "--base", "HEAD", "--log", str(gz))
+    assert code == 1
+    assert "1 request(s), site:\n  - request /public/a.html\n  + request /beta/a.html\n" in out
+    assert "2 requests replayed, 1 changed" in out
+
+
+def test_cases_replay_and_bad_input(repo: Path) -> None:
+    (repo / "routes.yaml").write_text(AFTER)
+    code, out, _ = _run(repo, "--base", "HEAD", "--cases")
+    assert code == 1 and "1 requests replayed, 1 changed" in out
+    code, _, err = _run(repo, "--base", "no-such-ref")
+    assert code == 2 and "is not a commit of this repository" in err
+    code, _, err = _run(repo, "--base", "HEAD", "--log", str(repo / "missing.log"))
+    assert code == 2 and "missing.log:1:1: error: log file does not exist" in err
+
+
+def test_a_base_that_does_not_build_names_the_revision(repo: Path) -> None:
+    (repo / "routes.yaml").write_text(BEFORE.replace("redirect: /blog/{splat}", "redirct: /blog/{splat}"))
+    _git(repo, "commit", "-qam", "broken")
+    (repo / "routes.yaml").write_text(BEFORE)
+    code, _, err = _run(repo, "--base", "HEAD")
+    assert code == 2
+    assert "HEAD:routes.yaml:9:" in err and "unknown key 'redirct'" in err
+
+
+def test_log_fields_are_read_by_name(tmp_path: Path) -> None:
+    p = tmp_path / "v2.log"
+    p.write_text("#Fields: cs-uri-stem x-host-header cs-method cs-uri-query\n"
+                 "/a\tWWW.Example.com\tPOST\tk=v\n/b\t-\tGET\t-\n")
+    bad: list[logs.BadLine] = []
+    got = list(logs.read(str(p), bad))
+    assert [(r.method, r.host, r.uri, r.query) for r in got] == [("POST", "www.example.com", "/a", "k=v")]
+    assert [b.line for b in bad] == [3] and "invalid host" in bad[0].reason
+
+
+def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.compiler import compile_config
+    from generator.diff import replay as rp
+    from generator.diff.base import checkout_config
+
+    (repo / "routes.yaml").write_text(AFTER)
+    log = repo / "access.log"
+    lines = [_line("GET", "www.example.com", f"/old-blog/p{i % 37}", "utm=1" if i % 3 else "-") for i in range(300)]
+    lines += [_line("GET", "www.example.com", f"/docs/d{i}") for i in range(50)] + ["bad"]
+    log.write_text(_log(*lines))
+    after = compile_config(str(repo / "routes.yaml"))
+    with checkout_config(str(repo / "routes.yaml"), "HEAD") as p:
+        before = compile_config(p)
+
+    def run(jobs: int) -> tuple[int, int, list[tuple[str, str, str, int]], list[str]]:
+        bad: list[logs.BadLine] = []
+        reqs = [rp.log_replay(lr) for lr in logs.read(str(log), bad)]
+        res = rp.replay(before, after, reqs, jobs=jobs)
+        return (res.replayed, res.changed, [(c.function, c.before, c.after, len(c.sources)) for c in res.groups()],
+                [str(b) for b in bad])
+
+    monkeypatch.setattr(rp, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(rp, "BLOCK", 64)
+    assert run(2) == run(1)
+    assert run(1)[:2] == (350, 300)
