@@ -12,8 +12,10 @@ the query string rebuilt only when a redirect keeps it. Both run in ONE engine p
 (`njs`, and QuickJS through the python `quickjs` module, the emulator's engine), on the same
 request mix: outputs are first compared on every request (any difference aborts), then the
 two handlers and an empty one (`return e.request`) are timed in interleaved blocks of many
-requests. Reported: µs/request net of the empty handler (median over rounds) and the ratio
-generated / hand-written. Results go to docs/benchmarks.md ("Edge cost").
+requests. Reported: µs/request net of the empty handler (median over rounds), the ratio
+generated / hand-written, and the emulator's ComputeUtilization estimate of both (which uses
+the same net CPU measurement, one request per fresh context). Results go to
+docs/benchmarks.md ("Edge cost").
 """
 from __future__ import annotations
 
@@ -287,6 +289,20 @@ def run_quickjs(script: str) -> dict[str, object]:
     return json.loads(ctx.eval(script))
 
 
+def emulator_cu(gen: str, hand: str, events: list[dict[str, object]]) -> dict[str, object]:
+    """The emulator's ComputeUtilization (cost.py) of both functions, one fresh context per request:
+    median and the figures' spread."""
+    from generator.emulator import invoke, prepare
+
+    out: dict[str, object] = {}
+    for name, src in (("gen", gen), ("hand", hand)):
+        p = prepare(src, "cloudfront-js-2.0")
+        cus = sorted(invoke(p, e).compute_utilization for e in events[:60])
+        out[f"{name}_cu"] = cus[len(cus) // 2]
+        out[f"{name}_cu_range"] = f"{cus[len(cus) // 10]}-{cus[len(cus) * 9 // 10]}"  # 10th-90th percentile
+    return out
+
+
 def build(exact: list[tuple[str, str]]) -> tuple[str, int]:
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "routes.yaml")
@@ -313,6 +329,8 @@ def measure(n: int, engines: list[str], rounds: int) -> list[dict[str, object]]:
         row: dict[str, object] = {"exact": n, "patterns": len(PATTERNS), "engine": engine, "function_bytes": size,
                                   "requests": raw["n"], "redirects": raw["hits"], "rounds": rounds, "block": block}
         row.update(summarise(raw, block))
+        if engine == "quickjs":
+            row.update(emulator_cu(gen, hand, events))
         rows.append(row)
     return rows
 
@@ -330,11 +348,13 @@ def main(argv: list[str]) -> int:
         for r in rows:
             print(json.dumps(r))
         return 0
-    print("| exact + patterns | engine | function bytes | generated µs/req | hand-written µs/req | ratio | empty handler µs |")
-    print("|---|---|---|---|---|---|---|")
+    print("| exact + patterns | engine | function bytes | generated µs/req | hand-written µs/req | ratio | "
+          "empty handler µs | emulator CU generated / hand-written |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
+        cu = f"{r['gen_cu']} ({r['gen_cu_range']}) / {r['hand_cu']} ({r['hand_cu_range']})" if "gen_cu" in r else ""
         print(f"| {r['exact']} + {r['patterns']} | {r['engine']} | {r['function_bytes']:,} | {r['gen_us']:.2f} | "
-              f"{r['hand_us']:.2f} | **{r['ratio']:.1f}×** | {r['empty_us']:.2f} |")
+              f"{r['hand_us']:.2f} | **{r['ratio']:.1f}×** | {r['empty_us']:.2f} | {cu} |")
     return 0
 
 

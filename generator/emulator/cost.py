@@ -7,7 +7,7 @@ larger wins:
   measurement as bench/bench_edge_cost.py makes (there over many requests, here over
   one), so the figure moves when the code does less work, including work inside
   built-ins (regex, split, allocation) that steps do not see.
-An async handler's (wall) time counts only above TIME_FLOOR_US: driving its promise jobs
+An async handler's CPU time counts only above TIME_FLOOR_US: driving its promise jobs
 (a KVS read) from Python costs up to ~300 µs here, which is not compute CloudFront bills.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ DEFAULT_STEP_BUDGET = 1_000_000
 
 
 def compute_utilization(steps: int, handler_us: float, work_us: float | None = None) -> int:
-    """`handler_us`: the handler's time; `work_us`: a synchronous handler's CPU time net of an
-    empty handler's (None for async handlers and failed loads)."""
+    """`handler_us`: the handler's CPU time (promise jobs included); `work_us`: a synchronous
+    handler's CPU time net of an empty handler's (None for async handlers, throws, failed loads)."""
     estimate = BASE_PERCENT + steps / STEPS_PER_PERCENT
     if work_us is not None:  # CPU time: a preempted process does not inflate it
         estimate = max(estimate, BASE_PERCENT + work_us / US_PER_PERCENT)

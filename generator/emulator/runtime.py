@@ -198,7 +198,7 @@ def _load(prepared: PreparedFunction, kvs_json: str, budget: int, evtype: str, t
 def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: int, inv: Invocation) -> None:
     """Run the handler in a loaded context and fill `inv`."""
     start = end = 0.0
-    cpu = None
+    cpu = cpu0 = None
     value: Any = None
     try:
         handler = ctx.get("handler")
@@ -220,6 +220,8 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
         end = time.perf_counter()
         inv.error = _engine_error(exc, prepared)
     inv.duration_us = (end - start) * 1e6 if start else 0.0
+    # CPU time, not wall time, for the estimate: a preempted process does not inflate it
+    inv.cpu_us = (time.thread_time() - cpu0) * 1e6 if cpu0 is not None else 0.0
     if cpu is not None and not prepared.is_async:
         inv.work_us = max(0.0, cpu - _empty_call_us())
     _finish(ctx, inv, value, event, budget)
@@ -260,7 +262,7 @@ def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget
     # time in shims of native helpers (cf.cwt's pure-JS CBOR and HMAC) is not the function's cost
     native = float(state.get("native_us", 0))
     work = None if inv.work_us is None else max(0.0, inv.work_us - native)
-    inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.duration_us - native), work)
+    inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.cpu_us - native), work)
 
 
 def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
