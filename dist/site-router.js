@@ -29,7 +29,8 @@ if(r.t=='w')W(r,q,b);E(q.headers,r,b);return N(q,c);}
 function N(q,c){if(!c)c=C(q);var u=q.uri;if(u.charCodeAt(u.length-1)==47)q.uri=u+"index.html";else if(u.lastIndexOf('.')<=u.lastIndexOf('/'))q.uri=u+'/'+"index.html";for(var i=0,b;i<H.length;i++)if(b=M(H[i],c))E(q.headers,H[i],b);return q;}
 async function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);for(i=0;i<X.length;i++){if((v=X[i][1][kd])&&(v=v[kl]))break;}
 if(i<X.length){xr=X[i][0];xa=v;}
-i=u.indexOf('/',1);L=G['/'+(i<0?u.slice(1):u.slice(1,i))]||G[''];n=xa?xr:P.length;if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(r.lk[2]){b[r.lk[1]]=v=JSON.parse(v);D(r,b);}}catch(z){v=Z;}
+n=xa?xr:P.length;if(n){i=u.indexOf('/',1);L=G['/'+(i<0?u.slice(1):u.slice(1,i))]||G[''];}
+if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(r.lk[2]){b[r.lk[1]]=v=JSON.parse(v);D(r,b);}}catch(z){v=Z;}
 if(v===Z){if(r.lk[3])return S(r.lk[3]);continue;}
 b[r.lk[1]]=v;}
 return A(r,b,c,q,e);}}
