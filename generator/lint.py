@@ -2,12 +2,34 @@
 
 Errors fail `build` and `check` (exit 1); warnings are printed and fail only
 `check --strict`.
+
+Two methods:
+- static coverage (`match_covers`): a path pattern that matches every request a later
+  route matches, exactly;
+- sample requests: every route gets a few requests derived from its own pattern
+  (literal segments, parameter values, an example string of its regex, its conditions
+  satisfied), and they go through the reference model (`generator.reference`: the same
+  matching and redirect rendering as the differential tests). A route whose samples are
+  all answered by earlier routes is reported as shadowed; a redirect's location is
+  followed as the browser would (same viewer headers and cookies, same host for a path or
+  `{host}` location) until it stops, repeats (a loop, reported once), or passes 10 hops.
+
+Only the routes a request can reach are tested for it (exact routes by key, pattern
+routes by first literal segment), so the lint stays linear in the number of routes.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import reference
 from .errors import Diagnostic
 from .model import Function, Match, PathPattern, Redirect, Route
-from .plan import Plan
+from .plan import Plan, exact_key
+
+MAX_HOPS = 10
+SAMPLE_HOST = "lint.example"
 
 
 def _seg_covers(a: object, b: object, icase: bool) -> bool:
@@ -47,52 +69,103 @@ def match_covers(a: Match, b: Match, icase: bool, strict: bool) -> bool:
     return path_covers(a.path, b.path, icase, strict)
 
 
-def match_literal_path(p: PathPattern, path: str, icase: bool) -> bool:
-    """Does pattern `p` match the literal request path `path` (host-agnostic)?"""
-    segs = path[1:].split("/") if path != "/" else []
-    norm = segs[:-1] if segs and segs[-1] == "" else segs
-    cand = segs if p.splat else norm
-    if (len(cand) < len(p.segments)) if p.splat else (len(cand) != len(p.segments)):
-        return False
-    for s, v in zip(p.segments, cand):
-        if isinstance(s, str):
-            if (s.lower() != v.lower()) if icase else (s != v):
-                return False
-        elif v == "":
-            return False
-    return True
-
-
 def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diagnostic]]:
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     icase = fn.options.case == "insensitive"
     strict = fn.options.trailing_slash == "strict"
+    reported: set[int] = set()
     for dropped, by in plan.shadowed:
+        reported.add(id(dropped))
         warnings.append(Diagnostic(dropped.span, f"route can never match: {by.label} (line {by.span.line}) "
                                    "matches the same requests first", severity="warning"))
-    exact_dropped = {id(d) for d, _ in plan.shadowed}
     routes = fn.routes
     # exact routes only shadow identical exact routes (found by the planner), so only
     # pattern routes are candidates here: O(routes x pattern routes)
     shadowers = _ByFirstSegment(icase)
     for r in routes:
-        if id(r) in exact_dropped:
+        if id(r) in reported:
             continue
-        for a in shadowers.candidates(r.match.path.segments[0] if r.match.path and r.match.path.segments
-                                      and isinstance(r.match.path.segments[0], str) else None):
+        for a in shadowers.candidates(_first_literal(r)):
             if match_covers(a.match, r.match, icase, strict):
+                reported.add(id(r))
                 warnings.append(Diagnostic(r.span, f"route can never match: {a.label} (line {a.span.line}) "
                                            "matches every request it matches, first", severity="warning"))
                 break
         if not r.is_exact and r.lookup is None:
             shadowers.add(r)
-    errors_, warns_ = _redirects(fn, icase, strict)
-    return errors + errors_, warnings + warns_
+    walker = _Walker(fn, icase, strict)
+    cache: dict[int, list[tuple[dict[str, Any], Any]]] = {}
+
+    def samples(r: Route) -> list[tuple[dict[str, Any], Any]]:
+        if id(r) not in cache:
+            cache[id(r)] = _samples(r, icase, strict)
+        return cache[id(r)]
+
+    firsts: dict[int, list[Any]] = {}
+    for r in routes:  # shadowed for every request derived from it (regex and templated shadowers)
+        if id(r) in reported or (r.is_exact and not walker.pattern_before(r)):
+            continue  # nothing earlier can answer an exact route's one path
+        reqs = samples(r)
+        if not reqs:
+            continue
+        hits = firsts[id(r)] = [walker.first(q, rq) for q, rq in reqs]
+        if all(f is not None and f[0].index < r.index for f in hits):
+            by = hits[0][0]
+            reported.add(id(r))
+            tried = ", ".join(sorted({q["uri"] for q, _ in reqs}))
+            warnings.append(Diagnostic(r.span, f"route can never match: {by.label} (line {by.span.line}) answers "
+                                       f"the requests it was tested with first ({tried})", severity="warning"))
+    loops: set[tuple[int, ...]] = set()
+    for r in routes:
+        if not isinstance(r.action, Redirect) or id(r) in reported:
+            continue
+        if r.is_exact and r.action.to.is_literal and not walker.may_redirect(r.action.to.literal):
+            continue  # the target reaches no redirect: no chain, no loop
+        chain_reported = False
+        reqs = samples(r)
+        for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs)):
+            if hit is None or hit[0] is not r:
+                continue
+            path, loop, grows = walker.follow(q, hit, rq)
+            if loop is not None:
+                key = _cycle_key(loop)
+                if key not in loops:
+                    loops.add(key)
+                    at = min(loop, key=lambda x: x.index)
+                    how = " (the location changes on every hop)" if grows else ""
+                    errors.append(Diagnostic(at.span, f"redirect loop from {q['uri']}: {_chain(path)}{how}",
+                                             hint="a browser following these redirects never arrives"))
+                break
+            if len(path) > 1 and not chain_reported:
+                chain_reported = True
+                warnings.append(Diagnostic(r.span, f"redirect chain: {_chain(path)}", severity="warning",
+                                           hint="point the first redirect at the final target"))
+    return errors, warnings
+
+
+def _first_literal(r: Route) -> str | None:
+    p = r.match.path
+    if p is not None and p.segments and isinstance(p.segments[0], str) and r.match.regex is None:
+        return p.segments[0]
+    return None
+
+
+def _cycle_key(loop: list[Route]) -> tuple[int, ...]:
+    return tuple(sorted({x.index for x in loop}))
+
+
+def _chain(path: list[Route]) -> str:
+    """`a (line 1) -> b (line 2) -> a (line 1)`, a route redirecting to itself shown once per hop kind."""
+    shown: list[Route] = []
+    for x in path:
+        if len(shown) < 2 or not (shown[-1] is x and shown[-2] is x):
+            shown.append(x)
+    return " -> ".join(f"{x.label} (line {x.span.line})" for x in shown)
 
 
 class _ByFirstSegment:
-    """Pattern routes indexed by their first literal path segment (None: any)."""
+    """Routes indexed by their first literal path segment (None: any)."""
 
     def __init__(self, icase: bool) -> None:
         self.icase = icase
@@ -103,15 +176,26 @@ class _ByFirstSegment:
         return s.lower() if self.icase else s
 
     def add(self, r: Route) -> None:
-        p = r.match.path
-        first = p.segments[0] if p is not None and p.segments and r.match.regex is None else None
-        if isinstance(first, str):
+        first = _first_literal(r)
+        if first is not None:
             self.by_first.setdefault(self._norm(first), []).append(r)
         else:
             self.generic.append(r)
 
     def candidates(self, first: str | None) -> list[Route]:
-        """Routes that may match a path starting with literal `first`, in order."""
+        """Routes that may match a path starting with literal `first`, in order (memoized once built)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        key = first if first is None else self._norm(first)
+        if key in memo and self.__dict__.get("_frozen"):
+            return memo[key]
+        out = memo[key] = self._candidates(first)
+        return out
+
+    def freeze(self) -> None:
+        """No more routes will be added: candidate lists may be reused."""
+        self.__dict__["_frozen"] = True
+
+    def _candidates(self, first: str | None) -> list[Route]:
         if first is None:
             return sorted([r for v in self.by_first.values() for r in v] + self.generic, key=lambda r: r.index)
         specific = self.by_first.get(self._norm(first), [])
@@ -122,85 +206,388 @@ class _ByFirstSegment:
         return sorted(specific + self.generic, key=lambda r: r.index)
 
 
-class _Resolver:
-    """Which route a host-less GET of a literal path reaches, when that is static."""
+# ------------------------------------------------------------------ requests through the reference model
+class _Walker:
+    """Which route answers a request (reference.match on the routes it can reach), and where redirects lead."""
 
     def __init__(self, fn: Function, icase: bool, strict: bool) -> None:
-        self.icase, self.strict = icase, strict
+        self.fn, self.icase, self.strict = fn, icase, strict
         self.exact: dict[str, Route] = {}
         self.patterns = _ByFirstSegment(icase)
+        self._redirecting: dict[str, bool] = {}
+        self._host_exact = False
         for r in fn.routes:
-            if r.is_exact and r.match.host is None:
-                self.exact.setdefault(self._key_of_pattern(r), r)
-            elif not r.is_exact and _static(r):
+            if r.is_exact:
+                k, with_host = exact_key(r, icase, strict)
+                self._host_exact = self._host_exact or (with_host and isinstance(r.action, Redirect))
+                self.exact.setdefault(k, r)
+            else:
                 self.patterns.add(r)
+        self.patterns.freeze()
 
-    def _key_of_pattern(self, r: Route) -> str:
-        from .plan import exact_key
+    def may_redirect(self, location: str) -> bool:
+        """Can a request for this literal location (a path, or a URL) reach a redirect route?"""
+        m = _ABSOLUTE.match(location)
+        uri = (m.group(2) or "/") if m else location
+        if not uri.startswith("/"):
+            return False
+        uri = re.split(r"[?#]", uri, 1)[0]
+        uri = "/" + uri.lstrip("/")
+        ex = self.exact.get(self._key(uri))
+        if ex is not None and isinstance(ex.action, Redirect):
+            return True
+        if self._host_exact and isinstance(ex, type(None)):
+            return True  # host-specific exact routes: let follow() decide
+        segs = uri[1:].split("/")
+        first = segs[0] if uri != "/" else ""
+        flag = self._redirecting.get(first)
+        if flag is None:
+            flag = self._redirecting[first] = any(isinstance(x.action, Redirect)
+                                                  for x in self.patterns.candidates(first))
+        return flag
 
-        return exact_key(r, self.icase, self.strict)[0]
+    def pattern_before(self, r: Route) -> bool:
+        """Is there a pattern route (without lookup) before `r` that a request for its path may reach?"""
+        cands = self.patterns.candidates(_first_literal(r))
+        return bool(cands) and cands[0].index < r.index
 
-    def _key(self, path: str) -> str:
-        segs = path[1:].split("/") if path != "/" else []
+    def _key(self, uri: str) -> str:
+        segs = uri[1:].split("/") if uri != "/" else []
         trailing = bool(segs) and segs[-1] == ""
         norm = segs[:-1] if trailing else segs
-        key = "/" + "/".join(norm) + ("/" if self.strict and trailing else "")
+        key = "/" + "/".join(norm) + ("/" if self.strict and trailing and norm else "")
         return key.lower() if self.icase else key
 
-    def first(self, path: str) -> Route | None:
-        key = self._key(path)
-        ex = self.exact.get(key)
-        first = key[1:].split("/")[0] if key != "/" else ""
-        for r in self.patterns.candidates(first):
-            if ex is not None and r.index > ex.index:
+    def first(self, req: dict[str, Any], r: Any = None) -> tuple[Route, dict[str, Any] | None, Any] | None:
+        """The route that answers `req` (routes with a lookup are taken to miss), its bindings (None for
+        an exact route: computed when needed) and the reference model's view of the request (or None)."""
+        uri = req["uri"]
+        key = self._key(uri)
+        exact = [x for x in (self.exact.get(_host_key(req) + key), self.exact.get(key)) if x is not None]
+        bound = min((x.index for x in exact), default=len(self.fn.routes))
+        segs = uri[1:].split("/")
+        for route in self.patterns.candidates(segs[0] if uri != "/" else ""):
+            if route.index >= bound:
                 break
-            if _path_matches(r, path, self.icase):
-                return r
-        return ex
+            if route.lookup is not None:
+                continue
+            if r is None:
+                r = reference.request_of(req)
+            b = reference.match(route.match, r, self.icase, self.strict)
+            if b is not None:
+                return route, b, r
+        if exact and uri != "//":  # `//` matches no exact route (semantics §1)
+            return min(exact, key=lambda x: x.index), None, r
+        return None
+
+    def follow(self, req: dict[str, Any], hit: Any = None, r: Any = None
+               ) -> tuple[list[Route], list[Route] | None, bool]:
+        """The redirects a browser follows from `req`: (routes in order, the looping routes or None,
+        whether the location kept changing for MAX_HOPS hops). `hit`/`r`: already known for `req`."""
+        seen: dict[tuple[str, str, str], int] = {}
+        path: list[Route] = []
+        while True:
+            if hit is None:
+                hit = self.first(req, r)
+            if hit is None or not isinstance(hit[0].action, Redirect):
+                return path, None, False
+            route, b, r = hit
+            qs = req.get("querystring")
+            query = reference.rebuild_query(qs) if qs else ""
+            state = (_host(req), req["uri"], query)
+            if state in seen:
+                path.append(route)
+                return path, path[seen[state]:-1], False
+            seen[state] = len(path)
+            path.append(route)
+            if len(path) > MAX_HOPS:
+                return path, path, True
+            action = route.action
+            assert isinstance(action, Redirect)
+            if b is None and not action.to.is_literal or route.set_headers:
+                r = r or reference.request_of(req)
+                b = reference.match(route.match, r, self.icase, self.strict)
+            try:
+                to = action.to.literal if action.to.is_literal else reference._prepare(route, b or {}).location
+                loc = reference.redirect_location(to, action, r or _QueryOnly(query))
+            except reference.Missing:
+                return path, None, False
+            nxt = _next_request(req, loc)
+            if nxt is None:
+                return path, None, False
+            req, hit, r = nxt, None, None
 
 
-def _static(r: Route) -> bool:
-    """Whether the route's match depends on the path alone."""
-    m = r.match
-    return not (m.has_conditions or m.host is not None or r.lookup is not None or m.regex is not None)
+@dataclass
+class _QueryOnly:
+    """What `reference.redirect_location` reads of a request: its rebuilt query."""
+
+    query: str
 
 
-def _path_matches(r: Route, path: str, icase: bool) -> bool:
-    p = r.match.path
-    return p is None or match_literal_path(p, path, icase)
+_PORT = re.compile(r":[0-9]*$")
+_ABSOLUTE = re.compile(r"^https?://([^/?#]*)(.*)$", re.IGNORECASE)
 
 
-def _literal_target(r: Route) -> str | None:
-    a = r.action
-    if isinstance(a, Redirect) and not a.absolute and a.to.is_literal:
-        return a.to.literal.split("?")[0]
-    return None
+def _host_key(req: dict[str, Any]) -> str:
+    """The host as an exact-route key prefix: lower-case, port removed (semantics §1)."""
+    h = _host(req)
+    return _PORT.sub("", h.lower()) if ":" in h else h.lower()
 
 
-def _redirects(fn: Function, icase: bool, strict: bool) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    errors: list[Diagnostic] = []
-    warnings: list[Diagnostic] = []
-    resolver = _Resolver(fn, icase, strict)
-    for r in fn.routes:
-        target = _literal_target(r)
-        if target is None:
+def _host(req: dict[str, Any]) -> str:
+    h = req.get("headers", {}).get("host")
+    return h["value"] if isinstance(h, dict) else ""
+
+
+def _next_request(req: dict[str, Any], location: str) -> dict[str, Any] | None:
+    """The request a browser sends for `location` (None: another site, not followed)."""
+    loc = location.split("#", 1)[0]
+    host = _host(req)
+    m = _ABSOLUTE.match(loc)
+    if m:
+        if m.group(1).lower() != host.lower():
+            return None
+        loc = m.group(2) or "/"
+    if not loc.startswith("/"):
+        return None
+    uri, _, q = loc.partition("?")
+    out = dict(req)
+    out["uri"] = uri
+    out["querystring"] = _parse_query(q)
+    return out
+
+
+def _parse_query(q: str) -> dict[str, Any]:
+    qs: dict[str, Any] = {}
+    for piece in q.split("&") if q else []:
+        if not piece:
             continue
-        seen = [r]
-        while target is not None:
-            nxt = resolver.first(target)
-            if nxt is None or not isinstance(nxt.action, Redirect):
-                break
-            if nxt in seen:
-                chain = " -> ".join(f"{x.label} (line {x.span.line})" for x in seen + [nxt])
-                errors.append(Diagnostic(r.span, f"redirect loop: {chain}",
-                                         hint="a browser following these redirects never arrives"))
-                break
-            seen.append(nxt)
-            target = _literal_target(nxt)
+        k, _, v = piece.partition("=")
+        if k in qs:
+            prev = qs[k].get("multiValue") or [{"value": qs[k]["value"]}]
+            qs[k] = {"value": qs[k]["value"], "multiValue": prev + [{"value": v}]}
         else:
-            pass
-        if len(seen) > 1 and not any(r.span == e.span for e in errors):
-            chain = " -> ".join(f"{x.label} (line {x.span.line})" for x in seen)
-            warnings.append(Diagnostic(r.span, f"redirect chain: {chain}", severity="warning",
-                                       hint="point the first redirect at the final target"))
-    return errors, warnings
+            qs[k] = {"value": v}
+    return qs
+
+
+# ------------------------------------------------------------------ sample requests of a route
+_PARAM_VALUES = ("cfr1", "z-9_Q")
+
+
+def _samples(r: Route, icase: bool, strict: bool) -> list[tuple[dict[str, Any], Any]]:
+    """Requests the route matches, derived from its own conditions (empty when none can be made)."""
+    m = r.match
+    if r.lookup is not None:
+        return []
+    if r.is_exact:
+        assert m.path is not None
+        host = _sample_host(m)
+        uri = _path_samples(m.path, strict)[0]
+        return [({"method": "GET", "uri": uri, "querystring": {}, "headers": {"host": {"value": host}},
+                  "cookies": {}}, None)]
+    hosts = [_sample_host(m)]
+    if hosts[0] is None:
+        return []
+    if m.path is not None:
+        uris = _path_samples(m.path, strict)
+    elif m.regex is not None:
+        uris = regex_examples(m.regex.js_source, "i" if icase else "")
+    else:
+        uris = ["/", "/cfr1"]
+    headers: dict[str, Any] = {}
+    query: dict[str, Any] = {}
+    cookies: dict[str, Any] = {}
+    for target, conds in ((query, m.query), (headers, m.headers), (cookies, m.cookies)):
+        for name, c in conds:
+            v = _cond_value(c)
+            if v is False:
+                return []
+            if v is not None:
+                target[name] = {"value": v}
+    if m.country:
+        headers["cloudfront-viewer-country"] = {"value": m.country[0]}
+    out = []
+    for uri in uris:
+        for host in hosts:
+            h = dict(headers)
+            h["host"] = {"value": host}
+            req = {"method": (m.methods or ("GET",))[0], "uri": uri, "querystring": dict(query),
+                   "headers": h, "cookies": dict(cookies)}
+            if r.is_exact:  # a literal path and host: it matches by construction
+                out.append((req, None))
+                continue
+            rq = reference.request_of(req)
+            if reference.match(m, rq, icase, strict) is not None:
+                out.append((req, rq))
+    return out
+
+
+def _sample_host(m: Match) -> str | None:
+    if m.host is None:
+        return SAMPLE_HOST
+    labels = [x if isinstance(x, str) else "cfr1" for x in m.host.labels]
+    return ".".join((["w"] if m.host.wildcard else []) + labels)
+
+
+def _path_samples(p: PathPattern, strict: bool) -> list[str]:
+    if p.is_literal:
+        uri = "/" + "/".join(p.segments) + ("/" if p.trailing_slash and strict and p.segments else "")  # type: ignore[arg-type]
+        return [uri]
+    out = []
+    for k, v in enumerate(_PARAM_VALUES):
+        segs = [s if isinstance(s, str) else v for s in p.segments]
+        if p.splat:
+            segs.append(["", "s1/s2"][k])
+        uri = "/" + "/".join(segs)
+        if p.trailing_slash and strict and p.segments and not p.splat:
+            uri += "/"
+        out.append(uri if uri != "//" else "/")
+    return sorted(set(out), key=out.index)
+
+
+def _cond_value(c: Any) -> str | None | bool:
+    """A value satisfying the condition: a string, None (absent), or False (none found)."""
+    if c.kind == "absent":
+        return None
+    if c.kind == "present":
+        return "1"
+    if c.kind == "equals":
+        return c.value
+    ex = regex_examples(c.value, "", path=False)
+    return ex[0] if ex else False
+
+
+# ------------------------------------------------------------------ regex examples
+def regex_examples(source: str, flags: str, *, path: bool = True) -> list[str]:
+    """Strings the JavaScript regex matches (checked with the reference engine), built from its syntax."""
+    out: list[str] = []
+    for reps, alt in ((0, 0), (1, 0), (0, 1), (1, 1), (0, 2)):
+        try:
+            s = _Gen(source, reps, alt).run()
+        except (_NoExample, RecursionError, IndexError):
+            continue
+        if path and not s.startswith("/"):
+            s = "/" + s
+        if s not in out and reference.regex_exec(source, flags, s) is not None:
+            out.append(s)
+    return out
+
+
+class _NoExample(Exception):
+    pass
+
+
+class _Gen:
+    """A matching string for common regex syntax: alternative `alt` of each choice (or the last one),
+    minimal (or one) repetitions."""
+
+    def __init__(self, src: str, reps: int, alt: int = 0) -> None:
+        self.s, self.i, self.reps, self.choice = src, 0, reps, alt
+        self.groups: list[str] = []
+
+    def run(self) -> str:
+        v = self.alt()
+        if self.i != len(self.s):
+            raise _NoExample()
+        return v
+
+    def alt(self) -> str:
+        options = [self.seq()]
+        while self.i < len(self.s) and self.s[self.i] == "|":
+            self.i += 1
+            options.append(self.seq())
+        return options[min(self.choice, len(options) - 1)]
+
+    def seq(self) -> str:
+        out = ""
+        while self.i < len(self.s) and self.s[self.i] not in "|)":
+            atom = self.atom()
+            lo, hi = self.quant()
+            n = lo if self.reps == 0 or hi == 0 else max(lo, min(1, hi if hi is not None else 1))
+            out += atom * n
+        return out
+
+    def quant(self) -> tuple[int, int | None]:
+        s, lo, hi = self.s, 1, 1
+        if self.i < len(s) and s[self.i] in "*+?":
+            lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[s[self.i]]
+            self.i += 1
+        elif self.i < len(s) and s[self.i] == "{":
+            m = re.match(r"\{(\d+)(,(\d*))?\}", s[self.i:])
+            if m:
+                lo = int(m.group(1))
+                hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
+                self.i += m.end()
+        if self.i < len(s) and s[self.i] == "?":
+            self.i += 1
+        return lo, hi
+
+    def atom(self) -> str:
+        s = self.s
+        c = s[self.i]
+        if c == "(":
+            if s.startswith(("(?=", "(?!"), self.i):
+                self.i += 3
+                self.alt()
+                self.i += 1
+                return ""
+            if s.startswith("(?:", self.i):
+                self.i += 3
+            elif s.startswith("(?<", self.i):
+                self.i = s.index(">", self.i) + 1
+            else:
+                self.i += 1
+            v = self.alt()
+            if self.i >= len(s) or s[self.i] != ")":
+                raise _NoExample()
+            self.i += 1
+            self.groups.append(v)
+            return v
+        if c == "[":
+            return self.klass()
+        if c == "\\":
+            e = s[self.i + 1]
+            self.i += 2
+            if e.isdigit():
+                k = int(e)
+                return self.groups[k - 1] if 0 < k <= len(self.groups) else ""
+            return {"d": "1", "w": "a", "s": " ", "D": "a", "W": "-", "S": "a", "b": "", "B": "",
+                    "n": "\n", "t": "\t"}.get(e, e)
+        if c in "^$":
+            self.i += 1
+            return ""
+        if c == ".":
+            self.i += 1
+            return "a"
+        self.i += 1
+        return c
+
+    def klass(self) -> str:
+        s = self.s
+        j = self.i + 1
+        neg = j < len(s) and s[j] == "^"
+        if neg:
+            j += 1
+        chars: list[str] = []
+        while j < len(s) and (s[j] != "]" or j == self.i + 1 + neg):
+            if s[j] == "\\":
+                e = s[j + 1]
+                chars.extend({"d": "0123456789", "w": "a_0", "s": " "}.get(e, e))
+                j += 2
+            elif j + 2 < len(s) and s[j + 1] == "-" and s[j + 2] != "]":
+                chars.extend(chr(x) for x in range(ord(s[j]), min(ord(s[j + 2]), ord(s[j]) + 200) + 1))
+                j += 3
+            else:
+                chars.append(s[j])
+                j += 1
+        self.i = j + 1
+        if not neg:
+            if not chars:
+                raise _NoExample()
+            return chars[0]
+        for cand in "azAZ09-_~":
+            if cand not in chars:
+                return cand
+        raise _NoExample()

@@ -187,3 +187,49 @@ def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
     if errs:
         return None, errs
     return RegexPattern(src, "".join(out), tuple(groups)), []
+
+
+# ------------------------------------------------------------------ porting hints
+_AMPLIFY_NAME = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
+_PTR_REPEAT = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)[*+]")
+_BACKREF = re.compile(r"\$(\d)|\\(\d)")
+_ANY_GROUP = re.compile(r"\(\.\*\??\)")
+_PLACEHOLDER_IN_TARGET = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)|(?<=[-_.]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def porting_hint(text: str, where: str) -> tuple[str, str] | None:
+    """(what was found, a "did you mean" help line) for Netlify/Vercel/Amplify syntax.
+
+    `where` is "source" (a path pattern, where `/:name` is cfroutes syntax) or "target"
+    (a template, where `:name` is literal text).
+    """
+    src = where == "source"
+    if "<*>" in text:
+        return "<*>", ("Amplify's <*> is a final /* in cfroutes (it binds {splat})" if src
+                       else "did you mean {splat}? (Amplify's <*> is written {splat} here)")
+    m = _AMPLIFY_NAME.search(text)
+    if m:
+        n = m.group(1)
+        return m.group(0), (f"Amplify's <{n}> is /:{n} in cfroutes" if src
+                            else f"did you mean {{{n}}}? (Amplify's <{n}> is written {{{n}}} here)")
+    m = _PTR_REPEAT.search(text)
+    if m:
+        return m.group(0), (f"path-to-regexp's {m.group(0)} (Vercel, Next.js) is a final /* in cfroutes; "
+                            "it binds {splat}" if src else
+                            "did you mean {splat}? (with a final /* in the source)")
+    if not src and ":splat" in text:
+        return ":splat", "did you mean {splat}? (Netlify's :splat is written {splat} here)"
+    m = _BACKREF.search(text)
+    if m and not src:
+        return m.group(0), (f"did you mean {{name}}? (name the group in `regex:` as (?<name>...) and write "
+                            f"{{name}} for {m.group(0)})")
+    m = _ANY_GROUP.search(text)
+    if m and src:
+        return m.group(0), "a (.*) group is a final /* in cfroutes (it binds {splat}), or use `regex:` with a named group"
+    if not src:
+        scheme = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/]*", text)
+        m = _PLACEHOLDER_IN_TARGET.search(text, scheme.end() if scheme else 0)
+        if m:
+            n = m.group(1) or m.group(2)
+            return m.group(0), f"did you mean {{{n}}}? (a :{n} placeholder is written {{{n}}} in a target)"
+    return None

@@ -11,6 +11,7 @@ import os
 import re
 from typing import Any
 
+from . import schema
 from .errors import Diagnostic, InputError
 from .model import (
     JS1, JS2, SPILL_PREFIX, VIEWER_REQUEST,
@@ -42,7 +43,7 @@ def _config(v: Validator, root: Node, path: str, text: str) -> Config | None:
     if not root.is_map:
         v.err(root, "routes.yaml must be a mapping with `version: 1` and `functions:`")
         return None
-    top = v.mapping(root, "the config", ("version", "functions"))
+    top = v.mapping(root, "the config", schema.CONFIG.keys)
     assert top is not None
     ver = top.get("version")
     if ver is None:
@@ -82,20 +83,33 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     kvs = _kvs(v, m["kvs"], runtime, cfg_path, digest) if "kvs" in m else None
     options = _options(v, m["options"], event) if "options" in m else Options()
     ctx = FnCtx(name, event, runtime, kvs is not None)
+    first_warning = len(v.warnings)
     routes: list[Route] = []
     if "routes" in m:
         routes = v.items(m["routes"], "routes", lambda n, i: validate_route(v, n, i, ctx))
     rules: list[HeaderRule] = []
     if "headers" in m:
         rules = v.items(m["headers"], "headers", lambda n, i: validate_rule(v, n, i, ctx))
+    _one_country_warning(v, first_warning)
     if options.spill == "always" and (kvs is None or runtime != JS2):
         v.err(m.get("options") or node, "spill: always needs runtime cloudfront-js-2.0 and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto")
     return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"))
 
 
+def _one_country_warning(v: Validator, start: int) -> None:
+    """One `country` warning per function (at its first use), not one per route."""
+    mine = [i for i in range(start, len(v.warnings)) if v.warnings[i].message.startswith("`country` reads")]
+    if len(mine) > 1:
+        first = v.warnings[mine[0]]
+        v.warnings[mine[0]] = Diagnostic(first.span, first.message + f" ({len(mine)} routes and header rules of "
+                                         "this function use it)", severity="warning", hint=first.hint)
+        for i in reversed(mine[1:]):
+            del v.warnings[i]
+
+
 def _options(v: Validator, node: Node, event: str) -> Options:
-    m = v.mapping(node, "options", ("case", "trailing_slash", "index", "spill"))
+    m = v.mapping(node, "options", schema.OPTIONS.keys)
     if m is None:
         return Options()
     case = v.choice(m["case"], "options.case", ("sensitive", "insensitive")) if "case" in m else None
@@ -113,7 +127,7 @@ def _options(v: Validator, node: Node, event: str) -> Options:
 
 
 def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> Kvs | None:
-    m = v.mapping(node, "kvs", ("name", "seed"))
+    m = v.mapping(node, "kvs", schema.KVS.keys)
     if m is None:
         return None
     if runtime != JS2:

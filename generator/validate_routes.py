@@ -5,13 +5,14 @@ import difflib
 import re
 from typing import Any
 
+from . import schema
 from .headers import header_problem
 from .model import (
     JS2, REDIRECT_STATUSES, VIEWER_REQUEST,
     VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
     Redirect, Respond, Rewrite, Route, Template,
 )
-from .patterns import NAME_RE, parse_template
+from .patterns import NAME_RE, parse_template, porting_hint
 from .yamlload import Node
 from .validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
 
@@ -110,6 +111,9 @@ def _target(v: Validator, node: Node, what: str, check: _RefChecker) -> Template
     if " " in t.source:
         v.err(node, f"{what} must not contain spaces (percent-encode them as %20)")
         return None
+    port = porting_hint(t.source, "target")
+    if port:
+        v.warn(node, f"{what} contains {port[0]!r}, which is written literally", hint=port[1])
     return t
 
 
@@ -159,7 +163,7 @@ def _check_url_host(v: Validator, node: Node, t: Template, what: str, check: _Re
 def _redirect(v: Validator, node: Node, check: _RefChecker, allow_external: bool) -> Redirect | None:
     status, query, tnode = 301, "keep", node
     if node.is_map:
-        m = v.mapping(node, "redirect", ("to", "status", "query"))
+        m = v.mapping(node, "redirect", schema.REDIRECT.keys)
         assert m is not None
         if "to" not in m:
             v.err(node, "redirect needs `to`")
@@ -192,7 +196,7 @@ def _redirect(v: Validator, node: Node, check: _RefChecker, allow_external: bool
 def _rewrite(v: Validator, node: Node, check: _RefChecker) -> Rewrite | None:
     query, tnode = "keep", node
     if node.is_map:
-        m = v.mapping(node, "rewrite", ("to", "query"))
+        m = v.mapping(node, "rewrite", schema.REWRITE.keys)
         assert m is not None
         if "to" not in m:
             v.err(node, "rewrite needs `to`")
@@ -211,7 +215,7 @@ def _rewrite(v: Validator, node: Node, check: _RefChecker) -> Rewrite | None:
 
 
 def _respond(v: Validator, node: Node, what: str) -> Respond | None:
-    m = v.mapping(node, what, ("status", "body", "content_type", "headers"))
+    m = v.mapping(node, what, schema.RESPONSE.keys)
     if m is None:
         return None
     if "status" not in m:
@@ -251,7 +255,7 @@ def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefCh
     if ctx.runtime != JS2 or ctx.event != VIEWER_REQUEST:
         v.err(node, "origin needs a viewer-request function on runtime cloudfront-js-2.0")
         return None
-    m = v.mapping(node, "origin", ("id", "domain", "path", "host_header"))
+    m = v.mapping(node, "origin", schema.ORIGIN.keys)
     if m is None:
         return None
     rewrite = _rewrite(v, rw, check) if rw is not None else None
@@ -290,7 +294,7 @@ def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | N
     if not ctx.has_kvs:
         v.err(node, "lookup needs a `kvs:` block on the function")
         return None
-    m = v.mapping(node, "lookup", ("key", "format", "as", "missing"))
+    m = v.mapping(node, "lookup", schema.LOOKUP.keys)
     if m is None:
         return None
     if "key" not in m or "as" not in m:

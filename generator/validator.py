@@ -9,11 +9,12 @@ import difflib
 import re
 from typing import Callable, Iterable, TypeVar
 
+from . import schema
 from .errors import Diagnostic, Span
 from .model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
-from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template
+from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
 from .regexcheck import regex_error
 from .yamlload import Node
 
@@ -21,12 +22,12 @@ T = TypeVar("T")
 
 FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-MATCH_KEYS = ("path", "regex", "host", "methods", "query", "headers", "cookies", "country")
-ACTION_KEYS = ("redirect", "rewrite", "respond", "origin")
-ROUTE_KEYS = ("name",) + MATCH_KEYS + ("lookup",) + ACTION_KEYS + (
-    "set_headers", "remove_headers", "allow_external")
-RULE_KEYS = MATCH_KEYS + ("set", "remove", "status")
-FUNCTION_KEYS = ("event", "runtime", "kvs", "options", "routes", "headers", "tests")
+# the keys of each mapping come from the one description of the format (schema.py)
+MATCH_KEYS = tuple(schema.MATCH)
+ACTION_KEYS = tuple(schema.ACTIONS)
+ROUTE_KEYS = schema.ROUTE.keys
+RULE_KEYS = schema.RULE.keys
+FUNCTION_KEYS = schema.FUNCTION.keys
 KVS_KEY_MAX = 512
 KVS_VALUE_MAX = 1024
 
@@ -161,8 +162,11 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
         s = v.string(m["path"], "path")
         if s is not None:
             path, errs = parse_path(s)
+            port = porting_hint(s, "source")
             for e in errs:
-                v.err(m["path"], e)
+                v.err(m["path"], e, hint=port[1] if port else None)
+            if port and not errs:
+                v.warn(m["path"], f"path contains {port[0]!r}, which matches literally here", hint=port[1])
     elif "regex" in m:
         regex = v.regex(m["regex"])
         for name, _ in regex.groups if regex is not None else ():
@@ -234,7 +238,7 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
         if c.value is None:
             out.append((name, ValueCond("absent")))
         elif c.is_map:
-            cm = v.mapping(c, f"{what}.{name}", ("regex",))
+            cm = v.mapping(c, f"{what}.{name}", schema.REGEX_COND.keys)
             if cm is not None and "regex" in cm:
                 rx = v.regex(cm["regex"])
                 if rx is not None:

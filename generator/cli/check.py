@@ -18,8 +18,11 @@ def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
     if compiled.errors:
         stderr.write(render_all(compiled.errors) + "\n")
     suite = collect(compiled, None)
-    results = Runner(compiled).run(suite)
-    _, failed = report(results, stdout)
+    if suite:
+        _, failed = report(Runner(compiled).run(suite), stdout)
+    else:
+        failed = 0
+        stdout.write("no tests: add `tests:` under a function or write *.cases.yaml files\n")
     elapsed = time.perf_counter() - start
     sizes = " + ".join(f"{f.size:,}" for f in compiled.functions)
     problems = []
@@ -29,7 +32,8 @@ def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
         problems.append(f"{failed} failed test(s)")
     if strict and compiled.warnings:
         problems.append(f"{len(compiled.warnings)} warning(s) (--strict)")
-    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {len(suite)} test(s), "
+    tests = f"{len(suite)} test(s)" if suite else "no tests"
+    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {tests}, "
             f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
     if problems:
         stdout.write(f"check failed: {', '.join(problems)}; {what}\n")

@@ -37,13 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
     p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
+    _aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
-    p.add_argument("-f", "--function", help="function name (needed when the config has several)")
+    p.add_argument("-f", "--function", help="function name (default: the only one, or the only viewer-request one)")
     p.add_argument("request", help="'GET https://host/path?q' or just a path")
     p.add_argument("-H", "--header", action="append", default=[], help="'name: value' (repeatable)")
     p.add_argument("--kvs", action="append", default=[], help="key=value merged over the seed (repeatable)")
+    p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
 
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
     p.add_argument("function_file")
@@ -68,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
 
+    p = sub.add_parser("import", help="a routes.yaml from Netlify, Vercel, Amplify or AWS redirector CSV rules")
+    p.add_argument("platform", choices=("netlify", "vercel", "amplify", "csv"))
+    p.add_argument("files", nargs="+", metavar="FILE", help="netlify: _redirects, netlify.toml, _headers; "
+                   "vercel: vercel.json; amplify: custom rules JSON; csv: the redirector's CSV")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of routes.yaml (or of a cases file)")
+    p.add_argument("--cases", action="store_true", help="the schema of *.cases.yaml files")
+
     p = sub.add_parser("kvs", help="KeyValueStore helpers")
     ks = p.add_subparsers(dest="kvs_command", metavar="SUBCOMMAND")
     ks.required = True
@@ -76,7 +88,38 @@ def _parser() -> argparse.ArgumentParser:
     kp.add_argument("-f", "--function", help="function name (needed when several have a store)")
     kp.add_argument("--current", required=True, help="current store content: import file, JSON object or list-keys output")
     kp.add_argument("--overwrite-seed", action="store_true", help="also reset seed keys whose live value differs")
+    for sub_name, what in (("get", "print a key's value"), ("put", "validate against the config, then PutKey"),
+                           ("delete", "DeleteKey"), ("list", "every key (ListKeys pages), as list-keys JSON")):
+        kp = ks.add_parser(sub_name, help=what)
+        _config(kp)
+        kp.add_argument("--store", help="store NAME or ARN (default: the config's only store)")
+        kp.add_argument("key", nargs="?")
+        kp.add_argument("value", nargs="?")
+        _aws(kp)
+
+    p = sub.add_parser("export", help="CloudFormation, Terraform or CDK for the bundle")
+    _config(p)
+    p.add_argument("target", choices=("cloudformation", "terraform", "cdk"))
+    p.add_argument("-o", "--output", help="output file (default: stdout); CloudFormation: .json or YAML")
+    p.add_argument("--lang", choices=("typescript", "python"), help="CDK language (default: by -o's extension)")
+    p.add_argument("--dist", default="dist", help="the bundle directory the output refers to (default: ./dist)")
+
+    p = sub.add_parser("deploy", help="plan (default) or --apply: functions, stores, remote tests, publish, keys")
+    _config(p)
+    p.add_argument("--apply", action="store_true", help="carry the plan out (default: print it)")
+    p.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"), default="LIVE",
+                   help="LIVE (default): publish and write existing stores; DEVELOPMENT: stop after the tests")
+    p.add_argument("--dist", default="dist", help="the bundle directory (only compared; default: ./dist)")
+    _aws(p)
     return ap
+
+
+def _aws(p: argparse._ActionsContainer, remote: bool = False) -> None:
+    if remote:
+        p.add_argument("--remote", action="store_true", help="run the cases through CloudFront's TestFunction")
+        p.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"), default="DEVELOPMENT")
+    p.add_argument("--profile", help="AWS profile (default: the usual boto3 chain)")
+    p.add_argument("--region", help="AWS region for signing (default: the profile's, else us-east-1)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,12 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .test import test
 
             result.code = test(args.config, args.cases, stdout=out, stderr=err,
-                               coverage=args.coverage, fail_under=args.fail_under)
+                               coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
+                               stage=args.stage, profile=args.profile, region=args.region)
         elif args.command == "run":
             from .run import run
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
-                              kvs=args.kvs, stdout=out, stderr=err)
+                              kvs=args.kvs, stdout=out, stderr=err, country=args.country)
         elif args.command == "emulate":
             from .emulate import emulate
 
@@ -118,6 +162,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .serve import serve
 
             result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
+        elif args.command == "kvs" and args.kvs_command != "plan":
+            from ..deploy.kvs import kvs_command
+
+            result.code = kvs_command(args.config, args.kvs_command, args.store, args.key, args.value,
+                                      stdout=out, stderr=err, profile=args.profile, region=args.region)
+        elif args.command == "export":
+            from .export import export
+
+            result.code = export(args.config, args.target, args.output, lang=args.lang, dist=args.dist,
+                                 stdout=out, stderr=err)
+        elif args.command == "deploy":
+            from ..deploy.apply import deploy
+
+            result.code = deploy(args.config, apply_changes=args.apply, stage=args.stage, dist=args.dist,
+                                 stdout=out, stderr=err, profile=args.profile, region=args.region)
+        elif args.command == "import":
+            from .import_ import import_
+
+            result.code = import_(args.platform, args.files, output=args.output, function=args.function,
+                                  stdout=out, stderr=err)
+        elif args.command == "schema":
+            from .schema import schema
+
+            result.code = schema(cases=args.cases, stdout=out)
         elif args.command == "kvs":
             from .kvs_plan import kvs_plan
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import TextIO
 
 from ..compiler import Compiled, compile_config
@@ -26,6 +27,9 @@ def _pick(compiled: Compiled, name: str | None) -> str:
     if name is None:
         if len(names) == 1:
             return names[0]
+        requests = [f.name for f in compiled.functions if f.function.event != VIEWER_RESPONSE]
+        if len(requests) == 1:  # the one a request goes through first
+            return requests[0]
         raise _fail(f"the config has several functions ({', '.join(names)}): choose one with -f")
     if name not in names:
         close = [n for n in names if n.startswith(name)] or difflib.get_close_matches(name, names, n=1, cutoff=0.5)
@@ -57,7 +61,7 @@ def parse_kvs(items: list[str]) -> dict[str, str | None]:
 
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
-        stdout: TextIO, stderr: TextIO) -> int:
+        stdout: TextIO, stderr: TextIO, country: str | None = None) -> int:
     compiled = compile_config(config)
     name = _pick(compiled, function)
     fn = compiled.function(name)
@@ -65,8 +69,13 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
     overrides = parse_kvs(kvs)
     if overrides and fn.function.kvs is None:
         raise _fail(f"function '{name}' has no KeyValueStore: --kvs does not apply")
+    hdrs = parse_headers(headers)
+    if country is not None:
+        if not re.fullmatch(r"[A-Za-z]{2}", country):
+            raise _fail(f"--country {country!r}: expected a two-letter country code such as DE")
+        hdrs["cloudfront-viewer-country"] = [country.upper()]
     try:
-        event = build_event(request, event_type=fn.function.event, headers=parse_headers(headers))
+        event = build_event(request, event_type=fn.function.event, headers=hdrs)
     except RequestError as e:
         raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
     if compiled.errors:

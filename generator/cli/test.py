@@ -27,7 +27,12 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
 
 
 def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO,
-         coverage: bool = False, fail_under: float | None = None) -> int:
+         coverage: bool = False, fail_under: float | None = None, remote: bool = False,
+         stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None) -> int:
+    if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
+        from ..deploy.remote import test_remote
+
+        return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region)
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import schema
 from ..errors import Diagnostic, InputError, Span
 from ..headers import TOKEN_RE
 from ..model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
@@ -22,11 +23,12 @@ from ..validate import Validator
 from ..yamlload import Node, load_file
 from .events import RequestError, build_event
 
-CASE_KEYS = ("name", "function", "request", "headers", "cookies", "viewer_ip", "kvs", "response", "expect")
-EXPECT_KEYS = ("status", "location", "uri", "querystring", "headers", "cookies", "origin", "body", "error")
-RESPONSE_KEYS = ("status", "status_description", "headers", "cookies")
-ORIGIN_KEYS = ("id", "domain", "path", "host_header")
-FILE_KEYS = ("config", "function", "tests")
+# the keys of each mapping come from the one description of the format (generator/schema.py)
+CASE_KEYS = schema.CASE.keys
+EXPECT_KEYS = schema.EXPECT.keys
+RESPONSE_KEYS = schema.CASE_RESPONSE.keys
+ORIGIN_KEYS = schema.EXPECT_ORIGIN.keys
+FILE_KEYS = schema.CASES_FILE.keys
 CASE_FILE_SUFFIX = ".cases.yaml"
 #: directories never searched for case files
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "dist", "build", ".venv", "venv",

@@ -1,0 +1,30 @@
+"""`cfroutes import PLATFORM FILE... [-o OUT] [--function NAME]`: a commented routes.yaml from another platform."""
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from ..errors import ExitCode
+from ..importers import run_import
+
+
+def import_(platform: str, files: list[str], *, output: str | None, function: str,
+            stdout: TextIO, stderr: TextIO) -> int:
+    command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
+    imp, text = run_import(platform, files, function, command)  # InputError -> exit 2
+    for w in sorted(imp.warnings, key=lambda d: (d.span.file, d.span.line)):
+        stderr.write(f"{w.span.file}:{w.span.line}: warning: {w.message}\n")
+    for o in imp.not_carried:
+        stderr.write(f"{o.ref}: error: not carried: {o.reason}\n")
+    if output:
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        tmp = output + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, output)
+    else:
+        stdout.write(text)
+    stderr.write(f"imported {imp.rules} rule(s) into {len(imp.carried)} route(s) and header rule(s): "
+                 f"{len(imp.not_carried)} not carried, {len(imp.skipped)} skipped, {len(imp.warnings)} warning(s)"
+                 + (f" -> {output}" if output else "") + "\n")
+    return ExitCode.FAILED if imp.not_carried else ExitCode.OK

@@ -1,0 +1,12 @@
+"""`cfroutes schema [--cases]`: the JSON Schema of routes.yaml or of a `*.cases.yaml` file."""
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..errors import ExitCode
+from ..schema import render
+
+
+def schema(*, cases: bool, stdout: TextIO) -> int:
+    stdout.write(render(cases))
+    return ExitCode.OK

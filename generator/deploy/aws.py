@@ -1,0 +1,209 @@
+"""The one place that talks to AWS: boto3 clients, ETag-aware helpers, one-line errors.
+
+boto3 is optional (`pip install 'cfroutes[aws]'`); without it every command of this room
+exits 2 with that hint. Any AWS or credential error becomes `AwsFailure` (exit 1) with a
+one-line message naming the operation. Tests inject clients (moto or botocore's Stubber).
+"""
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Callable, TextIO, TypeVar
+
+from ..errors import InputError, render_all
+
+INSTALL_HINT = "pip install 'cfroutes[aws]'"
+DEFAULT_REGION = "us-east-1"  # CloudFront is global; its API is signed for us-east-1
+LIST_PAGE = 50  # ListKeys MaxResults upper bound
+
+
+class AwsUnavailable(Exception):
+    """boto3 (or awscrt for the KeyValueStore data plane) is not installed: exit 2."""
+
+
+class AwsFailure(Exception):
+    """An AWS call failed (credentials, permissions, ETag, throttling...): exit 1."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Conflict(AwsFailure):
+    """The If-Match ETag is stale (someone else changed the resource meanwhile)."""
+
+
+#: error codes that mean "your ETag is stale"
+CONFLICT_CODES = frozenset({"ConflictException", "PreconditionFailed"})
+#: error codes that mean "no such resource"
+MISSING_CODES = frozenset({"NoSuchFunctionExists", "EntityNotFound", "ResourceNotFoundException"})
+
+F = TypeVar("F", bound=Callable[..., int])
+
+
+def command(fn: F) -> F:
+    """Map this room's errors to exit codes with a one-line message on stderr."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        stderr: TextIO = kwargs["stderr"]
+        try:
+            return fn(*args, **kwargs)
+        except AwsUnavailable as e:
+            stderr.write(f"cfroutes: {e}\n")
+            return 2
+        except InputError as e:  # also when called without the CLI's error handler (tests, plugins)
+            stderr.write(render_all(e.diagnostics) + "\n")
+            return 2
+        except AwsFailure as e:
+            stderr.write(f"cfroutes: error: {e}\n")
+            return 1
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _boto3() -> Any:
+    try:
+        import boto3  # noqa: F401
+        import botocore  # noqa: F401
+    except ImportError:
+        raise AwsUnavailable(f"this command talks to AWS and needs boto3: {INSTALL_HINT}") from None
+    return boto3
+
+
+class Aws:
+    """Control-plane (`cloudfront`) and data-plane (`cloudfront-keyvaluestore`) clients."""
+
+    def __init__(self, cf: Any = None, kvs: Any = None, *, profile: str | None = None,
+                 region: str | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._cf, self._kvs = cf, kvs
+        self.profile, self.region, self.sleep = profile, region, sleep
+        self._session: Any = None
+
+    # ---------------------------------------------------------------- clients
+    def _make(self, service: str) -> Any:
+        boto3 = _boto3()
+        import botocore.exceptions as bex
+
+        try:
+            if self._session is None:
+                self._session = boto3.session.Session(profile_name=self.profile)
+            region = self.region or self._session.region_name or DEFAULT_REGION
+            return self._session.client(service, region_name=region)
+        except bex.BotoCoreError as e:
+            raise AwsFailure(str(e)) from None
+
+    @property
+    def cf(self) -> Any:
+        if self._cf is None:
+            self._cf = self._make("cloudfront")
+        return self._cf
+
+    @property
+    def kvs(self) -> Any:
+        if self._kvs is None:
+            self._kvs = self._make("cloudfront-keyvaluestore")
+        return self._kvs
+
+    def call(self, client: Any, op: str, **params: Any) -> dict[str, Any]:
+        """`client.op(**params)` with every failure as a one-line AwsFailure."""
+        _boto3()
+        import botocore.exceptions as bex
+
+        try:
+            return getattr(client, op)(**params)
+        except bex.ClientError as e:
+            err = e.response.get("Error", {})
+            code = str(err.get("Code", "")) or type(e).__name__
+            msg = " ".join(str(err.get("Message", "")).split()) or str(e)
+            cls = Conflict if code in CONFLICT_CODES else AwsFailure
+            raise cls(f"{_op_name(op)} failed: {code}: {msg}", code) from None
+        except bex.MissingDependencyException:
+            raise AwsUnavailable("the KeyValueStore data plane signs with SigV4A, which needs awscrt: "
+                                 f"{INSTALL_HINT} (installs botocore[crt])") from None
+        except bex.NoCredentialsError:
+            raise AwsFailure(f"{_op_name(op)}: no AWS credentials found (set AWS_PROFILE, use --profile, "
+                             "or configure the usual boto3 chain)") from None
+        except bex.BotoCoreError as e:
+            raise AwsFailure(f"{_op_name(op)} failed: " + " ".join(str(e).split())) from None
+
+    # ---------------------------------------------------------------- control plane: functions
+    def describe_function(self, name: str, stage: str = "DEVELOPMENT") -> tuple[dict[str, Any], str] | None:
+        """(FunctionSummary, ETag) of one stage, None when the function (or stage) does not exist."""
+        try:
+            r = self.call(self.cf, "describe_function", Name=name, Stage=stage)
+        except AwsFailure as e:
+            if e.code in MISSING_CODES:
+                return None
+            raise
+        meta = (r["FunctionSummary"].get("FunctionMetadata") or {})
+        if meta.get("Stage", stage) != stage:
+            return None  # the stage asked for does not exist (a simulator may answer with another)
+        return r["FunctionSummary"], r["ETag"]
+
+    def function_code(self, name: str, stage: str = "DEVELOPMENT") -> tuple[bytes, str] | None:
+        try:
+            r = self.call(self.cf, "get_function", Name=name, Stage=stage)
+        except AwsFailure as e:
+            if e.code in MISSING_CODES:
+                return None
+            raise
+        code = r["FunctionCode"]
+        return (code.read() if hasattr(code, "read") else bytes(code)), r["ETag"]
+
+    # ---------------------------------------------------------------- control plane: stores
+    def describe_store(self, name: str) -> dict[str, Any] | None:
+        """The control-plane KeyValueStore record (Name, Id, ARN, Status), None when missing."""
+        try:
+            return self.call(self.cf, "describe_key_value_store", Name=name)["KeyValueStore"]
+        except AwsFailure as e:
+            if e.code in MISSING_CODES:
+                return None
+            raise
+
+    def store_arn(self, name_or_arn: str) -> str:
+        if name_or_arn.startswith("arn:"):
+            return name_or_arn
+        store = self.describe_store(name_or_arn)
+        if store is None:
+            raise AwsFailure(f"no KeyValueStore named {name_or_arn!r} in this account")
+        return str(store["ARN"])
+
+    def wait_ready(self, name: str, timeout: float = 120.0, every: float = 2.0) -> dict[str, Any]:
+        """Poll until a new store is READY (data-plane writes need it)."""
+        waited = 0.0
+        while True:
+            store = self.describe_store(name)
+            status = (store or {}).get("Status")
+            if store is not None and status == "READY":
+                return store
+            if status in ("PROVISIONING_FAILED", "FAILED"):
+                raise AwsFailure(f"KeyValueStore {name!r} is {status}")
+            if waited >= timeout:
+                raise AwsFailure(f"KeyValueStore {name!r} is still {status} after {timeout:.0f} s")
+            self.sleep(every)
+            waited += every
+
+    # ---------------------------------------------------------------- data plane
+    def kvs_etag(self, arn: str) -> str:
+        """The data-plane ETag (not the control plane's: the two cannot be swapped)."""
+        return str(self.call(self.kvs, "describe_key_value_store", KvsARN=arn)["ETag"])
+
+    def list_keys(self, arn: str) -> dict[str, str]:
+        """Every key of the store, following NextToken."""
+        out: dict[str, str] = {}
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"KvsARN": arn, "MaxResults": LIST_PAGE}
+            if token:
+                params["NextToken"] = token
+            r = self.call(self.kvs, "list_keys", **params)
+            for item in r.get("Items") or []:
+                out[item["Key"]] = item.get("Value", "")
+            token = r.get("NextToken")
+            if not token:
+                return out
+
+
+def _op_name(op: str) -> str:
+    return "".join(p.capitalize() for p in op.split("_"))

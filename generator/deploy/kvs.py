@@ -1,0 +1,223 @@
+"""`cfroutes kvs get|put|delete|list`: a tenant's pointer changes without a redeploy.
+
+`put` is validated against the config before anything is sent: the platform's key and
+value limits, no key under the reserved spill prefix, and for a key that a JSON lookup
+reads (`brand:{tenant}` matches `brand:acme`) a JSON object whose fields the routes use
+are present and scalar (docs/semantics.md §4: otherwise the lookup counts as missing).
+Writes carry the store's data-plane ETag (If-Match); a stale ETag is re-read and the
+single-key write retried.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .. import kvsfile
+from ..model import JS2, Config, Function, Lookup, Origin, Ref, Route, SPILL_PREFIX, Template
+from .aws import Aws, AwsFailure, Conflict, command
+
+RETRIES = 3
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """What one lookup of the config asks of the keys its template matches."""
+
+    function: str
+    route: str
+    template: str
+    regex: re.Pattern[str]
+    json: bool
+    as_name: str
+    fields: tuple[tuple[str, ...], ...]  # field paths the route's templates read
+
+
+def _templates(route: Route) -> Iterable[Template]:
+    a = route.action
+    for attr in ("to",):
+        t = getattr(a, attr, None)
+        if isinstance(t, Template):
+            yield t
+    if isinstance(a, Origin):
+        for t in (a.origin_id, a.domain, a.path, a.host_header, a.rewrite.to if a.rewrite else None):
+            if t is not None:
+                yield t
+    for _, t in route.set_headers:
+        yield t
+
+
+def _key_regex(t: Template) -> re.Pattern[str]:
+    return re.compile("".join(re.escape(p) if isinstance(p, str) else "(.+)" for p in t.parts) + r"\Z", re.S)
+
+
+def rules(functions: Iterable[Function]) -> list[KeyRule]:
+    out = []
+    for fn in functions:
+        for r in fn.routes:
+            lk: Lookup | None = r.lookup
+            if lk is None:
+                continue
+            fields = sorted({ref.fields for t in _templates(r) for ref in t.refs
+                             if isinstance(ref, Ref) and ref.name == lk.as_name and ref.fields})
+            out.append(KeyRule(fn.name, r.label, lk.key.source, _key_regex(lk.key), lk.format == "json",
+                               lk.as_name, tuple(fields)))
+    return out
+
+
+def store_functions(cfg: Config, store: str) -> list[Function]:
+    """The functions whose store is `store` (a name); for an ARN every function with a store."""
+    with_store = [f for f in cfg.functions if f.kvs is not None and f.runtime == JS2]
+    if store.startswith("arn:"):
+        return with_store
+    return [f for f in with_store if f.kvs is not None and f.kvs.name == store]
+
+
+def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of putting `key` = `value` into the store of `functions`."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    kb, vb = len(key.encode("utf-8")), len(value.encode("utf-8"))
+    if not 1 <= kb <= kvsfile.KEY_MAX:
+        errors.append(f"key is {kb} bytes; KeyValueStore keys are 1 to {kvsfile.KEY_MAX} bytes")
+    if vb > kvsfile.VALUE_MAX:
+        errors.append(f"value is {vb} bytes; KeyValueStore values are at most {kvsfile.VALUE_MAX} bytes")
+    if key.startswith(SPILL_PREFIX):
+        errors.append(f"key starts with the reserved prefix {SPILL_PREFIX!r}: spilled routes are written by "
+                      "`cfroutes deploy`, never by hand")
+        return errors, warnings
+    matched = [r for r in rules(functions) if r.regex.match(key)]
+    if functions and not matched:
+        warnings.append(f"no lookup of {', '.join(sorted({f.name for f in functions}))} reads a key like "
+                        f"{key!r} (lookup keys: {', '.join(sorted({r.template for r in rules(functions)})) or 'none'})")
+    for r in matched:
+        if not r.json:
+            continue
+        where = f"route {r.route} of {r.function} reads {r.template!r} as JSON"
+        try:
+            doc = json.loads(value)
+        except ValueError as e:
+            errors.append(f"value is not valid JSON ({e}); {where}")
+            continue
+        if not isinstance(doc, dict):
+            if r.fields:
+                errors.append(f"value must be a JSON object with {_fields(r.fields)}; {where}")
+            continue
+        for path in r.fields:
+            got: Any = doc
+            for part in path:
+                got = got.get(part) if isinstance(got, dict) else None
+            if got is None or isinstance(got, (dict, list)):
+                what = "missing" if got is None else f"a{'n object' if isinstance(got, dict) else 'n array'}"
+                errors.append(f"field {'.'.join(path)!r} is {what} (it must be a string, number or boolean); "
+                              f"{where} and uses {{{'.'.join((r.as_name,) + path)}}}")
+    return errors, warnings
+
+
+def _fields(paths: tuple[tuple[str, ...], ...]) -> str:
+    return "fields " + ", ".join(repr(".".join(p)) for p in paths)
+
+
+# ---------------------------------------------------------------- the data-plane operations
+def get(aws: Aws, arn: str, key: str) -> str | None:
+    try:
+        return str(aws.call(aws.kvs, "get_key", KvsARN=arn, Key=key)["Value"])
+    except AwsFailure as e:
+        if e.code == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def _write(aws: Aws, arn: str, op: str, **params: Any) -> dict[str, Any]:
+    """A single-key write with the data-plane ETag; a stale ETag is re-read (bounded)."""
+    for attempt in range(RETRIES):
+        etag = aws.kvs_etag(arn)
+        try:
+            return aws.call(aws.kvs, op, KvsARN=arn, IfMatch=etag, **params)
+        except Conflict:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def put(aws: Aws, arn: str, key: str, value: str) -> dict[str, Any]:
+    return _write(aws, arn, "put_key", Key=key, Value=value)
+
+
+def delete(aws: Aws, arn: str, key: str) -> dict[str, Any]:
+    return _write(aws, arn, "delete_key", Key=key)
+
+
+# ---------------------------------------------------------------- the command
+ARG = "<command line>"
+
+
+def _arg_error(message: str, hint: str | None = None) -> Exception:
+    from ..errors import Diagnostic, InputError, Span
+
+    return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint)])
+
+
+def _default_store(cfg: Config) -> str:
+    names = sorted({f.kvs.name for f in cfg.functions if f.kvs is not None})
+    if len(names) != 1:
+        raise _arg_error(f"{cfg.path} has {'no store' if not names else 'several stores: ' + ', '.join(names)}; "
+                         "name one with --store NAME|ARN")
+    return names[0]
+
+
+@command
+def kvs_command(config: str, sub: str, store: str | None, key: str | None, value: str | None, *,
+                stdout: Any, stderr: Any, aws: Aws | None = None, profile: str | None = None,
+                region: str | None = None) -> int:
+    """`cfroutes kvs get|put|delete|list --store NAME|ARN [KEY [VALUE]]`."""
+    from ..validate import load_config
+
+    want = {"get": 1, "delete": 1, "put": 2, "list": 0}[sub]
+    given = [a for a in (key, value) if a is not None]
+    if len(given) != want:
+        usage = {"get": "KEY", "delete": "KEY", "put": "KEY VALUE", "list": "(no arguments)"}[sub]
+        raise _arg_error(f"`cfroutes kvs {sub}` takes {usage}")
+    cfg = load_config(config) if (store is None or sub in ("put", "delete")) else None
+    if store is None:
+        assert cfg is not None
+        store = _default_store(cfg)
+    if sub == "put":
+        assert cfg is not None and key is not None and value is not None
+        fns = store_functions(cfg, store)
+        if not fns:
+            stderr.write(f"warning: no function of {config} uses the store {store!r}: only the platform "
+                         "limits are checked\n")
+        errors, warnings = validate_put(key, value, fns)
+        for w in warnings:
+            stderr.write(f"warning: {w}\n")
+        if errors:
+            from ..errors import Diagnostic, InputError, Span
+
+            raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {key!r}: {e}") for e in errors])
+    if sub == "delete" and key is not None and key.startswith(SPILL_PREFIX):
+        raise _arg_error(f"key starts with the reserved prefix {SPILL_PREFIX!r}: spilled routes are managed by "
+                         "`cfroutes deploy`")
+    aws = aws or Aws(profile=profile, region=region)
+    arn = aws.store_arn(store)
+    if sub == "get":
+        assert key is not None
+        got = get(aws, arn, key)
+        if got is None:
+            stderr.write(f"cfroutes: key {key!r} is not in {store}\n")
+            return 1
+        stdout.write(got + "\n")
+    elif sub == "list":
+        items = [{"Key": k, "Value": v} for k, v in aws.list_keys(arn).items()]
+        stdout.write(json.dumps({"Items": items}, indent=2, ensure_ascii=False) + "\n")
+        stderr.write(f"{len(items)} key(s) in {store}\n")
+    elif sub == "put":
+        assert key is not None and value is not None
+        r = put(aws, arn, key, value)
+        stderr.write(f"put {key!r} in {store} (now {r.get('ItemCount')} keys, ETag {r.get('ETag')})\n")
+    else:
+        assert key is not None
+        r = delete(aws, arn, key)
+        stderr.write(f"deleted {key!r} from {store} (now {r.get('ItemCount')} keys, ETag {r.get('ETag')})\n")
+    return 0

@@ -1,0 +1,78 @@
+"""`cfroutes import`: routes.yaml from Netlify, Vercel, Amplify or AWS CloudFront Redirector rules.
+
+One module per platform reads its files into a `common.Import`; `writer` renders
+it; `run_import` then loads the text with the real validator (`validate.load_config`)
+and turns any route the validator refuses into a "not carried" comment, so the
+output always passes `cfroutes check`'s validation.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Callable
+
+from ..errors import InputError
+from .common import Import
+from .writer import render
+
+PLATFORMS = ("netlify", "vercel", "amplify", "csv")
+
+
+def _reader(platform: str) -> Callable[[list[str]], Import]:
+    if platform == "netlify":
+        from .netlify import read
+    elif platform == "vercel":
+        from .vercel import read
+    elif platform == "amplify":
+        from .amplify import read
+    elif platform == "csv":
+        from .csvrules import read
+    else:  # pragma: no cover - argparse restricts the choice
+        raise AssertionError(platform)
+    return read
+
+
+def read(platform: str, files: list[str]) -> Import:
+    """Parse the platform's files (InputError, exit 2, on unreadable/unparseable input)."""
+    return _reader(platform)(files)
+
+
+def _validate(text: str) -> list[tuple[int, str]]:
+    """(output line, message) of every validation error of the rendered config."""
+    from ..validate import load_config
+
+    with tempfile.TemporaryDirectory(prefix="cfroutes-import-") as d:
+        path = os.path.join(d, "routes.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        try:
+            load_config(path)
+        except InputError as e:
+            return [(diag.span.line, diag.message) for diag in e.diagnostics]
+    return []
+
+
+def run_import(platform: str, files: list[str], function: str, command: str) -> tuple[Import, str]:
+    """Read, render and validate; routes the validator refuses become "not carried"."""
+    imp = read(platform, files)
+    for _ in range(10):
+        text, spans = render(imp, function, command)
+        problems = _validate(text)
+        if not problems:
+            return imp, text
+        demoted = False
+        for out in imp.routes + imp.headers:
+            rng = spans.get(id(out))
+            if rng is None:
+                continue
+            msgs = [m for line, m in problems if rng[0] <= line <= rng[1]]
+            if msgs:
+                imp.fail(out, "cfroutes refuses the translation: " + "; ".join(dict.fromkeys(msgs)))
+                demoted = True
+        if not demoted:
+            raise AssertionError("the imported config does not validate: "
+                                 + "; ".join(f"line {line}: {m}" for line, m in problems))
+    raise AssertionError("the imported config does not validate after 10 passes")
+
+
+__all__ = ["PLATFORMS", "read", "run_import"]

@@ -1,0 +1,139 @@
+"""AWS Amplify Hosting custom rules (the console's JSON, `aws amplify get-app` output, or a bare list).
+
+Semantics carried (Amplify "Using redirects", "Redirects and rewrites example reference",
+the CustomRule API): first match top to bottom; `<*>` binds the rest of the path, `<name>`
+a segment, `?key=<name>` a query parameter; a `</regex/>` source is a regular expression;
+a full-URL source matches by domain (case-blind); status 200 rewrites (a proxy when the
+target is a full URL), 301/302 redirect (status defaults to 301); `condition` `<US>` is a
+country; 404 and 404-200 apply only when no file matches, which a viewer-request function
+cannot know: they move to the end of the routes (the closest translation) with a warning
+suggesting a CloudFront custom error response.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url
+from .jsonpos import LinedDict, load
+from .segments import path_source, template
+
+_ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
+
+
+def read(files: list[str]) -> Import:
+    imp = Import("amplify", files, options={"trailing_slash": "strict"})
+    imp.notes += [
+        "Amplify semantics: first match wins; a trailing slash is significant (Amplify needs explicit rules);",
+        "404 and 404-200 rules apply only when no file matches, so they are moved to the end.",
+    ]
+    for path in files:
+        data = load(read_text(path), path)
+        rules = data
+        if isinstance(data, dict):
+            rules = data.get("customRules")
+            if rules is None and isinstance(data.get("app"), dict):
+                rules = data["app"].get("customRules")
+        if not isinstance(rules, list):
+            raise parse_error(path, 1, 1, "expected a list of custom rules (or an object with `customRules`)")
+        for r in rules:
+            imp.rules += 1
+            _rule(imp, path, r)
+    return imp
+
+
+def _names(s: str) -> str:
+    """`<name>` -> `:name`, `<*>` -> `*` (the Netlify-style syntax segments.py reads)."""
+    return _ANGLE.sub(lambda m: "*" if m.group(1) == "*" else ":" + m.group(1).replace("-", "_"), s)
+
+
+def _rule(imp: Import, path: str, r: Any) -> None:
+    line = r.line if isinstance(r, LinedDict) else 1
+    summary = (f"{r.get('source')!r} -> {r.get('target')!r} {r.get('status') or '301'}"
+               + (f" {r.get('condition')}" if r.get("condition") else "")) if isinstance(r, dict) else repr(r)
+    out = Out(path, line, {}, source_text=summary)
+    imp.routes.append(out)
+    if not isinstance(r, dict) or not isinstance(r.get("source"), str) or not isinstance(r.get("target"), str):
+        imp.fail(out, "a custom rule needs `source` and `target` strings")
+        return
+    source, target = r["source"], r["target"]
+    status = str(r.get("status") or "301")
+    fields: dict[str, Any] = {}
+    query: dict[str, Any] = {}
+    names: set[str] = set()
+    splat_ref = "splat"
+    if source.startswith("</") and source.endswith("/>"):
+        fields["regex"] = source[2:-2]
+    else:
+        if is_url(source):
+            _, host, rest = split_url(source)
+            fields["host"] = host.lower()
+            source = rest if rest not in ("", "/") else "/<*>"
+        src_path, _, qs = source.partition("?")
+        src = path_source(_names(src_path), trailing_optional=False)
+        if src is None:
+            imp.fail(out, f"source {r['source']!r} is not a path, URL or </regex/>")
+            return
+        fields.update(src.fields)
+        names, splat_ref = set(src.names), src.splat_ref
+        for pair in filter(None, qs.split("&")):
+            k, _, v = pair.partition("=")
+            m = _ANGLE.fullmatch(v)
+            if m and m.group(1) != "*":
+                name = m.group(1).replace("-", "_")
+                names.add(name)
+                query[k] = {"regex": f"^(?<{name}>.*)$"}
+            else:
+                query[k] = v if v else "*"
+    tmpl, unknown = template(_names(target).replace("*", ":splat") if "<*>" in target else _names(target),
+                             names, splat_ref)
+    for u in unknown:
+        imp.warn(out, path, line, f"{u} in the target is not bound by the source; kept as literal text")
+    for k, c in list(query.items()):
+        if isinstance(c, dict) and "{" + c["regex"][4:].split(">")[0] + "}" not in tmpl:
+            query[k] = "*"
+    if query:
+        fields["query"] = query
+    cond = (r.get("condition") or "").strip()
+    if cond:
+        codes = re.findall(r"[A-Za-z]{2}", cond)
+        if re.fullmatch(r"<\s*[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*\s*>", cond):
+            fields["country"] = [c.upper() for c in codes]
+        else:
+            imp.fail(out, f"condition {cond!r} is not a country code such as <US>")
+            return
+    if status in ("301", "302"):
+        fields["redirect"] = tmpl if status == "301" else {"to": tmpl, "status": 302}
+    elif status == "200":
+        if is_url(tmpl):
+            fields.update(proxy_fields(tmpl))
+            imp.warn(out, path, line, f"reverse proxy to {split_url(tmpl)[1]}: carried as `origin: {{domain}}`; "
+                     "the distribution's origin settings apply")
+        else:
+            fields["rewrite"] = tmpl
+    elif status in ("404", "404-200"):
+        if is_url(tmpl):
+            imp.fail(out, f"status {status} with a full URL target cannot be carried")
+            return
+        out.last = True
+        served = "with status 404" if status == "404" else "with status 200"
+        if src_splat_catch_all(fields) and "{" not in tmpl:
+            # like Amplify's own SPA rule: leave requests for files (a dot in the last segment) alone
+            prefix = fields.pop("path")[:-2]
+            fields = {"regex": "^" + re.escape(prefix).replace("\\/", "/") + "(?:/(?:.*/)?[^./]*)?$"} | fields
+            out.notes.append("limited to paths whose last segment has no '.', so requests for files still reach "
+                             "the origin")
+        fields["rewrite"] = tmpl
+        imp.warn(out, path, line, f"status {status}: Amplify serves {tmpl} {served} only when no file matches; "
+                 "moved to the end of the routes as a rewrite (a viewer-request function cannot see the origin's "
+                 "files); for the exact behaviour use a CloudFront custom error response (404 -> "
+                 f"{tmpl}, {'404' if status == '404' else '200'})")
+    else:
+        imp.fail(out, f"status {status!r} is not 200, 301, 302, 404 or 404-200")
+        return
+    out.fields = fields
+
+
+def src_splat_catch_all(fields: dict[str, Any]) -> bool:
+    p = fields.get("path")
+    return isinstance(p, str) and p.endswith("/*") and ":" not in p

@@ -1,0 +1,357 @@
+"""Netlify: `_redirects`, `netlify.toml` (`[[redirects]]`, `[[headers]]`) and `_headers`.
+
+Semantics carried (docs.netlify.com "Redirects and rewrites", "Redirect options"):
+first match top to bottom, `_redirects` before netlify.toml; default status 301;
+200 is a rewrite (a proxy when the target is a full URL); other 4xx/5xx serve the
+target with that status; a splat `*` binds `:splat`, `:name` binds a segment; trailing
+slashes are normalised (options.trailing_slash: ignore) and paths match case-blind
+(options.case: insensitive); the request's query passes through unless the rule
+matches query parameters, whose values then replace it (query: drop); `!`/force only
+matters for shadowing, which a viewer-request function cannot see (every rule acts
+as forced); `Country=` reads cloudfront-viewer-country; `Language=` is approximated
+with an accept-language match; `Role=` (JWT roles) cannot be carried.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Any
+
+from .common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url, upper_countries
+from .segments import path_source, template
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - 3.10
+    import tomli as tomllib
+
+REDIRECT = (301, 302, 303, 307, 308)
+_STATUS = re.compile(r"^(\d{3})(!?)$")
+
+
+def read(files: list[str]) -> Import:
+    imp = Import("netlify", files, options={"case": "insensitive"})
+    imp.notes += [
+        "Netlify semantics: first match wins; 301 by default; paths match case-blind and with or without",
+        "a trailing slash; the query passes through unless a rule matches query parameters.",
+        "Netlify skips a non-forced rule when a file exists at the path; a viewer-request function cannot",
+        "see the origin's files, so every rule here behaves as forced (`!`).",
+    ]
+    # _redirects rules come before netlify.toml rules (Netlify's documented order)
+    def order(p: str) -> int:
+        base = os.path.basename(p)
+        return 0 if base == "_redirects" else 2 if base.endswith(".toml") else 1
+    for path in sorted(files, key=order):
+        base = os.path.basename(path)
+        text = read_text(path)
+        if base.endswith(".toml"):
+            _toml(imp, path, text)
+        elif base == "_headers" or base.endswith(".headers"):
+            _headers_file(imp, path, text)
+        else:
+            _redirects_file(imp, path, text)
+    return imp
+
+
+# ------------------------------------------------------------------ _redirects
+def _redirects_file(imp: Import, path: str, text: str) -> None:
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        tokens = line.split()
+        # a trailing comment
+        for i, t in enumerate(tokens):
+            if t.startswith("#") and i > 0:
+                tokens = tokens[:i]
+                break
+        imp.rules += 1
+        out = Out(path, n, {}, source_text=" ".join(tokens))
+        rule = _parse_line(tokens)
+        if isinstance(rule, str):
+            imp.routes.append(out)
+            imp.fail(out, rule)
+            continue
+        _translate(imp, out, rule)
+
+
+def _parse_line(tokens: list[str]) -> dict[str, Any] | str:
+    """{from, query, to, status, force, conditions} or an error message."""
+    frm = tokens[0]
+    i = 1
+    query: dict[str, str] = {}
+    while i < len(tokens) and not _is_target(tokens[i]) and "=" in tokens[i] and not _is_condition(tokens[i]):
+        k, _, v = tokens[i].partition("=")
+        query[k] = v
+        i += 1
+    to = None
+    if i < len(tokens) and _is_target(tokens[i]):
+        to = tokens[i]
+        i += 1
+    status, force = None, False
+    if i < len(tokens) and _STATUS.match(tokens[i]):
+        m = _STATUS.match(tokens[i])
+        assert m is not None
+        status, force = int(m.group(1)), bool(m.group(2))
+        i += 1
+    conditions: dict[str, list[str]] = {}
+    while i < len(tokens):
+        t = tokens[i]
+        if not _is_condition(t):
+            return f"unrecognised token {t!r} (expected FROM [k=v ...] TO [STATUS[!]] [Country=.. Language=.. Role=..])"
+        k, _, v = t.partition("=")
+        conditions[k.lower()] = [x for x in v.split(",") if x]
+        i += 1
+    if to is None and not (status == 200 and conditions):
+        return "no destination"
+    return {"from": frm, "query": query, "to": to, "status": status or 301, "force": force,
+            "conditions": conditions, "headers": {}, "signed": None}
+
+
+def _is_target(t: str) -> bool:
+    return t.startswith("/") or is_url(t)
+
+
+def _is_condition(t: str) -> bool:
+    return bool(re.match(r"^(Country|Language|Role|Cookie|Signed)=", t, re.IGNORECASE))
+
+
+# ------------------------------------------------------------------ netlify.toml
+def _toml(imp: Import, path: str, text: str) -> None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"at line (\d+), column (\d+)", str(e))
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        msg = re.sub(r" \(at line .*", "", str(e))
+        raise parse_error(path, line, col, f"invalid TOML: {msg}") from None
+    lines = text.splitlines()
+    redirect_lines = _table_lines(lines, "redirects", "from")
+    header_lines = _table_lines(lines, "headers", "for")
+    redirects = data.get("redirects", [])
+    if not isinstance(redirects, list):
+        raise parse_error(path, redirect_lines[0] if redirect_lines else 1, 1, "`redirects` must be an array of tables")
+    for k, r in enumerate(redirects):
+        line = redirect_lines[k] if k < len(redirect_lines) else 1
+        imp.rules += 1
+        out = Out(path, line, {}, source_text=_toml_summary(r))
+        if not isinstance(r, dict) or not isinstance(r.get("from"), str):
+            imp.routes.append(out)
+            imp.fail(out, "a [[redirects]] entry needs a `from` string")
+            continue
+        cond = r.get("conditions") or {}
+        rule = {
+            "from": r["from"], "to": r.get("to"), "status": int(r.get("status") or 301),
+            "force": bool(r.get("force", False)),
+            "query": {str(k2): str(v) for k2, v in (r.get("query") or {}).items()},
+            "conditions": {str(k2).lower(): [str(x) for x in (v if isinstance(v, list) else [v])]
+                           for k2, v in cond.items()},
+            "headers": {str(k2): str(v) for k2, v in (r.get("headers") or {}).items()},
+            "signed": r.get("signed"),
+        }
+        if rule["to"] is None and not (rule["status"] == 200 and rule["conditions"]):
+            imp.routes.append(out)
+            imp.fail(out, "no destination (`to`)")
+            continue
+        _translate(imp, out, rule)
+    headers = data.get("headers", [])
+    if isinstance(headers, list):
+        for k, h in enumerate(headers):
+            line = header_lines[k] if k < len(header_lines) else 1
+            imp.rules += 1
+            if not isinstance(h, dict) or not isinstance(h.get("for"), str):
+                out = Out(path, line, {}, source_text="[[headers]]")
+                imp.headers.append(out)
+                imp.fail(out, "a [[headers]] entry needs a `for` string")
+                continue
+            values = {str(k2): " ".join(str(v).split()) for k2, v in (h.get("values") or {}).items()}
+            _header_rule(imp, path, line, h["for"], values, f"for = {h['for']!r}")
+
+
+def _table_lines(lines: list[str], name: str, first_key: str) -> list[int]:
+    """Line numbers of each `[[name]]` table (or of each `first_key =` in an inline array)."""
+    tables = [i + 1 for i, s in enumerate(lines) if re.match(rf"^\s*\[\[\s*{name}\s*\]\]", s)]
+    if tables:
+        return tables
+    return [i + 1 for i, s in enumerate(lines) if re.search(rf"(^|[{{,\s]){first_key}\s*=", s)]
+
+
+def _toml_summary(r: Any) -> str:
+    if not isinstance(r, dict):
+        return "[[redirects]]"
+    parts = [f"{k} = {v!r}" for k, v in r.items() if k in ("from", "to", "status", "force")]
+    return "[[redirects]] " + ", ".join(parts)
+
+
+# ------------------------------------------------------------------ the translation
+def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
+    """One Netlify rule -> one route (or several, when a condition is an any-of list)."""
+    file, line = out.file, out.line
+    frm: str = rule["from"]
+    fields: dict[str, Any] = {}
+    host = None
+    if is_url(frm):
+        _, host, rest = split_url(frm)
+        frm = rest or "/*"
+        fields["host"] = host.lower()
+    src = path_source(frm, trailing_optional=True)
+    if src is None:
+        imp.routes.append(out)
+        imp.fail(out, f"source {rule['from']!r} is not a path or URL")
+        return
+    fields.update(src.fields)
+    names = set(src.names)
+    # query conditions: `id=:id` binds (when the destination uses it), `id=value` compares
+    query_fields: dict[str, Any] = {}
+    query_names: dict[str, str] = {}
+    for k, v in rule["query"].items():
+        if re.fullmatch(r":[A-Za-z_][A-Za-z0-9_]*", v):
+            query_names[k] = v[1:]
+            names.add(v[1:])
+        query_fields[k] = "*" if v == "" or k in query_names else v
+    status: int = rule["status"]
+    conds: dict[str, list[str]] = rule["conditions"]
+    to = rule["to"]
+    if to is None:  # `/admin/* 200! Role=admin`: serve the path itself when the condition holds
+        to = frm.replace("*", ":splat") if "*" in frm else frm
+    target, unknown = template(to, names, src.splat_ref)
+    for u in unknown:
+        imp.warn(out, file, line, f"{u} in the destination is not bound by the source; kept as literal text")
+    for k, name in query_names.items():
+        if "{" + name + "}" in target:
+            query_fields[k] = {"regex": f"^(?<{name}>.*)$"}
+    if query_fields:
+        fields["query"] = query_fields
+    # conditions
+    any_of: list[tuple[str, dict[str, Any]]] = []
+    for key, values in conds.items():
+        if key == "country":
+            fields["country"] = upper_countries(values)
+        elif key == "language":
+            langs = [re.escape(x.lower()) for x in values]
+            rx = "(^|,)\\s*(" + "|".join(langs) + ")(-[A-Za-z0-9]+)?\\s*(;|,|$)"
+            fields.setdefault("headers", {})["accept-language"] = {"regex": rx}
+            imp.warn(out, file, line, "Language= is approximated by matching the accept-language header "
+                     "(forward it in the cache or origin request policy); Netlify's language negotiation "
+                     "(quality values, the browser's preference order) is not reproduced")
+        elif key == "role":
+            reason = ("Role= needs Netlify Identity's verified JWT roles; a viewer-request function cannot "
+                      "verify them (use a signed-cookie or Lambda@Edge check)")
+            imp.routes.append(out)
+            imp.fail(out, reason)
+            return
+        elif key == "cookie":
+            if len(values) == 1:
+                fields.setdefault("cookies", {})[values[0]] = "*"
+            else:
+                any_of = [("cookies", {v: "*"}) for v in values]
+        elif key == "signed":
+            imp.warn(out, file, line, "Signed= (a JWS signature for the proxied origin) is not carried")
+    if rule.get("signed"):
+        imp.warn(out, file, line, "signed (a JWS signature for the proxied origin) is not carried")
+    # the action
+    proxy = is_url(target) and status == 200
+    if status in REDIRECT:
+        if status == 301 and not query_fields:
+            fields["redirect"] = target
+        else:
+            fields["redirect"] = {"to": target} | ({"status": status} if status != 301 else {}) | (
+                {"query": "drop"} if query_fields else {})
+    elif proxy:
+        fields.update(proxy_fields(target))
+        if query_fields:
+            fields["rewrite"] = {"to": fields["rewrite"], "query": "drop"}
+        extra = rule.get("headers") or {}
+        if extra:
+            fields["set_headers"] = {k.lower(): v for k, v in extra.items()}
+        imp.warn(out, file, line, f"proxy to {split_url(target)[1]}: carried as `origin: {{domain}}`; "
+                 "the distribution's origin settings (protocol, timeouts, cache policy) apply", comment=True)
+    elif status == 200 or 400 <= status <= 599:
+        if is_url(target):
+            reason = f"status {status} with a full URL target is neither a redirect nor a same-site rewrite"
+            imp.routes.append(out)
+            imp.fail(out, reason)
+            return
+        fields["rewrite"] = target if not query_fields else {"to": target, "query": "drop"}
+        if status != 200:
+            imp.warn(out, file, line, f"status {status}: a viewer-request rewrite cannot set the response status; "
+                     f"{target} is served with the origin's status (for a real {status} add a CloudFront custom "
+                     f"error response, or use `respond: {{status: {status}}}`)")
+    else:
+        reason = f"status {status} is not a redirect (301/302/303/307/308), rewrite (200) or error (4xx/5xx)"
+        imp.routes.append(out)
+        imp.fail(out, reason)
+        return
+    if not rule["force"] and src.has_pattern and (status == 200 or status >= 400) and not proxy \
+            and "country" not in conds and "language" not in conds:
+        imp.warn(out, file, line, "not forced: Netlify applies this rule only when no file exists at the path; "
+                 "here it applies to every matching request, files included (for an SPA fallback prefer a "
+                 "CloudFront custom error response 403/404 -> /index.html with 200)")
+    if host is not None and is_url(rule["from"]) and rule["from"].lower().startswith("http://"):
+        out.notes.append("the source's scheme (http://) cannot be matched by a CloudFront Function; both schemes match")
+    if any_of:
+        imp.warn(out, file, line, "Cookie= with several names matches any of them: written as one route per name")
+        for i, (k, v) in enumerate(any_of):
+            f2 = dict(fields)
+            f2[k] = dict(fields.get(k) or {}) | v
+            o = Out(file, line, f2, notes=list(out.notes) if i == 0 else [], source_text=out.source_text if i == 0 else "")
+            imp.routes.append(o)
+        return
+    out.fields = fields
+    imp.routes.append(out)
+
+
+# ------------------------------------------------------------------ _headers
+def _headers_file(imp: Import, path: str, text: str) -> None:
+    current: tuple[int, str] | None = None
+    values: dict[str, str] = {}
+
+    def flush() -> None:
+        if current is not None:
+            imp.rules += 1
+            _header_rule(imp, path, current[0], current[1], values, current[1])
+
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.strip().startswith("#"):
+            continue
+        if not raw[0].isspace():
+            flush()
+            current, values = (n, raw.strip()), {}
+            continue
+        if current is None:
+            raise parse_error(path, n, 1, "a header line before any path line",
+                              hint="start a block with a path such as /* on its own line")
+        name, sep, value = raw.strip().partition(":")
+        if not sep or not name.strip():
+            raise parse_error(path, n, len(raw) - len(raw.lstrip()) + 1, f"expected 'Name: value', got {raw.strip()!r}")
+        name = name.strip()
+        prev = next((k for k in values if k.lower() == name.lower()), None)
+        if prev is not None:
+            values[prev] += ", " + value.strip()
+        else:
+            values[name] = value.strip()
+    flush()
+
+
+def _header_rule(imp: Import, file: str, line: int, pattern: str, values: dict[str, str], text: str) -> None:
+    out = Out(file, line, {}, source_text=text)
+    fields: dict[str, Any] = {}
+    frm = pattern
+    if is_url(frm):
+        _, host, rest = split_url(frm)
+        fields["host"] = host.lower()
+        frm = rest or "/*"
+    src = path_source(frm, trailing_optional=True)
+    if src is None:
+        imp.headers.append(out)
+        imp.fail(out, f"path {pattern!r} is not a path or URL")
+        return
+    fields.update(src.fields)
+    if not values:
+        imp.headers.append(out)
+        imp.fail(out, "no headers under this path")
+        return
+    fields["set"] = {k.lower(): v for k, v in values.items()}
+    out.fields = fields
+    imp.headers.append(out)
