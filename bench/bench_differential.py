@@ -56,7 +56,7 @@ def random_host(rng: random.Random) -> str | None:
 
 def random_event(rng: random.Random, event_type: str) -> dict[str, Any]:
     """Same distribution as strategies.event, from a plain PRNG (fast, unbounded)."""
-    headers = _entries(rng, S.HNAMES, S.QVALUES + S.COUNTRIES + ["de"], False)
+    headers = _entries(rng, S.HNAMES, S.HVALUES + S.COUNTRIES + ["de"], False)
     h = random_host(rng)
     if h is not None:
         headers["host"] = {"value": h}
@@ -66,7 +66,7 @@ def random_event(rng: random.Random, event_type: str) -> dict[str, Any]:
     if rng.randint(0, 15) == 0:
         qs["long"] = {"value": "v" * 3000}
     req = {"method": rng.choice(S.METHODS), "uri": random_uri(rng), "querystring": qs, "headers": headers,
-           "cookies": _entries(rng, S.CNAMES, S.QVALUES, True)}
+           "cookies": _entries(rng, S.CNAMES, S.HVALUES, True)}
     ev: dict[str, Any] = {"version": "1.0", "context": {"eventType": event_type}, "viewer": {"ip": "198.51.100.7"},
                           "request": req}
     if event_type == "viewer-response":
@@ -75,16 +75,17 @@ def random_event(rng: random.Random, event_type: str) -> dict[str, Any]:
     return ev
 
 
-def worker(job: tuple[int, int, int]) -> dict[str, Any]:
-    """Run `configs` random configs x `per_config` events with seed `sd`."""
-    sd, configs, per_config = job
+def worker(job: tuple[int, int, int, bool]) -> dict[str, Any]:
+    """Run `configs` random configs x `per_config` events with seed `sd`; with `data`, the
+    configs of strategies.function_spec(data=True) and a new value under "x" for every event."""
+    sd, configs, per_config, data = job
     rng = random.Random(sd)
     stats: dict[str, Any] = {"configs": 0, "requests": 0, "invocations": 0, "divergences": 0, "examples": []}
 
     @seed(sd)
     @settings(max_examples=configs, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(spec=S.function_spec(), kvs=S.kvs_data())
+    @given(spec=S.function_spec(data=data), kvs=S.kvs_data(data=data))
     def run(spec: dict[str, Any], kvs: dict[str, str]) -> None:
         text = config_text(spec)
         with tempfile.TemporaryDirectory() as d:
@@ -92,6 +93,8 @@ def worker(job: tuple[int, int, int]) -> dict[str, Any]:
         case = Case.build(fn, text)
         stats["configs"] += 1
         for _ in range(per_config):
+            if data:
+                kvs["x"] = rng.choice(S.HOSTILE_VALUES + S.KVS_STRINGS + S.KVS_JSON)
             problems = case.check(random_event(rng, fn.event), kvs)
             stats["requests"] += 1
             stats["invocations"] += len(case.variants)
@@ -114,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     configs = max(1, -(-a.requests // a.per_config))
     chunk = 25
-    jobs = [(a.seed * 100003 + i, min(chunk, configs - i * chunk), a.per_config) for i in range(-(-configs // chunk))]
+    # every other chunk is a hostile-data chunk (tests/differential: test_hostile_data_agrees_with_reference)
+    jobs = [(a.seed * 100003 + i, min(chunk, configs - i * chunk), a.per_config, i % 2 == 1)
+            for i in range(-(-configs // chunk))]
     total: dict[str, Any] = {"configs": 0, "requests": 0, "invocations": 0, "divergences": 0, "examples": []}
     start = time.time()
     if os.path.exists(a.out):

@@ -11,6 +11,7 @@ import rjsmin
 
 from . import __version__
 from .model import SPILL_PREFIX
+from .patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from .plan import Plan
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -84,6 +85,9 @@ def render(plan: Plan, *, pretty: bool = False, config_sha256: str = "") -> str:
         prefix=js(SPILL_PREFIX),
         index=js(fn.options.index or ""),
         mark=js(plan.mark),
+        V=",".join(f"/[{c}]/" for c in DATA_BAD),
+        label=f"/{HOST_LABEL_RE}/",
+        hostesc="/[" + "".join("\\" + c if c in "\\/]^-" else c for c in HOST_ESCAPE) + "]/g",
     )
     if not pretty:
         src = rjsmin.jsmin(src)

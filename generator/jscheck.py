@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,12 +59,107 @@ _OWNER_NAMES = {"Object.prototype": "objects", "Array.prototype": "arrays", "Num
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
 
 
+# Nesting pre-scan: esprima is recursive (about 11 Python frames per parenthesis), so source
+# nested deeper than MAX_NESTING is refused with a position before it is parsed, and the
+# parse runs with a recursion limit that covers MAX_NESTING levels of any construct.
+MAX_NESTING = 256
+_PARSE_RECURSION = 8000 if sys.version_info >= (3, 11) else 3000  # 3.10 recursion uses the C stack
+_OPEN, _CLOSE = "([{", ")]}"
+_REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^")
+_REGEX_WORDS = ("return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw",
+                "instanceof", "yield", "await")
+
+
+def nesting_issue(source: str, limit: int = MAX_NESTING) -> JsIssue | None:
+    """A positioned issue when brackets, braces, parentheses and `${` nest deeper than `limit`.
+
+    A linear scan that skips strings, comments, template text and regex literals (a `/` after
+    an operator, a punctuator or a keyword such as `return` starts a regex)."""
+    depth, line, line_start, i, n = 0, 1, 0, 0, len(source)
+    stack: list[str] = []          # "b" bracket / "t" the `${` of a template
+    prev = ""                      # last significant character ("a" after an identifier or number)
+    while i < n:
+        c = source[i]
+        if c == "\n":
+            line, line_start = line + 1, i + 1
+        elif c in " \t\r":
+            pass
+        elif c in "'\"":
+            j = i + 1
+            while j < n and source[j] != c and source[j] != "\n":
+                j += 2 if source[j] == "\\" else 1
+            i, prev = j, "a"
+        elif c == "`" or (c == "}" and stack and stack[-1] == "t"):
+            if c == "}":
+                stack.pop()
+                depth -= 1
+            j = i + 1
+            while j < n and source[j] != "`" and not source.startswith("${", j):
+                if source[j] == "\n":
+                    line, line_start = line + 1, j + 1
+                j += 2 if source[j] == "\\" else 1
+            if source.startswith("${", j):
+                stack.append("t")
+                depth += 1
+                if depth > limit:
+                    return JsIssue(line, j - line_start + 1, f"nesting deeper than {limit} levels")
+                j += 1
+            i, prev = j, "("
+        elif source.startswith("//", i):
+            j = source.find("\n", i)
+            i = (n if j < 0 else j) - 1
+        elif source.startswith("/*", i):
+            j = source.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            line += source.count("\n", i, j)
+            if "\n" in source[i:j]:
+                line_start = source.rfind("\n", i, j) + 1
+            i = j - 1
+        elif c == "/" and (prev == "" or prev in _REGEX_AFTER or prev == "w"):
+            j, in_class = i + 1, False
+            while j < n and source[j] != "\n" and (in_class or source[j] != "/"):
+                if source[j] == "\\":
+                    j += 1
+                elif source[j] == "[":
+                    in_class = True
+                elif source[j] == "]":
+                    in_class = False
+                j += 1
+            i, prev = j, "a"
+        elif c in _OPEN:
+            stack.append("b")
+            depth += 1
+            if depth > limit:
+                return JsIssue(line, i - line_start + 1, f"nesting deeper than {limit} levels")
+            prev = c
+        elif c in _CLOSE:
+            if stack:
+                stack.pop()
+                depth -= 1
+            prev = "a"
+        elif c.isalnum() or c in "_$":
+            j = i
+            while j < n and (source[j].isalnum() or source[j] in "_$"):
+                j += 1
+            prev = "w" if source[i:j] in _REGEX_WORDS else "a"
+            i = j - 1
+        else:
+            prev = c
+        i += 1
+    return None
+
+
 def _parse(source: str, module: bool) -> Any:
     parser = Parser(source, options={"range": True, "loc": True})
     # esprima-python validates regex literals with Python's `re`, which rejects valid JS
     # (named groups `(?<n>..)`, `[^]`); QuickJS compiles them for real at load time.
     parser.scanner.testRegExp = lambda pattern, flags: None
-    return parser.parseModule() if module else parser.parseScript()
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _PARSE_RECURSION))
+    try:
+        return parser.parseModule() if module else parser.parseScript()
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def _describe_parse_error(source: str, err: EsprimaError, runtime: str) -> str:
@@ -115,7 +211,14 @@ def analyze(source: str, runtime: str) -> Analysis:
     prepare analyse the same emitted source. Callers must not mutate the result."""
     prof = get_profile(runtime)
     out = Analysis()
-    program, err = _parse_checked(source, runtime, prof.allow_import)
+    deep = nesting_issue(source)
+    if deep is not None:
+        out.issues.append(deep)
+        return out
+    try:
+        program, err = _parse_checked(source, runtime, prof.allow_import)
+    except RecursionError:  # a construct deeper per level than the pre-scan assumes
+        program, err = None, JsIssue(1, 1, f"nesting too deep to parse (keep it under {MAX_NESTING} levels)")
     if err is not None:
         out.issues.append(err)
         return out

@@ -91,7 +91,8 @@ class ValueCond:
     """A condition on a query parameter, header or cookie."""
 
     kind: str  # "equals" | "present" | "absent" | "regex"
-    value: str | None = None
+    value: str | None = None  # a regex: its ES5 source (named groups renumbered)
+    groups: tuple[tuple[str, int], ...] = ()  # a regex's named groups: (name, group number); they bind
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,12 @@ class Match:
             out += self.path.names
         if self.regex:
             out += self.regex.names
-        return out
+        return out + self.condition_names
+
+    @property
+    def condition_names(self) -> tuple[str, ...]:
+        """Names bound by named groups of `{regex}` query/header/cookie conditions."""
+        return tuple(n for _, c in self.query + self.headers + self.cookies for n, _ in c.groups)
 
     @property
     def has_conditions(self) -> bool:

@@ -6,6 +6,7 @@ validator attaches positions.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
 
@@ -122,6 +123,84 @@ def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
     if errs:
         return None, errs
     return Template(src, tuple(parts), span), []
+
+
+# ---------------------------------------------------------------- data values (semantics §4.1)
+# Where a template is rendered decides which characters a data value (a lookup value, a JSON
+# field, a condition's named group) may carry: a value with one of them never binds.
+SITE_HEADER, SITE_LOCATION, SITE_URI = 0, 1, 2
+#: regex character-class bodies by site, valid both in Python `re` and JavaScript
+DATA_BAD = (r"\0-\x1f\x7f", r"\0- \x7f", r"\0- \x7f#")
+#: a `:name` host label binds only a label of these characters (after lower-casing)
+HOST_LABEL_RE = r"^[a-z0-9_-]+$"
+#: characters of a value rendered into the host of an absolute redirect target that are
+#: percent-encoded (upper-case hex, as encodeURIComponent writes them)
+HOST_ESCAPE = "/?#\\@%"
+_SEED_BAD = re.compile("[" + DATA_BAD[0] + "]")
+
+if TYPE_CHECKING:
+    from .model import Route
+
+
+def rendered_templates(route: Route) -> list[tuple[int, Template]]:
+    """Every template a route renders, with the site (SITE_*) it is rendered into."""
+    from .model import Origin, Redirect, Rewrite
+
+    a = route.action
+    out: list[tuple[int, Template]] = []
+    if isinstance(a, Redirect):
+        out.append((SITE_LOCATION, a.to))
+    elif isinstance(a, Rewrite):
+        out.append((SITE_URI, a.to))
+    elif isinstance(a, Origin):
+        out += [(SITE_URI, t) for t in (a.origin_id, a.domain, a.path, a.host_header) if t is not None]
+        if a.rewrite is not None:
+            out.append((SITE_URI, a.rewrite.to))
+    out += [(SITE_HEADER, t) for _, t in route.set_headers]
+    return out
+
+
+def name_site(templates: list[tuple[int, Template]], name: str) -> int:
+    """The strictest site a binding `name` is rendered into (SITE_HEADER when unused)."""
+    return max((site for site, t in templates for r in t.refs if r.name == name), default=SITE_HEADER)
+
+
+def host_parts(t: Template) -> int:
+    """How many leading parts of an absolute target's template lie in its host (0: no placeholder there)."""
+    if not t.source.startswith(("http://", "https://")):
+        return 0
+    seen = ""
+    for i, p in enumerate(t.parts):
+        if isinstance(p, str):
+            seen += p
+            rest = seen.split("://", 1)[1] if "://" in seen else ""
+            if "://" in seen and any(c in rest for c in "/?#"):
+                return i if any(isinstance(q, Ref) for q in t.parts[:i]) else 0
+    return len(t.parts) if t.refs else 0
+
+
+def seed_control(value: str) -> str | None:
+    """A C0 control or DEL in a seed value, or in a string inside it when it is JSON; else None."""
+    import json
+
+    m = _SEED_BAD.search(value)
+    if m:
+        return m.group()
+    try:
+        stack = [json.loads(value)]
+    except (ValueError, RecursionError):
+        return None
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            m = _SEED_BAD.search(x)
+            if m:
+                return m.group()
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return None
 
 
 def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:

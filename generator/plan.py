@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Diagnostic
+from .patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from .model import (
     JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
-    Ref, Respond, Rewrite, Route, Template, ValueCond,
+    Respond, Rewrite, Route, Template, ValueCond,
 )
 
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
@@ -42,17 +43,20 @@ def template(t: Template) -> Any:
     return [p if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
 
 
-def _conds(cs: tuple[tuple[str, ValueCond], ...]) -> list[list[Any]]:
+def _conds(cs: tuple[tuple[str, ValueCond], ...], site: Callable[[str], int]) -> list[list[Any]]:
     out = []
     for name, c in cs:
         rec: list[Any] = [name, COND_KIND[c.kind]]
         if c.value is not None:
             rec.append(c.value)
+        if c.groups:  # [name, group number, site]: the site picks the characters that stop it binding
+            rec.append([[g, i, site(g)] for g, i in c.groups])
         out.append(rec)
     return out
 
 
-def match_record(m: Match, icase: bool, strict: bool) -> dict[str, Any]:
+def match_record(m: Match, icase: bool, strict: bool,
+                 site: Callable[[str], int] = lambda _: SITE_HEADER) -> dict[str, Any]:
     r: dict[str, Any] = {}
     if m.path is not None:
         r["p"] = [
@@ -74,11 +78,11 @@ def match_record(m: Match, icase: bool, strict: bool) -> dict[str, Any]:
     if m.methods:
         r["me"] = list(m.methods)
     if m.query:
-        r["q"] = _conds(m.query)
+        r["q"] = _conds(m.query, site)
     if m.headers:
-        r["hd"] = _conds(m.headers)
+        r["hd"] = _conds(m.headers, site)
     if m.cookies:
-        r["ck"] = _conds(m.cookies)
+        r["ck"] = _conds(m.cookies, site)
     if m.country:
         r["co"] = list(m.country)
     return r
@@ -111,6 +115,9 @@ def action_record(route: Route, debug: bool) -> Any:
         if simple:
             return a.to.literal  # the densest form: a bare target string
         r = {"t": "r", "u": template(a.to)}
+        hn = host_parts(a.to)
+        if hn:
+            r["hn"] = hn  # placeholders in the first hn parts lie in the host: percent-encoded
         if a.status != 301:
             r["st"] = a.status
         if a.query == "drop":
@@ -215,7 +222,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
                     X.append([rank, {}])
                 X[-1][1].setdefault(key[:cut], {})[key[cut:]] = rec  # {dir: {'/last': action}}
             continue
-        rec = match_record(route.match, icase, strict)
+        sites = rendered_templates(route)
+        rec = match_record(route.match, icase, strict, lambda n: name_site(sites, n))
         act = action_record(route, debug)
         if isinstance(act, str):
             act = {"t": "r", "u": act}
@@ -224,6 +232,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
             lk = route.lookup
             rec["lk"] = [template(lk.key), lk.as_name, 1 if lk.format == "json" else 0,
                          respond_record(lk.missing) if lk.missing else 0]
+            if lk.format != "json":  # a JSON lookup's fields are checked where they are rendered (D)
+                rec["lk"].append(name_site(sites, lk.as_name))
         pos = len(P)
         P.append(rec)
         m = route.match
@@ -252,21 +262,17 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
 
 
 def _templates(fn: Function) -> list[Template]:
-    """Every template the function renders (actions, header edits, lookup keys)."""
-    out: list[Template] = []
-    for r in fn.routes:
-        a = r.action
-        if isinstance(a, (Redirect, Rewrite)):
-            out.append(a.to)
-        elif isinstance(a, Origin):
-            out += [t for t in (a.origin_id, a.domain, a.path, a.host_header) if t is not None]
-            if a.rewrite is not None:
-                out.append(a.rewrite.to)
-        out += [t for _, t in r.set_headers]
-        if r.lookup is not None:
-            out.append(r.lookup.key)
-    out += [t for h in fn.headers for _, t in h.set]
-    return out
+    """Every template the function renders (actions, header edits, lookup keys, header rules)."""
+    return ([t for r in fn.routes for _, t in rendered_templates(r)] + [r.lookup.key for r in fn.routes if r.lookup]
+            + [t for h in fn.headers for _, t in h.set])
+
+
+def _may_have_fragment(route: Route) -> bool:
+    """A redirect whose location may hold a '#': literal text, or data (request-line values cannot)."""
+    a = route.action
+    assert isinstance(a, Redirect)
+    data = set(route.match.condition_names) | ({route.lookup.as_name} if route.lookup else set())
+    return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
 
 
 def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
@@ -274,6 +280,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     acts = [r.action for r in routes]
     lookups = any(r.lookup for r in routes)
+    cond_groups = any(m.condition_names for m in matches)
     # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
     # have edited the query or headers (the country header included) before a rule reads them
     rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies or h.match.country
@@ -292,6 +299,14 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     return {
         "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
         "lookup": lookups,
+        "json": any(r.lookup and r.lookup.format == "json" for r in routes),
+        # V: the characters that stop a data value binding, by site (lookups, condition groups)
+        "datacheck": lookups or cond_groups,
+        "condgroups": cond_groups,
+        # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
+        "hostenc": any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
+        # the request's query goes before a '#' a redirect target may carry (literal or data)
+        "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
         "spill": spill and bool(p.spilled),
         "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
@@ -302,7 +317,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port
         # the {query} binding is built only when a template reads it
-        "qref": any(isinstance(part, Ref) and part.name == "query" for t in _templates(fn) for part in t.parts),
+        "qref": any(r.name == "query" for t in _templates(fn) for r in t.refs),
         "regex": any(m.regex is not None for m in matches),
         "conds": any(m.has_conditions for m in matches),
         "snapshot": fn.event != VIEWER_RESPONSE and rules_with_conds,

@@ -25,10 +25,16 @@ from .model import (
     SPILL_PREFIX, VIEWER_RESPONSE, Function, HostPattern, Match, Origin, PathPattern, Redirect, Ref,
     Respond, Rewrite, Route, Template, ValueCond,
 )
+from .patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 
 KVS_KEY_MAX = 512
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
+# semantics §4.1: what a data value may not contain, by where it is rendered
+HEADER, LOCATION, URI = 0, 1, 2
+_BAD = tuple(re.compile("[" + c + "]") for c in DATA_BAD)
+_LABEL = re.compile(HOST_LABEL_RE)
+_IN_HOST = re.compile(r"^https?://[^/?#]*$")
 
 
 class Missing(Exception):
@@ -211,14 +217,16 @@ def match_host(hp: HostPattern, r: Req, b: dict[str, Any]) -> bool:
         if isinstance(p, str):
             if p != lab:
                 return False
-        elif lab == "":
+        elif not _LABEL.fullmatch(lab):  # a parameter binds only a label of [a-z0-9_-]
             return False
         else:
             b[p.name] = lab
     return True
 
 
-def cond_holds(obj: dict[str, Any], name: str, c: ValueCond) -> bool:
+def cond_holds(obj: dict[str, Any], name: str, c: ValueCond, b: dict[str, Any], site: dict[str, int]) -> bool:
+    """Does the condition hold? A regex's named groups bind into `b`, unless one holds a character
+    its site refuses (semantics §4.1): then the condition does not hold."""
     v = _value(obj, name)
     if c.kind == "absent":
         return v is None
@@ -229,11 +237,21 @@ def cond_holds(obj: dict[str, Any], name: str, c: ValueCond) -> bool:
     if c.kind == "equals":
         return v == c.value
     assert c.value is not None
-    return regex_exec(c.value, "", v) is not None
+    groups = regex_exec(c.value, "", v)
+    if groups is None:
+        return False
+    for g, i in c.groups:
+        text = groups[i] if groups[i] is not None else ""
+        if _BAD[site.get(g, HEADER)].search(text):
+            return False
+        b[g] = text
+    return True
 
 
-def match(m: Match, r: Req, icase: bool, strict: bool) -> dict[str, Any] | None:
-    """The bindings when every condition of `m` holds, else None."""
+def match(m: Match, r: Req, icase: bool, strict: bool, site: dict[str, int] | None = None
+          ) -> dict[str, Any] | None:
+    """The bindings when every condition of `m` holds, else None. `site`: where each name is
+    rendered (names not in it: header values)."""
     b: dict[str, Any] = {"host": r.host, "path": r.uri, "query": r.query}
     if m.methods is not None and r.method not in m.methods:
         return None
@@ -248,7 +266,7 @@ def match(m: Match, r: Req, icase: bool, strict: bool) -> dict[str, Any] | None:
         for name, i in m.regex.groups:
             b[name] = groups[i] if groups[i] is not None else ""
     for obj, conds in ((r.querystring, m.query), (r.headers, m.headers), (r.cookies, m.cookies)):
-        if not all(cond_holds(obj, name, c) for name, c in conds):
+        if not all(cond_holds(obj, name, c, b, site or {}) for name, c in conds):
             return None
     if m.country is not None and _value(r.headers, "cloudfront-viewer-country") not in m.country:
         return None
@@ -266,8 +284,13 @@ def _field_text(v: Any) -> str:
     return str(v)
 
 
-def render(t: Template, b: dict[str, Any]) -> str:
-    """Substitute bindings verbatim; a missing JSON field raises Missing."""
+def _escape_host(text: str) -> str:
+    return "".join(f"%{ord(ch):02X}" if ch in HOST_ESCAPE else ch for ch in text)
+
+
+def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False) -> str:
+    """Substitute bindings verbatim; a missing JSON field, or one holding a character `site`
+    refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded."""
     out: list[str] = []
     for part in t.parts:
         if isinstance(part, str):
@@ -279,12 +302,37 @@ def render(t: Template, b: dict[str, Any]) -> str:
             if not isinstance(v, dict) or f not in v:
                 raise Missing()
             v = v[f]
-        out.append(_field_text(v))
+        text = _field_text(v)
+        if part.fields and _BAD[site].search(text):
+            raise Missing()
+        if redirect and _IN_HOST.match("".join(out)):
+            text = _escape_host(text)
+        out.append(text)
     return "".join(out)
 
 
-def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None) -> Any:
-    """The looked-up value (string or parsed JSON); raises Missing."""
+def sites(route: Route) -> dict[str, int]:
+    """The strictest place each name is rendered into by the route (§4.1)."""
+    a = route.action
+    placed: list[tuple[int, Template]] = [(HEADER, t) for _, t in route.set_headers]
+    if isinstance(a, Redirect):
+        placed.append((LOCATION, a.to))
+    elif isinstance(a, Rewrite):
+        placed.append((URI, a.to))
+    elif isinstance(a, Origin):
+        placed += [(URI, t) for t in (a.origin_id, a.domain, a.path, a.host_header) if t is not None]
+        if a.rewrite is not None:
+            placed.append((URI, a.rewrite.to))
+    out: dict[str, int] = {}
+    for site, t in placed:
+        for ref in t.refs:
+            out[ref.name] = max(out.get(ref.name, HEADER), site)
+    return out
+
+
+def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None, site: int = HEADER) -> Any:
+    """The looked-up value (string or parsed JSON); raises Missing. A string value holding a
+    character its `site` refuses is missing."""
     lk = route.lookup
     assert lk is not None
     key = render(lk.key, b)
@@ -297,6 +345,8 @@ def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None) -> Any:
             return js_json_parse(v)
         except ValueError:
             raise Missing() from None
+    if _BAD[site].search(v):
+        raise Missing()
     return v
 
 
@@ -355,26 +405,26 @@ class _Planned:
 
 def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     a = route.action
-    p = _Planned(sets=tuple((n, render(t, b)) for n, t in route.set_headers))
+    p = _Planned(sets=tuple((n, render(t, b, HEADER)) for n, t in route.set_headers))
     if isinstance(a, Redirect):
-        p.location = render(a.to, b)
+        p.location = render(a.to, b, LOCATION, redirect=True)
     elif isinstance(a, Rewrite):
-        p.rewrite_to = render(a.to, b)
+        p.rewrite_to = render(a.to, b, URI)
     elif isinstance(a, Origin):
         if a.origin_id is not None:
-            opts = {"hostHeader": render(a.host_header, b)} if a.host_header is not None else None
+            opts = {"hostHeader": render(a.host_header, b, URI)} if a.host_header is not None else None
             p.origin = {"method": "selectRequestOriginById",
-                        "params": {"originId": render(a.origin_id, b), "options": opts}}
+                        "params": {"originId": render(a.origin_id, b, URI), "options": opts}}
         else:
             assert a.domain is not None
-            params: dict[str, Any] = {"domainName": render(a.domain, b)}
+            params: dict[str, Any] = {"domainName": render(a.domain, b, URI)}
             if a.path is not None:
-                params["originPath"] = render(a.path, b)
+                params["originPath"] = render(a.path, b, URI)
             if a.host_header is not None:
-                params["hostHeader"] = render(a.host_header, b)
+                params["hostHeader"] = render(a.host_header, b, URI)
             p.origin = {"method": "updateRequestOrigin", "params": params}
         if a.rewrite is not None:
-            p.rewrite_to = render(a.rewrite.to, b)
+            p.rewrite_to = render(a.rewrite.to, b, URI)
     return p
 
 
@@ -382,7 +432,8 @@ def redirect_location(loc: str, a: Redirect, r: Req) -> str:
     if loc[:1] in ("/", "\\"):
         loc = "/" + loc.lstrip("/\\")
     if a.query == "keep" and r.query:
-        loc += ("&" if "?" in loc else "?") + r.query
+        base, mark, fragment = loc.partition("#")  # the query goes before the fragment
+        loc = base + ("&" if "?" in base else "?") + r.query + mark + fragment
     return loc
 
 
@@ -400,12 +451,13 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     r = request_of(original)
     req = copy.deepcopy(original)
     for route in fn.routes:
-        b = match(route.match, r, icase, strict)
+        site = sites(route)
+        b = match(route.match, r, icase, strict, site)
         if b is None:
             continue
         try:
             if route.lookup is not None:
-                b[route.lookup.as_name] = lookup(route, b, kvs)
+                b[route.lookup.as_name] = lookup(route, b, kvs, site.get(route.lookup.as_name, HEADER))
             planned = _prepare(route, b)
         except Missing:
             lk = route.lookup

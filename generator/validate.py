@@ -185,6 +185,12 @@ def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
         if len(value.encode()) > KVS_VALUE_MAX:
             v.err(vn, f"KVS value of {key!r} is {len(value.encode())} bytes; the limit is {KVS_VALUE_MAX}")
             continue
+        from .patterns import seed_control
+
+        ch = seed_control(value)
+        if ch is not None:  # a lookup would count it as missing (docs/semantics.md §4.1)
+            v.err(vn, f"seed value of {key!r} contains the control character {ch!r}; lookups treat such a value as missing")
+            continue
         out.append((key, value))
     return out
 

@@ -207,6 +207,10 @@ def _rewrite(v: Validator, node: Node, check: _RefChecker) -> Rewrite | None:
     t = _target(v, tnode, "rewrite target", check)
     if t is None:
         return None
+    if "#" in t.source:
+        v.err(tnode, "rewrite target must not contain '#': a request URI has no fragment",
+              hint="percent-encode it as %23 if it belongs to the path or query")
+        return None
     if not (t.source.startswith("/") or t.source.startswith("{")):
         v.err(tnode, f"rewrite target must be a path starting with '/' (or a lookup value), got {t.source!r}",
               hint="to send the request to another host use `origin:`")

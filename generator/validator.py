@@ -15,7 +15,7 @@ from .model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
 from .patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
-from .regexcheck import regex_error
+from .regexcheck import edge_problems, redos_problems, regex_error
 from .yamlload import Node
 
 T = TypeVar("T")
@@ -127,6 +127,13 @@ class Validator:
             if js_err:
                 self.err(node, f"invalid regex: {js_err}")
                 return None
+            refused = edge_problems(s)
+            for msg, hint in refused:
+                self.err(node, f"regex: {msg}", hint=hint)
+            for msg, hint in redos_problems(s):
+                self.warn(node, f"regex: {msg}", hint=hint)
+            if refused:
+                return None
         return rx
 
     def items(self, node: Node, what: str, build: Callable[[Node, int], T | None]) -> list[T]:
@@ -213,8 +220,8 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     names = list(mt.names)
     for n in set(names):
         if names.count(n) > 1:
-            v.err(where, f"name '{n}' is bound twice (host and path bindings share one namespace)")
-        if n in ("host", "path", "query"):
+            v.err(where, f"name '{n}' is bound twice (host, path and condition bindings share one namespace)")
+        if n in ("host", "path", "query") and n not in mt.condition_names:  # groups: reported in _conditions
             v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name")
     return mt
 
@@ -242,7 +249,10 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             if cm is not None and "regex" in cm:
                 rx = v.regex(cm["regex"])
                 if rx is not None:
-                    out.append((name, ValueCond("regex", rx.js_source)))
+                    for g, _ in rx.groups:  # named groups bind, as in a `regex:` route
+                        if g in BUILTIN_NAMES:
+                            v.err(cm["regex"], f"group name '{g}' shadows the built-in {{{g}}}")
+                    out.append((name, ValueCond("regex", rx.js_source, rx.groups)))
             elif cm is not None:
                 v.err(c, f"{what}.{name}: expected a string, null or {{regex: ...}}")
         else:

@@ -10,7 +10,7 @@ from ..testing.runner import Runner
 from .test import collect, report
 
 
-def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
+def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO, stderr: TextIO) -> int:
     start = time.perf_counter()
     compiled = compile_config(config)  # InputError -> exit 2 (error_handler)
     if compiled.warnings:
@@ -18,8 +18,12 @@ def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
     if compiled.errors:
         stderr.write(render_all(compiled.errors) + "\n")
     suite = collect(compiled, None)
+    runner = Runner(compiled, engine)
+    unloaded = runner.njs_load_errors() if engine != "quickjs" else []
+    for name, message in unloaded:  # every emitted function, tested or not
+        stdout.write(f"FAIL dist/{name}.js: njs does not load it: {message}\n")
     if suite:
-        _, failed = report(Runner(compiled).run(suite), stdout)
+        _, failed = report(runner.run(suite), stdout)
     else:
         failed = 0
         stdout.write("no tests: add `tests:` under a function or write *.cases.yaml files\n")
@@ -28,12 +32,15 @@ def check(config: str, *, strict: bool, stdout: TextIO, stderr: TextIO) -> int:
     problems = []
     if compiled.errors:
         problems.append(f"{len(compiled.errors)} error(s)")
+    if unloaded:
+        problems.append(f"{len(unloaded)} function(s) njs does not load")
     if failed:
         problems.append(f"{failed} failed test(s)")
     if strict and compiled.warnings:
         problems.append(f"{len(compiled.warnings)} warning(s) (--strict)")
     tests = f"{len(suite)} test(s)" if suite else "no tests"
-    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {tests}, "
+    what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {tests}"
+            f"{'' if engine == 'quickjs' else ' in ' + ('QuickJS and njs' if engine == 'both' else 'njs')}, "
             f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
     if problems:
         stdout.write(f"check failed: {', '.join(problems)}; {what}\n")

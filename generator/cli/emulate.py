@@ -43,7 +43,7 @@ def report_refused(exc: FunctionLoadError, source: str, stdout: TextIO, stderr: 
 
 
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
-            stdout: TextIO, stderr: TextIO) -> int:
+            stdout: TextIO, stderr: TextIO, engine: str = "quickjs") -> int:
     """Run one function file on one event; print a TestResult-shaped JSON object.
 
     Exit codes: 0 ok; 1 the function failed, its output is invalid, or CloudFront would refuse
@@ -77,7 +77,12 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         prepared = prepare(source, runtime or infer_runtime(source), function_path)
     except FunctionLoadError as exc:
         return report_refused(exc, source, stdout, stderr)
-    inv = invoke(prepared, event, kvs)
+    if engine == "njs":  # the static profile (prepare) has run first
+        from generator.emulator import njs
+
+        inv = njs.invoke(prepared, event, kvs)
+    else:
+        inv = invoke(prepared, event, kvs)
     json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
     return 0 if inv.ok else 1

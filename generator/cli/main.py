@@ -13,6 +13,12 @@ def _config(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", default="routes.yaml", help="the routes file (default: ./routes.yaml)")
 
 
+def _engine(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("quickjs", "njs", "both")) -> None:
+    p.add_argument("--engine", choices=choices, default="quickjs",
+                   help="quickjs (embedded, default), njs (the nginx engine CloudFront's runtime descends from)"
+                   + (", or both (a divergence fails)" if "both" in choices else ""))
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="cfroutes", description="routes.yaml -> verified, tested CloudFront Functions")
     ap.add_argument("--version", action="version", version=f"cfroutes {__version__}")
@@ -31,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate, build in memory, lint, enforce size and syntax, run the tests")
     _config(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    _engine(p)
 
     p = sub.add_parser("test", help="run test cases")
     _config(p)
@@ -38,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
     _aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
+    _engine(p)
 
     p = sub.add_parser("run", help="send one request through a built function")
     _config(p)
@@ -52,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--event", required=True, help="event JSON file")
     p.add_argument("--runtime", choices=("cloudfront-js-1.0", "cloudfront-js-2.0"))
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
+    _engine(p, ("quickjs", "njs"))
 
     p = sub.add_parser("diff", help="requests (from access logs or the test cases) whose outcome a change alters")
     _config(p)
@@ -125,6 +134,12 @@ def _aws(p: argparse._ActionsContainer, remote: bool = False) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out, err = sys.stdout, sys.stderr
+    if getattr(args, "engine", "quickjs") != "quickjs":
+        from ..emulator import njs
+
+        if not njs.available():
+            err.write(str(njs.NjsUnavailable()) + "\n")
+            return 2
     with error_handler(args.debug, err) as result:
         if args.command == "build":
             from .build import build
@@ -134,11 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "check":
             from .check import check
 
-            result.code = check(args.config, strict=args.strict, stdout=out, stderr=err)
+            result.code = check(args.config, strict=args.strict, engine=args.engine, stdout=out, stderr=err)
         elif args.command == "test":
             from .test import test
 
-            result.code = test(args.config, args.cases, stdout=out, stderr=err,
+            result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err,
                                coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
                                stage=args.stage, profile=args.profile, region=args.region)
         elif args.command == "run":
@@ -149,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "emulate":
             from .emulate import emulate
 
-            result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err)
+            result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err, engine=args.engine)
         elif args.command == "diff":
             from .diff import diff
 

@@ -26,7 +26,7 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
     return passed, len(failed)
 
 
-def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO,
+def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: TextIO, stderr: TextIO,
          coverage: bool = False, fail_under: float | None = None, remote: bool = False,
          stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None) -> int:
     if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
@@ -40,7 +40,7 @@ def test(config: str, cases: list[str], *, stdout: TextIO, stderr: TextIO,
         stderr.write(render_all(compiled.errors) + "\n")
     if not suite:
         stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
-    _, failed = report(Runner(compiled).run(suite), stdout)
+    _, failed = report(Runner(compiled, engine).run(suite), stdout)
     if compiled.errors:
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
     below = False

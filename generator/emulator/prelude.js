@@ -26,6 +26,55 @@ function native(f) {  // f, with its running time counted in nativeMs
   };
 }
 function mod(name) { var m = MODS[name]; if (typeof m === "function") m = MODS[name] = m(); return m; }
+// The function's output as CloudFront reads it (validate.py sees exactly this): own enumerable
+// properties, each read once (a getter runs once), toJSON never called, built from built-ins
+// captured here (the function cannot replace them); cycles, depth and size are bounded.
+var OKEYS = O.keys, GOPD = O.getOwnPropertyDescriptor, ISARR = Array.isArray, FIN = isFinite, PRM = Promise;
+var CALL = Function.prototype.call.bind(Function.prototype.call), AJOIN = Array.prototype.join, OUT_MAX = 10000, OUT_DEPTH = 64;
+function readOut(root, wrap) {  // wrap: as {"v": root} (one flat string: ropes cannot cross to Python)
+  var stack = [], count = 0, buf = wrap ? ['{"v":'] : [];
+  function fail(why) { throw new TypeError("the returned object cannot be serialised: " + why); }
+  function put(s) { buf[buf.length] = s; }
+  function prop(o, k) {
+    var d = GOPD(o, k);
+    if (!d || !d.enumerable) return undefined;
+    return CALL(hasOwn, d, "get") || CALL(hasOwn, d, "set") ? (d.get === undefined ? undefined : CALL(d.get, o)) : d.value;
+  }
+  function val(v) {  // writes v to buf; false when JSON leaves it out (function, symbol, undefined)
+    var t = typeof v, i, n, k, x, keys;
+    if (++count > OUT_MAX) fail("more than " + OUT_MAX + " values");
+    if (v === null) put("null");
+    else if (t === "string") put(JS(v));
+    else if (t === "number") put(FIN(v) ? "" + v : "null");
+    else if (t === "boolean") put(v ? "true" : "false");
+    else if (t !== "object") return false;
+    else {
+      if (stack.length >= OUT_DEPTH) fail("nested more than " + OUT_DEPTH + " levels");
+      for (i = 0; i < stack.length; i++) if (stack[i] === v) fail("circular structure");
+      stack[stack.length] = v;
+      if (ISARR(v)) {
+        put("[");
+        for (i = 0, n = v.length; i < n; i++) { if (i) put(","); if (!val(prop(v, "" + i))) put("null"); }
+        put("]");
+      } else {
+        put("{"); keys = OKEYS(v);
+        for (i = 0, n = 0; i < keys.length; i++) {
+          k = keys[i]; x = prop(v, k); t = typeof x;
+          if (t === "function" || t === "symbol" || t === "undefined") continue;
+          if (n++) put(",");
+          put(JS(k)); put(":"); val(x);
+        }
+        put("}");
+      }
+      stack.length--;
+    }
+    return true;
+  }
+  if (!val(root)) put("null");
+  if (wrap) put("}");
+  return CALL(AJOIN, buf, "");
+}
+defProp(G, "__cf$out", { value: function (v, wrap) { return !wrap && v instanceof PRM ? "P" : readOut(v, wrap); } });
 
 //#section console
 function fmt(v) {
@@ -607,8 +656,8 @@ MODS.cloudfront = function () {
   }
   function record(method, params) {
     var copy;
-    try { copy = params === undefined ? null : JP(JS(params)); }
-    catch (e) { throw new TypeError(method + ": parameters must be JSON-serialisable"); }
+    try { copy = params === undefined ? null : JP(readOut(params)); }
+    catch (e) { throw new TypeError(method + ": parameters must be plain data (" + (e && e.message) + ")"); }
     origin = { method: method, params: copy };
   }
   var cf = {

@@ -7,6 +7,7 @@ exact, deterministic guard is the step counter that loader.py inserts.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -16,7 +17,7 @@ from typing import Any
 
 import quickjs
 
-from generator.emulator import cost
+from generator.emulator import cost, watchdog
 from generator.emulator.loader import PositionMap, transform
 from generator.emulator.result import FunctionLoadError, Invocation
 from generator.emulator.validate import classify, validate
@@ -35,6 +36,7 @@ _PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
 _DELETIONS: dict[str, dict[str, list[str]]] = {}
 _FRAME = re.compile(r"at (\S+) \(<input>:(\d+)(?::(\d+))?\)")
 _BYTE_METHODS = {"bytesFrom", "fromBytes", "fromUTF8", "toBytes", "toUTF8"}
+_KEYS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class PreparedFunction:
     internal_names: frozenset[str] = frozenset()
     is_async: bool = False
     raw_query: bool = False
+    key: int = field(default_factory=lambda: next(_KEYS), compare=False, repr=False)  # the worker's cache key
 
 
 def binding_interrupts_regex() -> bool:
@@ -210,11 +213,12 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
             raise _HandlerError("ReferenceError: handler is not defined")
         cpu0 = time.thread_time()
         result = handler(ev)
-        cpu = (time.thread_time() - cpu0) * 1e6  # the call alone (no result conversion), for the CU estimate
-        if isinstance(result, quickjs.Object) and (prepared.is_async or result.json() == "{}"):
-            value = _settle(ctx, result)
+        cpu = (time.thread_time() - cpu0) * 1e6  # the call alone (no result reading), for the CU estimate
+        if isinstance(result, quickjs.Object):  # read as CloudFront does: no toJSON, each getter once
+            text = ctx.get("__cf$out")(result)
+            value = _settle(ctx, result) if text == "P" else json.loads(text)
         else:
-            value = json.loads(result.json()) if isinstance(result, quickjs.Object) else result
+            value = result
         end = time.perf_counter()
     except Exception as exc:  # anything QuickJS raises ends this invocation only
         end = time.perf_counter()
@@ -265,11 +269,10 @@ def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget
     inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.cpu_us - native), work)
 
 
-def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
-           step_budget: int | None = None, time_limit: float | None = None) -> Invocation:
-    """Run the handler on `event` in a fresh context. Never raises for what the function does."""
+def _invoke_here(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None,
+                 budget: int, time_limit: float | None) -> Invocation:
+    """One invocation in a fresh context, in this process (the worker runs this)."""
     inv = Invocation()
-    budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
     try:
         ctx = _load(prepared, _kvs_json(kvs), budget, _event_type(event), time_limit)
     except Exception as exc:  # the top level of the function failed
@@ -280,6 +283,31 @@ def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str
     return inv
 
 
+def _timed_out(time_limit: float | None) -> Invocation:
+    limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
+    return Invocation(error=watchdog.TIMEOUT_ERROR.format(limit), compute_utilization=100)
+
+
+def _guarded(op: str, prepared: PreparedFunction, args: tuple[Any, ...], time_limit: float | None) -> Invocation:
+    """Run `op` in the watchdog's worker process; `time limit exceeded` when it overruns."""
+    limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
+    ok, inv = watchdog.worker(_HANDLERS).call(op, prepared.key, prepared, args, limit)
+    return inv if ok else _timed_out(time_limit)
+
+
+def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
+           step_budget: int | None = None, time_limit: float | None = None) -> Invocation:
+    """Run the handler on `event` in a fresh context. Never raises for what the function does.
+
+    The call runs in the watchdog's worker process (watchdog.py), so even a native built-in
+    that ignores QuickJS's interrupt ends at the wall-clock limit.
+    """
+    budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
+    if not watchdog.enabled():
+        return _invoke_here(prepared, event, kvs, budget, time_limit)
+    return _guarded("invoke", prepared, (event, kvs, budget, time_limit), time_limit)
+
+
 class WarmFunction:
     """Runs many invocations of one function in one reused context (fast test runs).
 
@@ -287,13 +315,43 @@ class WarmFunction:
     generates: the prelude's per-invocation state (steps, logs, origin calls, the
     frozen clock, the KVS data) is reset before each call, but globals the function
     itself changes would carry over. After any engine error the context is replaced.
-    `invoke()` (a fresh context per call) stays the faithful default.
+    `invoke()` (a fresh context per call) stays the faithful default. The context lives
+    in the watchdog's worker process, like every engine call.
     """
 
     def __init__(self, prepared: PreparedFunction, *, step_budget: int | None = None,
                  time_limit: float | None = None) -> None:
         self.prepared = prepared
         self.budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
+        self.time_limit = time_limit
+        self._key = next(_KEYS)
+        self._here: _WarmHere | None = None
+
+    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+        if not watchdog.enabled():
+            if self._here is None:
+                self._here = _WarmHere(self.prepared, self.budget, self.time_limit)
+            return self._here.invoke(event, kvs)
+        return _guarded("warm", self.prepared, (self._key, self.budget, self.time_limit, event, kvs),
+                        self.time_limit)
+
+
+    def invoke_many(self, calls: list[tuple[dict[str, Any], dict[str, str] | None]]) -> list[Invocation]:
+        """`invoke` for each (event, kvs), pipelined through the worker (no round trip per call)."""
+        if not watchdog.enabled() or len(calls) < 2:
+            return [self.invoke(e, k) for e, k in calls]
+        limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT if self.time_limit is None else self.time_limit)
+        replies = watchdog.worker(_HANDLERS).call_many(self.prepared.key, self.prepared,
+                                                       (self._key, self.budget, self.time_limit), list(calls), limit)
+        return [inv if ok else _timed_out(self.time_limit) for ok, inv in replies]
+
+
+class _WarmHere:
+    """The warm context itself (in the worker process)."""
+
+    def __init__(self, prepared: PreparedFunction, budget: int, time_limit: float | None) -> None:
+        self.prepared = prepared
+        self.budget = budget
         self.time_limit = time_limit
         self._ctx: Any = None
         self._reset: Any = None
@@ -320,6 +378,9 @@ class WarmFunction:
         return inv
 
 
+_HANDLERS = {"invoke": _invoke_here, "new_warm": _WarmHere, "warm": _WarmHere.invoke}
+
+
 class _HandlerError(Exception):
     """An error of the function itself, already formatted."""
 
@@ -327,7 +388,7 @@ class _HandlerError(Exception):
 _SETTLE = """(function (p) { var box = {s: 0};
   if (typeof p.then !== "function") { box.s = 1; box.v = p; } else p.then(function (v) { box.s = 1; box.v = v; }, function (e) { box.s = 2; box.e = e; });
   return function () {
-    if (box.s === 1) return JSON.stringify({v: box.v === undefined ? null : box.v});
+    if (box.s === 1) return __cf$out(box.v, true);
     if (box.s === 2) { var e = box.e;
       return JSON.stringify(e instanceof Error ? {e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "")}
                                               : {e: "Uncaught " + String(e), st: ""}); }
@@ -362,6 +423,8 @@ def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
         return "out of memory: the function exceeded the 2 MB memory limit"
     if "too many promise jobs" in first:
         return "runaway promise chain: more than %d promise jobs" % MAX_JOBS
+    if first.startswith("TypeError: the returned object cannot be serialised"):
+        return first
     if "cannot be serialised" in first or "circular" in first.lower():
         return "TypeError: the returned object cannot be serialised: " + first
     return first + _location(text, prepared)

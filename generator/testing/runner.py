@@ -21,6 +21,12 @@ How expectations compare (documented in docs/testing.md):
   helper was called.
 - `error`: a substring of the function's error message or of a validation error (what
   CloudFront would answer with 502/503). Without `error`, any error fails the case.
+
+Engines (`engine=`): "quickjs" (default, the embedded emulator), "njs" (every case of a
+function in one njs process, generator/emulator/njs.py) or "both", where each case runs in
+both and a divergence (output, origin call, validation errors, or an error in one engine
+only) fails the case with both outcomes shown. Failures are explained (`route`) with the
+QuickJS debug build.
 """
 from __future__ import annotations
 
@@ -29,11 +35,13 @@ import binascii
 import json
 import multiprocessing
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..compiler import Compiled, compile_function
 from ..emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
+from ..emulator import njs
 from ..model import VIEWER_RESPONSE
 from .cases import Case
 
@@ -41,6 +49,10 @@ DEBUG_HEADER = "x-cfroutes-route"
 ABSENT = "(absent)"
 #: suites at least this big run on every CPU (fork) when there are several
 PARALLEL_MIN = 400
+ENGINES = ("quickjs", "njs", "both")
+ENGINES_DIFFER = "the engines differ"
+#: cases per njs process when a function's suite is split over CPUs
+NJS_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,8 @@ def failure_line(res: CaseResult) -> str:
     c = res.case
     first = res.mismatches[0] if res.mismatches else None
     what = f": {first.field} expected {first.expected}, got {first.actual}" if first else ""
+    if first is not None and first.field == ENGINES_DIFFER:
+        what = f": {first.field}: {first.expected}; {first.actual.replace('njs:     ', 'njs: ', 1)}"
     return f"FAIL {c.span} {c.function}: {c.name}{what}"
 
 
@@ -111,9 +125,12 @@ def format_diff(res: CaseResult) -> str:
     if inv is not None and inv.logs:
         lines.append("  logs:     " + "\n            ".join(inv.logs[:10]))
     width = max((len(m.field) for m in res.mismatches), default=0)
-    if res.mismatches:
+    if any(m.field != ENGINES_DIFFER for m in res.mismatches):
         lines.append("  (- expected, + actual)")
     for m in res.mismatches:
+        if m.field == ENGINES_DIFFER:
+            lines.append(f"  {m.expected}\n  {m.actual}")
+            continue
         label = f"{m.field}:".ljust(width + 1)
         lines.append(f"  - {label} {m.expected}")
         lines.append(f"  + {label} {m.actual}")
@@ -281,7 +298,10 @@ def _compare_values(add: Any, what: str, expected: Iterable[tuple[str, Any]], ac
 class Runner:
     """Runs cases against one compiled config; prepares each function once."""
 
-    def __init__(self, compiled: Compiled) -> None:
+    def __init__(self, compiled: Compiled, engine: str = "quickjs") -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")
+        self.engine = engine
         self.compiled = compiled
         self._prepared: dict[str, PreparedFunction | FunctionLoadError] = {}
         self._debug: dict[str, tuple[PreparedFunction | FunctionLoadError, dict[str, str] | None]] = {}
@@ -339,10 +359,40 @@ class Runner:
         event = case.event
         if case.event_type == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
             return Invocation(output={"response": json.loads(json.dumps(event["response"]))})
+        return self._warm_for(prepared).invoke(event, self.store_for(store, case.kvs))
+
+    def _warm_for(self, prepared: PreparedFunction) -> WarmFunction:
         warm = self._warm.get(id(prepared))
         if warm is None:
             warm = self._warm[id(prepared)] = WarmFunction(prepared)
-        return warm.invoke(event, self.store_for(store, case.kvs))
+        return warm
+
+    def invoke_all(self, cases: list[Case]) -> list[Invocation]:
+        """`invoke` for each case; a run of cases of one function goes to the engine's worker
+        process as one pipelined batch (a round trip per case would halve the throughput)."""
+        out: list[Invocation | None] = [None] * len(cases)
+        run: list[int] = []
+
+        def flush() -> None:
+            if run:
+                warm = self._warm_for(self._prepare(cases[run[0]].function))  # type: ignore[arg-type]
+                calls = [(cases[i].event, self.store_for(self._stores[cases[i].function], cases[i].kvs)) for i in run]
+                for i, inv in zip(run, warm.invoke_many(calls)):
+                    out[i] = inv
+                run.clear()
+
+        for i, case in enumerate(cases):
+            prepared = self._prepare(case.function)
+            direct = isinstance(prepared, FunctionLoadError) or (
+                case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400)
+            if run and (direct or cases[run[0]].function != case.function):
+                flush()
+            if direct:
+                out[i] = self.invoke(case)
+            else:
+                run.append(i)
+        flush()
+        return [inv for inv in out if inv is not None]
 
     def route_of(self, case: Case) -> str:
         """Which route matched: run the case through the debug build and read its header."""
@@ -358,8 +408,8 @@ class Runner:
             return "(no route: header rules only)"
         return "(no route matched)"
 
-    def run_case(self, case: Case, *, explain: bool = True) -> CaseResult:
-        inv = self.invoke(case)
+    def run_case(self, case: Case, *, explain: bool = True, inv: Invocation | None = None) -> CaseResult:
+        inv = self.invoke(case) if inv is None else inv
         res = CaseResult(case, compare(case, inv), inv)
         if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
             res.note = "function not run: CloudFront skips viewer-response functions when the origin status is 400 or higher"
@@ -372,9 +422,11 @@ class Runner:
         for name in {c.function for c in cases}:
             self._prepare(name)
         n = jobs if jobs is not None else (os.cpu_count() or 1)
+        if self.engine != "quickjs":
+            return self._run_njs(cases, n)
         if n > 1 and len(cases) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             return self._run_parallel(cases, n)
-        return [self.run_case(c) for c in cases]
+        return [self.run_case(c, inv=inv) for c, inv in zip(cases, self.invoke_all(cases))]
 
     def _run_parallel(self, cases: list[Case], n: int) -> list[CaseResult]:
         global _WORKER
@@ -392,6 +444,91 @@ class Runner:
         return results
 
 
+    # ---------------------------------------------------------------- njs
+    def njs_invocations(self, cases: list[Case], jobs: int = 1) -> list[Invocation]:
+        """Every case through njs: one process per function (per NJS_CHUNK cases), `jobs` at a time."""
+        out: list[Invocation | None] = [None] * len(cases)
+        work: list[tuple[PreparedFunction, list[int], list[tuple[dict[str, Any], dict[str, str] | None]]]] = []
+        by_fn: dict[str, list[int]] = {}
+        for i, c in enumerate(cases):
+            if c.event_type == VIEWER_RESPONSE and c.event["response"]["statusCode"] >= 400:
+                out[i] = Invocation(output={"response": json.loads(json.dumps(c.event["response"]))})
+            else:
+                by_fn.setdefault(c.function, []).append(i)
+        for name, idx in by_fn.items():
+            prepared = self._prepare(name)
+            if isinstance(prepared, FunctionLoadError):
+                for i in idx:
+                    out[i] = Invocation(error=f"the function does not load: {prepared}")
+                continue
+            store = self._stores[name]
+            size = max(1, min(NJS_CHUNK, -(-len(idx) // max(1, jobs))))
+            for k in range(0, len(idx), size):
+                part = idx[k:k + size]
+                work.append((prepared, part, [(cases[i].event, self.store_for(store, cases[i].kvs)) for i in part]))
+
+        def one(item: tuple[PreparedFunction, list[int], list[Any]]) -> None:
+            prepared, part, items = item
+            for i, inv in zip(part, njs.run_batch(prepared, items)):
+                out[i] = inv
+
+        if jobs > 1 and len(work) > 1:
+            with ThreadPoolExecutor(jobs) as pool:
+                list(pool.map(one, work))
+        else:
+            for w in work:
+                one(w)
+        assert all(x is not None for x in out)
+        return [x for x in out if x is not None]
+
+    def njs_load_errors(self) -> list[tuple[str, str]]:
+        """(function, njs's message) for every function of the config that njs does not load."""
+        bad = []
+        for cf in self.compiled.functions:
+            prepared = self._prepare(cf.function.name)
+            if isinstance(prepared, FunctionLoadError):
+                continue  # the static profile already refused it
+            msg = njs.load_error(prepared, self._stores[cf.function.name])
+            if msg:
+                bad.append((cf.function.name, msg))
+        return bad
+
+    def _run_njs(self, cases: list[Case], jobs: int) -> list[CaseResult]:
+        n_invs = self.njs_invocations(cases, jobs)
+        results = []
+        for case, n in zip(cases, n_invs):
+            if self.engine == "njs":
+                res = CaseResult(case, compare(case, n), n)
+            else:
+                q = self.invoke(case)
+                mism = compare(case, q)
+                if not njs.same_outcome(q, n):
+                    detail = outcome(q) == outcome(n)
+                    mism = [Mismatch(ENGINES_DIFFER, "quickjs: " + _engine_outcome(q, detail),
+                                     "njs:     " + _engine_outcome(n, detail))] + \
+                        [Mismatch("quickjs " + m.field, m.expected, m.actual) for m in mism] + \
+                        [Mismatch("njs " + m.field, m.expected, m.actual) for m in compare(case, n)]
+                res = CaseResult(case, mism, q)
+            if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
+                res.note = "function not run: CloudFront skips viewer-response functions when the origin status is 400 or higher"
+            if not res.passed:
+                res.route = self.route_of(case)
+            results.append(res)
+        return results
+
+
+def _engine_outcome(inv: Invocation, detail: bool) -> str:
+    """outcome() plus the errors; with `detail` (the outcomes read the same) the whole output."""
+    text = outcome(inv)
+    errs = errors_of(inv)
+    if errs and inv.output is not None:
+        text += " [" + "; ".join(errs) + "]"
+    if detail:
+        text += " " + json.dumps({"output": inv.output, "origin": inv.origin, "error": inv.error}, ensure_ascii=False,
+                                 sort_keys=True)
+    return text
+
+
 _WORKER: tuple[Runner, list[Case]] | None = None
 
 
@@ -403,8 +540,9 @@ def _run_chunk(indices: range) -> list[int]:
     """In a forked worker: the indices of the cases that fail."""
     assert _WORKER is not None
     runner, cases = _WORKER
-    return [i for i in indices if compare(cases[i], runner.invoke(cases[i]))]
+    invs = runner.invoke_all([cases[i] for i in indices])
+    return [i for i, inv in zip(indices, invs) if compare(cases[i], inv)]
 
 
-__all__ = ["CaseResult", "Mismatch", "Runner", "compare", "failure_line", "format_diff", "origin_summary",
+__all__ = ["ENGINES", "CaseResult", "Mismatch", "Runner", "compare", "failure_line", "format_diff", "origin_summary",
            "outcome", "rebuild_query"]

@@ -13,10 +13,15 @@ from generator.testing.events import build_event
 
 
 class Built:
-    def __init__(self, compiled: Any, index: int = 0) -> None:
+    """With engine "njs" every request also runs in njs, the engines must agree, and the
+    njs outcome is the one returned (so each feature test asserts it of njs too)."""
+
+    def __init__(self, compiled: Any, index: int = 0, engine: str = "quickjs") -> None:
         self.compiled = compiled
         self.cf = compiled.functions[index]
         self.prepared = prepare(self.cf.source, self.cf.function.runtime)
+        self.engine = engine
+        self._njs: Any = None
 
     def __call__(self, request: str, *, headers: dict[str, Any] | None = None,
                  cookies: dict[str, str] | None = None, kvs: dict[str, str] | None = None,
@@ -28,6 +33,14 @@ class Built:
         if store is not None and kvs:
             store.update(kvs)
         inv = invoke(self.prepared, event, store)
+        if self.engine == "njs":
+            from generator.emulator import njs
+
+            if self._njs is None:
+                self._njs = njs.NjsWorker(self.prepared)  # one process for all requests of the test
+            other = self._njs.invoke(event, store)
+            assert njs.same_outcome(inv, other), (request, inv, other)
+            inv = other
         if raw:
             return inv
         assert inv.error == "", inv.error
@@ -42,9 +55,12 @@ def _write(tmp_path: Any, body: str, head: str) -> str:
     return str(cfg)
 
 
-@pytest.fixture
-def build(tmp_path: Any) -> Callable[..., Built]:
-    """build(body, event=..., runtime=..., spill=False) -> a callable running requests."""
+@pytest.fixture(params=["quickjs", "njs"])
+def build(tmp_path: Any, request: Any) -> Callable[..., Built]:
+    """build(body, event=..., runtime=..., spill=False) -> a callable running requests
+    (twice: in QuickJS, and in QuickJS and njs, which must agree)."""
+    if request.param == "njs":
+        request.getfixturevalue("njs")  # tests/conftest.py: skips (or fails in CI) without njs
 
     def make(body: str, *, event: str = "viewer-request", runtime: str = "cloudfront-js-2.0",
              seed: dict[str, str] | None = None, kvs: bool = False, **opts: str) -> Built:
@@ -61,6 +77,6 @@ def build(tmp_path: Any) -> Callable[..., Built]:
             head += "    options: {" + ", ".join(f"{k}: {v}" for k, v in opts.items()) + "}\n"
         compiled = compile_config(_write(tmp_path, body, head))
         assert not compiled.errors, compiled.errors
-        return Built(compiled)
+        return Built(compiled, engine=request.param)
 
     return make

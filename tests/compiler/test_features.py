@@ -443,3 +443,156 @@ def test_origin_by_id_with_host_header(build) -> None:
     assert inv.origin["method"] == "selectRequestOriginById"
     assert inv.origin["params"]["originId"] == "api-origin"
     assert inv.origin["params"]["options"] == {"hostHeader": "acme.api.internal"}
+
+
+# ------------------------------------------------------------------ hostile data (semantics §4.1)
+def test_lookup_values_with_controls_count_as_missing(build) -> None:
+    """A TAB would make browsers read `/\\t/evil.test` as `//evil.test`; CR/LF/NUL make CloudFront answer 502."""
+    f = build("""
+        routes:
+          - path: /go
+            lookup: {key: t, as: t, missing: {status: 404, body: gone}}
+            redirect: "/{t}"
+          - path: /hdr
+            lookup: {key: t, as: t}
+            rewrite: /h
+            set_headers: {x-t: "{t}"}
+          - path: /uri
+            lookup: {key: t, as: t}
+            rewrite: "/u/{t}"
+    """, kvs=True)
+    for bad in ("\t/evil.test", "\n/evil.test", "x\r\nset-cookie: a", "a\x00", "a\x7f"):
+        assert f("/go", kvs={"t": bad})["statusCode"] == 404, repr(bad)
+        assert "x-t" not in f("/hdr", kvs={"t": bad})["headers"], repr(bad)
+        assert f("/uri", kvs={"t": bad})["uri"] == "/uri", repr(bad)
+    assert loc(f("/go", kvs={"t": "/ok"})) == "/ok"
+    # a space is fine in a header value, not in a Location or a URI; a '#' not in a URI
+    assert f("/hdr", kvs={"t": "a b"})["headers"]["x-t"] == {"value": "a b"}
+    assert f("/go", kvs={"t": "a b"})["statusCode"] == 404
+    assert f("/uri", kvs={"t": "a b"})["uri"] == "/uri"
+    assert f("/uri", kvs={"t": "a#b"})["uri"] == "/uri"
+    assert loc(f("/go", kvs={"t": "a#b"})) == "/a#b"
+
+
+def test_json_fields_are_checked_where_they_are_rendered(build) -> None:
+    f = build("""
+        routes:
+          - path: /j
+            lookup: {key: j, as: j, format: json, missing: {status: 404}}
+            redirect: "/{j.to}"
+            set_headers: {x-note: "{j.note}"}
+    """, kvs=True)
+    assert loc(f("/j", kvs={"j": '{"to":"ok","note":"a b"}'})) == "/ok"
+    assert f("/j", kvs={"j": '{"to":"ok","note":"a b"}'})["headers"]["x-note"] == {"value": "a b"}
+    assert f("/j", kvs={"j": '{"to":"\\t/evil.test","note":"x"}'})["statusCode"] == 404
+    assert f("/j", kvs={"j": '{"to":"a b","note":"x"}'})["statusCode"] == 404
+    assert f("/j", kvs={"j": '{"to":"ok","note":"x\\ny"}'})["statusCode"] == 404
+    assert loc(f("/j", kvs={"j": '\t{"to":"ok","note":"x"}\n'})) == "/ok"  # JSON whitespace is no value
+
+
+def test_redirect_host_placeholders_are_percent_encoded(build) -> None:
+    f = build("""
+        routes:
+          - path: /t
+            lookup: {key: t, as: t}
+            redirect: "https://{t}.example.com/p/{t}"
+    """, kvs=True)
+    assert loc(f("/t", kvs={"t": "evil.test/"})) == "https://evil.test%2F.example.com/p/evil.test/"
+    assert loc(f("/t", kvs={"t": "a?#\\@%"})) == "https://a%3F%23%5C%40%25.example.com/p/a?#\\@%"
+    assert loc(f("/t", kvs={"t": "shop"})) == "https://shop.example.com/p/shop"
+
+
+def test_host_parameter_binds_host_name_characters_only(build) -> None:
+    f = build("""
+        routes:
+          - host: ":t.example.com"
+            path: /*
+            redirect: "https://{t}.shop.test/{splat}"
+    """)
+    assert loc(f("https://a-b_1.example.com/x")) == "https://a-b_1.shop.test/x"
+    assert loc(f("https://A.example.com/x")) == "https://a.shop.test/x"
+    for label in ("a%2eevil", "x%2F", "a@b", "caf\u00e9"):
+        assert f("/x", headers={"host": label + ".example.com"})["uri"] == "/x", label
+
+
+def test_redirect_query_goes_before_the_fragment(build) -> None:
+    f = build("""
+        routes:
+          - path: /p
+            redirect: https://x.test/p#f
+          - path: /q
+            redirect: https://x.test/p?a=1#f?x
+          - path: /d/:x
+            redirect: /docs/{x}#top
+    """)
+    assert loc(f("/p?q=1")) == "https://x.test/p?q=1#f"
+    assert loc(f("/p")) == "https://x.test/p#f"
+    assert loc(f("/q?q=1&r")) == "https://x.test/p?a=1&q=1&r#f?x"
+    assert loc(f("/d/a?utm=1")) == "/docs/a?utm=1#top"
+
+
+def test_condition_named_groups_bind(build) -> None:
+    f = build("""
+        routes:
+          - path: /store
+            query: {id: {regex: "^(?<id>[0-9]+)$"}}
+            redirect: {to: "/blog/{id}", query: drop}
+          - path: /ab
+            cookies: {bucket: {regex: "^(?<b>[ab])$"}}
+            headers: {x-lang: {regex: "^(?<lang>[a-z]{2})(-(?<region>[A-Z]{2}))?"}}
+            rewrite: "/{b}/{lang}/{region}"
+          - path: /ua
+            headers: {x-tag: {regex: "(?<tag>.*)"}}
+            rewrite: /t
+            set_headers: {x-seen: "{tag}"}
+        headers:
+          - query: {ref: {regex: "^(?<ref>[a-z]+)"}}
+            set: {x-ref: "{ref}"}
+    """)
+    assert loc(f("/store?id=42")) == "/blog/42"
+    assert f("/store?id=4x")["uri"] == "/store"
+    assert f("/ab", cookies={"bucket": "a"}, headers={"x-lang": "de-AT"})["uri"] == "/a/de/AT"
+    assert f("/ab", cookies={"bucket": "b"}, headers={"x-lang": "fr"})["uri"] == "/b/fr/"
+    assert f("/x?ref=news1")["headers"]["x-ref"] == {"value": "news"}
+    assert f("/ua", headers={"x-tag": "a b"})["headers"]["x-seen"] == {"value": "a b"}
+    # a header value may carry a TAB: such a group does not bind, so the route does not match
+    assert f("/ua", headers={"x-tag": "\t/evil.test"})["uri"] == "/ua"
+
+
+def _errors(tmp_path, body: str, seed: str | None = None) -> list[str]:
+    from generator.errors import InputError
+    from generator.validate import load_config
+
+    head = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
+    if seed is not None:
+        (tmp_path / "seed.yaml").write_text(seed)
+        head += "    kvs: {name: s, seed: seed.yaml}\n"
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text(head + body)
+    with pytest.raises(InputError) as ei:
+        load_config(str(cfg))
+    return [d.concise() for d in ei.value.diagnostics]
+
+
+def test_hostile_data_build_errors(tmp_path) -> None:
+    errs = _errors(tmp_path, "    routes:\n      - path: /a\n        rewrite: /b#c\n")
+    assert any(":7:18: error: rewrite target must not contain '#'" in e for e in errs), errs
+    errs = _errors(tmp_path, "    routes:\n      - path: /:id\n        query: {id: {regex: '(?<id>.*)'}}\n"
+                             "        redirect: /b/{id}\n")
+    assert any(":6:9: error: name 'id' is bound twice" in e for e in errs), errs
+    errs = _errors(tmp_path, "    routes:\n      - path: /a\n        headers: {x: {regex: '(?<host>.*)'}}\n"
+                             "        redirect: /b\n")
+    assert any(":7:30: error: group name 'host' shadows the built-in {host}" in e for e in errs), errs
+    errs = _errors(tmp_path, "    routes:\n      - path: /a\n        query: {id: {regex: '(?<id>.*)'}}\n"
+                             "        redirect: 'https://{id}.example.com/'\n")
+    assert any("an open redirect" in e for e in errs), errs
+
+
+def test_seed_values_with_controls_are_refused(tmp_path) -> None:
+    body = "    routes:\n      - path: /a\n        respond: {status: 200}\n"
+    errs = _errors(tmp_path, body, 'ok: "/fine"\nbad: "\\t/evil.test"\n')
+    assert [e for e in errs if "seed.yaml:2:6: error: seed value of 'bad' contains the control character '\\t'" in e], errs
+    errs = _errors(tmp_path, body, 'j: {to: "a\\nb"}\n')
+    assert [e for e in errs if "seed.yaml:1:4: error: seed value of 'j' contains the control character '\\n'" in e], errs
+    errs = _errors(tmp_path, body, "s: '{\"to\": \"a\\u0000\"}'\n")  # a JSON text inside a string
+    assert [e for e in errs if "seed value of 's' contains the control character" in e], errs

@@ -67,21 +67,64 @@ class Case:
                                         dict(p.spilled) if s else None))
         return case
 
+    @staticmethod
+    def store_of(v: Variant, store: dict[str, str] | None) -> dict[str, str] | None:
+        if store is not None and v.spilled is not None:
+            # the store of a spilled function holds only the build's entries under the reserved
+            # prefix (seed keys with it are refused); user keys with it stay in the inline runs
+            return {**{k: x for k, x in store.items() if not k.startswith(SPILL_PREFIX)}, **v.spilled}
+        return store
+
     def check(self, event: dict[str, Any], kvs: dict[str, str]) -> list[str]:
         """Divergences between the emulator and the reference for one event (empty: agree)."""
         store = kvs if self.fn.kvs is not None else None
         want, want_origin = evaluate(self.fn, event, store)
         out = []
         for v in self.variants:
-            data = store
-            if store is not None and v.spilled is not None:
-                # the store of a spilled function holds only the build's entries under the reserved
-                # prefix (seed keys with it are refused); user keys with it stay in the inline runs
-                data = {**{k: x for k, x in store.items() if not k.startswith(SPILL_PREFIX)}, **v.spilled}
+            data = self.store_of(v, store)
             inv = invoke(v.prepared, event, data)
             if inv.error or inv.output != want or inv.origin != want_origin:
                 out.append(describe(self, v, event, kvs, want, want_origin, inv))
         return out
+
+
+    def check_njs(self, events: list[dict[str, Any]], kvs: dict[str, str]) -> list[str]:
+        """Divergences of njs (each variant's events in one njs process) from the reference
+        and from QuickJS, for every event (empty: all three agree)."""
+        from generator.emulator import njs
+
+        store = kvs if self.fn.kvs is not None else None
+        out = []
+        for v in self.variants:
+            data = self.store_of(v, store)
+            got = njs.run_batch(v.prepared, [(ev, data) for ev in events])
+            for ev, n in zip(events, got):
+                want, want_origin = evaluate_in_njs_key_order(self.fn, ev, store)
+                spec = evaluate(self.fn, ev, store)
+                q = invoke(v.prepared, ev, data)
+                # the engines may differ only where njs's key order changes the answer
+                engines_differ = spec != (want, want_origin)
+                if n.error or n.output != want or n.origin != want_origin or \
+                        (not engines_differ and not njs.same_outcome(q, n)) or (engines_differ and q.output != spec[0]):
+                    out.append(describe(self, v, ev, kvs, want, want_origin, q)
+                               + "\nnjs:       " + json.dumps(n.output, ensure_ascii=False, sort_keys=True)
+                               + "  origin=" + json.dumps(n.origin, ensure_ascii=False, sort_keys=True)
+                               + f"  error={n.error!r}  validation={n.validation_errors!r}")
+        return out
+
+
+def evaluate_in_njs_key_order(fn: Function, event: dict[str, Any], store: dict[str, str] | None) -> Any:
+    """The reference answer as njs computes it: njs 0.7.9 enumerates an object's keys in
+    insertion order, array-index keys ("0", "10") included (nginx/njs#189), where the
+    spec and QuickJS put them first in ascending order (reference.js_keys)."""
+    from generator import reference
+
+    saved = reference.js_keys
+    reference.js_keys = lambda obj: list(obj)
+    try:
+        return evaluate(fn, event, store)
+    finally:
+        reference.js_keys = saved
 
 
 def describe(case: Case, v: Variant, event: dict[str, Any], kvs: dict[str, str], want: Any,

@@ -16,22 +16,38 @@ SEGS = ["a", "b", "A", "docs", "Docs", "x.html", "v1", "café", "CAFÉ", "%2F", 
 REQ_SEGS = SEGS + ["%2e%2e", "%", "?", "ı", "σ", "ς", "A" * 300, "x" * 40, "index.html"]
 NAMES = ["x", "y", "tenant", "constructor", "__proto__", "hasOwnProperty", "toString", "valueOf", "T", "n_1"]
 LABELS = ["ex", "com", "a", "b-c", "www", "t1", "__proto__", "constructor"]
-REQ_LABELS = LABELS + ["EX", "Com", "A", "", "WWW", "x"]
+# hostile labels (a host parameter binds only [a-z0-9_-]): percent-escapes, '/', '@', spaces, controls
+REQ_LABELS = LABELS + ["EX", "Com", "A", "", "WWW", "x", "a%2eb", "x/y", "a@b", "a b", "a\tb", "\u00e9", "K"]
 QNAMES = ["q", "Q", "utm", "__proto__", "constructor", "1", "0", "10", "k"]
-QVALUES = ["", "1", "x", "X", "*", "a=b", "é", "%20", "__proto__"]
+QVALUES = ["", "1", "x", "X", "*", "a=b", "é", "%20", "__proto__", "42", "%09"]
+# header and cookie values may carry a TAB, spaces or '#' (a query value as CloudFront passes it cannot)
+HVALUES = QVALUES + ["\t/evil.test", "a b", "x#y", " ", "1\t"]
 HNAMES = ["x-a", "x-b", "accept", "cloudfront-viewer-country", "user-agent", "__proto__"]
 SET_HNAMES = ["x-a", "x-b", "x-route", "cloudfront-viewer-country", "accept", "x-Mixed", "__proto__"]
 CNAMES = ["sid", "beta", "__proto__", "constructor"]
 COND_REGEXES = ["^a", "x$", "^$", "[0-9]+", "é", "\\d", "^(a|X)", "=", "."]
+# condition regexes whose named groups bind ({0}, {1}: names)
+COND_GROUP_REGEXES = [("^(?<{0}>[0-9]+)$", 1), ("(?<{0}>.*)", 1), ("^(?<{0}>a|X)?", 1), ("(?<{0}>[^=]*)=(?<{1}>.*)", 2),
+                      ("^(?<{0}>[^#]*)(?<{1}>#.*)?$", 2), ("^(?:(?<{0}>\\t)|.)", 1)]
 PATH_REGEXES = [("^/a/(?<{0}>[^/]+)$", 1), ("^/docs/(?<{0}>.*)", 1), ("\\.html$", 0), ("^/(?<{0}>a|b)(?<{1}>/c)?", 2),
                 ("A", 0), ("(?<{0}>é+)", 1), ("^/$", 0), ("^/(?<{0}>[^/]*)/(?<{1}>[^/]*)", 2), ("%2F", 0)]
 LITERALS = ["/x", "?a=1", "&b", "?", "=", "%", "é", "\\", "//", "/\\evil", "?__proto__=1", "?k", "&k=2", "/", ".html",
             "'", '"', "</script>", "\u2028", "😀", "?q=1&q=2", "constructor", "?constructor=1"]
+FRAGMENTS = ["#f", "#", "#a?b=1", "?x=1#y", "#x#y"]  # redirect targets only (a rewrite target has no fragment)
 KVS_KEYS = ["a", "b", "A", "ex", "t1", "www", "__proto__", "constructor", "k-a", "k-b", "/a", "docs", "\u00a7r:/a", "x"]
-KVS_STRINGS = ["/cache/x.html", "", "x?y=1", "/t/", "\\\\evil", "https://e.test/", "é", "{\"a\":1}"]
+KVS_STRINGS = ["/cache/x.html", "", "x?y=1", "/t/", "\\\\evil", "https://e.test/", "é", "{\"a\":1}",
+               # hostile data (semantics §4.1): controls, DEL, spaces, '#', and what breaks a host
+               "\t/evil.test", "\n/x", "x\r\n", "a\x00", "x\x7f", "a b", " ", "a#b", "evil.test/", "e.test?", "a@b",
+               "%2e", "x\\y", "ok"]
 KVS_JSON = ['{"a":"/j","b":{"c":1}}', '{"a":null}', "[1]", '{"length":1}', "nope", '{"a":1e21}', '{"a":true}',
             '{"a":0.1}', '{"a":-0}', '{"a":[1]}', '{"a":{"b":"x"}}', '{"a":"x","b":{"c":false}}', '{"a":1.5e-7}',
-            '{"a":12345678901234567890}', '{"__proto__":"p","a":"q"}', '{"a":"\\u2028"}', "", '{"b":{"c":"d"}}']
+            '{"a":12345678901234567890}', '{"__proto__":"p","a":"q"}', '{"a":"\\u2028"}', "", '{"b":{"c":"d"}}',
+            '{"a":"\\t/evil","b":{"c":"x y"}}', '{"a":"e v","b":{"c":"\\u007f"}}', '{"a":"x#y"}', '{"a":"evil.test/"}',
+            '{"a":"a@b%","b":{"c":"\\n"}}', '\t{"a":"ws"}\n']
+# values built to reach every template: strings, and JSON with fields a, b.c (semantics §4.1)
+HOSTILE_VALUES = ["\t/evil.test", "/ok", "a b", "evil.test/", "x#y", '{"a":"\\t/evil","b":{"c":"ok"}}',
+                  '{"a":"ok","b":{"c":"x y"}}', '{"a":"evil.test/","b":{"c":"\\u0000"}}', '{"a":"p#q","b":{"c":"p#q"}}',
+                  '{"a":"ok","b":{"c":"ok"}}', '{"a":"a b","b":{"c":1}}', '{"a":"x\\u007f"}']
 BODIES = ["hi", "", "line\nbreak\ttab", "</script><script>", "\u2028\u2029", "😀 שלום", "quote\" back\\slash", "{x}"]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 COUNTRIES = ["DE", "US", "FR"]
@@ -113,22 +129,32 @@ def match_spec(draw: Any, names: list[str], allow_regex: bool = True) -> tuple[d
     for key, pool in (("query", QNAMES), ("headers", HNAMES + ["X-A"]), ("cookies", CNAMES)):
         if draw(st.integers(0, 4)) == 0:
             ks = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique_by=str.lower))
-            m[key] = {k: _cond_value(draw) for k in ks}
+            m[key] = {}
+            for k in ks:
+                src, ngroups = draw(st.sampled_from(COND_GROUP_REGEXES))
+                if draw(st.integers(0, 2)) == 0 and len(names) >= ngroups:  # named groups bind
+                    gnames = [names.pop(0) for _ in range(ngroups)]
+                    m[key][k] = {"regex": src.format(*gnames)}
+                    bound += gnames
+                else:
+                    m[key][k] = _cond_value(draw)
     if draw(st.integers(0, 6)) == 0:
         m["country"] = draw(st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=2))
     return m, bound
 
 
 @st.composite
-def template(draw: Any, bound: list[str], json_names: list[str], lead: str = "/") -> str:
-    """A TARGET template starting with `lead` (may be empty) using bound names."""
-    parts = [lead]
+def template(draw: Any, bound: list[str], json_names: list[str], lead: str = "/", fragment: bool = False,
+             first: str = "") -> str:
+    """A TARGET template starting with `lead` (may be empty) and `first`, using bound names; with
+    `fragment` (redirect targets), literal pieces may carry a '#'."""
+    parts = [lead, first]
     for _ in range(draw(st.integers(0, 3))):
         if draw(st.booleans()) and (bound or json_names):
             pool = [f"{{{n}}}" for n in bound] + [f"{{{n}.{f}}}" for n in json_names for f in ("a", "b.c", "length")]
             parts.append(draw(st.sampled_from(pool)))
         else:
-            parts.append(draw(st.sampled_from(LITERALS)))
+            parts.append(draw(st.sampled_from(LITERALS + (FRAGMENTS if fragment else []))))
     return "".join(parts)
 
 
@@ -146,9 +172,10 @@ def _respond(draw: Any) -> dict[str, Any]:
 
 
 @st.composite
-def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool) -> dict[str, Any]:
+def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool, data: bool = False) -> dict[str, Any]:
+    """One route; with `data`, a pattern route that always looks up the key "x" (see kvs_data)."""
     names = list(draw(st.permutations(NAMES)))
-    if draw(st.integers(0, 2)) == 0:  # an exact route: literal path, maybe a literal host (tables / KVS)
+    if not data and draw(st.integers(0, 2)) == 0:  # an exact route: literal path, maybe a literal host (tables / KVS)
         segs = draw(st.lists(st.sampled_from(SEGS[:-1]), max_size=2))
         m, bound = {"path": "/" + "/".join(segs) + ("/" if segs and draw(st.integers(0, 3)) == 0 else "")}, []
         if draw(st.integers(0, 2)) == 0:
@@ -163,9 +190,9 @@ def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool) -> dict[str, Any
     if event == "viewer-response":
         r["respond"] = _respond(draw)
         return r
-    if js2 and has_kvs and draw(st.integers(0, 2)) == 0:
+    if js2 and has_kvs and (data or draw(st.integers(0, 2)) == 0):
         fmt = draw(st.sampled_from(["string", "json"]))
-        key_tpl = draw(st.sampled_from(["{%s}" % n for n in bound] + ["k-{path}", "\u00a7r:/a", "x", "{host}"]))
+        key_tpl = "x" if data else draw(st.sampled_from(["{%s}" % n for n in bound] + ["k-{path}", "\u00a7r:/a", "x", "{host}"]))
         lk: dict[str, Any] = {"key": key_tpl, "as": "v", "format": fmt}
         if draw(st.booleans()):
             lk["missing"] = _respond(draw) if draw(st.booleans()) else "next"
@@ -174,6 +201,8 @@ def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool) -> dict[str, Any
             json_names = ["v"]
         else:
             all_names.append("v")
+    # with `data`, every template starts with the looked-up value
+    vref = "" if not data else "{v}" if not json_names else draw(st.sampled_from(["{v.a}", "{v.b.c}"]))
     kinds = ["redirect", "rewrite", "respond"] + (["origin", "origin"] if js2 else [])
     kind = draw(st.sampled_from(kinds))
     safe_host = host_names + ["host"] + (["v"] if "v" in all_names else [])
@@ -184,10 +213,11 @@ def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool) -> dict[str, Any
             last + draw(st.sampled_from(["", ".html", "/", "?x=1"]))
     elif kind == "redirect":
         if draw(st.integers(0, 3)) == 0:
-            host = draw(st.sampled_from(["https://e.test", "https://{host}", "http://{%s}.shop.test" % safe_host[0]]))
-            to = draw(template(all_names, json_names, host + "/"))
+            host = draw(st.sampled_from(["https://e.test", "https://{host}", "http://{%s}.shop.test" % safe_host[0]]
+                                        + ["https://{v.a}.j.test"] * bool(json_names)))
+            to = draw(template(all_names, json_names, host + draw(st.sampled_from(["/", "#h", "?"])), True, vref))
         else:
-            to = draw(template(all_names, json_names, "/"))
+            to = draw(template(all_names, json_names, "/", True, vref))
         if draw(st.booleans()):
             r["redirect"] = to
         else:
@@ -196,7 +226,7 @@ def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool) -> dict[str, Any
     elif kind == "rewrite":
         lead = draw(st.sampled_from(["/"] + (["{v}"] if "v" in all_names else []) +
                                     (["{v.a}"] if json_names else [])))
-        to = draw(template(all_names, json_names, lead))
+        to = draw(template(all_names, json_names, lead, first=vref))
         r["rewrite"] = to if draw(st.booleans()) else {"to": to, "query": draw(st.sampled_from(["keep", "drop"]))}
     elif kind == "respond":
         r["respond"] = _respond(draw)
@@ -212,11 +242,11 @@ def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool) -> dict[str, Any
                 o["host_header"] = draw(st.sampled_from(["h.test", "{host}"]))
         r["origin"] = o
         if draw(st.booleans()):
-            r["rewrite"] = draw(template(all_names, json_names, "/"))
+            r["rewrite"] = draw(template(all_names, json_names, "/", first=vref))
     edits = "generated" if kind in ("redirect", "respond") else "request"
     if draw(st.integers(0, 2)) == 0:
         hs = draw(st.lists(st.sampled_from(SET_HNAMES), min_size=1, max_size=2, unique_by=str.lower))
-        r["set_headers"] = {h: draw(template(all_names, json_names, "")) for h in hs}
+        r["set_headers"] = {h: draw(template(all_names, json_names, "", first=vref)) for h in hs}
     if draw(st.integers(0, 3)) == 0:
         r["remove_headers"] = draw(st.lists(st.sampled_from(SET_HNAMES[:4] + (["accept"] if edits else [])),
                                             min_size=1, max_size=2, unique=True))
@@ -240,11 +270,12 @@ def rule_spec(draw: Any, event: str) -> dict[str, Any]:
 
 
 @st.composite
-def function_spec(draw: Any, max_routes: int = 8) -> dict[str, Any]:
-    """One function of a routes.yaml (as data)."""
-    event = draw(st.sampled_from(["viewer-request", "viewer-request", "viewer-response"]))
-    js2 = draw(st.integers(0, 4)) != 0
-    has_kvs = js2 and draw(st.integers(0, 3)) != 0
+def function_spec(draw: Any, max_routes: int = 8, data: bool = False) -> dict[str, Any]:
+    """One function of a routes.yaml (as data); with `data`, every route is a pattern route looking
+    up the key "x", so that hostile KVS values (kvs_data(data=True)) reach every kind of template."""
+    event = "viewer-request" if data else draw(st.sampled_from(["viewer-request", "viewer-request", "viewer-response"]))
+    js2 = data or draw(st.integers(0, 4)) != 0
+    has_kvs = js2 and (data or draw(st.integers(0, 3)) != 0)
     f: dict[str, Any] = {"event": event, "runtime": "cloudfront-js-2.0" if js2 else "cloudfront-js-1.0"}
     if has_kvs:
         f["kvs"] = {"name": "store"}
@@ -259,7 +290,7 @@ def function_spec(draw: Any, max_routes: int = 8) -> dict[str, Any]:
         opts["spill"] = draw(st.sampled_from(["auto", "never", "always"]))
     if opts:
         f["options"] = opts
-    f["routes"] = draw(st.lists(route_spec(event, js2, has_kvs), min_size=0, max_size=max_routes))
+    f["routes"] = draw(st.lists(route_spec(event, js2, has_kvs, data), min_size=1 if data else 0, max_size=max_routes))
     f["headers"] = draw(st.lists(rule_spec(event), min_size=0, max_size=3))
     if not f["headers"]:
         del f["headers"]
@@ -267,9 +298,13 @@ def function_spec(draw: Any, max_routes: int = 8) -> dict[str, Any]:
 
 
 @st.composite
-def kvs_data(draw: Any) -> dict[str, str]:
+def kvs_data(draw: Any, data: bool = False) -> dict[str, str]:
+    """Random store contents; with `data`, the key "x" always holds a value, hostile half of the time."""
     keys = draw(st.lists(st.sampled_from(KVS_KEYS), max_size=8, unique=True))
-    return {k: draw(st.sampled_from(KVS_STRINGS + KVS_JSON)) for k in keys}
+    out = {k: draw(st.sampled_from(KVS_STRINGS + KVS_JSON)) for k in keys}
+    if data:
+        out["x"] = draw(st.one_of(st.sampled_from(HOSTILE_VALUES), st.sampled_from(KVS_STRINGS + KVS_JSON)))
+    return out
 
 
 # ------------------------------------------------------------------ events
@@ -310,7 +345,7 @@ def host_value(draw: Any) -> str | None:
 @st.composite
 def event(draw: Any, event_type: str) -> dict[str, Any]:
     """A CloudFront event in the shape CloudFront sends (names lower-case, multiValue only when repeated)."""
-    headers = _entries(draw, HNAMES, QVALUES + COUNTRIES + ["de"], False)
+    headers = _entries(draw, HNAMES, HVALUES + COUNTRIES + ["de"], False)
     h = draw(host_value())
     if h is not None:
         headers["host"] = {"value": h}
@@ -320,7 +355,7 @@ def event(draw: Any, event_type: str) -> dict[str, Any]:
     if draw(st.integers(0, 15)) == 0:
         qs["long"] = {"value": "v" * 3000}
     req = {"method": draw(st.sampled_from(METHODS)), "uri": draw(uri()), "querystring": qs, "headers": headers,
-           "cookies": _entries(draw, CNAMES, QVALUES, True)}
+           "cookies": _entries(draw, CNAMES, HVALUES, True)}
     ev: dict[str, Any] = {"version": "1.0", "context": {"eventType": event_type}, "viewer": {"ip": "198.51.100.7"},
                           "request": req}
     if event_type == "viewer-response":

@@ -38,3 +38,19 @@ def test_emulator_agrees_with_reference(spec: dict[str, Any], data: Any) -> None
         ev = data.draw(S.event(fn.event))
         problems = case.check(ev, kvs)
         assert not problems, problems[0]
+
+
+@settings(max_examples=max(EXAMPLES // 2, 10), deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(spec=S.function_spec(data=True), data=st.data())
+def test_hostile_data_agrees_with_reference(spec: dict[str, Any], data: Any) -> None:
+    """Every route looks up a key the store holds, often a hostile value (semantics §4.1)."""
+    text = config_text(spec)
+    with tempfile.TemporaryDirectory() as d:
+        fn = load_function(text, d)
+    case = Case.build(fn, text)
+    for _ in range(EVENTS):  # a store per event: the value is what varies most here
+        kvs = data.draw(S.kvs_data(data=True))
+        ev = data.draw(S.event(fn.event))
+        problems = case.check(ev, kvs)
+        assert not problems, problems[0]

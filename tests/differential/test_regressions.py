@@ -185,3 +185,106 @@ def test_host_named_proto_in_exact_tables() -> None:
     assert out(y, ev("/", host="__proto__"))["response"]["statusCode"] == 204
     assert out(y, ev("/a", host="__PROTO__:8080"))["response"]["statusCode"] == 205
     assert out(y, ev("/", host="x"))["response"]["statusCode"] == 200
+
+
+# ------------------------------------------------------------------ issue 10: hostile data
+def loc(o: dict[str, Any]) -> str:
+    return o["response"]["headers"]["location"]["value"]
+
+
+def test_tab_in_lookup_value_is_no_open_redirect() -> None:
+    """`"\\t/evil.test"` in `redirect: "/{t}"` gave `Location: /\\t/evil.test`, which browsers read as //evil.test."""
+    y = HEAD + """
+    routes:
+      - path: /t
+        lookup: {key: t, as: t}
+        redirect: "/{t}"
+      - path: /m
+        lookup: {key: t, as: t, missing: {status: 404}}
+        redirect: "/{t}"
+"""
+    assert "request" in out(y, ev("/t"), {"t": "\t/evil.test"})
+    assert out(y, ev("/m"), {"t": "\n/evil.test"})["response"]["statusCode"] == 404
+    assert loc(out(y, ev("/t"), {"t": "//evil.test"})) == "/evil.test"
+
+
+def test_data_in_redirect_host_is_encoded() -> None:
+    """`https://{t}.example.com/` with t = `evil.test/` went to evil.test."""
+    y = HEAD + """
+    routes:
+      - path: /t
+        lookup: {key: t, as: t}
+        redirect: "https://{t}.example.com/"
+      - path: /j
+        lookup: {key: j, as: j, format: json}
+        redirect: "https://{j.a}{j.b}.example.com/{j.a}"
+"""
+    assert loc(out(y, ev("/t"), {"t": "evil.test/"})) == "https://evil.test%2F.example.com/"
+    assert loc(out(y, ev("/t"), {"t": "a@evil.test#"})) == "https://a%40evil.test%23.example.com/"
+    assert loc(out(y, ev("/j"), {"j": '{"a":"x?","b":1}'})) == "https://x%3F1.example.com/x?"
+
+
+def test_host_label_with_escape_or_slash_does_not_bind() -> None:
+    y = HEAD + """
+    routes:
+      - host: ":t.example.com"
+        path: /
+        redirect: "https://{t}.shop.test/"
+"""
+    assert "request" in out(y, ev("/", host="evil%2etest.example.com"))
+    assert "request" in out(y, ev("/", host="evil/x.example.com"))
+    assert "request" in out(y, ev("/", host="a\tb.example.com"))
+    assert loc(out(y, ev("/", host="Shop-1.example.com"))) == "https://shop-1.shop.test/"
+
+
+def test_crlf_nul_space_never_reach_uri_origin_or_headers() -> None:
+    """Values CloudFront answers 502 for: a lookup value with CR/LF/NUL, or a space in a URI."""
+    y = HEAD + """
+    routes:
+      - path: /o
+        lookup: {key: t, as: t}
+        origin: {domain: "{t}.b.test"}
+        rewrite: "/x/{t}"
+        set_headers: {x-t: "{t}"}
+      - path: /h
+        lookup: {key: t, as: t}
+        rewrite: /h2
+        set_headers: {x-t: "{t}"}
+"""
+    for bad in ("a\r\nb", "a\x00", "a b", "a#b"):
+        agree(y, ev("/o"), {"t": bad})
+        assert evaluate(case_of(y).fn, ev("/o"), {"t": bad})[1] is None, repr(bad)
+    assert out(y, ev("/h"), {"t": "a b"})["request"]["headers"]["x-t"] == {"value": "a b"}
+    assert "x-t" not in out(y, ev("/h"), {"t": "a\nb"})["request"]["headers"]
+
+
+# ------------------------------------------------------------------ issue 12: ports of real configs
+def test_request_query_goes_before_the_fragment() -> None:
+    """`https://x.test/p#f` with `?q=1` gave `https://x.test/p#f?q=1` (18 of react.dev's 52 rules)."""
+    y = HEAD + """
+    routes:
+      - path: /p
+        redirect: https://x.test/p#f
+      - path: /k/:x
+        lookup: {key: t, as: t}
+        redirect: "/k/{t}?a=1"
+"""
+    assert loc(out(y, ev("/p", query={"q": "1"}))) == "https://x.test/p?q=1#f"
+    assert loc(out(y, ev("/k/a", query={"utm": "x"}), {"t": "doc#sec"})) == "/k/doc?utm=x#sec?a=1"
+
+
+def test_condition_named_groups_bind() -> None:
+    """Netlify's `/store id=:id /blog/:id`: a named group in a condition regex binds."""
+    y = HEAD + """
+    routes:
+      - path: /store
+        query: {id: {regex: "^(?<id>[0-9]+)$"}}
+        redirect: {to: "/blog/{id}", query: drop}
+      - path: /h
+        headers: {x-a: {regex: "^(?<a>.*)$"}}
+        redirect: "/{a}"
+"""
+    assert loc(out(y, ev("/store", query={"id": "42"}))) == "/blog/42"
+    assert "request" in out(y, ev("/store", query={"id": "x"}))
+    assert loc(out(y, ev("/h", headers={"x-a": "ok"}))) == "/ok"
+    assert "request" in out(y, ev("/h", headers={"x-a": "\t/evil.test"}))  # a TAB: no binding, no match

@@ -1,0 +1,557 @@
+"""Run CloudFront Functions in njs, the engine CloudFront's runtime descends from (issue 9).
+
+A second engine next to the QuickJS emulator (runtime.py). The function file is handed to
+the `njs` binary unchanged, so njs parses exactly the bytes that ship, and njs's own
+refusals (`SyntaxError: await in arguments not supported`, `Token "{" not supported in this
+version`, the same strings CloudFront gives) reach the caller. What njs lacks is filled by a
+harness module built from the same prelude sections as QuickJS (kvs, origin helpers,
+frozen clock, console capture, `rawQueryString`, eval refusal, `require` of the listed
+modules only, the runtime profile's built-in pruning); `crypto`, `querystring`, Buffer,
+TextEncoder/TextDecoder, atob/btoa and the 1.0 String byte methods are njs's own.
+
+One njs process (`NjsWorker`) serves many events: the script is
+
+    import __cf$h from '__cfh';<the function, byte for byte>
+    ;__cf$h.run(...handler...);
+
+(the import shares line 1, so line numbers are the function's own); the harness reads
+events as JSON lines on stdin and writes one JSON line per event to a pipe of its own.
+njs has no time or memory limits: each event gets a wall-clock deadline, after which the
+process is killed, that event fails with "time limit exceeded" and the rest go on in a new
+process; address space is capped (setrlimit), and since njs frees nothing until its
+process ends, a process past RECYCLE_BYTES of heap is replaced. Steps are not counted
+(the code is not instrumented) and njs's clock counts milliseconds, so `steps` and
+`compute_utilization` are 0. docs/njs.md has what njs adds and misses.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import weakref
+from functools import lru_cache
+from typing import Any, Sequence
+
+from generator.emulator.result import Invocation
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not POSIX
+    resource = None  # type: ignore[assignment]
+from generator.emulator.runtime import PreparedFunction, _check_output, _cut_logs, _sections
+from generator.profile import STRUCTURAL, get_profile
+
+INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
+CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)
+LOAD_TIMEOUT = 20.0       # seconds for njs to start and load the function
+ADDRESS_SPACE = 2 << 30   # bytes of virtual memory per njs process (njs has no memory limit)
+RECYCLE_BYTES = 256 << 20  # njs never frees memory (no GC): a process past this is replaced
+COMMAND_CASES = 200        # events per command, so the size is checked that often
+SCRIPT = "fn.js"
+_SECTIONS = ("core", "console", "date", "noeval", "require", "objcreate", "rawqs")
+_FRAME = re.compile(r"at (\S+) \((.+?):(\d+)\)")
+_LOAD = re.compile(r"^(.*) in (.+?):(\d+)$")
+
+
+class NjsUnavailable(Exception):
+    """The njs binary is not installed (or CFROUTES_NJS names a missing file)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"error: --engine njs needs the njs binary, which is not installed ({INSTALL_HINT})")
+
+
+def binary() -> str | None:
+    """Path of the njs binary: $CFROUTES_NJS, else `njs` on PATH; None when missing."""
+    env = os.environ.get("CFROUTES_NJS")
+    if env:
+        return env if os.path.isfile(env) and os.access(env, os.X_OK) else None
+    return shutil.which("njs")
+
+
+def available() -> bool:
+    return binary() is not None
+
+
+@lru_cache(maxsize=None)
+def version() -> str:
+    exe = binary()
+    if exe is None:
+        raise NjsUnavailable()
+    return subprocess.run([exe, "-v"], capture_output=True, text=True, timeout=10).stdout.strip()
+
+
+# ------------------------------------------------------------------ the harness module
+_GLUE_HEAD = """import fs from 'fs';
+import ncrypto from 'crypto';
+import nqs from 'querystring';
+var __cf$H = (function () { "use strict";
+var CFG = %(cfg)s, INIT = JSON.parse(fs.readFileSync("init.json").toString());
+globalThis.__cf_t0 = Date.now(); globalThis.__cf_budget = 1e15; globalThis.__cf_evtype = INIT.t;
+if (INIT.store !== null) globalThis.__cf_kvs = INIT.store;
+"""
+
+# After the prelude sections (same scope): njs's own modules, pruning, the request loop.
+_GLUE_TAIL = r"""
+var OUT_FD = INIT.fd, out = function (s) { fs.writeSync(OUT_FD, s + "\n"); };  // a pipe of its own: njs prints warnings on stdout
+var NJS = G.njs, RAWQ = G.__cf_req, inbuf = "", chunk = Buffer.alloc(1 << 16), BSTR = Buffer.prototype.toString;
+function readLine() {  // one command from stdin (ASCII JSON, one per line); null at EOF
+  for (;;) {
+    var nl = inbuf.indexOf("\n"), n;
+    if (nl >= 0) { var line = inbuf.slice(0, nl); inbuf = inbuf.slice(nl + 1); return line; }
+    n = fs.readSync(0, chunk, 0, chunk.length);
+    if (!n) return null;
+    inbuf += BSTR.call(chunk, "utf8", 0, n);
+  }
+}
+function digest1(h) {  // cloudfront-js-1.0: digest() without an encoding is a byte string
+  return { update: function update(d, e) { h.update(d, e); return this; },
+           digest: function digest(e) {
+             if (e !== undefined) return h.digest(e);
+             var b = h.digest(), s = "", i; for (i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+             return s; } };
+}
+MODS.crypto = V2 ? ncrypto : {
+  createHash: function createHash(a) { return digest1(ncrypto.createHash(a)); },
+  createHmac: function createHmac(a, k) { return digest1(ncrypto.createHmac(a, k)); } };
+MODS.querystring = nqs;
+O.keys(MODS).forEach(function (k) { if (!hasOwn.call(REG, k)) defProp(REG, k, { enumerable: true, get: function () { return mod(k); } }); });
+(function prune() {  // every global and built-in member the runtime profile does not list
+  var TA = O.getPrototypeOf(Int8Array), keep = CFG.keep;
+  O.keys(CFG.allow).forEach(function (path) {
+    var obj = G, s, i, allowed = CFG.allow[path];
+    if (path) { s = path.split("."); obj = s[0] === "%TypedArray%" ? TA : G[s[0]]; for (i = 1; obj && i < s.length; i++) obj = obj[s[i]]; }
+    if (!obj) return;
+    O.getOwnPropertyNames(obj).forEach(function (n) {
+      if (allowed.indexOf(n) >= 0 || keep.indexOf(n) >= 0 || n.slice(0, 4) === "__cf") return;
+      try { delete obj[n]; } catch (e) { /* non-configurable: keeps it */ }
+    });
+  });
+})();
+if (V2 && typeof String.prototype.replaceAll !== "function") {
+  // cloudfront-js-2.0 has replaceAll; njs 0.7.9 does not
+  defProp(String.prototype, "replaceAll", { writable: true, configurable: true, value: function replaceAll(p, r) {
+    if (p instanceof RegExp) {
+      if (p.flags.indexOf("g") < 0) throw new TypeError("replaceAll must be called with a global RegExp");
+      return String(this).replace(p, r);
+    }
+    return String(this).replace(new RegExp(String(p).replace(/[\\^$.*+?()[\]{}|\/-]/g, "\\$&"), "g"), r);
+  } });
+}
+function fail(e) {
+  if (e instanceof Error) return { e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "") };
+  return { e: "Uncaught " + String(e), st: "" };
+}
+// Timing (bench/bench_njs.py): the handler `c.n` times on fresh copies of the event, in ms
+// of njs's real clock (millisecond resolution, so n must be large).
+async function repeat(handler, c) {
+  var text = JS(c.e), k, r, t = RD.now();
+  try {
+    for (k = 0; k < c.n; k++) {
+      G.__cf$reset(t, 1e15, c.t, "=");
+      r = handler(JP(text));
+      if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
+    }
+  } catch (e) { return JS(fail(e)); }
+  return JS({ ms: RD.now() - t, m: NJS.memoryStats.size });
+}
+// Commands: {"stores": [JSON text, ...], "cases": [{"e": event, "t": event type,
+// "s": store index | -1 none | -2 the store of the previous case}]}; one result line per case.
+async function run(handler) {
+  out("R");
+  var line, cmd, i, c, rec, r, t, st, text;
+  while ((line = readLine()) !== null) {
+    if (!line) continue;
+    cmd = JP(line);
+    for (i = 0; i < cmd.cases.length; i++) {
+      c = cmd.cases[i];
+      G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
+      if (c.n) { text = await repeat(handler, c); out(text); continue; }
+      t = 0;
+      try {
+        if (typeof handler !== "function") throw new ReferenceError("handler is not defined");
+        if (CFG.rawq && RAWQ) RAWQ(c.e);
+        t = RD.now();
+        r = handler(c.e);
+        if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
+        rec = { v: r === undefined ? null : r };
+      } catch (e) { rec = fail(e); }
+      rec.d = t ? RD.now() - t : 0;
+      st = JP(G.__cf$s()); rec.logs = st.logs; rec.origin = st.origin; rec.m = NJS.memoryStats.size;
+      try { text = JS(rec); } catch (e) {
+        text = JS({ e: "TypeError: the returned object cannot be serialised: " + e.message, st: "", d: rec.d, logs: st.logs, origin: st.origin });
+      }
+      out(text);
+    }
+  }
+}
+return { run: run, cloudfront: V2 ? mod("cloudfront") : null };
+})();
+export default __cf$H;
+"""
+
+
+@lru_cache(maxsize=None)
+def harness(runtime: str) -> str:
+    """The `__cfh` module for `runtime` (prelude sections shared with QuickJS + njs glue)."""
+    prof = get_profile(runtime)
+    v2 = runtime.endswith("2.0")
+    allow = {"": sorted(prof.globals), **{k: sorted(v) for k, v in prof.members.items()}}
+    cfg = {"rt": 2 if v2 else 1, "req": sorted(prof.require_modules), "del": "", "allow": allow,
+           "keep": sorted(STRUCTURAL), "rawq": v2}
+    body = "".join(_sections()[s] for s in _SECTIONS + (("cloudfront",) if v2 else ()))
+    head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":"))}
+    return head + body + _GLUE_TAIL
+
+
+_CLOUDFRONT_MODULE = "import h from '__cfh';\nexport default h.cloudfront;\n"
+
+
+def script(source: str) -> str:
+    """The file njs runs: the harness import shares line 1 with the function's first line."""
+    return ("import __cf$h from '__cfh';" + source + "\n;__cf$h.run(typeof handler === \"function\" ? handler : void 0);\n")
+
+
+# ------------------------------------------------------------------ running
+def _limit() -> None:  # pragma: no cover - runs in the child (resource is imported by the parent)
+    if resource is not None:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+        except (ValueError, OSError):
+            pass
+
+
+def _location(stack: str, source: str, filename: str) -> str:
+    nlines = source.count("\n") + 1
+    for _name, path, line in _FRAME.findall(stack):
+        if os.path.basename(path) == SCRIPT and int(line) <= nlines:
+            return f" (at {filename}:{line})"
+    return ""
+
+
+def _load_error(stderr: str, prepared: PreparedFunction) -> str:
+    """The first error njs printed while loading, located in the function file."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and ln.strip() != "Thrown:"]
+    if not lines:
+        return "njs exited before running the handler"
+    first = lines[0]
+    m = _LOAD.match(first)
+    if m and os.path.basename(m.group(2)) == SCRIPT:
+        line = int(m.group(3))
+        where = f" (at {prepared.filename}:{line})" if line <= prepared.source.count("\n") + 1 else ""
+        return m.group(1) + where
+    return first + _location("\n".join(lines[1:]), prepared.source, prepared.filename)
+
+
+def _to_invocation(rec: dict[str, Any], event: dict[str, Any], prepared: PreparedFunction) -> Invocation:
+    inv = Invocation()
+    inv.duration_us = float(rec.get("d") or 0) * 1000.0  # njs's clock counts milliseconds
+    inv.logs = _cut_logs(rec.get("logs") or [])
+    inv.origin = rec.get("origin")
+    if "e" in rec:
+        inv.error = str(rec["e"]) + _location(str(rec.get("st") or ""), prepared.source, prepared.filename)
+    else:
+        _check_output(inv, rec.get("v"), event)
+    return inv  # steps and compute_utilization stay 0: no step count and a millisecond clock in njs
+
+
+def _event_type(event: dict[str, Any]) -> str:
+    return str((event.get("context") or {}).get("eventType") or "viewer-request")
+
+
+def _store_json(kvs: dict[str, str] | None) -> str | None:
+    return None if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
+
+
+class _Dead(Exception):
+    """The njs process ended or overran; args: the message for the event that was running."""
+
+
+class NjsWorker:
+    """One njs process running one function for many events (like runtime.WarmFunction).
+
+    Events go in over stdin, results come back on a pipe of their own. The process starts
+    on first use with that event's store (a top-level `cf.kvs()` runs at load). Only for
+    functions without state between invocations: the harness resets the clock, logs,
+    origin call and store per event, but globals the function changes carry over. An
+    event that overruns `case_timeout` (wall clock) kills the process and fails alone;
+    the next event starts a new one. A function njs refuses to load fails every event
+    with njs's message (`load_error`). njs frees no memory until its process ends, so a
+    process past RECYCLE_BYTES is replaced between commands. A store dict is serialised
+    once per object: do not change one between calls.
+    """
+
+    def __init__(self, prepared: PreparedFunction, *, case_timeout: float = CASE_TIMEOUT,
+                 load_timeout: float = LOAD_TIMEOUT) -> None:
+        exe = binary()
+        if exe is None:
+            raise NjsUnavailable()
+        self.exe = exe
+        self.prepared = prepared
+        self.case_timeout = case_timeout
+        self.load_timeout = load_timeout
+        self.load_error: str | None = None  # set once njs has refused the function
+        self._dir = tempfile.mkdtemp(prefix="cfroutes-njs-")
+        for name, text in (("__cfh", harness(prepared.runtime)), ("cloudfront", _CLOUDFRONT_MODULE),
+                           (SCRIPT, script(prepared.source))):
+            with open(os.path.join(self._dir, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._pipe: Any = None
+        self._buf = b""
+        self._last_store: str | None = None  # what the running process holds as "the previous store"
+        self._memory = 0  # njs's heap size after the last event
+        self._jsons: dict[int, tuple[dict[str, str], str]] = {}  # id(store) -> (store, its JSON)
+        self._finalizer = weakref.finalize(self, _cleanup, self._dir, [None, None])
+
+    # -------------------------------------------------------------- process
+    def _start(self, store: str | None, evtype: str) -> None:
+        rfd, wfd = os.pipe()
+        with open(os.path.join(self._dir, "init.json"), "w", encoding="utf-8") as f:
+            json.dump({"fd": wfd, "store": store, "t": evtype}, f, ensure_ascii=True)
+        try:
+            with open(os.path.join(self._dir, "stderr"), "wb") as err:
+                self._proc = subprocess.Popen([self.exe, "-r", "-p", self._dir, SCRIPT], cwd=self._dir,
+                                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
+                                              pass_fds=(wfd,), preexec_fn=_limit)
+        finally:
+            os.close(wfd)
+        self._pipe = os.fdopen(rfd, "rb", buffering=0)
+        self._buf = b""
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _cleanup, self._dir, [self._proc, self._pipe])
+        line = self._readline(self.load_timeout)
+        if line is None:
+            self.close_process()
+            raise _Dead(f"time limit exceeded: njs did not load the function within {self.load_timeout:g} s")
+        if line != b"R":
+            self.close_process()
+            with open(os.path.join(self._dir, "stderr"), encoding="utf-8", errors="replace") as f:
+                self.load_error = _load_error(f.read(), self.prepared)
+            raise _Dead(self.load_error)
+        self._last_store = store
+
+    def close_process(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc, self._pipe)
+        self._proc = self._pipe = None
+        self._last_store = None
+        self._memory = 0
+
+    def close(self) -> None:
+        """End the process and remove the work files."""
+        self.close_process()
+        self._finalizer()
+
+    def __enter__(self) -> "NjsWorker":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _readline(self, timeout: float) -> bytes | None:
+        """The next result line; b"" when the process ended; None past `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        fd = self._pipe.fileno()
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                line, self._buf = self._buf[:nl], self._buf[nl + 1:]
+                return line
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b""
+            self._buf += chunk
+
+    # -------------------------------------------------------------- running
+    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+        return self.run([(event, kvs)])[0]
+
+    def run(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]]) -> list[Invocation]:
+        """Every (event, kvs) in order; one Invocation each."""
+        out: list[Invocation] = []
+        retried = -1
+        while len(out) < len(items):
+            if self.load_error is not None:
+                out.extend(Invocation(error=self.load_error) for _ in items[len(out):])
+                break
+            if self._memory > RECYCLE_BYTES:
+                self.close_process()  # njs frees nothing until the process ends
+            rest = items[len(out):len(out) + COMMAND_CASES]
+            try:
+                self._send(rest, out)
+            except _Dead as dead:
+                self.close_process()
+                if self.load_error is not None:
+                    continue  # fills the rest with the load error
+                if "MemoryError" in str(dead) and retried != len(out):
+                    retried = len(out)  # the memory of earlier events: once more in a fresh process
+                    continue
+                out.append(Invocation(error=str(dead)))
+        return out
+
+    def _json(self, kvs: dict[str, str] | None) -> str | None:
+        """The store as JSON text, serialised once per store object (a 20,000-key store takes ~0.1 s)."""
+        if kvs is None:
+            return None
+        hit = self._jsons.get(id(kvs))
+        if hit is None or hit[0] is not kvs:
+            if len(self._jsons) > 64:
+                self._jsons.clear()
+            hit = self._jsons[id(kvs)] = (kvs, _store_json(kvs) or "")
+        return hit[1]
+
+    def _send(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], out: list[Invocation]) -> None:
+        sj = self._json
+
+        if self._proc is None or self._proc.poll() is not None:
+            self.close_process()
+            self._start(sj(items[0][1]), _event_type(items[0][0]))
+        stores: list[str] = []
+        index: dict[str, int] = {}
+        cases = []
+        last = self._last_store
+        for event, kvs in items:
+            text = sj(kvs)
+            if text is None:
+                s = -1
+            elif text == last:
+                s = -2
+            else:
+                if text not in index:
+                    index[text] = len(stores)
+                    stores.append(text)
+                s = index[text]
+            last = text
+            cases.append({"e": event, "s": s, "t": _event_type(event)})
+        data = json.dumps({"stores": stores, "cases": cases}, ensure_ascii=True, separators=(",", ":")).encode()
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(data + b"\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise _Dead(self._stopped()) from None
+        allowance = 5.0 + len(data) / 20e6  # njs parses the command before the first event
+        for i, (event, kvs) in enumerate(items):
+            line = self._readline(self.case_timeout + allowance)
+            allowance = 0.0
+            if line is None:
+                raise _Dead(f"time limit exceeded: the function ran longer than {self.case_timeout:g} s in njs "
+                            "(runaway code, e.g. a pathological regular expression)")
+            if line == b"":
+                raise _Dead(self._stopped())
+            rec = json.loads(line)
+            self._memory = int(rec.get("m") or 0)
+            out.append(_to_invocation(rec, event, self.prepared))
+            self._last_store = sj(kvs)
+
+    def time_us(self, event: dict[str, Any], kvs: dict[str, str] | None, n: int) -> float:
+        """Microseconds per call of the handler, over `n` calls in this process (benchmarks).
+
+        Includes the harness's per-call reset and a JSON copy of the event: subtract the
+        figure of an empty handler to get the function's own cost."""
+        if self._proc is None or self._proc.poll() is not None:
+            self.close_process()
+            self._start(self._json(kvs), _event_type(event))
+        text = self._json(kvs)
+        cmd = {"stores": [] if text is None else [text], "cases": [{"e": event, "s": -1 if text is None else 0,
+                                                                     "t": _event_type(event), "n": n}]}
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(cmd, ensure_ascii=True).encode() + b"\n")
+        self._proc.stdin.flush()
+        line = self._readline(LOAD_TIMEOUT + n * self.case_timeout)
+        rec = json.loads(line) if line else {"e": self._stopped()}
+        if "e" in rec:
+            raise RuntimeError(str(rec["e"]))
+        self._memory = int(rec.get("m") or 0)
+        self._last_store = text
+        return float(rec["ms"]) * 1000.0 / n
+
+    def _stopped(self) -> str:
+        """Why the process ended while an event ran."""
+        code = None
+        if self._proc is not None:
+            try:
+                code = self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        with open(os.path.join(self._dir, "stderr"), encoding="utf-8", errors="replace") as f:
+            lines = [ln for ln in f.read().splitlines() if ln.strip() and ln.strip() != "Thrown:"]
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            # njs 0.7.9 does this for `await` in call arguments inside a try block (docs/njs.md)
+            return f"njs crashed ({name}) running the function"
+        return "njs stopped" + (f": {lines[0]}" if lines else "")
+
+
+def _stop(proc: subprocess.Popen[bytes] | None, pipe: Any) -> None:
+    if proc is not None:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+    if pipe is not None:
+        pipe.close()
+
+
+def _cleanup(directory: str, handles: list[Any]) -> None:
+    _stop(handles[0], handles[1])
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_batch(prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], *,
+              case_timeout: float = CASE_TIMEOUT) -> list[Invocation]:
+    """Every (event, kvs) of `items` through `prepared.source` in one njs process.
+
+    `prepared` comes from emulator.prepare(), so the static profile has already passed.
+    Raises NjsUnavailable without njs.
+    """
+    if not items:
+        return []
+    with NjsWorker(prepared, case_timeout=case_timeout) as w:
+        return w.run(items)
+
+
+def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
+           case_timeout: float = CASE_TIMEOUT) -> Invocation:
+    """One event in njs (a process of its own)."""
+    return run_batch(prepared, [(event, kvs)], case_timeout=case_timeout)[0]
+
+
+def load_error(prepared: PreparedFunction, kvs: dict[str, str] | None = None) -> str:
+    """"" when njs loads the function (with `kvs` as its store); else njs's message."""
+    with NjsWorker(prepared) as w:
+        try:
+            w._start(_store_json(kvs), "viewer-request")
+        except _Dead as dead:
+            return str(dead)
+    return ""
+
+
+def same_outcome(a: Invocation, b: Invocation) -> bool:
+    """Do two engines agree? Output, origin call and validation errors exactly; errors by presence
+    (the engines word their TypeErrors differently)."""
+    return (a.output == b.output and a.origin == b.origin and bool(a.error) == bool(b.error)
+            and a.validation_errors == b.validation_errors)
+
+
+__all__ = ["INSTALL_HINT", "NjsUnavailable", "NjsWorker", "available", "binary", "harness", "invoke", "load_error",
+           "run_batch", "same_outcome", "script", "version"]

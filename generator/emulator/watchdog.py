@@ -1,0 +1,233 @@
+"""Wall-clock watchdog: every engine call runs in a persistent forked worker process.
+
+QuickJS's interrupt handler (the 1 s CPU time limit) is only polled by the bytecode
+interpreter and the regex engine. Native built-ins that loop without polling it
+(`JSON.stringify` of a shared DAG, `new Array(2**32-1).join('')`, `reverse`/`sort` of a huge
+array-like, a naive `indexOf`) run for minutes, and a thread cannot stop them: the binding
+releases the GIL during evaluation, but nothing can end a native loop except ending the
+process. So the engine lives in a child process; the parent sends it one request per
+invocation and waits on the pipe with a deadline. When the deadline passes, the child is
+killed (SIGKILL), the invocation ends with `time limit exceeded`, and the next request
+forks a fresh child: the harness stays usable.
+
+The child keeps the prepared functions and the warm contexts it has seen (bounded LRU), so
+a request carries only the event and the KVS (one pickle each way; see docs/emulator.md,
+"Limits", for the measured overhead). Where `os.fork` is missing, or with
+`CFROUTES_EMULATOR_INPROCESS=1`, calls run in this process without the watchdog.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import threading
+import time
+from collections import OrderedDict
+from multiprocessing.connection import Connection, Pipe
+from typing import Any, Callable
+
+WALL_SLACK = 1.0          # seconds on top of the per-call CPU limits (context set-up, scheduling)
+WALL_PER_LIMIT = 2        # a call may use its CPU limit this many times (load, handler, jobs)
+TIMEOUT_ERROR = ("time limit exceeded: the function ran too long (stopped by the wall-clock watchdog after "
+                 "{:.1f} s: runaway code in a built-in, e.g. a huge join/sort/JSON.stringify)")
+FLUSH_EVERY = 0.005       # the worker answers a batch at least this often (seconds) ...
+CHUNK = 256               # ... or every CHUNK calls
+_PREPARED_KEEP = 64
+_WARM_KEEP = 16
+
+
+def wall_limit(time_limit: float) -> float:
+    """The wall-clock deadline of one invocation whose engine calls have `time_limit` s of CPU each."""
+    return WALL_SLACK + WALL_PER_LIMIT * time_limit
+
+
+def enabled() -> bool:
+    return hasattr(os, "fork") and os.environ.get("CFROUTES_EMULATOR_INPROCESS", "") in ("", "0")
+
+
+class WorkerCrash(Exception):
+    """The worker died without answering (not a timeout)."""
+
+
+def _die_with_parent() -> None:
+    try:  # Linux: the child gets SIGKILL when the parent dies, even in the middle of a runaway loop
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _serve(conn: Connection, handlers: dict[str, Callable[..., Any]]) -> None:
+    """The child's loop: (op, key, prepared|None, args) -> ("ok", value) | ("need",) | ("exc", repr)."""
+    prepared: OrderedDict[int, Any] = OrderedDict()
+    warm: OrderedDict[int, Any] = OrderedDict()
+    while True:
+        try:
+            op, key, prep, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if op == "drop":
+                warm.pop(key, None)
+                continue
+            if prep is not None:
+                prepared[key] = prep
+            if key not in prepared:
+                conn.send(("need",))
+                continue
+            prepared.move_to_end(key)
+            while len(prepared) > _PREPARED_KEEP:
+                prepared.popitem(last=False)
+            if op in ("warm", "warm_many"):
+                wkey = args[0]
+                w = warm.get(wkey)
+                if w is None:
+                    w = warm[wkey] = handlers["new_warm"](prepared[key], *args[1:3])
+                warm.move_to_end(wkey)
+                while len(warm) > _WARM_KEEP:
+                    warm.popitem(last=False)
+                if op == "warm_many":  # answers in chunks (see Worker.call_many)
+                    chunk, done, last = args[4], [], time.monotonic()
+                    for event, kvs in args[3]:
+                        done.append(handlers["warm"](w, event, kvs))
+                        now = time.monotonic()
+                        if len(done) >= chunk or now - last > FLUSH_EVERY:
+                            conn.send(("many", done))
+                            done, last = [], now
+                    if done:
+                        conn.send(("many", done))
+                    continue
+                value = handlers["warm"](w, *args[3:])
+            else:
+                value = handlers[op](prepared[key], *args)
+            conn.send(("ok", value))
+        except Exception as exc:  # our bug: re-raised in the parent (exit 3 there)
+            conn.send(("exc", f"{type(exc).__name__}: {exc}"))
+
+
+class Worker:
+    """One child process serving engine calls; replaced after a timeout or a crash."""
+
+    def __init__(self, handlers: dict[str, Callable[..., Any]]) -> None:
+        self.handlers = handlers
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+        self.pid = 0
+        self.conn: Connection | None = None
+        self.known: set[int] = set()
+        self.generation = 0
+
+    def _start(self) -> None:
+        parent, child = Pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: serve until the pipe closes, never return into the caller
+            code = 0
+            try:
+                parent.close()
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+                _die_with_parent()
+                _serve(child, self.handlers)
+            except BaseException:  # noqa: BLE001 - nothing may escape into the forked copy of the caller
+                code = 70
+            finally:
+                os._exit(code)
+        child.close()
+        self.pid, self.conn, self.known = pid, parent, set()
+        self.generation += 1
+
+    def _stop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
+
+    def call(self, op: str, key: int, prepared: Any, args: tuple[Any, ...], deadline: float) -> tuple[bool, Any]:
+        """(True, value) or (False, None) when the deadline passed (the child is then killed)."""
+        with self.lock:
+            for _ in range(2):
+                if self.conn is None:
+                    self._start()
+                assert self.conn is not None
+                send = prepared if key not in self.known else None
+                try:
+                    self.conn.send((op, key, send, args))
+                    if not self.conn.poll(deadline):
+                        self._stop()
+                        return False, None
+                    reply = self.conn.recv()
+                except (EOFError, OSError, BrokenPipeError) as exc:
+                    self._stop()
+                    raise WorkerCrash(f"the emulator worker process died ({exc or type(exc).__name__})") from None
+                self.known.add(key)
+                if reply[0] == "ok":
+                    return True, reply[1]
+                if reply[0] == "exc":
+                    raise RuntimeError("emulator worker: " + reply[1])
+                self.known.discard(key)  # "need": evicted from the child's cache, send it again
+            raise RuntimeError("emulator worker: prepared function not accepted")
+
+    def call_many(self, key: int, prepared: Any, head: tuple[Any, ...], items: list[Any],
+                  deadline: float) -> list[tuple[bool, Any]]:
+        """`warm` for each item, pipelined: the child answers in chunks (every CHUNK calls or
+        FLUSH_EVERY seconds, checked after each call), so a gap longer than `deadline` plus
+        FLUSH_EVERY between answers means one of the unanswered calls overran. The child is
+        then replaced and those calls are sent again one answer per call, to find the one that
+        overran (reported as a timeout); the rest go on in chunks."""
+        out: list[tuple[bool, Any]] = []
+        precise = False
+        with self.lock:
+            while len(out) < len(items):
+                if self.conn is None:
+                    self._start()
+                assert self.conn is not None
+                rest = items[len(out):len(out) + CHUNK] if precise else items[len(out):]
+                target = len(out) + len(rest)
+                send = prepared if key not in self.known else None
+                try:
+                    self.conn.send(("warm_many", key, send, (*head, rest, 1 if precise else CHUNK)))
+                    while len(out) < target:
+                        if not self.conn.poll(deadline + FLUSH_EVERY):
+                            self._stop()
+                            if precise:  # one answer per call: the first unanswered one overran
+                                out.append((False, None))
+                            precise = not precise
+                            break
+                        reply = self.conn.recv()
+                        self.known.add(key)
+                        if reply[0] == "need":
+                            self.known.discard(key)
+                            break
+                        if reply[0] == "exc":
+                            raise RuntimeError("emulator worker: " + reply[1])
+                        out.extend((True, inv) for inv in reply[1])
+                    else:
+                        precise = False
+                except (EOFError, OSError) as exc:
+                    self._stop()
+                    raise WorkerCrash(f"the emulator worker process died ({exc or type(exc).__name__})") from None
+        return out
+
+    def close(self) -> None:
+        with self.lock:
+            self._stop()
+
+
+_WORKER: Worker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def worker(handlers: dict[str, Callable[..., Any]]) -> Worker:
+    """This process's worker (a forked copy of the caller never uses its parent's child)."""
+    global _WORKER
+    with _WORKER_LOCK:
+        if _WORKER is None or _WORKER.owner != os.getpid():
+            _WORKER = Worker(handlers)
+        return _WORKER
