@@ -4,10 +4,10 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from ..compiler import compile_config
-from ..errors import ExitCode, render_all
-from ..testing.runner import Runner
-from .test import collect, report
+from generator.compiler import compile_config
+from generator.errors import ExitCode, render_all
+from generator.testing.runner import Runner
+from generator.cli.test import collect, report
 
 
 def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO, stderr: TextIO) -> int:

@@ -6,7 +6,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Iterator, TextIO
 
-from ..errors import CheckFailed, ExitCode, InputError, render_all
+from generator.errors import CheckFailed, ExitCode, InputError, render_all
 
 
 @dataclass

@@ -5,8 +5,8 @@ import os
 import tempfile
 from typing import TextIO
 
-from ..errors import ExitCode
-from ..iac import cdk, cloudformation, source, terraform
+from generator.errors import ExitCode
+from generator.iac import cdk, cloudformation, source, terraform
 
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from ..errors import ExitCode
-from ..importers import run_import
+from generator.errors import ExitCode
+from generator.importers import run_import
 
 
 def import_(platform: str, files: list[str], *, output: str | None, function: str,

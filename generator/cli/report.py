@@ -5,11 +5,11 @@ import os
 import tempfile
 from typing import TextIO
 
-from ..compiler import compile_config, gc_paused
-from ..errors import ExitCode
-from ..report.html import render
-from ..testing.runner import Runner
-from .test import collect
+from generator.compiler import compile_config, gc_paused
+from generator.errors import ExitCode
+from generator.report.html import render
+from generator.testing.runner import Runner
+from generator.cli.test import collect
 
 
 def report(config: str, output: str, *, stdout: TextIO, stderr: TextIO) -> int:

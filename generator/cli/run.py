@@ -6,14 +6,15 @@ import json
 import re
 from typing import TextIO
 
-from ..compiler import Compiled, compile_config
-from ..emulator import FunctionLoadError, prepare
-from .emulate import report_refused
-from ..errors import Diagnostic, ExitCode, InputError, Span
-from ..model import VIEWER_RESPONSE
-from ..testing.cases import Case, Expect
-from ..testing.events import RequestError, build_event
-from ..testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
+from generator.compiler import Compiled, compile_config
+from generator.emulator import FunctionLoadError, prepare
+from generator.cli.emulate import report_refused
+from generator.errors import Diagnostic, ExitCode, InputError, Span
+from generator.config.model import VIEWER_RESPONSE
+from generator.testing.cases import Case, Expect
+from generator.testing.events import RequestError, build_event
+from generator.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
+from generator.safeio import EscapingWriter
 
 ARG = "<command line>"
 
@@ -62,6 +63,7 @@ def parse_kvs(items: list[str]) -> dict[str, str | None]:
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
         stdout: TextIO, stderr: TextIO, country: str | None = None) -> int:
+    stdout = EscapingWriter(stdout)  # type: ignore[assignment]  # data (uri, logs, headers) may hold ESC
     compiled = compile_config(config)
     name = _pick(compiled, function)
     fn = compiled.function(name)

@@ -10,7 +10,7 @@ import functools
 import time
 from typing import Any, Callable, TextIO, TypeVar
 
-from ..errors import InputError, render_all
+from generator.errors import InputError, render_all
 
 INSTALL_HINT = "pip install 'cfroutes[aws]'"
 DEFAULT_REGION = "us-east-1"  # CloudFront is global; its API is signed for us-east-1

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .. import kvsfile
-from ..model import JS2, Config, Function, Lookup, Origin, Ref, Route, SPILL_PREFIX, Template
-from .aws import Aws, AwsFailure, Conflict, command
+from generator.kvs import importfile as kvsfile
+from generator.config.model import JS2, Config, Function, Lookup, Origin, Ref, Route, SPILL_PREFIX, Template
+from generator.deploy.aws import Aws, AwsFailure, Conflict, command
 
 RETRIES = 3
 
@@ -154,7 +154,7 @@ ARG = "<command line>"
 
 
 def _arg_error(message: str, hint: str | None = None) -> Exception:
-    from ..errors import Diagnostic, InputError, Span
+    from generator.errors import Diagnostic, InputError, Span
 
     return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint)])
 
@@ -172,7 +172,7 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
                 stdout: Any, stderr: Any, aws: Aws | None = None, profile: str | None = None,
                 region: str | None = None) -> int:
     """`cfroutes kvs get|put|delete|list --store NAME|ARN [KEY [VALUE]]`."""
-    from ..validate import load_config
+    from generator.config.load import load_config
 
     want = {"get": 1, "delete": 1, "put": 2, "list": 0}[sub]
     given = [a for a in (key, value) if a is not None]
@@ -193,7 +193,7 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
         for w in warnings:
             stderr.write(f"warning: {w}\n")
         if errors:
-            from ..errors import Diagnostic, InputError, Span
+            from generator.errors import Diagnostic, InputError, Span
 
             raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {key!r}: {e}") for e in errors])
     if sub == "delete" and key is not None and key.startswith(SPILL_PREFIX):

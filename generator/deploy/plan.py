@@ -4,7 +4,7 @@ A function is created when missing, updated when its DEVELOPMENT code or config
 (runtime, comment, store association) differs from the build, and published when its
 LIVE stage differs. A store is created when missing and then filled with its import
 file's entries through UpdateKeys (CloudFront imports a file only from S3, at creation;
-see docs/deploy.md). An existing store gets the `kvs plan` batches (generator.kvsplan):
+see docs/deploy.md). An existing store gets the `kvs plan` batches (generator.kvs.plan):
 spilled routes put/deleted as needed, seed keys only created, never overwritten.
 """
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..compiler import CompiledFunction
-from ..errors import Diagnostic, InputError
-from ..kvsplan import KvsPlan, plan_updates
-from ..testing.cases import Case
-from ..iac.source import Bundle, comment
-from .aws import Aws
+from generator.compiler import CompiledFunction
+from generator.errors import Diagnostic, InputError
+from generator.kvs.plan import KvsPlan, plan_updates
+from generator.testing.cases import Case
+from generator.iac.source import Bundle, comment
+from generator.deploy.aws import Aws
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from generator.jscheck import Analysis
+from generator.platform.jscheck import Analysis
 
 TICK = "__cf$t();"
 STRICT = '"use strict";'

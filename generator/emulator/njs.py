@@ -45,7 +45,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     resource = None  # type: ignore[assignment]
 from generator.emulator.runtime import PreparedFunction, _check_output, _cut_logs, _sections
-from generator.profile import STRUCTURAL, get_profile
+from generator.platform.profile import STRUCTURAL, get_profile
 
 INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
 CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)

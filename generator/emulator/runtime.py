@@ -21,8 +21,8 @@ from generator.emulator import cost, watchdog
 from generator.emulator.loader import PositionMap, transform
 from generator.emulator.result import FunctionLoadError, Invocation
 from generator.emulator.validate import classify, validate
-from generator.jscheck import analyze
-from generator.profile import STRUCTURAL, get_profile
+from generator.platform.jscheck import analyze
+from generator.platform.profile import STRUCTURAL, get_profile
 
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
 DEFAULT_TIME_LIMIT = 1.0             # seconds of CPU per eval/call/job (backstop)

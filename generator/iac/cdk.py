@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-from ..model import JS1, VIEWER_REQUEST
-from .source import Bundle, camel, comment, snake
+from generator.config.model import JS1, VIEWER_REQUEST
+from generator.iac.source import Bundle, camel, comment, snake
 
 CLASS = "CfroutesFunctions"
 

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
-from .. import bundle
-from ..compiler import Compiled, CompiledFunction, compile_config
-from ..errors import CheckFailed, render_all
+from generator.compiler import bundle
+from generator.compiler import Compiled, CompiledFunction, compile_config
+from generator.errors import CheckFailed, render_all
 
 
 @dataclass

@@ -11,22 +11,22 @@ import os
 import tempfile
 from typing import Callable
 
-from ..errors import InputError
-from .common import Import
-from .writer import render
+from generator.errors import InputError
+from generator.importers.common import Import
+from generator.importers.writer import render
 
 PLATFORMS = ("netlify", "vercel", "amplify", "csv")
 
 
 def _reader(platform: str) -> Callable[[list[str]], Import]:
     if platform == "netlify":
-        from .netlify import read
+        from generator.importers.netlify import read
     elif platform == "vercel":
-        from .vercel import read
+        from generator.importers.vercel import read
     elif platform == "amplify":
-        from .amplify import read
+        from generator.importers.amplify import read
     elif platform == "csv":
-        from .csvrules import read
+        from generator.importers.csvrules import read
     else:  # pragma: no cover - argparse restricts the choice
         raise AssertionError(platform)
     return read
@@ -39,7 +39,7 @@ def read(platform: str, files: list[str]) -> Import:
 
 def _validate(text: str) -> list[tuple[int, str]]:
     """(output line, message) of every validation error of the rendered config."""
-    from ..validate import load_config
+    from generator.config.load import load_config
 
     with tempfile.TemporaryDirectory(prefix="cfroutes-import-") as d:
         path = os.path.join(d, "routes.yaml")

@@ -12,12 +12,12 @@ from typing import Any
 
 import jinja2
 
-from .. import __version__
-from ..compiler import SIZE_LIMIT, Compiled
-from ..testing.cases import Case
-from ..testing.coverage import Coverage, measure
-from ..testing.runner import CaseResult
-from .describe import action_text, match_text
+from generator import __version__
+from generator.compiler import SIZE_LIMIT, Compiled
+from generator.testing.cases import Case
+from generator.testing.coverage import Coverage, measure
+from generator.testing.runner import CaseResult
+from generator.report.describe import action_text, match_text
 
 KVS_STORE_LIMIT = 5 * 1024 * 1024
 
@@ -36,7 +36,7 @@ class Row:
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    from ..emit import _template_source  # the one way templates are found (installed or checkout)
+    from generator.compiler.emit import _template_source  # the one way templates are found (installed or checkout)
 
     env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_source), autoescape=True,
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..compiler import Compiled
-from ..model import VIEWER_RESPONSE, Function
-from ..reference import Trace, evaluate
-from .cases import Case
+from generator.compiler import Compiled
+from generator.config.model import VIEWER_RESPONSE, Function
+from generator.reference import Trace, evaluate
+from generator.testing.cases import Case
 
 
 @dataclass
@@ -93,7 +93,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
         for it in _items(cf.function):
             items.append(it)
             index[(it.function, it.kind, it.index)] = it
-    from .runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
+    from generator.testing.runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
 
     stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
     for case in cases:

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from ..errors import InputError, render_all
+from generator.errors import InputError, render_all
 
 if TYPE_CHECKING:  # the compiler and emulator load lazily: the plugin is in every pytest run
-    from ..compiler import Compiled
-    from .cases import Case
-    from .runner import CaseResult, Runner
+    from generator.compiler import Compiled
+    from generator.testing.cases import Case
+    from generator.testing.runner import CaseResult, Runner
 
 CASE_FILE_SUFFIX = ".cases.yaml"
 
@@ -34,9 +34,10 @@ _SUITES = pytest.StashKey[dict]()
 
 
 def _looks_like_config(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    from generator.safeio import YAML_MAX, read_head
+
+    text = read_head(str(path), YAML_MAX)  # regular files only: a FIFO named routes.yaml cannot hang pytest
+    if text is None:
         return False
     return bool(_CONFIG_RE.search(text) and _FUNCTIONS_RE.search(text))
 
@@ -55,7 +56,7 @@ def _coverage_wanted(config: pytest.Config) -> bool:
 
 
 def _coverages(config: pytest.Config) -> list[Any]:
-    from .coverage import measure
+    from generator.testing.coverage import measure
 
     out = []
     for suite in config.stash.get(_SUITES, {}).values():
@@ -98,8 +99,8 @@ class _Suite:
     """One compiled config and its runner, shared by every file of the session."""
 
     def __init__(self, path: str) -> None:
-        from ..compiler import compile_config
-        from . import runner
+        from generator.compiler import compile_config
+        from generator.testing import runner
 
         self.compiled: Compiled = compile_config(path)
         self.runner: Runner = runner.Runner(self.compiled)
@@ -150,7 +151,7 @@ class RoutesFile(_YamlFile):
     """A routes.yaml: its inline cases and a `build` item."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from .cases import inline_cases
+        from generator.testing.cases import inline_cases
 
         suite = _suite(self, _display(self.path))
         yield BuildItem.from_parent(self, name="build", suite=suite)
@@ -161,7 +162,7 @@ class CasesFile(_YamlFile):
     """A `*.cases.yaml` file, tested against its config."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from .cases import config_for, file_cases
+        from generator.testing.cases import config_for, file_cases
 
         cfg = config_for(str(self.path), stop=str(self.config.rootpath))
         if cfg is None:
@@ -194,7 +195,7 @@ class FunctionNode(pytest.Collector):
 
 class CaseFailed(Exception):
     def __init__(self, result: CaseResult) -> None:
-        from .runner import failure_line
+        from generator.testing.runner import failure_line
 
         super().__init__(failure_line(result))
         self.result = result
@@ -215,7 +216,7 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
-            from .runner import failure_line, format_diff
+            from generator.testing.runner import failure_line, format_diff
 
             res = excinfo.value.result
             return failure_line(res) + "\n" + format_diff(res)

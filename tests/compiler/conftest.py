@@ -8,7 +8,7 @@ import pytest
 
 from generator.compiler import compile_config
 from generator.emulator import invoke, prepare
-from generator.model import VIEWER_RESPONSE
+from generator.config.model import VIEWER_RESPONSE
 from generator.testing.events import build_event
 
 

@@ -91,7 +91,7 @@ def test_debug_header_names_the_route(project: Path) -> None:
 
 
 def test_internal_error_is_exit_3_without_traceback(project: Path, capsys, monkeypatch) -> None:
-    import generator.compiler as compiler
+    from generator.compiler import pipeline as compiler
 
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("kaput")

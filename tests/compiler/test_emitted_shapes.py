@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from generator import compiler
+from generator.compiler import pipeline as compiler
 from generator.cli.main import main
 from generator.compiler import compile_config
-from generator.jscheck import lint_source
+from generator.platform.jscheck import lint_source
 
 NJS = shutil.which("njs")
 

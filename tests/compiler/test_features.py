@@ -561,7 +561,7 @@ def test_condition_named_groups_bind(build) -> None:
 
 def _errors(tmp_path, body: str, seed: str | None = None) -> list[str]:
     from generator.errors import InputError
-    from generator.validate import load_config
+    from generator.config.load import load_config
 
     head = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
     if seed is not None:

@@ -7,7 +7,7 @@ import pytest
 
 from generator.cli.main import main
 from generator.errors import InputError
-from generator.validate import load_config
+from generator.config.load import load_config
 
 HEAD = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import InputError
-from generator.validate import load_config, warnings_of
+from generator.config.load import load_config, warnings_of
 
 
 def _cfg(tmp_path: Path, route: str) -> str:

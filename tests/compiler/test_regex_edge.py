@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli.main import main
-from generator.regexcheck import edge_problems, regex_error
+from generator.platform.regexcheck import edge_problems, regex_error
 
 # pattern, what the message says, whether njs refuses it outright (else: it reads it differently)
 REFUSED = [

@@ -6,9 +6,9 @@ import json
 from generator.cli.main import main
 from generator.compiler import SIZE_LIMIT, compile_config
 from generator.emulator import invoke, prepare
-from generator.kvsfile import validate_entries
-from generator.kvsplan import MAX_KEYS, plan_updates
-from generator.model import SPILL_PREFIX
+from generator.kvs.importfile import validate_entries
+from generator.kvs.plan import MAX_KEYS, plan_updates
+from generator.config.model import SPILL_PREFIX
 from generator.testing.events import build_event
 
 

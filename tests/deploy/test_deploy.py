@@ -14,8 +14,8 @@ from generator.deploy.apply import deploy, write_batches  # noqa: E402
 from generator.deploy.aws import Aws  # noqa: E402
 from generator.deploy.plan import StoreStep  # noqa: E402
 from generator.iac.source import comment  # noqa: E402
-from generator.kvsplan import plan_updates  # noqa: E402
-from generator.model import SPILL_PREFIX  # noqa: E402
+from generator.kvs.plan import plan_updates  # noqa: E402
+from generator.config.model import SPILL_PREFIX  # noqa: E402
 
 from .fakes import (ANY, ARN, Calls, Routed, cases_of, client, cloudfront_result, io_pair, kvs_described,  # noqa: E402
                     runs_remotely, seed_store, stub_function_stage, stub_list_keys, stubbed, summary)
@@ -97,7 +97,7 @@ def test_dry_run_on_a_fresh_account_changes_nothing(project):
         code, out, err = run(Aws(sim, None), apply=False)
         assert code == 0, err
         assert "store     app-routing: create, then write its 3 import-file entries" in out
-        size = cases_of()[0].function("site-router").size  # the example's size, not a number to keep in step
+        size = cases_of()[0].function("site-router").size
         assert f"function  site-router: create ({size:,} bytes, store app-routing)" in out
         assert "function  security-headers: create" in out
         assert "publish   site-router (new function), security-headers (new function) -> LIVE" in out

@@ -11,7 +11,7 @@ pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[
 from generator.cli.main import main  # noqa: E402
 from generator.deploy.aws import Aws  # noqa: E402
 from generator.deploy.kvs import kvs_command, validate_put  # noqa: E402
-from generator.validate import load_config  # noqa: E402
+from generator.config.load import load_config  # noqa: E402
 
 from .fakes import ARN, Calls, io_pair, kvs_described, stubbed  # noqa: E402
 

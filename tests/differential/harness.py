@@ -12,13 +12,13 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.emit import render
+from generator.compiler.emit import render
 from generator.emulator import invoke, prepare
-from generator.kvsfile import validate_entries
-from generator.model import JS2, SPILL_PREFIX, Function
-from generator.plan import plan
+from generator.kvs.importfile import validate_entries
+from generator.config.model import JS2, SPILL_PREFIX, Function
+from generator.compiler.plan import plan
 from generator.reference import evaluate
-from generator.validate import load_config
+from generator.config.load import load_config
 
 from .yamltext import dump
 

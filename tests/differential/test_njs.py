@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from generator.emit import render
-from generator.model import JS2, SPILL_PREFIX
-from generator.plan import plan
+from generator.compiler.emit import render
+from generator.config.model import JS2, SPILL_PREFIX
+from generator.compiler.plan import plan
 from generator.reference import evaluate
 
 from . import njs

@@ -125,7 +125,7 @@ def test_runtime_inference(src: str, runtime: str) -> None:
 
 def test_run_reports_a_refused_build_like_test_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from generator import compiler
+    from generator.compiler import pipeline as compiler
     from generator.cli.main import main
 
     real = compiler.render

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from support import BOTH, V1, V2
-from generator.jscheck import JsIssue, check_source, lint_source
-from generator.profile import RUNTIMES, get_profile
+from generator.platform.jscheck import JsIssue, check_source, lint_source
+from generator.platform.profile import RUNTIMES, get_profile
 
 
 def test_runtimes_and_profiles() -> None:

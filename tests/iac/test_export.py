@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import bundle
+from generator.compiler import bundle
 from generator.cli.main import main
 from generator.compiler import compile_config
 from generator.iac import terraform

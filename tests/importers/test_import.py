@@ -13,7 +13,7 @@ import yaml
 
 from generator.cli.main import main
 from generator.errors import InputError
-from generator.validate import load_config
+from generator.config.load import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

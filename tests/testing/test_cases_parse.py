@@ -8,7 +8,7 @@ import pytest
 
 from generator.errors import InputError
 from generator.testing.cases import config_for, file_cases, find_case_files, inline_cases, load_cases
-from generator.validate import load_config
+from generator.config.load import load_config
 
 Write = Callable[[str, str], str]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cli.main import main
-from generator.validate import load_config, warnings_of
+from generator.config.load import load_config, warnings_of
 
 CONFIG = """\
 version: 1

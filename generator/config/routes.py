@@ -5,16 +5,16 @@ import difflib
 import re
 from typing import Any
 
-from . import schema
-from .headers import header_problem
-from .model import (
+from generator.config import schema
+from generator.platform.headers import header_problem
+from generator.config.model import (
     JS2, REDIRECT_STATUSES, VIEWER_REQUEST,
     VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
     Redirect, Respond, Rewrite, Route, Template,
 )
-from .patterns import NAME_RE, parse_template, porting_hint
-from .yamlload import Node
-from .validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
+from generator.config.patterns import NAME_RE, parse_template, porting_hint
+from generator.config.yamlload import Node
+from generator.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
 
 
 def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | None:
@@ -153,7 +153,7 @@ def _check_url_host(v: Validator, node: Node, t: Template, what: str, check: _Re
         return
     bad = [r.name for r in refs if _request_controlled(r.name, check.match)]
     lit_tail = tmpl.parts[-1] if isinstance(tmpl.parts[-1], str) else ""
-    ends_with_domain = bool(re.match(r"^\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?$", lit_tail))
+    ends_with_domain = bool(re.fullmatch(r"\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?", lit_tail))
     if bad or not ends_with_domain:
         v.err(node, f"{what}: the redirect host comes from the request ({{{(bad or [refs[0].name])[0]}}}): an open redirect",
               hint="use a literal host, {host}, or a host ending in a literal domain (https://{tenant}.example.com/); "

@@ -9,12 +9,12 @@ from typing import Any
 import jinja2
 import rjsmin
 
-from . import __version__
-from .model import SPILL_PREFIX
-from .patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
-from .plan import Plan
+from generator import __version__
+from generator.config.model import SPILL_PREFIX
+from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from generator.compiler.plan import Plan
 
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends false "
     "finally for function if import in instanceof new null return super switch this throw true try "
@@ -56,7 +56,7 @@ def _template_source(name: str) -> str:
     except ModuleNotFoundError:  # running from a source checkout without installing
         from pathlib import Path
 
-        return (Path(__file__).resolve().parent.parent / "templates" / name).read_text(encoding="utf-8")
+        return (Path(__file__).resolve().parents[2] / "templates" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

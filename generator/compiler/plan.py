@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .errors import Diagnostic
-from .patterns import SITE_HEADER, host_parts, name_site, rendered_templates
-from .model import (
+from generator.errors import Diagnostic
+from generator.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
+from generator.config.model import (
     JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
     Respond, Rewrite, Route, Template, ValueCond,
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
-from .errors import Span
+from generator.errors import Span
 
 VIEWER_REQUEST = "viewer-request"
 VIEWER_RESPONSE = "viewer-response"

@@ -1,6 +1,6 @@
 """The compiler pipeline: load -> validate -> plan -> emit -> verify.
 
-`compile_config` builds every function of a config in memory; `generator.bundle`
+`compile_config` builds every function of a config in memory; `generator.compiler.bundle`
 writes the result. Each stage is its own module and callable on its own.
 """
 from __future__ import annotations
@@ -10,14 +10,14 @@ import gc
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from . import kvsfile
-from .errors import Diagnostic
-from .lint import lint_function
-from .model import JS2, Config, Function
-from .plan import Plan, plan
-from .emit import render
-from .validate import load_config, warnings_of
-from .jscheck import lint_source
+from generator.kvs import importfile as kvsfile
+from generator.errors import Diagnostic
+from generator.compiler.lint import lint_function
+from generator.config.model import JS2, Config, Function
+from generator.compiler.plan import Plan, plan
+from generator.compiler.emit import render
+from generator.config.load import load_config, warnings_of
+from generator.platform.jscheck import lint_source
 
 SIZE_LIMIT = 10_240
 

@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import reference
-from .errors import Diagnostic
-from .model import Function, Match, PathPattern, Redirect, Route
-from .plan import Plan, exact_key
+from generator import reference
+from generator.errors import Diagnostic
+from generator.config.model import Function, Match, PathPattern, Redirect, Route
+from generator.compiler.plan import Plan, exact_key
 
 MAX_HOPS = 10
 SAMPLE_HOST = "lint.example"

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
+from generator.config.model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
 
 SCHEMA_ID = "https://cfroutes.dev/schema/routes.schema.json"
 CASES_SCHEMA_ID = "https://cfroutes.dev/schema/cases.schema.json"

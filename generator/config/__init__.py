@@ -1,0 +1,1 @@
+"""routes.yaml: positioned loading, the typed model, patterns, validation."""

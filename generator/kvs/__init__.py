@@ -1,0 +1,1 @@
+"""KeyValueStore import files and UpdateKeys plans."""

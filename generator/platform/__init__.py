@@ -1,0 +1,3 @@
+"""CloudFront facts: runtime profiles, header policy, limits, the JS and regex checkers.
+
+Nothing here knows about routes."""
