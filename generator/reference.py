@@ -29,7 +29,7 @@ from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 
 KVS_KEY_MAX = 512
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
-_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
+_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
 # semantics §4.1: what a data value may not contain, by where it is rendered
 HEADER, LOCATION, URI = 0, 1, 2
 _BAD = tuple(re.compile("[" + c + "]") for c in DATA_BAD)
@@ -166,7 +166,7 @@ def request_of(event_request: dict[str, Any]) -> Req:
     else:
         n, t = g, False
     h = _value(event_request.get("headers"), "host") or ""
-    hl = re.sub(r":[0-9]*$", "", js_lower(h))  # an empty port ("host:") is a port too
+    hl = re.sub(r":[0-9]*\Z", "", js_lower(h))  # an empty port ("host:") is a port too
     return Req(u, g, n, t, h, hl.split("."), rebuild_query(event_request.get("querystring") or {}),
                event_request.get("method"), event_request.get("headers") or {},
                event_request.get("querystring") or {}, event_request.get("cookies") or {})

@@ -20,8 +20,8 @@ from generator.config.yamlload import Node
 
 T = TypeVar("T")
 
-FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
 # the keys of each mapping come from the one description of the format (schema.py)
 MATCH_KEYS = tuple(schema.MATCH)
 ACTION_KEYS = tuple(schema.ACTIONS)
@@ -237,7 +237,7 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             v.err(kn, f"bad {what} name {name!r}")
             continue
         if what == "headers":
-            prob = None if re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name) else f"invalid header name {name!r}"
+            prob = None if re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) else f"invalid header name {name!r}"
             if prob:
                 v.err(kn, prob)
                 continue

@@ -21,7 +21,7 @@ READ_ONLY = {
     "viewer-response": frozenset({"warning", "via"}),
 }
 MAX_URL = 8192
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _CTL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _QS_BAD = re.compile(r"[\x00-\x20\x7f#]")
 _REQUEST_KEYS = frozenset({"method", "uri", "querystring", "headers", "cookies"})
