@@ -5,6 +5,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from generator.safeio import YAML_MAX, UserFileError, escape_terminal, excerpt, read_text
+
 
 class ExitCode(enum.IntEnum):
     #: everything passed
@@ -42,18 +44,21 @@ class Diagnostic:
         return f"{self.span}: {self.severity}: {self.message}"
 
     def render(self, sources: dict[str, str] | None = None) -> str:
-        """`FILE:LINE:COL: error: message`, then the source line with a caret and a hint."""
-        lines = [self.concise()]
+        """`FILE:LINE:COL: error: message`, then the source line with a caret and a hint.
+
+        Everything is escaped for the terminal, and the excerpt is the offending line only,
+        cut to `safeio.EXCERPT_MAX` characters around the column."""
+        lines = [escape_terminal(self.concise())]
         text = (sources or {}).get(self.span.file)
         src_lines = text.splitlines() if text is not None else _lines(self.span.file)
         if src_lines is not None:
             if 1 <= self.span.line <= len(src_lines):
-                src = src_lines[self.span.line - 1]
+                src, caret = excerpt(src_lines[self.span.line - 1], self.span.col)
                 gutter = str(self.span.line)
                 lines.append(f" {gutter} | {src}")
-                lines.append(f" {' ' * len(gutter)} | {' ' * (self.span.col - 1)}^")
+                lines.append(f" {' ' * len(gutter)} | {' ' * (caret - 1)}^")
         if self.hint:
-            lines.append(f"  help: {self.hint}")
+            lines.append(f"  help: {escape_terminal(self.hint)}")
         return "\n".join(lines)
 
 
@@ -61,12 +66,11 @@ _cache: dict[str, list[str] | None] = {}
 
 
 def _lines(path: str) -> list[str] | None:
-    """The lines of a source file, read once per process."""
+    """The lines of a source file, read once per process (only a regular file, within the cap)."""
     if path not in _cache:
         try:
-            with open(path, encoding="utf-8") as f:
-                _cache[path] = f.read().splitlines()
-        except (OSError, UnicodeDecodeError):
+            _cache[path] = read_text(path, YAML_MAX).splitlines()
+        except UserFileError:
             _cache[path] = None
     return _cache[path]
 

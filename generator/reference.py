@@ -30,7 +30,7 @@ from generator.platform.event import format_query
 from generator.platform.limits import KVS_KEY_MAX
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
-_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)$")
+_INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
 # semantics §4.1: what a data value may not contain, by where it is rendered
 HEADER, LOCATION, URI = 0, 1, 2
 _BAD = tuple(re.compile("[" + c + "]") for c in DATA_BAD)
@@ -161,7 +161,7 @@ def request_of(event_request: dict[str, Any]) -> Req:
     else:
         n, t = g, False
     h = _value(event_request.get("headers"), "host") or ""
-    hl = re.sub(r":[0-9]*$", "", js_lower(h))  # an empty port ("host:") is a port too
+    hl = re.sub(r":[0-9]*\Z", "", js_lower(h))  # an empty port ("host:") is a port too
     return Req(u, g, n, t, h, hl.split("."), _query_text(event_request.get("querystring") or {}),
                event_request.get("method"), event_request.get("headers") or {},
                event_request.get("querystring") or {}, event_request.get("cookies") or {})

@@ -6,6 +6,7 @@ from typing import TextIO
 from generator.compiler import bundle
 from generator.compiler import SIZE_LIMIT, compile_config
 from generator.errors import ExitCode, render_all
+from generator.safeio import UserFileError
 
 
 def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: bool,
@@ -19,7 +20,11 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
         return ExitCode.FAILED
     files = bundle.bundle_files(compiled)
     if check:
-        problems = bundle.diff(output, files)
+        try:
+            problems = bundle.diff(output, files)
+        except UserFileError as e:
+            stderr.write(render_all([e.diagnostic()]) + "\n")
+            return ExitCode.INVALID_INPUT
         if problems:
             stderr.write("\n".join(problems) + "\n")
             stderr.write(f"{output} is stale: run `cfroutes build -c {config} -o {output}` and commit the result\n")

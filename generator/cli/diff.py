@@ -28,7 +28,8 @@ def _base_build(config: str, ref: str) -> Compiled:
                 shown = f"{ref}:{os.path.relpath(d.span.file, root)}"
                 with contextlib.suppress(OSError, UnicodeDecodeError):
                     remember_source(shown, open(d.span.file, encoding="utf-8").read())
-                moved.append(dataclasses.replace(d, span=Span(shown, d.span.line, d.span.col)))
+                message = d.message.replace(root + os.sep, f"{ref}:").replace(root, ref)  # no temporary paths
+                moved.append(dataclasses.replace(d, span=Span(shown, d.span.line, d.span.col), message=message))
             raise InputError(moved) from None
 
 
@@ -45,7 +46,7 @@ def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: list[l
 def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO) -> int:
     start = time.perf_counter()
     for path in log_files:
-        if not os.path.isfile(path):
+        if path != "-" and not os.path.isfile(path):
             raise InputError([Diagnostic(Span(path, 1, 1), "log file does not exist or is not a regular file")])
     if not log_files and not cases:
         cases = True  # nothing named: the test cases are the requests

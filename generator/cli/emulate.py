@@ -9,6 +9,9 @@ from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
 from generator.errors import Diagnostic, Span
 from generator.kvs.importfile import parse as load_kvs
 from generator.platform.profile import JS1, JS2, RUNTIMES
+from generator.emulator import FunctionLoadError, invoke, prepare
+from generator.kvs.importfile import StoreFileError, parse as load_kvs
+from generator.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 
@@ -20,9 +23,9 @@ def infer_runtime(source: str) -> str:
     return JS2
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+def _read(path: str, cap: int = FUNCTION_MAX, what: str = "file") -> str:
+    """A user file, read safely (regular files only, at most `cap` bytes: see safeio)."""
+    return read_text(path, cap, what)
 
 
 def refused_result(exc: FunctionLoadError) -> dict:
@@ -50,27 +53,29 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     it (syntax or runtime profile: reported as a TestResult too); 2 bad command-line input.
     """
     try:
-        source = _read(function_path)
-    except (OSError, UnicodeDecodeError) as exc:
-        stderr.write(f"{function_path}:1:1: error: cannot read function: {exc}\n")
+        source = _read(function_path, FUNCTION_MAX, "function file")
+    except UserFileError as exc:
+        stderr.write(f"{function_path}:{exc.line}:{exc.col}: error: cannot read function: {exc.message}\n")
         return 2
     if runtime is not None and runtime not in RUNTIMES:
         stderr.write(f"{function_path}:1:1: error: unknown runtime {runtime!r} (expected {' or '.join(RUNTIMES)})\n")
         return 2
     try:
-        event = json.loads(_read(event_path))
+        event = json.loads(_read(event_path, EVENT_MAX, "event file"))
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
-        stderr.write(f"{event_path}:{line}:{col}: error: invalid event: {exc}\n")
+    except (UserFileError, ValueError, RecursionError) as exc:
+        line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else \
+            (exc.line, exc.col) if isinstance(exc, UserFileError) else (1, 1)
+        msg = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        stderr.write(f"{event_path}:{line}:{col}: error: invalid event: {msg}\n")
         return 2
     kvs = None
     if kvs_path is not None:
         try:
-            kvs = load_kvs(_read(kvs_path))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
+            kvs = load_kvs(_read(kvs_path, STORE_MAX, "KVS file"))
+        except (UserFileError, ValueError) as exc:
+            line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
             stderr.write(f"{kvs_path}:{line}:{col}: error: invalid KVS file: {exc}\n")
             return 2
     try:

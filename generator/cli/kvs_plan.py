@@ -7,6 +7,8 @@ from typing import TextIO
 from generator.compiler import compile_config
 from generator.errors import Diagnostic, ExitCode, InputError, Span, render_all
 from generator.kvs.plan import parse_current, plan_updates
+from generator.kvs.importfile import SHAPES, StoreFileError
+from generator.safeio import STORE_MAX, UserFileError, read_text
 
 
 def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: TextIO, stderr: TextIO,
@@ -26,10 +28,14 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
         raise InputError([Diagnostic(Span(config, 1, 1), f"{what}; use -f NAME (functions with a store: {names})")])
     fn = with_store[0]
     try:
-        with open(current_path, encoding="utf-8") as fh:
-            current = parse_current(fh.read())
-    except (OSError, ValueError) as e:
-        raise InputError([Diagnostic(Span(current_path, 1, 1), f"cannot read the current store: {e}")]) from None
+        text = read_text(current_path, STORE_MAX, "the current store")
+    except UserFileError as e:
+        raise InputError([e.diagnostic()]) from None
+    try:
+        current = parse_current(text)
+    except StoreFileError as e:
+        raise InputError([Diagnostic(Span(current_path, e.line, e.col), f"cannot read the current store: {e.message}",
+                                     hint="pass the whole store: " + SHAPES)]) from None
     seed_keys = {k for k, _ in (fn.function.kvs.seed if fn.function.kvs else ())}
     plan = plan_updates(fn.kvs_data or [], seed_keys, current, overwrite_seed=overwrite_seed)
     doc = {"function": fn.name, "kvs": fn.function.kvs.name if fn.function.kvs else None, **plan.to_json()}

@@ -14,6 +14,7 @@ from generator.config.model import VIEWER_RESPONSE
 from generator.testing.cases import Case, Expect
 from generator.testing.events import RequestError, build_event
 from generator.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
+from generator.safeio import EscapingWriter
 
 ARG = "<command line>"
 
@@ -62,6 +63,7 @@ def parse_kvs(items: list[str]) -> dict[str, str | None]:
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
         stdout: TextIO, stderr: TextIO, country: str | None = None) -> int:
+    stdout = EscapingWriter(stdout)  # type: ignore[assignment]  # data (uri, logs, headers) may hold ESC
     compiled = compile_config(config)
     name = _pick(compiled, function)
     fn = compiled.function(name)

@@ -24,7 +24,8 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
     try:
         server = make_server(config, origin, port, log, host=host)
     except OSError as exc:
-        raise InputError([Diagnostic(Span("--port", 1, 1), f"cannot listen on {host}:{port}: {exc.strerror or exc}")]) \
+        what = "--port" if isinstance(exc, OSError) and exc.errno in (98, 13) else "--host"
+        raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: {exc.strerror or exc}")]) \
             from None
     edge = server.RequestHandlerClass.edge  # type: ignore[attr-defined]
     b = edge.build

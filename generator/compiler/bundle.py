@@ -1,16 +1,30 @@
 """The bundle: dist/<fn>.js, dist/<fn>.kvs.json, dist/manifest.json; written atomically."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import functools
 import hashlib
 import json
 import os
+import platform
+import re
 import shutil
+import sys
 import tempfile
+import time
+from typing import Any, Iterator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock (builds there are not concurrent-safe)
+    fcntl = None  # type: ignore[assignment]
 
 from generator import __version__
-
+from generator.compiler.pipeline import SIZE_LIMIT, Compiled
 from generator.kvs import importfile as kvsfile
-from generator.compiler import SIZE_LIMIT, Compiled
+from generator import safeio
 
 OURS = (".js", ".kvs.json")
 
@@ -53,7 +67,11 @@ def _ours(name: str) -> bool:
 
 
 def diff(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    """What differs between `out_dir` and `files` (empty: up to date)."""
+    """What differs between `out_dir` and `files` (empty: up to date).
+
+    Each file is read safely (safeio: a FIFO, a directory or a link to /dev/zero named like
+    a bundle file raises UserFileError, exit 2), and never more than one byte past the
+    expected size."""
     problems = []
     present = set(os.listdir(out_dir)) if os.path.isdir(out_dir) else set()
     for name in sorted(files):
@@ -61,42 +79,183 @@ def diff(out_dir: str, files: dict[str, bytes]) -> list[str]:
         if name not in present:
             problems.append(f"{path}: missing")
             continue
-        with open(path, "rb") as fh:
-            if fh.read() != files[name]:
-                problems.append(f"{path}: differs from the config")
+        data = safeio.read_bytes(path, len(files[name]) + 1, "bundle file", head=True)
+        if data != files[name]:
+            problems.append(f"{path}: differs from the config")
     for name in sorted(present - set(files)):
         if _ours(name):
             problems.append(f"{os.path.join(out_dir, name)}: not produced by the config (stale)")
     return problems
 
 
-def write(out_dir: str, files: dict[str, bytes]) -> None:
-    """Write the bundle atomically: a complete new directory replaces the old one."""
-    out_dir = os.path.abspath(out_dir)
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    if os.path.exists(out_dir):
-        if not os.path.isdir(out_dir):
-            raise OSError(f"{out_dir} exists and is not a directory")
-        foreign = [n for n in os.listdir(out_dir) if not _ours(n)]
-        if foreign:
-            raise OSError(f"{out_dir} holds files cfroutes did not write ({', '.join(sorted(foreign)[:3])}); "
-                          "choose another output directory")
-    tmp = tempfile.mkdtemp(prefix=".cfroutes-", dir=parent)
-    old = tmp + ".old"
+# ------------------------------------------------------------------ writing
+#: seconds a build waits for another build writing the same output directory
+LOCK_WAIT = 30.0
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_RENAME_SWAP = 2  # darwin: renamex_np flag
+_SYSCALL_RENAMEAT2 = {"x86_64": 316, "aarch64": 276}
+_AT_FDCWD = -100
+
+
+class BuildLocked(OSError):
+    """Another build holds the output directory's lock."""
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> Any:
     try:
-        for name, data in files.items():
-            with open(os.path.join(tmp, name), "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(tmp, 0o755)
-        if os.path.exists(out_dir):
-            os.rename(out_dir, old)
-        os.rename(tmp, out_dir)
-    except BaseException:
-        if os.path.exists(old) and not os.path.exists(out_dir):
-            os.rename(old, out_dir)  # put the previous bundle back
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover
+        return None
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Atomically swap two directories (each name then holds the other's content).
+
+    renameat2(RENAME_EXCHANGE) on Linux (libc, else the raw syscall), renamex_np(RENAME_SWAP)
+    on macOS. False when the platform or the file system cannot; raises OSError otherwise.
+    """
+    libc = _libc()
+    if libc is None:
+        return False
+    ba, bb = os.fsencode(a), os.fsencode(b)
+    if sys.platform.startswith("linux"):
+        fn = getattr(libc, "renameat2", None)
+        if fn is not None:
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            rc = fn(_AT_FDCWD, ba, _AT_FDCWD, bb, _RENAME_EXCHANGE)
+        else:
+            nr = _SYSCALL_RENAMEAT2.get(platform.machine())
+            if nr is None:
+                return False
+            rc = libc.syscall(ctypes.c_long(nr), ctypes.c_int(_AT_FDCWD), ctypes.c_char_p(ba),
+                              ctypes.c_int(_AT_FDCWD), ctypes.c_char_p(bb), ctypes.c_uint(_RENAME_EXCHANGE))
+    elif sys.platform == "darwin":
+        fn = getattr(libc, "renamex_np", None)
+        if fn is None:
+            return False
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+        rc = fn(ba, bb, _RENAME_SWAP)
+    else:
+        return False
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # an old kernel or a file system without exchange: two renames instead
+    raise OSError(err, os.strerror(err), a)
+
+
+@contextlib.contextmanager
+def _locked(real: str, wait: float) -> Iterator[None]:
+    """An exclusive flock on `.NAME.cfroutes-lock` next to the output directory."""
+    path = os.path.join(os.path.dirname(real), f".{os.path.basename(real)}.cfroutes-lock")
+    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:  # a planted symlink or FIFO in place of the lock is refused, not followed or waited on
+        fd = os.open(path, flags, 0o644)
+    except OSError as e:
+        raise OSError(f"cannot open the build lock {path}: {e.strerror}") from None
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise BuildLocked(f"another cfroutes build is writing {real} (it holds {path}); "
+                                          f"waited {wait:.0f} s: let it finish, then build again") from None
+                    time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def write(out_dir: str, files: dict[str, bytes], *, lock_wait: float | None = None) -> None:
+    """Write the bundle atomically: a complete new directory replaces the old one.
+
+    - There is no moment without `out_dir`: the new directory is swapped in with one
+      RENAME_EXCHANGE (Linux; RENAME_SWAP on macOS); elsewhere two renames, and a build
+      killed between them is repaired by the next one.
+    - A symlinked `out_dir` is written through: its target is replaced, the link stays.
+    - Builds into the same directory are serialised by a lock file next to it; one that
+      waits longer than `lock_wait` seconds raises BuildLocked.
+    - Entries that cfroutes does not write (other names, or anything that is not a regular
+      file) make the write refuse, naming them: replacing the directory would delete them.
+    """
+    out_dir = os.path.abspath(out_dir)
+    real = os.path.realpath(out_dir)  # through a symlink: the link itself stays
+    parent = os.path.dirname(real)
+    os.makedirs(parent, exist_ok=True)
+    prefix = f".cfroutes-{os.path.basename(real)}-"
+    with _locked(real, LOCK_WAIT if lock_wait is None else lock_wait):
+        _repair(real, parent, prefix)
+        if os.path.lexists(real):
+            if not os.path.isdir(real):
+                raise OSError(f"{out_dir} exists and is not a directory")
+            foreign = []
+            for entry in os.scandir(real):
+                if not _ours(entry.name) or not entry.is_file(follow_symlinks=False):
+                    foreign.append(entry.name)
+            if foreign:
+                raise OSError(f"{out_dir} holds files cfroutes did not write ({', '.join(sorted(foreign)[:3])}); "
+                              "move them or choose another output directory")
+        tmp = tempfile.mkdtemp(prefix=prefix, dir=parent)
+        old = tmp + ".old"
+        try:
+            for name, data in files.items():
+                with open(os.path.join(tmp, name), "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.chmod(tmp, 0o755)
+            _step("written")
+            if not os.path.exists(real):
+                os.rename(tmp, real)
+            elif _exchange(tmp, real):
+                _step("exchanged")
+                old = tmp  # it holds the previous bundle now
+            else:
+                os.rename(real, old)
+                _step("moved-old")
+                os.rename(tmp, real)
+            _fsync_dir(parent)
+        except BaseException:
+            if os.path.exists(old) and not os.path.exists(real):
+                os.rename(old, real)  # put the previous bundle back
+            if old != tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _repair(real: str, parent: str, prefix: str) -> None:
+    """Undo what a build killed mid-way left (called under the lock): put a moved-away
+    bundle back when the output is missing (two-rename fallback), drop stale temporaries."""
+    mine = re.compile(re.escape(prefix) + r"[A-Za-z0-9_]{8}(\.old)?\Z")  # mkdtemp's 8 characters
+    stale = sorted(n for n in os.listdir(parent) if mine.match(n))
+    if not os.path.lexists(real):
+        olds = [n for n in stale if n.endswith(".old")]
+        if olds:
+            os.rename(os.path.join(parent, olds[-1]), real)
+            stale.remove(olds[-1])
+    for n in stale:
+        shutil.rmtree(os.path.join(parent, n), ignore_errors=True)
+
+
+def _step(name: str) -> None:
+    """A test hook between the steps of `write` (kill-at-any-step tests monkeypatch it)."""

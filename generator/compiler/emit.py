@@ -14,7 +14,7 @@ from generator.config.model import SPILL_PREFIX
 from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from generator.compiler.plan import Plan
 
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends false "
     "finally for function if import in instanceof new null return super switch this throw true try "

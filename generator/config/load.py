@@ -1,7 +1,7 @@
 """Validate a positioned YAML tree into the typed model, collecting every error.
 
 `load_config` is the entry point; the pieces live in validator.py (primitives,
-matching) and validate_routes.py (routes, actions, header rules).
+matching) and routes.py (routes, actions, header rules).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.config import schema
 from generator.errors import Diagnostic, InputError
+from generator.safeio import is_within
 from generator.config.model import (
     JS1, JS2, SPILL_PREFIX, VIEWER_REQUEST,
     VIEWER_RESPONSE, Config, Function, HeaderRule, Kvs, Options, Route,
@@ -61,7 +62,7 @@ def _config(v: Validator, root: Node, path: str, text: str) -> Config | None:
     digest = hashlib.sha256(text.encode("utf-8"))
     funcs = []
     for name, node in fnode.value.items():
-        if not FUNC_NAME_RE.match(name):
+        if not FUNC_NAME_RE.fullmatch(name):
             v.err(fnode.keys[name], f"function name '{name}' must be 1-64 characters of A-Z a-z 0-9 _ -")
         f = _function(v, name, node, path, digest)
         if f is not None:
@@ -119,7 +120,7 @@ def _options(v: Validator, node: Node, event: str) -> Options:
     index = None
     if "index" in m:
         index = v.string(m["index"], "options.index")
-        if index is not None and (not re.match(r"^[A-Za-z0-9._~-]+$", index) or "." not in index):
+        if index is not None and (not re.fullmatch(r"[A-Za-z0-9._~-]+", index) or "." not in index):
             v.err(m["index"], f"options.index must be a file name such as index.html, got {index!r}")
             index = None
         if index is not None and event != VIEWER_REQUEST:
@@ -138,15 +139,21 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
         v.err(node, "kvs needs a `name`")
     else:
         name = v.string(m["name"], "kvs.name")
-        if name is not None and not FUNC_NAME_RE.match(name):
+        if name is not None and not FUNC_NAME_RE.fullmatch(name):
             v.err(m["name"], f"kvs.name '{name}' must be 1-64 characters of A-Z a-z 0-9 _ -")
     seed: list[tuple[str, str]] = []
     seed_path = None
     if "seed" in m:
         seed_path = v.string(m["seed"], "kvs.seed")
         if seed_path is not None:
-            full = os.path.join(os.path.dirname(cfg_path), seed_path)
-            if not os.path.isfile(full):
+            root_dir = os.path.dirname(cfg_path) or "."
+            full = os.path.join(os.path.dirname(cfg_path), seed_path)  # as written: it is hashed
+            if not is_within(full, root_dir):
+                # a config from a pull request must not read (and echo, or bundle) files outside its tree
+                v.err(m["seed"], f"seed file {seed_path} is outside the config's directory "
+                      f"{os.path.abspath(root_dir)} (symlinks resolved)",
+                      hint="put the seed file next to routes.yaml or below it")
+            elif not os.path.lexists(full):
                 v.err(m["seed"], f"seed file not found: {seed_path} (looked at {full})")
             else:
                 seed = _seed(v, full, digest)

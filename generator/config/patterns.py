@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from generator.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 from generator.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
 
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -66,13 +66,13 @@ def parse_path(src: str) -> tuple[PathPattern | None, list[str]]:
     return PathPattern(src, tuple(segs), splat=splat, trailing_slash=trailing), []
 
 
-_LABEL_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")
+_LABEL_RE = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\Z")
 
 
 def parse_host(src: str) -> tuple[HostPattern | None, list[str]]:
     if CONTROL_RE.search(src) or " " in src or "/" in src:
         return None, ["host pattern must be a host name without scheme, path, spaces or control characters"]
-    s = re.sub(r":\d+$", "", src)  # a port in the pattern is ignored, as in requests
+    s = re.sub(r":\d+\Z", "", src)  # a port in the pattern is ignored, as in requests
     wildcard = False
     if s.startswith("*."):
         wildcard = True
@@ -210,7 +210,7 @@ def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
     done by compiling in QuickJS (see validate.check_regex_js).
     """
     errs: list[str] = []
-    if src.startswith("/") and re.match(r"^/.*/[a-z]*$", src) and len(src) > 2 and not src.endswith("/"):
+    if src.startswith("/") and re.match(r"^/.*/[a-z]*\Z", src) and len(src) > 2 and not src.endswith("/"):
         errs.append("write the regex source without /.../flags delimiters")
     if "(?<=" in src or "(?<!" in src:
         errs.append("lookbehind is not supported by the CloudFront runtime")

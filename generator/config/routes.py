@@ -154,7 +154,7 @@ def _check_url_host(v: Validator, node: Node, t: Template, what: str, check: _Re
         return
     bad = [r.name for r in refs if _request_controlled(r.name, check.match)]
     lit_tail = tmpl.parts[-1] if isinstance(tmpl.parts[-1], str) else ""
-    ends_with_domain = bool(re.match(r"^\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?$", lit_tail))
+    ends_with_domain = bool(re.fullmatch(r"\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?", lit_tail))
     if bad or not ends_with_domain:
         v.err(node, f"{what}: the redirect host comes from the request ({{{(bad or [refs[0].name])[0]}}}): an open redirect",
               hint="use a literal host, {host}, or a host ending in a literal domain (https://{tenant}.example.com/); "

@@ -15,14 +15,14 @@ from generator.config.model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
 from generator.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
-from generator.platform.limits import CONTROL_RE, NAME_PATTERN, TEXT_CONTROL_RE
+from generator.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from generator.platform.regexcheck import edge_problems, redos_problems, regex_error
 from generator.config.yamlload import Node
 
 T = TypeVar("T")
 
-FUNC_NAME_RE = re.compile(NAME_PATTERN)
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+FUNC_NAME_RE = re.compile(rf"^{NAME_CHARS}\Z")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
 # the keys of each mapping come from the one description of the format (schema.py)
 MATCH_KEYS = tuple(schema.MATCH)
 ACTION_KEYS = tuple(schema.ACTIONS)
@@ -236,7 +236,7 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             v.err(kn, f"bad {what} name {name!r}")
             continue
         if what == "headers":
-            prob = None if re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name) else f"invalid header name {name!r}"
+            prob = None if re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) else f"invalid header name {name!r}"
             if prob:
                 v.err(kn, prob)
                 continue

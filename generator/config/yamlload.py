@@ -11,6 +11,7 @@ from typing import Any, Union
 import yaml
 
 from generator.errors import Diagnostic, InputError, Span
+from generator.safeio import YAML_MAX, UserFileError, read_text
 
 try:  # the C loader is ~4x faster on large configs
     _Loader: Any = yaml.CSafeLoader
@@ -91,84 +92,288 @@ def _span(file: str, mark: Any) -> Span:
     return Span(file, mark.line + 1, mark.column + 1)
 
 
-def load_text(text: str, file: str) -> Node:
-    """Parse `text`; raises InputError with positioned diagnostics."""
-    try:
-        docs = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as e:
+#: nodes a document may have (checked before composing, so a flat file of tiny nodes cannot
+#: take gigabytes: libyaml's node objects cost ~300 bytes each)
+NODES_MAX = 1_000_000
+#: nodes that aliases (`*name`) and merge keys (`<<:`) may add on top of the written ones
+ALIAS_NODES_MAX = 100_000
+#: nesting depth of collections (libyaml stops flow and block nesting at 1,000 on its own)
+MAX_DEPTH = 64
+_MAX_DEPTH = MAX_DEPTH
+
+
+def _node_bound(text: str) -> int:
+    """An upper bound of the document's node count, at C speed.
+
+    A node starts at a "run" (characters between whitespace and the flow indicators
+    `, [ ] { }`), at a flow indicator, or right after a JSON-like `":`; one run holds at
+    most a collection start, a scalar and an empty (null) scalar after it, so
+    nodes <= 3 * (runs + flow indicators + `":`) + 1. Splitting on whitespace undercounts
+    runs by at most one per flow indicator, which are counted twice for that.
+    """
+    if len(text) * 3 + 1 <= NODES_MAX:
+        return len(text) * 3 + 1
+    flow = sum(text.count(c) for c in ",[]{}")
+    return 3 * (len(text.split()) + 2 * flow + text.count('":') + text.count("':")) + 1
+
+
+def _count_nodes(text: str, file: str) -> None:
+    """Count the node events exactly (only for large inputs); refuse past NODES_MAX."""
+    count = 0
+    for ev in yaml.parse(text, Loader=_Loader):
+        if isinstance(ev, (yaml.ScalarEvent, yaml.CollectionStartEvent, yaml.AliasEvent)):
+            count += 1
+            if count > NODES_MAX:
+                raise InputError([Diagnostic(_span(file, ev.start_mark),
+                                             f"the YAML has more than {NODES_MAX:,} nodes (the limit)")])
+
+
+def _yaml_error(e: yaml.YAMLError, file: str, text: str) -> InputError:
+    """A YAML error as one positioned line."""
+    if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         span = _span(file, mark) if mark is not None else Span(file, 1, 1)
         msg = (e.problem or str(e)).strip()
         if e.context:
             msg = f"{msg} ({e.context.strip()})"
-        raise InputError([Diagnostic(span, f"invalid YAML: {msg}")]) from None
+    elif isinstance(e, yaml.reader.ReaderError):
+        before = text[:e.position]
+        span = Span(file, before.count("\n") + 1, e.position - (before.rfind("\n") + 1) + 1)
+        msg = f"character #x{e.character:04x} is not allowed: {e.reason}" if isinstance(e.character, int) \
+            else e.reason
+    else:
+        span, msg = Span(file, 1, 1), str(e)
+    return InputError([Diagnostic(span, "invalid YAML: " + " ".join(msg.split()))])
+
+
+def load_text(text: str, file: str) -> Node:
+    """Parse `text`; raises InputError with positioned diagnostics.
+
+    Bounded work: at most NODES_MAX nodes are composed and aliases may add at most
+    ALIAS_NODES_MAX more (a "billion laughs" document is refused, not expanded).
+    """
+    try:
+        if _node_bound(text) > NODES_MAX:
+            _count_nodes(text, file)
+        docs = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as e:
-        raise InputError([Diagnostic(Span(file, 1, 1), f"invalid YAML: {e}")]) from None
+        raise _yaml_error(e, file, text) from None
+    except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
+        raise InputError([Diagnostic(Span(file, 1, 1), "invalid YAML: nested too deeply")]) from None
     if len(docs) > 1:
         raise InputError([Diagnostic(Span(file, 1, 1), "expected one YAML document, found several")])
     if not docs or docs[0] is None:
         return Node(None, Span(file, 1, 1))
-    diags: list[Diagnostic] = []
-    node = _convert(docs[0], file, _Constructor(), diags, 0)
-    if diags:
-        raise InputError(diags)
+    conv = _Converter(file)
+    try:
+        node = conv.convert(docs[0], 0)
+    except _Refused as e:
+        raise InputError([e.diagnostic]) from None
+    if conv.diags:
+        raise InputError(conv.diags)
     return node
 
 
 def load_file(path: str) -> tuple[Node, str]:
-    """Read and parse a YAML file; returns the tree and the text (for hashing)."""
+    """Read (safely, see safeio) and parse a YAML file; returns the tree and the text (for hashing)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise InputError([Diagnostic(Span(path, 1, 1), f"file not found: {path}")]) from None
-    except UnicodeDecodeError as e:
-        raise InputError([Diagnostic(Span(path, 1, 1), f"not UTF-8 text: {e.reason}")]) from None
-    except OSError as e:
-        raise InputError([Diagnostic(Span(path, 1, 1), f"cannot read {path}: {e.strerror}")]) from None
+        text = read_text(path, YAML_MAX)
+    except UserFileError as e:
+        raise InputError([e.diagnostic()]) from None
     return load_text(text, path), text
 
 
-_MAX_DEPTH = 64
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+#: scalar tags read as values; timestamps and binary are checked, then kept as their text
+_SCALAR_TAGS = frozenset("tag:yaml.org,2002:" + t for t in
+                         ("str", "int", "float", "bool", "null", "timestamp", "binary", "value"))
+_KEEP_TEXT = frozenset(("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"))
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 _MAPPING, _SEQUENCE, _SCALAR = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
 _PLAIN_STYLES = (None, "")
+_SCALAR_TYPES = (str, int, float, bool, type(None))
 
 
-def _convert(n: Any, file: str, ctor: _Constructor, diags: list[Diagnostic], depth: int) -> Node:
-    """yaml node -> Node (the hot path of loading large configs: kept lean)."""
-    mark = n.start_mark
-    span = Span(file, mark.line + 1, mark.column + 1)
-    if depth > _MAX_DEPTH:
-        diags.append(Diagnostic(span, "YAML nested too deeply"))
-        return Node(None, span)
-    cls = n.__class__
-    if cls is _SCALAR:
-        raw = n.value
-        if n.tag == _STR_TAG:
-            return Node(raw, span, raw, n.style in _PLAIN_STYLES)
-        value = ctor.construct_object(n)
-        if not isinstance(value, (str, int, float, bool, type(None))):
-            value = raw  # dates, timestamps, binary: keep the text
-        return Node(value, span, raw, n.style in _PLAIN_STYLES)
-    if cls is _SEQUENCE:
-        return Node([_convert(v, file, ctor, diags, depth + 1) for v in n.value], span)
-    out: dict[str, Node] = {}
-    keys: dict[str, Node] = {}
-    if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in n.value):
-        ctor.flatten_mapping(n)  # `<<:` merge keys
-    for k, v in n.value:
-        kmark = k.start_mark
-        kspan = Span(file, kmark.line + 1, kmark.column + 1)
-        if k.__class__ is not _SCALAR:
-            diags.append(Diagnostic(kspan, "mapping keys must be plain strings"))
-            continue
-        key = k.value  # keys are read as written: `on:` and `1:` stay text
-        if key in out:
-            diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {keys[key].span.line})"))
-            continue
-        keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES)
-        out[key] = _convert(v, file, ctor, diags, depth + 1)
-    return Node(out, span, None, False, keys)
+class _Refused(Exception):
+    """Stops the conversion; `at` moves it, once, to where the alias or merge is written
+    (the innermost node that is not itself an expansion), not where its anchor is."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        self.placed = False
+
+    def at(self, span: Span) -> "_Refused":
+        if not self.placed:
+            self.placed = True
+            d = self.diagnostic
+            self.diagnostic = Diagnostic(span, d.message, d.severity, d.hint)
+        return self
+
+
+class _Converter:
+    """yaml node graph -> Node tree (the hot path of loading large configs: kept lean).
+
+    Counts the nodes that aliases and merges add (a node converted a second time is an
+    alias expansion) and stops at ALIAS_NODES_MAX; a node inside itself is a recursive alias.
+    """
+
+    __slots__ = ("file", "diags", "ctor", "seen", "active", "expanded", "flat")
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diags: list[Diagnostic] = []
+        self.ctor = _Constructor()
+        self.seen: set[int] = set()
+        self.active: set[int] = set()  # collections being converted (cycle check)
+        self.expanded = 0
+        self.flat: dict[int, list[tuple[Any, Any]]] = {}  # mapping id -> its pairs, merges applied
+
+    def _count(self, n: Any, span: Span) -> bool:
+        """Count one node; True when this is its first visit (not an alias expansion)."""
+        i = id(n)
+        if i in self.seen:
+            self.expanded += 1
+            if self.expanded > ALIAS_NODES_MAX:
+                raise _Refused(Diagnostic(span, f"YAML aliases expand to more than {ALIAS_NODES_MAX:,} nodes "
+                                          "(the limit; an alias bomb?)", hint="write the values out instead of "
+                                          "nesting aliases of aliases"))
+            return False
+        self.seen.add(i)
+        return True
+
+    def convert(self, n: Any, depth: int) -> Node:
+        mark = n.start_mark
+        span = Span(self.file, mark.line + 1, mark.column + 1)
+        fresh = self._count(n, span)
+        if depth > _MAX_DEPTH:
+            self.diags.append(Diagnostic(span, "YAML nested too deeply"))
+            return Node(None, span)
+        cls = n.__class__
+        tag = n.tag
+        if cls is _SCALAR:
+            raw = n.value
+            if tag == _STR_TAG:
+                return Node(raw, span, raw, n.style in _PLAIN_STYLES)
+            return Node(self._scalar(n, span), span, raw, n.style in _PLAIN_STYLES)
+        i = id(n)
+        if i in self.active:
+            raise _Refused(Diagnostic(span, "recursive YAML alias: this node contains itself"))
+        self.active.add(i)
+        if cls is _SEQUENCE:
+            if tag != _SEQ_TAG:
+                self._bad_tag(tag, span)
+            try:
+                out_list = [self.convert(v, depth + 1) for v in n.value]
+            except _Refused as e:
+                raise e.at(span) if fresh else e
+            self.active.discard(i)
+            return Node(out_list, span)
+        if tag != _MAP_TAG:
+            self._bad_tag(tag, span)
+        site = span
+        try:
+            if any(k.tag == _MERGE_TAG for k, _ in n.value):
+                own = frozenset(id(k) for k, _ in n.value)
+                merge_site = site = next(_span(self.file, k.start_mark) for k, _ in n.value if k.tag == _MERGE_TAG)
+                pairs = self._pairs(n)
+            else:
+                own, merge_site, pairs = None, span, n.value
+            if not fresh:  # an expanded mapping makes a Node per key too
+                self.expanded += len(pairs)
+                self._count(n, span)
+            out: dict[str, Node] = {}
+            keys: dict[str, Node] = {}
+            for k, v in pairs:
+                kmark = k.start_mark
+                site = kspan = Span(self.file, kmark.line + 1, kmark.column + 1)
+                if own is not None and id(k) not in own:
+                    site = merge_site  # a merged pair: the error belongs where `<<:` is written
+                if k.__class__ is not _SCALAR:
+                    self.diags.append(Diagnostic(kspan, "mapping keys must be plain strings"))
+                    continue
+                if k.tag not in _SCALAR_TAGS:
+                    self._bad_tag(k.tag, kspan)
+                key = k.value  # keys are read as written: `on:` and `1:` stay text
+                if key in out:
+                    self.diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {keys[key].span.line})"))
+                    continue
+                keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES)
+                out[key] = self.convert(v, depth + 1)
+        except _Refused as e:
+            raise e.at(site) if fresh else e
+        self.active.discard(i)
+        return Node(out, span, None, False, keys)
+
+    def _bad_tag(self, tag: str, span: Span) -> None:
+        self.diags.append(Diagnostic(span, f"unsupported YAML tag {_short(tag)!r}",
+                                     hint="cfroutes reads plain YAML: strings, numbers, booleans, null, "
+                                          "lists and mappings"))
+
+    def _scalar(self, n: Any, span: Span) -> Any:
+        tag = n.tag
+        if tag not in _SCALAR_TAGS:
+            self._bad_tag(tag, span)
+            return n.value
+        try:
+            value = self.ctor.construct_object(n)
+        except Exception as e:  # ValueError, KeyError (!!bool word), binascii.Error, ConstructorError...
+            reason = getattr(e, "problem", None) or (str(e) if not isinstance(e, KeyError) else "")
+            reason = " ".join(str(reason).split())[:120]
+            raw = n.value if len(n.value) <= 60 else n.value[:57] + "..."
+            self.diags.append(Diagnostic(span, f"{raw!r} is not a valid {_short(tag)}" +
+                                         (f" ({reason})" if reason else "")))
+            return n.value
+        if tag in _KEEP_TEXT or not isinstance(value, _SCALAR_TYPES):
+            return n.value  # dates, timestamps, binary: keep the text
+        return value
+
+    def _pairs(self, n: Any) -> list[tuple[Any, Any]]:
+        """The mapping's pairs with `<<:` merges applied (YAML merge-key semantics: the
+        mapping's own keys win, then earlier merged mappings over later ones)."""
+        own = [(k, v) for k, v in n.value if k.tag != _MERGE_TAG]
+        taken = {k.value for k, _ in own if k.__class__ is _SCALAR}
+        merged: list[tuple[Any, Any]] = []
+        for k, v in n.value:
+            if k.tag != _MERGE_TAG:
+                continue
+            kspan = _span(self.file, k.start_mark)
+            sources = [v] if v.__class__ is _MAPPING else v.value if v.__class__ is _SEQUENCE else None
+            if sources is None or any(s.__class__ is not _MAPPING for s in sources):
+                bad = v if sources is None else next(s for s in sources if s.__class__ is not _MAPPING)
+                self.diags.append(Diagnostic(_span(self.file, bad.start_mark),
+                                             "a merge key `<<:` takes a mapping or a list of mappings, "
+                                             f"not {_describe_node(bad)}"))
+                continue
+            for src in sources:
+                self._count(src, kspan)
+                sid = id(src)
+                sub = self.flat.get(sid)
+                if sub is None:
+                    if sid in self.active:
+                        raise _Refused(Diagnostic(kspan, "recursive YAML merge: a mapping merges itself"))
+                    self.active.add(sid)
+                    sub = self._pairs(src) if any(sk.tag == _MERGE_TAG for sk, _ in src.value) else src.value
+                    self.active.discard(sid)
+                    self.flat[sid] = sub
+                for pk, pv in sub:
+                    self._count(pk, kspan)
+                    if pk.__class__ is _SCALAR and pk.value in taken:
+                        continue
+                    if pk.__class__ is _SCALAR:
+                        taken.add(pk.value)
+                    merged.append((pk, pv))
+        return merged + own
+
+
+def _describe_node(n: Any) -> str:
+    if n.__class__ is _SCALAR:
+        return f"the scalar {n.value[:40]!r}"
+    return "a list" if n.__class__ is _SEQUENCE else "a mapping"

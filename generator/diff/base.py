@@ -24,16 +24,21 @@ def _fail(path: str, message: str, hint: str | None = None) -> InputError:
     return InputError([Diagnostic(Span(path, 1, 1), message, hint=hint)])
 
 
-def _git(cwd: str, *args: str, data: bytes | None = None) -> bytes:
+def _git(cwd: str, *args: str, data: bytes | None = None, config: str = "") -> bytes:
+    where = config or cwd
     try:
         done = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, timeout=120, check=False)
     except FileNotFoundError:
-        raise _fail(cwd, "git is not installed (needed by `cfroutes diff --base`)") from None
+        raise _fail(where, "git is not installed (needed by `cfroutes diff --base`)") from None
     except subprocess.TimeoutExpired:
-        raise _fail(cwd, f"`git {' '.join(args)}` did not answer within 120 s") from None
+        raise _fail(where, f"`git {' '.join(args)}` did not answer within 120 s") from None
     if done.returncode != 0:
         msg = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise _fail(cwd, f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(done.returncode)}")
+        text = msg[-1] if msg else "exit " + str(done.returncode)
+        if "not a git repository" in text:
+            raise _fail(where, "the config is not inside a git repository: `--base` needs one",
+                        hint="run `cfroutes diff` from a git checkout, or use `git init` and commit the config first")
+        raise _fail(where, f"git {args[0]} failed: {text}")
     return done.stdout
 
 
@@ -44,7 +49,7 @@ def checkout_config(config: str, ref: str) -> Iterator[str]:
     folder = str(cfg.parent)
     if ref.startswith("-"):
         raise _fail(config, f"invalid --base {ref!r}")
-    top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
+    top = Path(_git(folder, "rev-parse", "--show-toplevel", config=config).decode().strip())
     rel_dir = os.path.relpath(cfg.parent, top)
     rel_cfg = os.path.relpath(cfg, top)
     try:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import stat
+import sys
+import zlib
 import urllib.parse
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from generator.errors import Diagnostic, InputError, Span
 
@@ -53,47 +57,90 @@ def _dash(v: str) -> str:
     return "" if v == "-" else v
 
 
-def _open_text(path: str) -> io.TextIOBase:
+REQUIRED = ("cs-uri-stem",)
+HOSTS = ("x-host-header", "cs(Host)")
+
+
+def _fail(path: str, line: int, message: str, hint: str | None = None) -> InputError:
+    return InputError([Diagnostic(Span(path, line, 1), message, hint=hint)])
+
+
+def _open_binary(path: str) -> io.BufferedReader:
+    if path == "-":  # `zcat *.gz | cfroutes diff --log -`
+        return io.BufferedReader(io.FileIO(os.dup(sys.stdin.fileno()), "rb"))
     try:
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the wrapper
+        st = os.stat(path)
     except OSError as exc:
-        raise InputError([Diagnostic(Span(path, 1, 1), f"cannot read log file: {exc.strerror or exc}")]) from None
-    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    stream = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n")
+        raise _fail(path, 1, f"cannot read log file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _fail(path, 1, "log file is not a regular file", hint="give a file, or `--log -` to read standard input")
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise _fail(path, 1, f"cannot read log file: {exc.strerror or exc}") from None
 
 
 def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
-    """The requests of one log file; unreadable lines are appended to `bad` and skipped."""
+    """The requests of one log file (`-`: standard input); unreadable lines are appended to
+    `bad` and skipped. A file that is not valid gzip, whose `#Fields:` line lacks the columns
+    a request needs, or that yields no request at all is bad input (InputError, exit 2)."""
+    shown = "<stdin>" if path == "-" else path
+    raw = _open_binary(path)
+    head = raw.peek(2)[:2]
+    stream: Any = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
     fields: list[str] | None = None
-    with _open_text(path) as f:
-        try:
-            for n, text in enumerate(f, 1):
-                text = text.rstrip("\r\n")
-                if not text:
-                    continue
-                if len(text) > MAX_LINE:
-                    bad.append(BadLine(path, n, f"longer than {MAX_LINE} characters"))
-                    continue
-                if text.startswith("#"):
-                    if text.startswith("#Fields:"):
-                        fields = text[len("#Fields:"):].split()
-                    continue
-                if fields is None:
-                    bad.append(BadLine(path, n, "no #Fields: line before the first entry"))
-                    continue
-                cols = text.split("\t")
-                if len(cols) != len(fields):
-                    bad.append(BadLine(path, n, f"{len(cols)} fields, the #Fields: line names {len(fields)}"))
-                    continue
-                row = dict(zip(fields, cols))
-                req = _request(path, n, row)
-                if isinstance(req, str):
-                    bad.append(BadLine(path, n, req))
-                else:
-                    yield req
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            bad.append(BadLine(path, 0, f"the file is truncated or not valid gzip ({exc})"))
+    yielded = skipped = 0
+    n = 0
+    try:
+        while True:
+            try:
+                chunk = stream.readline(MAX_LINE + 1)
+            except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                raise _fail(shown, max(n, 1), f"the file is truncated or not valid gzip ({exc})") from None
+            if not chunk:
+                break
+            n += 1
+            if len(chunk) > MAX_LINE and not chunk.endswith(b"\n"):
+                bad.append(BadLine(shown, n, f"longer than {MAX_LINE:,} bytes"))
+                skipped += 1
+                while chunk and not chunk.endswith(b"\n"):  # skip the rest of the line, bounded reads
+                    chunk = stream.readline(MAX_LINE + 1)
+                continue
+            text = chunk.decode("utf-8", "replace").rstrip("\r\n")
+            if n == 1:
+                text = text.lstrip("\ufeff")
+            if not text:
+                continue
+            if text.startswith("#"):
+                if text.startswith("#Fields:"):
+                    fields = text[len("#Fields:"):].split()
+                    missing = [c for c in REQUIRED if c not in fields]
+                    if missing or not any(h in fields for h in HOSTS):
+                        need = missing + ([] if any(h in fields for h in HOSTS) else ["x-host-header or cs(Host)"])
+                        raise _fail(shown, n, f"the #Fields: line lacks {', '.join(need)}",
+                                    hint="a request needs its path and its host; CloudFront standard logs have both")
+                continue
+            if fields is None:
+                bad.append(BadLine(shown, n, "no #Fields: line before the first entry"))
+                skipped += 1
+                continue
+            cols = text.split("\t")
+            if len(cols) != len(fields):
+                bad.append(BadLine(shown, n, f"{len(cols)} fields, the #Fields: line names {len(fields)}"))
+                skipped += 1
+                continue
+            req = _request(shown, n, dict(zip(fields, cols)))
+            if isinstance(req, str):
+                bad.append(BadLine(shown, n, req))
+                skipped += 1
+            else:
+                yielded += 1
+                yield req
+    finally:
+        raw.close()
+    if not yielded and skipped:
+        raise _fail(shown, 1, f"no request could be read from this log ({skipped:,} line(s) skipped)",
+                    hint="is it a CloudFront standard access log (tab-separated, with a #Fields: line)?")
 
 
 def _request(path: str, n: int, row: dict[str, str]) -> LogRequest | str:

@@ -86,10 +86,8 @@ def summarize(inv: Invocation | None, event: dict[str, Any]) -> str:
         loc = hs.pop("location", None)
         if loc:
             parts.append(f"location {loc[0]}")
-        edits = [f"{k}: {', '.join(v)}" for k, v in sorted(hs.items()) if given.get(k) != v]
-        edits += [f"-{k}" for k in sorted(given) if k not in hs]
-        if edits:
-            parts.append("headers {" + "; ".join(edits) + "}")
+        if (edits := _edits(given, hs)):
+            parts.append("headers " + edits)
         return " ".join(parts)
     if "request" in out:
         r = out["request"] or {}
@@ -100,12 +98,26 @@ def summarize(inv: Invocation | None, event: dict[str, Any]) -> str:
             parts.append("origin " + ", ".join(f"{k}={v}" for k, v in o.items()))
         given = _headers_map(event["request"].get("headers"))
         hs = _headers_map(r.get("headers"))
-        edits = [f"{k}: {', '.join(v)}" for k, v in sorted(hs.items()) if given.get(k) != v]
-        edits += [f"-{k}" for k in sorted(given) if k not in hs]
-        if edits:
-            parts.append("headers {" + "; ".join(edits) + "}")
+        if (edits := _edits(given, hs)):
+            parts.append("headers " + edits)
         return " ".join(parts)
     return "no output"
+
+
+def _edits(given: dict[str, list[str]], now: dict[str, list[str]]) -> str:
+    """The headers set, changed (new value) or removed (null), as JSON: values may hold `; `."""
+    d: dict[str, Any] = {k: (v[0] if len(v) == 1 else v) for k, v in sorted(now.items()) if given.get(k) != v}
+    d.update({k: None for k in sorted(given) if k not in now})
+    return json.dumps(d, ensure_ascii=False) if d else ""
+
+
+NOT_RUN = "not run (the viewer-request function answered: CloudFront runs no viewer-response function then)"
+
+
+def _code(source: str) -> str:
+    """A function's code without its first comment line (tool version and config hash: they
+    change with any edit of the config, not with what this function does)."""
+    return source.split("\n", 1)[1] if source.startswith("// cfroutes") else source
 
 
 class _Side:
@@ -154,9 +166,10 @@ class _Ctx:
     names: list[str]
     same: set[str]
     types: dict[str, str]
-    memo: dict[tuple[str, str], tuple[str, str]]
+    memo: dict[tuple[str, str], tuple[str, str, bool, bool]]
     a: _Side
     b: _Side
+    chain: str | None = None  # the one viewer-request function, whose answers stop the viewer-response ones
 
 
 def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
@@ -167,8 +180,13 @@ def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
     # a function whose code and store are the same in both builds answers the same: skip it
     same = {name for name in names
             if (x := before.function(name)) is not None and (y := after.function(name)) is not None
-            and x.source == y.source and x.kvs_data == y.kvs_data}
-    ctx = _Ctx(names, same, {**a.events, **b.events}, {}, a, b)
+            and _code(x.source) == _code(y.source) and x.kvs_data == y.kvs_data}
+    types = {**a.events, **b.events}
+    names.sort(key=lambda n: types[n] != VIEWER_REQUEST)  # viewer-request functions first
+    vreq = [n for n in names if types[n] == VIEWER_REQUEST]
+    # one viewer-request function: a request it answers never reaches the viewer-response ones
+    chain = vreq[0] if len(vreq) == 1 and vreq[0] in a.events and vreq[0] in b.events else None
+    ctx = _Ctx(names, same, types, {}, a, b, chain)
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     res = Result()
     block: list[Replay] = []
@@ -221,7 +239,7 @@ def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, st
     return out
 
 
-def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], tuple[str, str]]]:
+def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], Any]]:
     assert _WORK is not None
     block, ctx, n = _WORK
     before = set(ctx.memo)
@@ -236,23 +254,42 @@ def _safe(ctx: _Ctx, rq: Replay) -> list[tuple[str, str, str]] | str:
         return str(exc)
 
 
+def _answered(inv: Invocation | None) -> bool:
+    return inv is not None and "response" in (inv.output or {})
+
+
 def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str]]:
     """Replay one request through every function it reaches: the (function, before, after) that differ."""
     found: list[tuple[str, str, str]] = []
+    chained = ctx.chain is not None and rq.function is None
+    answered = [False, False]
     for name in ctx.names:
-        if (rq.function is not None and name != rq.function) or (name in ctx.same and not rq.kvs):
+        if rq.function is not None and name != rq.function:
+            continue
+        is_chain = chained and name == ctx.chain
+        needed = is_chain and any(n not in ctx.same for n in ctx.names if ctx.types[n] == VIEWER_RESPONSE)
+        if name in ctx.same and not rq.kvs and not needed:
             continue
         key = (name, rq.key) if rq.key else None
         if key is not None and key in ctx.memo:
-            s1, s2 = ctx.memo[key]
+            s1, s2, a1, a2 = ctx.memo[key]
         else:
             event = rq.events(ctx.types[name]) if callable(rq.events) else rq.events.get(ctx.types[name])
             if event is None:
                 continue
-            s1 = summarize(ctx.a.run(name, event, rq.kvs), event)
-            s2 = summarize(ctx.b.run(name, event, rq.kvs), event)
+            late = chained and ctx.types[name] == VIEWER_RESPONSE
+            i1 = None if late and answered[0] else ctx.a.run(name, event, rq.kvs)
+            s1 = NOT_RUN if late and answered[0] else summarize(i1, event)
+            if name in ctx.same and not rq.kvs:  # the same code and store: the same answer
+                i2, s2 = i1, s1
+            else:
+                i2 = None if late and answered[1] else ctx.b.run(name, event, rq.kvs)
+                s2 = NOT_RUN if late and answered[1] else summarize(i2, event)
+            a1, a2 = _answered(i1), _answered(i2)
             if key is not None:
-                ctx.memo[key] = (s1, s2)
+                ctx.memo[key] = (s1, s2, a1, a2)
+        if is_chain:
+            answered = [a1, a2]
         if s1 != s2:
             found.append((name, s1, s2))
     return found

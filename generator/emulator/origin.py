@@ -7,8 +7,8 @@ from typing import Any, Iterator
 from generator.platform.headers import is_disallowed
 from generator.platform.limits import DOMAIN_NAME_MAX
 
-_IP = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$|^\[?[0-9a-fA-F:]+\]?$")
-_S3 = re.compile(r"\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com$")
+_IP = re.compile(r"^(\d{1,3}\.){3}\d{1,3}\Z|^\[?[0-9a-fA-F:]+\]?\Z")
+_S3 = re.compile(r"\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com\Z")
 
 
 def validate_origin(origin: dict[str, Any], event_type: str, kind: str) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import threading
 import time
@@ -104,6 +105,48 @@ def _serve(conn: Connection, handlers: dict[str, Callable[..., Any]]) -> None:
             conn.send(("exc", f"{type(exc).__name__}: {exc}"))
 
 
+_SPAWN: queue.Queue[tuple[Callable[[], None], list[int], threading.Event]] = queue.Queue()
+_SPAWNER: threading.Thread | None = None
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawner() -> None:
+    while True:
+        child, out, done = _SPAWN.get()
+        pid = os.fork()
+        if pid == 0:  # only this thread exists in the child
+            child()
+            os._exit(0)  # child() ends in os._exit; this is a backstop
+        out.append(pid)
+        done.set()
+
+
+def _fork(child: Callable[[], None]) -> int:
+    """Fork a child that runs `child()` (which must end in os._exit); the parent gets the pid.
+
+    The fork happens on a thread that lives as long as the process: PR_SET_PDEATHSIG fires
+    when the *thread* that forked the child ends, not the process, so a worker forked from
+    a short-lived thread (one per request in `cfroutes serve`'s ThreadingHTTPServer) would
+    be killed as soon as that thread finished. The main thread forks directly.
+    """
+    global _SPAWNER
+    if threading.current_thread() is threading.main_thread():
+        pid = os.fork()
+        if pid == 0:
+            child()
+            os._exit(0)
+        return pid
+    with _SPAWNER_LOCK:
+        if _SPAWNER is None or not _SPAWNER.is_alive():
+            _SPAWNER = threading.Thread(target=_spawner, name="cfroutes-watchdog-spawner", daemon=True)
+            _SPAWNER.start()
+    out: list[int] = []
+    done = threading.Event()
+    _SPAWN.put((child, out, done))
+    done.wait()
+    return out[0]
+
+
 class Worker:
     """One child process serving engine calls; replaced after a timeout or a crash."""
 
@@ -118,18 +161,21 @@ class Worker:
 
     def _start(self) -> None:
         parent, child = Pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: serve until the pipe closes, never return into the caller
+
+        def serve() -> None:  # the child: serve until the pipe closes, never return into the caller
             code = 0
             try:
                 parent.close()
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+                if threading.current_thread() is threading.main_thread():
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
                 _die_with_parent()
                 _serve(child, self.handlers)
             except BaseException:  # noqa: BLE001 - nothing may escape into the forked copy of the caller
                 code = 70
             finally:
                 os._exit(code)
+
+        pid = _fork(serve)
         child.close()
         self.pid, self.conn, self.known = pid, parent, set()
         self.generation += 1

@@ -30,18 +30,12 @@ class KvsPlan:
 
 
 def parse_current(text: str) -> dict[str, str]:
-    """The store's content: an import file, a JSON object, or `list-keys` output."""
+    """The whole store's content: an import file, a JSON object of strings, or complete
+    `list-keys` output. Anything else raises kvsfile.StoreFileError (a ValueError): reading
+    a store wrongly would plan PUTs of seed values over live tenant values."""
     from generator.kvs import importfile as kvsfile
 
-    doc = json.loads(text)
-    if isinstance(doc, dict) and isinstance(doc.get("Items"), list):
-        out = {}
-        for i, item in enumerate(doc["Items"]):
-            if not isinstance(item, dict) or not isinstance(item.get("Key"), str):
-                raise ValueError(f"Items[{i}] must have a string Key")
-            out[item["Key"]] = str(item.get("Value", ""))
-        return out
-    return kvsfile.parse(text)
+    return kvsfile.parse(text, strings_only=True, listing=True)
 
 
 def plan_updates(desired: list[tuple[str, str]], seed_keys: set[str], current: dict[str, str],

@@ -18,7 +18,7 @@ READ_ONLY = {
     "viewer-request": frozenset({"cdn-loop", "content-length", "host", "transfer-encoding", "via"}),
     "viewer-response": frozenset({"warning", "via"}),
 }
-TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 
 
 def is_disallowed(name: str) -> bool:

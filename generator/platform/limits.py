@@ -46,7 +46,7 @@ TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # ------------------------------------------------------------------ names and runtime
 #: function and KeyValueStore names: 1-64 characters of A-Z a-z 0-9 _ -
-NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+NAME_CHARS = r"[A-Za-z0-9_-]{1,64}"
 #: a domain name (origin domainName, origin hostHeader): at most 253 characters
 DOMAIN_NAME_MAX = 253
 MEMORY_MAX = 2 * 1024 * 1024      # bytes a function may use

@@ -102,6 +102,7 @@ class Edge:
         self.origin = origin
         self.log = log
         self.lock = threading.Lock()
+        self._files = [config]
         self.build = self._compile()
 
     def _compile(self) -> Build:
@@ -109,11 +110,15 @@ class Edge:
             compiled = compile_config(self.config)
         except InputError as exc:
             b = Build(None, render_all(exc.diagnostics))
-            b.stamps = _stamps(_watched(self.config, None))
+            # the files the last good build read (its seeds) and every file an error names,
+            # so fixing a seed is seen as well as fixing the config
+            named = [d.span.file for d in exc.diagnostics if os.path.isfile(d.span.file)]
+            b.stamps = _stamps(list(dict.fromkeys([*self._files, *named])))
             return b
         problems = render_all(compiled.errors) if compiled.errors else ""
         b = Build(compiled if not compiled.errors else None, problems)
-        b.stamps = _stamps(_watched(self.config, compiled))
+        self._files = _watched(self.config, compiled)
+        b.stamps = _stamps(self._files)
         return b
 
     def current(self) -> Build:
@@ -133,10 +138,21 @@ class Edge:
             return 200, {"content-type": ["text/plain; charset=utf-8"]}, body.encode()
         if self.origin.startswith(("http://", "https://")):
             return self._upstream(method, uri, qs, req)
+        if method not in ("GET", "HEAD"):  # a bucket behind CloudFront serves reads only
+            return 405, {"content-type": ["text/plain; charset=utf-8"], "allow": ["GET, HEAD"]}, \
+                f"{method} is not allowed on a folder origin\n".encode()
         root = Path(self.origin).resolve()
-        target = (root / urllib.parse.unquote(uri).lstrip("/")).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
-            return 404, {"content-type": ["text/plain; charset=utf-8"]}, f"not found in the origin: {uri}\n".encode()
+        key = urllib.parse.unquote(uri)
+        not_found = (404, {"content-type": ["text/plain; charset=utf-8"]}, f"not found in the origin: {uri}\n".encode())
+        # S3 reads a key literally: "/public/../x" is no key (and never a way out of the folder)
+        if "\0" in key or any(seg in (".", "..") for seg in key.split("/")):
+            return not_found
+        try:
+            target = (root / key.lstrip("/")).resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                return not_found
+        except (OSError, ValueError):
+            return not_found
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         data = target.read_bytes()[:MAX_BODY]
         return 200, {"content-type": [ctype], "last-modified": [time.strftime(
@@ -213,10 +229,17 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.send_response(status)
+        # only the headers the functions and the origin produced (no Server header of our own;
+        # a Date only when the origin sent none, as CloudFront adds one)
+        self.log_request(status)
+        self.send_response_only(status)
+        names = set()
         for n, v in headers:
             if n.lower() not in HOP_BY_HOP:
                 self.send_header(n, v)
+                names.add(n.lower())
+        if "date" not in names:
+            self.send_header("date", self.date_time_string())
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -226,9 +249,13 @@ class Handler(BaseHTTPRequestHandler):
         start = time.perf_counter()
         edge = self.edge
         with edge.lock:
-            status, headers, body, note = self._edge(edge)
-        self._send(status, headers, body)
+            try:
+                status, headers, body, note = self._edge(edge)
+            except Exception as exc:  # noqa: BLE001 - a request never takes the server down
+                status, headers = 500, [("content-type", "text/plain; charset=utf-8")]
+                body, note = f"cfroutes serve: internal error: {exc!r}\n".encode(), f"(internal error: {exc!r})"
         edge.log(f"{self.command} {self.path} -> {status} {note} ({(time.perf_counter() - start) * 1000:.1f} ms)")
+        self._send(status, headers, body)
 
     def _edge(self, edge: Edge) -> tuple[int, list[tuple[str, str]], bytes, str]:
         b = edge.current()
@@ -237,7 +264,9 @@ class Handler(BaseHTTPRequestHandler):
                     "<h1>routes.yaml does not build</h1><pre>" + html.escape(b.error) + "</pre>"
                     "<p>Fix it and reload: the server rebuilds on every change.</p>")
             return 500, [("content-type", "text/html; charset=utf-8")], page.encode(), "(config error page)"
-        host = self.headers.get("host") or "localhost"
+        host = (self.headers.get("host") or "").strip()
+        if not host:  # CloudFront answers a request without a Host with 400 before any function runs
+            return 400, [("content-type", "text/plain; charset=utf-8")], b"a Host header is required\n", "(no host)"
         hdrs: dict[str, list[str]] = {}
         for n, v in self.headers.items():
             low = n.lower()

@@ -23,6 +23,7 @@ from generator.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE
 from generator.config.load import Validator
 from generator.config.yamlload import Node, load_file
 from generator.testing.events import RequestError, build_event
+from generator.safeio import read_head
 
 # the keys of each mapping come from the one description of the format (generator/schema.py)
 CASE_KEYS = schema.CASE.keys
@@ -114,10 +115,8 @@ def _raise(v: Validator) -> None:
 
 def declared_config(path: str) -> str | None:
     """The `config:` a case file names, resolved against its directory (cheap text scan)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read(65536)
-    except (OSError, UnicodeDecodeError):
+    text = read_head(path, 65536)
+    if text is None:
         return None
     m = re.search(r"^config:[ \t]*['\"]?([^'\"#\n]+?)['\"]?[ \t]*(?:#.*)?$", text, re.MULTILINE)
     return os.path.normpath(os.path.join(os.path.dirname(path), m.group(1))) if m else None

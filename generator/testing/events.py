@@ -26,7 +26,7 @@ DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
 REQUEST_ID = "cfroutes-test-4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="
 #: characters CloudFront would never see unencoded in a request target
 _BAD_TARGET = re.compile(r'[^\x21-\x7e]|["<>]')
-_HOST_RE = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$|^\[[0-9A-Fa-f:.]+\]$")
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\Z|^\[[0-9A-Fa-f:.]+\]\Z")
 
 HeaderValues = Union[str, Sequence[str]]
 

@@ -45,6 +45,7 @@ from generator.emulator import njs
 from generator.config.model import VIEWER_RESPONSE
 from generator.platform.event import entry_value, entry_values, format_query
 from generator.testing.cases import Case
+from generator.safeio import escape_terminal
 
 DEBUG_HEADER = "x-cfroutes-route"
 ABSENT = "(absent)"
@@ -110,11 +111,12 @@ def failure_line(res: CaseResult) -> str:
     what = f": {first.field} expected {first.expected}, got {first.actual}" if first else ""
     if first is not None and first.field == ENGINES_DIFFER:
         what = f": {first.field}: {first.expected}; {first.actual.replace('njs:     ', 'njs: ', 1)}"
-    return f"FAIL {c.span} {c.function}: {c.name}{what}"
+    return escape_terminal(f"FAIL {c.span} {c.function}: {c.name}{what}")
 
 
 def format_diff(res: CaseResult) -> str:
-    """The readable diff of a failure: request, route, outcome, then expected/actual per field."""
+    """The readable diff of a failure: request, route, outcome, then expected/actual per field
+    (control characters from data escaped: see safeio.escape_terminal)."""
     c = res.case
     lines = [f"  request:  {c.request}"]
     if res.route is not None:
@@ -124,7 +126,7 @@ def format_diff(res: CaseResult) -> str:
         lines.append(f"  note:     {res.note}")
     inv = res.invocation
     if inv is not None and inv.logs:
-        lines.append("  logs:     " + "\n            ".join(inv.logs[:10]))
+        lines.append("  logs:     " + "\n            ".join(escape_terminal(x) for x in inv.logs[:10]))
     width = max((len(m.field) for m in res.mismatches), default=0)
     if any(m.field != ENGINES_DIFFER for m in res.mismatches):
         lines.append("  (- expected, + actual)")
@@ -135,7 +137,7 @@ def format_diff(res: CaseResult) -> str:
         label = f"{m.field}:".ljust(width + 1)
         lines.append(f"  - {label} {m.expected}")
         lines.append(f"  + {label} {m.actual}")
-    return "\n".join(lines)
+    return "\n".join(line if line.startswith("  logs:") else escape_terminal(line) for line in lines)
 
 
 # ------------------------------------------------------------------ helpers over the output

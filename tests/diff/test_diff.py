@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import gzip
 import io
 import shutil
@@ -172,3 +174,82 @@ def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.
     monkeypatch.setattr(rp, "BLOCK", 64)
     assert run(2) == run(1)
     assert run(1)[:2] == (350, 300)
+
+
+def test_bad_logs_are_bad_input(repo: Path) -> None:
+    garbage = repo / "garbage.log"
+    garbage.write_bytes(bytes(range(256)) * 50)
+    code, _, err = _run(repo, "--base", "HEAD", "--log", str(garbage))
+    assert code == 2 and f"{garbage}:1:1: error: no request could be read from this log" in err
+    badgz = repo / "bad.gz"
+    badgz.write_bytes(gzip.compress(_log(_line("GET", "a.test", "/x")).encode())[:30])
+    code, _, err = _run(repo, "--base", "HEAD", "--log", str(badgz))
+    assert code == 2 and "is truncated or not valid gzip" in err and ":0:" not in err
+    nostem = repo / "nostem.log"
+    nostem.write_text("#Fields: date time cs-method\n2026-11-30\t12:00:00\tGET\n")
+    code, _, err = _run(repo, "--base", "HEAD", "--log", str(nostem))
+    assert code == 2 and f"{nostem}:1:1: error: the #Fields: line lacks cs-uri-stem, x-host-header or cs(Host)" in err
+    bom = repo / "bom.log"
+    bom.write_text("\ufeff" + _log(_line("GET", "www.example.com", "/docs/a")))
+    code, out, err = _run(repo, "--base", "HEAD", "--log", str(bom))
+    assert code == 0 and "skipped" not in err and "1 requests replayed" in out
+
+
+def test_log_from_standard_input(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "routes.yaml").write_text(AFTER)
+    r, w = os.pipe()
+    os.write(w, _log(_line("GET", "www.example.com", "/old-blog/x")).encode())
+    os.close(w)
+    monkeypatch.setattr(sys, "stdin", os.fdopen(r, "r"))
+    code, out, _ = _run(repo, "--base", "HEAD", "--log", "-")
+    assert code == 1 and "(<stdin>:3)" in out
+
+
+def test_unchanged_functions_are_not_run_and_answers_skip_viewer_response(repo: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.diff import replay as rp
+
+    two = BEFORE + """  sec:
+    event: viewer-response
+    headers:
+      - path: /*
+        set: { strict-transport-security: "max-age=1; includeSubDomains" }
+"""
+    (repo / "routes.yaml").write_text(two)
+    _git(repo, "commit", "-qam", "two functions")
+    # a change elsewhere in the config (a comment) changes every function's first line only
+    (repo / "routes.yaml").write_text("# edited\n" + two.replace("max-age=1;", "max-age=2;"))
+    runs: list[str] = []
+    real = rp._Side.run
+
+    def counting(self: object, name: str, *a: object) -> object:
+        runs.append(name)
+        return real(self, name, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rp._Side, "run", counting)
+    log = repo / "a.log"
+    log.write_text(_log(_line("GET", "www.example.com", "/old-blog/x"), _line("GET", "www.example.com", "/docs/a")))
+    code, out, _ = _run(repo, "--base", "HEAD", "--log", str(log))
+    assert code == 1
+    # /old-blog/x is a redirect: the viewer-response function never sees it, so no change there
+    assert "/old-blog/x" not in out
+    assert ('1 request(s), sec:\n  - response 200 headers {"strict-transport-security": "max-age=1; includeSubDomains"}\n'
+            '  + response 200 headers {"strict-transport-security": "max-age=2; includeSubDomains"}\n') in out
+    # site is unchanged: run once per request (to learn whether it answers), on one side only
+    assert runs.count("site") == 2 and runs.count("sec") == 2
+
+
+def test_outside_git_and_missing_seed_at_base(tmp_path: Path, repo: Path) -> None:
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "routes.yaml").write_text(BEFORE.replace("kvs: { name: s, seed: seed.yaml }", ""))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["diff", "-c", str(lone / "routes.yaml"), "--base", "HEAD"])
+    if code == 2 and "not inside a git repository" in err.getvalue():   # tmp_path may sit inside a checkout
+        assert f"{lone / 'routes.yaml'}:1:1: error:" in err.getvalue()
+    _git(repo, "rm", "-q", "seed.yaml")
+    _git(repo, "commit", "-qm", "no seed")
+    (repo / "seed.yaml").write_text("a: /x\n")
+    code, _, err = _run(repo, "--base", "HEAD")
+    assert code == 2 and "cfroutes-base-" not in err and "HEAD:" in err

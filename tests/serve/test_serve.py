@@ -185,3 +185,31 @@ def test_serves_the_example_project() -> None:
         httpd.shutdown()
         httpd.server_close()
     assert any("route 'tenant-configurator'" in line for line in lines), lines
+
+
+def test_fixing_a_broken_seed_is_picked_up(site: Path, server: Server) -> None:
+    seed = site / "seed.yaml"
+    seed.write_text("a: [\n")
+    assert server.get("/configurator", {"Host": "a.localhost"})[0] == 500
+    time.sleep(0.01)
+    seed.write_text("a: /tenants/a/v2.html\n")          # only the seed is fixed
+    assert server.get("/configurator", {"Host": "a.localhost"})[2] == b"tenant a v2"
+
+
+def test_hostile_paths_methods_and_headers(site: Path, server: Server) -> None:
+    (site / "public" / "top.txt").write_text("top")
+    assert server.get("/top.txt")[0] == 200
+    assert server.get("/img/logo.png%00")[0] == 404               # a NUL byte: no file, no traceback
+    assert server.get("/blog/../top.txt")[0] == 404                # keys are literal, as in S3
+    status, headers, _ = server.get("/top.txt")
+    assert "server" not in headers and "date" in headers           # no Server header of ours
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("POST", "/top.txt", body=b"x")
+    r = conn.getresponse()
+    assert r.status == 405 and r.getheader("allow") == "GET, HEAD"
+    r.read()
+    conn.putrequest("GET", "/top.txt", skip_host=True)
+    conn.endheaders()
+    assert conn.getresponse().status == 400                        # no Host header
+    conn.close()
+    assert any("(no host)" in line for line in server.lines)

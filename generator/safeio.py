@@ -1,0 +1,174 @@
+"""Reading user files safely, and escaping data for the terminal (one place for both).
+
+Every file cfroutes reads on a user's behalf (the config, seed files, case files,
+`--current`, `--event`, `--kvs`, the function file of `emulate`, files under dist/ in
+`build --check`) goes through `read_bytes`/`read_text`: the file is opened without
+blocking (a FIFO cannot hang us), checked with fstat on the opened descriptor (no
+stat/open race) to be a regular file no larger than a cap, and read up to cap+1 bytes
+(files whose size fstat does not know, such as /proc files, still stop at the cap).
+The caps are listed in the README's "Limits and bounds".
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+MiB = 1 << 20
+#: routes.yaml, seed files and `*.cases.yaml` files
+YAML_MAX = 8 * MiB
+#: `kvs plan --current` and `emulate --kvs` (a store is at most 5 MB of keys and values)
+STORE_MAX = 16 * MiB
+#: `emulate --event` (a CloudFront event is a few KB)
+EVENT_MAX = 1 * MiB
+#: the function file of `emulate` (CloudFront's limit is 10 KB; a --pretty build is larger)
+FUNCTION_MAX = 1 * MiB
+#: characters of a source line shown under a diagnostic
+EXCERPT_MAX = 160
+
+
+class UserFileError(Exception):
+    """A user file that cannot or must not be read; `message` names the file and the reason."""
+
+    def __init__(self, path: str, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.path, self.message, self.line, self.col = path, message, line, col
+
+    def diagnostic(self):  # -> Diagnostic (imported lazily: errors.py imports this module)
+        from generator.errors import Diagnostic, Span
+
+        return Diagnostic(Span(self.path, self.line, self.col), self.message)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_bytes(path: str, cap: int, what: str = "file", *, head: bool = False) -> bytes:
+    """The bytes of the regular file `path` (symlinks followed), at most `cap` of them.
+
+    Raises UserFileError for a missing file, anything that is not a regular file
+    (directory, FIFO, device, socket, a symlink to one) and a file over `cap`; with
+    `head`, a longer file is not an error: its first `cap` bytes are returned.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UserFileError(path, f"{what} not found: {path}") from None
+    except OSError as e:
+        raise UserFileError(path, f"cannot read {what} {path}: {e.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UserFileError(path, f"{what} {path} is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > cap and not head:
+            raise UserFileError(path, f"{what} {path} is {st.st_size:,} bytes; the limit is {cap:,}")
+        chunks: list[bytes] = []
+        left = cap if head else cap + 1
+        while left > 0:
+            try:
+                chunk = os.read(fd, min(left, MiB))
+            except BlockingIOError:  # pragma: no cover - regular files do not block
+                continue
+            except OSError as e:
+                raise UserFileError(path, f"cannot read {what} {path}: {e.strerror}") from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > cap:
+            raise UserFileError(path, f"{what} {path} is more than {cap:,} bytes; the limit is {cap:,}")
+        return data
+    finally:
+        os.close(fd)
+
+
+def decode(data: bytes, path: str, what: str = "file") -> str:
+    """UTF-8 text, or a UserFileError positioned at the first invalid byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[:e.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise UserFileError(path, f"{what} is not UTF-8 text: {e.reason} (byte 0x{data[e.start]:02x})",
+                            line, col) from None
+
+
+def read_text(path: str, cap: int, what: str = "file") -> str:
+    """`read_bytes` then UTF-8 decoding (a leading BOM is kept: YAML and JSON say what it means)."""
+    return decode(read_bytes(path, cap, what), path, what)
+
+
+def read_head(path: str, size: int) -> str | None:
+    """The first `size` bytes of a regular file as text (a cut character dropped), or None
+    when it cannot be read safely: for cheap sniffing (a case file's `config:`)."""
+    try:
+        return read_bytes(path, size, head=True).decode("utf-8", "ignore")
+    except UserFileError:
+        return None
+
+
+def is_within(path: str, root: str) -> bool:
+    """True when `path`, with every symlink resolved, is `root` or inside it (also resolved)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+# ------------------------------------------------------------------ terminal output
+# C0 controls (TAB and LF included), DEL, C1 controls, the Unicode line/paragraph separators and
+# the bidirectional formatting characters that reorder what a terminal shows.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
+
+
+def _esc(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def escape_terminal(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`, `\\n`, `\\u202e`), so
+    data cannot move the cursor, recolour, retitle or reorder a terminal. One line in, one out."""
+    return _UNSAFE.sub(_esc, text) if _UNSAFE.search(text) else text
+
+
+def escape_lines(text: str) -> str:
+    """`escape_terminal` on each line of `text`, keeping its line breaks."""
+    return "\n".join(escape_terminal(line) for line in text.split("\n"))
+
+
+def excerpt(line: str, col: int, width: int = EXCERPT_MAX) -> tuple[str, int]:
+    """A source line cut to about `width` characters around column `col`, escaped for the
+    terminal; returns the text and the caret's column in it (1-based)."""
+    start = 0
+    if len(line) > width:
+        start = max(0, min(col - 1 - width // 2, len(line) - width))
+    cut = line[start:start + width]
+    prefix = escape_terminal(cut[:max(col - 1 - start, 0)])
+    text = escape_terminal(cut)
+    if start > 0:
+        text, prefix = "…" + text, "…" + prefix
+    if start + width < len(line):
+        text += "…"
+    return text, len(prefix) + 1
+
+
+class EscapingWriter:
+    """A text stream wrapper that escapes control characters in each line written."""
+
+    def __init__(self, stream) -> None:  # noqa: ANN001 - any TextIO
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(escape_lines(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
