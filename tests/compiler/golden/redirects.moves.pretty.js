@@ -3,9 +3,21 @@
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
 // B stands for the last path segment.
-var P = [{p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}];
+var P = [
+  {p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}  // routes[3] (redirects.yaml:14)
+];
 var G = {"/blog":[0]};
-var X = [[0,{"/old":{"/getting-started":"/docs/`","/installation":"/docs/`"},"":{"/pricing.html":{t:"r",u:"/pricing",st:302}}}]];
+var X = [
+  [0, {
+    "/old": {
+      "/getting-started":"/docs/`",  // routes[0] (redirects.yaml:8)
+      "/installation":"/docs/`"  // routes[1] (redirects.yaml:10)
+    },
+    "": {
+      "/pricing.html":{t:"r",u:"/pricing",st:302}  // routes[2] (redirects.yaml:12)
+    }
+  }]
+];
 var B = "`";
 var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
 function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }

@@ -3,9 +3,18 @@
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
 // B stands for the last path segment.
-var P = [{p:["docs",["section"],["page"]],ts:0,t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];
+var P = [
+  {p:["docs",["section"],["page"]],ts:0,t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},  // docs (rewrites.yaml:9)
+  {p:[],s:1,t:"w",u:["/public/",["splat"]]}  // site (rewrites.yaml:15)
+];
 var G = {"/docs":[0,1],"":[1]};
-var X = [[1,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];
+var X = [
+  [1, {
+    "": {
+      "/healthz":{t:"s",st:200,b:"ok"}  // health (rewrites.yaml:12)
+    }
+  }]
+];
 var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
 function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }
 // o[a][b] when both are own properties, else 0 (an action is never falsy)

@@ -5,7 +5,9 @@ var K = cf.kvs();
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
 // B stands for the last path segment.
-var P = [{p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}];
+var P = [
+  {p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}  // routes[1] (tenants.yaml:12)
+];
 var G = {"/app":[0]};
 var B = "`";
 var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
