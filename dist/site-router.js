@@ -1,15 +1,15 @@
 // cfroutes 0.1.0 site-router config-sha256:150431f5ad81c123
 import cf from'cloudfront';var K=cf.kvs();var P=[{p:["configurator"],h:[["tenant"],"salessqueeze","com"],t:"w",u:[["target"]],lk:[[["tenant"]],"target",0,0,2]},{p:["brand"],s:1,h:[["tenant"],"salessqueeze","com"],t:"w",u:["/tenants/",["brand","folder"],"/",["splat"]],lk:[["brand:",["tenant"]],"brand",1,{t:"s",st:404,b:"unknown tenant"}]},{p:["old-blog"],s:1,t:"r",u:["/blog/",["splat"]]},{p:[],s:1,h:["www","salessqueeze","com"],t:"r",u:["https://salessqueeze.com/",["splat"]],st:308},{p:["docs",["section"],["page"]],t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:["app"],s:1,ck:[["beta",0,"1"]],t:"w",u:["/public/app-beta/",["splat"]]},{p:["wp-admin"],s:1,t:"s",st:404},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];var G={"/configurator":[0,3,7],"/brand":[1,3,7],"/old-blog":[2,3,7],"/docs":[3,4,7],"/app":[3,5,7],"/wp-admin":[3,6,7],"":[3,7]};var X=[[3,{"":{"/pricing.html":"/pricing"}}],[6,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];var H=[{p:["api"],s:1,sh:[["x-forwarded-tenant",[["host"]]]]}];var Z={};var V=[/[\0-\x1f\x7f]/,/[\0- \x7f]/,/[\0- \x7f#]/];function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
-function xg(o,a,b){return own(o,a)&&own(o[a],b)?o[a][b]:0;}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
-function qs(o){var a=[],k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a.push(m[j].value===''?k:k+'='+m[j].value);}
-else a.push(o[k].value===''?k:k+'='+o[k].value);}
-return a.join('&');}
+function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
+else a+=(n++?'&':'')+(o[k].value===''?k:k+'='+o[k].value);}
+return a;}
+function HL(h){h=h.toLowerCase();return h.indexOf(':')<0?h:h.replace(/:[0-9]*$/,'');}
 function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
-var k=u=='//'?'':'/'+n.join('/');return{u:u,g:g,n:n,t:t,h:h,l:h.toLowerCase().replace(/:[0-9]*$/,''),k:k,f:n.length?n[0]:'',H:q.headers,Q:q.querystring,K:q.cookies,q:qs(q.querystring)};}
+return{u:u,g:g,n:n,t:t,l:HL(h),H:q.headers,Q:q.querystring,K:q.cookies,h:h};}
 function vc(o,d){for(var i=0;i<d.length;i++){var v=hv(o,d[i][0]),w=d[i][1];if(w==2?v!==undefined:v===undefined||(w==0&&v!==d[i][2])||(w==3&&!new RegExp(d[i][2]).test(v)))return false;}
 return true;}
-function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;b.query=c.q;if(r.h){a=c.l.split('.');p=r.h;if(r.hw?a.length<=p.length:a.length!=p.length)return null;a=a.slice(a.length-p.length);for(i=0;i<p.length;i++){if(typeof p[i]=='string'){if(p[i]!==a[i])return null;}
+function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;if(r.h){a=c.l.split('.');p=r.h;if(r.hw?a.length<=p.length:a.length!=p.length)return null;a=a.slice(a.length-p.length);for(i=0;i<p.length;i++){if(typeof p[i]=='string'){if(p[i]!==a[i])return null;}
 else if(!/^[a-z0-9_-]+$/.test(a[i]))return null;else b[p[i][0]]=a[i];}}
 if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length)return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==v)return null;}
 else if(v==='')return null;else b[p[i][0]]=v;}
@@ -23,15 +23,18 @@ function E(o,r,b){var i;if(r.sh)for(i=0;i<r.sh.length;i++)o[r.sh[i][0]]={value:T
 function S(r){var h={},i;if(r.hh)for(i=0;i<r.hh.length;i++)h[r.hh[i][0]]={value:r.hh[i][1]};if(r.ct)h['content-type']={value:r.ct};else if(r.b!==undefined&&!h['content-type'])h['content-type']={value:'text/plain; charset=utf-8'};var o={statusCode:r.st,headers:h};if(r.b!==undefined)o.body=r.b;return o;}
 function W(w,q,b){var s=T(w.u,b),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
 function D(r,b){var a=[r.u,r.oi,r.od,r.op,r.oh,r.w&&r.w.u],i;for(i=0;i<a.length;i++)if(a[i])T(a[i],b,V[i||r.t!='r'?2:1]);if(r.sh)for(i=0;i<r.sh.length;i++)T(r.sh[i][1],b,V[0]);}
-function A(r,b,c,q,e){var o;if(typeof r=='string'||r.t=='r'){var l=T(typeof r=='string'?r:r.u,b);if(/^[\/\\]/.test(l))l=l.replace(/^[\/\\]+/,'/');if(!r.qd&&c.q)l+=(l.indexOf('?')<0?'?':'&')+c.q;o={statusCode:r.st||301,headers:{location:{value:l}}};}
-if(r.t=='s')o=S(r);if(o){if(typeof r!='string')E(o.headers,r,b);return o;}
+function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d==47||d==92)))l=l.replace(/^[\/\\]+/,'/');if(k&&(k=qs(q.querystring)))l+=(l.indexOf('?')<0?'?':'&')+k;return l;}
+function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(T(r.u,b),!r.qd,q)}}};if(r.t=='s')o=S(r);if(o){E(o.headers,r,b);return o;}
 if(r.t=='w')W(r,q,b);E(q.headers,r,b);return N(q,c);}
-function N(q,c){var u=q.uri;if(/\/$/.test(u))q.uri=u+"index.html";else if(!/\.[^\/]*$/.test(u))q.uri=u+'/'+"index.html";for(var i=0,b;i<H.length;i++)if(b=M(H[i],c))E(q.headers,H[i],b);return q;}
-async function handler(e){var q=e.request,c=C(q),x=null,i,r,b,v,n;var d=c.k.lastIndexOf('/'),kd=c.k.slice(0,d),kl=c.k.slice(d);c.s=kl.slice(1);for(i=0;i<X.length&&!x;i++){if(v=xg(X[i][1],kd,kl))x=[X[i][0],v];}
-var L=G['/'+c.f]||G['']||[];n=x?x[0]:P.length;for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(r.lk[2]){b[r.lk[1]]=v=JSON.parse(v);D(r,b);}else
+function N(q,c){if(!c)c=C(q);var u=q.uri;if(u.charCodeAt(u.length-1)==47)q.uri=u+"index.html";else if(u.lastIndexOf('.')<=u.lastIndexOf('/'))q.uri=u+'/'+"index.html";for(var i=0,b;i<H.length;i++)if(b=M(H[i],c))E(q.headers,H[i],b);return q;}
+async function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);for(i=0;i<X.length;i++){if((v=X[i][1][kd])&&(v=v[kl]))break;}
+if(i<X.length){xr=X[i][0];xa=v;}
+n=xa?xr:P.length;if(n){i=u.indexOf('/',1);L=G['/'+(i<0?u.slice(1):u.slice(1,i))]||G[''];}
+if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(r.lk[2]){b[r.lk[1]]=v=JSON.parse(v);D(r,b);}else
 if(V[r.lk[4]].test(v))throw Z;}catch(z){v=Z;}
 if(v===Z){if(r.lk[3])return S(r.lk[3]);continue;}
 b[r.lk[1]]=v;}
-return A(r,b,c,q,e);}
-if(x){b=Object.create(null);b.host=c.h;b.path=c.u;b.query=c.q;return A(x[1],b,c,q,e);}
+return A(r,b,c,q,e);}}
+if(typeof xa=='string'){return{statusCode:301,headers:{location:{value:RL(xa,1,q)}}};}
+if(xa){if(!c)c=C(q);b=Object.create(null);b.host=c.h;b.path=c.u;return A(xa,b,c,q,e);}
 return N(q,c);}

@@ -63,7 +63,8 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
         spill = True  # the exact routes alone cannot fit: skip the inline attempt
     p = plan(fn, spill=spill, debug=debug)
     src = render(p, pretty=pretty, config_sha256=cfg.sha256)
-    size = len(src.encode("utf-8"))
+    # the deployable (minified) size decides, so --pretty spills exactly when the real build does
+    size = len((render(p, config_sha256=cfg.sha256) if pretty else src).encode("utf-8"))
     if size > SIZE_LIMIT and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
         spill = True
         p = plan(fn, spill=True, debug=debug)

@@ -261,6 +261,12 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     return result
 
 
+def _templates(fn: Function) -> list[Template]:
+    """Every template the function renders (actions, header edits, lookup keys, header rules)."""
+    return ([t for r in fn.routes for _, t in rendered_templates(r)] + [r.lookup.key for r in fn.routes if r.lookup]
+            + [t for h in fn.headers for _, t in h.set])
+
+
 def _may_have_fragment(route: Route) -> bool:
     """A redirect whose location may hold a '#': literal text, or data (request-line values cannot)."""
     a = route.action
@@ -283,6 +289,13 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         n for r in routes for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + [
         n for r in routes if isinstance(r.action, Respond) for n, _ in r.action.headers] + [
         n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
+    # exact actions: bare strings (the XR fast path) and records (the generic A)
+    exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
+        json.loads(v)[1] for _, v in p.spilled]
+    xstr = any(isinstance(a, str) for a in exact_actions)
+    xrec = any(not isinstance(a, str) for a in exact_actions)
+    exacthost = any(r.match.host is not None for r in routes if r.is_exact)
+    host = any(m.host is not None for m in matches)
     return {
         "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
         "lookup": lookups,
@@ -297,11 +310,14 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
         "spill": spill and bool(p.spilled),
         "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
-        "exacthost": any(r.match.host is not None for r in routes if r.is_exact),
+        "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
         "methods": any(m.methods for m in matches),
-        "host": any(m.host is not None for m in matches),
+        "host": host,
+        "hostl": host or exacthost,  # HL(): the host lower-cased without its port
+        # the {query} binding is built only when a template reads it
+        "qref": any(r.name == "query" for t in _templates(fn) for r in t.refs),
         "regex": any(m.regex is not None for m in matches),
         "conds": any(m.has_conditions for m in matches),
         "snapshot": fn.event != VIEWER_RESPONSE and rules_with_conds,
@@ -319,5 +335,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "match": bool(p.P) or bool(fn.headers),
         "exact": bool(p.X) or bool(p.spilled),
         "mark": bool(p.mark),
+        "xstr": xstr,
+        "xrec": xrec,
+        "act": bool(p.P) or xrec,  # the generic action interpreter A (and T, C)
         "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
     }

@@ -21,7 +21,7 @@ process is killed, that event fails with "time limit exceeded" and the rest go o
 process; address space is capped (setrlimit), and since njs frees nothing until its
 process ends, a process past RECYCLE_BYTES of heap is replaced. Steps are not counted
 (the code is not instrumented) and njs's clock counts milliseconds, so `steps` and
-`compute_utilization` are 0. docs/njs.md has what njs adds and misses.
+`compute_utilization` are 0. docs/fidelity.md ("njs as a second engine") has what njs adds and misses.
 """
 from __future__ import annotations
 
@@ -494,7 +494,7 @@ class NjsWorker:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            # njs 0.7.9 does this for `await` in call arguments inside a try block (docs/njs.md)
+            # njs 0.7.9 does this for `await` in call arguments inside a try block (docs/fidelity.md ("njs as a second engine"))
             return f"njs crashed ({name}) running the function"
         return "njs stopped" + (f": {lines[0]}" if lines else "")
 

@@ -33,6 +33,8 @@ class Invocation:
     steps: int = 0
     compute_utilization: int = 0
     duration_us: float = 0.0
+    cpu_us: float = 0.0  # CPU time of the handler, promise jobs included
+    work_us: float | None = None  # a sync handler's CPU time net of an empty handler's (cost.py)
 
     @property
     def ok(self) -> bool:

@@ -203,6 +203,7 @@ def _load(prepared: PreparedFunction, kvs_json: str, budget: int, evtype: str, t
 def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: int, inv: Invocation) -> None:
     """Run the handler in a loaded context and fill `inv`."""
     start = end = 0.0
+    cpu = cpu0 = None
     value: Any = None
     try:
         handler = ctx.get("handler")
@@ -212,7 +213,9 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
         start = time.perf_counter()
         if not isinstance(handler, quickjs.Object):
             raise _HandlerError("ReferenceError: handler is not defined")
+        cpu0 = time.thread_time()
         result = handler(ev)
+        cpu = (time.thread_time() - cpu0) * 1e6  # the call alone (no result reading), for the CU estimate
         if isinstance(result, quickjs.Object):  # read as CloudFront does: no toJSON, each getter once
             text = ctx.get("__cf$out")(result)
             value = _settle(ctx, result) if text == "P" else json.loads(text)
@@ -223,7 +226,31 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
         end = time.perf_counter()
         inv.error = _engine_error(exc, prepared)
     inv.duration_us = (end - start) * 1e6 if start else 0.0
+    # CPU time, not wall time, for the estimate: a preempted process does not inflate it
+    inv.cpu_us = (time.thread_time() - cpu0) * 1e6 if cpu0 is not None else 0.0
+    if cpu is not None and not prepared.is_async:
+        inv.work_us = max(0.0, cpu - _empty_call_us())
     _finish(ctx, inv, value, event, budget)
+
+
+_EMPTY_US: list[float] = []
+
+
+def _empty_call_us() -> float:
+    """CPU time of calling an empty handler the way _call does (measured once per process)."""
+    if not _EMPTY_US:
+        ctx = quickjs.Context()
+        ctx.eval("function handler(e) { return e.request; }")
+        h = ctx.get("handler")
+        ev = ctx.parse_json('{"version":"1.0","context":{"eventType":"viewer-request"},"request":{"method":"GET",'
+                            '"uri":"/","querystring":{},"headers":{"host":{"value":"example.com"}},"cookies":{}}}')
+        samples = []
+        for _ in range(41):
+            t = time.thread_time()
+            h(ev)
+            samples.append((time.thread_time() - t) * 1e6)
+        _EMPTY_US.append(sorted(samples)[len(samples) // 2])
+    return _EMPTY_US[0]
 
 
 def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget: int) -> None:
@@ -239,7 +266,9 @@ def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget
     if not inv.error:
         _check_output(inv, value, event)
     # time in shims of native helpers (cf.cwt's pure-JS CBOR and HMAC) is not the function's cost
-    inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.duration_us - float(state.get("native_us", 0))))
+    native = float(state.get("native_us", 0))
+    work = None if inv.work_us is None else max(0.0, inv.work_us - native)
+    inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.cpu_us - native), work)
 
 
 def _invoke_here(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None,

@@ -131,8 +131,9 @@ def format_diff(res: CaseResult) -> str:
     if any(m.field != ENGINES_DIFFER for m in res.mismatches):
         lines.append("  (- expected, + actual)")
     for m in res.mismatches:
-        if m.field == ENGINES_DIFFER:
-            lines.append(f"  {m.expected}\n  {m.actual}")
+        if m.field == ENGINES_DIFFER:  # two lines, one per engine, each escaped
+            lines.append(f"  {m.expected}")
+            lines.append(f"  {m.actual}")
             continue
         label = f"{m.field}:".ljust(width + 1)
         lines.append(f"  - {label} {m.expected}")

@@ -96,11 +96,11 @@ _routes, _headers = ROUTES_INLINE, HEADERS_INLINE
 
 # name -> (function yaml, a substring the shape's emitted code must contain)
 SHAPES: dict[str, tuple[str, str]] = {
-    "inline-2.0": (_fn("inline2", V2, _routes, headers=_headers), "xg("),
-    "inline-1.0": (_fn("inline1", V1, _routes, headers=_headers), "xg("),
+    "inline-2.0": (_fn("inline2", V2, _routes, headers=_headers), "X[i][1][hl+kd]"),
+    "inline-1.0": (_fn("inline1", V1, _routes, headers=_headers), "X[i][1][hl+kd]"),
     "spilled": (_fn("spilled", V2, EXACT_MANY + "      - path: /p/*\n        rewrite: /q/{splat}\n",
                     kvs=True, spill="always"), "await K.get("),
-    "spilled-hosts": (_fn("spillhost", V2, EXACT_HOSTS + EXACT_MANY, kvs=True, spill="always"), "c.l+c.k"),
+    "spilled-hosts": (_fn("spillhost", V2, EXACT_HOSTS + EXACT_MANY, kvs=True, spill="always"), "hl+k"),
     "lookups": (_fn("lookups", V2, LOOKUPS + EXACT_MANY, kvs=True), "JSON.parse(v)"),
     "lookups-spilled": (_fn("lookspill", V2, LOOKUPS + EXACT_HOSTS, kvs=True, spill="always"), "r.lk[2]"),
     "origin": (_fn("origin", V2, ORIGIN + EXACT_MANY), "selectRequestOriginById"),

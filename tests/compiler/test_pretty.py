@@ -28,10 +28,30 @@ def test_every_route_and_rule_is_one_commented_line() -> None:
     for cf in compiled.functions:
         fn = cf.function
         for r in fn.routes:
+            if r.is_exact and cf.spilled:  # in the KeyValueStore, not in the code
+                continue
             [line] = _lines_with(cf.source, f"// {r.label} (routes.yaml:{r.span.line})")
             assert ("{p:" in line or '"/' in line), line  # the record itself is on that line
         for i, h in enumerate(fn.headers):
             assert len(_lines_with(cf.source, f"// headers[{i}] (routes.yaml:{h.span.line})")) == 1
+
+
+def test_exact_routes_are_one_line_each_under_their_directory() -> None:
+    cf = compile_config(str(Path(__file__).parent / "golden" / "redirects.yaml"), pretty=True).functions[0]
+    assert not cf.spilled
+    for r in cf.function.routes:
+        if r.is_exact:
+            [line] = _lines_with(cf.source, f"// {r.label} (redirects.yaml:{r.span.line})")
+            assert line.startswith("      \"/"), line  # '/last' inside its directory's object
+
+
+def test_pretty_spills_exactly_when_the_real_build_does(tmp_path: Path) -> None:
+    routes = "".join(f"      - path: /a{i}/b{i}\n        redirect: /c{i}\n" for i in range(150))
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n    kvs: {name: s}\n    routes:\n" + routes)
+    small, pretty = compile_config(str(cfg)).functions[0], compile_config(str(cfg), pretty=True).functions[0]
+    assert pretty.size > 10_240 >= small.size  # the readable text alone would have spilled
+    assert not small.spilled and not pretty.spilled and pretty.kvs_data == small.kvs_data
 
 
 def test_pretty_answers_like_the_minified_build() -> None:

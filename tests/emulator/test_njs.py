@@ -247,7 +247,7 @@ def test_memory_is_recycled_between_commands(njs: Any, monkeypatch: pytest.Monke
         assert len(pids) == 3
 
 
-# ------------------------------------------------------------------ known engine differences (docs/njs.md)
+# ------------------------------------------------------------------ known engine differences (docs/fidelity.md ("njs as a second engine"))
 def test_njs_enumerates_keys_in_insertion_order(njs079: Any) -> None:
     """QuickJS (and the spec) put array-index keys first, ascending; njs 0.7.9 keeps insertion
     order, and a deleted-then-added key goes back to its old place (nginx/njs#189, #416)."""

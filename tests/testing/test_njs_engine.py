@@ -17,7 +17,7 @@ from generator.testing.runner import Runner
 ROOT = Path(__file__).resolve().parents[2]
 Write = Callable[[str, str], str]
 # A redirect keeps the query string: with array-index keys ("10", "0") QuickJS rebuilds it in
-# spec order (indices first), njs 0.7.9 in the order of the request (docs/njs.md).
+# spec order (indices first), njs 0.7.9 in the order of the request (docs/fidelity.md ("njs as a second engine")).
 KEY_ORDER = """\
     tests:
       - name: plain query

@@ -12,32 +12,28 @@ function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o,
 function hv(o, k) { return own(o, k) ? o[k].value : undefined; }
 // the request's query string rebuilt from the event: k=v joined by &, bare k when empty
 function qs(o) {
-  var a = [], k, m, j;
+  var a = '', n = 0, k, m, j;
   for (k in o) {
     m = o[k].multiValue;
-    if (m && m.length) { for (j = 0; j < m.length; j++) a.push(m[j].value === '' ? k : k + '=' + m[j].value); }
-    else a.push(o[k].value === '' ? k : k + '=' + o[k].value);
+    if (m && m.length) { for (j = 0; j < m.length; j++) a += (n++ ? '&' : '') + (m[j].value === '' ? k : k + '=' + m[j].value); }
+    else a += (n++ ? '&' : '') + (o[k].value === '' ? k : k + '=' + o[k].value);
   }
-  return a.join('&');
+  return a;
 }
-// per-request context: raw and normalised path, host, snapshot of conditions
+// per-request context of the generic path: raw and normalised path, host, snapshot of conditions
+// (built only when a pattern route or header rule is tried; exact routes read q.uri alone)
 function C(q) {
   var u = q.uri, s = u.slice(1), g = s === '' ? [] : s.split('/'), n = g, t = 0, h = hv(q.headers, 'host') || '';
   if (g.length && g[g.length - 1] === '') { n = g.slice(0, -1); t = 1; }
-  // "//" has one empty segment, unlike "/": no exact route can match it ('' is no key)
-  var k = u == '//' ? '' : '/' + n.join('/');
   return {
-    u: u, g: g, n: n, t: t, h: h,
-    l: h.toLowerCase().replace(/:[0-9]*$/, ''),
-    k: k,
-    q: qs(q.querystring)
+    u: u, g: g, n: n, t: t,
+    h: h
   };
 }
 // match a route or header rule against the request; the bindings or null
 function M(r, c) {
   var b = Object.create(null), i, p, v, a;
-  b.host = c.h; b.path = c.u; b.query = c.q;
-  if (r.p) {
+  b.host = c.h; b.path = c.u;  if (r.p) {
     p = r.p;
     a = r.s ? c.g : c.n;
     if (r.s ? a.length < p.length : a.length != p.length) return null;
@@ -73,16 +69,6 @@ function E(o, r, b) {
   if (r.sh) for (i = 0; i < r.sh.length; i++) o[r.sh[i][0]] = { value: T(r.sh[i][1], b) };
   if (r.rh) for (i = 0; i < r.rh.length; i++) delete o[r.rh[i]];
 }
-// run a route's action; returns the response or the request that goes on
-function A(r, b, c, q, e) {
-  var o;
-  if (o) {
-    if (typeof r != 'string') E(o.headers, r, b);
-    return R(o, e);
-  }
-  E(q.headers, r, b);
-  return N(q, c);
-}
 // viewer-response: header rules on the response that goes back
 function R(o, e) {
   var c = C(e.request), i, b;
@@ -94,11 +80,6 @@ function N(q, c) {
   return q;
 }
 function handler(e) {
-  var q = e.request, c = C(q), x = null, i, r, b, v, n;
-  if (x) {
-    b = Object.create(null);
-    b.host = c.h; b.path = c.u; b.query = c.q;
-    return A(x[1], b, c, q, e);
-  }
+  var q = e.request, u = q.uri, c = null, x = null, xa = 0, xr = 0, i, r, b, v, n, L, k, d, kd, kl;
   return R(e.response, e);
 }

@@ -21,38 +21,31 @@ var X = [
 var B = "`";
 var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
 function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }
-// o[a][b] when both are own properties, else 0 (an action is never falsy)
-function xg(o, a, b) { return own(o, a) && own(o[a], b) ? o[a][b] : 0; }
 function hv(o, k) { return own(o, k) ? o[k].value : undefined; }
 // the request's query string rebuilt from the event: k=v joined by &, bare k when empty
 function qs(o) {
-  var a = [], k, m, j;
+  var a = '', n = 0, k, m, j;
   for (k in o) {
     m = o[k].multiValue;
-    if (m && m.length) { for (j = 0; j < m.length; j++) a.push(m[j].value === '' ? k : k + '=' + m[j].value); }
-    else a.push(o[k].value === '' ? k : k + '=' + o[k].value);
+    if (m && m.length) { for (j = 0; j < m.length; j++) a += (n++ ? '&' : '') + (m[j].value === '' ? k : k + '=' + m[j].value); }
+    else a += (n++ ? '&' : '') + (o[k].value === '' ? k : k + '=' + o[k].value);
   }
-  return a.join('&');
+  return a;
 }
-// per-request context: raw and normalised path, host, snapshot of conditions
+// per-request context of the generic path: raw and normalised path, host, snapshot of conditions
+// (built only when a pattern route or header rule is tried; exact routes read q.uri alone)
 function C(q) {
   var u = q.uri, s = u.slice(1), g = s === '' ? [] : s.split('/'), n = g, t = 0, h = hv(q.headers, 'host') || '';
   if (g.length && g[g.length - 1] === '') { n = g.slice(0, -1); t = 1; }
-  // "//" has one empty segment, unlike "/": no exact route can match it ('' is no key)
-  var k = u == '//' ? '' : '/' + n.join('/');
   return {
-    u: u, g: g, n: n, t: t, h: h,
-    l: h.toLowerCase().replace(/:[0-9]*$/, ''),
-    k: k,
-    f: n.length ? n[0] : '',
-    q: qs(q.querystring)
+    u: u, g: g, n: n, t: t,
+    h: h
   };
 }
 // match a route or header rule against the request; the bindings or null
 function M(r, c) {
   var b = Object.create(null), i, p, v, a;
-  b.host = c.h; b.path = c.u; b.query = c.q;
-  if (r.p) {
+  b.host = c.h; b.path = c.u;  if (r.p) {
     p = r.p;
     a = r.s ? c.g : c.n;
     if (r.s ? a.length < p.length : a.length != p.length) return null;
@@ -82,15 +75,17 @@ function T(t, b) {
   }
   return s;
 }
+// a redirect's location: leading slashes and backslashes collapse into one '/'; the query kept
+function RL(l, k, q) {
+  var a = l.charCodeAt(0), d = l.charCodeAt(1);
+  if (a == 92 || (a == 47 && (d == 47 || d == 92))) l = l.replace(/^[\/\\]+/, '/');
+  if (k && (k = qs(q.querystring))) l += (l.indexOf('?') < 0 ? '?' : '&') + k;
+  return l;
+}
 // run a route's action; returns the response or the request that goes on
 function A(r, b, c, q, e) {
   var o;
-  if (typeof r == 'string' || r.t == 'r') {
-    var l = T(typeof r == 'string' ? r.split(B).join(c.s) : r.u, b);
-    if (/^[\/\\]/.test(l)) l = l.replace(/^[\/\\]+/, '/');
-    if (!r.qd && c.q) l += (l.indexOf('?') < 0 ? '?' : '&') + c.q;
-    o = { statusCode: r.st || 301, headers: { location: { value: l } } };
-  }
+  if (r.t == 'r') o = { statusCode: r.st || 301, headers: { location: { value: RL(T(r.u, b), !r.qd, q) } } };
   if (o) {
     return o;
   }
@@ -101,25 +96,45 @@ function N(q, c) {
   return q;
 }
 function handler(e) {
-  var q = e.request, c = C(q), x = null, i, r, b, v, n;
-  // the key split into directory and '/last' (c.s: the last segment, for B)
-  var d = c.k.lastIndexOf('/'), kd = c.k.slice(0, d), kl = c.k.slice(d);
-  c.s = kl.slice(1);
-  for (i = 0; i < X.length && !x; i++) {
-    if (v = xg(X[i][1], kd, kl)) x = [X[i][0], v];
+  var q = e.request, u = q.uri, c = null, x = null, xa = 0, xr = 0, i, r, b, v, n, L, k, d, kd, kl;
+  // the key (docs/semantics.md §1) from the uri alone: '/' + its segments without one
+  // trailing slash; "//" matches no exact route
+  k = u.charCodeAt(0) == 47 ? u : '/' + u.slice(1);
+  if (k.length > 1 && k.charCodeAt(k.length - 1) == 47) k = k.slice(0, -1);
+  if (u == '//') k = '';
+  // split into directory and '/last'
+  d = k.lastIndexOf('/'); kd = k.slice(0, d); kl = k.slice(d);
+  // X[i][1][dir]['/last']: plain reads are safe, no key of X is a name of Object.prototype
+  // (dirs are '' or start with '/', '/last' always does; a '__proto__' host is an own property)
+  for (i = 0; i < X.length; i++) {
+    if ((v = X[i][1][kd]) && (v = v[kl])) break;
   }
-  var L = G['/' + c.f] || G[''] || [];
-  n = x ? x[0] : P.length;
-  for (i = 0; i < L.length && L[i] < n; i++) {
-    r = P[L[i]];
-    b = M(r, c);
-    if (!b) continue;
-    return A(r, b, c, q, e);
+  if (i < X.length) { xr = X[i][0]; xa = v; }
+  // the pattern routes of the first path segment's group, those before the exact match
+  n = xa ? xr : P.length;
+  if (n) {
+    i = u.indexOf('/', 1);
+    L = G['/' + (i < 0 ? u.slice(1) : u.slice(1, i))] || G[''];
   }
-  if (x) {
+  if (L && L[0] < n) {
+    c = C(q);
+    for (i = 0; i < L.length && L[i] < n; i++) {
+      r = P[L[i]];
+      b = M(r, c);
+      if (!b) continue;
+      return A(r, b, c, q, e);
+    }
+  }
+  // a bare-string exact action: a 301 that keeps the query; B stands for the key's last segment
+  if (typeof xa == 'string') {
+    for (i = xa.indexOf(B), v = kl.slice(1); i >= 0; i = xa.indexOf(B, i + v.length)) xa = xa.slice(0, i) + v + xa.slice(i + 1);
+    return { statusCode: 301, headers: { location: { value: RL(xa, 1, q) } } };
+  }
+  if (xa) {
+    if (!c) c = C(q);
     b = Object.create(null);
-    b.host = c.h; b.path = c.u; b.query = c.q;
-    return A(x[1], b, c, q, e);
+    b.host = c.h; b.path = c.u;
+    return A(xa, b, c, q, e);
   }
   return N(q, c);
 }

@@ -17,39 +17,32 @@ var X = [
 ];
 var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
 function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }
-// o[a][b] when both are own properties, else 0 (an action is never falsy)
-function xg(o, a, b) { return own(o, a) && own(o[a], b) ? o[a][b] : 0; }
 function hv(o, k) { return own(o, k) ? o[k].value : undefined; }
 // the request's query string rebuilt from the event: k=v joined by &, bare k when empty
 function qs(o) {
-  var a = [], k, m, j;
+  var a = '', n = 0, k, m, j;
   for (k in o) {
     m = o[k].multiValue;
-    if (m && m.length) { for (j = 0; j < m.length; j++) a.push(m[j].value === '' ? k : k + '=' + m[j].value); }
-    else a.push(o[k].value === '' ? k : k + '=' + o[k].value);
+    if (m && m.length) { for (j = 0; j < m.length; j++) a += (n++ ? '&' : '') + (m[j].value === '' ? k : k + '=' + m[j].value); }
+    else a += (n++ ? '&' : '') + (o[k].value === '' ? k : k + '=' + o[k].value);
   }
-  return a.join('&');
+  return a;
 }
-// per-request context: raw and normalised path, host, snapshot of conditions
+// per-request context of the generic path: raw and normalised path, host, snapshot of conditions
+// (built only when a pattern route or header rule is tried; exact routes read q.uri alone)
 function C(q) {
   var u = q.uri, s = u.slice(1), g = s === '' ? [] : s.split('/'), n = g, t = 0, h = hv(q.headers, 'host') || '';
   if (g.length && g[g.length - 1] === '') { n = g.slice(0, -1); t = 1; }
-  // "//" has one empty segment, unlike "/": no exact route can match it ('' is no key)
-  var k = u == '//' ? '' : '/' + n.join('/') + (t ? '/' : '');
   return {
-    u: u, g: g, n: n, t: t, h: h,
-    l: h.toLowerCase().replace(/:[0-9]*$/, ''),
-    k: k.toLowerCase(),
-    f: n.length ? n[0].toLowerCase() : '',
-    q: qs(q.querystring)
+    u: u, g: g, n: n, t: t,
+    h: h
   };
 }
 function lc(x) { return x.toLowerCase(); }
 // match a route or header rule against the request; the bindings or null
 function M(r, c) {
   var b = Object.create(null), i, p, v, a;
-  b.host = c.h; b.path = c.u; b.query = c.q;
-  if (r.p) {
+  b.host = c.h; b.path = c.u;  if (r.p) {
     p = r.p;
     a = r.s ? c.g : c.n;
     if (r.s ? a.length < p.length : a.length != p.length || (!r.s && r.ts != c.t)) return null;
@@ -121,30 +114,45 @@ function A(r, b, c, q, e) {
 // a request that goes on: index file, then header rules
 function N(q, c) {
   var u = q.uri;
-  if (/\/$/.test(u)) q.uri = u + "index.html";
-  else if (!/\.[^\/]*$/.test(u)) q.uri = u + '/' + "index.html";
+  if (u.charCodeAt(u.length - 1) == 47) q.uri = u + "index.html";
+  else if (u.lastIndexOf('.') <= u.lastIndexOf('/')) q.uri = u + '/' + "index.html";
   return q;
 }
 function handler(e) {
-  var q = e.request, c = C(q), x = null, i, r, b, v, n;
-  // the key split into directory and '/last' (c.s: the last segment, for B)
-  var d = c.k.lastIndexOf('/'), kd = c.k.slice(0, d), kl = c.k.slice(d);
-  c.s = kl.slice(1);
-  for (i = 0; i < X.length && !x; i++) {
-    if (v = xg(X[i][1], kd, kl)) x = [X[i][0], v];
+  var q = e.request, u = q.uri, c = null, x = null, xa = 0, xr = 0, i, r, b, v, n, L, k, d, kd, kl;
+  // the key (docs/semantics.md §1) from the uri alone: '/' + its segments without one
+  // trailing slash (kept under strict); "//" matches no exact route
+  k = u.charCodeAt(0) == 47 ? u : '/' + u.slice(1);
+  if (u == '//') k = '';
+  k = k.toLowerCase();
+  // split into directory and '/last'
+  d = k.lastIndexOf('/'); kd = k.slice(0, d); kl = k.slice(d);
+  // X[i][1][dir]['/last']: plain reads are safe, no key of X is a name of Object.prototype
+  // (dirs are '' or start with '/', '/last' always does; a '__proto__' host is an own property)
+  for (i = 0; i < X.length; i++) {
+    if ((v = X[i][1][kd]) && (v = v[kl])) break;
   }
-  var L = G['/' + c.f] || G[''] || [];
-  n = x ? x[0] : P.length;
-  for (i = 0; i < L.length && L[i] < n; i++) {
-    r = P[L[i]];
-    b = M(r, c);
-    if (!b) continue;
-    return A(r, b, c, q, e);
+  if (i < X.length) { xr = X[i][0]; xa = v; }
+  // the pattern routes of the first path segment's group, those before the exact match
+  n = xa ? xr : P.length;
+  if (n) {
+    i = u.indexOf('/', 1);
+    L = G['/' + lc((i < 0 ? u.slice(1) : u.slice(1, i)))] || G[''];
   }
-  if (x) {
+  if (L && L[0] < n) {
+    c = C(q);
+    for (i = 0; i < L.length && L[i] < n; i++) {
+      r = P[L[i]];
+      b = M(r, c);
+      if (!b) continue;
+      return A(r, b, c, q, e);
+    }
+  }
+  if (xa) {
+    if (!c) c = C(q);
     b = Object.create(null);
-    b.host = c.h; b.path = c.u; b.query = c.q;
-    return A(x[1], b, c, q, e);
+    b.host = c.h; b.path = c.u;
+    return A(xa, b, c, q, e);
   }
   return N(q, c);
 }

@@ -18,33 +18,32 @@ function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o,
 function hv(o, k) { return own(o, k) ? o[k].value : undefined; }
 // the request's query string rebuilt from the event: k=v joined by &, bare k when empty
 function qs(o) {
-  var a = [], k, m, j;
+  var a = '', n = 0, k, m, j;
   for (k in o) {
     m = o[k].multiValue;
-    if (m && m.length) { for (j = 0; j < m.length; j++) a.push(m[j].value === '' ? k : k + '=' + m[j].value); }
-    else a.push(o[k].value === '' ? k : k + '=' + o[k].value);
+    if (m && m.length) { for (j = 0; j < m.length; j++) a += (n++ ? '&' : '') + (m[j].value === '' ? k : k + '=' + m[j].value); }
+    else a += (n++ ? '&' : '') + (o[k].value === '' ? k : k + '=' + o[k].value);
   }
-  return a.join('&');
+  return a;
 }
-// per-request context: raw and normalised path, host, snapshot of conditions
+// a host header value lower-cased, without a port (":digits", or a bare ":"); a regular
+// expression costs more than the rest of a request in njs: only a host with a ':' pays it
+function HL(h) { h = h.toLowerCase(); return h.indexOf(':') < 0 ? h : h.replace(/:[0-9]*$/, ''); }
+// per-request context of the generic path: raw and normalised path, host, snapshot of conditions
+// (built only when a pattern route or header rule is tried; exact routes read q.uri alone)
 function C(q) {
   var u = q.uri, s = u.slice(1), g = s === '' ? [] : s.split('/'), n = g, t = 0, h = hv(q.headers, 'host') || '';
   if (g.length && g[g.length - 1] === '') { n = g.slice(0, -1); t = 1; }
-  // "//" has one empty segment, unlike "/": no exact route can match it ('' is no key)
-  var k = u == '//' ? '' : '/' + n.join('/');
   return {
-    u: u, g: g, n: n, t: t, h: h,
-    l: h.toLowerCase().replace(/:[0-9]*$/, ''),
-    k: k,
-    f: n.length ? n[0] : '',
-    q: qs(q.querystring)
+    u: u, g: g, n: n, t: t,
+    l: HL(h),
+    h: h
   };
 }
 // match a route or header rule against the request; the bindings or null
 function M(r, c) {
   var b = Object.create(null), i, p, v, a;
-  b.host = c.h; b.path = c.u; b.query = c.q;
-  if (r.h) {
+  b.host = c.h; b.path = c.u;  if (r.h) {
     a = c.l.split('.');
     p = r.h;
     if (r.hw ? a.length <= p.length : a.length != p.length) return null;
@@ -114,15 +113,17 @@ function W(w, q, b) {
     else o[k] = { value: o[k].value, multiValue: (o[k].multiValue || [{ value: o[k].value }]).concat([{ value: v }]) };
   }
 }
+// a redirect's location: leading slashes and backslashes collapse into one '/'; the query kept
+function RL(l, k, q) {
+  var a = l.charCodeAt(0), d = l.charCodeAt(1);
+  if (a == 92 || (a == 47 && (d == 47 || d == 92))) l = l.replace(/^[\/\\]+/, '/');
+  if (k && (k = qs(q.querystring))) l += (l.indexOf('?') < 0 ? '?' : '&') + k;
+  return l;
+}
 // run a route's action; returns the response or the request that goes on
 function A(r, b, c, q, e) {
   var o;
-  if (typeof r == 'string' || r.t == 'r') {
-    var l = T(typeof r == 'string' ? r.split(B).join(c.s) : r.u, b);
-    if (/^[\/\\]/.test(l)) l = l.replace(/^[\/\\]+/, '/');
-    if (!r.qd && c.q) l += (l.indexOf('?') < 0 ? '?' : '&') + c.q;
-    o = { statusCode: r.st || 301, headers: { location: { value: l } } };
-  }
+  if (r.t == 'r') o = { statusCode: r.st || 301, headers: { location: { value: RL(T(r.u, b), !r.qd, q) } } };
   if (r.t == 's') o = S(r);
   if (o) {
     return o;
@@ -135,36 +136,48 @@ function N(q, c) {
   return q;
 }
 async function handler(e) {
-  var q = e.request, c = C(q), x = null, i, r, b, v, n;
-  // the key split into directory and '/last' (c.s: the last segment, for B)
-  var d = c.k.lastIndexOf('/'), kd = c.k.slice(0, d), kl = c.k.slice(d);
-  c.s = kl.slice(1);
+  var q = e.request, u = q.uri, c = null, x = null, xa = 0, xr = 0, i, r, b, v, n, L, k, d, kd, kl;
+  // the key (docs/semantics.md §1) from the uri alone: '/' + its segments without one
+  // trailing slash; "//" matches no exact route
+  k = u.charCodeAt(0) == 47 ? u : '/' + u.slice(1);
+  if (k.length > 1 && k.charCodeAt(k.length - 1) == 47) k = k.slice(0, -1);
+  if (u == '//') k = '';
+  // split into directory and '/last'
+  d = k.lastIndexOf('/'); kd = k.slice(0, d); kl = k.slice(d);
   // exact routes live in the KeyValueStore: [rank, action]
   // never `await` inside a call's arguments: CloudFront refuses the whole function
   // ("await in arguments not supported"), so bind the value first
-  try { v = await K.get("\u00a7r:" + c.k); x = JSON.parse(v); } catch (z) {}
-  var L = G['/' + c.f] || G[''] || [];
-  n = x ? x[0] : P.length;
-  for (i = 0; i < L.length && L[i] < n; i++) {
-    r = P[L[i]];
-    b = M(r, c);
-    if (!b) continue;
-    if (r.lk) {
-      v = T(r.lk[0], b);
-      try {
-        if (v.indexOf("\u00a7r:") == 0) throw Z;
-        v = await K.get(v);
-        if (V[r.lk[4]].test(v)) throw Z;  // see V
-      } catch (z) { v = Z; }
-      if (v === Z) { if (r.lk[3]) return S(r.lk[3]); continue; }
-      b[r.lk[1]] = v;
-    }
-    return A(r, b, c, q, e);
+  try { v = await K.get("\u00a7r:" + k); x = JSON.parse(v); } catch (z) {}
+  if (x) { xr = x[0]; xa = x[1]; }
+  // the pattern routes of the first path segment's group, those before the exact match
+  n = xa ? xr : P.length;
+  if (n) {
+    i = u.indexOf('/', 1);
+    L = G['/' + (i < 0 ? u.slice(1) : u.slice(1, i))] || G[''];
   }
-  if (x) {
-    b = Object.create(null);
-    b.host = c.h; b.path = c.u; b.query = c.q;
-    return A(x[1], b, c, q, e);
+  if (L && L[0] < n) {
+    c = C(q);
+    for (i = 0; i < L.length && L[i] < n; i++) {
+      r = P[L[i]];
+      b = M(r, c);
+      if (!b) continue;
+      if (r.lk) {
+        v = T(r.lk[0], b);
+        try {
+          if (v.indexOf("\u00a7r:") == 0) throw Z;
+          v = await K.get(v);
+          if (V[r.lk[4]].test(v)) throw Z;  // see V
+        } catch (z) { v = Z; }
+        if (v === Z) { if (r.lk[3]) return S(r.lk[3]); continue; }
+        b[r.lk[1]] = v;
+      }
+      return A(r, b, c, q, e);
+    }
+  }
+  // a bare-string exact action: a 301 that keeps the query; B stands for the key's last segment
+  if (typeof xa == 'string') {
+    for (i = xa.indexOf(B), v = kl.slice(1); i >= 0; i = xa.indexOf(B, i + v.length)) xa = xa.slice(0, i) + v + xa.slice(i + 1);
+    return { statusCode: 301, headers: { location: { value: RL(xa, 1, q) } } };
   }
   return N(q, c);
 }
