@@ -6,12 +6,13 @@ import re
 from typing import TextIO
 
 from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
+from generator.emulator.event import event_problems
 from generator.errors import Diagnostic, Span
 from generator.kvs.importfile import parse as load_kvs
 from generator.platform.profile import JS1, JS2, RUNTIMES
 from generator.emulator import FunctionLoadError, invoke, prepare
 from generator.kvs.importfile import StoreFileError, parse as load_kvs
-from generator.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
+from generator.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 
@@ -69,6 +70,11 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
             (exc.line, exc.col) if isinstance(exc, UserFileError) else (1, 1)
         msg = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         stderr.write(f"{event_path}:{line}:{col}: error: invalid event: {msg}\n")
+        return 2
+    problems = event_problems(event)
+    if problems:  # CloudFront's TestFunction refuses such an event; no function runs
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        stderr.write("".join(f"{event_path}:1:1: error: invalid event: {escape_terminal(p)}\n" for p in shown))
         return 2
     kvs = None
     if kvs_path is not None:

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import TextIO
 
+from generator.compiler.bundle import write_file
 from generator.errors import ExitCode
 from generator.iac import cdk, cloudformation, source, terraform
 
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,
            stdout: TextIO, stderr: TextIO) -> int:
+    if lang is not None and target != "cdk":
+        from generator.errors import Diagnostic, InputError, Span
+
+        raise InputError([Diagnostic(Span("<command line>", 1, 1),
+                                     f"--lang {lang} applies only to `export cdk`, not to {target}")])
     b = source.load(config, dist, stderr)
     out_dir = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
     if target == "cloudformation":
@@ -25,14 +30,7 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
     if not output or output == "-":
         stdout.write(text)
         return ExitCode.OK
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".cfroutes-", dir=out_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except OSError as e:
-        stderr.write(f"cfroutes: cannot write {output}: {e}\n")
-        return ExitCode.INVALID_INPUT
+    write_file(output, text)  # InputError -> exit 2
     stores = {f.function.kvs.name for f in b.functions if f.function.kvs is not None and f.kvs_data is not None}
     stderr.write(f"wrote {output}: {target}{' (' + lang + ')' if target == 'cdk' else ''}, "
                  f"{len(b.functions)} function(s), {len(stores)} store(s)\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+from generator.compiler.bundle import write_file
 from generator.errors import ExitCode
 from generator.importers import run_import
 
@@ -18,10 +19,7 @@ def import_(platform: str, files: list[str], *, output: str | None, function: st
         stderr.write(f"{o.ref}: error: not carried: {o.reason}\n")
     if output:
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-        tmp = output + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, output)
+        write_file(output, text)  # InputError -> exit 2
     else:
         stdout.write(text)
     stderr.write(f"imported {imp.rules} rule(s) into {len(imp.carried)} route(s) and header rule(s): "

@@ -10,6 +10,17 @@ from generator.cli.error_handler import error_handler
 from generator.platform.profile import RUNTIMES
 
 
+def percent(text: str) -> float:
+    """An argparse type: a coverage percentage, 0 to 100 (no nan, no inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a percentage from 0 to 100") from None
+    if not 0 <= value <= 100:  # also false for nan
+        raise argparse.ArgumentTypeError(f"{text!r} is outside 0-100; give a percentage from 0 to 100")
+    return value
+
+
 def _config(p: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--config", default="routes.yaml", help="the routes file (default: ./routes.yaml)")
 
@@ -44,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     _config(p)
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
     p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
-    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
+    p.add_argument("--fail-under", type=percent, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
     _aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
     _engine(p)
 
@@ -54,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("request", help="'GET https://host/path?q' or just a path")
     p.add_argument("-H", "--header", action="append", default=[], help="'name: value' (repeatable)")
     p.add_argument("--kvs", action="append", default=[], help="key=value merged over the seed (repeatable)")
+    p.add_argument("--kvs-delete", action="append", default=[], metavar="KEY",
+                   help="run as if the store had no such key (repeatable)")
     p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
 
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
@@ -161,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from generator.cli.run import run
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
-                              kvs=args.kvs, stdout=out, stderr=err, country=args.country)
+                              kvs=args.kvs, stdout=out, stderr=err, country=args.country,
+                              kvs_delete=args.kvs_delete)
         elif args.command == "emulate":
             from generator.cli.emulate import emulate
 

@@ -1,11 +1,10 @@
 """`cfroutes report [-o report.html]`: the routing table, sizes, KVS use, coverage and lints on one page."""
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import TextIO
 
 from generator.compiler import compile_config, gc_paused
+from generator.compiler.bundle import write_file
 from generator.errors import ExitCode
 from generator.report.html import render
 from generator.testing.runner import Runner
@@ -21,15 +20,7 @@ def report(config: str, output: str, *, stdout: TextIO, stderr: TextIO) -> int:
     if output == "-":
         stdout.write(page)
         return ExitCode.OK
-    folder = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_file(output, page)  # InputError -> exit 2
     failed = sum(not r.passed for r in results)
     stdout.write(f"{output}: {len(compiled.functions)} function(s), {len(suite)} test(s)"
                  f"{f', {failed} failing' if failed else ''}, {len(page.encode()):,} bytes\n")

@@ -50,27 +50,32 @@ def parse_headers(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def parse_kvs(items: list[str]) -> dict[str, str | None]:
-    """`--kvs key=value` options; `--kvs key=` stores an empty value, `--kvs key` removes the key."""
+def parse_kvs(items: list[str], deletes: list[str] = ()) -> dict[str, str | None]:  # type: ignore[assignment]
+    """`--kvs key=value` options (`key=` stores an empty value) and `--kvs-delete key` (no such key)."""
     out: dict[str, str | None] = {}
     for item in items:
         key, sep, value = item.partition("=")
+        if not key or not sep:
+            raise _fail(f"--kvs {item!r}: expected key=value",
+                        hint=None if sep else f"to run without the key, write --kvs-delete {item!r}")
+        out[key] = value
+    for key in deletes:
         if not key:
-            raise _fail(f"--kvs {item!r}: expected key=value")
-        out[key] = value if sep else None
+            raise _fail("--kvs-delete '': expected a key")
+        out[key] = None
     return out
 
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
-        stdout: TextIO, stderr: TextIO, country: str | None = None) -> int:
+        stdout: TextIO, stderr: TextIO, country: str | None = None, kvs_delete: list[str] = ()) -> int:  # type: ignore[assignment]
     stdout = EscapingWriter(stdout)  # type: ignore[assignment]  # data (uri, logs, headers) may hold ESC
     compiled = compile_config(config)
     name = _pick(compiled, function)
     fn = compiled.function(name)
     assert fn is not None
-    overrides = parse_kvs(kvs)
+    overrides = parse_kvs(kvs, kvs_delete)
     if overrides and fn.function.kvs is None:
-        raise _fail(f"function '{name}' has no KeyValueStore: --kvs does not apply")
+        raise _fail(f"function '{name}' has no KeyValueStore: --kvs/--kvs-delete do not apply")
     hdrs = parse_headers(headers)
     if country is not None:
         if not re.fullmatch(r"[A-Za-z]{2}", country):

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -259,3 +260,53 @@ def _repair(real: str, parent: str, prefix: str) -> None:
 
 def _step(name: str) -> None:
     """A test hook between the steps of `write` (kill-at-any-step tests monkeypatch it)."""
+
+
+def write_file(path: str, data: str | bytes) -> None:
+    """Write one output file (a report, an export) atomically: a temporary file beside it, then a rename.
+
+    A symlinked PATH is written through (the link stays). The file gets the permissions of any new file (0666 & ~umask, as `build` writes dist/), not
+    mkstemp's 0600. Any failure is the user's to fix (a directory, a missing folder, no
+    permission): InputError `PATH:1:1: error: cannot write PATH: <reason>` (exit 2), and no
+    temporary file is left behind.
+    """
+    from generator.errors import Diagnostic, InputError, Span, remember_source
+
+    def fail(reason: str) -> InputError:
+        remember_source(path, "")  # no excerpt: the output is not a source
+        return InputError([Diagnostic(Span(path, 1, 1), f"cannot write {path}: {reason}")])
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    target = os.path.realpath(path)  # a symlinked output is written through, as `write` does
+    folder = os.path.dirname(target)
+    if os.path.isdir(target) or path.endswith(("/", os.sep)):
+        raise fail(f"it {'is' if os.path.isdir(target) else 'names'} a directory; name a file")
+    if not os.path.isdir(folder):
+        raise fail(f"no such directory {folder}" if not os.path.exists(folder) else f"{folder} is not a directory")
+    tmp = None
+    try:
+        for _ in range(100):
+            candidate = os.path.join(folder, f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:  # pragma: no cover
+            raise fail("no free temporary name beside it")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_dir(folder)
+    except OSError as e:
+        raise fail(e.strerror or str(e)) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -219,7 +219,14 @@ class Route:
 
     @property
     def label(self) -> str:
-        return self.name or f"routes[{self.index}]"
+        """How every message names the route: its `name:`, else `route N`, 1-based as validation
+        errors count (also the debug build's x-cfroutes-route value)."""
+        return self.name or f"route {self.index + 1}"
+
+    @property
+    def title(self) -> str:
+        """The label with its kind, for prose: `route 'NAME'` or `route N`."""
+        return f"route '{self.name}'" if self.name else self.label
 
     @cached_property
     def is_exact(self) -> bool:
@@ -243,6 +250,15 @@ class HeaderRule:
     set: tuple[tuple[str, Template], ...] = ()
     remove: tuple[str, ...] = ()
     status: tuple[int, ...] | None = None  # viewer-response only
+
+    @property
+    def label(self) -> str:
+        """`header rule N`, 1-based as validation errors count."""
+        return f"header rule {self.index + 1}"
+
+    @property
+    def title(self) -> str:
+        return self.label
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from generator.kvs.plan import plan_updates
-from generator.deploy.aws import Aws, AwsFailure, Conflict, command
-from generator.deploy.plan import DeployPlan, StoreStep, describe, make_plan, nothing_to_do
+from generator.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure, Conflict, command
+from generator.deploy.plan import OFFLINE, DeployPlan, StoreStep, describe, describe_offline, make_plan, nothing_to_do
 from generator.deploy.remote import RemoteRunner, Target, report
 
 KVS_RETRIES = 3
@@ -120,6 +120,15 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
     with gc_paused():
         cases = collect(b.compiled, [])
     aws = aws or Aws(profile=profile, region=region)
+    if not aws.has_credentials():
+        if apply_changes:
+            raise AwsFailure(f"deploy --apply: {NO_CREDENTIALS}")
+        # the dry run still shows what it can: the bundle's side of the plan
+        stdout.write(f"deploy plan for {config} (stage {stage}), {OFFLINE}:\n")
+        stdout.write("\n".join(describe_offline(b, cases, stage, dist)) + "\n")
+        stdout.write(f"dry run, {OFFLINE}: nothing was changed; to compare with the account, "
+                     f"{NO_CREDENTIALS.split(': ', 1)[1]}\n")
+        return 0
     plan = make_plan(aws, b, config, cases)
     stdout.write(f"deploy plan for {config} (stage {stage}):\n")
     stdout.write("\n".join(describe(plan, stage, dist)) + "\n")

@@ -15,6 +15,9 @@ from generator.errors import InputError, render_all
 INSTALL_HINT = "pip install 'cfroutes[aws]'"
 DEFAULT_REGION = "us-east-1"  # CloudFront is global; its API is signed for us-east-1
 LIST_PAGE = 50  # ListKeys MaxResults upper bound
+#: how to provide credentials, on the one line that says there are none
+NO_CREDENTIALS = ("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile "
+                  "with --profile or AWS_PROFILE (see `aws configure` / `aws sso login`)")
 
 
 class AwsUnavailable(Exception):
@@ -76,6 +79,8 @@ class Aws:
 
     def __init__(self, cf: Any = None, kvs: Any = None, *, profile: str | None = None,
                  region: str | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        if region is not None:
+            check_region(region)
         self._cf, self._kvs = cf, kvs
         self.profile, self.region, self.sleep = profile, region, sleep
         self._session: Any = None
@@ -86,12 +91,35 @@ class Aws:
         import botocore.exceptions as bex
 
         try:
-            if self._session is None:
-                self._session = boto3.session.Session(profile_name=self.profile)
+            self._sess()
             region = self.region or self._session.region_name or DEFAULT_REGION
             return self._session.client(service, region_name=region)
         except bex.BotoCoreError as e:
             raise AwsFailure(str(e)) from None
+
+    def _sess(self) -> Any:
+        boto3 = _boto3()
+        import botocore.exceptions as bex
+
+        try:
+            if self._session is None:
+                self._session = boto3.session.Session(profile_name=self.profile)
+            return self._session
+        except bex.BotoCoreError as e:
+            raise AwsFailure(" ".join(str(e).split())) from None
+
+    def has_credentials(self) -> bool:
+        """Does the boto3 chain (env, --profile/AWS_PROFILE, SSO, instance role...) find credentials?
+        Always true for injected clients (tests)."""
+        if self._cf is not None or self._kvs is not None:
+            return True
+        import botocore.exceptions as bex
+
+        session = self._sess()
+        try:
+            return session.get_credentials() is not None
+        except bex.BotoCoreError as e:
+            raise AwsFailure(" ".join(str(e).split())) from None
 
     @property
     def cf(self) -> Any:
@@ -122,8 +150,7 @@ class Aws:
             raise AwsUnavailable("the KeyValueStore data plane signs with SigV4A, which needs awscrt: "
                                  f"{INSTALL_HINT} (installs botocore[crt])") from None
         except bex.NoCredentialsError:
-            raise AwsFailure(f"{_op_name(op)}: no AWS credentials found (set AWS_PROFILE, use --profile, "
-                             "or configure the usual boto3 chain)") from None
+            raise AwsFailure(f"{_op_name(op)}: {NO_CREDENTIALS}") from None
         except bex.BotoCoreError as e:
             raise AwsFailure(f"{_op_name(op)} failed: " + " ".join(str(e).split())) from None
 
@@ -203,6 +230,26 @@ class Aws:
             token = r.get("NextToken")
             if not token:
                 return out
+
+
+def check_region(region: str) -> None:
+    """`--region` must be a region botocore knows: listed in one of its partitions, or of a
+    partition's region pattern (so a region newer than the installed botocore still passes).
+    Else InputError (exit 2), one line."""
+    _boto3()
+    import re
+
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    for p in partitions:
+        if region in p.get("regions", {}) or re.match(p.get("regionRegex", r"(?!)"), region):
+            return
+    from generator.errors import Diagnostic, Span
+
+    near = sorted(r for p in partitions for r in p.get("regions", {}) if r.split("-")[0] == region.split("-")[0])
+    raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--region {region!r} is not an AWS region botocore "
+                                 f"knows ({'e.g. ' + ', '.join(near[:4]) if near else 'e.g. us-east-1, eu-west-1'})")])
 
 
 def _op_name(op: str) -> str:

@@ -3,7 +3,10 @@
 `put` is validated against the config before anything is sent: the platform's key and
 value limits, no key under the reserved spill prefix, and for a key that a JSON lookup
 reads (`brand:{tenant}` matches `brand:acme`) a JSON object whose fields the routes use
-are present and scalar (docs/semantics.md §4: otherwise the lookup counts as missing).
+are present and scalar (docs/semantics.md §4: otherwise the lookup counts as missing), and
+no value or used field holds a character its site refuses (§4.1: C0 controls and DEL always,
+space in a redirect target, space and `#` in a URI or origin field), the same character
+classes (`patterns.DATA_BAD`) the emitted code and `generator/reference.py` test.
 Writes carry the store's data-plane ETag (If-Match); a stale ETag is re-read and the
 single-key write retried.
 """
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from generator.kvs import importfile as kvsfile
-from generator.config.model import JS2, Config, Function, Lookup, Origin, Ref, Route, SPILL_PREFIX, Template
+from generator.config.model import JS2, Config, Function, Lookup, Param, Ref, Route, SPILL_PREFIX, Template
+from generator.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
 from generator.deploy.aws import Aws, AwsFailure, Conflict, command
 
 RETRIES = 3
@@ -26,30 +30,31 @@ class KeyRule:
     """What one lookup of the config asks of the keys its template matches."""
 
     function: str
-    route: str
+    route: str  # Route.title: `route 'NAME'` or `route N`
     template: str
     regex: re.Pattern[str]
     json: bool
     as_name: str
     fields: tuple[tuple[str, ...], ...]  # field paths the route's templates read
+    site: int = SITE_HEADER  # where a string value is rendered (patterns.SITE_*)
+    field_sites: tuple[int, ...] = ()  # per field path: the strictest site a template renders it into
 
 
-def _templates(route: Route) -> Iterable[Template]:
-    a = route.action
-    for attr in ("to",):
-        t = getattr(a, attr, None)
-        if isinstance(t, Template):
-            yield t
-    if isinstance(a, Origin):
-        for t in (a.origin_id, a.domain, a.path, a.host_header, a.rewrite.to if a.rewrite else None):
-            if t is not None:
-                yield t
-    for _, t in route.set_headers:
-        yield t
+#: a value (or used JSON field) with one of these characters does not bind at its site (§4.1)
+_BAD = tuple(re.compile("[" + c + "]") for c in DATA_BAD)
+_SITE_NAME = {SITE_HEADER: "a header value", SITE_LOCATION: "a redirect target"}
 
 
-def _key_regex(t: Template) -> re.Pattern[str]:
-    return re.compile("".join(re.escape(p) if isinstance(p, str) else "(.+)" for p in t.parts) + r"\Z", re.S)
+def _key_regex(t: Template, labels: frozenset[str] = frozenset()) -> re.Pattern[str]:
+    """The keys `t` can render to; a `:name` host label binds only HOST_LABEL_RE's characters."""
+    label = HOST_LABEL_RE.strip("^$")
+    return re.compile("".join(re.escape(p) if isinstance(p, str) else label if p.name in labels and not p.fields
+                              else "(.+)" for p in t.parts) + r"\Z", re.S)
+
+
+def _host_labels(r: Route) -> frozenset[str]:
+    h = r.match.host
+    return frozenset(x.name for x in h.labels if isinstance(x, Param)) if h is not None else frozenset()
 
 
 def rules(functions: Iterable[Function]) -> list[KeyRule]:
@@ -59,10 +64,13 @@ def rules(functions: Iterable[Function]) -> list[KeyRule]:
             lk: Lookup | None = r.lookup
             if lk is None:
                 continue
-            fields = sorted({ref.fields for t in _templates(r) for ref in t.refs
-                             if isinstance(ref, Ref) and ref.name == lk.as_name and ref.fields})
-            out.append(KeyRule(fn.name, r.label, lk.key.source, _key_regex(lk.key), lk.format == "json",
-                               lk.as_name, tuple(fields)))
+            placed = rendered_templates(r)
+            uses = [(site, ref.fields) for site, t in placed for ref in t.refs
+                    if isinstance(ref, Ref) and ref.name == lk.as_name and ref.fields]
+            fields = sorted({f for _, f in uses})
+            out.append(KeyRule(fn.name, r.title, lk.key.source, _key_regex(lk.key, _host_labels(r)), lk.format == "json",
+                               lk.as_name, tuple(fields), name_site(placed, lk.as_name),
+                               tuple(max(s for s, f in uses if f == path) for path in fields)))
     return out
 
 
@@ -93,8 +101,13 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
                         f"{key!r} (lookup keys: {', '.join(sorted({r.template for r in rules(functions)})) or 'none'})")
     for r in matched:
         if not r.json:
+            bad = _BAD[r.site].search(value)
+            if bad:
+                errors.append(f"value holds {_char(bad.group())}, which {_where_site(r.site)} refuses: "
+                              f"{r.route} of {r.function} would treat {r.template!r} as missing "
+                              "(docs/semantics.md §4.1)")
             continue
-        where = f"route {r.route} of {r.function} reads {r.template!r} as JSON"
+        where = f"{r.route} of {r.function} reads {r.template!r} as JSON"
         try:
             doc = json.loads(value)
         except ValueError as e:
@@ -104,7 +117,7 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
             if r.fields:
                 errors.append(f"value must be a JSON object with {_fields(r.fields)}; {where}")
             continue
-        for path in r.fields:
+        for path, site in zip(r.fields, r.field_sites):
             got: Any = doc
             for part in path:
                 got = got.get(part) if isinstance(got, dict) else None
@@ -112,7 +125,20 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
                 what = "missing" if got is None else f"a{'n object' if isinstance(got, dict) else 'n array'}"
                 errors.append(f"field {'.'.join(path)!r} is {what} (it must be a string, number or boolean); "
                               f"{where} and uses {{{'.'.join((r.as_name,) + path)}}}")
+            elif isinstance(got, str) and _BAD[site].search(got):
+                bad = _BAD[site].search(got)
+                assert bad is not None
+                errors.append(f"field {'.'.join(path)!r} holds {_char(bad.group())}, which {_where_site(site)} "
+                              f"refuses; {where} and would treat it as missing (docs/semantics.md §4.1)")
     return errors, warnings
+
+
+def _char(c: str) -> str:
+    return "a space" if c == " " else "'#'" if c == "#" else f"the control character U+{ord(c):04X}"
+
+
+def _where_site(site: int) -> str:
+    return _SITE_NAME.get(site, "a URI or origin field")
 
 
 def _fields(paths: tuple[tuple[str, ...], ...]) -> str:

@@ -196,6 +196,39 @@ def describe(plan: DeployPlan, stage: str, dist: str) -> list[str]:
     return lines
 
 
+OFFLINE = "offline: not compared with the account (no credentials)"
+
+
+def describe_offline(b: Bundle, cases: list[Case], stage: str, dist: str) -> list[str]:
+    """The plan as far as the bundle tells, without reading the account: what deploy would
+    create or bring up to date, with sizes, entry counts and the cases TestFunction would run."""
+    lines = []
+    stores: dict[str, CompiledFunction] = {}
+    for cf in b.functions:
+        if cf.kvs_data is not None and cf.function.kvs is not None:
+            stores.setdefault(cf.function.kvs.name, cf)
+    for name, cf in stores.items():
+        n = len(cf.kvs_data or [])
+        seed = {k for k, _ in cf.function.kvs.seed} if cf.function.kvs is not None else set()
+        batches = len(plan_updates(cf.kvs_data or [], seed, {}).batches)
+        lines.append(f"  store     {name}: {n} import-file entr{'y' if n == 1 else 'ies'} ({dist}/{cf.name}.kvs.json); "
+                     f"if missing: create, then {batches} UpdateKeys batch(es); if present: the `kvs plan` batches "
+                     "(seed keys never overwritten)")
+    for cf in b.functions:
+        store = f", store {cf.function.kvs.name}" if cf.function.kvs is not None and cf.kvs_data is not None else ""
+        lines.append(f"  function  {cf.name}: create or update DEVELOPMENT where it differs ({cf.size:,} bytes, "
+                     f"{cf.function.runtime}, {cf.function.event}{store})")
+    names = [cf.name for cf in b.functions]
+    n = sum(1 for c in cases if c.function in names)
+    lines.append(f"  test      {n} case(s) of {', '.join(names)} through TestFunction (DEVELOPMENT), for the "
+                 "functions that differ from the account; any failure stops here")
+    if stage == "LIVE":
+        lines.append(f"  publish   {', '.join(names)} -> LIVE where LIVE differs; then the existing stores' batches")
+    else:
+        lines.append("  publish   nothing (--stage DEVELOPMENT); existing stores left as they are")
+    return lines
+
+
 def nothing_to_do(plan: DeployPlan, stage: str) -> bool:
     return (not any(s.create for s in plan.stores)
             and all(f.action == "unchanged" for f in plan.functions)
@@ -203,4 +236,5 @@ def nothing_to_do(plan: DeployPlan, stage: str) -> bool:
                                      and not any(s.kvs.batches for s in plan.stores))))
 
 
-__all__ = ["DeployPlan", "FunctionStep", "StoreStep", "describe", "make_plan", "nothing_to_do"]
+__all__ = ["DeployPlan", "FunctionStep", "OFFLINE", "StoreStep", "describe", "describe_offline", "make_plan",
+           "nothing_to_do"]

@@ -17,7 +17,7 @@ from generator.compiler import SIZE_LIMIT, Compiled
 from generator.platform.limits import KVS_STORE_MAX
 from generator.testing.cases import Case
 from generator.testing.coverage import Coverage, measure
-from generator.testing.runner import CaseResult
+from generator.testing.runner import CaseResult, failure_line
 from generator.report.describe import action_text, match_text
 
 
@@ -57,7 +57,7 @@ def _function_view(cf: Any, cov: Coverage, results: list[CaseResult]) -> dict[st
             ("set " + ", ".join(f"{n}: {t.source}" for n, t in h.set)) if h.set else "",
             ("remove " + ", ".join(h.remove)) if h.remove else "",
             ("status " + ", ".join(map(str, h.status))) if h.status else "") if x)
-        rows.append(Row("header rule", h.index, f"headers[{h.index}]", h.span.line, match_text(h.match), act,
+        rows.append(Row("header rule", h.index, h.label, h.span.line, match_text(h.match), act,
                         it.hits if it else [], ""))
     mine = [res for res in results if res.case.function == fn.name]
     kvs = None
@@ -70,7 +70,7 @@ def _function_view(cf: Any, cov: Coverage, results: list[CaseResult]) -> dict[st
         "name": fn.name, "event": fn.event, "runtime": fn.runtime, "size": cf.size, "limit": SIZE_LIMIT,
         "percent": min(100.0, 100.0 * cf.size / SIZE_LIMIT), "rows": rows,
         "coverage": Coverage.percent(cov.of(fn.name)), "kvs": kvs,
-        "passed": sum(r.passed for r in mine), "failed": [r for r in mine if not r.passed],
+        "passed": sum(r.passed for r in mine), "failed": [failure_line(r) for r in mine if not r.passed],
         "tests": len(mine), "options": fn.options,
     }
 

@@ -191,7 +191,7 @@ def _route_name(build: Build, cf: Any, event: dict[str, Any]) -> str:
     if t.route is None:
         return "no route"
     r = cf.function.routes[t.route]
-    return f"route '{r.label}'" + (" (missing)" if t.missing else "")
+    return r.title + (" (missing)" if t.missing else "")
 
 
 def _headers_of(resp: dict[str, Any]) -> list[tuple[str, str]]:

@@ -31,14 +31,14 @@ class Item:
     file: str
     line: int
     hits: list[str] = field(default_factory=list)  # case names
+    title: str = ""  # `route 'NAME'`, `route N`, `header rule N` (Route.title / HeaderRule.title)
 
     @property
     def covered(self) -> bool:
         return bool(self.hits)
 
     def uncovered_line(self) -> str:
-        what = f"route '{self.label}'" if self.kind == "route" else f"header rule '{self.label}'"
-        return f"{self.file}:{self.line}: {what} of '{self.function}' is not exercised by any test"
+        return f"{self.file}:{self.line}: {self.title or self.label} of '{self.function}' is not exercised by any test"
 
 
 @dataclass
@@ -79,8 +79,8 @@ class Coverage:
 
 
 def _items(fn: Function) -> list[Item]:
-    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line) for r in fn.routes]
-    items += [Item("header rule", fn.name, h.index, f"headers[{h.index}]", h.span.file, h.span.line)
+    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line, title=r.title) for r in fn.routes]
+    items += [Item("header rule", fn.name, h.index, h.label, h.span.file, h.span.line, title=h.title)
               for h in fn.headers]
     return items
 

@@ -46,7 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cfroutes")
     group.addoption("--cfroutes-coverage", action="store_true",
                     help="after the run, list routes and header rules no collected case exercised")
-    group.addoption("--cfroutes-fail-under", type=float, default=None, metavar="PCT",
+    from generator.cli.main import percent
+
+    group.addoption("--cfroutes-fail-under", type=percent, default=None, metavar="PCT",
                     help="fail the session when route coverage is below PCT (implies --cfroutes-coverage)")
 
 

@@ -24,7 +24,7 @@ def test_llms_txt_loop_through_a_regex_route(tmp_path: Path) -> None:
         - regex: '^/(?<page>[a-z-]+)\.md$'
           redirect: /{page}.txt
     """)
-    assert errors == ["6: redirect loop from /llms.txt: routes[0] (line 6) -> routes[1] (line 8) -> routes[0] (line 6)"]
+    assert errors == ["6: redirect loop from /llms.txt: route 1 (line 6) -> route 2 (line 8) -> route 1 (line 6)"]
 
 
 def test_aws_country_redirect_sample_is_a_loop(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_aws_country_redirect_sample_is_a_loop(tmp_path: Path) -> None:
           country: [DE]
           redirect: { to: "https://{host}/de/index.html", status: 302 }
     """)
-    assert len(errors) == 1 and errors[0].startswith("6: redirect loop from /: routes[0] (line 6) -> routes[0]")
+    assert len(errors) == 1 and errors[0].startswith("6: redirect loop from /: route 1 (line 6) -> route 1")
 
 
 def test_exact_loop_is_reported_once(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_exact_loop_is_reported_once(tmp_path: Path) -> None:
         - { path: /a, redirect: /b }
         - { path: /b, redirect: /a }
     """)
-    assert errors == ["6: redirect loop from /a: routes[0] (line 6) -> routes[1] (line 7) -> routes[0] (line 6)"]
+    assert errors == ["6: redirect loop from /a: route 1 (line 6) -> route 2 (line 7) -> route 1 (line 6)"]
 
 
 def test_a_location_that_grows_on_every_hop_is_a_loop(tmp_path: Path) -> None:
@@ -64,9 +64,9 @@ def test_route_shadowed_by_an_earlier_regex(tmp_path: Path) -> None:
         - path: /shopping
           redirect: /shop/
     """)
-    assert "8: route can never match: routes[0] (line 6) answers the requests it was tested with first (/shop/sale)" \
+    assert "8: route can never match: route 1 (line 6) answers the requests it was tested with first (/shop/sale)" \
         in warnings
-    assert any(w.startswith("10: route can never match: routes[0] (line 6)") for w in warnings)
+    assert any(w.startswith("10: route can never match: route 1 (line 6)") for w in warnings)
     assert not any(w.startswith("12:") and "never match" in w for w in warnings)
 
 
@@ -78,7 +78,7 @@ def test_chain_through_templated_routes(tmp_path: Path) -> None:
           redirect: /new/{splat}
     """)
     assert errors == []
-    assert "6: redirect chain: routes[0] (line 6) -> routes[1] (line 8)" in warnings
+    assert "6: redirect chain: route 1 (line 6) -> route 2 (line 8)" in warnings
 
 
 def test_no_loop_when_the_redirect_changes_what_matches(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_the_other_host_is_not_followed_but_its_own_is(tmp_path: Path) -> None:
           path: /*
           redirect: "https://www.example.com/home"
     """)
-    assert len(errors) == 1 and errors[0].startswith("6: redirect loop from /: routes[0] (line 6) -> routes[0]")
+    assert len(errors) == 1 and errors[0].startswith("6: redirect loop from /: route 1 (line 6) -> route 1")
 
 
 def test_every_alternative_of_a_regex_is_tried_before_calling_it_shadowed(tmp_path: Path) -> None:

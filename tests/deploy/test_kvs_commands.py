@@ -69,6 +69,10 @@ def test_put_retries_a_stale_etag_with_a_fresh_one(project):
     ("brand:acme", '{"theme": "dark"}', "field 'folder' is missing"),
     ("brand:acme", '{"folder": {"a": 1}}', "field 'folder' is an object"),
     ("brand:acme", '["a"]', "JSON object"),
+    ("a-tenant", "/x y", "a space"),  # rewrite: "{target}": a space in a URI is a 502 at the edge
+    ("a-tenant", "/x#y", "'#'"),
+    ("a-tenant", "/x\ty", "U+0009"),
+    ("brand:acme", '{"folder": "a b"}', "field 'folder' holds a space"),
     ("\u00a7r:/pricing", "[0,\"/x\"]", "reserved prefix"),
     ("a-tenant", "x" * 1025, "1025 bytes"),
     ("k" * 513, "v", "513 bytes"),

@@ -230,3 +230,11 @@ def test_cdk_python_construct_synthesises_the_bundle(project):
     (store,) = by_type["AWS::CloudFront::KeyValueStore"]
     assert store["Name"] == "app-routing" and store["ImportSource"]["SourceType"] == "S3"
     assert all(p["AutoPublish"] for p in by_type["AWS::CloudFront::Function"])
+
+
+@pytest.mark.parametrize("target", ["cloudformation", "terraform"])
+def test_lang_is_refused_for_targets_other_than_cdk(project, capsys, target):
+    assert main(["export", target, "--lang", "python", "-o", "out.txt"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"<command line>:1:1: error: --lang python applies only to `export cdk`, not to {target}\n"
+    assert not (project / "out.txt").exists()

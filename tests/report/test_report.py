@@ -73,7 +73,7 @@ def test_every_route_and_rule_is_on_the_page_and_nothing_is_loaded(tmp_path: Pat
     p = _Rows()
     p.feed(page)
     assert [(r["data-kind"], r["data-name"]) for r in p.rows] == [
-        ("route", "old-blog"), ("route", "untested <b>route</b>"), ("header rule", "headers[0]")]
+        ("route", "old-blog"), ("route", "untested <b>route</b>"), ("header rule", "header rule 1")]
     assert [("uncovered" in r["class"]) for r in p.rows] == [False, True, True]
     assert p.scripts == 0 and p.external == []          # self-contained: no script, no link, no image
     assert "untested &lt;b&gt;route&lt;/b&gt;" in page   # names are escaped
@@ -95,6 +95,14 @@ def test_the_example_report_holds_every_route() -> None:
     p.feed(out.getvalue())
     want = [("route", r.label) for cf in compiled.functions for r in cf.function.routes]
     assert [(r["data-kind"], r["data-name"]) for r in p.rows if r["data-kind"] == "route"] == want
+
+
+def test_a_failing_test_is_listed_with_its_first_mismatch(tmp_path: Path) -> None:
+    failing = CONFIG.replace("expect: { status: 301 }", "expect: { status: 302 }")
+    page = _report(tmp_path, failing).read_text()
+    line = next(i for i, t in enumerate(failing.splitlines(), 1) if "- name: blog" in t)
+    want = f"FAIL {tmp_path / 'routes.yaml'}:{line}:9 site: blog: status expected 302, got 301"
+    assert f'<li class="error">{html.escape(want)}</li>' in page, page[page.find("diag"):][:400]
 
 
 def _distinct_bytes_of_png(path: Path) -> int:
@@ -121,7 +129,7 @@ def test_renders_in_headless_chromium(tmp_path: Path) -> None:
     dom = subprocess.run(flags + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     p = _Rows()
     p.feed(dom.stdout)
-    assert [r["data-name"] for r in p.rows] == ["old-blog", "untested <b>route</b>", "headers[0]"], dom.stderr[-2000:]
+    assert [r["data-name"] for r in p.rows] == ["old-blog", "untested <b>route</b>", "header rule 1"], dom.stderr[-2000:]
     shot = tmp_path / "shot.png"
     subprocess.run(flags + [f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True)
     assert _distinct_bytes_of_png(shot) > 20

@@ -44,7 +44,7 @@ def test_test_failure_prints_one_line_and_a_diff(write: Write, one_function: str
     assert cfroutes_test(path, [], stdout=out, stderr=err) == 1
     text = out.getvalue()
     assert text.splitlines()[0] == f'FAIL {path}:15:9 site: docs: uri expected "/public/b.html", got "/public/a.html"'
-    assert "  route:    routes[1]\n" in text
+    assert "  route:    route 2\n" in text
     assert '  - uri: "/public/b.html"\n  + uri: "/public/a.html"\n' in text
     assert text.endswith("1 passed, 1 failed\n")
 
@@ -109,7 +109,7 @@ def test_run_request_that_goes_on(write: Write, one_function: str, capsys: pytes
     path = write("routes.yaml", one_function)
     assert main(["run", "-c", path, "/docs/a?q=1"]) == 0
     text = capsys.readouterr().out
-    assert "route:    routes[1]" in text and "request GET /public/a.html?q=1 goes on to the origin" in text
+    assert "route:    route 2" in text and "request GET /public/a.html?q=1 goes on to the origin" in text
 
 
 def test_run_needs_function_when_several(write: Write, two_functions: str,
@@ -128,6 +128,9 @@ def test_run_needs_function_when_several(write: Write, two_functions: str,
     (["GET /a b"], "<command line>:1:7: error: request 'GET /a b': the URL contains a space"),
     (["/x", "-H", "no-colon"], "<command line>:1:1: error: -H 'no-colon': expected 'name: value'"),
     (["/x", "--kvs", "a=b"], "<command line>:1:1: error: function 'site' has no KeyValueStore"),
+    (["/x", "--kvs", "novalue"], "<command line>:1:1: error: --kvs 'novalue': expected key=value\n"
+                                 "  help: to run without the key, write --kvs-delete 'novalue'"),
+    (["/x", "--kvs", "=v"], "<command line>:1:1: error: --kvs '=v': expected key=value"),
 ])
 def test_run_bad_arguments_exit_2(write: Write, one_function: str, capsys: pytest.CaptureFixture[str],
                                   args: list[str], message: str) -> None:
@@ -150,6 +153,9 @@ functions:
     out, err = _streams()
     assert run(path, "/t", function=None, headers=[], kvs=["t=/override"], stdout=out, stderr=err) == 0
     assert "request GET /override goes on" in out.getvalue()
+    out, err = _streams()
+    assert run(path, "/t", function=None, headers=[], kvs=[], kvs_delete=["t"], stdout=out, stderr=err) == 0
+    assert "request GET /t goes on" in out.getvalue()  # no key: the lookup misses, no route matches
 
 
 # ------------------------------------------------------------------ check

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from generator.cli.main import main
 from generator.cli.test import collect
 from generator.compiler import compile_config
@@ -107,7 +109,7 @@ def test_cli_lists_uncovered_items_with_positions(tmp_path: Path) -> None:
     text = out.getvalue()
     assert f"{path}:{_line_of(CONFIG, 'name: tenant')}: route 'tenant' of 'site' is not exercised by any test" in text
     assert f"{path}:{_line_of(CONFIG, 'name: never')}: route 'never' of 'site' is not exercised by any test" in text
-    assert f"{path}:{_line_of(CONFIG, 'path: /api/*')}: header rule 'headers[1]' of 'site' is not exercised" in text
+    assert f"{path}:{_line_of(CONFIG, 'path: /api/*')}: header rule 2 of 'site' is not exercised" in text
     assert "route 'docs'" not in text
     assert re.search(r"coverage: site: 3/5 routes, 1/2 header rules \(57%\)", text)
     assert "coverage: total 50.0% of 8 routes" in text
@@ -141,3 +143,22 @@ def test_the_example_is_fully_covered() -> None:
     cov = measure(compiled, collect(compiled, None))
     assert [i.uncovered_line() for i in cov.items if not i.covered] == []
     assert len(cov.items) == sum(len(cf.function.routes) + len(cf.function.headers) for cf in compiled.functions)
+
+
+@pytest.mark.parametrize("bad", ["-5", "nan", "150", "inf", "ten"])
+def test_fail_under_outside_0_to_100_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str) -> None:
+    path = _write(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["test", "-c", path, f"--fail-under={bad}"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --fail-under: {bad!r} is" in err and "percentage from 0 to 100" in err
+    plugin = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "routes.yaml",
+                             f"--cfroutes-fail-under={bad}"], cwd=tmp_path, capture_output=True, text=True)
+    assert plugin.returncode == 4 and "percentage from 0 to 100" in plugin.stderr, plugin.stdout + plugin.stderr
+
+
+def test_fail_under_accepts_the_bounds(tmp_path: Path) -> None:
+    from generator.cli.main import percent
+
+    assert (percent("0"), percent("100"), percent("87.5")) == (0.0, 100.0, 87.5)

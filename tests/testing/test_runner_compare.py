@@ -219,4 +219,4 @@ def test_parallel_and_serial_agree(write: Callable[[str, str], str], one_functio
     compiled = compile_config(path)
     results = Runner(compiled).run(inline_cases(compiled.config), jobs=jobs)
     assert [r.passed for r in results] == [bool(i % 3) for i in range(10)]
-    assert all(r.route == "routes[1]" for r in results if not r.passed)
+    assert all(r.route == "route 2" for r in results if not r.passed)
