@@ -85,7 +85,7 @@ def _pretty_tables(plan: Plan) -> dict[str, str]:
     """P, X and H written one route (rule) per line, each with its name and source line."""
     fn = plan.function
     patterns = [r for r in fn.routes if not r.is_exact]
-    out = {"H": _pretty_list(plan.H, [_note(f"headers[{i}]", h.span) for i, h in enumerate(fn.headers)])}
+    out = {"H": _pretty_list(plan.H, [_note(h.label, h.span) for h in fn.headers])}
     if len(patterns) == len(plan.P):
         out["P"] = _pretty_list(plan.P, [_note(r.label, r.span) for r in patterns])
     exact: dict[tuple[str, str], str] = {}

@@ -32,8 +32,8 @@ def test_every_route_and_rule_is_one_commented_line() -> None:
                 continue
             [line] = _lines_with(cf.source, f"// {r.label} (routes.yaml:{r.span.line})")
             assert ("{p:" in line or '"/' in line), line  # the record itself is on that line
-        for i, h in enumerate(fn.headers):
-            assert len(_lines_with(cf.source, f"// headers[{i}] (routes.yaml:{h.span.line})")) == 1
+        for h in fn.headers:
+            assert len(_lines_with(cf.source, f"// {h.label} (routes.yaml:{h.span.line})")) == 1
 
 
 def test_exact_routes_are_one_line_each_under_their_directory() -> None:

@@ -4,8 +4,8 @@
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
 // B stands for the last path segment.
 var H = [
-  {p:[],s:1,sh:[["x-content-type-options","nosniff"],["x-frame-options","DENY"]],rh:["x-powered-by"]},  // headers[0] (headers.yaml:8)
-  {p:["assets"],s:1,sh:[["cache-control","public, max-age=31536000, immutable"]],ss:[200]}  // headers[1] (headers.yaml:11)
+  {p:[],s:1,sh:[["x-content-type-options","nosniff"],["x-frame-options","DENY"]],rh:["x-powered-by"]},  // header rule 1 (headers.yaml:8)
+  {p:["assets"],s:1,sh:[["cache-control","public, max-age=31536000, immutable"]],ss:[200]}  // header rule 2 (headers.yaml:11)
 ];
 var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
 function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }

@@ -4,17 +4,17 @@
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
 // B stands for the last path segment.
 var P = [
-  {p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}  // routes[3] (redirects.yaml:14)
+  {p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}  // route 4 (redirects.yaml:14)
 ];
 var G = {"/blog":[0]};
 var X = [
   [0, {
     "/old": {
-      "/getting-started":"/docs/`",  // routes[0] (redirects.yaml:8)
-      "/installation":"/docs/`"  // routes[1] (redirects.yaml:10)
+      "/getting-started":"/docs/`",  // route 1 (redirects.yaml:8)
+      "/installation":"/docs/`"  // route 2 (redirects.yaml:10)
     },
     "": {
-      "/pricing.html":{t:"r",u:"/pricing",st:302}  // routes[2] (redirects.yaml:12)
+      "/pricing.html":{t:"r",u:"/pricing",st:302}  // route 3 (redirects.yaml:12)
     }
   }]
 ];

@@ -6,7 +6,7 @@ var K = cf.kvs();
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
 // B stands for the last path segment.
 var P = [
-  {p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}  // routes[1] (tenants.yaml:12)
+  {p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}  // route 2 (tenants.yaml:12)
 ];
 var G = {"/app":[0]};
 var B = "`";
