@@ -26,8 +26,9 @@ from generator.config.model import (
     Respond, Rewrite, Route, Template, ValueCond,
 )
 from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from generator.platform.event import format_query
+from generator.platform.limits import KVS_KEY_MAX
 
-KVS_KEY_MAX = 512
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
 # semantics §4.1: what a data value may not contain, by where it is rendered
@@ -145,15 +146,9 @@ def _value(obj: Any, name: str) -> Any:
     return entry.get("value") if isinstance(entry, dict) else None
 
 
-def rebuild_query(qs: dict[str, Any]) -> str:
-    """`{query}`: k=v pairs (bare k for ""), multiValue entries expanded, joined by &."""
-    out: list[str] = []
-    for k in js_keys(qs):
-        e = qs[k]
-        mv = e.get("multiValue")
-        vals = [m["value"] for m in mv] if mv else [e["value"]]
-        out.extend(k if v == "" else f"{k}={v}" for v in vals)
-    return "&".join(out)
+def _query_text(qs: dict[str, Any]) -> str:
+    """`{query}`: the query text, names in the order a JS object holds them."""
+    return format_query(qs, js_keys(qs))
 
 
 def request_of(event_request: dict[str, Any]) -> Req:
@@ -167,7 +162,7 @@ def request_of(event_request: dict[str, Any]) -> Req:
         n, t = g, False
     h = _value(event_request.get("headers"), "host") or ""
     hl = re.sub(r":[0-9]*\Z", "", js_lower(h))  # an empty port ("host:") is a port too
-    return Req(u, g, n, t, h, hl.split("."), rebuild_query(event_request.get("querystring") or {}),
+    return Req(u, g, n, t, h, hl.split("."), _query_text(event_request.get("querystring") or {}),
                event_request.get("method"), event_request.get("headers") or {},
                event_request.get("querystring") or {}, event_request.get("cookies") or {})
 
@@ -445,8 +440,8 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     `trace`, when given, records which route and header rules decided the outcome."""
     if trace is None:
         trace = Trace()
-    icase = fn.options.case == "insensitive"
-    strict = fn.options.trailing_slash == "strict"
+    icase = fn.options.icase
+    strict = fn.options.strict
     original = event["request"]
     r = request_of(original)
     req = copy.deepcopy(original)
@@ -492,8 +487,8 @@ def _finish_request(fn: Function, req: dict[str, Any], r: Req, trace: Trace) -> 
     """Index file, then every matching header rule (matched on the request as received)."""
     if fn.event == VIEWER_RESPONSE:  # a respond-only function never lets a request go on
         raise AssertionError("viewer-response routes only respond")
-    icase = fn.options.case == "insensitive"
-    strict = fn.options.trailing_slash == "strict"
+    icase = fn.options.icase
+    strict = fn.options.strict
     if fn.options.index:
         u = req["uri"]
         if u.endswith("/"):
@@ -511,8 +506,8 @@ def _finish_request(fn: Function, req: dict[str, Any], r: Req, trace: Trace) -> 
 def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -> dict[str, Any]:
     """Viewer-response functions: header rules on the response that goes back."""
     if fn.event == VIEWER_RESPONSE:
-        icase = fn.options.case == "insensitive"
-        strict = fn.options.trailing_slash == "strict"
+        icase = fn.options.icase
+        strict = fn.options.strict
         for rule in fn.headers:
             if rule.status and resp.get("statusCode") not in rule.status:
                 continue

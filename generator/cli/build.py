@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from generator.compiler import bundle
-from generator.compiler import compile_config
+from generator.compiler import SIZE_LIMIT, compile_config
 from generator.errors import ExitCode, render_all
 from generator.safeio import UserFileError
 
@@ -40,5 +40,5 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
         kvs = ""
         if f.kvs_data is not None:
             kvs = f", kvs {len(f.kvs_data)} entries ({len(f.plan.spilled)} spilled routes)"
-        stdout.write(f"{output}/{f.name}.js  {f.size:,} bytes ({10240 - f.size:,} headroom){kvs}\n")
+        stdout.write(f"{output}/{f.name}.js  {f.size:,} bytes ({SIZE_LIMIT - f.size:,} headroom){kvs}\n")
     return ExitCode.OK

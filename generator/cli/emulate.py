@@ -9,7 +9,7 @@ from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
 from generator.emulator.event import event_problems
 from generator.errors import Diagnostic, Span
 from generator.kvs.importfile import parse as load_kvs
-from generator.platform.profile import RUNTIMES
+from generator.platform.profile import JS1, JS2, RUNTIMES
 from generator.emulator import FunctionLoadError, invoke, prepare
 from generator.kvs.importfile import StoreFileError, parse as load_kvs
 from generator.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
@@ -20,8 +20,8 @@ _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|co
 def infer_runtime(source: str) -> str:
     """2.0 unless the file looks like 1.0: uses require( and nothing that only 2.0 has."""
     if "require(" in source and not _V2_HINTS.search(source):
-        return "cloudfront-js-1.0"
-    return "cloudfront-js-2.0"
+        return JS1
+    return JS2
 
 
 def _read(path: str, cap: int = FUNCTION_MAX, what: str = "file") -> str:

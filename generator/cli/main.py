@@ -7,6 +7,7 @@ from typing import Sequence
 
 from generator import __version__
 from generator.cli.error_handler import error_handler
+from generator.platform.profile import RUNTIMES
 
 
 def percent(text: str) -> float:
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
     p.add_argument("function_file")
     p.add_argument("--event", required=True, help="event JSON file")
-    p.add_argument("--runtime", choices=("cloudfront-js-1.0", "cloudfront-js-2.0"))
+    p.add_argument("--runtime", choices=RUNTIMES)
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
     _engine(p, ("quickjs", "njs"))
 

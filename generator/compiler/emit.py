@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from typing import Any
@@ -12,7 +13,8 @@ import rjsmin
 from generator import __version__
 from generator.config.model import SPILL_PREFIX
 from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
-from generator.compiler.plan import Plan
+from generator.compiler.plan import Plan, exact_key
+from generator.errors import Span
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
@@ -29,8 +31,7 @@ def js(value: Any) -> str:
         for k, v in value.items():
             if k == "__proto__":
                 continue
-            key = k if _IDENT.match(k) and k not in _RESERVED else json.dumps(k, ensure_ascii=True)
-            items.append(f"{key}:{js(v)}")
+            items.append(f"{_key(k)}:{js(v)}")
         lit = "{" + ",".join(items) + "}"
         if "__proto__" in value:  # in a literal it would set the prototype: define an own property
             return ("(function(o){Object.defineProperty(o,'__proto__',{value:" + js(value["__proto__"]) +
@@ -45,6 +46,56 @@ def js(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     raise TypeError(f"cannot emit {type(value).__name__}")
+
+
+def _key(k: str) -> str:
+    """An object literal's key: bare when it is a plain identifier, else a string literal."""
+    return k if _IDENT.match(k) and k not in _RESERVED else json.dumps(k, ensure_ascii=True)
+
+
+# ------------------------------------------------------------------ --pretty: one route per line
+def _note(label: str, span: Span) -> str:
+    """`// label (routes.yaml:12)`: printable ASCII only, so no name can end the comment early."""
+    return "// " + re.sub(r"[^\x20-\x7e]", "?", f"{label} ({os.path.basename(span.file)}:{span.line})")
+
+
+def _lines(rows: list[tuple[str, str]], indent: str) -> str:
+    """`row,  // note` lines (no comma after the last row, which ES5 engines differ on)."""
+    return "\n".join(f"{indent}{code}{',' if i < len(rows) - 1 else ''}  {note}"
+                     for i, (code, note) in enumerate(rows))
+
+
+def _pretty_list(values: list[Any], notes: list[str]) -> str:
+    return "[\n" + _lines(list(zip(map(js, values), notes)), "  ") + "\n]" if values else "[]"
+
+
+def _pretty_exact(X: list[list[Any]], notes: dict[tuple[str, str], str]) -> str:
+    """X with one exact route per line: [[k, {dir: {'/last': action}}], ...]."""
+    parts = []
+    for k, table in X:
+        dirs = []
+        for d, entries in table.items():
+            rows = [(f"{_key(last)}:{js(action)}", notes.get((d, last), "")) for last, action in entries.items()]
+            dirs.append(f"    {_key(d)}: {{\n" + _lines(rows, "      ") + "\n    }")
+        parts.append(f"  [{k}, {{\n" + ",\n".join(dirs) + "\n  }]")
+    return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
+
+
+def _pretty_tables(plan: Plan) -> dict[str, str]:
+    """P, X and H written one route (rule) per line, each with its name and source line."""
+    fn = plan.function
+    patterns = [r for r in fn.routes if not r.is_exact]
+    out = {"H": _pretty_list(plan.H, [_note(h.label, h.span) for h in fn.headers])}
+    if len(patterns) == len(plan.P):
+        out["P"] = _pretty_list(plan.P, [_note(r.label, r.span) for r in patterns])
+    exact: dict[tuple[str, str], str] = {}
+    for r in fn.routes:
+        if r.is_exact:
+            key, _ = exact_key(r, fn.options.icase, fn.options.strict)
+            cut = key.rindex("/")
+            exact.setdefault((key[:cut], key[cut:]), _note(r.label, r.span))  # first wins, as in plan
+    out["X"] = _pretty_exact(plan.X, exact)
+    return out
 
 
 def _template_source(name: str) -> str:
@@ -74,14 +125,16 @@ def _env() -> jinja2.Environment:
 
 
 def render(plan: Plan, *, pretty: bool = False, config_sha256: str = "") -> str:
-    """The function's source: minified (default) or readable with --pretty."""
+    """The function's source: minified (default) or readable with --pretty (one route per
+    line, each with its name and source line)."""
     fn = plan.function
+    tables = {"P": js(plan.P), "X": js(plan.X), "H": js(plan.H)}
+    if pretty:
+        tables.update(_pretty_tables(plan))
     src = _env().get_template("router.js.j2").render(
         F=plan.flags,
-        P=js(plan.P),
         G=js(plan.G),
-        X=js(plan.X),
-        H=js(plan.H),
+        **tables,
         prefix=js(SPILL_PREFIX),
         index=js(fn.options.index or ""),
         mark=js(plan.mark),

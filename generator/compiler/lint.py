@@ -26,6 +26,7 @@ from typing import Any
 from generator import reference
 from generator.errors import Diagnostic
 from generator.config.model import Function, Match, PathPattern, Redirect, Route
+from generator.platform.event import format_query
 from generator.compiler.plan import Plan, exact_key
 
 MAX_HOPS = 10
@@ -72,8 +73,8 @@ def match_covers(a: Match, b: Match, icase: bool, strict: bool) -> bool:
 def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diagnostic]]:
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
-    icase = fn.options.case == "insensitive"
-    strict = fn.options.trailing_slash == "strict"
+    icase = fn.options.icase
+    strict = fn.options.strict
     reported: set[int] = set()
     for dropped, by in plan.shadowed:
         reported.add(id(dropped))
@@ -293,7 +294,7 @@ class _Walker:
                 return path, None, False
             route, b, r = hit
             qs = req.get("querystring")
-            query = reference.rebuild_query(qs) if qs else ""
+            query = format_query(qs, reference.js_keys(qs)) if qs else ""
             state = (_host(req), req["uri"], query)
             if state in seen:
                 path.append(route)

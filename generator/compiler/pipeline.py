@@ -1,4 +1,4 @@
-"""The compiler pipeline: load -> validate -> plan -> emit -> verify.
+"""The compiler pipeline: load -> validate -> plan -> emit -> verify (compiler/verify.py).
 
 `compile_config` builds every function of a config in memory; `generator.compiler.bundle`
 writes the result. Each stage is its own module and callable on its own.
@@ -12,14 +12,14 @@ from typing import Iterator
 
 from generator.kvs import importfile as kvsfile
 from generator.errors import Diagnostic
-from generator.compiler.lint import lint_function
 from generator.config.model import JS2, Config, Function
 from generator.compiler.plan import Plan, plan
 from generator.compiler.emit import render
 from generator.config.load import load_config, warnings_of
-from generator.platform.jscheck import lint_source
+from generator.compiler.verify import verify_function
+from generator.platform.limits import FUNCTION_SIZE_MAX
 
-SIZE_LIMIT = 10_240
+SIZE_LIMIT = FUNCTION_SIZE_MAX  # re-exported: generator.compiler.SIZE_LIMIT
 
 
 @dataclass
@@ -57,48 +57,23 @@ class Compiled:
 def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: bool = False,
                      ) -> tuple[CompiledFunction, list[Diagnostic], list[Diagnostic]]:
     """Plan, emit and verify one function; spill exact routes to KVS when needed."""
-    errors: list[Diagnostic] = []
     can_spill = fn.runtime == JS2 and fn.kvs is not None
     spill = fn.options.spill == "always" and can_spill
     if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > SIZE_LIMIT:
         spill = True  # the exact routes alone cannot fit: skip the inline attempt
     p = plan(fn, spill=spill, debug=debug)
     src = render(p, pretty=pretty, config_sha256=cfg.sha256)
-    size = len(src.encode("utf-8"))
+    # the deployable (minified) size decides, so --pretty spills exactly when the real build does
+    size = len((render(p, config_sha256=cfg.sha256) if pretty else src).encode("utf-8"))
     if size > SIZE_LIMIT and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
         spill = True
         p = plan(fn, spill=True, debug=debug)
         src = render(p, pretty=pretty, config_sha256=cfg.sha256)
-        size = len(src.encode("utf-8"))
-    if size > SIZE_LIMIT and not debug and not pretty:
-        hint = None
-        if p.exact_count and not spill:
-            hint = ("set `options.spill: auto` (or always) with a `kvs:` store on runtime cloudfront-js-2.0 "
-                    f"to move the {p.exact_count} exact routes into the KeyValueStore")
-        errors.append(Diagnostic(fn.span, f"function '{fn.name}' is {size:,} bytes, {size - SIZE_LIMIT:,} over "
-                                 f"the {SIZE_LIMIT:,}-byte CloudFront Functions limit", hint=hint))
-    errors.extend(verify(src, fn))
-    kvs_data = None
-    if fn.kvs is not None:
-        kvs_data = list(fn.kvs.seed) + list(p.spilled)
-    lint_errors, lint_warnings = lint_function(fn, p)
-    errors.extend(lint_errors)
-    kvs_file = None
-    if kvs_data is not None:
-        kvs_file = kvsfile.render(kvs_data)
-        span = fn.kvs.span if fn.kvs and fn.kvs.span else fn.span
-        errors.extend(Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}")
-                      for msg in kvsfile.validate_entries(kvs_data, kvs_file))
-    return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file), errors, lint_warnings
-
-
-def verify(src: str, fn: Function) -> list[Diagnostic]:
-    """The emitted source against its runtime profile: anything CloudFront would refuse (syntax,
-    `await` in call arguments, `catch {`, ...) or that fails when it runs (a built-in the runtime
-    lacks) is a cfroutes bug, and fails the build instead of shipping."""
-    return [Diagnostic(fn.span, f"emitted code of '{fn.name}' breaks the {fn.runtime} profile at "
-                                f"{issue.line}:{issue.column}: {issue.message} (a cfroutes bug)", hint=issue.hint)
-            for issue in lint_source(src, fn.runtime)]
+    kvs_data = None if fn.kvs is None else list(fn.kvs.seed) + list(p.spilled)
+    kvs_file = None if kvs_data is None else kvsfile.render(kvs_data)
+    checked = verify_function(fn, p, src, spilled=spill, kvs_data=kvs_data, kvs_file=kvs_file,
+                              check_size=not (debug or pretty))
+    return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file), checked.errors, checked.warnings
 
 
 def _exact_bytes(fn: Function) -> int:

@@ -187,8 +187,8 @@ def _uses_mark(X: list[list[Any]], mark: str) -> bool:
 
 def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore."""
-    icase = fn.options.case == "insensitive"
-    strict = fn.options.trailing_slash == "strict"
+    icase = fn.options.icase
+    strict = fn.options.strict
     P: list[dict[str, Any]] = []
     X: list[list[Any]] = []
     spilled: dict[str, str] = {}
@@ -311,8 +311,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "spill": spill and bool(p.spilled),
         "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
         "exacthost": exacthost,
-        "strict": fn.options.trailing_slash == "strict",
-        "icase": fn.options.case == "insensitive",
+        "strict": fn.options.strict,
+        "icase": fn.options.icase,
         "methods": any(m.methods for m in matches),
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port

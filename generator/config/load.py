@@ -19,7 +19,8 @@ from generator.config.model import (
     VIEWER_RESPONSE, Config, Function, HeaderRule, Kvs, Options, Route,
 )
 from generator.config.yamlload import Node, load_file
-from generator.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, KVS_KEY_MAX, KVS_VALUE_MAX, Validator, FnCtx
+from generator.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, Validator, FnCtx
+from generator.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
 from generator.config.routes import validate_route, validate_rule
 
 __all__ = ["Validator", "load_config", "warnings_of"]

@@ -10,11 +10,10 @@ from functools import cached_property
 from typing import Union
 
 from generator.errors import Span
+from generator.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
 
 VIEWER_REQUEST = "viewer-request"
 VIEWER_RESPONSE = "viewer-response"
-JS1 = "cloudfront-js-1.0"
-JS2 = "cloudfront-js-2.0"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 BUILTIN_NAMES = ("host", "path", "splat", "query")
@@ -268,6 +267,16 @@ class Options:
     trailing_slash: str = "ignore"  # ignore | strict
     index: str | None = None
     spill: str = "auto"  # auto | never | always
+
+    @property
+    def icase(self) -> bool:
+        """`case: insensitive`: paths are compared lower-cased."""
+        return self.case == "insensitive"
+
+    @property
+    def strict(self) -> bool:
+        """`trailing_slash: strict`: `/a` and `/a/` are different paths."""
+        return self.trailing_slash == "strict"
 
 
 @dataclass(frozen=True)

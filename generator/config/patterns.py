@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from generator.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 from generator.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -130,7 +130,7 @@ def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
 # field, a condition's named group) may carry: a value with one of them never binds.
 SITE_HEADER, SITE_LOCATION, SITE_URI = 0, 1, 2
 #: regex character-class bodies by site, valid both in Python `re` and JavaScript
-DATA_BAD = (r"\0-\x1f\x7f", r"\0- \x7f", r"\0- \x7f#")
+DATA_BAD = (CONTROL, LOCATION_BAD, QUERY_BAD)
 #: a `:name` host label binds only a label of these characters (after lower-casing)
 HOST_LABEL_RE = r"^[a-z0-9_-]+$"
 #: characters of a value rendered into the host of an absolute redirect target that are

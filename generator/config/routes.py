@@ -7,6 +7,7 @@ from typing import Any
 
 from generator.config import schema
 from generator.platform.headers import header_problem
+from generator.platform.limits import DOMAIN_NAME_MAX
 from generator.config.model import (
     JS2, REDIRECT_STATUSES, VIEWER_REQUEST,
     VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
@@ -257,7 +258,7 @@ def _respond(v: Validator, node: Node, what: str) -> Respond | None:
 def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefChecker,
             allow_external: bool) -> Origin | None:
     if ctx.runtime != JS2 or ctx.event != VIEWER_REQUEST:
-        v.err(node, "origin needs a viewer-request function on runtime cloudfront-js-2.0")
+        v.err(node, f"origin needs a viewer-request function on runtime {JS2}")
         return None
     m = v.mapping(node, "origin", schema.ORIGIN.keys)
     if m is None:
@@ -285,15 +286,15 @@ def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefCh
         v.err(m["path"], "origin.path must start with '/' and not end with '/'")
         return None
     dom = fields.get("domain")
-    if dom is not None and dom.is_literal and (":" in dom.source or "/" in dom.source or len(dom.source) > 253):
-        v.err(m["domain"], "origin.domain is a host name: no scheme, port or path, at most 253 characters")
+    if dom is not None and dom.is_literal and (":" in dom.source or "/" in dom.source or len(dom.source) > DOMAIN_NAME_MAX):
+        v.err(m["domain"], f"origin.domain is a host name: no scheme, port or path, at most {DOMAIN_NAME_MAX} characters")
         return None
     return Origin(fields.get("id"), fields.get("domain"), fields.get("path"), fields.get("host_header"), rewrite)
 
 
 def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | None:
     if ctx.runtime != JS2:
-        v.err(node, "lookup needs runtime cloudfront-js-2.0 (KeyValueStore)")
+        v.err(node, f"lookup needs runtime {JS2} (KeyValueStore)")
         return None
     if not ctx.has_kvs:
         v.err(node, "lookup needs a `kvs:` block on the function")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.config.model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
+from generator.platform.limits import NAME_CHARS
 
 SCHEMA_ID = "https://cfroutes.dev/schema/routes.schema.json"
 CASES_SCHEMA_ID = "https://cfroutes.dev/schema/cases.schema.json"
@@ -118,7 +119,7 @@ OPTIONS = Obj("options", {
     "index": {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"},
     "spill": {"enum": ["auto", "never", "always"]},
 })
-KVS = Obj("kvs", {"name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "seed": STRING},
+KVS = Obj("kvs", {"name": {"type": "string", "pattern": f"^{NAME_CHARS}$"}, "seed": STRING},
           required=("name",))
 
 # ------------------------------------------------------------------ test cases
@@ -157,7 +158,7 @@ FUNCTION = Obj("function", {
 CONFIG = Obj("routes.yaml", {
     "version": {"const": 1},
     "functions": {"type": "object", "minProperties": 1,
-                  "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                  "propertyNames": {"pattern": f"^{NAME_CHARS}$"},
                   "additionalProperties": FUNCTION},
 }, required=("version", "functions"))
 

@@ -14,13 +14,14 @@ from generator.errors import Diagnostic, Span
 from generator.config.model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
-from generator.config.patterns import CONTROL_RE, convert_regex, parse_host, parse_path, parse_template, porting_hint
+from generator.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
+from generator.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from generator.platform.regexcheck import edge_problems, redos_problems, regex_error
 from generator.config.yamlload import Node
 
 T = TypeVar("T")
 
-FUNC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+FUNC_NAME_RE = re.compile(rf"^{NAME_CHARS}\Z")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
 # the keys of each mapping come from the one description of the format (schema.py)
 MATCH_KEYS = tuple(schema.MATCH)
@@ -28,8 +29,6 @@ ACTION_KEYS = tuple(schema.ACTIONS)
 ROUTE_KEYS = schema.ROUTE.keys
 RULE_KEYS = schema.RULE.keys
 FUNCTION_KEYS = schema.FUNCTION.keys
-KVS_KEY_MAX = 512
-KVS_VALUE_MAX = 1024
 
 
 class Validator:
@@ -76,7 +75,7 @@ class Validator:
         return s
 
     def no_control(self, node: Node, s: str, what: str, *, newlines_ok: bool = False) -> bool:
-        bad = re.search(r"[\x00-\x08\x0b-\x1f\x7f]" if newlines_ok else r"[\x00-\x1f\x7f]", s)
+        bad = (TEXT_CONTROL_RE if newlines_ok else CONTROL_RE).search(s)
         if bad:
             self.err(node, f"{what} contains a control character ({bad.group()!r}); CR, LF and other control characters are refused")
             return False

@@ -23,7 +23,8 @@ from generator.compiler import Compiled
 from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from generator.testing.events import RequestError, build_event, build_response
-from generator.testing.runner import Runner, origin_summary, rebuild_query
+from generator.platform.event import format_query
+from generator.testing.runner import Runner, origin_summary
 
 ABSENT = "(no such function)"
 
@@ -90,7 +91,7 @@ def summarize(inv: Invocation | None, event: dict[str, Any]) -> str:
         return " ".join(parts)
     if "request" in out:
         r = out["request"] or {}
-        qs = rebuild_query(r.get("querystring"))
+        qs = format_query(r.get("querystring"))
         parts = [f"request {r.get('uri')}{'?' + qs if qs else ''}"]
         o = origin_summary(inv.origin)
         if o:

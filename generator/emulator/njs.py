@@ -109,14 +109,14 @@ function readLine() {  // one command from stdin (ASCII JSON, one per line); nul
     inbuf += BSTR.call(chunk, "utf8", 0, n);
   }
 }
-function digest1(h) {  // cloudfront-js-1.0: digest() without an encoding is a byte string
+function digest1(h) {  // digest_default "bytestring" (1.0): digest() without an encoding is a byte string
   return { update: function update(d, e) { h.update(d, e); return this; },
            digest: function digest(e) {
              if (e !== undefined) return h.digest(e);
              var b = h.digest(), s = "", i; for (i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
              return s; } };
 }
-MODS.crypto = V2 ? ncrypto : {
+MODS.crypto = DIGEST_BUF ? ncrypto : {
   createHash: function createHash(a) { return digest1(ncrypto.createHash(a)); },
   createHmac: function createHmac(a, k) { return digest1(ncrypto.createHmac(a, k)); } };
 MODS.querystring = nqs;
@@ -133,7 +133,7 @@ O.keys(MODS).forEach(function (k) { if (!hasOwn.call(REG, k)) defProp(REG, k, { 
     });
   });
 })();
-if (V2 && typeof String.prototype.replaceAll !== "function") {
+if (CFG.replaceAll && typeof String.prototype.replaceAll !== "function") {
   // cloudfront-js-2.0 has replaceAll; njs 0.7.9 does not
   defProp(String.prototype, "replaceAll", { writable: true, configurable: true, value: function replaceAll(p, r) {
     if (p instanceof RegExp) {
@@ -190,7 +190,7 @@ async function run(handler) {
     }
   }
 }
-return { run: run, cloudfront: V2 ? mod("cloudfront") : null };
+return { run: run, cloudfront: CFG.cf ? mod("cloudfront") : null };
 })();
 export default __cf$H;
 """
@@ -200,11 +200,12 @@ export default __cf$H;
 def harness(runtime: str) -> str:
     """The `__cfh` module for `runtime` (prelude sections shared with QuickJS + njs glue)."""
     prof = get_profile(runtime)
-    v2 = runtime.endswith("2.0")
+    cf = "cloudfront" in prof.import_modules
     allow = {"": sorted(prof.globals), **{k: sorted(v) for k, v in prof.members.items()}}
-    cfg = {"rt": 2 if v2 else 1, "req": sorted(prof.require_modules), "del": "", "allow": allow,
-           "keep": sorted(STRUCTURAL), "rawq": v2}
-    body = "".join(_sections()[s] for s in _SECTIONS + (("cloudfront",) if v2 else ()))
+    cfg = {"digest": prof.digest_default, "req": sorted(prof.require_modules), "del": "", "allow": allow,
+           "keep": sorted(STRUCTURAL), "rawq": prof.raw_query_string, "cf": cf,
+           "replaceAll": "replaceAll" in prof.members.get("String.prototype", frozenset())}
+    body = "".join(_sections()[s] for s in _SECTIONS + (("cloudfront",) if cf else ()))
     head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":"))}
     return head + body + _GLUE_TAIL
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from generator.emulator.validate import is_disallowed
+from generator.platform.headers import is_disallowed
+from generator.platform.limits import DOMAIN_NAME_MAX
 
 _IP = re.compile(r"^(\d{1,3}\.){3}\d{1,3}\Z|^\[?[0-9a-fA-F:]+\]?\Z")
 _S3 = re.compile(r"\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com\Z")
@@ -42,8 +43,8 @@ def _update(where: str, p: Any) -> Iterator[str]:
             yield f"{where}.domainName: must be a host name without port or IP address"
         elif _S3.search(dn) and (len(dn) > 128 or dn != dn.lower()):
             yield f"{where}.domainName: S3 domain names are lower-case and at most 128 characters"
-        elif len(dn) > 253:
-            yield f"{where}.domainName: longer than 253 characters"
+        elif len(dn) > DOMAIN_NAME_MAX:
+            yield f"{where}.domainName: longer than {DOMAIN_NAME_MAX} characters"
     op = p.get("originPath")
     if op is not None and (not isinstance(op, str) or not op.startswith("/") or op.endswith("/") or len(op) > 255):
         yield f"{where}.originPath: must start with /, not end with /, at most 255 characters"
@@ -97,8 +98,8 @@ def _common(where: str, p: Any) -> Iterator[str]:
         return
     for key in ("hostHeader", "sni"):
         v = p.get(key)
-        if v is not None and (not isinstance(v, str) or len(v) > 253):
-            yield f"{where}.{key}: must be a string of at most 253 characters"
+        if v is not None and (not isinstance(v, str) or len(v) > DOMAIN_NAME_MAX):
+            yield f"{where}.{key}: must be a string of at most {DOMAIN_NAME_MAX} characters"
     names = p.get("allowedCertificateNames")
     if names is not None and (not isinstance(names, list) or len(names) > 20
                               or any(not isinstance(n, str) or len(n) > 64 for n in names)):

@@ -3,7 +3,7 @@
 // a fresh context, so Python drives the handler itself and loads only the sections a
 // function can reach (runtime.py), inside one strict IIFE with CFG from Python.
 var G = globalThis, O = Object, defProp = O.defineProperty, JP = JSON.parse, JS = JSON.stringify;
-var hasOwn = O.prototype.hasOwnProperty, V2 = CFG.rt === 2, ocreate = O.create, RD = Date, NoFn;
+var hasOwn = O.prototype.hasOwnProperty, DIGEST_BUF = CFG.digest === "buffer", ocreate = O.create, RD = Date, NoFn;
 var T0 = G.__cf_t0, steps = 0, budget = G.__cf_budget, over = false, logs = [], logChars = 0, origin = null;
 // time spent in shims of what CloudFront runs natively (cf.cwt): left out of ComputeUtilization
 var PNOW = G.performance && typeof G.performance.now === "function" ? G.performance.now.bind(G.performance) : null, nativeMs = 0;
@@ -537,7 +537,7 @@ MODS.crypto = function () {
     return out;
   }
   function output(bytes, enc) {
-    if (enc === undefined) return V2 ? G.Buffer.from(bytes) : latin1(bytes);
+    if (enc === undefined) return DIGEST_BUF ? G.Buffer.from(bytes) : latin1(bytes);
     if (enc === "hex" || enc === "base64" || enc === "base64url") return decBytes(bytes, enc);
     throw new TypeError("Unknown digest encoding: " + enc);
   }

@@ -22,14 +22,13 @@ from generator.emulator.loader import PositionMap, transform
 from generator.emulator.result import FunctionLoadError, Invocation
 from generator.emulator.validate import classify, validate
 from generator.platform.jscheck import analyze
-from generator.platform.profile import STRUCTURAL, get_profile
+from generator.platform.limits import LOG_MAX, MEMORY_MAX
+from generator.platform.profile import JS2, STRUCTURAL, get_profile
 
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
 DEFAULT_TIME_LIMIT = 1.0             # seconds of CPU per eval/call/job (backstop)
-MEMORY_LIMIT = 2 * 1024 * 1024       # CloudFront's function memory quota
 STACK_LIMIT = 512 * 1024
 MAX_JOBS = 100_000
-LOG_LIMIT = 10 * 1024                # bytes of logs kept (CloudFront truncates at 10 KB)
 
 _SECTIONS: dict[str, str] = {}
 _PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
@@ -98,17 +97,20 @@ def _module_sections(runtime: str, modules: set[str], names: set[str]) -> tuple[
     Compiling JS is the main per-invocation cost, so a shim is loaded only when the source
     mentions a name that reaches it (see _REFLECTIVE for the conservative fallback).
     """
-    v2 = runtime == "cloudfront-js-2.0"
+    prof = get_profile(runtime)
+    has = prof.globals
     full = bool(names & _REFLECTIVE)
     want = ["core"]
-    cwt = v2 and "cloudfront" in modules and (full or "cwt" in names)  # cf.cwt needs Buffer and crypto's HMAC
-    buffer = v2 and ("Buffer" in names or "crypto" in modules or cwt or ("cloudfront" in modules and "bytes" in names))
-    codec = v2 and bool(names & {"TextEncoder", "TextDecoder"})
-    strbytes = not v2 and bool(names & _BYTE_METHODS)
-    b64 = v2 and bool(names & {"atob", "btoa"})
+    cf = "cloudfront" in prof.import_modules and "cloudfront" in modules
+    cwt = cf and (full or "cwt" in names)  # cf.cwt needs Buffer and crypto's HMAC
+    buffer = "Buffer" in has and ("Buffer" in names or "crypto" in modules or cwt or (cf and "bytes" in names))
+    codec = bool(names & {"TextEncoder", "TextDecoder"} & has)
+    strbytes = prof.string_byte_methods and bool(names & _BYTE_METHODS)
+    b64 = bool(names & {"atob", "btoa"} & has)
     optional = (("console", full or "console" in names), ("date", full or "Date" in names), ("noeval", full),
                 ("require", full or "require" in names), ("objcreate", full or "create" in names),
-                ("memerr", not v2 and (full or "MemoryError" in names)), ("rawqs", v2 and "rawQueryString" in names))
+                ("memerr", "MemoryError" in has and (full or "MemoryError" in names)),
+                ("rawqs", prof.raw_query_string and "rawQueryString" in names))
     want += [s for s, on in optional if on]
     if buffer or codec or strbytes or b64 or modules & {"crypto", "querystring"}:
         want.append("bytes")
@@ -136,7 +138,7 @@ def _prelude(runtime: str, sections: tuple[str, ...], deletions: str) -> tuple[s
     key = (runtime, sections, deletions)
     if key not in _PRELUDES:
         prof = get_profile(runtime)
-        cfg = {"rt": 2 if runtime.endswith("2.0") else 1, "req": sorted(prof.require_modules),
+        cfg = {"digest": prof.digest_default, "req": sorted(prof.require_modules),
                "del": deletions}
         body = "".join(_sections()[s] for s in sections) + (_sections()["prune"] if deletions else "")
         text = '(function(){"use strict";var CFG=%s;\n%s})();' % (json.dumps(cfg, separators=(",", ":")), body)
@@ -149,7 +151,7 @@ def _prelude(runtime: str, sections: tuple[str, ...], deletions: str) -> tuple[s
     return _PRELUDES[key]
 
 
-def prepare(source: str, runtime: str = "cloudfront-js-2.0", filename: str = "<function>") -> PreparedFunction:
+def prepare(source: str, runtime: str = JS2, filename: str = "<function>") -> PreparedFunction:
     """Check, rewrite and instrument `source` once; raises FunctionLoadError with positions."""
     get_profile(runtime)
     analysis = analyze(source, runtime)
@@ -165,7 +167,7 @@ def prepare(source: str, runtime: str = "cloudfront-js-2.0", filename: str = "<f
                             "rawqs" in sections)
 
 
-def run_function(source: str, event: dict[str, Any], runtime: str = "cloudfront-js-2.0",
+def run_function(source: str, event: dict[str, Any], runtime: str = JS2,
                  kvs: dict[str, str] | None = None, filename: str = "<function>") -> Invocation:
     """prepare + invoke."""
     return invoke(prepare(source, runtime, filename), event, kvs)
@@ -193,7 +195,7 @@ def _load(prepared: PreparedFunction, kvs_json: str, budget: int, evtype: str, t
     base = prepared.memory_base
     if kvs_json:  # the prelude parsed the mocked store; it must not count against the 2 MB
         base = max(base, int(ctx.memory().get("malloc_size", 0)))
-    ctx.set_memory_limit(base + MEMORY_LIMIT)
+    ctx.set_memory_limit(base + MEMORY_MAX)
     ctx.eval(prepared.code)
     return ctx
 
@@ -452,7 +454,7 @@ def _check_output(inv: Invocation, value: Any, event: dict[str, Any]) -> None:
 
 def _cut_logs(logs: list[str]) -> list[str]:
     out: list[str] = []
-    left = LOG_LIMIT
+    left = LOG_MAX
     for line in logs:
         data = str(line).encode("utf-8", "replace")
         if len(data) >= left:

@@ -7,30 +7,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Any, Iterator
 
-DISALLOWED = frozenset("""connection expect keep-alive proxy-authenticate proxy-authorization proxy-connection
-trailer upgrade x-accel-buffering x-accel-charset x-accel-limit-rate x-accel-redirect x-amzn-auth
-x-amzn-cf-billing x-amzn-cf-id x-amzn-cf-xff x-amzn-errortype x-amzn-fle-profile x-amzn-header-count
-x-amzn-header-order x-amzn-lambda-integration-tag x-amzn-requestid x-cache x-forwarded-proto
-x-real-ip""".split())
-DISALLOWED_PREFIXES = ("x-amz-cf-", "x-edge-")
-READ_ONLY = {
-    "viewer-request": frozenset({"cdn-loop", "content-length", "host", "transfer-encoding", "via"}),
-    "viewer-response": frozenset({"warning", "via"}),
-}
-MAX_URL = 8192
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-_CTL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_QS_BAD = re.compile(r"[\x00-\x20\x7f#]")
+from generator.emulator.origin import validate_origin
+from generator.platform.headers import READ_ONLY, TOKEN_RE, is_disallowed
+from generator.platform.limits import QUERY_BAD_RE, URL_MAX, VALUE_CONTROL_RE
+from generator.platform.event import join_query
+
 _REQUEST_KEYS = frozenset({"method", "uri", "querystring", "headers", "cookies"})
 _RESPONSE_KEYS = frozenset({"statusCode", "statusDescription", "headers", "cookies", "body"})
-
-
-def is_disallowed(name: str) -> bool:
-    n = name.lower()
-    return n in DISALLOWED or n.startswith(DISALLOWED_PREFIXES)
 
 
 def classify(event: dict[str, Any], value: Any, is_event: bool) -> tuple[str | None, list[str]]:
@@ -52,7 +37,6 @@ def validate(event: dict[str, Any], kind: str, value: dict[str, Any], origin: di
     etype = (event.get("context") or {}).get("eventType", "viewer-request")
     errs = list(_request(event, value) if kind == "request" else _response(event, value, etype))
     if origin is not None:
-        from generator.emulator.origin import validate_origin
         errs.extend(validate_origin(origin, etype, kind))
     return errs
 
@@ -68,7 +52,7 @@ def _values(where: str, name: str, v: Any, attributes: bool = False) -> Iterator
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("value"), str):
             yield f"{where}.{name}: value must be a string"
-        elif _CTL.search(item["value"]):
+        elif VALUE_CONTROL_RE.search(item["value"]):
             yield f"{where}.{name}: value contains control characters"
         elif attributes and "attributes" in item and not isinstance(item["attributes"], str):
             yield f"{where}.{name}.attributes: must be a string"
@@ -83,7 +67,7 @@ def _headers(where: str, headers: Any, original: dict[str, Any] | None, read_onl
     original = original or {}
     for name, v in headers.items():
         lname = name.lower()
-        if not _TOKEN.match(name):
+        if not TOKEN_RE.match(name):
             yield f"{where}.{name}: invalid header name"
             continue
         if is_disallowed(lname) and lname not in original:
@@ -108,13 +92,13 @@ def _norm(v: Any) -> Any:
 def _query_string(q: Any) -> tuple[str, list[str]]:
     """Rebuild the query string of `q` (object or string); also return problems."""
     if isinstance(q, str):
-        errs = ["request.querystring: contains spaces, control characters or '#'"] if _QS_BAD.search(q) else []
+        errs = ["request.querystring: contains spaces, control characters or '#'"] if QUERY_BAD_RE.search(q) else []
         return q.lstrip("?"), errs
     if q is None:
         return "", []
     if not isinstance(q, dict):
         return "", ["request.querystring: must be an object or a string"]
-    parts: list[str] = []
+    parts: list[tuple[str, str]] = []
     errs: list[str] = []
     for k, v in q.items():
         if not isinstance(v, dict) or not isinstance(v.get("value"), str):
@@ -126,10 +110,10 @@ def _query_string(q: Any) -> tuple[str, list[str]]:
             if not isinstance(val, str):
                 errs.append(f"request.querystring.{k}: value must be a string")
                 continue
-            if _QS_BAD.search(k) or _QS_BAD.search(val):
+            if QUERY_BAD_RE.search(k) or QUERY_BAD_RE.search(val):
                 errs.append(f"request.querystring.{k}: contains spaces, control characters or '#'")
-            parts.append(f"{k}={val}" if val != "" else k)
-    return "&".join(parts), errs
+            parts.append((k, val))
+    return join_query(parts), errs
 
 
 def _request(event: dict[str, Any], req: dict[str, Any]) -> Iterator[str]:
@@ -145,12 +129,12 @@ def _request(event: dict[str, Any], req: dict[str, Any]) -> Iterator[str]:
         uri = ""
     elif not uri.startswith("/"):
         yield "request.uri: must start with /"
-    elif _CTL.search(uri) or " " in uri:
+    elif VALUE_CONTROL_RE.search(uri) or " " in uri:
         yield "request.uri: contains spaces or control characters"
     qs, errs = _query_string(req.get("querystring"))
     yield from errs
-    if len(uri) + (len(qs) + 1 if qs else 0) >= MAX_URL:
-        yield f"request.uri: URI plus query string is {len(uri) + len(qs) + 1} characters (must be under {MAX_URL})"
+    if len(uri) + (len(qs) + 1 if qs else 0) >= URL_MAX:
+        yield f"request.uri: URI plus query string is {len(uri) + len(qs) + 1} characters (must be under {URL_MAX})"
     yield from _headers("request.headers", req.get("headers"), orig.get("headers"), READ_ONLY["viewer-request"])
     cookies = req.get("cookies")
     if cookies is not None:
@@ -171,7 +155,7 @@ def _response(event: dict[str, Any], resp: dict[str, Any], etype: str) -> Iterat
         yield f"response.statusCode: invalid status {status!r} (an integer 200-599)"
     if "statusDescription" in resp and not isinstance(resp["statusDescription"], str):
         yield "response.statusDescription: must be a string"
-    elif isinstance(resp.get("statusDescription"), str) and _CTL.search(resp["statusDescription"]):
+    elif isinstance(resp.get("statusDescription"), str) and VALUE_CONTROL_RE.search(resp["statusDescription"]):
         yield "response.statusDescription: contains control characters"
     original = (event.get("response") or {}).get("headers") if etype == "viewer-response" else {}
     read_only = READ_ONLY["viewer-response"] if etype == "viewer-response" else frozenset()

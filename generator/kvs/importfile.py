@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 
-KEY_MAX = 512  # bytes
-VALUE_MAX = 1024  # bytes
-FILE_MAX = 5 * 1024 * 1024  # bytes
+from generator.platform.limits import KVS_KEY_MAX as KEY_MAX, KVS_STORE_MAX as FILE_MAX, KVS_VALUE_MAX as VALUE_MAX
 
 
 def render(data: list[tuple[str, str]]) -> str:

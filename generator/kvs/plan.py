@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from generator.config.model import SPILL_PREFIX
 
-MAX_KEYS = 50  # keys per UpdateKeys call (puts + deletes)
-MAX_BYTES = 3 * 1024 * 1024  # payload per UpdateKeys call
+from generator.platform.limits import UPDATE_KEYS_MAX_BYTES as MAX_BYTES, UPDATE_KEYS_MAX_KEYS as MAX_KEYS
 
 
 @dataclass

@@ -164,21 +164,12 @@ def _parse(source: str, module: bool) -> Any:
 
 def _describe_parse_error(source: str, err: EsprimaError, runtime: str) -> str:
     idx = err.index or 0
-    near = source[max(idx - 2, 0): idx + 2]
-    if "?." in near:
-        return f"optional chaining (?.) is not supported by {runtime}"
-    if "??" in near:
-        return f"nullish coalescing (??) is not supported by {runtime}"
-    if re.search(r"(?<![\w$.])\d+n$", source[max(idx - 24, 0):idx + 1]):
-        return f"BigInt literals are not supported by {runtime}"
     if source.startswith("import", idx) or source.startswith("export", idx):
         return f"{source[idx:idx + 6]} is not supported by {runtime}"
     if re.search(r"\bawait\s*$", source[max(idx - 24, 0):idx]) or re.match(r"await\b", source[idx:idx + 6]):
-        if runtime == "cloudfront-js-1.0":
+        if not get_profile(runtime).allow_async:
             return f"await is not supported by {runtime}"
         return MSG_AWAIT_OUTSIDE_ASYNC
-    if idx < len(source) and source[idx:idx + 1] == "_" and idx > 0 and source[idx - 1].isdigit():
-        return f"numeric separators are not supported by {runtime}"
     return _LINE_PREFIX.sub("", str(err.message))
 
 
@@ -349,6 +340,9 @@ class _Walker:
                                  else f"operator {node.operator}")
         elif t == "AssignmentExpression":
             if node.operator not in self.p.assignment_operators:
+                self.unsupported(node, f"operator {node.operator}")
+        elif t == "UnaryExpression":
+            if node.operator not in self.p.unary_operators:
                 self.unsupported(node, f"operator {node.operator}")
         elif t == "MemberExpression":
             self._member(node)

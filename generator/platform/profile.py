@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-RUNTIMES = ("cloudfront-js-1.0", "cloudfront-js-2.0")
+JS1 = "cloudfront-js-1.0"
+JS2 = "cloudfront-js-2.0"
+RUNTIMES = (JS1, JS2)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class RuntimeProfile:
     globals: frozenset[str]             # global names that exist at run time
     members: Mapping[str, frozenset[str]]  # "Array" / "Array.prototype" -> allowed own names
     string_byte_methods: bool           # 1.0 String.bytesFrom & co.
-    digest_default: str                 # what digest() without encoding returns
+    digest_default: str                 # what digest() without encoding returns: "buffer" | "bytestring"
     numeric_separators: bool = False    # 1_000 (2.0 only)
     logical_operators: frozenset[str] = frozenset({"||", "&&"})  # no ?? in either runtime
     # "async arguments and closures are not supported" (AWS, runtime 2.0 page): `await` inside
@@ -42,6 +44,7 @@ class RuntimeProfile:
     await_in_arguments: bool = False
     async_closures: bool = False
     optional_catch_binding: bool = False  # `catch {` (ES2019): refused by both runtimes
+    raw_query_string: bool = False      # event.request.rawQueryString() (2.0)
 
 
 # Names every built-in object keeps (structural, not API surface).
@@ -189,22 +192,22 @@ _NODES_20 = _NODES_COMMON | {"ImportDeclaration", "ImportDefaultSpecifier", "Imp
                              "ImportNamespaceSpecifier", "AwaitExpression"}
 
 PROFILES: Mapping[str, RuntimeProfile] = MappingProxyType({
-    "cloudfront-js-1.0": RuntimeProfile(
-        name="cloudfront-js-1.0", node_types=_NODES_COMMON, binary_operators=_BINARY,
+    JS1: RuntimeProfile(
+        name=JS1, node_types=_NODES_COMMON, binary_operators=_BINARY,
         assignment_operators=_ASSIGN, unary_operators=_UNARY, declaration_kinds=frozenset({"var"}),
         allow_async=False, allow_import=False, import_modules=frozenset(),
         require_modules=frozenset({"crypto", "querystring"}), regex_flags=frozenset("gim"),
         globals=_GLOBALS_COMMON | {"MemoryError"}, members=_members(False),
         string_byte_methods=True, digest_default="bytestring"),
-    "cloudfront-js-2.0": RuntimeProfile(
-        name="cloudfront-js-2.0", node_types=_NODES_20, binary_operators=_BINARY,
+    JS2: RuntimeProfile(
+        name=JS2, node_types=_NODES_20, binary_operators=_BINARY,
         assignment_operators=_ASSIGN, unary_operators=_UNARY,
         declaration_kinds=frozenset({"var", "let", "const"}), allow_async=True, allow_import=True,
         import_modules=frozenset({"cloudfront", "crypto", "querystring"}),
         require_modules=frozenset({"crypto", "querystring"}), regex_flags=frozenset("gimy"),
         globals=_GLOBALS_COMMON | {"DataView", "TextEncoder", "TextDecoder", "atob", "btoa", "Buffer"},
         members=_members(True), string_byte_methods=False, digest_default="buffer",
-        numeric_separators=True),
+        numeric_separators=True, raw_query_string=True),
 })
 
 

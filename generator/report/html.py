@@ -14,12 +14,12 @@ import jinja2
 
 from generator import __version__
 from generator.compiler import SIZE_LIMIT, Compiled
+from generator.platform.limits import KVS_STORE_MAX
 from generator.testing.cases import Case
 from generator.testing.coverage import Coverage, measure
 from generator.testing.runner import CaseResult, failure_line
 from generator.report.describe import action_text, match_text
 
-KVS_STORE_LIMIT = 5 * 1024 * 1024
 
 
 @dataclass
@@ -64,7 +64,7 @@ def _function_view(cf: Any, cov: Coverage, results: list[CaseResult]) -> dict[st
     if cf.kvs_data is not None:
         size = len((cf.kvs_file or "").encode("utf-8"))
         kvs = {"name": fn.kvs.name if fn.kvs else "", "entries": len(cf.kvs_data), "bytes": size,
-               "percent": min(100.0, 100.0 * size / KVS_STORE_LIMIT), "spilled": len(cf.plan.spilled),
+               "percent": min(100.0, 100.0 * size / KVS_STORE_MAX), "spilled": len(cf.plan.spilled),
                "seed": len(fn.kvs.seed) if fn.kvs else 0}
     return {
         "name": fn.name, "event": fn.event, "runtime": fn.runtime, "size": cf.size, "limit": SIZE_LIMIT,

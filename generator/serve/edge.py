@@ -38,6 +38,7 @@ from generator.compiler import Compiled, compile_config
 from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from generator.errors import InputError, render_all
 from generator.platform.headers import is_disallowed
+from generator.platform.event import format_query
 from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from generator.reference import Trace, evaluate
 from generator.testing.events import RequestError, build_event, build_response
@@ -131,7 +132,7 @@ class Edge:
     # ------------------------------------------------------------------ origin
     def fetch(self, method: str, req: dict[str, Any]) -> tuple[int, dict[str, list[str]], bytes]:
         uri = req["uri"]
-        qs = _query_string(req.get("querystring") or {})
+        qs = format_query(req.get("querystring"))
         if self.origin is None:
             body = f"cfroutes serve: no --origin; the request would go on as {uri}{'?' + qs if qs else ''}\n"
             return 200, {"content-type": ["text/plain; charset=utf-8"]}, body.encode()
@@ -179,16 +180,6 @@ class Edge:
             return 502, {"content-type": ["text/plain; charset=utf-8"]}, f"origin {self.origin}: {exc}\n".encode()
         finally:
             conn.close()
-
-
-def _query_string(qs: Any) -> str:
-    if isinstance(qs, str):
-        return qs
-    parts = []
-    for k, e in qs.items():
-        vals = [m["value"] for m in e.get("multiValue") or []] or [e.get("value", "")]
-        parts += [k if v == "" else f"{k}={v}" for v in vals]
-    return "&".join(parts)
 
 
 def _route_name(build: Build, cf: Any, event: dict[str, Any]) -> str:

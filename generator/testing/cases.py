@@ -18,6 +18,7 @@ from typing import Any
 from generator.config import schema
 from generator.errors import Diagnostic, InputError, Span
 from generator.platform.headers import TOKEN_RE
+from generator.platform.limits import KVS_KEY_MAX
 from generator.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
 from generator.config.load import Validator
 from generator.config.yamlload import Node, load_file
@@ -330,8 +331,8 @@ def _kvs(v: Validator, node: Node, fn: Function | None) -> dict[str, str | None]
     out: dict[str, str | None] = {}
     for key, val in node.value.items():
         knode = node.keys[key]
-        if not key or len(key.encode("utf-8")) > 512:
-            v.err(knode, "KVS keys must be 1-512 bytes")
+        if not key or len(key.encode("utf-8")) > KVS_KEY_MAX:
+            v.err(knode, f"KVS keys must be 1-{KVS_KEY_MAX} bytes")
             continue
         if key.startswith(SPILL_PREFIX):
             v.err(knode, f"KVS keys starting with {SPILL_PREFIX!r} are reserved for spilled routes")

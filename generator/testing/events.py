@@ -16,10 +16,10 @@ from http import HTTPStatus
 from typing import Any, Mapping, Sequence, Union
 
 from generator.platform.headers import TOKEN_RE, is_disallowed
+from generator.platform.limits import CONTROL_RE, URL_MAX, VALUE_CONTROL_RE
 from generator.config.model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
 
 DEFAULT_HOST = "example.com"
-MAX_URL = 8192  # bytes of path plus query CloudFront accepts
 DEFAULT_VIEWER_IP = "198.51.100.10"
 DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
@@ -27,7 +27,6 @@ REQUEST_ID = "cfroutes-test-4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoU
 #: characters CloudFront would never see unencoded in a request target
 _BAD_TARGET = re.compile(r'[^\x21-\x7e]|["<>]')
 _HOST_RE = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\Z|^\[[0-9A-Fa-f:.]+\]\Z")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 HeaderValues = Union[str, Sequence[str]]
 
@@ -75,7 +74,7 @@ def parse_request(text: str) -> ParsedRequest:
         col = url_col + bad.start()
         if ch == " ":
             raise RequestError("the URL contains a space; percent-encode it as %20", col)
-        if ord(ch) < 0x20 or ch == "\x7f":
+        if CONTROL_RE.match(ch):
             raise RequestError(f"the URL contains a control character ({ch!r})", col)
         enc = "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
         raise RequestError(f"the URL contains {ch!r}, which browsers send percent-encoded",
@@ -100,9 +99,9 @@ def parse_request(text: str) -> ParsedRequest:
         raise RequestError("expected a URL (https://host/path) or a path starting with '/'", url_col)
     elif url.startswith("//"):
         raise RequestError("a path may not start with '//'; write https://host/path for a host", url_col)
-    if len(rest_url.encode("utf-8")) > MAX_URL:
+    if len(rest_url.encode("utf-8")) > URL_MAX:
         raise RequestError(f"the path and query are {len(rest_url):,} bytes; CloudFront accepts at most "
-                           f"{MAX_URL:,}", url_col)
+                           f"{URL_MAX:,}", url_col)
     path, qmark, query = rest_url.partition("?")
     if not path:
         path = "/"
@@ -170,7 +169,7 @@ def _values(name: str, value: HeaderValues) -> list[str]:
     for v in vals:
         if not isinstance(v, str):
             raise RequestError(f"header '{name}' values must be strings")
-        if _CONTROL.search(v):
+        if VALUE_CONTROL_RE.search(v):
             raise RequestError(f"header '{name}' contains a control character; CR and LF are refused")
     return vals
 

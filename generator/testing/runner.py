@@ -43,6 +43,7 @@ from generator.compiler import Compiled, compile_function
 from generator.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
 from generator.emulator import njs
 from generator.config.model import VIEWER_RESPONSE
+from generator.platform.event import entry_value, entry_values, format_query
 from generator.testing.cases import Case
 from generator.safeio import escape_terminal
 
@@ -97,7 +98,7 @@ def outcome(inv: Invocation | None) -> str:
         return f"response {r.get('statusCode')}" + (f" location {loc}" if loc is not None else "")
     if "request" in out:
         r = out["request"] or {}
-        qs = rebuild_query(r.get("querystring"))
+        qs = format_query(r.get("querystring"))
         text = f"request {r.get('method', 'GET')} {r.get('uri')}{'?' + qs if qs else ''} goes on to the origin"
         o = origin_summary(inv.origin)
         return text + (f" ({', '.join(f'{k}={v}' for k, v in o.items())})" if o else "")
@@ -141,37 +142,12 @@ def format_diff(res: CaseResult) -> str:
 
 
 # ------------------------------------------------------------------ helpers over the output
-def _value(entry: Any) -> str | None:
-    if isinstance(entry, dict):
-        v = entry.get("value")
-        return None if v is None else str(v)
-    return None if entry is None else str(entry)
-
-
-def _values(entry: Any) -> list[str]:
-    if isinstance(entry, dict) and isinstance(entry.get("multiValue"), list) and entry["multiValue"]:
-        return [str(_value(x)) for x in entry["multiValue"]]
-    v = _value(entry)
-    return [] if v is None else [v]
-
-
 def _lower(obj: Any) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in obj.items()} if isinstance(obj, dict) else {}
 
 
 def _header(headers: Any, name: str) -> str | None:
-    return _value(_lower(headers).get(name))
-
-
-def rebuild_query(qs: Any) -> str:
-    """The query string of an event object: `k=v&k2`, repeated keys once per value."""
-    if isinstance(qs, str):
-        return qs
-    parts = []
-    for key, entry in (qs or {}).items():
-        for v in _values(entry) or [""]:
-            parts.append(key if v == "" else f"{key}={v}")
-    return "&".join(parts)
+    return entry_value(_lower(headers).get(name))
 
 
 def origin_summary(origin: dict[str, Any] | None) -> dict[str, str]:
@@ -257,8 +233,8 @@ def compare(case: Case, inv: Invocation) -> list[Mismatch]:
     if e.querystring is not None:
         if not isinstance(req, dict):
             add("querystring", e.querystring, no_req)
-        elif rebuild_query(req.get("querystring")) != e.querystring:
-            add("querystring", e.querystring, q(rebuild_query(req.get("querystring"))))
+        elif format_query(req.get("querystring")) != e.querystring:
+            add("querystring", e.querystring, q(format_query(req.get("querystring"))))
     target = resp if isinstance(resp, dict) else req if isinstance(req, dict) else {}
     _compare_values(add, "headers", e.headers, _lower(target.get("headers")), response_cookies=False)
     _compare_values(add, "cookies", e.cookies, dict(target.get("cookies") or {}),
@@ -280,21 +256,21 @@ def _compare_values(add: Any, what: str, expected: Iterable[tuple[str, Any]], ac
         label = f"{what}.{name}"
         if exp is None:
             if entry is not None:
-                add(label, _Shown(ABSENT), q(_values(entry)[0] if len(_values(entry)) == 1 else _values(entry)))
+                add(label, _Shown(ABSENT), q(entry_values(entry)[0] if len(entry_values(entry)) == 1 else entry_values(entry)))
             continue
         if entry is None:
             add(label, exp, ABSENT)
             continue
         if isinstance(exp, tuple):
-            got = _values(entry)
+            got = entry_values(entry)
             if got != list(exp):
                 add(label, list(exp), q(got))
             continue
-        got_v = _value(entry)
+        got_v = entry_value(entry)
         if response_cookies and ";" in exp and isinstance(entry, dict) and entry.get("attributes"):
             got_v = f"{got_v}; {entry['attributes']}"
         if got_v != exp:
-            add(label, exp, q(_values(entry)) if len(_values(entry)) > 1 else q(got_v))
+            add(label, exp, q(entry_values(entry)) if len(entry_values(entry)) > 1 else q(got_v))
 
 
 # ------------------------------------------------------------------ the runner
@@ -548,4 +524,4 @@ def _run_chunk(indices: range) -> list[int]:
 
 
 __all__ = ["ENGINES", "CaseResult", "Mismatch", "Runner", "compare", "failure_line", "format_diff", "origin_summary",
-           "outcome", "rebuild_query"]
+           "outcome"]

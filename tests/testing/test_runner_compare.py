@@ -11,9 +11,10 @@ from generator.emulator import Invocation
 from generator.testing.cases import Case, Expect, inline_cases
 from generator.testing.events import build_event
 from generator.testing.runner import (
-    Runner, compare, failure_line, format_diff, origin_summary, outcome, rebuild_query,
+    Runner, compare, failure_line, format_diff, origin_summary, outcome,
 )
 from generator.errors import Span
+from generator.platform.event import format_query
 
 
 def _case(expect: Expect, event_type: str = "viewer-request", request: str = "/x") -> Case:
@@ -55,8 +56,8 @@ def test_request_expected_but_response_returned() -> None:
 def test_querystring_rebuilt_in_order_with_bare_keys_and_repeats() -> None:
     qs = {"b": {"value": "2"}, "a": {"value": "1", "multiValue": [{"value": "1"}, {"value": "3"}]},
           "flag": {"value": ""}}
-    assert rebuild_query(qs) == "b=2&a=1&a=3&flag"
-    assert rebuild_query("raw=string") == "raw=string"
+    assert format_query(qs) == "b=2&a=1&a=3&flag"
+    assert format_query("raw=string") == "raw=string"
     assert _fields(Expect(querystring="b=2&a=1&a=3&flag"), _req(querystring=qs)) == {}
     assert _fields(Expect(querystring=""), _req(querystring=qs))["querystring"] == ('""', '"b=2&a=1&a=3&flag"')
 

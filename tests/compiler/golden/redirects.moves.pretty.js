@@ -1,0 +1,140 @@
+// cfroutes 0.1.0 moves config-sha256:3854b168a2f25fdf
+// P: pattern routes in order; G: first path segment -> positions in P to try;
+// X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
+// routes (only non-empty k); an action string is a 301 that keeps the query, where
+// B stands for the last path segment.
+var P = [
+  {p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}  // route 4 (redirects.yaml:14)
+];
+var G = {"/blog":[0]};
+var X = [
+  [0, {
+    "/old": {
+      "/getting-started":"/docs/`",  // route 1 (redirects.yaml:8)
+      "/installation":"/docs/`"  // route 2 (redirects.yaml:10)
+    },
+    "": {
+      "/pricing.html":{t:"r",u:"/pricing",st:302}  // route 3 (redirects.yaml:12)
+    }
+  }]
+];
+var B = "`";
+var Z = {};  // thrown when a JSON lookup lacks a field: the lookup counts as missing
+function own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }
+function hv(o, k) { return own(o, k) ? o[k].value : undefined; }
+// the request's query string rebuilt from the event: k=v joined by &, bare k when empty
+function qs(o) {
+  var a = '', n = 0, k, m, j;
+  for (k in o) {
+    m = o[k].multiValue;
+    if (m && m.length) { for (j = 0; j < m.length; j++) a += (n++ ? '&' : '') + (m[j].value === '' ? k : k + '=' + m[j].value); }
+    else a += (n++ ? '&' : '') + (o[k].value === '' ? k : k + '=' + o[k].value);
+  }
+  return a;
+}
+// per-request context of the generic path: raw and normalised path, host, snapshot of conditions
+// (built only when a pattern route or header rule is tried; exact routes read q.uri alone)
+function C(q) {
+  var u = q.uri, s = u.slice(1), g = s === '' ? [] : s.split('/'), n = g, t = 0, h = hv(q.headers, 'host') || '';
+  if (g.length && g[g.length - 1] === '') { n = g.slice(0, -1); t = 1; }
+  return {
+    u: u, g: g, n: n, t: t,
+    h: h
+  };
+}
+// match a route or header rule against the request; the bindings or null
+function M(r, c) {
+  var b = Object.create(null), i, p, v, a;
+  b.host = c.h; b.path = c.u;  if (r.p) {
+    p = r.p;
+    a = r.s ? c.g : c.n;
+    if (r.s ? a.length < p.length : a.length != p.length) return null;
+    for (i = 0; i < p.length; i++) {
+      v = a[i];
+      if (typeof p[i] == 'string') { if (p[i] !== v) return null; }
+      else if (v === '') return null; else b[p[i][0]] = v;
+    }
+    if (r.s) b.splat = a.slice(p.length).join('/');
+  }
+  return b;
+}
+// render a template: strings are literal, [name, field...] reads a binding; x (D only, with
+// JSON lookups): a field value it matches counts as missing; n (with placeholders in a redirect's
+// host): the values of the first n parts are percent-encoded
+function T(t, b) {
+  if (typeof t == 'string') return t;
+  var s = '', i, j, v, p;
+  for (i = 0; i < t.length; i++) {
+    p = t[i];
+    if (typeof p == 'string') { s += p; continue; }
+    v = b[p[0]];
+    // fields of JSON objects only: an array (its length) or a string has none
+    for (j = 1; j < p.length; j++) { if (typeof v != 'object' || Array.isArray(v) || !own(v, p[j])) throw Z; v = v[p[j]]; }
+    if (v === null || typeof v == 'object') throw Z;
+    s += v;
+  }
+  return s;
+}
+// a redirect's location: leading slashes and backslashes collapse into one '/'; the query kept
+function RL(l, k, q) {
+  var a = l.charCodeAt(0), d = l.charCodeAt(1);
+  if (a == 92 || (a == 47 && (d == 47 || d == 92))) l = l.replace(/^[\/\\]+/, '/');
+  if (k && (k = qs(q.querystring))) l += (l.indexOf('?') < 0 ? '?' : '&') + k;
+  return l;
+}
+// run a route's action; returns the response or the request that goes on
+function A(r, b, c, q, e) {
+  var o;
+  if (r.t == 'r') o = { statusCode: r.st || 301, headers: { location: { value: RL(T(r.u, b), !r.qd, q) } } };
+  if (o) {
+    return o;
+  }
+  return N(q, c);
+}
+// a request that goes on: index file, then header rules
+function N(q, c) {
+  return q;
+}
+function handler(e) {
+  var q = e.request, u = q.uri, c = null, x = null, xa = 0, xr = 0, i, r, b, v, n, L, k, d, kd, kl;
+  // the key (docs/semantics.md §1) from the uri alone: '/' + its segments without one
+  // trailing slash; "//" matches no exact route
+  k = u.charCodeAt(0) == 47 ? u : '/' + u.slice(1);
+  if (k.length > 1 && k.charCodeAt(k.length - 1) == 47) k = k.slice(0, -1);
+  if (u == '//') k = '';
+  // split into directory and '/last'
+  d = k.lastIndexOf('/'); kd = k.slice(0, d); kl = k.slice(d);
+  // X[i][1][dir]['/last']: plain reads are safe, no key of X is a name of Object.prototype
+  // (dirs are '' or start with '/', '/last' always does; a '__proto__' host is an own property)
+  for (i = 0; i < X.length; i++) {
+    if ((v = X[i][1][kd]) && (v = v[kl])) break;
+  }
+  if (i < X.length) { xr = X[i][0]; xa = v; }
+  // the pattern routes of the first path segment's group, those before the exact match
+  n = xa ? xr : P.length;
+  if (n) {
+    i = u.indexOf('/', 1);
+    L = G['/' + (i < 0 ? u.slice(1) : u.slice(1, i))] || G[''];
+  }
+  if (L && L[0] < n) {
+    c = C(q);
+    for (i = 0; i < L.length && L[i] < n; i++) {
+      r = P[L[i]];
+      b = M(r, c);
+      if (!b) continue;
+      return A(r, b, c, q, e);
+    }
+  }
+  // a bare-string exact action: a 301 that keeps the query; B stands for the key's last segment
+  if (typeof xa == 'string') {
+    for (i = xa.indexOf(B), v = kl.slice(1); i >= 0; i = xa.indexOf(B, i + v.length)) xa = xa.slice(0, i) + v + xa.slice(i + 1);
+    return { statusCode: 301, headers: { location: { value: RL(xa, 1, q) } } };
+  }
+  if (xa) {
+    if (!c) c = C(q);
+    b = Object.create(null);
+    b.host = c.h; b.path = c.u;
+    return A(xa, b, c, q, e);
+  }
+  return N(q, c);
+}

@@ -1,0 +1,28 @@
+// cfroutes 0.1.0 pages config-sha256:37c4b3cd32bcd3cc
+var P=[{p:["docs",["section"],["page"]],ts:0,t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];var G={"/docs":[0,1],"":[1]};var X=[[1,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
+function hv(o,k){return own(o,k)?o[k].value:undefined;}
+function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
+else a+=(n++?'&':'')+(o[k].value===''?k:k+'='+o[k].value);}
+return a;}
+function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
+return{u:u,g:g,n:n,t:t,h:h};}
+function lc(x){return x.toLowerCase();}
+function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length||(!r.s&&r.ts!=c.t))return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==lc(v))return null;}
+else if(v==='')return null;else b[p[i][0]]=v;}
+if(r.s)b.splat=a.slice(p.length).join('/');}
+return b;}
+function T(t,b){if(typeof t=='string')return t;var s='',i,j,v,p;for(i=0;i<t.length;i++){p=t[i];if(typeof p=='string'){s+=p;continue;}
+v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(v,p[j]))throw Z;v=v[p[j]];}
+if(v===null||typeof v=='object')throw Z;s+=v;}
+return s;}
+function S(r){var h={},i;if(r.hh)for(i=0;i<r.hh.length;i++)h[r.hh[i][0]]={value:r.hh[i][1]};if(r.ct)h['content-type']={value:r.ct};else if(r.b!==undefined&&!h['content-type'])h['content-type']={value:'text/plain; charset=utf-8'};var o={statusCode:r.st,headers:h};if(r.b!==undefined)o.body=r.b;return o;}
+function W(w,q,b){var s=T(w.u,b),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
+function A(r,b,c,q,e){var o;if(r.t=='s')o=S(r);if(o){return o;}
+if(r.t=='w')W(r,q,b);return N(q,c);}
+function N(q,c){var u=q.uri;if(u.charCodeAt(u.length-1)==47)q.uri=u+"index.html";else if(u.lastIndexOf('.')<=u.lastIndexOf('/'))q.uri=u+'/'+"index.html";return q;}
+function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(u=='//')k='';k=k.toLowerCase();d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);for(i=0;i<X.length;i++){if((v=X[i][1][kd])&&(v=v[kl]))break;}
+if(i<X.length){xr=X[i][0];xa=v;}
+n=xa?xr:P.length;if(n){i=u.indexOf('/',1);L=G['/'+lc((i<0?u.slice(1):u.slice(1,i)))]||G[''];}
+if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;return A(r,b,c,q,e);}}
+if(xa){if(!c)c=C(q);b=Object.create(null);b.host=c.h;b.path=c.u;return A(xa,b,c,q,e);}
+return N(q,c);}

@@ -1,0 +1,34 @@
+// cfroutes 0.1.0 tenants config-sha256:95a60682919e83e8
+import cf from'cloudfront';var K=cf.kvs();var P=[{p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}];var G={"/app":[0]};var B="`";var Z={};var V=[/[\0-\x1f\x7f]/,/[\0- \x7f]/,/[\0- \x7f#]/];function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
+function hv(o,k){return own(o,k)?o[k].value:undefined;}
+function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
+else a+=(n++?'&':'')+(o[k].value===''?k:k+'='+o[k].value);}
+return a;}
+function HL(h){h=h.toLowerCase();return h.indexOf(':')<0?h:h.replace(/:[0-9]*$/,'');}
+function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
+return{u:u,g:g,n:n,t:t,l:HL(h),h:h};}
+function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;if(r.h){a=c.l.split('.');p=r.h;if(r.hw?a.length<=p.length:a.length!=p.length)return null;a=a.slice(a.length-p.length);for(i=0;i<p.length;i++){if(typeof p[i]=='string'){if(p[i]!==a[i])return null;}
+else if(!/^[a-z0-9_-]+$/.test(a[i]))return null;else b[p[i][0]]=a[i];}}
+if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length)return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==v)return null;}
+else if(v==='')return null;else b[p[i][0]]=v;}
+if(r.s)b.splat=a.slice(p.length).join('/');}
+return b;}
+function T(t,b){if(typeof t=='string')return t;var s='',i,j,v,p;for(i=0;i<t.length;i++){p=t[i];if(typeof p=='string'){s+=p;continue;}
+v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(v,p[j]))throw Z;v=v[p[j]];}
+if(v===null||typeof v=='object')throw Z;s+=v;}
+return s;}
+function S(r){var h={},i;if(r.hh)for(i=0;i<r.hh.length;i++)h[r.hh[i][0]]={value:r.hh[i][1]};if(r.ct)h['content-type']={value:r.ct};else if(r.b!==undefined&&!h['content-type'])h['content-type']={value:'text/plain; charset=utf-8'};var o={statusCode:r.st,headers:h};if(r.b!==undefined)o.body=r.b;return o;}
+function W(w,q,b){var s=T(w.u,b),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
+function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d==47||d==92)))l=l.replace(/^[\/\\]+/,'/');if(k&&(k=qs(q.querystring)))l+=(l.indexOf('?')<0?'?':'&')+k;return l;}
+function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(T(r.u,b),!r.qd,q)}}};if(r.t=='s')o=S(r);if(o){return o;}
+if(r.t=='w')W(r,q,b);return N(q,c);}
+function N(q,c){return q;}
+async function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);try{v=await K.get("\u00a7r:"+k);x=JSON.parse(v);}catch(z){}
+if(x){xr=x[0];xa=x[1];}
+n=xa?xr:P.length;if(n){i=u.indexOf('/',1);L=G['/'+(i<0?u.slice(1):u.slice(1,i))]||G[''];}
+if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(V[r.lk[4]].test(v))throw Z;}catch(z){v=Z;}
+if(v===Z){if(r.lk[3])return S(r.lk[3]);continue;}
+b[r.lk[1]]=v;}
+return A(r,b,c,q,e);}}
+if(typeof xa=='string'){for(i=xa.indexOf(B),v=kl.slice(1);i>=0;i=xa.indexOf(B,i+v.length))xa=xa.slice(0,i)+v+xa.slice(i+1);return{statusCode:301,headers:{location:{value:RL(xa,1,q)}}};}
+return N(q,c);}
