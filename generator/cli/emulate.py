@@ -10,8 +10,7 @@ from generator.emulator.event import event_problems
 from generator.errors import Diagnostic, Span
 from generator.kvs.importfile import parse as load_kvs
 from generator.platform.profile import JS1, JS2, RUNTIMES
-from generator.emulator import FunctionLoadError, invoke, prepare
-from generator.kvs.importfile import StoreFileError, parse as load_kvs
+from generator.kvs.importfile import StoreFileError
 from generator.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)

@@ -87,7 +87,7 @@ class Aws:
 
     # ---------------------------------------------------------------- clients
     def _make(self, service: str) -> Any:
-        boto3 = _boto3()
+        _boto3()  # the install hint, exit 2, when boto3 is missing
         import botocore.exceptions as bex
 
         try:

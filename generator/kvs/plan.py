@@ -7,7 +7,6 @@ when absent from the store (their live values belong to the tenants), unless
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from generator.config.model import SPILL_PREFIX
