@@ -145,6 +145,26 @@ class _Side:
         for name in self.events:
             self._warm(name)
 
+    def run_many(self, name: str, events: list[dict[str, Any]]) -> list[Invocation | None]:
+        """`run` for many events of one function (no kvs overrides), pipelined through the
+        engine's worker: one round trip for the lot instead of one per request."""
+        if name not in self.events:
+            return [None] * len(events)
+        w = self._warm(name)
+        if isinstance(w, FunctionLoadError):
+            return [Invocation(error=f"the function does not load: {w}") for _ in events]
+        out: list[Invocation | None] = [None] * len(events)
+        todo = []
+        for i, ev in enumerate(events):
+            if self.events[name] == VIEWER_RESPONSE and ev["response"]["statusCode"] >= 400:
+                out[i] = Invocation(output={"response": json.loads(json.dumps(ev["response"]))})
+            else:
+                todo.append(i)
+        store = self.stores[name]
+        for i, inv in zip(todo, w.invoke_many([(events[i], store) for i in todo])):
+            out[i] = inv
+        return out
+
     def run(self, name: str, event: dict[str, Any], kvs: dict[str, str | None] | None) -> Invocation | None:
         if name not in self.events:
             return None
@@ -204,6 +224,7 @@ def _block(block: list[Replay], ctx: _Ctx, res: Result, bad: Callable[[Replay, s
     if n > 1 and len(block) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         outcomes = _parallel(block, ctx, n)
     else:
+        _prefetch(block, ctx)
         outcomes = [_safe(ctx, rq) for rq in block]
     for rq, out in zip(block, outcomes):
         if isinstance(out, str):
@@ -243,8 +264,61 @@ def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], d
     assert _WORK is not None
     block, ctx, n = _WORK
     before = set(ctx.memo)
-    done = [(i, _safe(ctx, rq)) for i, rq in enumerate(block) if zlib.crc32(rq.key.encode()) % n == k]
+    mine = [i for i, rq in enumerate(block) if zlib.crc32(rq.key.encode()) % n == k]
+    _prefetch([block[i] for i in mine], ctx)
+    done = [(i, _safe(ctx, block[i])) for i in mine]
     return done, {key: v for key, v in ctx.memo.items() if key not in before}
+
+
+def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
+    """Fill the memo for the block's log requests with batched invocations (viewer-request
+    functions first, whose answers decide whether the viewer-response ones run); `_one` then
+    finds every outcome in the memo. Requests with kvs overrides or a function of their own
+    (test cases) and requests that cannot be events are left to `_one`."""
+    changed_late = any(n not in ctx.same for n in ctx.names if ctx.types[n] == VIEWER_RESPONSE)
+    for phase in (VIEWER_REQUEST, VIEWER_RESPONSE):
+        for name in ctx.names:
+            if ctx.types[name] != phase:
+                continue
+            needed = name == ctx.chain and changed_late
+            if name in ctx.same and not needed:
+                continue
+            late = ctx.chain is not None and phase == VIEWER_RESPONSE
+            keys: list[tuple[str, str]] = []
+            events: list[dict[str, Any]] = []
+            flags: list[tuple[bool, bool]] = []
+            seen: set[tuple[str, str]] = set()
+            for rq in block:
+                key = (name, rq.key)
+                if not rq.key or rq.kvs or rq.function is not None or key in ctx.memo or key in seen:
+                    continue
+                if late and (ctx.chain, rq.key) not in ctx.memo:
+                    continue  # its viewer-request outcome is not known: `_one` handles it
+                try:
+                    event = rq.events(phase) if callable(rq.events) else rq.events.get(phase)
+                except (RequestError, ValueError):
+                    continue  # reported by `_one`
+                if event is None:
+                    continue
+                seen.add(key)
+                keys.append(key)
+                events.append(event)
+                chain = ctx.memo.get((ctx.chain, rq.key)) if late else None
+                flags.append((chain[2], chain[3]) if chain else (False, False))
+            if not keys:
+                continue
+            runs_a = [i for i, f in enumerate(flags) if not f[0]]
+            got_a = dict(zip(runs_a, ctx.a.run_many(name, [events[i] for i in runs_a])))
+            if name in ctx.same:  # the same code and store: the same answer
+                got_b = got_a
+            else:
+                runs_b = [i for i, f in enumerate(flags) if not f[1]]
+                got_b = dict(zip(runs_b, ctx.b.run_many(name, [events[i] for i in runs_b])))
+            for i, key in enumerate(keys):
+                i1, i2 = got_a.get(i), got_b.get(i)
+                s1 = NOT_RUN if flags[i][0] else summarize(i1, events[i])
+                s2 = NOT_RUN if flags[i][1] else summarize(i2, events[i])
+                ctx.memo[key] = (s1, s2, _answered(i1), _answered(i2))
 
 
 def _safe(ctx: _Ctx, rq: Replay) -> list[tuple[str, str, str]] | str:
