@@ -37,7 +37,7 @@ class Replay:
     events: Any  # event type -> event (a dict, or a callable building the event on first use)
     kvs: dict[str, str | None] | None = None  # a case's kvs overrides
     function: str | None = None      # a case names its function; log requests go to all
-    key: str = ""                    # identical requests share a key
+    key: str = ""                    # identical requests share a key (a case has its own)
 
 
 @dataclass
@@ -145,9 +145,11 @@ class _Side:
         for name in self.events:
             self._warm(name)
 
-    def run_many(self, name: str, events: list[dict[str, Any]]) -> list[Invocation | None]:
-        """`run` for many events of one function (no kvs overrides), pipelined through the
-        engine's worker: one round trip for the lot instead of one per request."""
+    def run_many(self, name: str, events: list[dict[str, Any]],
+                 kvss: list[dict[str, str | None] | None]) -> list[Invocation | None]:
+        """Many events of one function (each with its case's kvs overrides, or None), pipelined
+        through the engine's worker: one round trip for the lot instead of one per request.
+        None for a function this build does not have."""
         if name not in self.events:
             return [None] * len(events)
         w = self._warm(name)
@@ -161,19 +163,10 @@ class _Side:
             else:
                 todo.append(i)
         store = self.stores[name]
-        for i, inv in zip(todo, w.invoke_many([(events[i], store) for i in todo])):
+        calls = [(events[i], Runner.store_for(store, kvss[i])) for i in todo]
+        for i, inv in zip(todo, w.invoke_many(calls)):
             out[i] = inv
         return out
-
-    def run(self, name: str, event: dict[str, Any], kvs: dict[str, str | None] | None) -> Invocation | None:
-        if name not in self.events:
-            return None
-        w = self._warm(name)
-        if isinstance(w, FunctionLoadError):
-            return Invocation(error=f"the function does not load: {w}")
-        if self.events[name] == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
-            return Invocation(output={"response": json.loads(json.dumps(event["response"]))})
-        return w.invoke(event, Runner.store_for(self.stores[name], kvs))
 
 
 #: requests read ahead and replayed as one block; a block this big uses every CPU (fork)
@@ -190,6 +183,8 @@ class _Ctx:
     a: _Side
     b: _Side
     chain: str | None = None  # the one viewer-request function, whose answers stop the viewer-response ones
+    late_changed: bool = False  # a viewer-response function differs between the builds
+    errors: dict[str, str] = field(default_factory=dict)  # request key -> why it cannot be an event
 
 
 def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
@@ -206,7 +201,8 @@ def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
     vreq = [n for n in names if types[n] == VIEWER_REQUEST]
     # one viewer-request function: a request it answers never reaches the viewer-response ones
     chain = vreq[0] if len(vreq) == 1 and vreq[0] in a.events and vreq[0] in b.events else None
-    ctx = _Ctx(names, same, types, {}, a, b, chain)
+    ctx = _Ctx(names, same, types, {}, a, b, chain,
+               late_changed=any(x not in same for x in names if types[x] == VIEWER_RESPONSE))
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     res = Result()
     block: list[Replay] = []
@@ -225,7 +221,7 @@ def _block(block: list[Replay], ctx: _Ctx, res: Result, bad: Callable[[Replay, s
         outcomes = _parallel(block, ctx, n)
     else:
         _prefetch(block, ctx)
-        outcomes = [_safe(ctx, rq) for rq in block]
+        outcomes = [_one(rq, ctx) for rq in block]
     for rq, out in zip(block, outcomes):
         if isinstance(out, str):
             if bad is not None:
@@ -253,67 +249,75 @@ def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, st
     finally:
         _WORK = None
     out: list[list[tuple[str, str, str]] | str] = [[] for _ in block]
-    for done, memo in parts:
+    for done, memo, errors in parts:
         for i, o in done:
             out[i] = o
         ctx.memo.update(memo)
+        ctx.errors.update(errors)
     return out
 
 
-def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], Any]]:
+def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], Any],
+                           dict[str, str]]:
     assert _WORK is not None
     block, ctx, n = _WORK
-    before = set(ctx.memo)
+    before, errors_before = set(ctx.memo), set(ctx.errors)
     mine = [i for i, rq in enumerate(block) if zlib.crc32(rq.key.encode()) % n == k]
     _prefetch([block[i] for i in mine], ctx)
-    done = [(i, _safe(ctx, block[i])) for i in mine]
-    return done, {key: v for key, v in ctx.memo.items() if key not in before}
+    done = [(i, _one(block[i], ctx)) for i in mine]
+    return (done, {key: v for key, v in ctx.memo.items() if key not in before},
+            {key: v for key, v in ctx.errors.items() if key not in errors_before})
+
+
+def _reaches(ctx: _Ctx, rq: Replay, name: str) -> bool:
+    """Is `name` replayed for `rq`? A case reaches its own function; a log request every
+    function, but one unchanged between the builds only when it is the viewer-request
+    function whose answers decide whether a changed viewer-response function runs."""
+    if rq.function is not None:
+        return name == rq.function and name not in ctx.same
+    if name in ctx.same:
+        return name == ctx.chain and ctx.late_changed
+    return True
 
 
 def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
-    """Fill the memo for the block's log requests with batched invocations (viewer-request
-    functions first, whose answers decide whether the viewer-response ones run); `_one` then
-    finds every outcome in the memo. Requests with kvs overrides or a function of their own
-    (test cases) and requests that cannot be events are left to `_one`."""
-    changed_late = any(n not in ctx.same for n in ctx.names if ctx.types[n] == VIEWER_RESPONSE)
+    """Fill the memo for every request of the block: per function, its events go to each
+    build's engine worker as one batch. Viewer-request functions go first: when there is one,
+    a request it answers never reaches a viewer-response function (NOT_RUN on that side).
+    A request that cannot be an event is recorded in `ctx.errors`."""
     for phase in (VIEWER_REQUEST, VIEWER_RESPONSE):
-        for name in ctx.names:
-            if ctx.types[name] != phase:
-                continue
-            needed = name == ctx.chain and changed_late
-            if name in ctx.same and not needed:
-                continue
-            late = ctx.chain is not None and phase == VIEWER_RESPONSE
+        for name in (x for x in ctx.names if ctx.types[x] == phase):
             keys: list[tuple[str, str]] = []
             events: list[dict[str, Any]] = []
-            flags: list[tuple[bool, bool]] = []
-            seen: set[tuple[str, str]] = set()
+            kvss: list[dict[str, str | None] | None] = []
+            flags: list[tuple[bool, bool]] = []  # per side: the viewer-request function answered
             for rq in block:
                 key = (name, rq.key)
-                if not rq.key or rq.kvs or rq.function is not None or key in ctx.memo or key in seen:
+                if key in ctx.memo or rq.key in ctx.errors or not _reaches(ctx, rq, name):
                     continue
-                if late and (ctx.chain, rq.key) not in ctx.memo:
-                    continue  # its viewer-request outcome is not known: `_one` handles it
                 try:
                     event = rq.events(phase) if callable(rq.events) else rq.events.get(phase)
-                except (RequestError, ValueError):
-                    continue  # reported by `_one`
+                except (RequestError, ValueError) as exc:
+                    ctx.errors[rq.key] = str(exc)
+                    continue
                 if event is None:
                     continue
-                seen.add(key)
+                chain = (ctx.memo.get((ctx.chain, rq.key)) if phase == VIEWER_RESPONSE and rq.function is None
+                         else None)
+                ctx.memo[key] = ("", "", False, False)  # a placeholder: a repeat in the block is not queued twice
                 keys.append(key)
                 events.append(event)
-                chain = ctx.memo.get((ctx.chain, rq.key)) if late else None
+                kvss.append(rq.kvs)
                 flags.append((chain[2], chain[3]) if chain else (False, False))
             if not keys:
                 continue
             runs_a = [i for i, f in enumerate(flags) if not f[0]]
-            got_a = dict(zip(runs_a, ctx.a.run_many(name, [events[i] for i in runs_a])))
+            got_a = dict(zip(runs_a, ctx.a.run_many(name, [events[i] for i in runs_a], [kvss[i] for i in runs_a])))
             if name in ctx.same:  # the same code and store: the same answer
                 got_b = got_a
             else:
                 runs_b = [i for i, f in enumerate(flags) if not f[1]]
-                got_b = dict(zip(runs_b, ctx.b.run_many(name, [events[i] for i in runs_b])))
+                got_b = dict(zip(runs_b, ctx.b.run_many(name, [events[i] for i in runs_b], [kvss[i] for i in runs_b])))
             for i, key in enumerate(keys):
                 i1, i2 = got_a.get(i), got_b.get(i)
                 s1 = NOT_RUN if flags[i][0] else summarize(i1, events[i])
@@ -321,51 +325,20 @@ def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
                 ctx.memo[key] = (s1, s2, _answered(i1), _answered(i2))
 
 
-def _safe(ctx: _Ctx, rq: Replay) -> list[tuple[str, str, str]] | str:
-    try:
-        return _one(rq, ctx)
-    except (RequestError, ValueError) as exc:
-        return str(exc)
-
-
 def _answered(inv: Invocation | None) -> bool:
     return inv is not None and "response" in (inv.output or {})
 
 
-def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str]]:
-    """Replay one request through every function it reaches: the (function, before, after) that differ."""
-    found: list[tuple[str, str, str]] = []
-    chained = ctx.chain is not None and rq.function is None
-    answered = [False, False]
+def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str]] | str:
+    """One request's outcome from the memo (filled by `_prefetch`): the (function, before,
+    after) that differ, or why the request cannot be an event."""
+    if rq.key in ctx.errors:
+        return ctx.errors[rq.key]
+    found = []
     for name in ctx.names:
-        if rq.function is not None and name != rq.function:
-            continue
-        is_chain = chained and name == ctx.chain
-        needed = is_chain and any(n not in ctx.same for n in ctx.names if ctx.types[n] == VIEWER_RESPONSE)
-        if name in ctx.same and not rq.kvs and not needed:
-            continue
-        key = (name, rq.key) if rq.key else None
-        if key is not None and key in ctx.memo:
-            s1, s2, a1, a2 = ctx.memo[key]
-        else:
-            event = rq.events(ctx.types[name]) if callable(rq.events) else rq.events.get(ctx.types[name])
-            if event is None:
-                continue
-            late = chained and ctx.types[name] == VIEWER_RESPONSE
-            i1 = None if late and answered[0] else ctx.a.run(name, event, rq.kvs)
-            s1 = NOT_RUN if late and answered[0] else summarize(i1, event)
-            if name in ctx.same and not rq.kvs:  # the same code and store: the same answer
-                i2, s2 = i1, s1
-            else:
-                i2 = None if late and answered[1] else ctx.b.run(name, event, rq.kvs)
-                s2 = NOT_RUN if late and answered[1] else summarize(i2, event)
-            a1, a2 = _answered(i1), _answered(i2)
-            if key is not None:
-                ctx.memo[key] = (s1, s2, a1, a2)
-        if is_chain:
-            answered = [a1, a2]
-        if s1 != s2:
-            found.append((name, s1, s2))
+        entry = ctx.memo.get((name, rq.key)) if _reaches(ctx, rq, name) else None
+        if entry is not None and entry[0] != entry[1]:
+            found.append((name, entry[0], entry[1]))
     return found
 
 
@@ -392,4 +365,5 @@ def log_replay(lr: Any) -> Replay:
 
 def case_replay(case: Any) -> Replay:
     return Replay(f"{case.span.file}:{case.span.line}", f"{case.request} (case '{case.name}')",
-                  {case.event_type: case.event}, kvs=case.kvs, function=case.function)
+                  {case.event_type: case.event}, kvs=case.kvs, function=case.function,
+                  key=f"\0case {case.span}")  # one case, one key: its kvs overrides are its own
