@@ -98,7 +98,7 @@ def _pretty_tables(plan: Plan) -> dict[str, str]:
     return out
 
 
-def _template_source(name: str) -> str:
+def template_source(name: str) -> str:
     """Templates ship as the package `generator.templates` (mapped from ./templates)."""
     try:
         from importlib.resources import files
@@ -113,7 +113,7 @@ def _template_source(name: str) -> str:
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
+        loader=jinja2.FunctionLoader(template_source),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

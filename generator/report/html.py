@@ -36,9 +36,9 @@ class Row:
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    from generator.compiler.emit import _template_source  # the one way templates are found (installed or checkout)
+    from generator.compiler.emit import template_source  # the one way templates are found (installed or checkout)
 
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_source), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(template_source), autoescape=True,
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return env.get_template("report.html.j2")
 
