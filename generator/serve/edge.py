@@ -54,23 +54,32 @@ class Build:
     error: str = ""
     stamps: dict[str, float] = field(default_factory=dict)
     warm: dict[str, WarmFunction | FunctionLoadError] = field(default_factory=dict)
+    stores: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def function(self, event: str) -> Any:
         if self.compiled is None:
             return None
         return next((cf for cf in self.compiled.functions if cf.function.event == event), None)
 
+    def store(self, cf: Any) -> dict[str, str] | None:
+        """The function's seed store, made once per build (not per request)."""
+        if cf.name not in self.stores:
+            self.stores[cf.name] = cf.kvs_dict()
+        return self.stores[cf.name]
+
     def run(self, cf: Any, ev: dict[str, Any]) -> Invocation:
-        w = self.warm.get(cf.name)
-        if w is None:
-            try:
-                w = WarmFunction(prepare(cf.source, cf.function.runtime, f"dist/{cf.name}.js"))
-            except FunctionLoadError as exc:
-                w = exc
-            self.warm[cf.name] = w
-        if isinstance(w, FunctionLoadError):
-            return Invocation(error=f"the function does not load: {w}")
-        return w.invoke(ev, cf.kvs_dict())
+        with self.lock:  # a warm context (and its worker pipe) serves one call at a time
+            w = self.warm.get(cf.name)
+            if w is None:
+                try:
+                    w = WarmFunction(prepare(cf.source, cf.function.runtime, f"dist/{cf.name}.js"))
+                except FunctionLoadError as exc:
+                    w = exc
+                self.warm[cf.name] = w
+            if isinstance(w, FunctionLoadError):
+                return Invocation(error=f"the function does not load: {w}")
+            return w.invoke(ev, self.store(cf))
 
 
 def _watched(config: str, compiled: Compiled | None) -> list[str]:
@@ -123,11 +132,12 @@ class Edge:
 
     def current(self) -> Build:
         """The build, rebuilt first when the config or a seed file changed."""
-        b = self.build
-        if _stamps(list(b.stamps)) != b.stamps:
-            self.build = b = self._compile()
-            self.log("rebuilt: " + ("ok" if b.compiled else "the config has errors (serving the error page)"))
-        return b
+        with self.lock:  # one rebuild at a time; engine calls and origin fetches run outside it
+            b = self.build
+            if _stamps(list(b.stamps)) != b.stamps:
+                self.build = b = self._compile()
+                self.log("rebuilt: " + ("ok" if b.compiled else "the config has errors (serving the error page)"))
+            return b
 
     # ------------------------------------------------------------------ origin
     def fetch(self, method: str, req: dict[str, Any]) -> tuple[int, dict[str, list[str]], bytes]:
@@ -185,7 +195,7 @@ class Edge:
 def _route_name(build: Build, cf: Any, event: dict[str, Any]) -> str:
     t = Trace()
     try:
-        evaluate(cf.function, event, cf.kvs_dict(), t)
+        evaluate(cf.function, event, build.store(cf), t)
     except Exception:  # noqa: BLE001 - naming the route is best effort
         return "?"
     if t.route is None:
@@ -248,12 +258,11 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         start = time.perf_counter()
         edge = self.edge
-        with edge.lock:
-            try:
-                status, headers, body, note = self._edge(edge)
-            except Exception as exc:  # noqa: BLE001 - a request never takes the server down
-                status, headers = 500, [("content-type", "text/plain; charset=utf-8")]
-                body, note = f"cfroutes serve: internal error: {exc!r}\n".encode(), f"(internal error: {exc!r})"
+        try:
+            status, headers, body, note = self._edge(edge)
+        except Exception as exc:  # noqa: BLE001 - a request never takes the server down
+            status, headers = 500, [("content-type", "text/plain; charset=utf-8")]
+            body, note = f"cfroutes serve: internal error: {exc!r}\n".encode(), f"(internal error: {exc!r})"
         edge.log(f"{self.command} {self.path} -> {status} {note} ({(time.perf_counter() - start) * 1000:.1f} ms)")
         self._send(status, headers, body)
 

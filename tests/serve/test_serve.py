@@ -213,3 +213,40 @@ def test_hostile_paths_methods_and_headers(site: Path, server: Server) -> None:
     assert conn.getresponse().status == 400                        # no Host header
     conn.close()
     assert any("(no host)" in line for line in server.lines)
+
+
+def test_origin_fetches_run_concurrently(site: Path) -> None:
+    # the upstream answers only when two requests are inside it at once: a server that held
+    # one lock over the whole request (origin fetch included) would time the barrier out
+    barrier = threading.Barrier(2, timeout=10)
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            try:
+                barrier.wait()
+                body, status = b"both inside", 200
+            except threading.BrokenBarrierError:
+                body, status = b"alone", 504
+            self.send_response(status)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    up = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=up.serve_forever, daemon=True).start()
+    s = Server(site, f"http://127.0.0.1:{up.server_address[1]}")
+    try:
+        got: list[tuple[int, bytes]] = []
+        threads = [threading.Thread(target=lambda: got.append(s.get("/blog/x/")[::2])) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert got == [(200, b"both inside")] * 2
+    finally:
+        s.stop()
+        up.shutdown()
+        up.server_close()
