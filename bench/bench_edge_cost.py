@@ -30,7 +30,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from generator.compiler import compile_config  # noqa: E402
+from cfroutes.compiler import compile_config  # noqa: E402
 
 NJS = shutil.which("njs") or "/usr/bin/njs"
 
@@ -292,7 +292,7 @@ def run_quickjs(script: str) -> dict[str, object]:
 def emulator_cu(gen: str, hand: str, events: list[dict[str, object]]) -> dict[str, object]:
     """The emulator's ComputeUtilization (cost.py) of both functions, one fresh context per request:
     median and the figures' spread."""
-    from generator.emulator import invoke, prepare
+    from cfroutes.emulator import invoke, prepare
 
     out: dict[str, object] = {}
     for name, src in (("gen", gen), ("hand", hand)):

@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import quickjs  # noqa: E402
 
-from generator.emulator import invoke, prepare  # noqa: E402
-from generator.emulator.runtime import binding_interrupts_regex  # noqa: E402
-from generator.platform.jscheck import check_source  # noqa: E402
+from cfroutes.emulator import invoke, prepare  # noqa: E402
+from cfroutes.emulator.runtime import binding_interrupts_regex  # noqa: E402
+from cfroutes.platform.jscheck import check_source  # noqa: E402
 
 EVENT = {
     "version": "1.0", "context": {"eventType": "viewer-request", "distributionId": "E1", "requestId": "r"},

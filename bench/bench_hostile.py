@@ -102,7 +102,7 @@ def run(argv: list[str], limit_mb: int, timeout: float) -> tuple[float, float, s
 
     with tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "generator", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
+        p = subprocess.Popen([sys.executable, "-m", "cfroutes", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
                              stderr=err, preexec_fn=limit, text=True)
         timer = threading.Timer(timeout, p.kill)
         timer.start()

@@ -14,10 +14,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from bench_scale import config, slugs  # noqa: E402
-from generator.compiler import gc_paused  # noqa: E402
-from generator.compiler.lint import lint_function  # noqa: E402
-from generator.compiler.plan import plan  # noqa: E402
-from generator.config.load import load_config  # noqa: E402
+from cfroutes.compiler import gc_paused  # noqa: E402
+from cfroutes.compiler.lint import lint_function  # noqa: E402
+from cfroutes.compiler.plan import plan  # noqa: E402
+from cfroutes.config.load import load_config  # noqa: E402
 
 
 def main(runs: int) -> None:

@@ -30,10 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_scale as S  # noqa: E402
 import bench_test_throughput as T  # noqa: E402
 
-from generator.cli.test import collect  # noqa: E402
-from generator.compiler import compile_config  # noqa: E402
-from generator.emulator import WarmFunction, invoke, njs, prepare  # noqa: E402
-from generator.testing.runner import Runner  # noqa: E402
+from cfroutes.cli.test import collect  # noqa: E402
+from cfroutes.compiler import compile_config  # noqa: E402
+from cfroutes.emulator import WarmFunction, invoke, njs, prepare  # noqa: E402
+from cfroutes.testing.runner import Runner  # noqa: E402
 
 LOOP = int(os.environ.get("CFROUTES_BENCH_NJS_LOOP", "300"))
 EMPTY = "function handler(event) { return event.request; }\n"

@@ -18,8 +18,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from generator.compiler import SIZE_LIMIT, compile_config  # noqa: E402
-from generator.emulator import invoke, prepare  # noqa: E402
+from cfroutes.compiler import SIZE_LIMIT, compile_config  # noqa: E402
+from cfroutes.emulator import invoke, prepare  # noqa: E402
 
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november "
          "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu spring "
@@ -132,7 +132,7 @@ def build() -> dict[str, object]:
         with open(p, "w") as fh:
             fh.write(config(slugs(20000), 20, kvs=True))
         root = os.path.join(os.path.dirname(__file__), "..")
-        code = ("import resource,time,sys;t=time.perf_counter();from generator.cli.main import main;"
+        code = ("import resource,time,sys;t=time.perf_counter();from cfroutes.cli.main import main;"
                 f"rc=main(['build','-c',{p!r},'-o',{os.path.join(d, 'dist')!r}]);"
                 "print('RESULT',rc,time.perf_counter()-t,resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
         out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)

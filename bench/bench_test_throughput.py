@@ -18,9 +18,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from generator.cli.test import collect, test  # noqa: E402
-from generator.compiler import compile_config  # noqa: E402
-from generator.testing.runner import Runner  # noqa: E402
+from cfroutes.cli.test import collect, test  # noqa: E402
+from cfroutes.compiler import compile_config  # noqa: E402
+from cfroutes.testing.runner import Runner  # noqa: E402
 
 ROUTES = 20
 

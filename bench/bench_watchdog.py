@@ -13,7 +13,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "emulator"))
 
-from generator.emulator import WarmFunction, invoke, prepare, watchdog  # noqa: E402
+from cfroutes.emulator import WarmFunction, invoke, prepare, watchdog  # noqa: E402
 from support import request_event  # noqa: E402  (tests/emulator/support.py)
 
 RUNAWAYS = {

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from generator.cli.main import main
+from cfroutes.cli.main import main
 
 raise SystemExit(main())

@@ -5,7 +5,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from generator.safeio import YAML_MAX, UserFileError, escape_terminal, excerpt, read_text
+from cfroutes.safeio import YAML_MAX, UserFileError, escape_terminal, excerpt, read_text
 
 
 class ExitCode(enum.IntEnum):

@@ -21,13 +21,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from generator.config.model import (
+from cfroutes.config.model import (
     SPILL_PREFIX, VIEWER_RESPONSE, Function, HostPattern, Match, Origin, PathPattern, Redirect, Ref,
     Respond, Rewrite, Route, Template, ValueCond,
 )
-from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
-from generator.platform.event import format_query
-from generator.platform.limits import KVS_KEY_MAX
+from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from cfroutes.platform.event import format_query
+from cfroutes.platform.limits import KVS_KEY_MAX
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")

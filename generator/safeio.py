@@ -35,7 +35,7 @@ class UserFileError(Exception):
         self.path, self.message, self.line, self.col = path, message, line, col
 
     def diagnostic(self):  # -> Diagnostic (imported lazily: errors.py imports this module)
-        from generator.errors import Diagnostic, Span
+        from cfroutes.errors import Diagnostic, Span
 
         return Diagnostic(Span(self.path, self.line, self.col), self.message)
 

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import pytest
 
-from generator.emulator import njs as _njs
+from cfroutes.emulator import njs as _njs
 
 REQUIRE_NJS = os.environ.get("CFROUTES_REQUIRE_NJS") == "1"  # set by .ci/run: a skip would hide a gap
 
@@ -22,7 +22,7 @@ def need_njs() -> ModuleType:
 
 @pytest.fixture
 def njs() -> ModuleType:
-    """generator.emulator.njs, after the gate."""
+    """cfroutes.emulator.njs, after the gate."""
     return need_njs()
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.compiler import bundle
-from generator.compiler import compile_config
+from cfroutes.compiler import bundle
+from cfroutes.compiler import compile_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def _project(tmp: Path) -> Path:
 
 def _build(cfg: Path, out: Path, hashseed: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "generator", "build", "-c", str(cfg), "-o", str(out)],
+    return subprocess.run([sys.executable, "-m", "cfroutes", "build", "-c", str(cfg), "-o", str(out)],
                           cwd=str(cfg.parent), env=env, capture_output=True, text=True, timeout=120)
 
 

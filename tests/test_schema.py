@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.config import schema
-from generator.cli.main import main
-from generator.errors import InputError
-from generator.config.load import load_config
+from cfroutes.config import schema
+from cfroutes.cli.main import main
+from cfroutes.errors import InputError
+from cfroutes.config.load import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "generator" / "schemas"
@@ -112,9 +112,9 @@ def test_every_mapping_key_the_validator_accepts_is_in_the_schema(tmp_path: Path
                 schema.REWRITE, schema.ORIGIN, schema.LOOKUP, schema.RESPONSE):
         assert obj.schema()["additionalProperties"] is False
         assert set(obj.schema()["properties"]) == set(obj.keys)
-    from generator.config import validator
+    from cfroutes.config import validator
     assert validator.ROUTE_KEYS == schema.ROUTE.keys and validator.RULE_KEYS == schema.RULE.keys
-    from generator.testing import cases
+    from cfroutes.testing import cases
     assert cases.CASE_KEYS == schema.CASE.keys and cases.EXPECT_KEYS == schema.EXPECT.keys
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator.compiler import bundle
-from generator.compiler import SIZE_LIMIT, compile_config
-from generator.errors import ExitCode, render_all
-from generator.safeio import UserFileError
+from cfroutes.compiler import bundle
+from cfroutes.compiler import SIZE_LIMIT, compile_config
+from cfroutes.errors import ExitCode, render_all
+from cfroutes.safeio import UserFileError
 
 
 def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: bool,

@@ -7,12 +7,12 @@ import os
 import time
 from typing import Iterator, TextIO
 
-from generator.compiler import Compiled, compile_config
-from generator.diff import logs
-from generator.diff.base import checkout_config
-from generator.diff.replay import Replay, case_replay, log_replay, replay
-from generator.errors import Diagnostic, ExitCode, InputError, Span, remember_source
-from generator.testing.cases import find_case_files, inline_cases, load_cases
+from cfroutes.compiler import Compiled, compile_config
+from cfroutes.diff import logs
+from cfroutes.diff.base import checkout_config
+from cfroutes.diff.replay import Replay, case_replay, log_replay, replay
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, remember_source
+from cfroutes.testing.cases import find_case_files, inline_cases, load_cases
 
 EXAMPLES = 3
 

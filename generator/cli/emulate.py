@@ -5,13 +5,13 @@ import json
 import re
 from typing import TextIO
 
-from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
-from generator.emulator.event import event_problems
-from generator.errors import Diagnostic, Span
-from generator.kvs.importfile import parse as load_kvs
-from generator.platform.profile import JS1, JS2, RUNTIMES
-from generator.kvs.importfile import StoreFileError
-from generator.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
+from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
+from cfroutes.emulator.event import event_problems
+from cfroutes.errors import Diagnostic, Span
+from cfroutes.kvs.importfile import parse as load_kvs
+from cfroutes.platform.profile import JS1, JS2, RUNTIMES
+from cfroutes.kvs.importfile import StoreFileError
+from cfroutes.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 
@@ -88,7 +88,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     except FunctionLoadError as exc:
         return report_refused(exc, source, stdout, stderr)
     if engine == "njs":  # the static profile (prepare) has run first
-        from generator.emulator import njs
+        from cfroutes.emulator import njs
 
         inv = njs.invoke(prepared, event, kvs)
     else:

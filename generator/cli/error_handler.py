@@ -6,7 +6,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Iterator, TextIO
 
-from generator.errors import CheckFailed, ExitCode, InputError, render_all
+from cfroutes.errors import CheckFailed, ExitCode, InputError, render_all
 
 
 @dataclass

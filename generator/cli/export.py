@@ -4,15 +4,15 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from generator.compiler.bundle import write_file
-from generator.errors import ExitCode
-from generator.iac import cdk, cloudformation, source, terraform
+from cfroutes.compiler.bundle import write_file
+from cfroutes.errors import ExitCode
+from cfroutes.iac import cdk, cloudformation, source, terraform
 
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,
            stdout: TextIO, stderr: TextIO) -> int:
     if lang is not None and target != "cdk":
-        from generator.errors import Diagnostic, InputError, Span
+        from cfroutes.errors import Diagnostic, InputError, Span
 
         raise InputError([Diagnostic(Span("<command line>", 1, 1),
                                      f"--lang {lang} applies only to `export cdk`, not to {target}")])

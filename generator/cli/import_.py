@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
-from generator.compiler.bundle import write_file
-from generator.errors import ExitCode
-from generator.importers import run_import
+from cfroutes.compiler.bundle import write_file
+from cfroutes.errors import ExitCode
+from cfroutes.importers import run_import
 
 
 def import_(platform: str, files: list[str], *, output: str | None, function: str,

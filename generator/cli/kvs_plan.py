@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from generator.compiler import compile_config
-from generator.errors import Diagnostic, ExitCode, InputError, Span, render_all
-from generator.kvs.plan import parse_current, plan_updates
-from generator.kvs.importfile import SHAPES, StoreFileError
-from generator.safeio import STORE_MAX, UserFileError, read_text
+from cfroutes.compiler import compile_config
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
+from cfroutes.kvs.plan import parse_current, plan_updates
+from cfroutes.kvs.importfile import SHAPES, StoreFileError
+from cfroutes.safeio import STORE_MAX, UserFileError, read_text
 
 
 def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: TextIO, stderr: TextIO,

@@ -5,9 +5,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from generator import __version__
-from generator.cli.error_handler import error_handler
-from generator.platform.profile import RUNTIMES
+from cfroutes import __version__
+from cfroutes.cli.error_handler import error_handler
+from cfroutes.platform.profile import RUNTIMES
 
 
 def percent(text: str) -> float:
@@ -149,75 +149,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out, err = sys.stdout, sys.stderr
     if getattr(args, "engine", "quickjs") != "quickjs":
-        from generator.emulator import njs
+        from cfroutes.emulator import njs
 
         if not njs.available():
             err.write(str(njs.NjsUnavailable()) + "\n")
             return 2
     with error_handler(args.debug, err) as result:
         if args.command == "build":
-            from generator.cli.build import build
+            from cfroutes.cli.build import build
 
             result.code = build(args.config, args.output, check=args.check, pretty=args.pretty,
                                 debug_header=args.debug_header, stdout=out, stderr=err)
         elif args.command == "check":
-            from generator.cli.check import check
+            from cfroutes.cli.check import check
 
             result.code = check(args.config, strict=args.strict, engine=args.engine, stdout=out, stderr=err)
         elif args.command == "test":
-            from generator.cli.test import test
+            from cfroutes.cli.test import test
 
             result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err,
                                coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
                                stage=args.stage, profile=args.profile, region=args.region)
         elif args.command == "run":
-            from generator.cli.run import run
+            from cfroutes.cli.run import run
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
                               kvs=args.kvs, stdout=out, stderr=err, country=args.country,
                               kvs_delete=args.kvs_delete)
         elif args.command == "emulate":
-            from generator.cli.emulate import emulate
+            from cfroutes.cli.emulate import emulate
 
             result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err, engine=args.engine)
         elif args.command == "diff":
-            from generator.cli.diff import diff
+            from cfroutes.cli.diff import diff
 
             result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err)
         elif args.command == "report":
-            from generator.cli.report import report
+            from cfroutes.cli.report import report
 
             result.code = report(args.config, args.output, stdout=out, stderr=err)
         elif args.command == "serve":
-            from generator.cli.serve import serve
+            from cfroutes.cli.serve import serve
 
             result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
         elif args.command == "kvs" and args.kvs_command != "plan":
-            from generator.deploy.kvs import kvs_command
+            from cfroutes.deploy.kvs import kvs_command
 
             result.code = kvs_command(args.config, args.kvs_command, args.store, args.key, args.value,
                                       stdout=out, stderr=err, profile=args.profile, region=args.region)
         elif args.command == "export":
-            from generator.cli.export import export
+            from cfroutes.cli.export import export
 
             result.code = export(args.config, args.target, args.output, lang=args.lang, dist=args.dist,
                                  stdout=out, stderr=err)
         elif args.command == "deploy":
-            from generator.deploy.apply import deploy
+            from cfroutes.deploy.apply import deploy
 
             result.code = deploy(args.config, apply_changes=args.apply, stage=args.stage, dist=args.dist,
                                  stdout=out, stderr=err, profile=args.profile, region=args.region)
         elif args.command == "import":
-            from generator.cli.import_ import import_
+            from cfroutes.cli.import_ import import_
 
             result.code = import_(args.platform, args.files, output=args.output, function=args.function,
                                   stdout=out, stderr=err)
         elif args.command == "schema":
-            from generator.cli.schema import schema
+            from cfroutes.cli.schema import schema
 
             result.code = schema(cases=args.cases, stdout=out)
         elif args.command == "kvs":
-            from generator.cli.kvs_plan import kvs_plan
+            from cfroutes.cli.kvs_plan import kvs_plan
 
             result.code = kvs_plan(args.config, args.current, function=args.function, stdout=out, stderr=err,
                                   overwrite_seed=args.overwrite_seed)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator.compiler import compile_config, gc_paused
-from generator.compiler.bundle import write_file
-from generator.errors import ExitCode
-from generator.report.html import render
-from generator.testing.runner import Runner
-from generator.cli.test import collect
+from cfroutes.compiler import compile_config, gc_paused
+from cfroutes.compiler.bundle import write_file
+from cfroutes.errors import ExitCode
+from cfroutes.report.html import render
+from cfroutes.testing.runner import Runner
+from cfroutes.cli.test import collect
 
 
 def report(config: str, output: str, *, stdout: TextIO, stderr: TextIO) -> int:

@@ -6,15 +6,15 @@ import json
 import re
 from typing import TextIO
 
-from generator.compiler import Compiled, compile_config
-from generator.emulator import FunctionLoadError, prepare
-from generator.cli.emulate import report_refused
-from generator.errors import Diagnostic, ExitCode, InputError, Span
-from generator.config.model import VIEWER_RESPONSE
-from generator.testing.cases import Case, Expect
-from generator.testing.events import RequestError, build_event
-from generator.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
-from generator.safeio import EscapingWriter
+from cfroutes.compiler import Compiled, compile_config
+from cfroutes.emulator import FunctionLoadError, prepare
+from cfroutes.cli.emulate import report_refused
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.testing.cases import Case, Expect
+from cfroutes.testing.events import RequestError, build_event
+from cfroutes.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
+from cfroutes.safeio import EscapingWriter
 
 ARG = "<command line>"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator.errors import ExitCode
-from generator.config.schema import render
+from cfroutes.errors import ExitCode
+from cfroutes.config.schema import render
 
 
 def schema(*, cases: bool, stdout: TextIO) -> int:

@@ -5,9 +5,9 @@ import os
 import sys
 from typing import TextIO
 
-from generator.errors import Diagnostic, ExitCode, InputError, Span
-from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
-from generator.serve.edge import make_server
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.serve.edge import make_server
 
 
 def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO) -> int:

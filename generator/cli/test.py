@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator.compiler import Compiled, compile_config, gc_paused
-from generator.errors import ExitCode, render_all
-from generator.testing.cases import Case, find_case_files, inline_cases, load_cases
-from generator.testing.runner import CaseResult, Runner, failure_line, format_diff
+from cfroutes.compiler import Compiled, compile_config, gc_paused
+from cfroutes.errors import ExitCode, render_all
+from cfroutes.testing.cases import Case, find_case_files, inline_cases, load_cases
+from cfroutes.testing.runner import CaseResult, Runner, failure_line, format_diff
 
 
 def collect(compiled: Compiled, files: list[str] | None) -> list[Case]:
@@ -30,7 +30,7 @@ def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: Text
          coverage: bool = False, fail_under: float | None = None, remote: bool = False,
          stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None) -> int:
     if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
-        from generator.deploy.remote import test_remote
+        from cfroutes.deploy.remote import test_remote
 
         return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region)
     compiled = compile_config(config)
@@ -45,7 +45,7 @@ def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: Text
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
     below = False
     if coverage or fail_under is not None:
-        from generator.testing.coverage import measure
+        from cfroutes.testing.coverage import measure
 
         cov = measure(compiled, suite)
         stdout.write("".join(line + "\n" for line in cov.lines()))

@@ -22,10 +22,10 @@ try:
 except ImportError:  # pragma: no cover - Windows: no lock (builds there are not concurrent-safe)
     fcntl = None  # type: ignore[assignment]
 
-from generator import __version__
-from generator.compiler.pipeline import SIZE_LIMIT, Compiled
-from generator.kvs import importfile as kvsfile
-from generator import safeio
+from cfroutes import __version__
+from cfroutes.compiler.pipeline import SIZE_LIMIT, Compiled
+from cfroutes.kvs import importfile as kvsfile
+from cfroutes import safeio
 
 OURS = (".js", ".kvs.json")
 
@@ -270,7 +270,7 @@ def write_file(path: str, data: str | bytes) -> None:
     permission): InputError `PATH:1:1: error: cannot write PATH: <reason>` (exit 2), and no
     temporary file is left behind.
     """
-    from generator.errors import Diagnostic, InputError, Span, remember_source
+    from cfroutes.errors import Diagnostic, InputError, Span, remember_source
 
     def fail(reason: str) -> InputError:
         remember_source(path, "")  # no excerpt: the output is not a source

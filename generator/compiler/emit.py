@@ -10,11 +10,11 @@ from typing import Any
 import jinja2
 import rjsmin
 
-from generator import __version__
-from generator.config.model import SPILL_PREFIX
-from generator.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
-from generator.compiler.plan import Plan, exact_key
-from generator.errors import Span
+from cfroutes import __version__
+from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from cfroutes.compiler.plan import Plan, exact_key
+from cfroutes.errors import Span
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
@@ -99,11 +99,11 @@ def _pretty_tables(plan: Plan) -> dict[str, str]:
 
 
 def template_source(name: str) -> str:
-    """Templates ship as the package `generator.templates` (mapped from ./templates)."""
+    """Templates ship as the package `cfroutes.templates` (mapped from ./templates)."""
     try:
         from importlib.resources import files
 
-        return files("generator.templates").joinpath(name).read_text(encoding="utf-8")
+        return files("cfroutes.templates").joinpath(name).read_text(encoding="utf-8")
     except ModuleNotFoundError:  # running from a source checkout without installing
         from pathlib import Path
 

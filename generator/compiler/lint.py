@@ -8,7 +8,7 @@ Two methods:
   route matches, exactly;
 - sample requests: every route gets a few requests derived from its own pattern
   (literal segments, parameter values, an example string of its regex, its conditions
-  satisfied), and they go through the reference model (`generator.reference`: the same
+  satisfied), and they go through the reference model (`cfroutes.reference`: the same
   matching and redirect rendering as the differential tests). A route whose samples are
   all answered by earlier routes is reported as shadowed; a redirect's location is
   followed as the browser would (same viewer headers and cookies, same host for a path or
@@ -23,11 +23,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from generator import reference
-from generator.errors import Diagnostic
-from generator.config.model import Function, Match, PathPattern, Redirect, Route
-from generator.platform.event import format_query
-from generator.compiler.plan import Plan, exact_key
+from cfroutes import reference
+from cfroutes.errors import Diagnostic
+from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
+from cfroutes.platform.event import format_query
+from cfroutes.compiler.plan import Plan, exact_key
 
 MAX_HOPS = 10
 SAMPLE_HOST = "lint.example"

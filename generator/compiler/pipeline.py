@@ -1,6 +1,6 @@
 """The compiler pipeline: load -> validate -> plan -> emit -> verify (compiler/verify.py).
 
-`compile_config` builds every function of a config in memory; `generator.compiler.bundle`
+`compile_config` builds every function of a config in memory; `cfroutes.compiler.bundle`
 writes the result. Each stage is its own module and callable on its own.
 """
 from __future__ import annotations
@@ -10,14 +10,14 @@ import gc
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from generator.kvs import importfile as kvsfile
-from generator.errors import Diagnostic
-from generator.config.model import JS2, Config, Function
-from generator.compiler.plan import Plan, plan
-from generator.compiler.emit import render
-from generator.config.load import load_config, warnings_of
-from generator.compiler.verify import verify_function
-from generator.platform.limits import FUNCTION_SIZE_MAX
+from cfroutes.kvs import importfile as kvsfile
+from cfroutes.errors import Diagnostic
+from cfroutes.config.model import JS2, Config, Function
+from cfroutes.compiler.plan import Plan, plan
+from cfroutes.compiler.emit import render
+from cfroutes.config.load import load_config, warnings_of
+from cfroutes.compiler.verify import verify_function
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 
 SIZE_LIMIT = FUNCTION_SIZE_MAX  # re-exported: generator.compiler.SIZE_LIMIT
 

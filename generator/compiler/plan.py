@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from generator.errors import Diagnostic
-from generator.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
-from generator.config.model import (
+from cfroutes.errors import Diagnostic
+from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
+from cfroutes.config.model import (
     JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
     Respond, Rewrite, Route, Template, ValueCond,
 )

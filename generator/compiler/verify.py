@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.compiler.lint import lint_function
-from generator.compiler.plan import Plan
-from generator.config.model import Function
-from generator.errors import Diagnostic
-from generator.kvs import importfile as kvsfile
-from generator.platform.jscheck import lint_source
-from generator.platform.limits import FUNCTION_SIZE_MAX
-from generator.platform.profile import JS2
+from cfroutes.compiler.lint import lint_function
+from cfroutes.compiler.plan import Plan
+from cfroutes.config.model import Function
+from cfroutes.errors import Diagnostic
+from cfroutes.kvs import importfile as kvsfile
+from cfroutes.platform.jscheck import lint_source
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX
+from cfroutes.platform.profile import JS2
 
 
 @dataclass

@@ -11,17 +11,17 @@ import os
 import re
 from typing import Any
 
-from generator.config import schema
-from generator.errors import Diagnostic, InputError
-from generator.safeio import is_within
-from generator.config.model import (
+from cfroutes.config import schema
+from cfroutes.errors import Diagnostic, InputError
+from cfroutes.safeio import is_within
+from cfroutes.config.model import (
     JS1, JS2, SPILL_PREFIX, VIEWER_REQUEST,
     VIEWER_RESPONSE, Config, Function, HeaderRule, Kvs, Options, Route,
 )
-from generator.config.yamlload import Node, load_file
-from generator.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, Validator, FnCtx
-from generator.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
-from generator.config.routes import validate_route, validate_rule
+from cfroutes.config.yamlload import Node, load_file
+from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, Validator, FnCtx
+from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
+from cfroutes.config.routes import validate_route, validate_rule
 
 __all__ = ["Validator", "load_config", "warnings_of"]
 
@@ -161,7 +161,7 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
 
 
 def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
-    from generator.errors import InputError as _IE
+    from cfroutes.errors import InputError as _IE
 
     try:
         root, text = load_file(path)
@@ -193,7 +193,7 @@ def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
         if len(value.encode()) > KVS_VALUE_MAX:
             v.err(vn, f"KVS value of {key!r} is {len(value.encode())} bytes; the limit is {KVS_VALUE_MAX}")
             continue
-        from generator.config.patterns import seed_control
+        from cfroutes.config.patterns import seed_control
 
         ch = seed_control(value)
         if ch is not None:  # a lookup would count it as missing (docs/semantics.md §4.1)

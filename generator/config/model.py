@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
-from generator.errors import Span
-from generator.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
+from cfroutes.errors import Span
+from cfroutes.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
 
 VIEWER_REQUEST = "viewer-request"
 VIEWER_RESPONSE = "viewer-response"

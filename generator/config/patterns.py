@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from generator.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
-from generator.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
+from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -139,12 +139,12 @@ HOST_ESCAPE = "/?#\\@%"
 _SEED_BAD = re.compile("[" + DATA_BAD[0] + "]")
 
 if TYPE_CHECKING:
-    from generator.config.model import Route
+    from cfroutes.config.model import Route
 
 
 def rendered_templates(route: Route) -> list[tuple[int, Template]]:
     """Every template a route renders, with the site (SITE_*) it is rendered into."""
-    from generator.config.model import Origin, Redirect, Rewrite
+    from cfroutes.config.model import Origin, Redirect, Rewrite
 
     a = route.action
     out: list[tuple[int, Template]] = []

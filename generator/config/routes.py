@@ -5,17 +5,17 @@ import difflib
 import re
 from typing import Any
 
-from generator.config import schema
-from generator.platform.headers import header_problem
-from generator.platform.limits import DOMAIN_NAME_MAX
-from generator.config.model import (
+from cfroutes.config import schema
+from cfroutes.platform.headers import header_problem
+from cfroutes.platform.limits import DOMAIN_NAME_MAX
+from cfroutes.config.model import (
     JS2, REDIRECT_STATUSES, VIEWER_REQUEST,
     VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
     Redirect, Respond, Rewrite, Route, Template,
 )
-from generator.config.patterns import NAME_RE, parse_template, porting_hint
-from generator.config.yamlload import Node
-from generator.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
+from cfroutes.config.patterns import NAME_RE, parse_template, porting_hint
+from cfroutes.config.yamlload import Node
+from cfroutes.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
 
 
 def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | None:

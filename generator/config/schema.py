@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.config.model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
-from generator.platform.limits import NAME_CHARS
+from cfroutes.config.model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.platform.limits import NAME_CHARS
 
 SCHEMA_ID = "https://cfroutes.dev/schema/routes.schema.json"
 CASES_SCHEMA_ID = "https://cfroutes.dev/schema/cases.schema.json"

@@ -9,15 +9,15 @@ import difflib
 import re
 from typing import Callable, Iterable, TypeVar
 
-from generator.config import schema
-from generator.errors import Diagnostic, Span
-from generator.config.model import (
+from cfroutes.config import schema
+from cfroutes.errors import Diagnostic, Span
+from cfroutes.config.model import (
     BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
 )
-from generator.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
-from generator.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
-from generator.platform.regexcheck import edge_problems, redos_problems, regex_error
-from generator.config.yamlload import Node
+from cfroutes.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
+from cfroutes.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
+from cfroutes.platform.regexcheck import edge_problems, redos_problems, regex_error
+from cfroutes.config.yamlload import Node
 
 T = TypeVar("T")
 

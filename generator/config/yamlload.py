@@ -10,8 +10,8 @@ from typing import Any, Union
 
 import yaml
 
-from generator.errors import Diagnostic, InputError, Span
-from generator.safeio import YAML_MAX, UserFileError, read_text
+from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.safeio import YAML_MAX, UserFileError, read_text
 
 try:  # the C loader is ~4x faster on large configs
     _Loader: Any = yaml.CSafeLoader

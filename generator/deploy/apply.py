@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from generator.kvs.plan import plan_updates
-from generator.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure, Conflict, command
-from generator.deploy.plan import OFFLINE, DeployPlan, StoreStep, describe, describe_offline, make_plan, nothing_to_do
-from generator.deploy.remote import RemoteRunner, Target, report
+from cfroutes.kvs.plan import plan_updates
+from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure, Conflict, command
+from cfroutes.deploy.plan import OFFLINE, DeployPlan, StoreStep, describe, describe_offline, make_plan, nothing_to_do
+from cfroutes.deploy.remote import RemoteRunner, Target, report
 
 KVS_RETRIES = 3
 
@@ -112,9 +112,9 @@ def apply(aws: Aws, plan: DeployPlan, stage: str, compiled: Any, stdout: TextIO)
 @command
 def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: TextIO, stderr: TextIO,
            aws: Aws | None = None, profile: str | None = None, region: str | None = None) -> int:
-    from generator.cli.test import collect
-    from generator.compiler import gc_paused
-    from generator.iac.source import load
+    from cfroutes.cli.test import collect
+    from cfroutes.compiler import gc_paused
+    from cfroutes.iac.source import load
 
     b = load(config, dist, stderr)
     with gc_paused():

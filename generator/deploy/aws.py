@@ -10,7 +10,7 @@ import functools
 import time
 from typing import Any, Callable, TextIO, TypeVar
 
-from generator.errors import InputError, render_all
+from cfroutes.errors import InputError, render_all
 
 INSTALL_HINT = "pip install 'cfroutes[aws]'"
 DEFAULT_REGION = "us-east-1"  # CloudFront is global; its API is signed for us-east-1
@@ -245,7 +245,7 @@ def check_region(region: str) -> None:
     for p in partitions:
         if region in p.get("regions", {}) or re.match(p.get("regionRegex", r"(?!)"), region):
             return
-    from generator.errors import Diagnostic, Span
+    from cfroutes.errors import Diagnostic, Span
 
     near = sorted(r for p in partitions for r in p.get("regions", {}) if r.split("-")[0] == region.split("-")[0])
     raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--region {region!r} is not an AWS region botocore "

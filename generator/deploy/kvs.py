@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from generator.kvs import importfile as kvsfile
-from generator.config.model import JS2, Config, Function, Lookup, Param, Ref, Route, SPILL_PREFIX, Template
-from generator.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
-from generator.deploy.aws import Aws, AwsFailure, Conflict, command
+from cfroutes.kvs import importfile as kvsfile
+from cfroutes.config.model import JS2, Config, Function, Lookup, Param, Ref, Route, SPILL_PREFIX, Template
+from cfroutes.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
+from cfroutes.deploy.aws import Aws, AwsFailure, Conflict, command
 
 RETRIES = 3
 
@@ -180,7 +180,7 @@ ARG = "<command line>"
 
 
 def _arg_error(message: str, hint: str | None = None) -> Exception:
-    from generator.errors import Diagnostic, InputError, Span
+    from cfroutes.errors import Diagnostic, InputError, Span
 
     return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint)])
 
@@ -198,7 +198,7 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
                 stdout: Any, stderr: Any, aws: Aws | None = None, profile: str | None = None,
                 region: str | None = None) -> int:
     """`cfroutes kvs get|put|delete|list --store NAME|ARN [KEY [VALUE]]`."""
-    from generator.config.load import load_config
+    from cfroutes.config.load import load_config
 
     want = {"get": 1, "delete": 1, "put": 2, "list": 0}[sub]
     given = [a for a in (key, value) if a is not None]
@@ -219,7 +219,7 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
         for w in warnings:
             stderr.write(f"warning: {w}\n")
         if errors:
-            from generator.errors import Diagnostic, InputError, Span
+            from cfroutes.errors import Diagnostic, InputError, Span
 
             raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {key!r}: {e}") for e in errors])
     if sub == "delete" and key is not None and key.startswith(SPILL_PREFIX):

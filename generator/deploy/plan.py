@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.compiler import CompiledFunction
-from generator.errors import Diagnostic, InputError
-from generator.kvs.plan import KvsPlan, plan_updates
-from generator.testing.cases import Case
-from generator.iac.source import Bundle, comment
-from generator.deploy.aws import Aws
+from cfroutes.compiler import CompiledFunction
+from cfroutes.errors import Diagnostic, InputError
+from cfroutes.kvs.plan import KvsPlan, plan_updates
+from cfroutes.testing.cases import Case
+from cfroutes.iac.source import Bundle, comment
+from cfroutes.deploy.aws import Aws
 
 
 @dataclass

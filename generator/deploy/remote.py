@@ -18,12 +18,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, TextIO
 
-from generator.compiler import Compiled
-from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
-from generator.config.model import VIEWER_RESPONSE
-from generator.testing.cases import Case
-from generator.testing.runner import Mismatch, Runner, compare, outcome, q
-from generator.deploy.aws import Aws, AwsFailure, command
+from cfroutes.compiler import Compiled
+from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.testing.cases import Case
+from cfroutes.testing.runner import Mismatch, Runner, compare, outcome, q
+from cfroutes.deploy.aws import Aws, AwsFailure, command
 
 EVENT_MAX = 40_960  # TestFunction EventObject limit (bytes)
 STAGES = ("DEVELOPMENT", "LIVE")
@@ -271,9 +271,9 @@ def report(results: list[RemoteResult], stdout: TextIO) -> tuple[int, int, int]:
 def test_remote(config: str, case_files: list[str], *, stage: str, stdout: TextIO, stderr: TextIO,
                 aws: Aws | None = None, profile: str | None = None, region: str | None = None) -> int:
     """`cfroutes test --remote`: the config's cases on CloudFront's `stage`, beside the emulator."""
-    from generator.cli.test import collect
-    from generator.compiler import compile_config, gc_paused
-    from generator.errors import render_all
+    from cfroutes.cli.test import collect
+    from cfroutes.compiler import compile_config, gc_paused
+    from cfroutes.errors import render_all
 
     compiled = compile_config(config)
     with gc_paused():

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from generator.errors import Diagnostic, InputError, Span
+from cfroutes.errors import Diagnostic, InputError, Span
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILES = 20_000

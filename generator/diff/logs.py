@@ -21,7 +21,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from generator.errors import Diagnostic, InputError, Span
+from cfroutes.errors import Diagnostic, InputError, Span
 
 MAX_LINE = 64 * 1024
 MAX_ERRORS_SHOWN = 20

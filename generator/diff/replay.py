@@ -19,12 +19,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from generator.compiler import Compiled
-from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
-from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
-from generator.testing.events import RequestError, build_event, build_response
-from generator.platform.event import format_query
-from generator.testing.runner import Runner, origin_summary
+from cfroutes.compiler import Compiled
+from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.testing.events import RequestError, build_event, build_response
+from cfroutes.platform.event import format_query
+from cfroutes.testing.runner import Runner, origin_summary
 
 ABSENT = "(no such function)"
 

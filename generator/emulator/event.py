@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from generator.platform.headers import TOKEN_RE
+from cfroutes.platform.headers import TOKEN_RE
 
 EVENT_TYPES = ("viewer-request", "viewer-response")
 

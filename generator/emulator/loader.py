@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from generator.platform.jscheck import Analysis
+from cfroutes.platform.jscheck import Analysis
 
 TICK = "__cf$t();"
 STRICT = '"use strict";'

@@ -38,14 +38,14 @@ import weakref
 from functools import lru_cache
 from typing import Any, Sequence
 
-from generator.emulator.result import Invocation
+from cfroutes.emulator.result import Invocation
 
 try:
     import resource
 except ImportError:  # pragma: no cover - not POSIX
     resource = None  # type: ignore[assignment]
-from generator.emulator.runtime import PreparedFunction, _check_output, _cut_logs, _sections
-from generator.platform.profile import STRUCTURAL, get_profile
+from cfroutes.emulator.runtime import PreparedFunction, _check_output, _cut_logs, _sections
+from cfroutes.platform.profile import STRUCTURAL, get_profile
 
 INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
 CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from generator.platform.headers import is_disallowed
-from generator.platform.limits import DOMAIN_NAME_MAX
+from cfroutes.platform.headers import is_disallowed
+from cfroutes.platform.limits import DOMAIN_NAME_MAX
 
 _IP = re.compile(r"^(\d{1,3}\.){3}\d{1,3}\Z|^\[?[0-9a-fA-F:]+\]?\Z")
 _S3 = re.compile(r"\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com\Z")

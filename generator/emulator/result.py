@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.platform.jscheck import JsIssue
+from cfroutes.platform.jscheck import JsIssue
 
 
 class FunctionLoadError(Exception):

@@ -17,13 +17,13 @@ from typing import Any
 
 import quickjs
 
-from generator.emulator import cost, watchdog
-from generator.emulator.loader import PositionMap, transform
-from generator.emulator.result import FunctionLoadError, Invocation
-from generator.emulator.validate import classify, validate
-from generator.platform.jscheck import analyze
-from generator.platform.limits import LOG_MAX, MEMORY_MAX
-from generator.platform.profile import JS2, STRUCTURAL, get_profile
+from cfroutes.emulator import cost, watchdog
+from cfroutes.emulator.loader import PositionMap, transform
+from cfroutes.emulator.result import FunctionLoadError, Invocation
+from cfroutes.emulator.validate import classify, validate
+from cfroutes.platform.jscheck import analyze
+from cfroutes.platform.limits import LOG_MAX, MEMORY_MAX
+from cfroutes.platform.profile import JS2, STRUCTURAL, get_profile
 
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
 DEFAULT_TIME_LIMIT = 1.0             # seconds of CPU per eval/call/job (backstop)
@@ -60,7 +60,7 @@ def binding_interrupts_regex() -> bool:
 
 def _sections() -> dict[str, str]:
     if not _SECTIONS:
-        text = resources.files("generator.emulator").joinpath("prelude.js").read_text(encoding="utf-8")
+        text = resources.files("cfroutes.emulator").joinpath("prelude.js").read_text(encoding="utf-8")
         for chunk in text.split("//#section ")[1:]:
             name, _, body = chunk.partition("\n")
             _SECTIONS[name.strip()] = body

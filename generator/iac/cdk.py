@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-from generator.config.model import JS1, VIEWER_REQUEST
-from generator.iac.source import Bundle, camel, comment, snake
+from cfroutes.config.model import JS1, VIEWER_REQUEST
+from cfroutes.iac.source import Bundle, camel, comment, snake
 
 CLASS = "CfroutesFunctions"
 

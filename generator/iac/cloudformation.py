@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from generator.iac.source import Bundle, camel, comment
+from cfroutes.iac.source import Bundle, camel, comment
 
 BUCKET_PARAM = "KvsImportBucket"
 HAS_BUCKET = "HasKvsImportBucket"

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
-from generator.compiler import bundle
-from generator.compiler import Compiled, CompiledFunction, compile_config
-from generator.errors import CheckFailed, render_all
+from cfroutes.compiler import bundle
+from cfroutes.compiler import Compiled, CompiledFunction, compile_config
+from cfroutes.errors import CheckFailed, render_all
 
 
 @dataclass

@@ -20,8 +20,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Union
 
-from generator.config.model import SPILL_PREFIX
-from generator.iac.source import Bundle, comment, snake
+from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.iac.source import Bundle, comment, snake
 
 PROVIDER_MIN = "5.100"  # the provider line `terraform validate` was run against (5.100.0); older 5.x may work
 

@@ -11,22 +11,22 @@ import os
 import tempfile
 from typing import Callable
 
-from generator.errors import InputError
-from generator.importers.common import Import
-from generator.importers.writer import render
+from cfroutes.errors import InputError
+from cfroutes.importers.common import Import
+from cfroutes.importers.writer import render
 
 PLATFORMS = ("netlify", "vercel", "amplify", "csv")
 
 
 def _reader(platform: str) -> Callable[[list[str]], Import]:
     if platform == "netlify":
-        from generator.importers.netlify import read
+        from cfroutes.importers.netlify import read
     elif platform == "vercel":
-        from generator.importers.vercel import read
+        from cfroutes.importers.vercel import read
     elif platform == "amplify":
-        from generator.importers.amplify import read
+        from cfroutes.importers.amplify import read
     elif platform == "csv":
-        from generator.importers.csvrules import read
+        from cfroutes.importers.csvrules import read
     else:  # pragma: no cover - argparse restricts the choice
         raise AssertionError(platform)
     return read
@@ -39,7 +39,7 @@ def read(platform: str, files: list[str]) -> Import:
 
 def _validate(text: str) -> list[tuple[int, str]]:
     """(output line, message) of every validation error of the rendered config."""
-    from generator.config.load import load_config
+    from cfroutes.config.load import load_config
 
     with tempfile.TemporaryDirectory(prefix="cfroutes-import-") as d:
         path = os.path.join(d, "routes.yaml")

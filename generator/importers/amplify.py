@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.importers.common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url
-from generator.importers.jsonpos import LinedDict, load
-from generator.importers.segments import path_source, template
+from cfroutes.importers.common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url
+from cfroutes.importers.jsonpos import LinedDict, load
+from cfroutes.importers.segments import path_source, template
 
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
 

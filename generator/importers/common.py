@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import Diagnostic, InputError, Span
+from cfroutes.errors import Diagnostic, InputError, Span
 
 #: what a request-controlled name may look like in cfroutes templates
 NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -19,7 +19,7 @@ import io
 import re
 from typing import Any
 
-from generator.importers.common import Import, Out, dollar_refs, is_url, name_groups, parse_error, read_text
+from cfroutes.importers.common import Import, Out, dollar_refs, is_url, name_groups, parse_error, read_text
 
 COLUMNS = ("scheme", "host", "path", "qs", "regex", "includeqs", "to", "sc", "active", "start", "end", "type",
            "pt", "includepath", "message", "action")

@@ -11,7 +11,7 @@ import json.decoder
 import json.scanner
 from typing import Any
 
-from generator.importers.common import parse_error
+from cfroutes.importers.common import parse_error
 
 
 class LinedDict(dict):  # type: ignore[type-arg]

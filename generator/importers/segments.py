@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from generator.config.patterns import parse_path
-from generator.importers.common import escape_literal
+from cfroutes.config.patterns import parse_path
+from cfroutes.importers.common import escape_literal
 
 _PH = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.importers.common import BUILTINS, Import, Out, is_url, proxy_fields, read_text, split_url
-from generator.importers.jsonpos import LinedDict, load
+from cfroutes.importers.common import BUILTINS, Import, Out, is_url, proxy_fields, read_text, split_url
+from cfroutes.importers.jsonpos import LinedDict, load
 
 _NAME_CH = re.compile(r"[0-9A-Za-z_]")
 DEFAULT_PATTERN = "[^/]+?"
@@ -34,7 +34,7 @@ def read(files: list[str]) -> Import:
         text = read_text(path)
         data = load(text, path)
         if not isinstance(data, dict):
-            from generator.importers.common import parse_error
+            from cfroutes.importers.common import parse_error
 
             raise parse_error(path, 1, 1, "vercel.json must be a JSON object")
         _config(imp, path, data)

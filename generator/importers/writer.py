@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.importers.common import Import, Out
+from cfroutes.importers.common import Import, Out
 
 _PLAIN = re.compile(r"^[A-Za-z0-9/][A-Za-z0-9/_.~%+=&@!$'()*;:^-]*$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.config.model import SPILL_PREFIX
+from cfroutes.config.model import SPILL_PREFIX
 
-from generator.platform.limits import UPDATE_KEYS_MAX_BYTES as MAX_BYTES, UPDATE_KEYS_MAX_KEYS as MAX_KEYS
+from cfroutes.platform.limits import UPDATE_KEYS_MAX_BYTES as MAX_BYTES, UPDATE_KEYS_MAX_KEYS as MAX_KEYS
 
 
 @dataclass
@@ -32,7 +32,7 @@ def parse_current(text: str) -> dict[str, str]:
     """The whole store's content: an import file, a JSON object of strings, or complete
     `list-keys` output. Anything else raises kvsfile.StoreFileError (a ValueError): reading
     a store wrongly would plan PUTs of seed values over live tenant values."""
-    from generator.kvs import importfile as kvsfile
+    from cfroutes.kvs import importfile as kvsfile
 
     return kvsfile.parse(text, strings_only=True, listing=True)
 

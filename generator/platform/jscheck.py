@@ -16,7 +16,7 @@ from esprima.error_handler import Error as EsprimaError
 from esprima.nodes import Node
 from esprima.parser import Parser
 
-from generator.platform.profile import (DOC_ASYNC, FEATURE_NAMES, INSTANCE_METHODS, MSG_AWAIT_IN_ARGUMENTS,
+from cfroutes.platform.profile import (DOC_ASYNC, FEATURE_NAMES, INSTANCE_METHODS, MSG_AWAIT_IN_ARGUMENTS,
                                MSG_AWAIT_OUTSIDE_ASYNC, MSG_OPTIONAL_CATCH, STRUCTURAL, UNSUPPORTED_GLOBALS,
                                RuntimeProfile, get_profile)
 

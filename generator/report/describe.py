@@ -1,7 +1,7 @@
 """Routes and header rules in words, for the report (read from the typed model only)."""
 from __future__ import annotations
 
-from generator.config.model import Match, Origin, Redirect, Respond, Rewrite, Route, ValueCond
+from cfroutes.config.model import Match, Origin, Redirect, Respond, Rewrite, Route, ValueCond
 
 
 def _cond(kind: str, name: str, c: ValueCond) -> str:

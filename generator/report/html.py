@@ -12,13 +12,13 @@ from typing import Any
 
 import jinja2
 
-from generator import __version__
-from generator.compiler import SIZE_LIMIT, Compiled
-from generator.platform.limits import KVS_STORE_MAX
-from generator.testing.cases import Case
-from generator.testing.coverage import Coverage, measure
-from generator.testing.runner import CaseResult, failure_line
-from generator.report.describe import action_text, match_text
+from cfroutes import __version__
+from cfroutes.compiler import SIZE_LIMIT, Compiled
+from cfroutes.platform.limits import KVS_STORE_MAX
+from cfroutes.testing.cases import Case
+from cfroutes.testing.coverage import Coverage, measure
+from cfroutes.testing.runner import CaseResult, failure_line
+from cfroutes.report.describe import action_text, match_text
 
 
 
@@ -36,7 +36,7 @@ class Row:
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    from generator.compiler.emit import template_source  # the one way templates are found (installed or checkout)
+    from cfroutes.compiler.emit import template_source  # the one way templates are found (installed or checkout)
 
     env = jinja2.Environment(loader=jinja2.FunctionLoader(template_source), autoescape=True,
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)

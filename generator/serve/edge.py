@@ -34,14 +34,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-from generator.compiler import Compiled, compile_config
-from generator.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
-from generator.errors import InputError, render_all
-from generator.platform.headers import is_disallowed
-from generator.platform.event import format_query
-from generator.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
-from generator.reference import Trace, evaluate
-from generator.testing.events import RequestError, build_event, build_response
+from cfroutes.compiler import Compiled, compile_config
+from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from cfroutes.errors import InputError, render_all
+from cfroutes.platform.headers import is_disallowed
+from cfroutes.platform.event import format_query
+from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.reference import Trace, evaluate
+from cfroutes.testing.events import RequestError, build_event, build_response
 
 MAX_BODY = 10 * 1024 * 1024
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te",

@@ -15,15 +15,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.config import schema
-from generator.errors import Diagnostic, InputError, Span
-from generator.platform.headers import TOKEN_RE
-from generator.platform.limits import KVS_KEY_MAX
-from generator.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
-from generator.config.load import Validator
-from generator.config.yamlload import Node, load_file
-from generator.testing.events import RequestError, build_event
-from generator.safeio import read_head
+from cfroutes.config import schema
+from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.platform.headers import TOKEN_RE
+from cfroutes.platform.limits import KVS_KEY_MAX
+from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
+from cfroutes.config.load import Validator
+from cfroutes.config.yamlload import Node, load_file
+from cfroutes.testing.events import RequestError, build_event
+from cfroutes.safeio import read_head
 
 # the keys of each mapping come from the one description of the format (generator/schema.py)
 CASE_KEYS = schema.CASE.keys

@@ -5,7 +5,7 @@ its lookup's `missing:` response answered. A route that matched but whose lookup
 missing with `missing: next` is not (the request went on to later routes). A header rule
 is exercised when it applied to the request or response.
 
-Which route decided is read from the reference model (`generator.reference.evaluate`
+Which route decided is read from the reference model (`cfroutes.reference.evaluate`
 with a `Trace`), not from the emitted code: the differential tests keep the two identical,
 and the reference needs no second (debug) build and no engine. Cases the function never
 runs for (a viewer-response case whose origin status is 400 or more) exercise nothing.
@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from generator.compiler import Compiled
-from generator.config.model import VIEWER_RESPONSE, Function
-from generator.reference import Trace, evaluate
-from generator.testing.cases import Case
+from cfroutes.compiler import Compiled
+from cfroutes.config.model import VIEWER_RESPONSE, Function
+from cfroutes.reference import Trace, evaluate
+from cfroutes.testing.cases import Case
 
 
 @dataclass
@@ -93,7 +93,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
         for it in _items(cf.function):
             items.append(it)
             index[(it.function, it.kind, it.index)] = it
-    from generator.testing.runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
+    from cfroutes.testing.runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
 
     stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
     for case in cases:

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from generator.errors import InputError, render_all
+from cfroutes.errors import InputError, render_all
 
 if TYPE_CHECKING:  # the compiler and emulator load lazily: the plugin is in every pytest run
-    from generator.compiler import Compiled
-    from generator.testing.cases import Case
-    from generator.testing.runner import CaseResult, Runner
+    from cfroutes.compiler import Compiled
+    from cfroutes.testing.cases import Case
+    from cfroutes.testing.runner import CaseResult, Runner
 
 CASE_FILE_SUFFIX = ".cases.yaml"
 
@@ -34,7 +34,7 @@ _SUITES = pytest.StashKey[dict]()
 
 
 def _looks_like_config(path: Path) -> bool:
-    from generator.safeio import YAML_MAX, read_head
+    from cfroutes.safeio import YAML_MAX, read_head
 
     text = read_head(str(path), YAML_MAX)  # regular files only: a FIFO named routes.yaml cannot hang pytest
     if text is None:
@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cfroutes")
     group.addoption("--cfroutes-coverage", action="store_true",
                     help="after the run, list routes and header rules no collected case exercised")
-    from generator.cli.main import percent
+    from cfroutes.cli.main import percent
 
     group.addoption("--cfroutes-fail-under", type=percent, default=None, metavar="PCT",
                     help="fail the session when route coverage is below PCT (implies --cfroutes-coverage)")
@@ -58,7 +58,7 @@ def _coverage_wanted(config: pytest.Config) -> bool:
 
 
 def _coverages(config: pytest.Config) -> list[Any]:
-    from generator.testing.coverage import measure
+    from cfroutes.testing.coverage import measure
 
     out = []
     for suite in config.stash.get(_SUITES, {}).values():
@@ -101,8 +101,8 @@ class _Suite:
     """One compiled config and its runner, shared by every file of the session."""
 
     def __init__(self, path: str) -> None:
-        from generator.compiler import compile_config
-        from generator.testing import runner
+        from cfroutes.compiler import compile_config
+        from cfroutes.testing import runner
 
         self.compiled: Compiled = compile_config(path)
         self.runner: Runner = runner.Runner(self.compiled)
@@ -153,7 +153,7 @@ class RoutesFile(_YamlFile):
     """A routes.yaml: its inline cases and a `build` item."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from generator.testing.cases import inline_cases
+        from cfroutes.testing.cases import inline_cases
 
         suite = _suite(self, _display(self.path))
         yield BuildItem.from_parent(self, name="build", suite=suite)
@@ -164,7 +164,7 @@ class CasesFile(_YamlFile):
     """A `*.cases.yaml` file, tested against its config."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from generator.testing.cases import config_for, file_cases
+        from cfroutes.testing.cases import config_for, file_cases
 
         cfg = config_for(str(self.path), stop=str(self.config.rootpath))
         if cfg is None:
@@ -197,7 +197,7 @@ class FunctionNode(pytest.Collector):
 
 class CaseFailed(Exception):
     def __init__(self, result: CaseResult) -> None:
-        from generator.testing.runner import failure_line
+        from cfroutes.testing.runner import failure_line
 
         super().__init__(failure_line(result))
         self.result = result
@@ -218,7 +218,7 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
-            from generator.testing.runner import failure_line, format_diff
+            from cfroutes.testing.runner import failure_line, format_diff
 
             res = excinfo.value.result
             return failure_line(res) + "\n" + format_diff(res)

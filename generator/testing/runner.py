@@ -39,13 +39,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from generator.compiler import Compiled, compile_function
-from generator.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
-from generator.emulator import njs
-from generator.config.model import VIEWER_RESPONSE
-from generator.platform.event import entry_value, entry_values, format_query
-from generator.testing.cases import Case
-from generator.safeio import escape_terminal
+from cfroutes.compiler import Compiled, compile_function
+from cfroutes.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
+from cfroutes.emulator import njs
+from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.platform.event import entry_value, entry_values, format_query
+from cfroutes.testing.cases import Case
+from cfroutes.safeio import escape_terminal
 
 DEBUG_HEADER = "x-cfroutes-route"
 ABSENT = "(absent)"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.main import main
-from generator.emulator import invoke, prepare
-from generator.testing.events import build_event
+from cfroutes.cli.main import main
+from cfroutes.emulator import invoke, prepare
+from cfroutes.testing.events import build_event
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,13 +91,13 @@ def test_debug_header_names_the_route(project: Path) -> None:
 
 
 def test_internal_error_is_exit_3_without_traceback(project: Path, capsys, monkeypatch) -> None:
-    from generator.compiler import pipeline as compiler
+    from cfroutes.compiler import pipeline as compiler
 
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("kaput")
 
     monkeypatch.setattr(compiler, "compile_config", boom)
-    monkeypatch.setattr("generator.cli.build.compile_config", boom)
+    monkeypatch.setattr("cfroutes.cli.build.compile_config", boom)
     assert _build(project) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err

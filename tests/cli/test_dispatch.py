@@ -10,27 +10,27 @@ from typing import Any, Iterator
 
 import pytest
 
-from generator.cli import main as cli_main
+from cfroutes.cli import main as cli_main
 
 #: command (kvs subcommands as "kvs NAME") -> "module:function" that main() calls
 HANDLERS = {
-    "build": "generator.cli.build:build",
-    "check": "generator.cli.check:check",
-    "test": "generator.cli.test:test",
-    "run": "generator.cli.run:run",
-    "emulate": "generator.cli.emulate:emulate",
-    "diff": "generator.cli.diff:diff",
-    "report": "generator.cli.report:report",
-    "serve": "generator.cli.serve:serve",
-    "import": "generator.cli.import_:import_",
-    "schema": "generator.cli.schema:schema",
-    "kvs plan": "generator.cli.kvs_plan:kvs_plan",
-    "kvs get": "generator.deploy.kvs:kvs_command",
-    "kvs put": "generator.deploy.kvs:kvs_command",
-    "kvs delete": "generator.deploy.kvs:kvs_command",
-    "kvs list": "generator.deploy.kvs:kvs_command",
-    "export": "generator.cli.export:export",
-    "deploy": "generator.deploy.apply:deploy",
+    "build": "cfroutes.cli.build:build",
+    "check": "cfroutes.cli.check:check",
+    "test": "cfroutes.cli.test:test",
+    "run": "cfroutes.cli.run:run",
+    "emulate": "cfroutes.cli.emulate:emulate",
+    "diff": "cfroutes.cli.diff:diff",
+    "report": "cfroutes.cli.report:report",
+    "serve": "cfroutes.cli.serve:serve",
+    "import": "cfroutes.cli.import_:import_",
+    "schema": "cfroutes.cli.schema:schema",
+    "kvs plan": "cfroutes.cli.kvs_plan:kvs_plan",
+    "kvs get": "cfroutes.deploy.kvs:kvs_command",
+    "kvs put": "cfroutes.deploy.kvs:kvs_command",
+    "kvs delete": "cfroutes.deploy.kvs:kvs_command",
+    "kvs list": "cfroutes.deploy.kvs:kvs_command",
+    "export": "cfroutes.cli.export:export",
+    "deploy": "cfroutes.deploy.apply:deploy",
 }
 
 

@@ -6,10 +6,10 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.compiler import compile_config
-from generator.emulator import invoke, prepare
-from generator.config.model import VIEWER_RESPONSE
-from generator.testing.events import build_event
+from cfroutes.compiler import compile_config
+from cfroutes.emulator import invoke, prepare
+from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.testing.events import build_event
 
 
 class Built:
@@ -34,7 +34,7 @@ class Built:
             store.update(kvs)
         inv = invoke(self.prepared, event, store)
         if self.engine == "njs":
-            from generator.emulator import njs
+            from cfroutes.emulator import njs
 
             if self._njs is None:
                 self._njs = njs.NjsWorker(self.prepared)  # one process for all requests of the test

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from generator.compiler import pipeline as compiler
-from generator.cli.main import main
-from generator.compiler import compile_config
-from generator.platform.jscheck import lint_source
+from cfroutes.compiler import pipeline as compiler
+from cfroutes.cli.main import main
+from cfroutes.compiler import compile_config
+from cfroutes.platform.jscheck import lint_source
 
 NJS = shutil.which("njs")
 

@@ -301,7 +301,7 @@ def test_lookup_string_json_missing(build) -> None:
 
 
 def test_lookup_reserved_prefix_counts_as_missing(build) -> None:
-    from generator.emulator import invoke
+    from cfroutes.emulator import invoke
 
     f = build("""
         routes:
@@ -560,8 +560,8 @@ def test_condition_named_groups_bind(build) -> None:
 
 
 def _errors(tmp_path, body: str, seed: str | None = None) -> list[str]:
-    from generator.errors import InputError
-    from generator.config.load import load_config
+    from cfroutes.errors import InputError
+    from cfroutes.config.load import load_config
 
     head = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
     if seed is not None:

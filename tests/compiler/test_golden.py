@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.compiler import compile_config
-from generator.emulator import prepare
+from cfroutes.compiler import compile_config
+from cfroutes.emulator import prepare
 
 GOLDEN = Path(__file__).parent / "golden"
 CONFIGS = sorted(GOLDEN.glob("*.yaml"))

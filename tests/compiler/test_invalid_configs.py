@@ -5,9 +5,9 @@ import textwrap
 
 import pytest
 
-from generator.cli.main import main
-from generator.errors import InputError
-from generator.config.load import load_config
+from cfroutes.cli.main import main
+from cfroutes.errors import InputError
+from cfroutes.config.load import load_config
 
 HEAD = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from generator.compiler import compile_config
+from cfroutes.compiler import compile_config
 
 
 def _lint(tmp_path: Path, routes: str, options: str = "") -> tuple[list[str], list[str]]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from generator.compiler import compile_config
-from generator.emulator import invoke, prepare
+from cfroutes.compiler import compile_config
+from cfroutes.emulator import invoke, prepare
 
 NJS = shutil.which("njs")
 pytestmark = pytest.mark.skipif(NJS is None, reason="njs not installed (apt-get install njs)")

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from generator.compiler import SIZE_LIMIT, compile_config, pipeline, plan as planner
-from generator.compiler.emit import render
-from generator.emulator import invoke, prepare
-from generator.testing.events import build_event
+from cfroutes.compiler import SIZE_LIMIT, compile_config, pipeline, plan as planner
+from cfroutes.compiler.emit import render
+from cfroutes.emulator import invoke, prepare
+from cfroutes.testing.events import build_event
 
 SLUGS = [f"a-rather-long-article-slug-{i}" for i in range(40)]
 MOVES = "".join(f"- path: /old/{s}\n  redirect: /new/{s}\n" for s in SLUGS)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import InputError
-from generator.config.load import load_config, warnings_of
+from cfroutes.errors import InputError
+from cfroutes.config.load import load_config, warnings_of
 
 
 def _cfg(tmp_path: Path, route: str) -> str:

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generator.cli.main import main
-from generator.compiler import compile_config
-from generator.emulator import invoke, prepare
-from generator.testing.events import build_event
+from cfroutes.cli.main import main
+from cfroutes.compiler import compile_config
+from cfroutes.emulator import invoke, prepare
+from cfroutes.testing.events import build_event
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = ["/pricing.html", "/healthz", "/docs/a/b", "/old-blog/x?y=1", "/wp-admin/z", "/about/",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.main import main
-from generator.platform.regexcheck import edge_problems, regex_error
+from cfroutes.cli.main import main
+from cfroutes.platform.regexcheck import edge_problems, regex_error
 
 # pattern, what the message says, whether njs refuses it outright (else: it reads it differently)
 REFUSED = [

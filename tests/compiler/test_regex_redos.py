@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.check import check
-from generator.cli.main import main
-from generator.compiler import compile_config
-from generator.platform.regexcheck import redos_problems
+from cfroutes.cli.check import check
+from cfroutes.cli.main import main
+from cfroutes.compiler import compile_config
+from cfroutes.platform.regexcheck import redos_problems
 
 EXPONENTIAL = ["^/(a+)+$", "(a|a)*", "([a-z0-9]+)*@", "(\\w+\\s?)+$", "(a+a)+b", "(\\w|\\d)+$", "(a|aa)*$",
                "(/.*)*$", "(?:a*)*$", "(a+){1,20}$", "^(([a-z])+.)+[A-Z]([a-z])+$", "(x+x+)+y", "(?=(a+)+$)"]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from generator.cli.main import main
-from generator.compiler import SIZE_LIMIT, compile_config
-from generator.emulator import invoke, prepare
-from generator.kvs.importfile import validate_entries
-from generator.kvs.plan import MAX_KEYS, plan_updates
-from generator.config.model import SPILL_PREFIX
-from generator.testing.events import build_event
+from cfroutes.cli.main import main
+from cfroutes.compiler import SIZE_LIMIT, compile_config
+from cfroutes.emulator import invoke, prepare
+from cfroutes.kvs.importfile import validate_entries
+from cfroutes.kvs.plan import MAX_KEYS, plan_updates
+from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.testing.events import build_event
 
 
 def _big_config(tmp_path, n: int, spill: str = "auto", kvs: bool = True) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 from botocore.stub import ANY, Stubber
 
-from generator.compiler import compile_config
-from generator.emulator import run_function
+from cfroutes.compiler import compile_config
+from cfroutes.emulator import run_function
 
 ARN = "arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 
@@ -65,7 +65,7 @@ def stubbed(service: str, calls: Calls) -> tuple[Any, Stubber]:
 
 
 def cases_of(config: str = "routes.yaml") -> tuple[Any, list[Any]]:
-    from generator.cli.test import collect
+    from cfroutes.cli.test import collect
 
     compiled = compile_config(config)
     return compiled, collect(compiled, [])
@@ -116,7 +116,7 @@ def kvs_described(etag: str, items: int = 3) -> dict[str, Any]:
 def summary(compiled: Any, name: str, stage: str, *, arn: str | None = ARN, comment: str | None = None,
             runtime: str | None = None) -> dict[str, Any]:
     """A FunctionSummary as DescribeFunction gives it."""
-    from generator.iac.source import comment as default_comment
+    from cfroutes.iac.source import comment as default_comment
 
     cf = compiled.function(name)
     assoc: dict[str, Any] = {"Quantity": 0}

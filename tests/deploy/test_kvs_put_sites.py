@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator import reference
-from generator.config.load import load_config
-from generator.deploy.kvs import validate_put
+from cfroutes import reference
+from cfroutes.config.load import load_config
+from cfroutes.deploy.kvs import validate_put
 
 CONFIG = """\
 version: 1

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
-from generator.cli.main import main  # noqa: E402
-from generator.deploy.aws import Aws  # noqa: E402
+from cfroutes.cli.main import main  # noqa: E402
+from cfroutes.deploy.aws import Aws  # noqa: E402
 
 from .fakes import ARN, cases_of  # noqa: E402
 

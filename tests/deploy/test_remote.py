@@ -5,10 +5,10 @@ import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
-from generator.deploy.aws import Aws  # noqa: E402
-from generator.deploy import remote  # noqa: E402
-from generator.deploy.remote import divergences, to_invocation  # noqa: E402
-from generator.emulator import Invocation  # noqa: E402
+from cfroutes.deploy.aws import Aws  # noqa: E402
+from cfroutes.deploy import remote  # noqa: E402
+from cfroutes.deploy.remote import divergences, to_invocation  # noqa: E402
+from cfroutes.emulator import Invocation  # noqa: E402
 
 from .fakes import (ANY, Calls, cases_of, cloudfront_result, io_pair, runs_remotely, seed_store,  # noqa: E402
                     stub_function_stage, stub_list_keys, stubbed)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.main import main
-from generator.diff import logs
+from cfroutes.cli.main import main
+from cfroutes.diff import logs
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 
@@ -150,9 +150,9 @@ def test_log_fields_are_read_by_name(tmp_path: Path) -> None:
 
 
 def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.compiler import compile_config
-    from generator.diff import replay as rp
-    from generator.diff.base import checkout_config
+    from cfroutes.compiler import compile_config
+    from cfroutes.diff import replay as rp
+    from cfroutes.diff.base import checkout_config
 
     (repo / "routes.yaml").write_text(AFTER)
     log = repo / "access.log"
@@ -215,7 +215,7 @@ def test_log_from_standard_input(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_unchanged_functions_are_not_run_and_answers_skip_viewer_response(repo: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.diff import replay as rp
+    from cfroutes.diff import replay as rp
 
     two = BEFORE + """  sec:
     event: viewer-response

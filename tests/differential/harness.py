@@ -12,13 +12,13 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.compiler.emit import render
-from generator.emulator import invoke, prepare
-from generator.kvs.importfile import validate_entries
-from generator.config.model import JS2, SPILL_PREFIX, Function
-from generator.compiler.plan import plan
-from generator.reference import evaluate
-from generator.config.load import load_config
+from cfroutes.compiler.emit import render
+from cfroutes.emulator import invoke, prepare
+from cfroutes.kvs.importfile import validate_entries
+from cfroutes.config.model import JS2, SPILL_PREFIX, Function
+from cfroutes.compiler.plan import plan
+from cfroutes.reference import evaluate
+from cfroutes.config.load import load_config
 
 from .yamltext import dump
 
@@ -91,7 +91,7 @@ class Case:
     def check_njs(self, events: list[dict[str, Any]], kvs: dict[str, str]) -> list[str]:
         """Divergences of njs (each variant's events in one njs process) from the reference
         and from QuickJS, for every event (empty: all three agree)."""
-        from generator.emulator import njs
+        from cfroutes.emulator import njs
 
         store = kvs if self.fn.kvs is not None else None
         out = []
@@ -117,7 +117,7 @@ def evaluate_in_njs_key_order(fn: Function, event: dict[str, Any], store: dict[s
     """The reference answer as njs computes it: njs 0.7.9 enumerates an object's keys in
     insertion order, array-index keys ("0", "10") included (nginx/njs#189), where the
     spec and QuickJS put them first in ascending order (reference.js_keys)."""
-    from generator import reference
+    from cfroutes import reference
 
     saved = reference.js_keys
     reference.js_keys = lambda obj: list(obj)

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.errors import InputError
+from cfroutes.errors import InputError
 
 from . import strategies as S
 from .harness import Case, config_text, load_function

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from generator.compiler.emit import render
-from generator.config.model import JS2, SPILL_PREFIX
-from generator.compiler.plan import plan
-from generator.reference import evaluate
+from cfroutes.compiler.emit import render
+from cfroutes.config.model import JS2, SPILL_PREFIX
+from cfroutes.compiler.plan import plan
+from cfroutes.reference import evaluate
 
 from . import njs
 from . import strategies as S

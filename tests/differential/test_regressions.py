@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.reference import evaluate
+from cfroutes.reference import evaluate
 
 from .cases import agree, case_of, request_event as ev
 

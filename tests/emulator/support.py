@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from generator.emulator import FunctionLoadError, Invocation, run_function
+from cfroutes.emulator import FunctionLoadError, Invocation, run_function
 
 V1, V2 = "cloudfront-js-1.0", "cloudfront-js-2.0"
 BOTH = (V1, V2)

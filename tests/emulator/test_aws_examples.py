@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.emulate import emulate, load_kvs
-from generator.emulator import invoke, prepare
+from cfroutes.cli.emulate import emulate, load_kvs
+from cfroutes.emulator import invoke, prepare
 
 HERE = Path(__file__).parent / "aws_examples"
 RUNTIME_1_0 = {"add-true-client-ip-header", "redirect-based-on-country", "normalize-query-string-parameters"}

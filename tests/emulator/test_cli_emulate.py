@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from support import request_event
-from generator.cli.emulate import emulate, infer_runtime, load_kvs
+from cfroutes.cli.emulate import emulate, infer_runtime, load_kvs
 
 
 def _files(tmp_path: Path, src: str, event: object = None, kvs: str | None = None) -> tuple[str, str, str | None]:
@@ -125,8 +125,8 @@ def test_runtime_inference(src: str, runtime: str) -> None:
 
 def test_run_reports_a_refused_build_like_test_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.compiler import pipeline as compiler
-    from generator.cli.main import main
+    from cfroutes.compiler import pipeline as compiler
+    from cfroutes.cli.main import main
 
     real = compiler.render
     monkeypatch.setattr(compiler, "render",  # a template regression: the shape the last round shipped
@@ -145,7 +145,7 @@ def test_run_reports_a_refused_build_like_test_function(tmp_path: Path, monkeypa
 
 
 def test_run_exit_2_stays_for_bad_command_line_input(tmp_path: Path) -> None:
-    from generator.cli.main import main
+    from cfroutes.cli.main import main
 
     cfg = tmp_path / "routes.yaml"
     cfg.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n    routes:\n"

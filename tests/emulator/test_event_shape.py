@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from support import BASE_EVENT, response_event
-from generator.cli.emulate import emulate
-from generator.emulator.event import event_problems
-from generator.testing.events import build_event
+from cfroutes.cli.emulate import emulate
+from cfroutes.emulator.event import event_problems
+from cfroutes.testing.events import build_event
 
 ROOT = Path(__file__).resolve().parents[2]
 LOUD = "function handler(e) { console.log('ran'); return e.request; }"

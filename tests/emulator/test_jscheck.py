@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from support import BOTH, V1, V2
-from generator.platform import jscheck
-from generator.platform.jscheck import JsIssue, check_source, lint_source
-from generator.platform.profile import RUNTIMES, get_profile
+from cfroutes.platform import jscheck
+from cfroutes.platform.jscheck import JsIssue, check_source, lint_source
+from cfroutes.platform.profile import RUNTIMES, get_profile
 
 
 def test_runtimes_and_profiles() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from support import BOTH, V2, request_event, run
-from generator.emulator import WarmFunction, invoke, prepare, run_function, watchdog
-from generator.emulator.runtime import binding_interrupts_regex
+from cfroutes.emulator import WarmFunction, invoke, prepare, run_function, watchdog
+from cfroutes.emulator.runtime import binding_interrupts_regex
 
 GOOD = prepare("function handler(e) { e.request.uri = '/ok'; return e.request; }", V2)
 

@@ -8,7 +8,7 @@ import hmac
 from hypothesis import given, settings, strategies as st
 
 from support import V1, V2, body, request_event, run
-from generator.emulator import invoke, prepare
+from cfroutes.emulator import invoke, prepare
 
 _HASH_SRC = """import crypto from 'crypto';
 function handler(event) {

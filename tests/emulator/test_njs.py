@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from generator.cli.emulate import emulate, load_kvs
-from generator.cli.main import main
-from generator.emulator import PreparedFunction, invoke, prepare
-from generator.emulator.loader import PositionMap
+from cfroutes.cli.emulate import emulate, load_kvs
+from cfroutes.cli.main import main
+from cfroutes.emulator import PreparedFunction, invoke, prepare
+from cfroutes.emulator.loader import PositionMap
 from support import V1, V2, request_event, response_event
 
 HERE = Path(__file__).parent / "aws_examples"
@@ -283,7 +283,7 @@ def test_njs_0_7_9_accepts_what_only_the_static_profile_refuses(njs079: Any) -> 
     """An async closure: CloudFront refuses it, njs 0.7.9 runs it; the static profile is the guard."""
     njs = njs079
     src = "async function handler(e) { var f = async function () { return 1; }; await f(); return e.request; }\n"
-    from generator.emulator import FunctionLoadError
+    from cfroutes.emulator import FunctionLoadError
 
     with pytest.raises(FunctionLoadError, match="async closure"):
         prepare(src, V2, "fn.js")

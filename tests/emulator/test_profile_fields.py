@@ -11,9 +11,9 @@ import json
 import pytest
 
 from support import V1, V2
-from generator.emulator import njs, runtime
-from generator.platform import jscheck
-from generator.platform.profile import PROFILES, RuntimeProfile
+from cfroutes.emulator import njs, runtime
+from cfroutes.platform import jscheck
+from cfroutes.platform.profile import PROFILES, RuntimeProfile
 
 
 def _swap(monkeypatch: pytest.MonkeyPatch, module: object, name: str, **fields: object) -> RuntimeProfile:

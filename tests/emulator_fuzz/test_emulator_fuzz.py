@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.emulator import FunctionLoadError, Invocation, invoke, prepare
+from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -159,7 +159,7 @@ def test_broken_sources_fail_cleanly(src: str) -> None:
 _CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r})
-from generator.emulator import invoke, prepare
+from cfroutes.emulator import invoke, prepare
 src = sys.stdin.read()
 ev = {{"version": "1.0", "context": {{"eventType": "viewer-request"}}, "viewer": {{"ip": "1.2.3.4"}},
       "request": {{"method": "GET", "uri": "/", "querystring": {{}}, "headers": {{}}, "cookies": {{}}}}}}

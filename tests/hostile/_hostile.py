@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from generator.cli.main import main
+from cfroutes.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
@@ -59,7 +59,7 @@ def bounded(argv: list[str], *, mem_mb: int = 1024, timeout: float = 60, cwd: st
         resource.setrlimit(resource.RLIMIT_AS, (mem_mb << 20, mem_mb << 20))
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.Popen([sys.executable, "-m", "generator", *argv], cwd=cwd or str(ROOT), env=env,
+    p = subprocess.Popen([sys.executable, "-m", "cfroutes", *argv], cwd=cwd or str(ROOT), env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limit, text=True)
     try:
         _, err = p.communicate(timeout=timeout)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.compiler import bundle
+from cfroutes.compiler import bundle
 
 from _hostile import BASE, ROUTES, cli
 
@@ -73,7 +73,7 @@ def test_concurrent_cli_builds(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
     for _ in range(3):
-        procs = [subprocess.Popen([sys.executable, "-m", "generator", "build", "-c", str(cfg), "-o", str(out)],
+        procs = [subprocess.Popen([sys.executable, "-m", "cfroutes", "build", "-c", str(cfg), "-o", str(out)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                  for _ in range(4)]
         results = [(p.wait(120), p.stderr.read() if p.stderr else "") for p in procs]

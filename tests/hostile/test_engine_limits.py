@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.emulate import emulate
-from generator.emulator import FunctionLoadError, invoke, prepare, watchdog
-from generator.platform.jscheck import MAX_NESTING, analyze, nesting_issue
+from cfroutes.cli.emulate import emulate
+from cfroutes.emulator import FunctionLoadError, invoke, prepare, watchdog
+from cfroutes.platform.jscheck import MAX_NESTING, analyze, nesting_issue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "emulator"))
 from support import request_event  # noqa: E402

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from generator.cli.main import main
-from generator.compiler import SIZE_LIMIT, compile_config
-from generator.emulator import invoke, prepare
-from generator.reference import evaluate
+from cfroutes.cli.main import main
+from cfroutes.compiler import SIZE_LIMIT, compile_config
+from cfroutes.emulator import invoke, prepare
+from cfroutes.reference import evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from differential.cases import agree, request_event as ev  # noqa: E402

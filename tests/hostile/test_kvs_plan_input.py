@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.kvs.importfile import JSON_DEPTH_MAX, StoreFileError, parse
-from generator.kvs.plan import parse_current, plan_updates
-from generator.config.model import SPILL_PREFIX
+from cfroutes.kvs.importfile import JSON_DEPTH_MAX, StoreFileError, parse
+from cfroutes.kvs.plan import parse_current, plan_updates
+from cfroutes.config.model import SPILL_PREFIX
 
 from _hostile import KVS_FN, assert_refused, cli
 

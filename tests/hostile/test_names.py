@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.compiler import emit
+from cfroutes.compiler import emit
 
-from generator.platform import headers
+from cfroutes.platform import headers
 
-from generator.config import patterns
+from cfroutes.config import patterns
 
-from generator.config import validator
-from generator.testing import events
+from cfroutes.config import validator
+from cfroutes.testing import events
 
 from _hostile import BASE, ROUTES, assert_refused, cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import Diagnostic, Span
-from generator.safeio import EXCERPT_MAX
+from cfroutes.errors import Diagnostic, Span
+from cfroutes.safeio import EXCERPT_MAX
 
 from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 

@@ -11,8 +11,8 @@ from typing import Callable
 
 import pytest
 
-from generator import safeio
-from generator.safeio import UserFileError, read_bytes
+from cfroutes import safeio
+from cfroutes.safeio import UserFileError, read_bytes
 
 from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.safeio import escape_lines, escape_terminal
+from cfroutes.safeio import escape_lines, escape_terminal
 
 from _hostile import BASE, cli
 

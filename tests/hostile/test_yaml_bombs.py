@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import yamlload
-from generator.errors import InputError
-from generator.config.yamlload import ALIAS_NODES_MAX, NODES_MAX, load_text
+from cfroutes.config import yamlload
+from cfroutes.errors import InputError
+from cfroutes.config.yamlload import ALIAS_NODES_MAX, NODES_MAX, load_text
 
 from _hostile import BASE, KVS_FN, ROUTES, assert_refused, bounded, cli
 

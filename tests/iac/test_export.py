@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.compiler import bundle
-from generator.cli.main import main
-from generator.compiler import compile_config
-from generator.iac import terraform
+from cfroutes.compiler import bundle
+from cfroutes.cli.main import main
+from cfroutes.compiler import compile_config
+from cfroutes.iac import terraform
 
 ROOT = Path(__file__).resolve().parents[2]
 TF_PLUGINS = os.environ.get("CFROUTES_TF_PLUGIN_DIR", "/opt/tf-plugins")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli.main import main
-from generator.errors import InputError
-from generator.config.load import load_config
+from cfroutes.cli.main import main
+from cfroutes.errors import InputError
+from cfroutes.config.load import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

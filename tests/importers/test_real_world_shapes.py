@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from generator.cli.main import main
+from cfroutes.cli.main import main
 
 CASES = """
   - request: GET https://example.com/courses/123

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.main import main
+from cfroutes.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {"report": ["report"], "export": ["export", "cloudformation"]}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.main import main
+from cfroutes.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -77,7 +77,7 @@ def test_every_route_and_rule_is_on_the_page_and_nothing_is_loaded(tmp_path: Pat
     assert [("uncovered" in r["class"]) for r in p.rows] == [False, True, True]
     assert p.scripts == 0 and p.external == []          # self-contained: no script, no link, no image
     assert "untested &lt;b&gt;route&lt;/b&gt;" in page   # names are escaped
-    from generator.compiler import compile_config
+    from cfroutes.compiler import compile_config
 
     size = compile_config(str(tmp_path / "routes.yaml")).functions[0].size
     assert f'class="mono size">{size:,} / 10,240 bytes' in page
@@ -85,7 +85,7 @@ def test_every_route_and_rule_is_on_the_page_and_nothing_is_loaded(tmp_path: Pat
 
 
 def test_the_example_report_holds_every_route() -> None:
-    from generator.compiler import compile_config
+    from cfroutes.compiler import compile_config
 
     compiled = compile_config(str(ROOT / "routes.yaml"))
     out = io.StringIO()

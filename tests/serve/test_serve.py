@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from generator.serve.edge import make_server
+from cfroutes.serve.edge import make_server
 
 CONFIG = """\
 version: 1
@@ -156,7 +156,7 @@ def test_upstream_origin_gets_the_rewritten_request(site: Path) -> None:
 
 
 def test_cli_refuses_a_bad_origin_and_port(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.cli.main import main
+    from cfroutes.cli.main import main
 
     assert main(["serve", "-c", str(site / "routes.yaml"), "--origin", str(site / "missing")]) == 2
     assert "is neither a folder nor an http:// URL" in capsys.readouterr().err

@@ -6,9 +6,9 @@ from typing import Callable
 
 import pytest
 
-from generator.errors import InputError
-from generator.testing.cases import config_for, file_cases, find_case_files, inline_cases, load_cases
-from generator.config.load import load_config
+from cfroutes.errors import InputError
+from cfroutes.testing.cases import config_for, file_cases, find_case_files, inline_cases, load_cases
+from cfroutes.config.load import load_config
 
 Write = Callable[[str, str], str]
 

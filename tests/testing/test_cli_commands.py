@@ -8,11 +8,11 @@ from typing import Callable
 
 import pytest
 
-from generator.cli.check import check
-from generator.cli.main import main
-from generator.cli.run import run
-from generator.cli.test import test as cfroutes_test
-from generator.errors import InputError
+from cfroutes.cli.check import check
+from cfroutes.cli.main import main
+from cfroutes.cli.run import run
+from cfroutes.cli.test import test as cfroutes_test
+from cfroutes.errors import InputError
 
 Write = Callable[[str, str], str]
 

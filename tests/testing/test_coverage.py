@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli.main import main
-from generator.cli.test import collect
-from generator.compiler import compile_config
-from generator.testing.coverage import measure
+from cfroutes.cli.main import main
+from cfroutes.cli.test import collect
+from cfroutes.compiler import compile_config
+from cfroutes.testing.coverage import measure
 
 CONFIG = """\
 version: 1
@@ -159,6 +159,6 @@ def test_fail_under_outside_0_to_100_is_refused(tmp_path: Path, capsys: pytest.C
 
 
 def test_fail_under_accepts_the_bounds(tmp_path: Path) -> None:
-    from generator.cli.main import percent
+    from cfroutes.cli.main import percent
 
     assert (percent("0"), percent("100"), percent("87.5")) == (0.0, 100.0, 87.5)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.testing.events import (
+from cfroutes.testing.events import (
     DEFAULT_HOST, RequestError, build_event, parse_cookie_header, parse_query, parse_request,
 )
 

@@ -7,12 +7,12 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.cli.check import check
-from generator.cli.main import main
-from generator.cli.test import collect
-from generator.cli.test import test as cfroutes_test
-from generator.compiler import compile_config
-from generator.testing.runner import Runner
+from cfroutes.cli.check import check
+from cfroutes.cli.main import main
+from cfroutes.cli.test import collect
+from cfroutes.cli.test import test as cfroutes_test
+from cfroutes.compiler import compile_config
+from cfroutes.testing.runner import Runner
 
 ROOT = Path(__file__).resolve().parents[2]
 Write = Callable[[str, str], str]

@@ -9,8 +9,8 @@ import pytest
 
 # Imported here so that pytester's in-process runs find them already loaded: its
 # sys.modules snapshot would otherwise drop and re-import PyYAML between runs.
-import generator.testing.pytest_plugin  # noqa: F401
-import generator.testing.runner  # noqa: F401
+import cfroutes.testing.pytest_plugin  # noqa: F401
+import cfroutes.testing.runner  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -38,7 +38,7 @@ functions:
 def _args(*args: str) -> list[str]:
     """Load the plugin explicitly only when it is not installed as an entry point."""
     names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
-    return list(args) if "cfroutes" in names else ["-p", "generator.testing.pytest_plugin", *args]
+    return list(args) if "cfroutes" in names else ["-p", "cfroutes.testing.pytest_plugin", *args]
 
 
 def _setup(pytester: pytest.Pytester) -> None:

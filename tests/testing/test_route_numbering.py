@@ -6,7 +6,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from generator.cli.main import main
+from cfroutes.cli.main import main
 
 BROKEN = """\
 version: 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from generator.cli.main import main
-from generator.config.load import load_config, warnings_of
+from cfroutes.cli.main import main
+from cfroutes.config.load import load_config, warnings_of
 
 CONFIG = """\
 version: 1

@@ -6,15 +6,15 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.compiler import compile_config
-from generator.emulator import Invocation
-from generator.testing.cases import Case, Expect, inline_cases
-from generator.testing.events import build_event
-from generator.testing.runner import (
+from cfroutes.compiler import compile_config
+from cfroutes.emulator import Invocation
+from cfroutes.testing.cases import Case, Expect, inline_cases
+from cfroutes.testing.events import build_event
+from cfroutes.testing.runner import (
     Runner, compare, failure_line, format_diff, origin_summary, outcome,
 )
-from generator.errors import Span
-from generator.platform.event import format_query
+from cfroutes.errors import Span
+from cfroutes.platform.event import format_query
 
 
 def _case(expect: Expect, event_type: str = "viewer-request", request: str = "/x") -> Case:
@@ -115,7 +115,7 @@ def test_error_substring_and_unexpected_errors() -> None:
 
 
 def test_failure_line_and_diff_layout() -> None:
-    from generator.testing.runner import CaseResult
+    from cfroutes.testing.runner import CaseResult
 
     case = _case(Expect(status=301, location="/b"))
     inv = _resp(302, {"location": {"value": "/c"}})
@@ -210,7 +210,7 @@ functions:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_parallel_and_serial_agree(write: Callable[[str, str], str], one_function: str, jobs: int,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.testing.runner as runner_mod
+    import cfroutes.testing.runner as runner_mod
 
     monkeypatch.setattr(runner_mod, "PARALLEL_MIN", 4)
     cases = "".join(f"      - {{ request: /docs/p{i}, expect: {{ uri: /public/p{i if i % 3 else 'X'}.html }} }}\n"

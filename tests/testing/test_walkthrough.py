@@ -8,9 +8,9 @@ import importlib.metadata
 
 import pytest
 
-import generator.testing.pytest_plugin  # noqa: F401  (loaded before pytester snapshots sys.modules)
-import generator.testing.runner  # noqa: F401
-from generator.cli.main import main
+import cfroutes.testing.pytest_plugin  # noqa: F401  (loaded before pytester snapshots sys.modules)
+import cfroutes.testing.runner  # noqa: F401
+from cfroutes.cli.main import main
 
 pytest_plugins = ["pytester"]
 
@@ -41,7 +41,7 @@ FIXED = BEFORE.replace("""        redirect: /plans
 
 def _plugin_args() -> list[str]:
     names = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
-    return [] if "cfroutes" in names else ["-p", "generator.testing.pytest_plugin"]
+    return [] if "cfroutes" in names else ["-p", "cfroutes.testing.pytest_plugin"]
 
 
 def test_fail_then_fix(pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
