@@ -22,10 +22,9 @@ from typing import Any
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
-from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
-
 from differential import strategies as S  # noqa: E402
 from differential.harness import Case, config_text, load_function  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 
 def _entries(rng: random.Random, names: list[str], values: list[str], multi: bool) -> dict[str, Any]:

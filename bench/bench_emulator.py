@@ -9,13 +9,12 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import quickjs  # noqa: E402
-
 from cfroutes.emulator import invoke, prepare  # noqa: E402
 from cfroutes.emulator.runtime import binding_interrupts_regex  # noqa: E402
 from cfroutes.platform.jscheck import check_source  # noqa: E402

@@ -29,7 +29,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_scale as S  # noqa: E402
 import bench_test_throughput as T  # noqa: E402
-
 from cfroutes.cli.test import collect  # noqa: E402
 from cfroutes.compiler import compile_config  # noqa: E402
 from cfroutes.emulator import WarmFunction, invoke, njs, prepare  # noqa: E402

@@ -22,8 +22,20 @@ from functools import lru_cache
 from typing import Any
 
 from cfroutes.config.model import (
-    SPILL_PREFIX, VIEWER_RESPONSE, Function, HostPattern, Match, Origin, PathPattern, Redirect, Ref,
-    Respond, Rewrite, Route, Template, ValueCond,
+    SPILL_PREFIX,
+    VIEWER_RESPONSE,
+    Function,
+    HostPattern,
+    Match,
+    Origin,
+    PathPattern,
+    Redirect,
+    Ref,
+    Respond,
+    Rewrite,
+    Route,
+    Template,
+    ValueCond,
 )
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.platform.event import format_query

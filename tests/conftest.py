@@ -5,7 +5,6 @@ import os
 from types import ModuleType
 
 import pytest
-
 from cfroutes.emulator import njs as _njs
 
 REQUIRE_NJS = os.environ.get("CFROUTES_REQUIRE_NJS") == "1"  # set by .ci/run: a skip would hide a gap

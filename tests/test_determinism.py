@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cfroutes.compiler import bundle
-from cfroutes.compiler import compile_config
+from cfroutes.compiler import bundle, compile_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

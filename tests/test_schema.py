@@ -12,11 +12,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
-from cfroutes.config import schema
 from cfroutes.cli.main import main
-from cfroutes.errors import InputError
+from cfroutes.config import schema
 from cfroutes.config.load import load_config
+from cfroutes.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "generator" / "schemas"

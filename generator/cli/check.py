@@ -4,10 +4,10 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from cfroutes.cli.test import collect, report
 from cfroutes.compiler import compile_config
 from cfroutes.errors import ExitCode, render_all
 from cfroutes.testing.runner import Runner
-from cfroutes.cli.test import collect, report
 
 
 def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO, stderr: TextIO) -> int:

@@ -5,7 +5,8 @@ import contextlib
 import dataclasses
 import os
 import time
-from typing import Iterator, TextIO
+from collections.abc import Iterator
+from typing import TextIO
 
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.diff import logs

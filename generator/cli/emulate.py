@@ -8,9 +8,9 @@ from typing import TextIO
 from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
 from cfroutes.emulator.event import event_problems
 from cfroutes.errors import Diagnostic, Span
+from cfroutes.kvs.importfile import StoreFileError
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
-from cfroutes.kvs.importfile import StoreFileError
 from cfroutes.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)

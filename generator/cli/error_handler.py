@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from cfroutes.errors import CheckFailed, ExitCode, InputError, render_all
 

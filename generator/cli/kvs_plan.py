@@ -6,8 +6,8 @@ from typing import TextIO
 
 from cfroutes.compiler import compile_config
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
-from cfroutes.kvs.plan import parse_current, plan_updates
 from cfroutes.kvs.importfile import SHAPES, StoreFileError
+from cfroutes.kvs.plan import parse_current, plan_updates
 from cfroutes.safeio import STORE_MAX, UserFileError, read_text
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from cfroutes import __version__
 from cfroutes.cli.error_handler import error_handler

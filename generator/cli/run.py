@@ -6,15 +6,15 @@ import json
 import re
 from typing import TextIO
 
-from cfroutes.compiler import Compiled, compile_config
-from cfroutes.emulator import FunctionLoadError, prepare
 from cfroutes.cli.emulate import report_refused
-from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.emulator import FunctionLoadError, prepare
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.safeio import EscapingWriter
 from cfroutes.testing.cases import Case, Expect
 from cfroutes.testing.events import RequestError, build_event
 from cfroutes.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
-from cfroutes.safeio import EscapingWriter
 
 ARG = "<command line>"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from cfroutes.errors import ExitCode
 from cfroutes.config.schema import render
+from cfroutes.errors import ExitCode
 
 
 def schema(*, cases: bool, stdout: TextIO) -> int:

@@ -5,8 +5,8 @@ import os
 import sys
 from typing import TextIO
 
-from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.serve.edge import make_server
 
 

@@ -15,17 +15,17 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no lock (builds there are not concurrent-safe)
     fcntl = None  # type: ignore[assignment]
 
-from cfroutes import __version__
+from cfroutes import __version__, safeio
 from cfroutes.compiler.pipeline import SIZE_LIMIT, Compiled
 from cfroutes.kvs import importfile as kvsfile
-from cfroutes import safeio
 
 OURS = (".js", ".kvs.json")
 

@@ -9,11 +9,10 @@ from typing import Any
 
 import jinja2
 import rjsmin
-
 from cfroutes import __version__
+from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
-from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.errors import Span
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cfroutes import reference
-from cfroutes.errors import Diagnostic
-from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
-from cfroutes.platform.event import format_query
 from cfroutes.compiler.plan import Plan, exact_key
+from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
+from cfroutes.errors import Diagnostic
+from cfroutes.platform.event import format_query
 
 MAX_HOPS = 10
 SAMPLE_HOST = "lint.example"

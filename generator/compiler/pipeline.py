@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
-from cfroutes.kvs import importfile as kvsfile
-from cfroutes.errors import Diagnostic
-from cfroutes.config.model import JS2, Config, Function
-from cfroutes.compiler.plan import Plan, plan
 from cfroutes.compiler.emit import render
-from cfroutes.config.load import load_config, warnings_of
+from cfroutes.compiler.plan import Plan, plan
 from cfroutes.compiler.verify import verify_function
+from cfroutes.config.load import load_config, warnings_of
+from cfroutes.config.model import JS2, Config, Function
+from cfroutes.errors import Diagnostic
+from cfroutes.kvs import importfile as kvsfile
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 
 SIZE_LIMIT = FUNCTION_SIZE_MAX  # re-exported: generator.compiler.SIZE_LIMIT

@@ -9,15 +9,26 @@ docs/internals.md and read by templates/router.js.j2.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from cfroutes.errors import Diagnostic
-from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.config.model import (
-    JS2, SPILL_PREFIX, VIEWER_RESPONSE, Function, Match, Origin, Redirect,
-    Respond, Rewrite, Route, Template, ValueCond,
+    JS2,
+    SPILL_PREFIX,
+    VIEWER_RESPONSE,
+    Function,
+    Match,
+    Origin,
+    Redirect,
+    Respond,
+    Rewrite,
+    Route,
+    Template,
+    ValueCond,
 )
+from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
+from cfroutes.errors import Diagnostic
 
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
 

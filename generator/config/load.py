@@ -12,16 +12,25 @@ import re
 from typing import Any
 
 from cfroutes.config import schema
-from cfroutes.errors import Diagnostic, InputError
-from cfroutes.safeio import is_within
 from cfroutes.config.model import (
-    JS1, JS2, SPILL_PREFIX, VIEWER_REQUEST,
-    VIEWER_RESPONSE, Config, Function, HeaderRule, Kvs, Options, Route,
+    JS1,
+    JS2,
+    SPILL_PREFIX,
+    VIEWER_REQUEST,
+    VIEWER_RESPONSE,
+    Config,
+    Function,
+    HeaderRule,
+    Kvs,
+    Options,
+    Route,
 )
-from cfroutes.config.yamlload import Node, load_file
-from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, Validator, FnCtx
-from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
 from cfroutes.config.routes import validate_route, validate_rule
+from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, FnCtx, Validator
+from cfroutes.config.yamlload import Node, load_file
+from cfroutes.errors import Diagnostic, InputError
+from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
+from cfroutes.safeio import is_within
 
 __all__ = ["Validator", "load_config", "warnings_of"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -6,16 +6,26 @@ import re
 from typing import Any
 
 from cfroutes.config import schema
-from cfroutes.platform.headers import header_problem
-from cfroutes.platform.limits import DOMAIN_NAME_MAX
 from cfroutes.config.model import (
-    JS2, REDIRECT_STATUSES, VIEWER_REQUEST,
-    VIEWER_RESPONSE, HeaderRule, Lookup, Match, Origin,
-    Redirect, Respond, Rewrite, Route, Template,
+    JS2,
+    REDIRECT_STATUSES,
+    VIEWER_REQUEST,
+    VIEWER_RESPONSE,
+    HeaderRule,
+    Lookup,
+    Match,
+    Origin,
+    Redirect,
+    Respond,
+    Rewrite,
+    Route,
+    Template,
 )
 from cfroutes.config.patterns import NAME_RE, parse_template, porting_hint
+from cfroutes.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, FnCtx, Validator, match_conditions
 from cfroutes.config.yamlload import Node
-from cfroutes.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, Validator, FnCtx, match_conditions
+from cfroutes.platform.headers import header_problem
+from cfroutes.platform.limits import DOMAIN_NAME_MAX
 
 
 def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | None:

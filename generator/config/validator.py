@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from cfroutes.config import schema
-from cfroutes.errors import Diagnostic, Span
 from cfroutes.config.model import (
-    BUILTIN_NAMES, METHODS, Match, RegexPattern, Template, ValueCond,
+    BUILTIN_NAMES,
+    METHODS,
+    Match,
+    RegexPattern,
+    Template,
+    ValueCond,
 )
 from cfroutes.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
+from cfroutes.config.yamlload import Node
+from cfroutes.errors import Diagnostic, Span
 from cfroutes.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from cfroutes.platform.regexcheck import edge_problems, redos_problems, regex_error
-from cfroutes.config.yamlload import Node
 
 T = TypeVar("T")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Union
 
 import yaml
-
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.safeio import YAML_MAX, UserFileError, read_text
 
@@ -34,7 +33,7 @@ class Node:
     __slots__ = ("value", "span", "raw", "plain", "keys")
 
     def __init__(self, value: Any, span: Span, raw: str | None = None, plain: bool = False,
-                 keys: dict[str, "Node"] | None = None) -> None:
+                 keys: dict[str, Node] | None = None) -> None:
         self.value = value
         self.span = span
         self.raw = raw
@@ -56,7 +55,7 @@ class Node:
     def is_scalar(self) -> bool:
         return not isinstance(self.value, (dict, list))
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         return self.value.get(key) if isinstance(self.value, dict) else None
 
     def to_python(self) -> Any:
@@ -210,7 +209,7 @@ class _Refused(Exception):
         self.diagnostic = diagnostic
         self.placed = False
 
-    def at(self, span: Span) -> "_Refused":
+    def at(self, span: Span) -> _Refused:
         if not self.placed:
             self.placed = True
             d = self.diagnostic

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from cfroutes.kvs.plan import plan_updates
 from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure, Conflict, command
 from cfroutes.deploy.plan import OFFLINE, DeployPlan, StoreStep, describe, describe_offline, make_plan, nothing_to_do
 from cfroutes.deploy.remote import RemoteRunner, Target, report
+from cfroutes.kvs.plan import plan_updates
 
 KVS_RETRIES = 3
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable, TextIO, TypeVar
+from collections.abc import Callable
+from typing import Any, TextIO, TypeVar
 
 from cfroutes.errors import InputError, render_all
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from cfroutes.kvs import importfile as kvsfile
-from cfroutes.config.model import JS2, Config, Function, Lookup, Param, Ref, Route, SPILL_PREFIX, Template
+from cfroutes.config.model import JS2, SPILL_PREFIX, Config, Function, Lookup, Param, Ref, Route, Template
 from cfroutes.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
 from cfroutes.deploy.aws import Aws, AwsFailure, Conflict, command
+from cfroutes.kvs import importfile as kvsfile
 
 RETRIES = 3
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler import CompiledFunction
+from cfroutes.deploy.aws import Aws
 from cfroutes.errors import Diagnostic, InputError
+from cfroutes.iac.source import Bundle, comment
 from cfroutes.kvs.plan import KvsPlan, plan_updates
 from cfroutes.testing.cases import Case
-from cfroutes.iac.source import Bundle, comment
-from cfroutes.deploy.aws import Aws
 
 
 @dataclass

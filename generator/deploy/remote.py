@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 from cfroutes.compiler import Compiled
-from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.deploy.aws import Aws, AwsFailure, command
+from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.testing.cases import Case
 from cfroutes.testing.runner import Mismatch, Runner, compare, outcome, q
-from cfroutes.deploy.aws import Aws, AwsFailure, command
 
 EVENT_MAX = 40_960  # TestFunction EventObject limit (bytes)
 STAGES = ("DEVELOPMENT", "LIVE")

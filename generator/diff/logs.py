@@ -16,10 +16,11 @@ import io
 import os
 import stat
 import sys
-import zlib
 import urllib.parse
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from cfroutes.errors import Diagnostic, InputError, Span
 

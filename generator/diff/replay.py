@@ -16,14 +16,15 @@ import json
 import multiprocessing
 import os
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from cfroutes.compiler import Compiled
-from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
-from cfroutes.testing.events import RequestError, build_event, build_response
+from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.platform.event import format_query
+from cfroutes.testing.events import RequestError, build_event, build_response
 from cfroutes.testing.runner import Runner, origin_summary
 
 ABSENT = "(no such function)"

@@ -8,7 +8,8 @@ Header names follow the header policy's token rule (platform/headers.py).
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cfroutes.platform.headers import TOKEN_RE
 

@@ -35,8 +35,9 @@ import subprocess
 import tempfile
 import time
 import weakref
-from functools import lru_cache
-from typing import Any, Sequence
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 from cfroutes.emulator.result import Invocation
 
@@ -78,7 +79,7 @@ def available() -> bool:
     return binary() is not None
 
 
-@lru_cache(maxsize=None)
+@cache
 def version() -> str:
     exe = binary()
     if exe is None:
@@ -196,7 +197,7 @@ export default __cf$H;
 """
 
 
-@lru_cache(maxsize=None)
+@cache
 def harness(runtime: str) -> str:
     """The `__cfh` module for `runtime` (prelude sections shared with QuickJS + njs glue)."""
     prof = get_profile(runtime)
@@ -349,7 +350,7 @@ class NjsWorker:
         self.close_process()
         self._finalizer()
 
-    def __enter__(self) -> "NjsWorker":
+    def __enter__(self) -> NjsWorker:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cfroutes.platform.headers import is_disallowed
 from cfroutes.platform.limits import DOMAIN_NAME_MAX

@@ -16,7 +16,6 @@ from importlib import resources
 from typing import Any
 
 import quickjs
-
 from cfroutes.emulator import cost, watchdog
 from cfroutes.emulator.loader import PositionMap, transform
 from cfroutes.emulator.result import FunctionLoadError, Invocation

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cfroutes.emulator.origin import validate_origin
+from cfroutes.platform.event import join_query
 from cfroutes.platform.headers import READ_ONLY, TOKEN_RE, is_disallowed
 from cfroutes.platform.limits import QUERY_BAD_RE, URL_MAX, VALUE_CONTROL_RE
-from cfroutes.platform.event import join_query
 
 _REQUEST_KEYS = frozenset({"method", "uri", "querystring", "headers", "cookies"})
 _RESPONSE_KEYS = frozenset({"statusCode", "statusDescription", "headers", "cookies", "body"})

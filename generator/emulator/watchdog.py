@@ -24,8 +24,9 @@ import signal
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
-from typing import Any, Callable
+from typing import Any
 
 WALL_SLACK = 1.0          # seconds on top of the per-call CPU limits (context set-up, scheduling)
 WALL_PER_LIMIT = 2        # a call may use its CPU limit this many times (load, handler, jobs)

@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 import yaml
-
 from cfroutes.iac.source import Bundle, camel, comment
 
 BUCKET_PARAM = "KvsImportBucket"

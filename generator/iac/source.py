@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
-from cfroutes.compiler import bundle
-from cfroutes.compiler import Compiled, CompiledFunction, compile_config
+from cfroutes.compiler import Compiled, CompiledFunction, bundle, compile_config
 from cfroutes.errors import CheckFailed, render_all
 
 

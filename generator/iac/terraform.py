@@ -36,7 +36,7 @@ class Attr:
 class Block:
     kind: str
     labels: tuple[str, ...] = ()
-    body: list["Item"] = field(default_factory=list)
+    body: list[Item] = field(default_factory=list)
 
 
 class Blank:

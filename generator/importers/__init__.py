@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Callable
+from collections.abc import Callable
 
 from cfroutes.errors import InputError
 from cfroutes.importers.common import Import

@@ -18,7 +18,16 @@ import re
 import sys
 from typing import Any
 
-from cfroutes.importers.common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url, upper_countries
+from cfroutes.importers.common import (
+    Import,
+    Out,
+    is_url,
+    parse_error,
+    proxy_fields,
+    read_text,
+    split_url,
+    upper_countries,
+)
 from cfroutes.importers.segments import path_source, template
 
 if sys.version_info >= (3, 11):

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 import yaml
-
 from cfroutes.importers.common import Import, Out
 
 _PLAIN = re.compile(r"^[A-Za-z0-9/][A-Za-z0-9/_.~%+=&@!$'()*;:^-]*$")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 
-from cfroutes.platform.limits import KVS_KEY_MAX as KEY_MAX, KVS_STORE_MAX as FILE_MAX, KVS_VALUE_MAX as VALUE_MAX
+from cfroutes.platform.limits import KVS_KEY_MAX as KEY_MAX
+from cfroutes.platform.limits import KVS_STORE_MAX as FILE_MAX
+from cfroutes.platform.limits import KVS_VALUE_MAX as VALUE_MAX
 
 
 def render(data: list[tuple[str, str]]) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cfroutes.config.model import SPILL_PREFIX
-
-from cfroutes.platform.limits import UPDATE_KEYS_MAX_BYTES as MAX_BYTES, UPDATE_KEYS_MAX_KEYS as MAX_KEYS
+from cfroutes.platform.limits import UPDATE_KEYS_MAX_BYTES as MAX_BYTES
+from cfroutes.platform.limits import UPDATE_KEYS_MAX_KEYS as MAX_KEYS
 
 
 @dataclass

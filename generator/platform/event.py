@@ -7,7 +7,8 @@ the test runner, the emulator's output check, `cfroutes serve` and `cfroutes dif
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def entry_value(entry: Any) -> str | None:

@@ -5,20 +5,27 @@ needs (imports to rewrite, loop and function bodies to instrument, names used).
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from cfroutes.platform.profile import (
+    DOC_ASYNC,
+    FEATURE_NAMES,
+    INSTANCE_METHODS,
+    MSG_AWAIT_IN_ARGUMENTS,
+    MSG_AWAIT_OUTSIDE_ASYNC,
+    MSG_OPTIONAL_CATCH,
+    STRUCTURAL,
+    UNSUPPORTED_GLOBALS,
+    RuntimeProfile,
+    get_profile,
+)
 from esprima.error_handler import Error as EsprimaError
 from esprima.nodes import Node
 from esprima.parser import Parser
-
-from cfroutes.platform.profile import (DOC_ASYNC, FEATURE_NAMES, INSTANCE_METHODS, MSG_AWAIT_IN_ARGUMENTS,
-                               MSG_AWAIT_OUTSIDE_ASYNC, MSG_OPTIONAL_CATCH, STRUCTURAL, UNSUPPORTED_GLOBALS,
-                               RuntimeProfile, get_profile)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ docs/fidelity.md lists each difference from CloudFront and njs, with its test.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 JS1 = "cloudfront-js-1.0"
 JS2 = "cloudfront-js-2.0"

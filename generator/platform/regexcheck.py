@@ -86,7 +86,7 @@ class Char:
 
 @dataclass
 class Assert:      # ^ $ \b \B and lookarounds (their body is checked on its own)
-    body: "Node | None"
+    body: Node | None
     start: int
     end: int
 
@@ -99,21 +99,21 @@ class Backref:
 
 @dataclass
 class Seq:
-    items: list["Node"]
+    items: list[Node]
     start: int
     end: int
 
 
 @dataclass
 class Alt:
-    branches: list["Node"]
+    branches: list[Node]
     start: int
     end: int
 
 
 @dataclass
 class Group:
-    body: "Node"
+    body: Node
     capturing: bool
     start: int
     end: int
@@ -121,7 +121,7 @@ class Group:
 
 @dataclass
 class Quant:
-    body: "Node"
+    body: Node
     lo: int
     hi: float      # inf when unbounded
     start: int

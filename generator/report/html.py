@@ -11,15 +11,13 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-
 from cfroutes import __version__
 from cfroutes.compiler import SIZE_LIMIT, Compiled
 from cfroutes.platform.limits import KVS_STORE_MAX
+from cfroutes.report.describe import action_text, match_text
 from cfroutes.testing.cases import Case
 from cfroutes.testing.coverage import Coverage, measure
 from cfroutes.testing.runner import CaseResult, failure_line
-from cfroutes.report.describe import action_text, match_text
-
 
 
 @dataclass

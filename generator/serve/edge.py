@@ -29,17 +29,18 @@ import os
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cfroutes.compiler import Compiled, compile_config
+from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.errors import InputError, render_all
-from cfroutes.platform.headers import is_disallowed
 from cfroutes.platform.event import format_query
-from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.platform.headers import is_disallowed
 from cfroutes.reference import Trace, evaluate
 from cfroutes.testing.events import RequestError, build_event, build_response
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.config import schema
+from cfroutes.config.load import Validator
+from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
+from cfroutes.config.yamlload import Node, load_file
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.platform.headers import TOKEN_RE
 from cfroutes.platform.limits import KVS_KEY_MAX
-from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
-from cfroutes.config.load import Validator
-from cfroutes.config.yamlload import Node, load_file
-from cfroutes.testing.events import RequestError, build_event
 from cfroutes.safeio import read_head
+from cfroutes.testing.events import RequestError, build_event
 
 # the keys of each mapping come from the one description of the format (generator/schema.py)
 CASE_KEYS = schema.CASE.keys

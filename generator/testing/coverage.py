@@ -12,8 +12,8 @@ runs for (a viewer-response case whose origin status is 400 or more) exercise no
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_RESPONSE, Function

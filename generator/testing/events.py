@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Union
 
+from cfroutes.config.model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.platform.headers import TOKEN_RE, is_disallowed
 from cfroutes.platform.limits import CONTROL_RE, URL_MAX, VALUE_CONTROL_RE
-from cfroutes.config.model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
 
 DEFAULT_HOST = "example.com"
 DEFAULT_VIEWER_IP = "198.51.100.10"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
-
 from cfroutes.errors import InputError, render_all
 
 if TYPE_CHECKING:  # the compiler and emulator load lazily: the plugin is in every pytest run

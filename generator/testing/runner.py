@@ -35,17 +35,17 @@ import binascii
 import json
 import multiprocessing
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from cfroutes.compiler import Compiled, compile_function
-from cfroutes.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, prepare
-from cfroutes.emulator import njs
 from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, njs, prepare
 from cfroutes.platform.event import entry_value, entry_values, format_query
-from cfroutes.testing.cases import Case
 from cfroutes.safeio import escape_terminal
+from cfroutes.testing.cases import Case
 
 DEBUG_HEADER = "x-cfroutes-route"
 ABSENT = "(absent)"

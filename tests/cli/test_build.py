@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.main import main
 from cfroutes.emulator import invoke, prepare
 from cfroutes.testing.events import build_event

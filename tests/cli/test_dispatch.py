@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from cfroutes.cli import main as cli_main
 
 #: command (kvs subcommands as "kvs NAME") -> "module:function" that main() calls

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-
 from cfroutes.compiler import compile_config
-from cfroutes.emulator import invoke, prepare
 from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.emulator import invoke, prepare
 from cfroutes.testing.events import build_event
 
 

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from cfroutes.compiler import pipeline as compiler
 from cfroutes.cli.main import main
 from cfroutes.compiler import compile_config
+from cfroutes.compiler import pipeline as compiler
 from cfroutes.platform.jscheck import lint_source
 
 NJS = shutil.which("njs")

@@ -560,8 +560,8 @@ def test_condition_named_groups_bind(build) -> None:
 
 
 def _errors(tmp_path, body: str, seed: str | None = None) -> list[str]:
-    from cfroutes.errors import InputError
     from cfroutes.config.load import load_config
+    from cfroutes.errors import InputError
 
     head = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
     if seed is not None:

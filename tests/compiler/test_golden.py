@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import prepare
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from cfroutes.cli.main import main
-from cfroutes.errors import InputError
 from cfroutes.config.load import load_config
+from cfroutes.errors import InputError
 
 HEAD = "version: 1\nfunctions:\n  f:\n    event: viewer-request\n"
 

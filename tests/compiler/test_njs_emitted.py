@@ -15,7 +15,6 @@ from itertools import product
 from typing import Any
 
 import pytest
-
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import invoke, prepare
 

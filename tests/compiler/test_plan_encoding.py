@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from cfroutes.compiler import SIZE_LIMIT, compile_config, pipeline, plan as planner
+from cfroutes.compiler import SIZE_LIMIT, compile_config, pipeline
+from cfroutes.compiler import plan as planner
 from cfroutes.compiler.emit import render
 from cfroutes.emulator import invoke, prepare
 from cfroutes.testing.events import build_event

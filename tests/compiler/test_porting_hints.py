@@ -4,9 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cfroutes.errors import InputError
 from cfroutes.config.load import load_config, warnings_of
+from cfroutes.errors import InputError
 
 
 def _cfg(tmp_path: Path, route: str) -> str:

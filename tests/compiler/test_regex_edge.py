@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.main import main
 from cfroutes.platform.regexcheck import edge_problems, regex_error
 

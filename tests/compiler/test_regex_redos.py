@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.check import check
 from cfroutes.cli.main import main
 from cfroutes.compiler import compile_config

@@ -5,10 +5,10 @@ import json
 
 from cfroutes.cli.main import main
 from cfroutes.compiler import SIZE_LIMIT, compile_config
+from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.emulator import invoke, prepare
 from cfroutes.kvs.importfile import validate_entries
 from cfroutes.kvs.plan import MAX_KEYS, plan_updates
-from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.testing.events import build_event
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 from botocore.stub import ANY, Stubber
-
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import run_function
 

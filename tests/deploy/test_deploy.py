@@ -10,15 +10,30 @@ import pytest
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 moto = pytest.importorskip("moto", reason="moto not installed (pip install moto)")
 
+from cfroutes.config.model import SPILL_PREFIX  # noqa: E402
 from cfroutes.deploy.apply import deploy, write_batches  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy.plan import StoreStep  # noqa: E402
 from cfroutes.iac.source import comment  # noqa: E402
 from cfroutes.kvs.plan import plan_updates  # noqa: E402
-from cfroutes.config.model import SPILL_PREFIX  # noqa: E402
 
-from .fakes import (ANY, ARN, Calls, Routed, cases_of, client, cloudfront_result, io_pair, kvs_described,  # noqa: E402
-                    runs_remotely, seed_store, stub_function_stage, stub_list_keys, stubbed, summary)
+from .fakes import (  # noqa: E402
+    ANY,
+    ARN,
+    Calls,
+    Routed,
+    cases_of,
+    client,
+    cloudfront_result,
+    io_pair,
+    kvs_described,
+    runs_remotely,
+    seed_store,
+    stub_function_stage,
+    stub_list_keys,
+    stubbed,
+    summary,
+)
 
 MUTATING = {"CreateKeyValueStore", "UpdateKeys", "CreateFunction", "UpdateFunction", "TestFunction",
             "PublishFunction", "PutKey", "DeleteKey"}

@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
 from cfroutes.cli.main import main  # noqa: E402
+from cfroutes.config.load import load_config  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy.kvs import kvs_command, validate_put  # noqa: E402
-from cfroutes.config.load import load_config  # noqa: E402
 
 from .fakes import ARN, Calls, io_pair, kvs_described, stubbed  # noqa: E402
 

@@ -6,7 +6,6 @@ is evaluated; `validate_put` must refuse the value iff the route then does not b
 from __future__ import annotations
 
 import pytest
-
 from cfroutes import reference
 from cfroutes.config.load import load_config
 from cfroutes.deploy.kvs import validate_put

@@ -5,13 +5,23 @@ import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
-from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy import remote  # noqa: E402
+from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy.remote import divergences, to_invocation  # noqa: E402
 from cfroutes.emulator import Invocation  # noqa: E402
 
-from .fakes import (ANY, Calls, cases_of, cloudfront_result, io_pair, runs_remotely, seed_store,  # noqa: E402
-                    stub_function_stage, stub_list_keys, stubbed)
+from .fakes import (  # noqa: E402
+    ANY,
+    Calls,
+    cases_of,
+    cloudfront_result,
+    io_pair,
+    runs_remotely,
+    seed_store,
+    stub_function_stage,
+    stub_list_keys,
+    stubbed,
+)
 
 
 def remote_session(tamper=None, live_store=None, code=None):

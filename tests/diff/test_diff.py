@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import gzip
 import io
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.main import main
 from cfroutes.diff import logs
 

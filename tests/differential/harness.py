@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler.emit import render
+from cfroutes.compiler.plan import plan
+from cfroutes.config.load import load_config
+from cfroutes.config.model import JS2, SPILL_PREFIX, Function
 from cfroutes.emulator import invoke, prepare
 from cfroutes.kvs.importfile import validate_entries
-from cfroutes.config.model import JS2, SPILL_PREFIX, Function
-from cfroutes.compiler.plan import plan
 from cfroutes.reference import evaluate
-from cfroutes.config.load import load_config
 
 from .yamltext import dump
 
@@ -55,7 +55,7 @@ class Case:
     variants: list[Variant] = field(default_factory=list)
 
     @classmethod
-    def build(cls, fn: Function, text: str = "", spill: bool = True) -> "Case":
+    def build(cls, fn: Function, text: str = "", spill: bool = True) -> Case:
         case = cls(fn, text)
         modes = [False] + ([True] if spill and fn.runtime == JS2 and fn.kvs is not None else [])
         for s in modes:

@@ -11,10 +11,9 @@ import os
 import tempfile
 from typing import Any
 
+from cfroutes.errors import InputError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cfroutes.errors import InputError
 
 from . import strategies as S
 from .harness import Case, config_text, load_function

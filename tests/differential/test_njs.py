@@ -14,17 +14,17 @@ import tempfile
 from typing import Any
 
 import pytest
+from cfroutes.compiler.emit import render
+from cfroutes.compiler.plan import plan
+from cfroutes.config.model import JS2, SPILL_PREFIX
+from cfroutes.reference import evaluate
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from cfroutes.compiler.emit import render
-from cfroutes.config.model import JS2, SPILL_PREFIX
-from cfroutes.compiler.plan import plan
-from cfroutes.reference import evaluate
-
 from . import njs
 from . import strategies as S
-from .cases import case_of, request_event as ev
+from .cases import case_of
+from .cases import request_event as ev
 from .harness import config_text, load_function
 
 pytestmark = pytest.mark.skipif(shutil.which("njs") is None, reason="njs not installed (apt-get install njs)")

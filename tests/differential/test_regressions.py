@@ -9,7 +9,8 @@ from typing import Any
 
 from cfroutes.reference import evaluate
 
-from .cases import agree, case_of, request_event as ev
+from .cases import agree, case_of
+from .cases import request_event as ev
 
 HEAD = """
 version: 1

@@ -5,7 +5,6 @@ import copy
 from typing import Any
 
 import pytest
-
 from cfroutes.emulator import FunctionLoadError, Invocation, run_function
 
 V1, V2 = "cloudfront-js-1.0", "cloudfront-js-2.0"

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.emulate import emulate, load_kvs
 from cfroutes.emulator import invoke, prepare
 

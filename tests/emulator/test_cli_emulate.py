@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from support import request_event
 from cfroutes.cli.emulate import emulate, infer_runtime, load_kvs
+from support import request_event
 
 
 def _files(tmp_path: Path, src: str, event: object = None, kvs: str | None = None) -> tuple[str, str, str | None]:
@@ -125,8 +124,8 @@ def test_runtime_inference(src: str, runtime: str) -> None:
 
 def test_run_reports_a_refused_build_like_test_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from cfroutes.compiler import pipeline as compiler
     from cfroutes.cli.main import main
+    from cfroutes.compiler import pipeline as compiler
 
     real = compiler.render
     monkeypatch.setattr(compiler, "render",  # a template regression: the shape the last round shipped

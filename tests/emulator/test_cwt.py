@@ -17,11 +17,11 @@ from typing import Any
 
 import cbor2
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
-
-from support import V2, request_event
 from cfroutes.emulator import invoke, prepare
 from cfroutes.emulator.runtime import _module_sections
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from support import V2, request_event
 
 KEY = b"cwt-test-key-0123456789"
 PROT = cbor2.dumps({1: 5})           # protected header: alg HS256 (COSE alg 5)

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from support import BASE_EVENT, response_event
 from cfroutes.cli.emulate import emulate
 from cfroutes.emulator.event import event_problems
 from cfroutes.testing.events import build_event
+from support import BASE_EVENT, response_event
 
 ROOT = Path(__file__).resolve().parents[2]
 LOUD = "function handler(e) { console.log('ran'); return e.request; }"

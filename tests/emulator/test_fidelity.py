@@ -7,9 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from support import BOTH, V1, V2, body, fails, run
 from cfroutes.platform.jscheck import check_source, lint_source
+from support import BOTH, V1, V2, body, fails, run
 
 NJS = shutil.which("njs")
 needs_njs = pytest.mark.skipif(NJS is None, reason="njs not installed (apt-get install njs)")

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from support import BOTH, V1, V2
 from cfroutes.platform import jscheck
 from cfroutes.platform.jscheck import JsIssue, check_source, lint_source
 from cfroutes.platform.profile import RUNTIMES, get_profile
+from support import BOTH, V1, V2
 
 
 def test_runtimes_and_profiles() -> None:

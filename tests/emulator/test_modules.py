@@ -5,10 +5,10 @@ import base64
 import hashlib
 import hmac
 
-from hypothesis import given, settings, strategies as st
-
-from support import V1, V2, body, request_event, run
 from cfroutes.emulator import invoke, prepare
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import V1, V2, body, request_event, run
 
 _HASH_SRC = """import crypto from 'crypto';
 function handler(event) {

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cfroutes.cli.emulate import emulate, load_kvs
 from cfroutes.cli.main import main
 from cfroutes.emulator import PreparedFunction, invoke, prepare

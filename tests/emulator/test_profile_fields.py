@@ -9,11 +9,10 @@ import dataclasses
 import json
 
 import pytest
-
-from support import V1, V2
 from cfroutes.emulator import njs, runtime
 from cfroutes.platform import jscheck
 from cfroutes.platform.profile import PROFILES, RuntimeProfile
+from support import V1, V2
 
 
 def _swap(monkeypatch: pytest.MonkeyPatch, module: object, name: str, **fields: object) -> RuntimeProfile:

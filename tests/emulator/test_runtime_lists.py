@@ -3,7 +3,6 @@ unsupported one fails (at load time for syntax, at run time for built-ins), in b
 from __future__ import annotations
 
 import pytest
-
 from support import BOTH, V1, V2, body, fails, run
 
 # (line, positive snippet, expected log, negative snippet, runtimes where the positive works)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from support import V1, V2, request_event, response_event, run
 
 

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))

@@ -9,11 +9,10 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from cfroutes.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,10 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-from cfroutes.compiler import bundle
-
 from _hostile import BASE, ROUTES, cli
+from cfroutes.compiler import bundle
 
 
 def _variant(i: int) -> dict[str, bytes]:

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.emulate import emulate
 from cfroutes.emulator import FunctionLoadError, invoke, prepare, watchdog
 from cfroutes.platform.jscheck import MAX_NESTING, analyze, nesting_issue

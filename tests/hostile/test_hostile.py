@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cfroutes.cli.main import main
 from cfroutes.compiler import SIZE_LIMIT, compile_config
 from cfroutes.emulator import invoke, prepare
 from cfroutes.reference import evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from differential.cases import agree, request_event as ev  # noqa: E402
+from differential.cases import agree  # noqa: E402
+from differential.cases import request_event as ev
 from differential.yamltext import q  # noqa: E402
 
 ODD = ['it\'s "quoted"', "back\\slash\\", "</script><script>alert(1)</script>", "\u2028line\u2029sep",

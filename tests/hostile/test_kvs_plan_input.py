@@ -7,12 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
+from _hostile import KVS_FN, assert_refused, cli
+from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.kvs.importfile import JSON_DEPTH_MAX, StoreFileError, parse
 from cfroutes.kvs.plan import parse_current, plan_updates
-from cfroutes.config.model import SPILL_PREFIX
-
-from _hostile import KVS_FN, assert_refused, cli
 
 LIVE = "/live-value-of-a-tenant"
 

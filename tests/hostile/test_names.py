@@ -6,17 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
-
-from cfroutes.compiler import emit
-
-from cfroutes.platform import headers
-
-from cfroutes.config import patterns
-
-from cfroutes.config import validator
-from cfroutes.testing import events
-
 from _hostile import BASE, ROUTES, assert_refused, cli
+from cfroutes.compiler import emit
+from cfroutes.config import patterns, validator
+from cfroutes.platform import headers
+from cfroutes.testing import events
 
 
 @pytest.mark.parametrize("yaml_name", ['"f\\n"', '"f\\r"', '"f\\t"', '"f "', '"\\nf"'])

@@ -6,11 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-
+from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 from cfroutes.errors import Diagnostic, Span
 from cfroutes.safeio import EXCERPT_MAX
-
-from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 
 SECRET = "CFROUTES_FAKE_SECRET_TOKEN"
 

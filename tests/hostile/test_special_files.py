@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
+from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 from cfroutes import safeio
 from cfroutes.safeio import UserFileError, read_bytes
-
-from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 
 KINDS: dict[str, Callable[[Path], None]] = {
     "fifo": lambda p: os.mkfifo(p),

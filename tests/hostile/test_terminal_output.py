@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cfroutes.safeio import escape_lines, escape_terminal
-
 from _hostile import BASE, cli
+from cfroutes.safeio import escape_lines, escape_terminal
 
 EVIL = "\x1b]0;pwned\x07\x1b[2J\u202e\x9b31m\r"
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cfroutes.config import yamlload
-from cfroutes.errors import InputError
-from cfroutes.config.yamlload import ALIAS_NODES_MAX, NODES_MAX, load_text
-
 from _hostile import BASE, KVS_FN, ROUTES, assert_refused, bounded, cli
+from cfroutes.config import yamlload
+from cfroutes.config.yamlload import ALIAS_NODES_MAX, NODES_MAX, load_text
+from cfroutes.errors import InputError
 
 
 def laughs(levels: int = 9, width: int = 9) -> str:

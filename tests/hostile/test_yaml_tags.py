@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _hostile import BASE, POSITIONED, assert_refused, cli
 
 BAD = [

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from cfroutes.compiler import bundle
 from cfroutes.cli.main import main
-from cfroutes.compiler import compile_config
+from cfroutes.compiler import bundle, compile_config
 from cfroutes.iac import terraform
 
 ROOT = Path(__file__).resolve().parents[2]

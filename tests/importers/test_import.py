@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-
 from cfroutes.cli.main import main
-from cfroutes.errors import InputError
 from cfroutes.config.load import load_config
+from cfroutes.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

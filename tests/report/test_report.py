@@ -12,7 +12,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,11 +5,10 @@ import http.client
 import http.server
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from cfroutes.serve.edge import make_server
 
 CONFIG = """\

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
-
+from cfroutes.config.load import load_config
 from cfroutes.errors import InputError
 from cfroutes.testing.cases import config_for, file_cases, find_case_files, inline_cases, load_cases
-from cfroutes.config.load import load_config
 
 Write = Callable[[str, str], str]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
-
 from cfroutes.cli.check import check
 from cfroutes.cli.main import main
 from cfroutes.cli.run import run

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cfroutes.cli.main import main
 from cfroutes.cli.test import collect
 from cfroutes.compiler import compile_config

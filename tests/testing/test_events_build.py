@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import pytest
-
 from cfroutes.testing.events import (
-    DEFAULT_HOST, RequestError, build_event, parse_cookie_header, parse_query, parse_request,
+    DEFAULT_HOST,
+    RequestError,
+    build_event,
+    parse_cookie_header,
+    parse_query,
+    parse_request,
 )
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from cfroutes.cli.check import check
 from cfroutes.cli.main import main
 from cfroutes.cli.test import collect

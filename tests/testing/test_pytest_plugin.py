@@ -5,12 +5,11 @@ import importlib.metadata
 import textwrap
 import xml.etree.ElementTree as ET
 
-import pytest
-
 # Imported here so that pytester's in-process runs find them already loaded: its
 # sys.modules snapshot would otherwise drop and re-import PyYAML between runs.
 import cfroutes.testing.pytest_plugin  # noqa: F401
 import cfroutes.testing.runner  # noqa: F401
+import pytest
 
 pytest_plugins = ["pytester"]
 

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import Invocation
+from cfroutes.errors import Span
+from cfroutes.platform.event import format_query
 from cfroutes.testing.cases import Case, Expect, inline_cases
 from cfroutes.testing.events import build_event
 from cfroutes.testing.runner import (
-    Runner, compare, failure_line, format_diff, origin_summary, outcome,
+    Runner,
+    compare,
+    failure_line,
+    format_diff,
+    origin_summary,
+    outcome,
 )
-from cfroutes.errors import Span
-from cfroutes.platform.event import format_query
 
 
 def _case(expect: Expect, event_type: str = "viewer-request", request: str = "/x") -> Case:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import importlib.metadata
 
-import pytest
-
 import cfroutes.testing.pytest_plugin  # noqa: F401  (loaded before pytester snapshots sys.modules)
 import cfroutes.testing.runner  # noqa: F401
+import pytest
 from cfroutes.cli.main import main
 
 pytest_plugins = ["pytester"]
