@@ -1,4 +1,12 @@
-"""Shared by every test directory: the gate for tests that need the njs binary."""
+"""Shared by every test directory: the gate for tests that need the njs binary, and the `slow` marker.
+
+- `@pytest.mark.njs` (or `pytestmark = pytest.mark.njs`): the test needs the njs binary
+  ($CFROUTES_NJS or `njs` on PATH). It skips with a visible reason when njs is missing, and
+  fails instead under CFROUTES_REQUIRE_NJS=1 (.ci/run). No test module writes its own skipif.
+- `slow`: the property-based, differential and fuzzing runs, 10,000-route configs, watchdog
+  kills and external tools (SLOW below). `pytest -m "not slow"` is the fast subset
+  (docs/testing.md).
+"""
 from __future__ import annotations
 
 import os
@@ -17,6 +25,41 @@ def need_njs() -> ModuleType:
             pytest.fail("njs is not installed but CFROUTES_REQUIRE_NJS=1 (apt-get install njs)")
         pytest.skip("njs not installed (apt-get install njs)")
     return _njs
+
+
+# Modules (or module::test prefixes) that take seconds each: marked `slow` at collection.
+SLOW = (
+    "tests/differential/",
+    "tests/emulator_fuzz/",
+    "tests/emulator/test_cwt.py",
+    "tests/emulator/test_limits.py",
+    "tests/hostile/test_hostile.py",
+    "tests/hostile/test_bundle_writes.py",
+    "tests/hostile/test_yaml_bombs.py",
+    "tests/hostile/test_engine_limits.py",
+    "tests/compiler/test_scale_and_kvs.py",
+    "tests/compiler/test_njs_emitted.py",
+    "tests/iac/test_export.py",
+    "tests/report/test_report.py::test_renders_in_headless_chromium",
+    "tests/test_determinism.py",
+    "tests/testing/test_coverage.py::test_pytest_plugin_reports_and_fails_under",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "njs: needs the njs binary (skips without it; fails under CFROUTES_REQUIRE_NJS=1)")
+    config.addinivalue_line("markers", "slow: seconds per test; deselect with -m 'not slow' for the fast subset")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("njs") is not None:
+        need_njs()
 
 
 @pytest.fixture

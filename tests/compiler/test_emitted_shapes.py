@@ -11,9 +11,7 @@ Then the verify step itself: a template regression that ships a refused shape fa
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,10 @@ import pytest
 from cfroutes.cli.main import main
 from cfroutes.compiler import compile_config
 from cfroutes.compiler import pipeline as compiler
+from cfroutes.emulator import njs as _njs
 from cfroutes.platform.jscheck import lint_source
 
-NJS = shutil.which("njs")
+NJS = _njs.binary() or "njs"
 
 ROUTES_INLINE = """\
       - path: /exact
@@ -149,7 +148,7 @@ def test_every_emitted_shape_passes_the_static_profile(tmp_path: Path, shape: st
         assert "import" not in cf.source and "async" not in cf.source and "await" not in cf.source
 
 
-@pytest.mark.skipif(NJS is None, reason="njs not installed (apt-get install njs)")
+@pytest.mark.njs
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_every_emitted_shape_loads_in_njs(tmp_path: Path, shape: str) -> None:
     (cf,) = compile_config(_config(tmp_path, shape)).functions
@@ -157,7 +156,7 @@ def test_every_emitted_shape_loads_in_njs(tmp_path: Path, shape: str) -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == "function", proc.stderr
 
 
-@pytest.mark.skipif(NJS is None, reason="njs not installed (apt-get install njs)")
+@pytest.mark.njs
 def test_njs_load_check_can_fail(tmp_path: Path) -> None:
     # the njs check above is worth something only if it sees the bug the last round shipped
     bad = "import cf from 'cloudfront';\nasync function handler(e) { var x = JSON.parse(await cf.kvs().get('k')); }"

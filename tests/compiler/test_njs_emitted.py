@@ -9,7 +9,6 @@ process over a fixed request list (functions without a KeyValueStore: njs has no
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from itertools import product
 from typing import Any
@@ -17,9 +16,10 @@ from typing import Any
 import pytest
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import invoke, prepare
+from cfroutes.emulator import njs as _njs
 
-NJS = shutil.which("njs")
-pytestmark = pytest.mark.skipif(NJS is None, reason="njs not installed (apt-get install njs)")
+NJS = _njs.binary() or "njs"
+pytestmark = pytest.mark.njs
 
 ROUTES = """
       - path: /blog/2019/alpha-bravo-charlie

@@ -3,7 +3,6 @@ are refused at build time with the engine's reason; each case is checked against
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def test_accepted(pattern: str) -> None:
     assert edge_problems(pattern) == []
 
 
-needs_njs = pytest.mark.skipif(shutil.which("njs") is None, reason="njs not installed (apt-get install njs)")
+needs_njs = pytest.mark.njs
 
 
 @needs_njs

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ def _njs_test(pattern: str, subject: str) -> str:
     return subprocess.run(["njs", "-c", js], capture_output=True, text=True, timeout=60).stdout.strip()
 
 
-@pytest.mark.skipif(shutil.which("njs") is None, reason="njs not installed (apt-get install njs)")
+@pytest.mark.njs
 def test_a_flagged_pattern_fails_in_njs_on_a_short_crafted_input() -> None:
     # PCRE2 stops at its match limit (a count of backtracking steps, not a time): at the edge
     # the function throws, which is the failure the warning is about

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import boto3
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY, Stubber  # noqa: F401 (ANY is re-exported to the tests)
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import run_function
 

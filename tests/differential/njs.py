@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from typing import Any
 
-NJS = shutil.which("njs")
+from cfroutes.emulator import njs as _njs
+
+NJS = _njs.binary()
 
 _STUB = r"""
 var store = {}, calls = [];

@@ -9,7 +9,6 @@ the random run uses the hostile-data strategies with a vocabulary both engines a
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from typing import Any
 
@@ -27,7 +26,7 @@ from .cases import case_of
 from .cases import request_event as ev
 from .harness import config_text, load_function
 
-pytestmark = pytest.mark.skipif(shutil.which("njs") is None, reason="njs not installed (apt-get install njs)")
+pytestmark = pytest.mark.njs
 
 HEAD = """
 version: 1

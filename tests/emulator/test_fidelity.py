@@ -2,16 +2,16 @@
 emulator additions found by going through the AWS runtime pages member by member."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from cfroutes.emulator import njs as _njs
 from cfroutes.platform.jscheck import check_source, lint_source
 from support import BOTH, V1, V2, body, fails, run
 
-NJS = shutil.which("njs")
-needs_njs = pytest.mark.skipif(NJS is None, reason="njs not installed (apt-get install njs)")
+NJS = _njs.binary() or "njs"
+needs_njs = pytest.mark.njs
 
 
 def njs(tmp_path: Path, code: str) -> tuple[int, str]:

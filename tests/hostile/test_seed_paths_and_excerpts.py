@@ -2,7 +2,6 @@
 ever echoes more than the offending line of a file, cut and escaped."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -12,7 +12,6 @@ import pytest
 import yaml
 from cfroutes.cli.main import main
 from cfroutes.config.load import load_config
-from cfroutes.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -108,24 +107,6 @@ def test_stdout_by_default_and_function_name(capsys: Any) -> None:
     assert "imported 11 rule(s)" in cap.err
 
 
-def _condition_groups_bind() -> bool:
-    """Do named groups in a query condition regex bind names (issue 12, another branch)?"""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "routes.yaml"
-        p.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n    routes:\n"
-                     "      - path: /s\n        query: { id: { regex: '^(?<id>.*)$' } }\n"
-                     "        redirect: /p/{id}\n")
-        try:
-            load_config(str(p))
-        except InputError:
-            return False
-    return True
-
-
-@pytest.mark.skipif(not _condition_groups_bind(),
-                    reason="named groups in condition regexes do not bind yet (issue 12, merged from another branch)")
 def test_netlify_query_placeholders_bind(tmp_path: Path, capsys: Any) -> None:
     code, out, _, stderr = _import(tmp_path, capsys, "netlify", ["bind/_redirects"])
     assert code == 0, stderr
@@ -133,17 +114,6 @@ def test_netlify_query_placeholders_bind(tmp_path: Path, capsys: Any) -> None:
     code, stdout, stderr = _check(out, capsys)
     assert code == 0, stdout + stderr
     assert "3 passed, 0 failed" in stdout
-
-
-def test_query_placeholders_without_binding_are_not_carried_quietly(tmp_path: Path, capsys: Any) -> None:
-    """Until condition groups bind, such rules are refused by the validator: reported, exit 1, output valid."""
-    code, out, _, stderr = _import(tmp_path, capsys, "netlify", ["bind/_redirects"])
-    load_config(str(out))  # the output always validates
-    if _condition_groups_bind():
-        assert code == 0
-    else:
-        assert code == 1
-        assert "_redirects:2: error: not carried: cfroutes refuses the translation" in stderr
 
 
 @pytest.mark.parametrize("platform, name, content, where", [
