@@ -36,6 +36,7 @@ class Invocation:
     duration_us: float = 0.0
     cpu_us: float = 0.0  # CPU time of the handler, promise jobs included
     work_us: float | None = None  # a sync handler's CPU time net of an empty handler's (cost.py)
+    skipped: str = ""  # why CloudFront does not run the function on this event (emulator.local_edge)
 
     @property
     def ok(self) -> bool:
