@@ -10,7 +10,8 @@ from functools import cached_property
 from typing import Union
 
 from cfroutes.errors import Span
-from cfroutes.platform.event import VIEWER_REQUEST, VIEWER_RESPONSE  # noqa: F401 - re-exported: the event types
+from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
+from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 from cfroutes.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

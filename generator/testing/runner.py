@@ -420,11 +420,20 @@ class Runner:
         """(function, njs's message) for every function of the config that njs does not load."""
         return self.edge(Mode.NJS).load_errors()
 
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """The engines of this run (two when it compares)."""
+        return COMPARED[self.engine] if self.engine in COMPARED else (self.engine,)
+
+    @property
+    def labels(self) -> list[str]:
+        """The engines of this run, for people ("QuickJS", "njs")."""
+        return [self.edge(m).engine.label for m in self.modes]
+
     def load_errors(self) -> list[tuple[str, str, str]]:
-        """(engine, function, message) for every function an engine of this run refuses to load
-        although the static check accepts it (njs has such refusals; QuickJS none)."""
-        modes = COMPARED[self.engine] if self.engine in COMPARED else (self.engine,)
-        return [(m.value, name, msg) for m in modes for name, msg in self.edge(m).load_errors()]
+        """(engine label, function, message) for every function an engine of this run refuses to
+        load although the static check accepts it (njs has such refusals; QuickJS none)."""
+        return [(self.edge(m).engine.label, name, msg) for m in self.modes for name, msg in self.edge(m).load_errors()]
 
     def close(self) -> None:
         """End the engines' processes (njs); the runner stays usable."""
