@@ -13,7 +13,7 @@ from cfroutes.kvs.importfile import StoreFileError
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.platform.event import event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
-from cfroutes.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
+from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 
@@ -63,7 +63,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         stderr.write(f"{function_path}:1:1: error: unknown runtime {runtime!r} (expected {' or '.join(RUNTIMES)})\n")
         return 2
     try:
-        event = json.loads(_read(event_path, EVENT_MAX, "event file"))
+        event = json.loads(_read(event_path, EVENT_FILE_MAX, "event file"))
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
     except (UserFileError, ValueError, RecursionError) as exc:
