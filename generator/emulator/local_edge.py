@@ -182,29 +182,38 @@ class QuickJsEngine:
 
 
 class _NjsLoaded:
-    def __init__(self, prepared: PreparedFunction, case_timeout: float) -> None:
+    """njs processes for one function: one per concurrent run, each replaced once it has served
+    `recycle` events (njs frees nothing, and a process gets slower as its heap grows: measured
+    2-8x slower per event after 2,000-6,000 events, docs/benchmarks.md)."""
+
+    def __init__(self, prepared: PreparedFunction, case_timeout: float, recycle: int) -> None:
         self.prepared = prepared
         self.case_timeout = case_timeout
-        self.idle: list[njs.NjsWorker] = []  # one process per concurrent run
+        self.recycle = recycle
+        self.idle: list[tuple[njs.NjsWorker, int]] = []  # (worker, events its process has served)
         self.lock = threading.Lock()
 
     def run(self, calls: Sequence[Call]) -> list[Invocation]:
         if not calls:
             return []
         with self.lock:
-            worker = self.idle.pop() if self.idle else None
+            worker, served = self.idle.pop() if self.idle else (None, 0)
         if worker is None:
             worker = njs.NjsWorker(self.prepared, case_timeout=self.case_timeout)
         try:
             return worker.run(calls)
         finally:
+            served += len(calls)
+            if served >= self.recycle:
+                worker.close_process()  # the next run starts a fresh process
+                served = 0
             with self.lock:
-                self.idle.append(worker)
+                self.idle.append((worker, served))
 
     def close(self) -> None:
         with self.lock:
             idle, self.idle = self.idle, []
-        for w in idle:
+        for w, _ in idle:
             w.close()
 
 
@@ -220,7 +229,7 @@ class NjsEngine:
         self.case_timeout = case_timeout
 
     def load(self, fn: EdgeFunction, prepared: PreparedFunction) -> Loaded:
-        return _NjsLoaded(prepared, self.case_timeout)
+        return _NjsLoaded(prepared, self.case_timeout, self.batch)
 
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:
         return njs.load_error(prepared, fn.store)

@@ -264,3 +264,19 @@ def test_both_compares_quickjs_with_njs(njs: Any) -> None:
 def test_the_runner_keeps_its_store_for() -> None:
     """deploy/remote.py still calls Runner.store_for (until the lead switches it to the edge)."""
     assert Runner.store_for({"a": "1"}, {"a": None, "b": "2"}) == merge_store({"a": "1"}, {"a": None, "b": "2"})
+
+
+def test_njs_processes_are_replaced_after_a_batch(njs: Any) -> None:
+    """njs frees nothing and slows down as its heap grows: a process serves `batch` events, then
+    a fresh one takes over (a global the function changes shows which process answered)."""
+    counter = EdgeFunction("count", "var n = 0; function handler(e) { n++; e.request.uri = '/' + n; return e.request; }",
+                           V2, VIEWER_REQUEST)
+    engine = make_engine(Mode.NJS)
+    engine.batch = 3
+    with LocalEdge([counter], engine) as edge:
+        got = [uri_of(edge.invoke("count", request("/"))) for _ in range(4)]
+        assert got == ["/1", "/2", "/3", "/1"]
+        # a batch goes in pieces of `batch` events; a process is replaced between pieces once it
+        # has served `batch` events (this one had served 1, then 3 more)
+        assert [uri_of(i) for i in edge.invoke_many([Request("count", request("/"))] * 5)] == \
+            ["/2", "/3", "/4", "/1", "/2"]
