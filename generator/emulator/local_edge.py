@@ -302,6 +302,13 @@ class LocalEdge:
         """The edge of a compiled bundle (`compiled.functions`)."""
         return cls((edge_function(cf) for cf in functions), engine)
 
+    def on(self, engine: Engine | Mode | str) -> LocalEdge:
+        """The same functions on another engine, sharing what is prepared (checked once for both;
+        `add` to neither afterwards)."""
+        other = LocalEdge((), engine)
+        other.functions, other._prepared, other._lock = self.functions, self._prepared, self._lock
+        return other
+
     def add(self, fn: EdgeFunction) -> None:
         """Hold `fn` (replacing a function of the same name)."""
         with self._lock:
@@ -480,8 +487,8 @@ class Comparator:
     @classmethod
     def of(cls, functions: Iterable[EdgeFunction], mode: Mode | str = Mode.BOTH) -> Comparator:
         a, b = COMPARED[Mode(mode)]
-        fns = list(functions)
-        return cls(LocalEdge(fns, a), LocalEdge(fns, b))
+        first = LocalEdge(functions, a)
+        return cls(first, first.on(b))
 
     def compare_many(self, requests: Sequence[Request], *, jobs: int = 1) -> list[Compared]:
         second = self.second.invoke_many(requests, jobs=jobs)

@@ -303,7 +303,8 @@ class Runner:
         if mode is None:
             mode = COMPARED[self.engine][0] if self.engine in COMPARED else self.engine
         if mode not in self._edges:
-            self._edges[mode] = LocalEdge(self._functions, mode)
+            first = next(iter(self._edges.values()), None)
+            self._edges[mode] = LocalEdge(self._functions, mode) if first is None else first.on(mode)
         return self._edges[mode]
 
     def _debug_edge(self, name: str) -> LocalEdge:

@@ -205,6 +205,10 @@ def test_modes_and_the_registry() -> None:
         make_engine("v8")
     with pytest.raises(KeyError, match="no function 'nope'"):
         LocalEdge([VREQ]).invoke("nope", request("/"))
+    edge = LocalEdge([VREQ, BROKEN])
+    other = edge.on(Mode.NJS)  # the same functions, prepared once for both engines
+    assert other.engine.name == "njs" and other.prepare("front") is edge.prepare("front")
+    assert other.load_failure("broken") is edge.load_failure("broken") is not None
 
 
 class _Canned:
