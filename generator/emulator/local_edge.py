@@ -71,6 +71,9 @@ class Mode(str, Enum):
     NJS = "njs"
     BOTH = "both"
 
+    def __str__(self) -> str:  # the name as typed (`--engine njs`), in messages and f-strings alike
+        return self.value
+
 
 MODES = tuple(m.value for m in Mode)
 

@@ -198,6 +198,7 @@ def test_every_quickjs_call_is_bounded_by_the_watchdog(monkeypatch: pytest.Monke
 
 def test_modes_and_the_registry() -> None:
     assert set(ENGINES) | set(COMPARED) == set(Mode)
+    assert f"{Mode.NJS}" == str(Mode.NJS) == "njs" and Mode("both") is Mode.BOTH
     assert make_engine("quickjs").name == "quickjs" and make_engine(Mode.NJS).label == "njs"
     with pytest.raises(ValueError, match="compares quickjs and njs"):
         make_engine("both")
