@@ -2,7 +2,7 @@
 next to QuickJS.
 
     python bench/bench_njs.py                 # everything
-    python bench/bench_njs.py density         # one part: density | cost | throughput
+    python bench/bench_njs.py density         # one part: density | cost | throughput | heap
 
 - density: the densest inline function (bench_scale's list, found by binary search) must
   load in njs and answer every one of its routes in both engines;
@@ -10,7 +10,9 @@ next to QuickJS.
   spilled). QuickJS: median handler time of `invoke` (fresh context) over 3 passes, as in
   bench_scale. njs: each request looped N times inside one njs process (njs's clock counts
   milliseconds), median over the requests, minus the same loop around an empty handler;
-- throughput: `Runner.run` cases/s on bench_test_throughput's 2,000 cases per engine.
+- throughput: `Runner.run` cases/s on bench_test_throughput's 2,000 cases per engine;
+- heap: ms per 500 of those events, one njs process for 6,000 events against a fresh process
+  per 500 (why the local edge replaces an njs process after a batch: njs frees nothing).
 
 Numbers go to docs/benchmarks.md ("njs as a second engine").
 """
@@ -51,7 +53,7 @@ def density() -> dict[str, object]:
     t = time.perf_counter()
     got = njs.run_batch(p, [(e, None) for e in events])
     secs = time.perf_counter() - t
-    for ev, w, n in zip(events, want, got):
+    for ev, w, n in zip(events, want, got, strict=True):
         q = warm.invoke(ev)
         loc = lambda inv: ((inv.output or {}).get("response") or {}).get("headers", {}).get("location", {}).get("value")  # noqa: E731
         ok_q += loc(q) == w
@@ -118,6 +120,26 @@ def throughput(n_cases: int = 2000) -> dict[str, object]:
     return out
 
 
+def heap(n_events: int = 6000, piece: int = 500) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as d:
+        compiled = compile_config(T.write_config(d, 2000))
+        cf = compiled.functions[0]
+        prep = prepare(cf.source, cf.function.runtime, "dist/site.js")
+        store = cf.kvs_dict()
+        items = [(c.event, store) for c in collect(compiled, None)] * (n_events // 2000)
+        one, fresh = [], []
+        with njs.NjsWorker(prep) as w:
+            for k in range(0, len(items), piece):
+                t = time.perf_counter()
+                w.run(items[k:k + piece])
+                one.append(round((time.perf_counter() - t) * 1000))
+        for k in range(0, len(items), piece):
+            t = time.perf_counter()
+            njs.run_batch(prep, items[k:k + piece])
+            fresh.append(round((time.perf_counter() - t) * 1000))
+    return {"events": len(items), "ms_per_piece_one_process": one, "ms_per_piece_fresh_process": fresh}
+
+
 def main(argv: list[str]) -> None:
     if not njs.available():
         raise SystemExit(str(njs.NjsUnavailable()))
@@ -130,6 +152,8 @@ def main(argv: list[str]) -> None:
             print("cost:", json.dumps(row))
     if "throughput" in parts:
         print("throughput:", json.dumps(throughput()))
+    if "heap" in parts:
+        print("heap:", json.dumps(heap()))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ MiB = 1 << 20
 YAML_MAX = 8 * MiB
 #: `kvs plan --current` and `emulate --kvs` (a store is at most 5 MB of keys and values)
 STORE_MAX = 16 * MiB
-#: `emulate --event` (a CloudFront event is a few KB)
-EVENT_MAX = 1 * MiB
+#: `emulate --event` (a CloudFront event is a few KB; TestFunction's own limit is
+#: platform.limits.TEST_FUNCTION_EVENT_MAX)
+EVENT_FILE_MAX = 1 * MiB
 #: the function file of `emulate` (CloudFront's limit is 10 KB; a --pretty build is larger)
 FUNCTION_MAX = 1 * MiB
 #: characters of a source line shown under a diagnostic

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from cfroutes.cli.test import collect, report
 from cfroutes.compiler import compile_config
+from cfroutes.emulator.local_edge import Mode
 from cfroutes.errors import ExitCode, render_all
 from cfroutes.testing.runner import Runner
 
@@ -19,9 +20,9 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO,
         stderr.write(render_all(compiled.errors) + "\n")
     suite = collect(compiled, None)
     runner = Runner(compiled, engine)
-    unloaded = runner.njs_load_errors() if engine != "quickjs" else []
-    for name, message in unloaded:  # every emitted function, tested or not
-        stdout.write(f"FAIL dist/{name}.js: njs does not load it: {message}\n")
+    unloaded = runner.load_errors()
+    for label, name, message in unloaded:  # every emitted function, tested or not
+        stdout.write(f"FAIL dist/{name}.js: {label} does not load it: {message}\n")
     if suite:
         _, failed = report(runner.run(suite), stdout)
     else:
@@ -33,14 +34,14 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO,
     if compiled.errors:
         problems.append(f"{len(compiled.errors)} error(s)")
     if unloaded:
-        problems.append(f"{len(unloaded)} function(s) njs does not load")
+        problems.append(f"{len(unloaded)} function(s) {' or '.join(sorted({u[0] for u in unloaded}))} does not load")
     if failed:
         problems.append(f"{failed} failed test(s)")
     if strict and compiled.warnings:
         problems.append(f"{len(compiled.warnings)} warning(s) (--strict)")
     tests = f"{len(suite)} test(s)" if suite else "no tests"
     what = (f"{len(compiled.functions)} function(s) ({sizes} bytes), {tests}"
-            f"{'' if engine == 'quickjs' else ' in ' + ('QuickJS and njs' if engine == 'both' else 'njs')}, "
+            f"{'' if runner.engine is Mode.QUICKJS else ' in ' + ' and '.join(runner.labels)}, "
             f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
     if problems:
         stdout.write(f"check failed: {', '.join(problems)}; {what}\n")

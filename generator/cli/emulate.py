@@ -5,13 +5,15 @@ import json
 import re
 from typing import TextIO
 
-from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
+from cfroutes.emulator import FunctionLoadError, Invocation
 from cfroutes.emulator.event import event_problems
+from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
 from cfroutes.errors import Diagnostic, Span
 from cfroutes.kvs.importfile import StoreFileError
 from cfroutes.kvs.importfile import parse as load_kvs
+from cfroutes.platform.event import event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
-from cfroutes.safeio import EVENT_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
+from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 
@@ -61,7 +63,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         stderr.write(f"{function_path}:1:1: error: unknown runtime {runtime!r} (expected {' or '.join(RUNTIMES)})\n")
         return 2
     try:
-        event = json.loads(_read(event_path, EVENT_MAX, "event file"))
+        event = json.loads(_read(event_path, EVENT_FILE_MAX, "event file"))
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
     except (UserFileError, ValueError, RecursionError) as exc:
@@ -83,16 +85,12 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
             line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
             stderr.write(f"{kvs_path}:{line}:{col}: error: invalid KVS file: {exc}\n")
             return 2
-    try:
-        prepared = prepare(source, runtime or infer_runtime(source), function_path)
-    except FunctionLoadError as exc:
-        return report_refused(exc, source, stdout, stderr)
-    if engine == "njs":  # the static profile (prepare) has run first
-        from cfroutes.emulator import njs
-
-        inv = njs.invoke(prepared, event, kvs)
-    else:
-        inv = invoke(prepared, event, kvs)
+    fn = EdgeFunction(function_path, source, runtime or infer_runtime(source), event_type(event), kvs, function_path)
+    with LocalEdge([fn], engine) as edge:
+        refused = edge.load_failure(fn.name)  # the static profile runs first, whatever the engine
+        if refused is not None:
+            return report_refused(refused, source, stdout, stderr)
+        inv = edge.test_function(fn.name, event)  # as TestFunction runs it: whatever the origin status
     json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
     return 0 if inv.ok else 1

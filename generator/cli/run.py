@@ -9,7 +9,6 @@ from typing import TextIO
 from cfroutes.cli.emulate import report_refused
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_RESPONSE
-from cfroutes.emulator import FunctionLoadError, prepare
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.safeio import EscapingWriter
 from cfroutes.testing.cases import Case, Expect
@@ -87,20 +86,19 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
         raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
     if compiled.errors:
         stderr.write("warning: the build has errors (see `cfroutes check`); running it anyway\n")
-    try:  # a function CloudFront would refuse is reported the way `aws cloudfront test-function` does
-        prepare(fn.source, fn.function.runtime, f"dist/{name}.js")
-    except FunctionLoadError as exc:
-        return report_refused(exc, fn.source, stdout, stderr)
+    runner = Runner(compiled)
+    refused = runner.edge().load_failure(name)
+    if refused is not None:  # a function CloudFront would refuse: reported as `aws cloudfront test-function` does
+        return report_refused(refused, fn.source, stdout, stderr)
     case = Case(request, name, fn.function.event, request, event, Expect(), overrides or None,
                 Span(ARG, 1, 1), 0)
-    runner = Runner(compiled)
     inv = runner.invoke(case)
     route = runner.route_of(case)
     stdout.write(f"function: {name} ({fn.function.event}, {fn.size:,} bytes)\n")
     stdout.write(f"route:    {route}\n")
     stdout.write(f"outcome:  {outcome(inv)}\n")
-    if fn.function.event == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
-        stdout.write("note:     CloudFront skips viewer-response functions when the origin status is >= 400\n")
+    if inv.skipped:
+        stdout.write(f"note:     {inv.skipped}\n")
     for line in inv.logs:
         stdout.write(f"log:      {line}\n")
     for err in errors_of(inv):

@@ -14,10 +14,11 @@ from cfroutes.compiler.emit import render
 from cfroutes.compiler.plan import Plan, plan
 from cfroutes.compiler.verify import verify_function
 from cfroutes.config.load import load_config, warnings_of
-from cfroutes.config.model import JS2, Config, Function
+from cfroutes.config.model import Config, Function
 from cfroutes.errors import Diagnostic
 from cfroutes.kvs import importfile as kvsfile
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
+from cfroutes.platform.profile import get_profile
 
 SIZE_LIMIT = FUNCTION_SIZE_MAX  # re-exported: generator.compiler.SIZE_LIMIT
 
@@ -57,7 +58,7 @@ class Compiled:
 def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: bool = False,
                      ) -> tuple[CompiledFunction, list[Diagnostic], list[Diagnostic]]:
     """Plan, emit and verify one function; spill exact routes to KVS when needed."""
-    can_spill = fn.runtime == JS2 and fn.kvs is not None
+    can_spill = get_profile(fn.runtime).key_value_store and fn.kvs is not None
     spill = fn.options.spill == "always" and can_spill
     if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > SIZE_LIMIT:
         spill = True  # the exact routes alone cannot fit: skip the inline attempt

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.config.model import (
-    JS2,
     SPILL_PREFIX,
     VIEWER_RESPONSE,
     Function,
@@ -29,6 +28,7 @@ from cfroutes.config.model import (
 )
 from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.errors import Diagnostic
+from cfroutes.platform.profile import get_profile
 
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
 
@@ -308,7 +308,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     exacthost = any(r.match.host is not None for r in routes if r.is_exact)
     host = any(m.host is not None for m in matches)
     return {
-        "kvs": fn.runtime == JS2 and (lookups or (spill and bool(p.spilled))),
+        "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled))),
         "lookup": lookups,
         "json": any(r.lookup and r.lookup.format == "json" for r in routes),
         # V: the characters that stop a data value binding, by site (lookups, condition groups)

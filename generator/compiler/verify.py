@@ -16,7 +16,7 @@ from cfroutes.errors import Diagnostic
 from cfroutes.kvs import importfile as kvsfile
 from cfroutes.platform.jscheck import lint_source
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
-from cfroutes.platform.profile import JS2
+from cfroutes.platform.profile import KVS_RUNTIME
 
 
 @dataclass
@@ -46,7 +46,7 @@ def size_problems(fn: Function, p: Plan, src: str, *, spilled: bool) -> list[Dia
         return []
     hint = None
     if p.exact_count and not spilled:
-        hint = (f"set `options.spill: auto` (or always) with a `kvs:` store on runtime {JS2} "
+        hint = (f"set `options.spill: auto` (or always) with a `kvs:` store on runtime {KVS_RUNTIME} "
                 f"to move the {p.exact_count} exact routes into the KeyValueStore")
     return [Diagnostic(fn.span, f"function '{fn.name}' is {size:,} bytes, {size - FUNCTION_SIZE_MAX:,} over "
                                 f"the {FUNCTION_SIZE_MAX:,}-byte CloudFront Functions limit", hint=hint)]

@@ -30,6 +30,7 @@ from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, FnCtx, Valida
 from cfroutes.config.yamlload import Node, load_file
 from cfroutes.errors import Diagnostic, InputError
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
+from cfroutes.platform.profile import KVS_RUNTIME, get_profile
 from cfroutes.safeio import is_within
 
 __all__ = ["Validator", "load_config", "warnings_of"]
@@ -102,8 +103,8 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     if "headers" in m:
         rules = v.items(m["headers"], "headers", lambda n, i: validate_rule(v, n, i, ctx))
     _one_country_warning(v, first_warning)
-    if options.spill == "always" and (kvs is None or runtime != JS2):
-        v.err(m.get("options") or node, "spill: always needs runtime cloudfront-js-2.0 and a `kvs:` block",
+    if options.spill == "always" and (kvs is None or not get_profile(runtime).key_value_store):
+        v.err(m.get("options") or node, f"spill: always needs runtime {KVS_RUNTIME} and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto")
     return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"))
 
@@ -141,8 +142,8 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
     m = v.mapping(node, "kvs", schema.KVS.keys)
     if m is None:
         return None
-    if runtime != JS2:
-        v.err(node, "a KeyValueStore needs runtime cloudfront-js-2.0", hint="set `runtime: cloudfront-js-2.0`")
+    if not get_profile(runtime).key_value_store:
+        v.err(node, f"a KeyValueStore needs runtime {KVS_RUNTIME}", hint=f"set `runtime: {KVS_RUNTIME}`")
     name = None
     if "name" not in m:
         v.err(node, "kvs needs a `name`")

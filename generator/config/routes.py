@@ -7,7 +7,6 @@ from typing import Any
 
 from cfroutes.config import schema
 from cfroutes.config.model import (
-    JS2,
     REDIRECT_STATUSES,
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
@@ -26,6 +25,7 @@ from cfroutes.config.validator import ACTION_KEYS, ROUTE_KEYS, RULE_KEYS, FnCtx,
 from cfroutes.config.yamlload import Node
 from cfroutes.platform.headers import header_problem
 from cfroutes.platform.limits import DOMAIN_NAME_MAX
+from cfroutes.platform.profile import KVS_RUNTIME, ORIGIN_RUNTIME, get_profile
 
 
 def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | None:
@@ -267,8 +267,8 @@ def _respond(v: Validator, node: Node, what: str) -> Respond | None:
 
 def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefChecker,
             allow_external: bool) -> Origin | None:
-    if ctx.runtime != JS2 or ctx.event != VIEWER_REQUEST:
-        v.err(node, f"origin needs a viewer-request function on runtime {JS2}")
+    if not get_profile(ctx.runtime).origin_helpers or ctx.event != VIEWER_REQUEST:
+        v.err(node, f"origin needs a viewer-request function on runtime {ORIGIN_RUNTIME}")
         return None
     m = v.mapping(node, "origin", schema.ORIGIN.keys)
     if m is None:
@@ -303,8 +303,8 @@ def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefCh
 
 
 def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | None:
-    if ctx.runtime != JS2:
-        v.err(node, f"lookup needs runtime {JS2} (KeyValueStore)")
+    if not get_profile(ctx.runtime).key_value_store:
+        v.err(node, f"lookup needs runtime {KVS_RUNTIME} (KeyValueStore)")
         return None
     if not ctx.has_kvs:
         v.err(node, "lookup needs a `kvs:` block on the function")

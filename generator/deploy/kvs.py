@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cfroutes.config.model import JS2, SPILL_PREFIX, Config, Function, Lookup, Param, Ref, Route, Template
+from cfroutes.config.model import SPILL_PREFIX, Config, Function, Lookup, Param, Ref, Route, Template
 from cfroutes.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
 from cfroutes.deploy.aws import Aws, AwsFailure, Conflict, command
 from cfroutes.kvs import importfile as kvsfile
+from cfroutes.platform.profile import get_profile
 
 RETRIES = 3
 
@@ -77,7 +78,7 @@ def rules(functions: Iterable[Function]) -> list[KeyRule]:
 
 def store_functions(cfg: Config, store: str) -> list[Function]:
     """The functions whose store is `store` (a name); for an ARN every function with a store."""
-    with_store = [f for f in cfg.functions if f.kvs is not None and f.runtime == JS2]
+    with_store = [f for f in cfg.functions if f.kvs is not None and get_profile(f.runtime).key_value_store]
     if store.startswith("arn:"):
         return with_store
     return [f for f in with_store if f.kvs is not None and f.kvs.name == store]

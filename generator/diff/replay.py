@@ -22,10 +22,11 @@ from typing import Any
 
 from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
-from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from cfroutes.emulator import Invocation
+from cfroutes.emulator.local_edge import LocalEdge, Request
 from cfroutes.platform.event import format_query
 from cfroutes.testing.events import RequestError, build_event, build_response
-from cfroutes.testing.runner import Runner, origin_summary
+from cfroutes.testing.runner import origin_summary
 
 ABSENT = "(no such function)"
 
@@ -122,29 +123,15 @@ def _code(source: str) -> str:
 
 
 class _Side:
-    """One build, its functions prepared once and run in warm contexts."""
+    """One build on the local edge (its functions prepared once and run in warm contexts)."""
 
     def __init__(self, compiled: Compiled) -> None:
-        self.compiled = compiled
-        self.warm: dict[str, WarmFunction | FunctionLoadError] = {}
-        self.stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
+        self.edge = LocalEdge.of(compiled.functions)
         self.events = {cf.name: cf.function.event for cf in compiled.functions}
-
-    def _warm(self, name: str) -> WarmFunction | FunctionLoadError:
-        w = self.warm.get(name)
-        if w is None:
-            cf = self.compiled.function(name)
-            assert cf is not None
-            try:
-                w = WarmFunction(prepare(cf.source, cf.function.runtime, f"dist/{name}.js"))
-            except FunctionLoadError as exc:
-                w = exc
-            self.warm[name] = w
-        return w
 
     def prepare_all(self) -> None:
         for name in self.events:
-            self._warm(name)
+            self.edge.prepare(name)
 
     def run_many(self, name: str, events: list[dict[str, Any]],
                  kvss: list[dict[str, str | None] | None]) -> list[Invocation | None]:
@@ -153,20 +140,8 @@ class _Side:
         None for a function this build does not have."""
         if name not in self.events:
             return [None] * len(events)
-        w = self._warm(name)
-        if isinstance(w, FunctionLoadError):
-            return [Invocation(error=f"the function does not load: {w}") for _ in events]
-        out: list[Invocation | None] = [None] * len(events)
-        todo = []
-        for i, ev in enumerate(events):
-            if self.events[name] == VIEWER_RESPONSE and ev["response"]["statusCode"] >= 400:
-                out[i] = Invocation(output={"response": json.loads(json.dumps(ev["response"]))})
-            else:
-                todo.append(i)
-        store = self.stores[name]
-        calls = [(events[i], Runner.store_for(store, kvss[i])) for i in todo]
-        for i, inv in zip(todo, w.invoke_many(calls)):
-            out[i] = inv
+        out: list[Invocation | None] = list(self.edge.invoke_many(
+            [Request(name, ev, kv) for ev, kv in zip(events, kvss, strict=True)]))
         return out
 
 
@@ -223,7 +198,7 @@ def _block(block: list[Replay], ctx: _Ctx, res: Result, bad: Callable[[Replay, s
     else:
         _prefetch(block, ctx)
         outcomes = [_one(rq, ctx) for rq in block]
-    for rq, out in zip(block, outcomes):
+    for rq, out in zip(block, outcomes, strict=True):
         if isinstance(out, str):
             if bad is not None:
                 bad(rq, out)
@@ -313,12 +288,12 @@ def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
             if not keys:
                 continue
             runs_a = [i for i, f in enumerate(flags) if not f[0]]
-            got_a = dict(zip(runs_a, ctx.a.run_many(name, [events[i] for i in runs_a], [kvss[i] for i in runs_a])))
+            got_a = dict(zip(runs_a, ctx.a.run_many(name, [events[i] for i in runs_a], [kvss[i] for i in runs_a]), strict=True))
             if name in ctx.same:  # the same code and store: the same answer
                 got_b = got_a
             else:
                 runs_b = [i for i, f in enumerate(flags) if not f[1]]
-                got_b = dict(zip(runs_b, ctx.b.run_many(name, [events[i] for i in runs_b], [kvss[i] for i in runs_b])))
+                got_b = dict(zip(runs_b, ctx.b.run_many(name, [events[i] for i in runs_b], [kvss[i] for i in runs_b]), strict=True))
             for i, key in enumerate(keys):
                 i1, i2 = got_a.get(i), got_b.get(i)
                 s1 = NOT_RUN if flags[i][0] else summarize(i1, events[i])

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cfroutes.platform.event import EVENT_TYPES, VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.platform.headers import TOKEN_RE
-
-EVENT_TYPES = ("viewer-request", "viewer-response")
 
 
 def _type(v: Any) -> str:
@@ -72,7 +71,7 @@ def _event(event: Any) -> Iterator[str]:
     if "version" in event and not isinstance(event["version"], str):
         yield f"version: must be a string such as \"1.0\", got {_type(event['version'])}"
     ctx = event.get("context", {})
-    etype = "viewer-request"
+    etype = VIEWER_REQUEST
     if not isinstance(ctx, dict):
         yield f"context: must be an object, got {_type(ctx)}"
     elif "eventType" in ctx:
@@ -97,11 +96,11 @@ def _event(event: Any) -> Iterator[str]:
         yield from _optional(req, "request", "querystring")
         yield from _optional(req, "request", "headers", names=True)
         yield from _optional(req, "request", "cookies")
-    if etype == "viewer-response" or "response" in event:
+    if etype == VIEWER_RESPONSE or "response" in event:
         resp = event.get("response")
         if not isinstance(resp, dict):
             yield (f"response: {'missing' if 'response' not in event else 'must be an object, got ' + _type(resp)}"
-                   + (" (a viewer-response event carries the origin's response)" if etype == "viewer-response" else ""))
+                   + (" (a viewer-response event carries the origin's response)" if etype == VIEWER_RESPONSE else ""))
             return
         status = resp.get("statusCode")
         if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:

@@ -36,17 +36,20 @@ import tempfile
 import time
 import weakref
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-from cfroutes.emulator.result import Invocation
+from cfroutes.emulator.prelude import prelude_sections, store_json
+from cfroutes.emulator.result import Invocation, cut_logs
+from cfroutes.emulator.runtime import PreparedFunction
+from cfroutes.emulator.validate import check_output
+from cfroutes.platform.event import VIEWER_REQUEST, event_type
+from cfroutes.platform.profile import STRUCTURAL, get_profile
 
 try:
     import resource
 except ImportError:  # pragma: no cover - not POSIX
     resource = None  # type: ignore[assignment]
-from cfroutes.emulator.runtime import PreparedFunction, _check_output, _cut_logs, _sections
-from cfroutes.platform.profile import STRUCTURAL, get_profile
 
 INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
 CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)
@@ -206,7 +209,7 @@ def harness(runtime: str) -> str:
     cfg = {"digest": prof.digest_default, "req": sorted(prof.require_modules), "del": "", "allow": allow,
            "keep": sorted(STRUCTURAL), "rawq": prof.raw_query_string, "cf": cf,
            "replaceAll": "replaceAll" in prof.members.get("String.prototype", frozenset())}
-    body = "".join(_sections()[s] for s in _SECTIONS + (("cloudfront",) if cf else ()))
+    body = "".join(prelude_sections()[s] for s in _SECTIONS + (("cloudfront",) if cf else ()))
     head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":"))}
     return head + body + _GLUE_TAIL
 
@@ -253,21 +256,13 @@ def _load_error(stderr: str, prepared: PreparedFunction) -> str:
 def _to_invocation(rec: dict[str, Any], event: dict[str, Any], prepared: PreparedFunction) -> Invocation:
     inv = Invocation()
     inv.duration_us = float(rec.get("d") or 0) * 1000.0  # njs's clock counts milliseconds
-    inv.logs = _cut_logs(rec.get("logs") or [])
+    inv.logs = cut_logs(rec.get("logs") or [])
     inv.origin = rec.get("origin")
     if "e" in rec:
         inv.error = str(rec["e"]) + _location(str(rec.get("st") or ""), prepared.source, prepared.filename)
     else:
-        _check_output(inv, rec.get("v"), event)
+        check_output(inv, rec.get("v"), event)
     return inv  # steps and compute_utilization stay 0: no step count and a millisecond clock in njs
-
-
-def _event_type(event: dict[str, Any]) -> str:
-    return str((event.get("context") or {}).get("eventType") or "viewer-request")
-
-
-def _store_json(kvs: dict[str, str] | None) -> str | None:
-    return None if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
 
 
 class _Dead(Exception):
@@ -411,7 +406,7 @@ class NjsWorker:
         if hit is None or hit[0] is not kvs:
             if len(self._jsons) > 64:
                 self._jsons.clear()
-            hit = self._jsons[id(kvs)] = (kvs, _store_json(kvs) or "")
+            hit = self._jsons[id(kvs)] = (kvs, store_json(kvs) or "")
         return hit[1]
 
     def _send(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], out: list[Invocation]) -> None:
@@ -419,7 +414,7 @@ class NjsWorker:
 
         if self._proc is None or self._proc.poll() is not None:
             self.close_process()
-            self._start(sj(items[0][1]), _event_type(items[0][0]))
+            self._start(sj(items[0][1]), event_type(items[0][0]))
         stores: list[str] = []
         index: dict[str, int] = {}
         cases = []
@@ -436,7 +431,7 @@ class NjsWorker:
                     stores.append(text)
                 s = index[text]
             last = text
-            cases.append({"e": event, "s": s, "t": _event_type(event)})
+            cases.append({"e": event, "s": s, "t": event_type(event)})
         data = json.dumps({"stores": stores, "cases": cases}, ensure_ascii=True, separators=(",", ":")).encode()
         assert self._proc is not None and self._proc.stdin is not None
         try:
@@ -445,7 +440,7 @@ class NjsWorker:
         except (BrokenPipeError, OSError):
             raise _Dead(self._stopped()) from None
         allowance = 5.0 + len(data) / 20e6  # njs parses the command before the first event
-        for i, (event, kvs) in enumerate(items):
+        for event, kvs in items:
             line = self._readline(self.case_timeout + allowance)
             allowance = 0.0
             if line is None:
@@ -465,10 +460,10 @@ class NjsWorker:
         figure of an empty handler to get the function's own cost."""
         if self._proc is None or self._proc.poll() is not None:
             self.close_process()
-            self._start(self._json(kvs), _event_type(event))
+            self._start(self._json(kvs), event_type(event))
         text = self._json(kvs)
         cmd = {"stores": [] if text is None else [text], "cases": [{"e": event, "s": -1 if text is None else 0,
-                                                                     "t": _event_type(event), "n": n}]}
+                                                                     "t": event_type(event), "n": n}]}
         assert self._proc is not None and self._proc.stdin is not None
         self._proc.stdin.write(json.dumps(cmd, ensure_ascii=True).encode() + b"\n")
         self._proc.stdin.flush()
@@ -542,7 +537,7 @@ def load_error(prepared: PreparedFunction, kvs: dict[str, str] | None = None) ->
     """"" when njs loads the function (with `kvs` as its store); else njs's message."""
     with NjsWorker(prepared) as w:
         try:
-            w._start(_store_json(kvs), "viewer-request")
+            w._start(store_json(kvs), VIEWER_REQUEST)
         except _Dead as dead:
             return str(dead)
     return ""

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from cfroutes.platform.event import VIEWER_REQUEST
 from cfroutes.platform.headers import is_disallowed
 from cfroutes.platform.limits import DOMAIN_NAME_MAX
 
@@ -16,7 +17,7 @@ def validate_origin(origin: dict[str, Any], event_type: str, kind: str) -> list[
     method = origin.get("method", "")
     params = origin.get("params")
     where = f"origin.{method}"
-    if event_type != "viewer-request":
+    if event_type != VIEWER_REQUEST:
         return [f"{where}: origin helpers are only available in viewer-request functions"]
     if kind != "request":
         return [f"{where}: an origin was selected but the function returned a response"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.platform.jscheck import JsIssue
+from cfroutes.platform.limits import LOG_MAX
 
 
 class FunctionLoadError(Exception):
@@ -35,6 +36,7 @@ class Invocation:
     duration_us: float = 0.0
     cpu_us: float = 0.0  # CPU time of the handler, promise jobs included
     work_us: float | None = None  # a sync handler's CPU time net of an empty handler's (cost.py)
+    skipped: str = ""  # why CloudFront does not run the function on this event (emulator.local_edge)
 
     @property
     def ok(self) -> bool:
@@ -51,3 +53,17 @@ class Invocation:
             "ValidationErrors": list(self.validation_errors),
             "Steps": self.steps,
         }
+
+
+def cut_logs(logs: list[str]) -> list[str]:
+    """A function's log lines cut to CloudFront's LOG_MAX bytes in all."""
+    out: list[str] = []
+    left = LOG_MAX
+    for line in logs:
+        data = str(line).encode("utf-8", "replace")
+        if len(data) >= left:
+            out.append(data[:left].decode("utf-8", "ignore"))
+            break
+        out.append(str(line))
+        left -= len(data)
+    return out

@@ -12,16 +12,17 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import quickjs
 from cfroutes.emulator import cost, watchdog
 from cfroutes.emulator.loader import PositionMap, transform
-from cfroutes.emulator.result import FunctionLoadError, Invocation
-from cfroutes.emulator.validate import classify, validate
+from cfroutes.emulator.prelude import prelude_sections, store_json
+from cfroutes.emulator.result import FunctionLoadError, Invocation, cut_logs
+from cfroutes.emulator.validate import check_output
+from cfroutes.platform.event import VIEWER_REQUEST, event_type
 from cfroutes.platform.jscheck import analyze
-from cfroutes.platform.limits import LOG_MAX, MEMORY_MAX
+from cfroutes.platform.limits import MEMORY_MAX
 from cfroutes.platform.profile import JS2, STRUCTURAL, get_profile
 
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
@@ -29,7 +30,6 @@ DEFAULT_TIME_LIMIT = 1.0             # seconds of CPU per eval/call/job (backsto
 STACK_LIMIT = 512 * 1024
 MAX_JOBS = 100_000
 
-_SECTIONS: dict[str, str] = {}
 _PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
 _DELETIONS: dict[str, dict[str, list[str]]] = {}
 _FRAME = re.compile(r"at (\S+) \(<input>:(\d+)(?::(\d+))?\)")
@@ -55,15 +55,6 @@ class PreparedFunction:
 def binding_interrupts_regex() -> bool:
     """True with quickjs-ng (regex honours the time limit); False with quickjs 1.19.4."""
     return quickjs.Context().eval("typeof Iterator") == "function"
-
-
-def _sections() -> dict[str, str]:
-    if not _SECTIONS:
-        text = resources.files("cfroutes.emulator").joinpath("prelude.js").read_text(encoding="utf-8")
-        for chunk in text.split("//#section ")[1:]:
-            name, _, body = chunk.partition("\n")
-            _SECTIONS[name.strip()] = body
-    return _SECTIONS
 
 
 def _deletions(runtime: str) -> dict[str, list[str]]:
@@ -139,12 +130,12 @@ def _prelude(runtime: str, sections: tuple[str, ...], deletions: str) -> tuple[s
         prof = get_profile(runtime)
         cfg = {"digest": prof.digest_default, "req": sorted(prof.require_modules),
                "del": deletions}
-        body = "".join(_sections()[s] for s in sections) + (_sections()["prune"] if deletions else "")
-        text = '(function(){"use strict";var CFG=%s;\n%s})();' % (json.dumps(cfg, separators=(",", ":")), body)
+        body = "".join(prelude_sections()[s] for s in sections) + (prelude_sections()["prune"] if deletions else "")
+        text = '(function(){"use strict";var CFG=' + json.dumps(cfg, separators=(",", ":")) + ';\n' + body + '})();'
         ctx = quickjs.Context()
         ctx.set("__cf_t0", 0.0)
         ctx.set("__cf_budget", 1)
-        ctx.set("__cf_evtype", "viewer-request")
+        ctx.set("__cf_evtype", VIEWER_REQUEST)
         ctx.eval(text)
         _PRELUDES[key] = (text, int(ctx.memory()["malloc_size"]))
     return _PRELUDES[key]
@@ -170,14 +161,6 @@ def run_function(source: str, event: dict[str, Any], runtime: str = JS2,
                  kvs: dict[str, str] | None = None, filename: str = "<function>") -> Invocation:
     """prepare + invoke."""
     return invoke(prepare(source, runtime, filename), event, kvs)
-
-
-def _kvs_json(kvs: dict[str, str] | None) -> str:
-    return "" if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
-
-
-def _event_type(event: dict[str, Any]) -> str:
-    return str((event.get("context") or {}).get("eventType") or "viewer-request")
 
 
 def _load(prepared: PreparedFunction, kvs_json: str, budget: int, evtype: str, time_limit: float | None) -> Any:
@@ -258,12 +241,12 @@ def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget
     except Exception:  # a context broken by out-of-memory
         state = {}
     inv.steps = int(state.get("steps", 0))
-    inv.logs = _cut_logs(state.get("logs") or [])
+    inv.logs = cut_logs(state.get("logs") or [])
     inv.origin = state.get("origin")
     if state.get("over"):
         inv.error = f"step budget exceeded: more than {budget} steps (runaway loop or deep recursion?)"
     if not inv.error:
-        _check_output(inv, value, event)
+        check_output(inv, value, event)
     # time in shims of native helpers (cf.cwt's pure-JS CBOR and HMAC) is not the function's cost
     native = float(state.get("native_us", 0))
     work = None if inv.work_us is None else max(0.0, inv.work_us - native)
@@ -275,7 +258,7 @@ def _invoke_here(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[st
     """One invocation in a fresh context, in this process (the worker runs this)."""
     inv = Invocation()
     try:
-        ctx = _load(prepared, _kvs_json(kvs), budget, _event_type(event), time_limit)
+        ctx = _load(prepared, store_json(kvs) or "", budget, event_type(event), time_limit)
     except Exception as exc:  # the top level of the function failed
         inv.error = _engine_error(exc, prepared)
         _finish(None, inv, None, event, budget)
@@ -360,7 +343,7 @@ class _WarmHere:
 
     def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
         inv = Invocation()
-        kj, evtype = _kvs_json(kvs), _event_type(event)
+        kj, evtype = store_json(kvs) or "", event_type(event)
         try:
             if self._ctx is None:
                 self._ctx = _load(self.prepared, kj, self.budget, evtype, self.time_limit)
@@ -423,7 +406,7 @@ def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
     if first in ("null", "", "Uncaught null") or "out of memory" in first:
         return "out of memory: the function exceeded the 2 MB memory limit"
     if "too many promise jobs" in first:
-        return "runaway promise chain: more than %d promise jobs" % MAX_JOBS
+        return f"runaway promise chain: more than {MAX_JOBS} promise jobs"
     if first.startswith("TypeError: the returned object cannot be serialised"):
         return first
     if "cannot be serialised" in first or "circular" in first.lower():
@@ -442,23 +425,3 @@ def _location(stack: str, prepared: PreparedFunction) -> str:
     return ""
 
 
-def _check_output(inv: Invocation, value: Any, event: dict[str, Any]) -> None:
-    kind, errs = classify(event, value, False)
-    if kind is None:
-        inv.validation_errors = errs
-        return
-    inv.output = {kind: value}
-    inv.validation_errors = validate(event, kind, value, inv.origin)
-
-
-def _cut_logs(logs: list[str]) -> list[str]:
-    out: list[str] = []
-    left = LOG_MAX
-    for line in logs:
-        data = str(line).encode("utf-8", "replace")
-        if len(data) >= left:
-            out.append(data[:left].decode("utf-8", "ignore"))
-            break
-        out.append(str(line))
-        left -= len(data)
-    return out

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from cfroutes.emulator.origin import validate_origin
-from cfroutes.platform.event import join_query
+from cfroutes.emulator.result import Invocation
+from cfroutes.platform.event import VIEWER_REQUEST, VIEWER_RESPONSE, join_query
 from cfroutes.platform.headers import READ_ONLY, TOKEN_RE, is_disallowed
 from cfroutes.platform.limits import QUERY_BAD_RE, URL_MAX, VALUE_CONTROL_RE
 
@@ -21,21 +22,32 @@ _RESPONSE_KEYS = frozenset({"statusCode", "statusDescription", "headers", "cooki
 
 def classify(event: dict[str, Any], value: Any, is_event: bool) -> tuple[str | None, list[str]]:
     """Decide whether `value` is a request or a response: ("request"|"response"|None, errors)."""
-    etype = (event.get("context") or {}).get("eventType", "viewer-request")
+    etype = (event.get("context") or {}).get("eventType", VIEWER_REQUEST)
     if is_event or (isinstance(value, dict) and "context" in value and ("request" in value or "response" in value)):
         return None, ["output: the function returned the whole event; return event.request or event.response"]
     if not isinstance(value, dict):
         shown = "undefined" if value is None else type(value).__name__
         return None, [f"output: the function must return a request or response object, got {shown}"]
-    if etype == "viewer-response":
+    if etype == VIEWER_RESPONSE:
         if "statusCode" not in value:
             return None, ["response.statusCode: missing (a viewer-response function must return a response)"]
         return "response", []
     return ("response" if "statusCode" in value else "request"), []
 
 
+def check_output(inv: Invocation, value: Any, event: dict[str, Any]) -> None:
+    """Fill `inv` from what the handler returned: `output` when it is a request or response,
+    and the validation errors CloudFront would answer 502 for."""
+    kind, errs = classify(event, value, False)
+    if kind is None:
+        inv.validation_errors = errs
+        return
+    inv.output = {kind: value}
+    inv.validation_errors = validate(event, kind, value, inv.origin)
+
+
 def validate(event: dict[str, Any], kind: str, value: dict[str, Any], origin: dict[str, Any] | None) -> list[str]:
-    etype = (event.get("context") or {}).get("eventType", "viewer-request")
+    etype = (event.get("context") or {}).get("eventType", VIEWER_REQUEST)
     errs = list(_request(event, value) if kind == "request" else _response(event, value, etype))
     if origin is not None:
         errs.extend(validate_origin(origin, etype, kind))
@@ -136,7 +148,7 @@ def _request(event: dict[str, Any], req: dict[str, Any]) -> Iterator[str]:
     yield from errs
     if len(uri) + (len(qs) + 1 if qs else 0) >= URL_MAX:
         yield f"request.uri: URI plus query string is {len(uri) + len(qs) + 1} characters (must be under {URL_MAX})"
-    yield from _headers("request.headers", req.get("headers"), orig.get("headers"), READ_ONLY["viewer-request"])
+    yield from _headers("request.headers", req.get("headers"), orig.get("headers"), READ_ONLY[VIEWER_REQUEST])
     cookies = req.get("cookies")
     if cookies is not None:
         if not isinstance(cookies, dict):
@@ -158,8 +170,8 @@ def _response(event: dict[str, Any], resp: dict[str, Any], etype: str) -> Iterat
         yield "response.statusDescription: must be a string"
     elif isinstance(resp.get("statusDescription"), str) and VALUE_CONTROL_RE.search(resp["statusDescription"]):
         yield "response.statusDescription: contains control characters"
-    original = (event.get("response") or {}).get("headers") if etype == "viewer-response" else {}
-    read_only = READ_ONLY["viewer-response"] if etype == "viewer-response" else frozenset()
+    original = (event.get("response") or {}).get("headers") if etype == VIEWER_RESPONSE else {}
+    read_only = READ_ONLY[VIEWER_RESPONSE] if etype == VIEWER_RESPONSE else frozenset()
     yield from _headers("response.headers", resp.get("headers"), original, read_only)
     cookies = resp.get("cookies")
     if cookies is not None:

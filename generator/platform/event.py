@@ -4,11 +4,41 @@ Headers, cookies and the query string of an event are objects of `{value, multiV
 entries. CloudFront forwards the query as `name=value` pairs joined by `&`, a bare `name`
 when the value is empty, one pair per entry of `multiValue`. Used by the reference model,
 the test runner, the emulator's output check, `cfroutes serve` and `cfroutes diff`.
+
+Also the event types and the one rule of the request flow that decides whether a function
+runs at all (`function_runs`): CloudFront gives a viewer-response function no response whose
+origin status is 400 or higher.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+VIEWER_REQUEST = "viewer-request"
+VIEWER_RESPONSE = "viewer-response"
+#: the event types of the functions cfroutes runs (connection-request: SPEC §7, not yet)
+EVENT_TYPES = (VIEWER_REQUEST, VIEWER_RESPONSE)
+#: CloudFront runs no viewer-response function for an origin status of this or higher
+VIEWER_RESPONSE_STATUS_LIMIT = 400
+VIEWER_RESPONSE_SKIPPED = ("CloudFront skips viewer-response functions when the origin status is "
+                           f"{VIEWER_RESPONSE_STATUS_LIMIT} or higher")
+
+
+def event_type(event: Mapping[str, Any]) -> str:
+    """`context.eventType` of an event (viewer-request when it has none)."""
+    return str((event.get("context") or {}).get("eventType") or VIEWER_REQUEST)
+
+
+def viewer_response_runs(status: int) -> bool:
+    """Does CloudFront run the viewer-response function on an origin response of `status`?"""
+    return status < VIEWER_RESPONSE_STATUS_LIMIT
+
+
+def function_runs(function_event: str, event: Mapping[str, Any]) -> bool:
+    """Does CloudFront run a function of event type `function_event` on `event`? Not a
+    viewer-response function on an origin response of 400 or higher (the response goes to the
+    viewer as the origin sent it)."""
+    return function_event != VIEWER_RESPONSE or viewer_response_runs(event["response"]["statusCode"])
 
 
 def entry_value(entry: Any) -> str | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from cfroutes.platform.event import VIEWER_REQUEST, VIEWER_RESPONSE
+
 #: never shown to functions and never addable (adding one -> 502)
 DISALLOWED = frozenset(
     """connection expect keep-alive proxy-authenticate proxy-authorization proxy-connection
@@ -15,8 +17,8 @@ DISALLOWED = frozenset(
 DISALLOWED_PREFIXES = ("x-amz-cf-", "x-edge-")
 #: read-only per event type (add, edit or delete -> 502)
 READ_ONLY = {
-    "viewer-request": frozenset({"cdn-loop", "content-length", "host", "transfer-encoding", "via"}),
-    "viewer-response": frozenset({"warning", "via"}),
+    VIEWER_REQUEST: frozenset({"cdn-loop", "content-length", "host", "transfer-encoding", "via"}),
+    VIEWER_RESPONSE: frozenset({"warning", "via"}),
 }
 TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 
@@ -37,9 +39,9 @@ def header_problem(name: str, edits: str) -> str | None:
     n = name.lower()
     if is_disallowed(n):
         return f"header '{n}' is disallowed in CloudFront Functions (CloudFront answers 502)"
-    if edits == "request" and n in READ_ONLY["viewer-request"]:
+    if edits == "request" and n in READ_ONLY[VIEWER_REQUEST]:
         return f"header '{n}' is read-only in viewer-request functions (CloudFront answers 502)"
-    if edits == "response" and n in READ_ONLY["viewer-response"]:
+    if edits == "response" and n in READ_ONLY[VIEWER_RESPONSE]:
         return f"header '{n}' is read-only in viewer-response functions (CloudFront answers 502)"
     if n in ("cookie", "set-cookie"):
         return f"'{n}' is not a header in CloudFront Functions events (use cookies)"

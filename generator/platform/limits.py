@@ -10,6 +10,9 @@ import re
 # ------------------------------------------------------------------ function
 #: code size quota of one function, in UTF-8 bytes of the source ("10 KB, not adjustable")
 FUNCTION_SIZE_MAX = 10_240
+#: bytes of the event object TestFunction accepts (`cfroutes test --remote` skips a bigger case);
+#: not the cap on an `--event` file (safeio.EVENT_FILE_MAX)
+TEST_FUNCTION_EVENT_MAX = 40_960
 
 # ------------------------------------------------------------------ KeyValueStore
 KVS_KEY_MAX = 512                 # bytes of one key (the API model would allow 1,024 characters)

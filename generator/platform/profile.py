@@ -45,6 +45,10 @@ class RuntimeProfile:
     async_closures: bool = False
     optional_catch_binding: bool = False  # `catch {` (ES2019): refused by both runtimes
     raw_query_string: bool = False      # event.request.rawQueryString() (2.0)
+    # a KeyValueStore associated with the function, read with cf.kvs() (2.0): lookups, spilled routes
+    key_value_store: bool = False
+    # cf.updateRequestOrigin / cf.selectRequestOriginById (2.0; viewer-request functions only)
+    origin_helpers: bool = False
 
 
 # Names every built-in object keeps (structural, not API surface).
@@ -207,8 +211,12 @@ PROFILES: Mapping[str, RuntimeProfile] = MappingProxyType({
         require_modules=frozenset({"crypto", "querystring"}), regex_flags=frozenset("gimy"),
         globals=_GLOBALS_COMMON | {"DataView", "TextEncoder", "TextDecoder", "atob", "btoa", "Buffer"},
         members=_members(True), string_byte_methods=False, digest_default="buffer",
-        numeric_separators=True, raw_query_string=True),
+        numeric_separators=True, raw_query_string=True, key_value_store=True, origin_helpers=True),
 })
+#: the runtime a KeyValueStore needs (named in messages)
+KVS_RUNTIME = next(p.name for p in PROFILES.values() if p.key_value_store)
+#: the runtime the origin helpers need (named in messages)
+ORIGIN_RUNTIME = next(p.name for p in PROFILES.values() if p.origin_helpers)
 
 
 def get_profile(runtime: str) -> RuntimeProfile:

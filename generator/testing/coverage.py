@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cfroutes.compiler import Compiled
-from cfroutes.config.model import VIEWER_RESPONSE, Function
+from cfroutes.config.model import Function
+from cfroutes.emulator.local_edge import merge_store
+from cfroutes.platform.event import function_runs
 from cfroutes.reference import Trace, evaluate
 from cfroutes.testing.cases import Case
 
@@ -93,18 +95,17 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
         for it in _items(cf.function):
             items.append(it)
             index[(it.function, it.kind, it.index)] = it
-    from cfroutes.testing.runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
-
     stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
     for case in cases:
         fn = compiled.config.function(case.function)
         if fn is None:
             continue
-        if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
+        if not function_runs(case.event_type, case.event):
             continue
         trace = Trace()
         try:
-            evaluate(fn, case.event, Runner.store_for(stores.get(fn.name), case.kvs), trace)
+            # the store a case sees: the bundle's store with the case's kvs merged
+            evaluate(fn, case.event, merge_store(stores.get(fn.name), case.kvs), trace)
         except Exception:  # noqa: BLE001 - a case the model cannot evaluate exercises what it reached
             pass
         if trace.route is not None:

@@ -36,13 +36,22 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler import Compiled, compile_function
 from cfroutes.config.model import VIEWER_RESPONSE
-from cfroutes.emulator import FunctionLoadError, Invocation, PreparedFunction, WarmFunction, njs, prepare
+from cfroutes.emulator import Invocation
+from cfroutes.emulator.local_edge import (
+    COMPARED,
+    MODES,
+    Comparator,
+    LocalEdge,
+    Mode,
+    Request,
+    edge_function,
+    merge_store,
+)
 from cfroutes.platform.event import entry_value, entry_values, format_query
 from cfroutes.safeio import escape_terminal
 from cfroutes.testing.cases import Case
@@ -51,10 +60,8 @@ DEBUG_HEADER = "x-cfroutes-route"
 ABSENT = "(absent)"
 #: suites at least this big run on every CPU (fork) when there are several
 PARALLEL_MIN = 400
-ENGINES = ("quickjs", "njs", "both")
+ENGINES = MODES
 ENGINES_DIFFER = "the engines differ"
-#: cases per njs process when a function's suite is split over CPUs
-NJS_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -275,103 +282,52 @@ def _compare_values(add: Any, what: str, expected: Iterable[tuple[str, Any]], ac
 
 # ------------------------------------------------------------------ the runner
 class Runner:
-    """Runs cases against one compiled config; prepares each function once."""
+    """Runs cases against one compiled config on the local edge (emulator/local_edge.py).
 
-    def __init__(self, compiled: Compiled, engine: str = "quickjs") -> None:
+    cfroutes' own functions keep no state between requests, so one warm context per function
+    serves every case (about 10x faster than a fresh context per case); the engines reset
+    steps, logs, origin calls, the clock and the KVS each call.
+    """
+
+    def __init__(self, compiled: Compiled, engine: Mode | str = Mode.QUICKJS) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")
-        self.engine = engine
+        self.engine = Mode(engine)
         self.compiled = compiled
-        self._prepared: dict[str, PreparedFunction | FunctionLoadError] = {}
-        self._debug: dict[str, tuple[PreparedFunction | FunctionLoadError, dict[str, str] | None]] = {}
-        self._stores: dict[str, dict[str, str] | None] = {}
-        # cfroutes' own functions keep no state between requests, so one warm context per
-        # function serves every case (about 10x faster than a fresh context per case);
-        # the emulator resets steps, logs, origin calls, the clock and the KVS each call
-        self._warm: dict[int, WarmFunction] = {}
+        self._functions = [edge_function(cf) for cf in compiled.functions]
+        self._edges: dict[Mode, LocalEdge] = {}
+        self._debug = LocalEdge()  # debug builds (explaining failures), added per function on first use
 
-    def _prepare(self, name: str) -> PreparedFunction | FunctionLoadError:
-        if name not in self._prepared:
-            cf = self.compiled.function(name)
-            assert cf is not None, name
-            try:
-                self._prepared[name] = prepare(cf.source, cf.function.runtime, f"dist/{name}.js")
-            except FunctionLoadError as e:
-                self._prepared[name] = e
-            self._stores[name] = cf.kvs_dict()
-        return self._prepared[name]
+    def edge(self, mode: Mode | None = None) -> LocalEdge:
+        """The bundle on one engine (default: the engine whose outcome a case reports)."""
+        if mode is None:
+            mode = COMPARED[self.engine][0] if self.engine in COMPARED else self.engine
+        if mode not in self._edges:
+            first = next(iter(self._edges.values()), None)
+            self._edges[mode] = LocalEdge(self._functions, mode) if first is None else first.on(mode)
+        return self._edges[mode]
 
-    def _debug_build(self, name: str) -> tuple[PreparedFunction | FunctionLoadError, dict[str, str] | None]:
-        if name not in self._debug:
+    def _debug_edge(self, name: str) -> LocalEdge:
+        if name not in self._debug.functions:
             cf = self.compiled.function(name)
             assert cf is not None, name
             built, _, _ = compile_function(self.compiled.config, cf.function, debug=True)
-            try:
-                prepared: PreparedFunction | FunctionLoadError = prepare(
-                    built.source, cf.function.runtime, f"dist/{name}.debug.js")
-            except FunctionLoadError as e:
-                prepared = e
-            self._debug[name] = (prepared, built.kvs_dict())
-        return self._debug[name]
+            self._debug.add(edge_function(built, f"dist/{name}.debug.js"))
+        return self._debug
 
     @staticmethod
     def store_for(store: dict[str, str] | None, overrides: dict[str, str | None] | None) -> dict[str, str] | None:
         """The store content for one case: the bundle's store with the case's kvs merged over it."""
-        if store is None or not overrides:
-            return store
-        merged = dict(store)
-        for k, v in overrides.items():
-            if v is None:
-                merged.pop(k, None)
-            else:
-                merged[k] = v
-        return merged
+        return merge_store(store, overrides)
 
     def invoke(self, case: Case, *, debug: bool = False) -> Invocation:
-        if debug:
-            prepared, store = self._debug_build(case.function)
-        else:
-            prepared = self._prepare(case.function)
-            store = self._stores[case.function]
-        if isinstance(prepared, FunctionLoadError):
-            return Invocation(error=f"the function does not load: {prepared}")
-        event = case.event
-        if case.event_type == VIEWER_RESPONSE and event["response"]["statusCode"] >= 400:
-            return Invocation(output={"response": json.loads(json.dumps(event["response"]))})
-        return self._warm_for(prepared).invoke(event, self.store_for(store, case.kvs))
-
-    def _warm_for(self, prepared: PreparedFunction) -> WarmFunction:
-        warm = self._warm.get(id(prepared))
-        if warm is None:
-            warm = self._warm[id(prepared)] = WarmFunction(prepared)
-        return warm
+        edge = self._debug_edge(case.function) if debug else self.edge()
+        return edge.invoke(case.function, case.event, case.kvs)
 
     def invoke_all(self, cases: list[Case]) -> list[Invocation]:
-        """`invoke` for each case; a run of cases of one function goes to the engine's worker
-        process as one pipelined batch (a round trip per case would halve the throughput)."""
-        out: list[Invocation | None] = [None] * len(cases)
-        run: list[int] = []
-
-        def flush() -> None:
-            if run:
-                warm = self._warm_for(self._prepare(cases[run[0]].function))  # type: ignore[arg-type]
-                calls = [(cases[i].event, self.store_for(self._stores[cases[i].function], cases[i].kvs)) for i in run]
-                for i, inv in zip(run, warm.invoke_many(calls)):
-                    out[i] = inv
-                run.clear()
-
-        for i, case in enumerate(cases):
-            prepared = self._prepare(case.function)
-            direct = isinstance(prepared, FunctionLoadError) or (
-                case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400)
-            if run and (direct or cases[run[0]].function != case.function):
-                flush()
-            if direct:
-                out[i] = self.invoke(case)
-            else:
-                run.append(i)
-        flush()
-        return [inv for inv in out if inv is not None]
+        """`invoke` for each case; the cases of one function go to the engine as one batch
+        (a round trip per case would halve the throughput)."""
+        return self.edge().invoke_many(_requests(cases))
 
     def route_of(self, case: Case) -> str:
         """Which route matched: run the case through the debug build and read its header."""
@@ -390,22 +346,31 @@ class Runner:
     def run_case(self, case: Case, *, explain: bool = True, inv: Invocation | None = None) -> CaseResult:
         inv = self.invoke(case) if inv is None else inv
         res = CaseResult(case, compare(case, inv), inv)
-        if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
-            res.note = "function not run: CloudFront skips viewer-response functions when the origin status is 400 or higher"
+        _note_skipped(res)
         if explain and not res.passed:
             res.route = self.route_of(case)
         return res
 
     def run(self, cases: list[Case], *, jobs: int | None = None) -> list[CaseResult]:
         """All cases, in order; big suites use every CPU (fork) when there are several."""
+        edge = self.edge()
         for name in {c.function for c in cases}:
-            self._prepare(name)
+            edge.prepare(name)
         n = jobs if jobs is not None else (os.cpu_count() or 1)
-        if self.engine != "quickjs":
-            return self._run_njs(cases, n)
+        if self.engine in COMPARED:
+            try:
+                return self._run_compared(cases, n)
+            finally:
+                self.close()  # njs's processes
+        if edge.engine.parallel:  # the engine spreads a batch over processes itself
+            try:
+                invs = edge.invoke_many(_requests(cases), jobs=n)
+            finally:
+                self.close()
+            return [self.run_case(c, inv=inv) for c, inv in zip(cases, invs, strict=True)]
         if n > 1 and len(cases) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             return self._run_parallel(cases, n)
-        return [self.run_case(c, inv=inv) for c, inv in zip(cases, self.invoke_all(cases))]
+        return [self.run_case(c, inv=inv) for c, inv in zip(cases, self.invoke_all(cases), strict=True)]
 
     def _run_parallel(self, cases: list[Case], n: int) -> list[CaseResult]:
         global _WORKER
@@ -422,78 +387,68 @@ class Runner:
             results[i] = self.run_case(cases[i])
         return results
 
-
-    # ---------------------------------------------------------------- njs
-    def njs_invocations(self, cases: list[Case], jobs: int = 1) -> list[Invocation]:
-        """Every case through njs: one process per function (per NJS_CHUNK cases), `jobs` at a time."""
-        out: list[Invocation | None] = [None] * len(cases)
-        work: list[tuple[PreparedFunction, list[int], list[tuple[dict[str, Any], dict[str, str] | None]]]] = []
-        by_fn: dict[str, list[int]] = {}
-        for i, c in enumerate(cases):
-            if c.event_type == VIEWER_RESPONSE and c.event["response"]["statusCode"] >= 400:
-                out[i] = Invocation(output={"response": json.loads(json.dumps(c.event["response"]))})
-            else:
-                by_fn.setdefault(c.function, []).append(i)
-        for name, idx in by_fn.items():
-            prepared = self._prepare(name)
-            if isinstance(prepared, FunctionLoadError):
-                for i in idx:
-                    out[i] = Invocation(error=f"the function does not load: {prepared}")
-                continue
-            store = self._stores[name]
-            size = max(1, min(NJS_CHUNK, -(-len(idx) // max(1, jobs))))
-            for k in range(0, len(idx), size):
-                part = idx[k:k + size]
-                work.append((prepared, part, [(cases[i].event, self.store_for(store, cases[i].kvs)) for i in part]))
-
-        def one(item: tuple[PreparedFunction, list[int], list[Any]]) -> None:
-            prepared, part, items = item
-            for i, inv in zip(part, njs.run_batch(prepared, items)):
-                out[i] = inv
-
-        if jobs > 1 and len(work) > 1:
-            with ThreadPoolExecutor(jobs) as pool:
-                list(pool.map(one, work))
-        else:
-            for w in work:
-                one(w)
-        assert all(x is not None for x in out)
-        return [x for x in out if x is not None]
-
-    def njs_load_errors(self) -> list[tuple[str, str]]:
-        """(function, njs's message) for every function of the config that njs does not load."""
-        bad = []
-        for cf in self.compiled.functions:
-            prepared = self._prepare(cf.function.name)
-            if isinstance(prepared, FunctionLoadError):
-                continue  # the static profile already refused it
-            msg = njs.load_error(prepared, self._stores[cf.function.name])
-            if msg:
-                bad.append((cf.function.name, msg))
-        return bad
-
-    def _run_njs(self, cases: list[Case], jobs: int) -> list[CaseResult]:
-        n_invs = self.njs_invocations(cases, jobs)
+    def _run_compared(self, cases: list[Case], jobs: int) -> list[CaseResult]:
+        """Each case on two engines (--engine both): the first's outcome against `expect`, and a
+        divergence between the two fails the case with both outcomes shown."""
+        a, b = COMPARED[self.engine]
+        width = max(len(a.value), len(b.value)) + 2
         results = []
-        for case, n in zip(cases, n_invs):
-            if self.engine == "njs":
-                res = CaseResult(case, compare(case, n), n)
-            else:
-                q = self.invoke(case)
-                mism = compare(case, q)
-                if not njs.same_outcome(q, n):
-                    detail = outcome(q) == outcome(n)
-                    mism = [Mismatch(ENGINES_DIFFER, "quickjs: " + _engine_outcome(q, detail),
-                                     "njs:     " + _engine_outcome(n, detail))] + \
-                        [Mismatch("quickjs " + m.field, m.expected, m.actual) for m in mism] + \
-                        [Mismatch("njs " + m.field, m.expected, m.actual) for m in compare(case, n)]
-                res = CaseResult(case, mism, q)
-            if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
-                res.note = "function not run: CloudFront skips viewer-response functions when the origin status is 400 or higher"
+        pairs = Comparator(self.edge(a), self.edge(b)).compare_many(_requests(cases), jobs=jobs)
+        for case, pair in zip(cases, pairs, strict=True):
+            mism = compare(case, pair.first)
+            if not pair.same:
+                detail = outcome(pair.first) == outcome(pair.second)
+                mism = [Mismatch(ENGINES_DIFFER, f"{a.value}:".ljust(width) + _engine_outcome(pair.first, detail),
+                                 f"{b.value}:".ljust(width) + _engine_outcome(pair.second, detail))] + \
+                    [Mismatch(f"{a.value} {m.field}", m.expected, m.actual) for m in mism] + \
+                    [Mismatch(f"{b.value} {m.field}", m.expected, m.actual) for m in compare(case, pair.second)]
+            res = CaseResult(case, mism, pair.first)
+            _note_skipped(res)
             if not res.passed:
                 res.route = self.route_of(case)
             results.append(res)
         return results
+
+    # ---------------------------------------------------------------- njs
+    def njs_invocations(self, cases: list[Case], jobs: int = 1) -> list[Invocation]:
+        """Every case through njs: one process per function (per NJS_BATCH cases), `jobs` at a time."""
+        try:
+            return self.edge(Mode.NJS).invoke_many(_requests(cases), jobs=jobs)
+        finally:
+            self.edge(Mode.NJS).close()
+
+    def njs_load_errors(self) -> list[tuple[str, str]]:
+        """(function, njs's message) for every function of the config that njs does not load."""
+        return self.edge(Mode.NJS).load_errors()
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """The engines of this run (two when it compares)."""
+        return COMPARED[self.engine] if self.engine in COMPARED else (self.engine,)
+
+    @property
+    def labels(self) -> list[str]:
+        """The engines of this run, for people ("QuickJS", "njs")."""
+        return [self.edge(m).engine.label for m in self.modes]
+
+    def load_errors(self) -> list[tuple[str, str, str]]:
+        """(engine label, function, message) for every function an engine of this run refuses to
+        load although the static check accepts it (njs has such refusals; QuickJS none)."""
+        return [(self.edge(m).engine.label, name, msg) for m in self.modes for name, msg in self.edge(m).load_errors()]
+
+    def close(self) -> None:
+        """End the engines' processes (njs); the runner stays usable."""
+        for edge in self._edges.values():
+            edge.close()
+
+
+def _requests(cases: list[Case]) -> list[Request]:
+    return [Request(c.function, c.event, c.kvs) for c in cases]
+
+
+def _note_skipped(res: CaseResult) -> None:
+    if res.invocation is not None and res.invocation.skipped:
+        res.note = "function not run: " + res.invocation.skipped
 
 
 def _engine_outcome(inv: Invocation, detail: bool) -> str:
@@ -520,7 +475,7 @@ def _run_chunk(indices: range) -> list[int]:
     assert _WORKER is not None
     runner, cases = _WORKER
     invs = runner.invoke_all([cases[i] for i in indices])
-    return [i for i, inv in zip(indices, invs) if compare(cases[i], inv)]
+    return [i for i, inv in zip(indices, invs, strict=True) if compare(cases[i], inv)]
 
 
 __all__ = ["ENGINES", "CaseResult", "Mismatch", "Runner", "compare", "failure_line", "format_diff", "origin_summary",

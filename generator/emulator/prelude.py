@@ -1,0 +1,27 @@
+"""prelude.js, the JavaScript both engines load before a function, and what it reads.
+
+The file is cut into `//#section NAME` pieces: runtime.py (QuickJS) loads the pieces a
+function can reach, njs.py builds its harness module from the same pieces. The store a
+function's `cf.kvs()` reads is handed to the prelude as the JSON text `store_json` makes.
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+_SECTIONS: dict[str, str] = {}
+
+
+def prelude_sections() -> dict[str, str]:
+    """Section name -> its JavaScript (read once per process)."""
+    if not _SECTIONS:
+        text = resources.files("cfroutes.emulator").joinpath("prelude.js").read_text(encoding="utf-8")
+        for chunk in text.split("//#section ")[1:]:
+            name, _, body = chunk.partition("\n")
+            _SECTIONS[name.strip()] = body
+    return _SECTIONS
+
+
+def store_json(kvs: dict[str, str] | None) -> str | None:
+    """A mocked KeyValueStore as the prelude reads it (keys and values as strings); None: no store."""
+    return None if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
