@@ -164,17 +164,49 @@ class CasesFile(_YamlFile):
     """A `*.cases.yaml` file, tested against its config."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from cfroutes.safeio import escape_terminal
         from cfroutes.testing.cases import config_for, file_cases
 
+        self._check_declared()
         cfg = config_for(str(self.path), stop=str(self.config.rootpath))
         if cfg is None:
             raise self.CollectError(
                 f"{_display(self.path)}: no routes.yaml found in this directory or above; "
                 "add `config: path/to/routes.yaml` at the top of the case file")
         if not os.path.isfile(cfg):
-            raise self.CollectError(f"{_display(self.path)}: config {cfg} does not exist")
+            raise self.CollectError(f"{escape_terminal(_display(self.path))}: config {escape_terminal(cfg)} does not exist")
         suite = _suite(self, _display(Path(cfg)))
         yield from self._groups(suite, file_cases(_display(self.path), suite.compiled.config))
+
+    def _check_declared(self) -> None:
+        """A `config:` outside the project, or naming something that is not a cfroutes config, is
+        refused before it is read: a case file from a pull request must not make pytest load (and
+        print a line of) `../.env`, `~/.aws/credentials` or `/proc/self/environ`. The same rule and
+        function (`safeio.is_within`, symlinks resolved) as a config's seed files."""
+        from cfroutes.safeio import escape_terminal, is_within
+        from cfroutes.testing.cases import declared_config_at
+
+        declared = declared_config_at(str(self.path))
+        if declared is None:
+            return
+        full, written, line = declared
+        root = _project_root(self.config)
+        where = f"{escape_terminal(_display(self.path))}:{line}:1: error: config {escape_terminal(written)}"
+        if not is_within(full, root):
+            raise self.CollectError(f"{where} is outside the project {escape_terminal(root)} (symlinks resolved); "
+                                    "not read")
+        if os.path.isfile(full) and not _looks_like_config(Path(full)):
+            raise self.CollectError(f"{where} is not a cfroutes config (no top-level `version:` and "
+                                    "`functions:`); not read")
+
+
+def _project_root(config: pytest.Config) -> str:
+    """Where a case file's `config:` may point: pytest's rootdir, or the directory pytest was
+    started in when that contains the rootdir (`pytest tests/` without an ini file)."""
+    from cfroutes.safeio import is_within
+
+    root, started = str(config.rootpath), str(config.invocation_params.dir)
+    return started if is_within(root, started) else root
 
 
 class FunctionNode(pytest.Collector):

@@ -142,3 +142,43 @@ def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
     _setup(pytester)
     result = pytester.runpytest("-p", "no:cfroutes")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=planted-" + "9f3c1e"
+
+
+@pytest.mark.parametrize("written", ["../../.env", "../../outside/creds", "../link-to-secret", "/proc/self/environ",
+                                     "/etc/passwd", "../.env"])
+def test_case_file_config_outside_the_project_is_never_read(pytester: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch, written: str) -> None:
+    """issue 18: a case file's `config:` is confined to the project (safeio.is_within, as seed paths)
+    and must name a cfroutes config; no line of the named file reaches the output."""
+    proj = pytester.path / "proj"
+    (proj / "tests").mkdir(parents=True)
+    (proj / "routes.yaml").write_text(ROUTES)
+    (pytester.path / ".env").write_text(SECRET + "\n")
+    (pytester.path / "outside").mkdir()
+    (pytester.path / "outside" / "creds").write_text("[default]\n" + SECRET + "\n")
+    (proj / "link-to-secret").symlink_to(pytester.path / ".env")
+    (proj / ".env").write_text(SECRET + "\n")  # inside the project, but not a config
+    monkeypatch.setenv("CFROUTES_PLANTED", SECRET)  # what /proc/self/environ would show
+    (proj / "tests" / "leak.cases.yaml").write_text(
+        f"config: {written}\ntests:\n  - name: x\n    request: /docs/a\n    expect: {{ status: 200 }}\n")
+    monkeypatch.chdir(proj)
+    result = pytester.runpytest_subprocess(*_args("-p", "no:cacheprovider", "tests"), timeout=120)
+    text = result.stdout.str() + result.stderr.str()
+    assert SECRET not in text and "planted-" not in text
+    assert "leak.cases.yaml:1:1: error: config " + written in text
+    assert ("outside the project" in text) or ("is not a cfroutes config" in text)
+
+
+def test_case_file_config_inside_the_project_still_works(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    proj = pytester.path / "proj"
+    (proj / "tests").mkdir(parents=True)
+    (proj / "routes.yaml").write_text(ROUTES)
+    (proj / "tests" / "ok.cases.yaml").write_text(
+        "config: ../routes.yaml\ntests:\n  - name: x\n    request: /docs/b\n    expect: { uri: /public/b.html }\n")
+    monkeypatch.chdir(proj)
+    result = pytester.runpytest_subprocess(*_args("-p", "no:cacheprovider", "tests"), timeout=120)
+    result.assert_outcomes(passed=1)
