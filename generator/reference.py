@@ -41,7 +41,7 @@ from cfroutes.config.model import (
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.emulator.jsregex import Overrun, exec_regex
 from cfroutes.platform.event import format_query
-from cfroutes.platform.limits import KVS_KEY_MAX
+from cfroutes.platform.limits import KVS_KEY_MAX, LOCATION_BAD
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
@@ -289,6 +289,15 @@ def _field_text(v: Any) -> str:
     return str(v)
 
 
+# semantics §4.1: a control, space or DEL that a request value brings into a redirect target is
+# percent-encoded (a literal target cannot hold one; a data value holding one does not bind)
+_LOCATION_ENCODE = re.compile("[" + LOCATION_BAD + "]")
+
+
+def _percent(m: re.Match[str]) -> str:
+    return f"%{ord(m.group(0)):02X}"
+
+
 def _escape_host(text: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in HOST_ESCAPE else ch for ch in text)
 
@@ -412,7 +421,7 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     a = route.action
     p = _Planned(sets=tuple((n, render(t, b, HEADER)) for n, t in route.set_headers))
     if isinstance(a, Redirect):
-        p.location = render(a.to, b, LOCATION, redirect=True)
+        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True))
     elif isinstance(a, Rewrite):
         p.rewrite_to = render(a.to, b, URI)
     elif isinstance(a, Origin):
