@@ -8,7 +8,8 @@ Collected files:
   `routes.yaml` in its directory or above.
 
 Node ids are `FILE::FUNCTION::CASE NAME`, so `-k`, `--junitxml` and `-x` work as for
-Python tests. Disable the plugin with `-p no:cfroutes`.
+Python tests; control and bidi characters in a name are escaped and `::` is written `:\\x3a`
+(`node_name`). Disable the plugin with `-p no:cfroutes`.
 """
 from __future__ import annotations
 
@@ -127,6 +128,15 @@ def _suite_or_error(path: str) -> _Suite | InputError:
         return e
 
 
+def node_name(text: str) -> str:
+    """A function or case name as one part of a node id: control and bidi characters escaped for the
+    terminal (`safeio.escape_terminal`: `\\t`, `\\x1b`, `\\u202e`), and `::` (pytest's separator)
+    written `:\\x3a`, so a case name can neither repaint the terminal nor forge another node id."""
+    from cfroutes.safeio import escape_terminal
+
+    return escape_terminal(text).replace("::", ":\\x3a")
+
+
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -140,7 +150,7 @@ class _YamlFile(pytest.File):
         for c in cases:
             by_fn.setdefault(c.function, []).append(c)
         for fn, group in by_fn.items():
-            yield FunctionNode.from_parent(self, name=fn, suite=suite, cases=group)
+            yield FunctionNode.from_parent(self, name=node_name(fn), suite=suite, cases=group)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
                      style: Any = None) -> Any:
@@ -220,7 +230,7 @@ class FunctionNode(pytest.Collector):
     def collect(self) -> Iterator[pytest.Item]:
         seen: dict[str, int] = {}
         for case in self.cases:
-            name = case.name
+            name = node_name(case.name)
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name = f"{name} [{seen[name]}]"
@@ -257,7 +267,7 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.span.line - 1, f"{self.case.function}: {self.case.name}"
+        return self.path, self.case.span.line - 1, node_name(f"{self.case.function}: {self.case.name}")
 
 
 class BuildFailed(Exception):

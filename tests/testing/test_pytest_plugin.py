@@ -182,3 +182,22 @@ def test_case_file_config_inside_the_project_still_works(pytester: pytest.Pytest
     monkeypatch.chdir(proj)
     result = pytester.runpytest_subprocess(*_args("-p", "no:cacheprovider", "tests"), timeout=120)
     result.assert_outcomes(passed=1)
+
+
+def test_node_ids_escape_controls_bidi_and_the_separator(pytester: pytest.Pytester) -> None:
+    """issue 18: a case name is one part of a node id: no raw ESC/RLO/TAB reaches the terminal, and
+    `::` cannot forge another part (`-k`, `--deselect`, junit names)."""
+    pytester.makefile(".yaml", routes=ROUTES)
+    (pytester.path / "evil.cases.yaml").write_text(
+        '- name: "paint \\e[31mred\\e[0m \\u202eevil\\ttab"\n  request: /docs/b\n  expect: { uri: /public/b.html }\n'
+        '- name: "a::b"\n  request: /docs/b\n  expect: { uri: /public/b.html }\n'
+        '- name: "a:\\\\x3ab"\n  request: /docs/b\n  expect: { uri: /public/b.html }\n')
+    result = pytester.runpytest(*_args("-v", "-p", "no:cacheprovider", "evil.cases.yaml"))
+    result.assert_outcomes(passed=3)
+    text = result.stdout.str()
+    assert "\x1b[31m" not in text and "\u202e" not in text and "evil\ttab" not in text
+    assert "evil.cases.yaml::site::paint \\x1b[31mred\\x1b[0m \\u202eevil\\ttab PASSED" in text
+    assert "evil.cases.yaml::site::a:\\x3ab PASSED" in text
+    assert "evil.cases.yaml::site::a:\\x3ab [2] PASSED" in text  # the same id as written: told apart
+    ids = [line.split(" PASSED")[0] for line in text.splitlines() if " PASSED" in line]
+    assert all(i.count("::") == 2 for i in ids), ids
