@@ -150,13 +150,15 @@ def exec_regex(source: str, flags: str, text: str) -> Groups | None:
     """`new RegExp(source, flags).exec(text)`: the groups (None = did not participate), or None
     when it does not match. Raises Overrun when it runs out of time or memory."""
     key = (source, flags, text)
-    if key in _OVERRUNS:  # an overrun is not run again
-        raise Overrun(source, flags, text, _OVERRUNS[key])
+    known = _OVERRUNS.get(key)
+    if known is not None:  # an overrun is not run again
+        raise Overrun(source, flags, text, known)
     ok, out = _memo(*key) if len(text) <= _MEMO_TEXT_MAX else _run(*key)
     if not ok:
-        _OVERRUNS[key] = out
-        while len(_OVERRUNS) > _OVERRUNS_KEEP:
-            _OVERRUNS.popitem(last=False)
+        with _ENGINE_LOCK:
+            _OVERRUNS[key] = out
+            while len(_OVERRUNS) > _OVERRUNS_KEEP:
+                _OVERRUNS.popitem(last=False)
         raise Overrun(source, flags, text, out)
     return None if out is None else tuple(json.loads(out))
 
