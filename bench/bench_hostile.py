@@ -184,7 +184,9 @@ def run(argv: list[str], limit_mb: int, timeout: float) -> tuple[float, float, s
                     lines = found
                     break
         first = lines[0].strip()[:110]
-        if "planted-bench" in text_out + text_err or "root:x:0:0" in text_out + text_err:
+        both_text = text_out + text_err
+        if ("planted-bench" in both_text or "root:x:0:0" in both_text
+                or any(f"{k}={v}" in both_text for k, v in env.items() if len(v) > 3)):  # an environment excerpt
             first = "SECRET PRINTED: " + first
     return took, ru.ru_maxrss / 1024, code, first
 
