@@ -106,6 +106,17 @@ def _engine() -> _Engine:
         return _ENGINE
 
 
+def _after_fork_in_child() -> None:
+    """A forked child (the watchdog's worker) starts with fresh locks and no context: another
+    thread of the parent may have held them at the fork."""
+    global _ENGINE, _ENGINE_LOCK
+    _ENGINE, _ENGINE_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def exec_here(_prepared: Any, source: str, flags: str, text: str) -> tuple[bool, Any]:
     """One bounded execution in this process (the watchdog's worker runs this in the fallback)."""
     global _ENGINE
