@@ -143,7 +143,10 @@ def _run(source: str, flags: str, text: str) -> tuple[bool, Any]:
     from cfroutes.emulator import runtime, watchdog
 
     limit = watchdog.wall_limit(_limit())
-    ok, reply = watchdog.worker(runtime._HANDLERS).call("regex", 0, True, (source, flags, text), limit)
+    try:
+        ok, reply = watchdog.worker(runtime._HANDLERS).call("regex", 0, True, (source, flags, text), limit)
+    except watchdog.WorkerCrash as exc:  # the worker died (e.g. killed for its memory): an overrun too
+        return False, f"ended the engine process ({exc})"
     if not ok:
         return False, f"ran out of time (stopped by the wall-clock watchdog after {limit:.1f} s)"
     return reply  # type: ignore[no-any-return]
