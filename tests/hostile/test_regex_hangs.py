@@ -133,3 +133,18 @@ def test_watchdog_fallback_gives_the_same_answers(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(jsregex.Overrun):
         jsregex.exec_regex("^/(d+)+$", "", "/" + "d" * 41 + "!")
     jsregex._memo.cache_clear()
+
+
+def test_lint_skips_a_route_once_its_regex_ran_out(tmp_path: Path) -> None:
+    """One overrun per regex route, however many later routes send it long samples (bounded lint)."""
+    from cfroutes.compiler import compile_config
+
+    exact = "".join(f"      - {{path: /{'a' * (40 + i)}!, respond: {{status: 201}}}}\n" for i in range(6))
+    (tmp_path / "routes.yaml").write_text(
+        "version: 1\nfunctions:\n  f:\n    event: viewer-request\n    routes:\n"
+        '      - {regex: "^/(a+)+$", respond: {status: 200}}\n' + exact)
+    compiled = compile_config(str(tmp_path / "routes.yaml"))
+    overruns = [w for w in compiled.warnings if "ran out of" in w.message]
+    assert len(overruns) == 1, [w.concise() for w in compiled.warnings]
+    assert overruns[0].span.line == 6 and "the lint skips this route from here on" in overruns[0].message
+    assert not compiled.errors
