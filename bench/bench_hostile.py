@@ -1,10 +1,14 @@
-"""Time and peak memory of hostile inputs (issue 10), each in a fresh `cfroutes` process.
+"""Time and peak memory of hostile inputs (issues 10 and 18), each in a fresh `cfroutes` (or
+`pytest`) process.
 
-    python bench/bench_hostile.py [--limit-mb 4096] [--timeout 30]
+    python bench/bench_hostile.py [--limit-mb 4096] [--timeout 30] [--only WORD]
 
 Each case runs under RLIMIT_AS (so a bomb ends in MemoryError instead of taking the
 machine) and a wall-clock timeout; the table gives seconds, peak RSS, exit code and the
-first line of stderr. Results go in docs/benchmarks.md.
+first line of stderr (or the first line naming the problem). A planted secret that shows up
+in the output is reported as `SECRET PRINTED`. Results go in docs/benchmarks.md; run the
+script with another checkout's interpreter (`/work/main/.venv/bin/python bench/...`) for the
+"before" column.
 """
 from __future__ import annotations
 
@@ -88,6 +92,8 @@ def cases(tmp: Path) -> list[tuple[str, list[str]]]:
     (d / "dist" / "manifest.json").write_text("{}")
     out.append(("build --check, dist/f.js a FIFO", ["build", "--check", "-c", str(d / "routes.yaml"),
                                                     "-o", str(d / "dist")]))
+    out += redos_cases(tmp)
+    out += plugin_cases(tmp)
     fifo = tmp / "fifo.yaml"
     os.mkfifo(fifo)
     out.append(("-c on a FIFO", ["check", "-c", str(fifo)]))
@@ -95,25 +101,93 @@ def cases(tmp: Path) -> list[tuple[str, list[str]]]:
     return out
 
 
+# issue 18: a backtracking regex route followed by a long literal path (and a case for it)
+LONG = "/" + "a" * 42 + "!"
+REDOS = (BASE + "    routes:\n      - {regex: \"^/(a+)+$\", respond: {status: 200}}\n"
+         f"      - {{path: {LONG}, respond: {{status: 201}}}}\n"
+         f"    tests:\n      - {{name: long, request: {LONG}, expect: {{status: 201}}}}\n")
+SECRET = "AWS_SECRET_ACCESS_KEY=planted-bench-7d1e"
+
+
+def redos_cases(tmp: Path) -> list[tuple[str, list[str]]]:
+    out = []
+    for label, argv in (("check", ["check"]), ("build", ["build"]), ("build --check", ["build", "--check"]),
+                        ("test --coverage", ["test", "--coverage"]), ("report", ["report", "-o", "-"]),
+                        ("pytest --cfroutes-coverage", ["@pytest", "-p", "no:cacheprovider", "--cfroutes-coverage",
+                                                        "routes.yaml"])):
+        d = tmp / ("redos-" + "".join(c for c in label if c.isalnum()))
+        d.mkdir()
+        (d / "routes.yaml").write_text(REDOS)
+        if label == "build --check":  # a dist/ to compare with (where the build finishes at all)
+            try:
+                subprocess.run([sys.executable, "-m", "cfroutes", "build"], cwd=d, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=30, check=False)
+            except subprocess.TimeoutExpired:
+                pass
+        out.append((f"regex `^/(a+)+$` + a 44-character path: {label}", [f"@cwd={d}", *argv]))
+    return out
+
+
+def plugin_cases(tmp: Path) -> list[tuple[str, list[str]]]:
+    """A case file whose `config:` names a file outside the project, run by pytest in the project."""
+    (tmp / ".env").write_text(SECRET + "\n")
+    out = []
+    for label, named in (("../.env", "../../.env"), ("/proc/self/environ", "/proc/self/environ"),
+                         ("/etc/passwd", "/etc/passwd")):
+        d = tmp / ("plugin-" + "".join(c for c in label if c.isalnum()))
+        (d / "tests").mkdir(parents=True)
+        (d / "routes.yaml").write_text(BASE + ROUTES)
+        (d / "tests" / "x.cases.yaml").write_text(f"config: {named}\ntests:\n  - {{name: x, request: /a, "
+                                                  "expect: {status: 200}}\n")
+        out.append((f"pytest: a case file's `config: {label}`", [f"@cwd={d}", "@pytest", "-p", "no:cacheprovider",
+                                                                "tests"]))
+    return out
+
+
 def run(argv: list[str], limit_mb: int, timeout: float) -> tuple[float, float, str, str]:
-    """(seconds, peak RSS in MB of this child alone, exit, first stderr line)."""
+    """(seconds, peak RSS in MB of this child alone, exit, first line of stderr or the problem).
+
+    `@cwd=DIR` first runs the command in DIR; `@pytest` runs `python -m pytest` instead of cfroutes."""
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
 
-    with tempfile.TemporaryFile("w+") as err:
+    cwd = ROOT
+    if argv and argv[0].startswith("@cwd="):
+        cwd, argv = Path(argv[0][5:]), argv[1:]
+    cmd = ["-m", "pytest", *argv[1:]] if argv and argv[0] == "@pytest" else ["-m", "cfroutes", *argv]
+    env = dict(os.environ, CFROUTES_PLANTED=SECRET)  # what /proc/self/environ shows
+    with tempfile.TemporaryFile("w+") as err, tempfile.TemporaryFile("w+") as outf:
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "cfroutes", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=err, preexec_fn=limit, text=True)
-        timer = threading.Timer(timeout, p.kill)
+        p = subprocess.Popen([sys.executable, *cmd], cwd=cwd, stdout=outf, stderr=err, preexec_fn=limit, text=True,
+                             env=env, start_new_session=True)
+        timer = threading.Timer(timeout, lambda: os.killpg(p.pid, 9))
         timer.start()
         _, status, ru = os.wait4(p.pid, 0)
         took = time.perf_counter() - t0
         killed = not timer.is_alive()
         timer.cancel()
+        try:  # the watchdog's worker of a killed run
+            os.killpg(p.pid, 9)
+        except ProcessLookupError:
+            pass
         p.returncode = os.waitstatus_to_exitcode(status)
         code = f"killed after {timeout:.0f} s" if killed else str(p.returncode)
         err.seek(0)
-        first = (err.read().strip().splitlines() or [""])[0][:110]
+        outf.seek(0)
+        text_err, text_out = err.read(), outf.read()
+        lines = (text_err.strip().splitlines() or [""])
+        if "@pytest" in argv or "report" in argv or "--coverage" in argv:  # their findings go to stdout
+            both = (text_out + "\n" + text_err).splitlines()
+            for word in ("ran out", "warning:", "error:", "hours"):
+                found = [ln for ln in both if word in ln]
+                if found:
+                    lines = found
+                    break
+        first = lines[0].strip()[:110]
+        both_text = text_out + text_err
+        if ("planted-bench" in both_text or "root:x:0:0" in both_text
+                or any(f"{k}={v}" in both_text for k, v in env.items() if len(v) > 3)):  # an environment excerpt
+            first = "SECRET PRINTED: " + first
     return took, ru.ru_maxrss / 1024, code, first
 
 
@@ -121,11 +195,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit-mb", type=int, default=4096)
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--only", default="", help="run only the inputs whose label contains this")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as t:
         print("| input | seconds | peak RSS (MB) | exit | first line of stderr |")
         print("|---|---|---|---|---|")
         for label, argv in cases(Path(t)):
+            if a.only not in label:
+                continue
             took, rss, code, first = run(argv, a.limit_mb, a.timeout)
             print(f"| {label} | {took:.2f} | {rss:.0f} | {code} | `{first.replace(t, '…')}` |", flush=True)
 

@@ -9,7 +9,9 @@ nothing with the planner or the JS template (no exact tables, no first-segment
 groups, no spill). JavaScript behaviour that matters is modelled explicitly:
 property order of objects (array-index keys first), `Number#toString`,
 `JSON.parse`. Regular expressions are JavaScript regular expressions, so they are
-run by a JS engine (QuickJS through the `quickjs` module) - only `RegExp#exec`.
+run by a JS engine (QuickJS, through the one bounded way to run a regex:
+`cfroutes.emulator.jsregex`) - only `RegExp#exec`. A regex that runs out of time or
+memory raises `jsregex.Overrun`, its `rule` set to the route or header rule.
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from cfroutes.config.model import (
@@ -38,8 +39,9 @@ from cfroutes.config.model import (
     ValueCond,
 )
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
+from cfroutes.emulator.jsregex import Overrun, exec_regex
 from cfroutes.platform.event import format_query
-from cfroutes.platform.limits import KVS_KEY_MAX
+from cfroutes.platform.limits import KVS_KEY_MAX, LOCATION_BAD
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
@@ -112,24 +114,20 @@ def js_json_parse(text: str) -> Any:
     return json.loads(text, parse_int=float, parse_float=float, parse_constant=_no_constant)
 
 
-@lru_cache(maxsize=1)
-def _regex_fn() -> Any:
-    import quickjs
-
-    ctx = quickjs.Context()
-    ctx.eval(
-        "function __x(s, f, t) { var m = new RegExp(s, f).exec(t); if (!m) return null;"
-        " var a = []; for (var i = 0; i < m.length; i++) a.push(m[i] === undefined ? null : m[i]);"
-        " return JSON.stringify(a); }"
-    )
-    return ctx.get("__x")
-
-
-@lru_cache(maxsize=65536)
 def regex_exec(source: str, flags: str, text: str) -> tuple[str | None, ...] | None:
-    """`new RegExp(source, flags).exec(text)`: the groups (None = did not participate) or None."""
-    out = _regex_fn()(source, flags, text)
-    return None if out is None else tuple(json.loads(out))
+    """`new RegExp(source, flags).exec(text)`: the groups (None = did not participate) or None.
+    Bounded in time and memory (`emulator/jsregex.py`); raises `Overrun` when it runs out."""
+    return exec_regex(source, flags, text)
+
+
+def match_rule(rule: Any, r: Req, icase: bool, strict: bool, site: dict[str, int] | None = None
+                ) -> dict[str, Any] | None:
+    """`match` for a route or header rule; an Overrun says which rule's regex ran out."""
+    try:
+        return match(rule.match, r, icase, strict, site)
+    except Overrun as exc:
+        exc.rule = rule
+        raise
 
 
 # ------------------------------------------------------------------ the request
@@ -291,6 +289,15 @@ def _field_text(v: Any) -> str:
     return str(v)
 
 
+# semantics §4.1: a control, space or DEL that a request value brings into a redirect target is
+# percent-encoded (a literal target cannot hold one; a data value holding one does not bind)
+_LOCATION_ENCODE = re.compile("[" + LOCATION_BAD + "]")
+
+
+def _percent(m: re.Match[str]) -> str:
+    return f"%{ord(m.group(0)):02X}"
+
+
 def _escape_host(text: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in HOST_ESCAPE else ch for ch in text)
 
@@ -414,7 +421,7 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     a = route.action
     p = _Planned(sets=tuple((n, render(t, b, HEADER)) for n, t in route.set_headers))
     if isinstance(a, Redirect):
-        p.location = render(a.to, b, LOCATION, redirect=True)
+        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True))
     elif isinstance(a, Rewrite):
         p.rewrite_to = render(a.to, b, URI)
     elif isinstance(a, Origin):
@@ -459,7 +466,7 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     req = copy.deepcopy(original)
     for route in fn.routes:
         site = sites(route)
-        b = match(route.match, r, icase, strict, site)
+        b = match_rule(route, r, icase, strict, site)
         if b is None:
             continue
         try:
@@ -508,7 +515,7 @@ def _finish_request(fn: Function, req: dict[str, Any], r: Req, trace: Trace) -> 
         elif "." not in u.rsplit("/", 1)[-1]:
             req["uri"] = u + "/" + fn.options.index
     for rule in fn.headers:
-        b = match(rule.match, r, icase, strict)
+        b = match_rule(rule, r, icase, strict)
         if b is not None:
             trace.rules.append(rule.index)
             edit_headers(req.setdefault("headers", {}), [(n, render(t, b)) for n, t in rule.set], rule.remove)
@@ -523,7 +530,7 @@ def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -
         for rule in fn.headers:
             if rule.status and resp.get("statusCode") not in rule.status:
                 continue
-            b = match(rule.match, r, icase, strict)
+            b = match_rule(rule, r, icase, strict)
             if b is not None:
                 trace.rules.append(rule.index)
                 edit_headers(resp["headers"], [(n, render(t, b)) for n, t in rule.set], rule.remove)

@@ -9,7 +9,7 @@ from cfroutes.emulator import FunctionLoadError, Invocation
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
 from cfroutes.errors import Diagnostic, Span
-from cfroutes.kvs.importfile import StoreFileError
+from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.platform.event import event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
@@ -62,15 +62,13 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     if runtime is not None and runtime not in RUNTIMES:
         stderr.write(f"{function_path}:1:1: error: unknown runtime {runtime!r} (expected {' or '.join(RUNTIMES)})\n")
         return 2
-    try:
-        event = json.loads(_read(event_path, EVENT_FILE_MAX, "event file"))
+    try:  # strict JSON, as --kvs: a duplicate key (two "uri"s, two "host"s) is an error, not the last one
+        event = load_json(_read(event_path, EVENT_FILE_MAX, "event file"))
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
-    except (UserFileError, ValueError, RecursionError) as exc:
-        line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else \
-            (exc.line, exc.col) if isinstance(exc, UserFileError) else (1, 1)
-        msg = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        stderr.write(f"{event_path}:{line}:{col}: error: invalid event: {msg}\n")
+    except (UserFileError, ValueError) as exc:
+        line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
+        stderr.write(f"{escape_terminal(event_path)}:{line}:{col}: error: invalid event: {escape_terminal(str(exc))}\n")
         return 2
     problems = event_problems(event)
     if problems:  # CloudFront's TestFunction refuses such an event; no function runs

@@ -26,6 +26,7 @@ from typing import Any
 from cfroutes import reference
 from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
+from cfroutes.emulator.jsregex import Overrun, exec_regex
 from cfroutes.errors import Diagnostic
 from cfroutes.platform.event import format_query
 
@@ -100,7 +101,11 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
 
     def samples(r: Route) -> list[tuple[dict[str, Any], Any]]:
         if id(r) not in cache:
-            cache[id(r)] = _samples(r, icase, strict)
+            try:
+                cache[id(r)] = _samples(r, icase, strict)
+            except Overrun as exc:
+                warnings.append(walker.overran(exc, r))
+                cache[id(r)] = []
         return cache[id(r)]
 
     firsts: dict[int, list[Any]] = {}
@@ -110,7 +115,11 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
         reqs = samples(r)
         if not reqs:
             continue
-        hits = firsts[id(r)] = [walker.first(q, rq) for q, rq in reqs]
+        try:
+            hits = firsts[id(r)] = [walker.first(q, rq) for q, rq in reqs]
+        except Overrun as exc:
+            warnings.append(walker.overran(exc, r))
+            continue
         if all(f is not None and f[0].index < r.index for f in hits):
             by = hits[0][0]
             reported.add(id(r))
@@ -128,7 +137,11 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
         for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs)):
             if hit is None or hit[0] is not r:
                 continue
-            path, loop, grows = walker.follow(q, hit, rq)
+            try:
+                path, loop, grows = walker.follow(q, hit, rq)
+            except Overrun as exc:
+                warnings.append(walker.overran(exc, r))
+                break
             if loop is not None:
                 key = _cycle_key(loop)
                 if key not in loops:
@@ -225,6 +238,19 @@ class _Walker:
             else:
                 self.patterns.add(r)
         self.patterns.freeze()
+        self.overrun: set[int] = set()  # routes whose regex ran out of time or memory: skipped from then on
+
+    def overran(self, exc: Overrun, sample_of: Route) -> Diagnostic:
+        """The warning for a regex that ran out on a sample request (at the route whose regex it was);
+        that route is left out of every later request, so the lint stays bounded."""
+        culprit = exc.rule if isinstance(exc.rule, Route) else sample_of
+        self.overrun.add(culprit.index)
+        of = "one of its own sample requests" if culprit is sample_of else \
+            f"a sample request of {sample_of.label} (line {sample_of.span.line})"
+        return Diagnostic(culprit.span, f"{exc.describe()}: {of}; the lint skips this route from here on",
+                          severity="warning",
+                          hint="a regex that backtracks this much also runs out of time at the edge: "
+                               "make the repeated parts unambiguous, e.g. ^/(a+)+$ -> ^/a+$")
 
     def may_redirect(self, location: str) -> bool:
         """Can a request for this literal location (a path, or a URL) reach a redirect route?"""
@@ -270,11 +296,11 @@ class _Walker:
         for route in self.patterns.candidates(segs[0] if uri != "/" else ""):
             if route.index >= bound:
                 break
-            if route.lookup is not None:
+            if route.lookup is not None or route.index in self.overrun:
                 continue
             if r is None:
                 r = reference.request_of(req)
-            b = reference.match(route.match, r, self.icase, self.strict)
+            b = reference.match_rule(route, r, self.icase, self.strict)
             if b is not None:
                 return route, b, r
         if exact and uri != "//":  # `//` matches no exact route (semantics §1)
@@ -307,7 +333,7 @@ class _Walker:
             assert isinstance(action, Redirect)
             if b is None and not action.to.is_literal or route.set_headers:
                 r = r or reference.request_of(req)
-                b = reference.match(route.match, r, self.icase, self.strict)
+                b = reference.match_rule(route, r, self.icase, self.strict)
             try:
                 to = action.to.literal if action.to.is_literal else reference._prepare(route, b or {}).location
                 loc = reference.redirect_location(to, action, r or _QueryOnly(query))
@@ -420,7 +446,7 @@ def _samples(r: Route, icase: bool, strict: bool) -> list[tuple[dict[str, Any], 
                 out.append((req, None))
                 continue
             rq = reference.request_of(req)
-            if reference.match(m, rq, icase, strict) is not None:
+            if reference.match_rule(r, rq, icase, strict) is not None:
                 out.append((req, rq))
     return out
 
@@ -471,7 +497,7 @@ def regex_examples(source: str, flags: str, *, path: bool = True) -> list[str]:
             continue
         if path and not s.startswith("/"):
             s = "/" + s
-        if s not in out and reference.regex_exec(source, flags, s) is not None:
+        if s not in out and exec_regex(source, flags, s) is not None:
             out.append(s)
     return out
 

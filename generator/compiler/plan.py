@@ -316,6 +316,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "condgroups": cond_groups,
         # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
         "hostenc": any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
+        # a control, space or DEL a request value brings into a redirect target is percent-encoded (LE)
+        "locenc": any(isinstance(a, Redirect) and bool(a.to.refs) for a in acts),
         # the request's query goes before a '#' a redirect target may carry (literal or data)
         "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler

@@ -4,7 +4,8 @@ The event structure of docs/cloudfront-platform §2: `request` with `method` (a 
 (a string starting with `/`), and `querystring`, `headers`, `cookies` as objects of
 `{value, multiValue?}` entries; in a viewer-response event a `response` with an integer
 `statusCode`. What the function *returns* is checked by validate.py; this is its input side.
-Header names follow the header policy's token rule (platform/headers.py).
+Header names follow the header policy's token rule (platform/headers.py); two names that differ
+only in case (`host` and `Host`) are refused: CloudFront's event has one lower-case entry per header.
 """
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ def _entries(where: str, obj: Any, attributes: bool = False, names: bool = False
     if not isinstance(obj, dict):
         yield f"{where}: must be an object of {{value}} entries, got {_type(obj)}"
         return
+    if names:  # CloudFront passes header names lower-cased, a repeated header as one entry (multiValue)
+        seen: dict[str, str] = {}
+        for name in obj:
+            first = seen.setdefault(name.lower(), name)
+            if first != name:
+                yield (f"{where}: {first!r} and {name!r} name the same header; CloudFront lower-cases header names "
+                       "and passes a repeated header as one entry with multiValue: write it once, in lower case")
     for name, entry in obj.items():
         at = f"{where}.{name}"
         if names and not TOKEN_RE.match(name):

@@ -11,11 +11,12 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import quickjs
-from cfroutes.emulator import cost, watchdog
+from cfroutes.emulator import cost, jsregex, watchdog
 from cfroutes.emulator.loader import PositionMap, transform
 from cfroutes.emulator.prelude import prelude_sections, store_json
 from cfroutes.emulator.result import FunctionLoadError, Invocation, cut_logs
@@ -362,7 +363,8 @@ class _WarmHere:
         return inv
 
 
-_HANDLERS = {"invoke": _invoke_here, "new_warm": _WarmHere, "warm": _WarmHere.invoke}
+_HANDLERS: dict[str, Callable[..., Any]] = {"invoke": _invoke_here, "new_warm": _WarmHere, "warm": _WarmHere.invoke,
+                                           "regex": jsregex.exec_here}  # jsregex: the fallback where the binding cannot interrupt a regex
 
 
 class _HandlerError(Exception):

@@ -22,7 +22,6 @@ Both make the number of ways to match grow exponentially with the input. Polynom
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Union
@@ -45,24 +44,12 @@ _JS_ESCAPES = set("bBdDfnrsStvwWcxuk")
 _HINT_ESCAPE = "write the letter without a backslash, or the JavaScript escape you meant (\\x0b for a vertical tab)"
 
 
-def _ctx():  # type: ignore[no-untyped-def]
-    import quickjs
-
-    c = quickjs.Context()
-    c.eval("function __re(s){try{new RegExp(s);return ''}catch(e){return String(e.message||e)}}")
-    return c
-
-
-_CTX = None
-
-
 def regex_error(source: str) -> str | None:
-    """None when `source` compiles as a JavaScript RegExp (QuickJS), else the engine's message."""
-    global _CTX
-    if _CTX is None:
-        _CTX = _ctx()
-    msg = _CTX.eval("__re(" + json.dumps(source) + ")")
-    return msg or None
+    """None when `source` compiles as a JavaScript RegExp (QuickJS), else the engine's message
+    (compiled by the one bounded regex engine, `emulator/jsregex.py`)."""
+    from cfroutes.emulator.jsregex import compile_error
+
+    return compile_error(source)
 
 
 # ------------------------------------------------------------------ character sets

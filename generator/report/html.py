@@ -78,6 +78,6 @@ def render(compiled: Compiled, cases: list[Case], results: list[CaseResult]) -> 
     functions = [_function_view(cf, cov, results) for cf in compiled.functions]
     return _template().render(
         config=compiled.config.path, version=__version__, functions=functions,
-        errors=[d.concise() for d in compiled.errors], warnings=[d.concise() for d in compiled.warnings],
+        errors=[d.concise() for d in compiled.errors], warnings=[d.concise() for d in compiled.warnings + cov.warnings],
         total=cov.total, sha=compiled.config.sha256[:16],
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))

@@ -115,11 +115,20 @@ def _raise(v: Validator) -> None:
 
 def declared_config(path: str) -> str | None:
     """The `config:` a case file names, resolved against its directory (cheap text scan)."""
+    found = declared_config_at(path)
+    return found[0] if found else None
+
+
+def declared_config_at(path: str) -> tuple[str, str, int] | None:
+    """(resolved path, the text as written, its line) of the `config:` a case file names."""
     text = read_head(path, 65536)
     if text is None:
         return None
     m = re.search(r"^config:[ \t]*['\"]?([^'\"#\n]+?)['\"]?[ \t]*(?:#.*)?$", text, re.MULTILINE)
-    return os.path.normpath(os.path.join(os.path.dirname(path), m.group(1))) if m else None
+    if m is None:
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    return os.path.normpath(os.path.join(os.path.dirname(path), m.group(1))), m.group(1), line
 
 
 def config_for(path: str, stop: str | None = None) -> str | None:

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 
 from cfroutes.compiler import Compiled
 from cfroutes.config.model import Function
+from cfroutes.emulator.jsregex import Overrun
 from cfroutes.emulator.local_edge import merge_store
+from cfroutes.errors import Diagnostic
 from cfroutes.platform.event import function_runs
 from cfroutes.reference import Trace, evaluate
+from cfroutes.safeio import escape_terminal
 from cfroutes.testing.cases import Case
 
 
@@ -46,6 +49,8 @@ class Item:
 @dataclass
 class Coverage:
     items: list[Item]
+    #: cases the reference model could not follow: a regex ran out of time or memory (at its route)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def of(self, function: str) -> list[Item]:
         return [i for i in self.items if i.function == function]
@@ -67,8 +72,9 @@ class Coverage:
         return self.percent(self.items)
 
     def lines(self) -> list[str]:
-        """`FILE:LINE: ... is not exercised` per uncovered item, then one summary line per function."""
-        out = [i.uncovered_line() for i in self.items if not i.covered]
+        """The warnings, `FILE:LINE: ... is not exercised` per uncovered item, then one summary line per function."""
+        out = [escape_terminal(d.concise()) for d in self.warnings]
+        out += [i.uncovered_line() for i in self.items if not i.covered]
         names = list(dict.fromkeys(i.function for i in self.items))
         for name in names:
             mine = self.of(name)
@@ -96,6 +102,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
             items.append(it)
             index[(it.function, it.kind, it.index)] = it
     stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
+    warnings: list[Diagnostic] = []
     for case in cases:
         fn = compiled.config.function(case.function)
         if fn is None:
@@ -106,10 +113,16 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
         try:
             # the store a case sees: the bundle's store with the case's kvs merged
             evaluate(fn, case.event, merge_store(stores.get(fn.name), case.kvs), trace)
+        except Overrun as exc:  # bounded (emulator/jsregex.py): a warning at the route, not a hang
+            rule = exc.rule
+            span = rule.span if rule is not None else case.span
+            warnings.append(Diagnostic(span, f"{exc.describe()} (case '{case.name}', {case.span.file}:{case.span.line}): "
+                                       "the case counts for no route", severity="warning"))
+            continue
         except Exception:  # noqa: BLE001 - a case the model cannot evaluate exercises what it reached
             pass
         if trace.route is not None:
             index[(fn.name, "route", trace.route)].hits.append(case.name)
         for r in trace.rules:
             index[(fn.name, "header rule", r)].hits.append(case.name)
-    return Coverage(items)
+    return Coverage(items, warnings)

@@ -8,7 +8,8 @@ Collected files:
   `routes.yaml` in its directory or above.
 
 Node ids are `FILE::FUNCTION::CASE NAME`, so `-k`, `--junitxml` and `-x` work as for
-Python tests. Disable the plugin with `-p no:cfroutes`.
+Python tests; control and bidi characters in a name are escaped and `::` is written `:\\x3a`
+(`node_name`). Disable the plugin with `-p no:cfroutes`.
 """
 from __future__ import annotations
 
@@ -127,6 +128,15 @@ def _suite_or_error(path: str) -> _Suite | InputError:
         return e
 
 
+def node_name(text: str) -> str:
+    """A function or case name as one part of a node id: control and bidi characters escaped for the
+    terminal (`safeio.escape_terminal`: `\\t`, `\\x1b`, `\\u202e`), and `::` (pytest's separator)
+    written `:\\x3a`, so a case name can neither repaint the terminal nor forge another node id."""
+    from cfroutes.safeio import escape_terminal
+
+    return escape_terminal(text).replace("::", ":\\x3a")
+
+
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -140,7 +150,7 @@ class _YamlFile(pytest.File):
         for c in cases:
             by_fn.setdefault(c.function, []).append(c)
         for fn, group in by_fn.items():
-            yield FunctionNode.from_parent(self, name=fn, suite=suite, cases=group)
+            yield FunctionNode.from_parent(self, name=node_name(fn), suite=suite, cases=group)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
                      style: Any = None) -> Any:
@@ -164,17 +174,49 @@ class CasesFile(_YamlFile):
     """A `*.cases.yaml` file, tested against its config."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from cfroutes.safeio import escape_terminal
         from cfroutes.testing.cases import config_for, file_cases
 
+        self._check_declared()
         cfg = config_for(str(self.path), stop=str(self.config.rootpath))
         if cfg is None:
             raise self.CollectError(
                 f"{_display(self.path)}: no routes.yaml found in this directory or above; "
                 "add `config: path/to/routes.yaml` at the top of the case file")
         if not os.path.isfile(cfg):
-            raise self.CollectError(f"{_display(self.path)}: config {cfg} does not exist")
+            raise self.CollectError(f"{escape_terminal(_display(self.path))}: config {escape_terminal(cfg)} does not exist")
         suite = _suite(self, _display(Path(cfg)))
         yield from self._groups(suite, file_cases(_display(self.path), suite.compiled.config))
+
+    def _check_declared(self) -> None:
+        """A `config:` outside the project, or naming something that is not a cfroutes config, is
+        refused before it is read: a case file from a pull request must not make pytest load (and
+        print a line of) `../.env`, `~/.aws/credentials` or `/proc/self/environ`. The same rule and
+        function (`safeio.is_within`, symlinks resolved) as a config's seed files."""
+        from cfroutes.safeio import escape_terminal, is_within
+        from cfroutes.testing.cases import declared_config_at
+
+        declared = declared_config_at(str(self.path))
+        if declared is None:
+            return
+        full, written, line = declared
+        root = _project_root(self.config)
+        where = f"{escape_terminal(_display(self.path))}:{line}:1: error: config {escape_terminal(written)}"
+        if not is_within(full, root):
+            raise self.CollectError(f"{where} is outside the project {escape_terminal(root)} (symlinks resolved); "
+                                    "not read")
+        if os.path.isfile(full) and not _looks_like_config(Path(full)):
+            raise self.CollectError(f"{where} is not a cfroutes config (no top-level `version:` and "
+                                    "`functions:`); not read")
+
+
+def _project_root(config: pytest.Config) -> str:
+    """Where a case file's `config:` may point: pytest's rootdir, or the directory pytest was
+    started in when that contains the rootdir (`pytest tests/` without an ini file)."""
+    from cfroutes.safeio import is_within
+
+    root, started = str(config.rootpath), str(config.invocation_params.dir)
+    return started if is_within(root, started) else root
 
 
 class FunctionNode(pytest.Collector):
@@ -188,7 +230,7 @@ class FunctionNode(pytest.Collector):
     def collect(self) -> Iterator[pytest.Item]:
         seen: dict[str, int] = {}
         for case in self.cases:
-            name = case.name
+            name = node_name(case.name)
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name = f"{name} [{seen[name]}]"
@@ -225,7 +267,7 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.span.line - 1, f"{self.case.function}: {self.case.name}"
+        return self.path, self.case.span.line - 1, node_name(f"{self.case.function}: {self.case.name}")
 
 
 class BuildFailed(Exception):

@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 SEGS = ["a", "b", "A", "docs", "Docs", "x.html", "v1", "café", "CAFÉ", "%2F", "%41", "__proto__", "constructor",
         "hasOwnProperty", "İ", "Σ", "ß", "😀", "שלום", "a.b.c", "\\", "'", '"', "<", ">", "&", "=", "+", ".", "..", ""]
-REQ_SEGS = SEGS + ["%2e%2e", "%", "?", "ı", "σ", "ς", "A" * 300, "x" * 40, "index.html"]
+# raw controls, space and DEL (semantics §4.1: percent-encoded when a binding carries them into a
+# redirect target; `/s/<TAB>/evil.test` must not read as `//evil.test`), and what the collapse meets
+REQ_SEGS = SEGS + ["%2e%2e", "%", "?", "ı", "σ", "ς", "A" * 300, "x" * 40, "index.html",
+                   "\t", " ", "\x7f", "\n", "\x00", "\t\\evil.test", " \\", "\r"]
 NAMES = ["x", "y", "tenant", "constructor", "__proto__", "hasOwnProperty", "toString", "valueOf", "T", "n_1"]
 LABELS = ["ex", "com", "a", "b-c", "www", "t1", "__proto__", "constructor"]
 # hostile labels (a host parameter binds only [a-z0-9_-]): percent-escapes, '/', '@', spaces, controls

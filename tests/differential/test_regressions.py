@@ -289,3 +289,35 @@ def test_condition_named_groups_bind() -> None:
     assert "request" in out(y, ev("/store", query={"id": "x"}))
     assert loc(out(y, ev("/h", headers={"x-a": "ok"}))) == "/ok"
     assert "request" in out(y, ev("/h", headers={"x-a": "\t/evil.test"}))  # a TAB: no binding, no match
+
+
+def test_control_from_the_request_line_is_encoded_in_a_location() -> None:
+    """issue 18: `/s/<TAB>/evil.test` on `redirect: "/{splat}"` gave `Location: /\\t/evil.test`,
+    which browsers read as //evil.test (semantics §4.1: percent-encoded, then the collapse)."""
+    y = HEAD + """
+    routes:
+      - path: /s/*
+        redirect: "/{splat}"
+      - path: /p/:a/*
+        redirect: "/{a}{splat}"
+      - path: /h/*
+        redirect: "https://x.test/{splat}"
+      - regex: "^/r/(?<g>.*)$"
+        redirect: "/{g}"
+      - path: /lit/*
+        redirect: /fixed
+"""
+    assert loc(out(y, ev("/s/\t/evil.test"))) == "/%09/evil.test"
+    assert loc(out(y, ev("/s/\n/evil.test"))) == "/%0A/evil.test"
+    assert loc(out(y, ev("/s/\r\x00\x7f/x"))) == "/%0D%00%7F/x"
+    assert loc(out(y, ev("/s/ //evil.test"))) == "/%20//evil.test"
+    assert loc(out(y, ev("/s/\t\\evil.test"))) == "/%09\\evil.test"
+    assert loc(out(y, ev("/p/\t/x/evil.test"))) == "/%09x/evil.test"
+    assert loc(out(y, ev("/h/\t/a"))) == "https://x.test/%09/a"
+    assert loc(out(y, ev("/r/\t/evil.test"))) == "/%09/evil.test"
+    # what a value brings to the front still collapses into one '/'; escapes stay as written
+    assert loc(out(y, ev("/s/\\evil.test"))) == "/evil.test"
+    assert loc(out(y, ev("/s//evil.test"))) == "/evil.test"
+    assert loc(out(y, ev("/s/\\/\\evil.test"))) == "/evil.test"
+    assert loc(out(y, ev("/s/a%09b"))) == "/a%09b"
+    assert loc(out(y, ev("/lit/\t"))) == "/fixed"

@@ -151,3 +151,31 @@ def test_run_exit_2_stays_for_bad_command_line_input(tmp_path: Path) -> None:
                    "      - path: /a\n        redirect: /b\n")
     assert main(["run", "-c", str(cfg), "-H", "no-colon", "/a"]) == 2
     assert main(["run", "-c", str(cfg), "/a"]) == 0
+
+
+OK_SRC = "function handler(e) { return e.request; }"
+
+
+@pytest.mark.parametrize("text, where, fragment", [
+    ('{"version":"1.0","request":{"method":"GET","uri":"/a","uri":"/evil","headers":{}}}', ":1:55:",
+     "duplicate key 'uri'"),
+    ('{"request":{"method":"GET","uri":"/a",\n"headers":{"host":{"value":"a"},"host":{"value":"b"}}}}', ":2:33:",
+     "duplicate key 'host'"),
+])
+def test_event_with_a_duplicate_json_key_is_refused(tmp_path: Path, text: str, where: str, fragment: str) -> None:
+    """issue 18: the last of two keys silently won; --event now reads strict JSON, as --kvs does."""
+    code, out, err = _run(tmp_path, OK_SRC, text)
+    assert code == 2 and out == "", err
+    assert where + " error: invalid event: " in err and fragment in err, err
+
+
+def test_event_with_host_and_Host_is_refused(tmp_path: Path) -> None:
+    """CloudFront passes header names lower-cased, one entry per header (docs/fidelity.md #36)."""
+    ev = request_event()
+    ev["request"]["headers"] = {"host": {"value": "a.test"}, "Host": {"value": "evil.test"}}
+    code, out, err = _run(tmp_path, OK_SRC, ev)
+    assert code == 2 and out == ""
+    assert "'host' and 'Host' name the same header" in err, err
+    ev["request"]["headers"] = {"Host": {"value": "a.test"}}  # one entry, any case: still runs
+    code, out, err = _run(tmp_path, OK_SRC, ev)
+    assert code != 2 and json.loads(out)["FunctionErrorMessage"] == "", err

@@ -142,3 +142,62 @@ def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
     _setup(pytester)
     result = pytester.runpytest("-p", "no:cfroutes")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=planted-" + "9f3c1e"
+
+
+@pytest.mark.parametrize("written", ["../../.env", "../../outside/creds", "../link-to-secret", "/proc/self/environ",
+                                     "/etc/passwd", "../.env"])
+def test_case_file_config_outside_the_project_is_never_read(pytester: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch, written: str) -> None:
+    """issue 18: a case file's `config:` is confined to the project (safeio.is_within, as seed paths)
+    and must name a cfroutes config; no line of the named file reaches the output."""
+    proj = pytester.path / "proj"
+    (proj / "tests").mkdir(parents=True)
+    (proj / "routes.yaml").write_text(ROUTES)
+    (pytester.path / ".env").write_text(SECRET + "\n")
+    (pytester.path / "outside").mkdir()
+    (pytester.path / "outside" / "creds").write_text("[default]\n" + SECRET + "\n")
+    (proj / "link-to-secret").symlink_to(pytester.path / ".env")
+    (proj / ".env").write_text(SECRET + "\n")  # inside the project, but not a config
+    monkeypatch.setenv("CFROUTES_PLANTED", SECRET)  # what /proc/self/environ would show
+    (proj / "tests" / "leak.cases.yaml").write_text(
+        f"config: {written}\ntests:\n  - name: x\n    request: /docs/a\n    expect: {{ status: 200 }}\n")
+    monkeypatch.chdir(proj)
+    result = pytester.runpytest_subprocess(*_args("-p", "no:cacheprovider", "tests"), timeout=120)
+    text = result.stdout.str() + result.stderr.str()
+    assert SECRET not in text and "planted-" not in text
+    assert "leak.cases.yaml:1:1: error: config " + written in text
+    assert ("outside the project" in text) or ("is not a cfroutes config" in text)
+
+
+def test_case_file_config_inside_the_project_still_works(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    proj = pytester.path / "proj"
+    (proj / "tests").mkdir(parents=True)
+    (proj / "routes.yaml").write_text(ROUTES)
+    (proj / "tests" / "ok.cases.yaml").write_text(
+        "config: ../routes.yaml\ntests:\n  - name: x\n    request: /docs/b\n    expect: { uri: /public/b.html }\n")
+    monkeypatch.chdir(proj)
+    result = pytester.runpytest_subprocess(*_args("-p", "no:cacheprovider", "tests"), timeout=120)
+    result.assert_outcomes(passed=1)
+
+
+def test_node_ids_escape_controls_bidi_and_the_separator(pytester: pytest.Pytester) -> None:
+    """issue 18: a case name is one part of a node id: no raw ESC/RLO/TAB reaches the terminal, and
+    `::` cannot forge another part (`-k`, `--deselect`, junit names)."""
+    pytester.makefile(".yaml", routes=ROUTES)
+    (pytester.path / "evil.cases.yaml").write_text(
+        '- name: "paint \\e[31mred\\e[0m \\u202eevil\\ttab"\n  request: /docs/b\n  expect: { uri: /public/b.html }\n'
+        '- name: "a::b"\n  request: /docs/b\n  expect: { uri: /public/b.html }\n'
+        '- name: "a:\\\\x3ab"\n  request: /docs/b\n  expect: { uri: /public/b.html }\n')
+    result = pytester.runpytest(*_args("-v", "-p", "no:cacheprovider", "evil.cases.yaml"))
+    result.assert_outcomes(passed=3)
+    text = result.stdout.str()
+    assert "\x1b[31m" not in text and "\u202e" not in text and "evil\ttab" not in text
+    assert "evil.cases.yaml::site::paint \\x1b[31mred\\x1b[0m \\u202eevil\\ttab PASSED" in text
+    assert "evil.cases.yaml::site::a:\\x3ab PASSED" in text
+    assert "evil.cases.yaml::site::a:\\x3ab [2] PASSED" in text  # the same id as written: told apart
+    ids = [line.split(" PASSED")[0] for line in text.splitlines() if " PASSED" in line]
+    assert all(i.count("::") == 2 for i in ids), ids

@@ -15,7 +15,8 @@ v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(
 if(v===null||typeof v=='object')throw Z;s+=v;}
 return s;}
 function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d==47||d==92)))l=l.replace(/^[\/\\]+/,'/');if(k&&(k=qs(q.querystring)))l+=(l.indexOf('?')<0?'?':'&')+k;return l;}
-function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(T(r.u,b),!r.qd,q)}}};if(o){return o;}
+function LE(t,s){return typeof t=='string'?s:s.replace(/[\x00-\x20\x7f]/g,encodeURIComponent);}
+function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(LE(r.u,T(r.u,b)),!r.qd,q)}}};if(o){return o;}
 return N(q,c);}
 function N(q,c){return q;}
 function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);for(i=0;i<X.length;i++){if((v=X[i][1][kd])&&(v=v[kl]))break;}

@@ -82,10 +82,14 @@ function RL(l, k, q) {
   if (k && (k = qs(q.querystring))) l += (l.indexOf('?') < 0 ? '?' : '&') + k;
   return l;
 }
+// a redirect target with placeholders: a control, space or DEL that a request value brought in is
+// percent-encoded (semantics §4.1); browsers drop TAB/LF/CR and leading blanks, so a location
+// '/\t/evil.test' would be read as '//evil.test'. Literal targets cannot hold one (build error).
+function LE(t, s) { return typeof t == 'string' ? s : s.replace(/[\x00-\x20\x7f]/g, encodeURIComponent); }
 // run a route's action; returns the response or the request that goes on
 function A(r, b, c, q, e) {
   var o;
-  if (r.t == 'r') o = { statusCode: r.st || 301, headers: { location: { value: RL(T(r.u, b), !r.qd, q) } } };
+  if (r.t == 'r') o = { statusCode: r.st || 301, headers: { location: { value: RL(LE(r.u, T(r.u, b)), !r.qd, q) } } };
   if (o) {
     return o;
   }
