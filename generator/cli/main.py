@@ -133,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"), default="LIVE",
                    help="LIVE (default): publish and write existing stores; DEVELOPMENT: stop after the tests")
     p.add_argument("--dist", default="dist", help="the bundle directory (only compared; default: ./dist)")
+    p.add_argument("--prefix", default="", metavar="P",
+                   help="name every function and store P<name> in AWS (staging and prod in one account)")
+    p.add_argument("--attach", metavar="DIST_ID[:PATH_PATTERN]",
+                   help="associate the published viewer functions with the distribution's cache behaviour "
+                        "(default behaviour without PATH_PATTERN), ETag-guarded")
     _aws(p)
     return ap
 
@@ -193,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
         elif args.command == "kvs" and args.kvs_command != "plan":
-            from cfroutes.deploy.kvs import kvs_command
+            from cfroutes.cli.kvs import kvs_command
 
             result.code = kvs_command(args.config, args.kvs_command, args.store, args.key, args.value,
                                       stdout=out, stderr=err, profile=args.profile, region=args.region)
@@ -203,10 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result.code = export(args.config, args.target, args.output, lang=args.lang, dist=args.dist,
                                  stdout=out, stderr=err)
         elif args.command == "deploy":
-            from cfroutes.deploy.apply import deploy
+            from cfroutes.cli.deploy import deploy
 
             result.code = deploy(args.config, apply_changes=args.apply, stage=args.stage, dist=args.dist,
-                                 stdout=out, stderr=err, profile=args.profile, region=args.region)
+                                 stdout=out, stderr=err, profile=args.profile, region=args.region,
+                                 prefix=args.prefix, attach=args.attach)
         elif args.command == "import":
             from cfroutes.cli.import_ import import_
 

@@ -23,7 +23,7 @@ SPILL_PREFIX = "\u00a7r:"  # "§r:" - user seed keys may not start with it
 #: a spilled key is versioned: SPILL_PREFIX + VERSION + ":" + (host) + path, where VERSION is
 #: SPILL_VERSION_LEN hex digits of the sha256 of the function's spilled table (docs/deploy.md)
 SPILL_VERSION_LEN = 8
-_SPILL_VERSIONED = re.compile(re.escape(SPILL_PREFIX) + "([0-9a-f]{%d}):" % SPILL_VERSION_LEN)
+_SPILL_VERSIONED = re.compile(re.escape(SPILL_PREFIX) + "([0-9a-f]{" + str(SPILL_VERSION_LEN) + "}):")
 
 
 def spill_prefix(version: str) -> str:
@@ -43,7 +43,7 @@ def spill_version(key: str) -> str | None:
 def code_spill_version(source: str) -> str | None:
     """The spilled-table version a function's code reads; None when it reads no versioned keys
     (no spill, or the code of a build before versioning, which may read unversioned ones)."""
-    m = re.search(r'"(?:\\u00a7|\u00a7)r:([0-9a-f]{%d}):"' % SPILL_VERSION_LEN, source)
+    m = re.search(r'"(?:\\u00a7|\u00a7)r:([0-9a-f]{' + str(SPILL_VERSION_LEN) + r'}):"', source)
     return m.group(1) if m else None
 
 

@@ -8,17 +8,18 @@ import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
+from cfroutes.cli.kvs import kvs_command  # noqa: E402
 from cfroutes.cli.main import main  # noqa: E402
 from cfroutes.config.load import load_config  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
-from cfroutes.deploy.kvs import kvs_command, validate_put  # noqa: E402
+from cfroutes.deploy.kvs import validate_put  # noqa: E402
 
-from .fakes import ARN, Calls, io_pair, kvs_described, stubbed  # noqa: E402
+from .fakes import ARN, Calls, handled, io_pair, kvs_described, stubbed  # noqa: E402
 
 
 def run(sub, key=None, value=None, *, store="app-routing", cf=None, kvs=None):
     out, err = io_pair()
-    code = kvs_command("routes.yaml", sub, store, key, value, stdout=out, stderr=err, aws=Aws(cf, kvs))
+    code = handled(kvs_command, "routes.yaml", sub, store, key, value, stdout=out, stderr=err, aws=Aws(cf, kvs))
     return code, out.getvalue(), err.getvalue()
 
 

@@ -1,0 +1,174 @@
+"""The whole deploy against moto (stores, distributions) plus the in-suite fake of what moto
+lacks (tests/deploy/fakes.py FakeAccount): additive data, DEVELOPMENT, remote tests on the
+new data, publish, deletions. A fault injected before and after EVERY mutating step leaves
+LIVE consistent (its code finds every spilled key it reads; no untested code is published),
+and a re-run converges."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
+moto = pytest.importorskip("moto", reason="moto not installed (pip install moto)")
+
+from cfroutes.cli.deploy import deploy  # noqa: E402
+from cfroutes.compiler import compile_config  # noqa: E402
+from cfroutes.config.model import spill_version  # noqa: E402
+from cfroutes.deploy.aws import Aws  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+from .fakes import Calls, FakeAccount, FakeCloudFront, FakeKvs, Faults, client, handled, io_pair  # noqa: E402
+
+V1 = ("    options:\n", "    options:\n      spill: always\n")
+V2 = [("redirect: /pricing\n", "redirect: /plans\n"), ("location: /pricing }", "location: /plans }")]
+
+
+def write_version(project, v):
+    text = (ROOT / "routes.yaml").read_text().replace(*V1)
+    if v == 2:
+        for a, b in V2:
+            text = text.replace(a, b)
+    (project / "routes.yaml").write_text(text)
+    return compile_config("routes.yaml")
+
+
+def run(account, faults, *, stage="LIVE", prefix="", attach=None):
+    out, err = io_pair()
+    aws = Aws(FakeCloudFront(account, faults), FakeKvs(account, faults), sleep=lambda s: None)
+    code = handled(deploy, "routes.yaml", apply_changes=True, stage=stage, dist="dist", stdout=out, stderr=err,
+                   aws=aws, prefix=prefix, attach=attach)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_live_consistent(account, builds, prefix=""):
+    """Every LIVE function runs code of a known build, that code was tested on the very
+    DEVELOPMENT ETag it was published from, and every spilled key it reads is in its store."""
+    for name, stages in account.functions.items():
+        live = stages.get("LIVE")
+        if live is None:
+            continue
+        known = {b.function(name[len(prefix):]).source.encode(): b for b in builds}
+        assert live["code"] in known, f"{name}: LIVE runs code of no build"
+        build = known[live["code"]]
+        store = account.store_of(name, "LIVE")
+        for key, value in build.function(name[len(prefix):]).kvs_data or []:
+            if spill_version(key) is not None:
+                assert store is not None and store.get(key) == value, f"{name}: LIVE reads {key!r}, missing"
+    assert all(tested for _, _, tested in account.published), "code was published without a remote test"
+
+
+@pytest.fixture
+def account():
+    with moto.mock_aws():
+        calls = Calls()
+        a = FakeAccount(client("cloudfront", calls))
+        a.calls = calls
+        yield a
+
+
+def test_fresh_then_changed_spilled_routes(project, account):
+    b1 = write_version(project, 1)
+    code, out, err = run(account, Faults())
+    assert code == 0, out + err
+    assert_live_consistent(account, [b1])
+    arn = next(iter(account.stores))
+    v1 = b1.function("site-router").plan.spill_version
+    assert v1 and any(spill_version(k) == v1 for k in account.stores[arn])
+    # the comment records the pass
+    assert account.functions["site-router"]["DEVELOPMENT"]["config"]["Comment"].endswith("[remote tests passed]")
+    assert run(account, Faults())[1].endswith("nothing to do: CloudFront already holds this build\n")
+
+    b2 = write_version(project, 2)
+    v2 = b2.function("site-router").plan.spill_version
+    assert v2 != v1
+    faults = Faults()
+    code, out, err = run(account, faults)
+    assert code == 0, out + err
+    # order: additive keys, function, tests, pass recorded, publish, deletions
+    ops = [op for i, op in enumerate(faults.log) if not i or faults.log[i - 1] != op]
+    assert ops == ["update_keys", "update_function", "test_function", "update_function", "publish_function"], ops
+    # the case expecting the NEW spilled target ran on CloudFront against the new keys
+    assert "pricing.html moved" in out and "agreement checked instead" not in out.split("pricing.html moved")[1][:300]
+    assert_live_consistent(account, [b2])
+    # the rollback target's keys stay until a later deploy
+    assert any(spill_version(k) == v1 for k in account.stores[arn])
+    b3 = write_version(project, 1)  # back to v1's table: its keys are still there, v2's kept for rollback
+    faults = Faults()
+    code, out, err = run(account, faults)
+    assert code == 0, out + err
+    assert "update_keys" not in faults.log  # nothing to add, nothing to delete
+    assert {spill_version(k) for k in account.stores[arn] if spill_version(k)} == {v1, v2}
+    assert_live_consistent(account, [b3])
+
+
+def test_a_failed_remote_test_is_tested_again_on_retry(project, account):
+    write_version(project, 1)
+    assert run(account, Faults())[0] == 0
+    text = (project / "routes.yaml").read_text().replace("location: /pricing }", "location: /wrong }")
+    (project / "routes.yaml").write_text(text.replace("redirect: /pricing\n", "redirect: /plans\n"))
+    for _ in range(2):  # the retry does not say "nothing to do"
+        code, out, _ = run(account, Faults(), stage="DEVELOPMENT")
+        assert code == 1 and "remote test(s) failed" in out
+        assert "LIVE site-router: the code published before this deploy" in out
+    assert "its last remote tests did not pass (pending)" in out
+
+
+def test_prefix_names_everything_and_attach_updates_the_default_behaviour(project, account):
+    b1 = write_version(project, 1)
+    moto_cf = account.moto
+    dist = moto_cf.create_distribution(DistributionConfig={
+        "CallerReference": "r", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "example.s3.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                 "MinTTL": 0}})["Distribution"]["Id"]
+    code, out, err = run(account, Faults(), prefix="stg-", attach=dist)
+    assert code == 0, out + err
+    assert set(account.functions) == {"stg-site-router", "stg-security-headers"}
+    stores = moto_cf.list_key_value_stores()["KeyValueStoreList"]["Items"]
+    assert [s["Name"] for s in stores] == ["stg-app-routing"]
+    # moto stores no FunctionAssociations: the request itself is checked (with the ETag read first)
+    sent = account.calls.of("UpdateDistribution")
+    assert len(sent) == 1 and sent[0]["params"]["IfMatch"] == account.calls.of("GetDistributionConfig")[0][
+        "response"]["ETag"]
+    assoc = sent[0]["params"]["DistributionConfig"]["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert sorted((a["EventType"], a["FunctionARN"].rsplit("/", 1)[1]) for a in assoc["Items"]) == [
+        ("viewer-request", "stg-site-router"), ("viewer-response", "stg-security-headers")]
+    assert_live_consistent(account, [b1], prefix="stg-")
+
+
+STEPS = 25  # mutating calls of the v1 -> v2 deploy below (test_step_count keeps this honest)
+
+
+def _v1_deployed(project, account):
+    b1 = write_version(project, 1)
+    assert run(account, Faults())[0] == 0
+    return b1
+
+
+def test_step_count(project, account):
+    _v1_deployed(project, account)
+    write_version(project, 2)
+    faults = Faults()
+    assert run(account, faults)[0] == 0
+    assert faults.count == STEPS, faults.log
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("step", range(STEPS))
+def test_a_fault_at_any_step_leaves_live_consistent_and_a_rerun_converges(project, account, step, when):
+    b1 = _v1_deployed(project, account)
+    b2 = write_version(project, 2)
+    code, out, err = run(account, Faults(step, when))
+    assert code == 1 and "injected fault" in err, out + err
+    assert "deploy did not finish; LIVE now:" in out and "DATA INCOMPLETE" not in out
+    assert_live_consistent(account, [b1, b2])
+    code, out, err = run(account, Faults())
+    assert code == 0, out + err
+    assert_live_consistent(account, [b2])
+    # converged: at most the rollback version's keys are left for the next deploy to delete
+    faults = Faults()
+    code, out, _ = run(account, faults)
+    assert code == 0 and set(faults.log) <= {"update_keys"}, faults.log
+    assert run(account, Faults())[1].endswith("nothing to do: CloudFront already holds this build\n")
+    for name in ("site-router", "security-headers"):
+        assert account.functions[name]["LIVE"]["code"] == b2.function(name).source.encode()
