@@ -11,8 +11,10 @@
    a pass is recorded in the comment (`[remote tests passed]`, one UpdateFunction of the
    same code), so a function whose last result is not a pass is tested again next time;
 5. PublishFunction (If-Match = the latest DEVELOPMENT ETag); then `--attach`;
-6. deletions: spilled keys of versions neither the new code nor the code LIVE ran before
-   this deploy (the rollback target) reads.
+6. deletions, in the stores of the functions this run published: spilled keys of versions
+   neither the new code nor the code LIVE ran before this deploy (the rollback target)
+   reads. A run that publishes nothing deletes nothing, so a re-run never removes the
+   rollback target's keys.
 On an ETag conflict a store is re-read, re-planned and the rest retried (3 attempts).
 Every step compares before it writes, so re-running after an interruption converges.
 This module is the AWS library: the command is generator/cli/deploy.py.
@@ -180,7 +182,8 @@ def apply(aws: Aws, plan: DeployPlan, stage: str, compiled: Compiled, stdout: Te
     if attach is not None:
         attach_functions(aws, plan, attach[0], attach[1], stdout)
     for s in plan.stores:
-        write_batches(aws, s, stdout, "cleanup")
+        if s.publishes:
+            write_batches(aws, s, stdout, "cleanup")
     return True
 
 

@@ -74,6 +74,7 @@ class StoreStep:
     etag: str | None = None  # data-plane ETag read *before* `current`: a write in between conflicts
     keep: frozenset[str] = frozenset()  # spilled versions LIVE code read before this deploy (rollback)
     seed_held: bool = False  # --stage DEVELOPMENT: missing seed keys not written (LIVE code reads them)
+    publishes: bool = False  # a function reading it is published by this run: its deletions follow
 
     def replan(self) -> None:
         desired = [(k, v) for k, v in self.desired if not (self.seed_held and spill_version(k) is None)]
@@ -217,6 +218,7 @@ def make_plan(aws: Aws, b: Bundle, config: str, cases: list[Case], *, stage: str
     for s in plan.stores:  # the spilled versions LIVE reads now stay until a later deploy
         readers = [f for f in plan.functions if f.store == s.name]
         s.keep = frozenset(v for f in readers for v in code_versions(f.live_code))
+        s.publishes = any(f.publish for f in readers)
         if not s.create:
             s.replan()
     return plan
@@ -257,10 +259,12 @@ def describe(plan: DeployPlan, stage: str, dist: str) -> list[str]:
         for s in plan.stores:
             if not s.create:
                 k = s.kvs
-                lines.append(f"  kvs       {s.name}: {k.puts} put(s) before, {k.deletes} delete(s) after publishing "
-                             f"({len(k.batches)} + {len(k.cleanup)} UpdateKeys batch(es)); {k.kept_seed} seed key(s) "
-                             f"kept as they are live; {k.kept_versions} spilled key(s) of the code LIVE ran so far "
-                             f"kept for a rollback; {k.foreign} key(s) not owned by the config untouched")
+                later = "" if s.publishes or not k.deletes else " (they wait for a deploy that publishes)"
+                lines.append(f"  kvs       {s.name}: {k.puts} put(s) before, {k.deletes if s.publishes else 0} "
+                             f"delete(s) after publishing ({len(k.batches)} + "
+                             f"{len(k.cleanup) if s.publishes else 0} UpdateKeys batch(es)){later}; {k.kept_seed} "
+                             f"seed key(s) kept as they are live; {k.kept_versions} spilled key(s) of the code LIVE "
+                             f"ran so far kept for a rollback; {k.foreign} key(s) not owned by the config untouched")
     else:
         if pub:
             lines.append(f"  publish   nothing (--stage DEVELOPMENT; {', '.join(f.name for f in pub)} would go LIVE)")
@@ -308,8 +312,7 @@ def describe_offline(b: Bundle, cases: list[Case], stage: str, dist: str, prefix
 def nothing_to_do(plan: DeployPlan, stage: str) -> bool:
     return (not any(s.create or s.kvs.batches for s in plan.stores)
             and all(f.action == "unchanged" for f in plan.functions)
-            and (stage != "LIVE" or (not any(f.publish for f in plan.functions)
-                                     and not any(s.kvs.cleanup for s in plan.stores))))
+            and (stage != "LIVE" or not any(f.publish for f in plan.functions)))
 
 
 __all__ = ["DeployPlan", "FunctionStep", "OFFLINE", "StoreStep", "code_versions", "comment_base", "describe",

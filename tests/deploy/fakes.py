@@ -179,8 +179,8 @@ def stub_list_keys(stub: Stubber, content: dict[str, str], page: int = 50) -> No
 # PreconditionFailed (control plane) or 409 ConflictException (data plane). Faults: the
 # n-th mutating call (counted over both planes and moto's CreateKeyValueStore) fails either
 # BEFORE it takes effect or AFTER (its effect stays, the caller sees an error), as a lost
-# response would. Its answers follow the botocore shapes the deploy code reads; it does not
-# validate every parameter the way the service does.
+# response would. Every request to the fake is validated against botocore's service model
+# (as the Stubber does); its answers follow the botocore shapes the deploy code reads.
 MUTATING_OPS = ("create_key_value_store", "update_keys", "put_key", "delete_key", "create_function",
                 "update_function", "publish_function", "test_function", "update_distribution")
 
@@ -364,16 +364,34 @@ FAKE_CF_OPS = ("create_function", "update_function", "publish_function", "descri
                "test_function")
 
 
+def validated(service_model: Any, op: str, params: dict[str, Any]) -> None:
+    """Refuse a request botocore would refuse (unknown or missing parameters, wrong types)."""
+    from botocore.validate import ParamValidator
+
+    name = "".join(p.capitalize() for p in op.split("_"))
+    report = ParamValidator().validate(params, service_model.operation_model(name).input_shape)
+    if report.has_errors():
+        raise AssertionError(f"{name}: {report.generate_report()}")
+
+
 class FakeCloudFront:
     """The control-plane client deploy sees: functions from the fake, stores and
     distributions from moto; every mutating call passes the fault injector."""
 
     def __init__(self, account: FakeAccount, faults: Faults) -> None:
         self.account, self.faults = account, faults
+        self.meta = account.moto.meta
 
     def __getattr__(self, op: str) -> Any:
-        target = getattr(self.account, op) if op in FAKE_CF_OPS else getattr(self.account.moto, op)
-        return lambda **kw: self.faults.around(op, lambda: target(**kw))
+        if op not in FAKE_CF_OPS:
+            target = getattr(self.account.moto, op)
+            return lambda **kw: self.faults.around(op, lambda: target(**kw))
+        target = getattr(self.account, op)
+
+        def call(**kw: Any) -> Any:
+            validated(self.meta.service_model, op, kw)
+            return self.faults.around(op, lambda: target(**kw))
+        return call
 
 
 class FakeKvs:
@@ -381,7 +399,12 @@ class FakeKvs:
 
     def __init__(self, account: FakeAccount, faults: Faults) -> None:
         self.account, self.faults = account, faults
+        self.meta = boto3.client("cloudfront-keyvaluestore", region_name="us-east-1").meta
 
     def __getattr__(self, op: str) -> Any:
         target = getattr(self.account, "kvs_describe" if op == "describe_key_value_store" else op)
-        return lambda **kw: self.faults.around(op, lambda: target(**kw))
+
+        def call(**kw: Any) -> Any:
+            validated(self.meta.service_model, op, kw)
+            return self.faults.around(op, lambda: target(**kw))
+        return call

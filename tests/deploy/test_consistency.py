@@ -5,6 +5,9 @@ LIVE consistent (its code finds every spilled key it reads; no untested code is 
 and a re-run converges."""
 from __future__ import annotations
 
+import copy
+import hashlib
+
 import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
@@ -20,6 +23,12 @@ from .fakes import Calls, FakeAccount, FakeCloudFront, FakeKvs, Faults, client, 
 
 V1 = ("    options:\n", "    options:\n      spill: always\n")
 V2 = [("redirect: /pricing\n", "redirect: /plans\n"), ("location: /pricing }", "location: /plans }")]
+
+
+DIST = {"CallerReference": "r", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "example.s3.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "MinTTL": 0}}
 
 
 def write_version(project, v):
@@ -115,12 +124,7 @@ def test_a_failed_remote_test_is_tested_again_on_retry(project, account):
 def test_prefix_names_everything_and_attach_updates_the_default_behaviour(project, account):
     b1 = write_version(project, 1)
     moto_cf = account.moto
-    dist = moto_cf.create_distribution(DistributionConfig={
-        "CallerReference": "r", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "example.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
-                                 "MinTTL": 0}})["Distribution"]["Id"]
+    dist = moto_cf.create_distribution(DistributionConfig=DIST)["Distribution"]["Id"]
     code, out, err = run(account, Faults(), prefix="stg-", attach=dist)
     assert code == 0, out + err
     assert set(account.functions) == {"stg-site-router", "stg-security-headers"}
@@ -165,10 +169,82 @@ def test_a_fault_at_any_step_leaves_live_consistent_and_a_rerun_converges(projec
     code, out, err = run(account, Faults())
     assert code == 0, out + err
     assert_live_consistent(account, [b2])
-    # converged: at most the rollback version's keys are left for the next deploy to delete
-    faults = Faults()
-    code, out, _ = run(account, faults)
-    assert code == 0 and set(faults.log) <= {"update_keys"}, faults.log
     assert run(account, Faults())[1].endswith("nothing to do: CloudFront already holds this build\n")
     for name in ("site-router", "security-headers"):
         assert account.functions[name]["LIVE"]["code"] == b2.function(name).source.encode()
+
+
+def test_the_fake_refuses_what_botocore_refuses(account):
+    kvs = FakeKvs(account, Faults())
+    with pytest.raises(AssertionError, match="UpdateKeys"):
+        kvs.update_keys(KvsARN="arn:x", IfMatch="E", Puts=[{"Key": "k"}])  # no Value
+    cf = FakeCloudFront(account, Faults())
+    with pytest.raises(AssertionError, match="PublishFunction"):
+        cf.publish_function(Name="f")  # no IfMatch
+
+
+def test_a_failed_publish_says_what_live_runs(project, account):
+    _v1_deployed(project, account)
+    b2 = write_version(project, 2)
+    snapshot = copy.deepcopy((account.functions, account.stores, account.store_etags))
+    log = Faults()
+    assert run(account, log)[0] == 0
+    second_publish = [i for i, op in enumerate(log.log) if op == "publish_function"][1]
+    account.functions, account.stores, account.store_etags = snapshot  # back to v1 LIVE
+    code, out, err = run(account, Faults(second_publish, "before"))
+    assert code == 1 and "PublishFunction failed: ServiceUnavailable" in err, out + err
+    n = len(b2.function("site-router").plan.spilled)
+    first, second = [line for line in out.splitlines() if line.startswith("  LIVE ")]
+    sha = hashlib.sha256(b2.function("site-router").source.encode()).hexdigest()[:12]
+    assert first == f"  LIVE site-router: this build (sha256 {sha}); data complete: its {n} spilled key(s) are in app-routing"
+    assert second.startswith("  LIVE security-headers: the code published before this deploy (sha256 ")
+    assert second.endswith("; it reads no spilled keys")
+
+
+def test_stage_development_writes_only_new_spilled_keys(project, account):
+    b1 = _v1_deployed(project, account)
+    arn = next(iter(account.stores))
+    del account.stores[arn]["b-tenant"]  # a seed key missing: LIVE code reads it, so it is held back
+    write_version(project, 2)
+    before = dict(account.stores[arn])
+    code, out, err = run(account, Faults(), stage="DEVELOPMENT")
+    assert code == 0, out + err
+    assert "missing seed keys held back" in out
+    added = set(account.stores[arn]) - set(before)
+    assert added and all(spill_version(k) for k in added) and "b-tenant" not in account.stores[arn]
+    assert set(before) <= set(account.stores[arn])  # nothing deleted
+    assert_live_consistent(account, [b1])
+    assert account.functions["site-router"]["LIVE"]["code"] == b1.function("site-router").source.encode()
+    again = run(account, Faults(), stage="DEVELOPMENT")[1]
+    assert again.endswith("nothing to do: CloudFront already holds this build\n"), again
+
+
+@pytest.mark.parametrize("argv, message", [
+    (dict(prefix="stg/"), "--prefix 'stg/': AWS names allow only letters, digits, '-' and '_'"),
+    (dict(prefix="p" * 60), "CloudFront names are at most 64"),
+    (dict(attach=":/x"), "--attach needs DIST_ID[:PATH_PATTERN]"),
+    (dict(attach="E1", stage="DEVELOPMENT"), "--attach associates published functions: it needs --stage LIVE"),
+])
+def test_bad_prefix_and_attach_are_exit_2(project, account, argv, message):
+    write_version(project, 1)
+    faults = Faults()
+    code, _, err = run(account, faults, **argv)
+    assert code == 2 and message in err and faults.count == 0
+
+
+def test_attach_to_a_missing_behaviour_names_the_ones_there(project, account):
+    write_version(project, 1)
+    dist = account.moto.create_distribution(DistributionConfig=DIST)["Distribution"]["Id"]
+    code, out, err = run(account, Faults(), attach=f"{dist}:/api/*")
+    assert code == 1 and "has no cache behaviour with PathPattern '/api/*' (it has: none besides the default)" in err
+    assert "deploy did not finish; LIVE now:" in out and "LIVE site-router: this build" in out
+    assert not account.calls.of("UpdateDistribution")
+
+
+def test_code_versions_of_old_and_new_code():
+    from cfroutes.deploy.plan import code_versions
+
+    assert code_versions(b'try{v=await K.get("\\u00a7r:"+k)}') == {""}  # a build before versioning
+    assert code_versions(b'if(v.indexOf("\\u00a7r:")==0)throw Z') == set()  # only the lookup guard
+    assert code_versions(b'K.get("\\u00a7r:0123abcd:"+k)') == {"0123abcd"}
+    assert code_versions(None) == set()
