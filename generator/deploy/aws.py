@@ -116,7 +116,8 @@ class Aws:
         import botocore.exceptions as bex
 
         try:
-            return getattr(client, op)(**params)
+            answer: dict[str, Any] = getattr(client, op)(**params)
+            return answer
         except bex.ClientError as e:
             err = e.response.get("Error", {})
             code = str(err.get("Code", "")) or type(e).__name__
@@ -159,7 +160,8 @@ class Aws:
     def describe_store(self, name: str) -> dict[str, Any] | None:
         """The control-plane KeyValueStore record (Name, Id, ARN, Status), None when missing."""
         try:
-            return self.call(self.cf, "describe_key_value_store", Name=name)["KeyValueStore"]
+            record: dict[str, Any] = self.call(self.cf, "describe_key_value_store", Name=name)["KeyValueStore"]
+            return record
         except AwsFailure as e:
             if e.code in MISSING_CODES:
                 return None
