@@ -59,7 +59,11 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
         stdout.write(f"dry run, {OFFLINE}: nothing was changed; to compare with the account, "
                      f"{NO_CREDENTIALS.split(': ', 1)[1]}\n")
         return ExitCode.OK
-    plan = make_plan(aws, b, config, cases, stage=stage, prefix=prefix)
+    try:
+        plan = make_plan(aws, b, config, cases, stage=stage, prefix=prefix)
+    except AwsFailure:
+        stdout.write("deploy stopped while reading the account, before any write: LIVE is as it was\n")
+        raise
     stdout.write(f"deploy plan for {config} (stage {stage}):\n")
     stdout.write("\n".join(describe(plan, stage, dist)) + "\n")
     if target is not None:

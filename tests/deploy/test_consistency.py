@@ -141,6 +141,7 @@ def test_prefix_names_everything_and_attach_updates_the_default_behaviour(projec
 
 
 STEPS = 25  # mutating calls of the v1 -> v2 deploy below (test_step_count keeps this honest)
+FIRST_STEPS = 26  # mutating calls of a first deploy into an empty account
 
 
 def _v1_deployed(project, account):
@@ -155,6 +156,14 @@ def test_step_count(project, account):
     faults = Faults()
     assert run(account, faults)[0] == 0
     assert faults.count == STEPS, faults.log
+
+
+def test_step_count_of_a_first_deploy(project, account):
+    write_version(project, 1)
+    faults = Faults()
+    assert run(account, faults)[0] == 0
+    assert faults.count == FIRST_STEPS, faults.log
+    assert faults.log[:3] == ["create_key_value_store", "update_keys", "create_function"], faults.log
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
@@ -248,3 +257,17 @@ def test_code_versions_of_old_and_new_code():
     assert code_versions(b'if(v.indexOf("\\u00a7r:")==0)throw Z') == set()  # only the lookup guard
     assert code_versions(b'K.get("\\u00a7r:0123abcd:"+k)') == {"0123abcd"}
     assert code_versions(None) == set()
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("step", range(FIRST_STEPS))
+def test_an_interrupted_first_deploy_never_publishes_without_its_keys(project, account, step, when):
+    b1 = write_version(project, 1)
+    code, out, err = run(account, Faults(step, when))
+    assert code == 1 and "injected fault" in err, out + err
+    assert "DATA INCOMPLETE" not in out
+    assert_live_consistent(account, [b1])
+    code, out, err = run(account, Faults())
+    assert code == 0, out + err
+    assert_live_consistent(account, [b1])
+    assert run(account, Faults())[1].endswith("nothing to do: CloudFront already holds this build\n")
