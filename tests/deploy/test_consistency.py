@@ -271,3 +271,37 @@ def test_an_interrupted_first_deploy_never_publishes_without_its_keys(project, a
     assert code == 0, out + err
     assert_live_consistent(account, [b1])
     assert run(account, Faults())[1].endswith("nothing to do: CloudFront already holds this build\n")
+
+
+def test_attach_to_a_named_behaviour_keeps_the_rest(project, account):
+    write_version(project, 1)
+    cfg = copy.deepcopy(DIST)
+    cfg["CacheBehaviors"] = {"Quantity": 1, "Items": [{
+        "PathPattern": "/app/*", "TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all", "MinTTL": 0}]}
+    dist = account.moto.create_distribution(DistributionConfig=cfg)["Distribution"]["Id"]
+    code, out, err = run(account, Faults(), attach=f"{dist}:/app/*")
+    assert code == 0, out + err
+    assert f"attach    {dist}: cache behaviour '/app/*' now runs site-router on viewer-request, " \
+           "security-headers on viewer-response" in out
+    sent = account.calls.of("UpdateDistribution")[0]["params"]["DistributionConfig"]
+    (app,) = sent["CacheBehaviors"]["Items"]
+    assert app["FunctionAssociations"]["Quantity"] == 2
+    assert not sent["DefaultCacheBehavior"].get("FunctionAssociations", {}).get("Items")  # untouched
+
+
+def test_attach_refuses_a_lambda_at_edge_on_the_same_viewer_event(project, account, monkeypatch):
+    write_version(project, 1)
+    dist = account.moto.create_distribution(DistributionConfig=DIST)["Distribution"]["Id"]
+    real = account.moto.get_distribution_config
+
+    def with_lambda(**kw):  # moto keeps no LambdaFunctionAssociations: add one to its answer
+        r = real(**kw)
+        r["DistributionConfig"]["DefaultCacheBehavior"]["LambdaFunctionAssociations"] = {"Quantity": 1, "Items": [{
+            "LambdaFunctionARN": "arn:aws:lambda:us-east-1:123456789012:function:edge:1",
+            "EventType": "viewer-request"}]}
+        return r
+    monkeypatch.setattr(account.moto, "get_distribution_config", with_lambda)
+    code, out, err = run(account, Faults(), attach=dist)
+    assert code == 1 and "has a Lambda@Edge function on viewer-request" in err
+    assert not account.calls.of("UpdateDistribution")
+    assert "LIVE site-router: this build" in out  # published before the attach: consistent, said so
