@@ -40,11 +40,21 @@ def spill_version(key: str) -> str | None:
     return m.group(1) if m else ""
 
 
+#: the spill prefix as a string literal in emitted code (escaped or not), versioned or not, and
+#: whether something is appended to it (a read: `"§r:1a2b3c4d:" + k`; the lookup guard is not)
+_CODE_SPILL = re.compile(r'"(?:\\u00a7|\u00a7)r:(?:([0-9a-f]{' + str(SPILL_VERSION_LEN) + r'}):)?"(\s*\+)?')
+
+
 def code_spill_version(source: str) -> str | None:
-    """The spilled-table version a function's code reads; None when it reads no versioned keys
-    (no spill, or the code of a build before versioning, which may read unversioned ones)."""
-    m = re.search(r'"(?:\\u00a7|\u00a7)r:([0-9a-f]{' + str(SPILL_VERSION_LEN) + r'}):"', source)
-    return m.group(1) if m else None
+    """The spilled-table version a function's code reads: its version; "" for the code of a
+    build before versioning, which reads unversioned keys (`"§r:" + k`); None when it reads no
+    spilled key."""
+    legacy = False
+    for m in _CODE_SPILL.finditer(source):
+        if m.group(1):
+            return m.group(1)
+        legacy = legacy or bool(m.group(2))
+    return "" if legacy else None
 
 
 # ---------------------------------------------------------------- patterns

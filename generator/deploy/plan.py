@@ -36,7 +36,7 @@ def with_state(base: str, state: str) -> str:
     return base[:COMMENT_MAX - len(suffix)] + suffix
 
 
-def test_state(comment: str) -> str:
+def remote_result(comment: str) -> str:
     m = TESTED_RE.search(comment or "")
     return m.group(1) if m else "unknown"
 
@@ -52,13 +52,8 @@ def short_sha(code: bytes) -> str:
 def code_versions(code: bytes | None) -> set[str]:
     """The spilled versions a function's code reads: its own; "" for code of a build before
     versioning that reads unversioned `§r:` keys; none for code without spill."""
-    if code is None:
-        return set()
-    text = code.decode("utf-8", "replace")
-    v = code_spill_version(text)
-    if v is not None:
-        return {v}
-    return {""} if re.search(r'"(?:\\u00a7|\u00a7)r:"\s*\+', text) else set()
+    v = code_spill_version(code.decode("utf-8", "replace")) if code is not None else None
+    return set() if v is None else {v}
 
 
 @dataclass
@@ -82,14 +77,6 @@ class StoreStep:
                                 keep_versions=self.keep)
         if self.seed_held:  # seed keys are not this phase's: do not count them as foreign
             self.kvs.foreign -= sum(1 for k in self.current if k in self.seed_keys)
-
-    def content_after(self) -> dict[str, str]:
-        """What the store holds once its additive batches are applied (what the tests read)."""
-        out = dict(self.current)
-        for b in self.kvs.batches:
-            for p in b.get("Puts", []):
-                out[p["Key"]] = p["Value"]
-        return out
 
     def spilled_of(self, versions: set[str]) -> int:
         return sum(1 for k in self.current if spill_version(k) in versions)
@@ -196,7 +183,7 @@ def make_plan(aws: Aws, b: Bundle, config: str, cases: list[Case], *, stage: str
             dev_code = aws.function_code(step.name, "DEVELOPMENT")
             reasons = [] if dev_code is not None and dev_code[0] == code else ["code differs"]
             reasons += _config_reasons(summary.get("FunctionConfig") or {}, step, store_arn)
-            step.tested = test_state(str((summary.get("FunctionConfig") or {}).get("Comment") or ""))
+            step.tested = remote_result(str((summary.get("FunctionConfig") or {}).get("Comment") or ""))
             if reasons:
                 step.action, step.reasons = "update", reasons
             elif step.tested != "passed":
@@ -316,4 +303,4 @@ def nothing_to_do(plan: DeployPlan, stage: str) -> bool:
 
 
 __all__ = ["DeployPlan", "FunctionStep", "OFFLINE", "StoreStep", "code_versions", "comment_base", "describe",
-           "describe_offline", "make_plan", "nothing_to_do", "short_sha", "test_state", "with_state"]
+           "describe_offline", "make_plan", "nothing_to_do", "short_sha", "remote_result", "with_state"]
