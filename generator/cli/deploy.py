@@ -26,8 +26,8 @@ def _check_names(prefix: str, names: list[str]) -> None:
                                      f"{len(long[0])} characters; CloudFront names are at most {NAME_MAX}")])
 
 
-def _print_live(plan: DeployPlan, progress: Progress, stdout: TextIO) -> None:
-    stdout.write("deploy did not finish; LIVE now:\n" + "\n".join(live_state(plan, progress)) + "\n"
+def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) -> None:
+    stdout.write("deploy did not finish; LIVE now:\n" + "\n".join(live_state(aws, plan, progress)) + "\n"
                  "re-run `cfroutes deploy --apply` to converge (every step compares before it writes)\n")
 
 
@@ -80,10 +80,10 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
     try:
         ok = apply(aws, plan, stage, b.compiled, stdout, progress, target)
     except AwsFailure:
-        _print_live(plan, progress, stdout)
+        _print_live(aws, plan, progress, stdout)
         raise
     if not ok:
-        _print_live(plan, progress, stdout)
+        _print_live(aws, plan, progress, stdout)
         return ExitCode.FAILED
     stdout.write("deploy complete\n")
     return ExitCode.OK

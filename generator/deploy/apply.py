@@ -89,29 +89,46 @@ class Progress:
     etags: dict[str, str] = field(default_factory=dict)
 
 
-def live_state(plan: DeployPlan, progress: Progress) -> list[str]:
-    """One line per function: which code LIVE runs and whether the keys it reads are there."""
+def live_state(aws: Aws, plan: DeployPlan, progress: Progress) -> list[str]:
+    """One line per function: which code LIVE runs and whether the keys it reads are there,
+    read back from the account (a call that failed may have taken effect); what this run
+    knows when the account cannot be read."""
     lines = []
+    contents: dict[str, tuple[dict[str, str], str]] = {}
     for f in plan.functions:
         new = f.compiled.source.encode("utf-8")
-        code = new if f.name in progress.published else f.live_code
+        note = ""
+        try:
+            got = aws.function_code(f.name, "LIVE")
+            code = got[0] if got is not None else None
+        except AwsFailure as e:
+            code = new if f.name in progress.published else f.live_code
+            note = f" (as this run knows it: LIVE could not be read back: {e})"
         if code is None:
-            lines.append(f"  LIVE {f.name}: not published (no LIVE stage); nothing serves it")
+            lines.append(f"  LIVE {f.name}: not published (no LIVE stage); nothing serves it{note}")
             continue
         which = "this build" if code == new else "the code published before this deploy"
         st = plan.store(f.store)
         versions = code_versions(code)
-        if st is None or not versions:
-            data = "it reads no spilled keys"
-        elif code == new:
+        if st is None or st.arn is None or not versions:
+            lines.append(f"  LIVE {f.name}: {which} (sha256 {short_sha(code)}); it reads no spilled keys{note}")
+            continue
+        if st.arn not in contents:
+            try:
+                contents[st.arn] = aws.list_keys(st.arn), ""
+            except AwsFailure:
+                contents[st.arn] = st.current, " (as this run wrote it: the store could not be read back)"
+        keys, how = contents[st.arn]
+        if code == new:
             need = [k for k, _ in f.compiled.kvs_data or [] if spill_version(k) is not None]
-            missing = [k for k in need if k not in st.current]
+            missing = [k for k in need if k not in keys]
             data = (f"data complete: its {len(need)} spilled key(s) are in {st.name}" if not missing else
                     f"DATA INCOMPLETE: {len(missing)} of its {len(need)} spilled key(s) missing from {st.name}")
         else:
-            data = (f"data complete: its {st.spilled_of(versions)} spilled key(s) in {st.name} were not touched "
-                    "(they are deleted only after a newer code is LIVE)")
-        lines.append(f"  LIVE {f.name}: {which} (sha256 {short_sha(code)}); {data}")
+            have = sum(1 for k in keys if spill_version(k) in versions)
+            data = (f"its {have} spilled key(s) in {st.name} were not touched (a version's keys are deleted only "
+                    "after a newer code is LIVE)")
+        lines.append(f"  LIVE {f.name}: {which} (sha256 {short_sha(code)}); {data}{how}{note}")
     return lines
 
 

@@ -119,7 +119,7 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
             if r.fields:
                 errors.append(f"value must be a JSON object with {_fields(r.fields)}; {where}")
             continue
-        for path, site in zip(r.fields, r.field_sites):
+        for path, site in zip(r.fields, r.field_sites, strict=True):
             got: Any = doc
             for part in path:
                 got = got.get(part) if isinstance(got, dict) else None

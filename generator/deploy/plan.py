@@ -78,9 +78,6 @@ class StoreStep:
         if self.seed_held:  # seed keys are not this phase's: do not count them as foreign
             self.kvs.foreign -= sum(1 for k in self.current if k in self.seed_keys)
 
-    def spilled_of(self, versions: set[str]) -> int:
-        return sum(1 for k in self.current if spill_version(k) in versions)
-
 
 @dataclass
 class FunctionStep:

@@ -175,6 +175,10 @@ def test_a_fault_at_any_step_leaves_live_consistent_and_a_rerun_converges(projec
     assert code == 1 and "injected fault" in err, out + err
     assert "deploy did not finish; LIVE now:" in out and "DATA INCOMPLETE" not in out
     assert_live_consistent(account, [b1, b2])
+    for name in ("site-router", "security-headers"):  # what it says LIVE runs is what LIVE runs
+        said = next(line for line in out.splitlines() if line.startswith(f"  LIVE {name}: "))
+        is_new = account.functions[name]["LIVE"]["code"] == b2.function(name).source.encode()
+        assert said.startswith(f"  LIVE {name}: {'this build' if is_new else 'the code published before'}"), said
     code, out, err = run(account, Faults())
     assert code == 0, out + err
     assert_live_consistent(account, [b2])
