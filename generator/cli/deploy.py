@@ -39,8 +39,9 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
     from cfroutes.iac.source import load
 
     target = parse_attach(attach) if attach is not None else None
-    if target is not None and not target[0]:
-        raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach needs DIST_ID[:PATH_PATTERN]")])
+    if target is not None and (not target[0] or target[1] == ""):
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach needs DIST_ID[:PATH_PATTERN] "
+                                     "(no PATH_PATTERN: the default cache behaviour)")])
     if target is not None and stage != "LIVE":
         raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach associates published functions: "
                                      "it needs --stage LIVE")])

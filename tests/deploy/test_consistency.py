@@ -236,6 +236,7 @@ def test_stage_development_writes_only_new_spilled_keys(project, account):
     (dict(prefix="stg/"), "--prefix 'stg/': AWS names allow only letters, digits, '-' and '_'"),
     (dict(prefix="p" * 60), "CloudFront names are at most 64"),
     (dict(attach=":/x"), "--attach needs DIST_ID[:PATH_PATTERN]"),
+    (dict(attach="E1:"), "--attach needs DIST_ID[:PATH_PATTERN]"),
     (dict(attach="E1", stage="DEVELOPMENT"), "--attach associates published functions: it needs --stage LIVE"),
 ])
 def test_bad_prefix_and_attach_are_exit_2(project, account, argv, message):
@@ -309,3 +310,24 @@ def test_attach_refuses_a_lambda_at_edge_on_the_same_viewer_event(project, accou
     assert code == 1 and "has a Lambda@Edge function on viewer-request" in err
     assert not account.calls.of("UpdateDistribution")
     assert "LIVE site-router: this build" in out  # published before the attach: consistent, said so
+
+
+def test_the_dry_run_shows_the_consistent_order(project, account):
+    _v1_deployed(project, account)
+    arn = next(iter(account.stores))
+    account.stores[arn]["\u00a7r:00000000:/ancient"] = '[0,"/x"]'  # a version no code reads
+    b2 = write_version(project, 2)
+    out, err = io_pair()
+    aws = Aws(FakeCloudFront(account, Faults()), FakeKvs(account, Faults()))
+    code = handled(deploy, "routes.yaml", apply_changes=False, stage="LIVE", dist="dist", stdout=out, stderr=err,
+                   aws=aws)
+    text = out.getvalue()
+    assert code == 0, text + err.getvalue()
+    n = len(b2.function("site-router").plan.spilled)
+    lines = [line.split(":")[0].split()[0] for line in text.splitlines()[1:] if line.startswith("  ")]
+    assert lines == ["kvs", "function", "function", "test", "publish", "kvs"], text
+    assert (f"kvs       app-routing: {n} put(s) in 1 UpdateKeys batch(es) before any code reads them") in text
+    assert (f"kvs       app-routing: {n} put(s) before, 1 delete(s) after publishing (1 + 1 UpdateKeys batch(es)); "
+            f"3 seed key(s) kept as they are live; {n} spilled key(s) of the code LIVE ran so far kept for a "
+            "rollback; 0 key(s) not owned by the config untouched") in text
+    assert "dry run: nothing was changed" in text
