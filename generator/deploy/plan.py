@@ -235,7 +235,7 @@ def describe(plan: DeployPlan, stage: str, dist: str) -> list[str]:
     n = sum(1 for c in plan.cases if c.function in {f.compiled.name for f in tested})
     if tested:
         lines.append(f"  test      {n} case(s) of {', '.join(f.name for f in tested)} through TestFunction "
-                     "(DEVELOPMENT, on the store content written above); any failure stops here")
+                     "(DEVELOPMENT, reading the store with this build's keys in it); any failure stops here")
     pub = [f for f in plan.functions if f.publish]
     if stage == "LIVE":
         if pub:
