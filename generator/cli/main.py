@@ -146,6 +146,8 @@ def _aws(p: argparse._ActionsContainer, remote: bool = False) -> None:
     if remote:
         p.add_argument("--remote", action="store_true", help="run the cases through CloudFront's TestFunction")
         p.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"), default="DEVELOPMENT")
+        p.add_argument("--prefix", default="", metavar="P",
+                       help="with --remote: the functions are named P<name> in AWS (deploy --prefix P)")
     p.add_argument("--profile", help="AWS profile (default: the usual boto3 chain)")
     p.add_argument("--region", help="AWS region for signing (default: the profile's, else us-east-1)")
 
@@ -174,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err,
                                coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
-                               stage=args.stage, profile=args.profile, region=args.region)
+                               stage=args.stage, profile=args.profile, region=args.region, prefix=args.prefix)
         elif args.command == "run":
             from cfroutes.cli.run import run
 

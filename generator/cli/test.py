@@ -28,9 +28,11 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
 
 def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: TextIO, stderr: TextIO,
          coverage: bool = False, fail_under: float | None = None, remote: bool = False,
-         stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None) -> int:
+         stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None,
+         prefix: str = "") -> int:
     if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
-        return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region)
+        return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region,
+                           prefix=prefix)
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
@@ -54,8 +56,9 @@ def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: Text
 
 
 def test_remote(config: str, case_files: list[str], *, stage: str, stdout: TextIO, stderr: TextIO,
-                aws: Any = None, profile: str | None = None, region: str | None = None) -> int:
-    """`cfroutes test --remote`: the config's cases on CloudFront's `stage`, beside the emulator."""
+                aws: Any = None, profile: str | None = None, region: str | None = None, prefix: str = "") -> int:
+    """`cfroutes test --remote [--prefix P]`: the config's cases on CloudFront's `stage` (functions
+    named `P<name>` in AWS, as `deploy --prefix P` names them), beside the emulator."""
     from cfroutes.deploy.aws import Aws
     from cfroutes.deploy.remote import RemoteRunner, live_targets, report
 
@@ -69,6 +72,6 @@ def test_remote(config: str, case_files: list[str], *, stage: str, stdout: TextI
         return ExitCode.FAILED
     aws = aws or Aws(profile=profile, region=region)
     names = list(dict.fromkeys(c.function for c in suite))
-    targets = live_targets(aws, compiled, names, stage, stderr)
+    targets = live_targets(aws, compiled, names, stage, stderr, prefix)
     _, failed, _ = report(RemoteRunner(aws, compiled, targets).run(suite), stdout)
     return ExitCode.FAILED if failed or compiled.errors else ExitCode.OK

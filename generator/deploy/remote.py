@@ -208,17 +208,18 @@ class RemoteRunner:
 
 
 def live_targets(aws: Aws, compiled: Compiled, names: Iterable[str], stage: str,
-                 stderr: TextIO) -> dict[str, Target]:
-    """Each named function as CloudFront's `stage` holds it (code, ETag, associated store)."""
+                 stderr: TextIO, prefix: str = "") -> dict[str, Target]:
+    """Each named function as CloudFront's `stage` holds it (code, ETag, associated store);
+    in AWS it is named `prefix + name` (deploy --prefix)."""
     targets: dict[str, Target] = {}
     stores: dict[str, dict[str, str]] = {}
     for name in names:
         cf = compiled.function(name)
         assert cf is not None, name
-        described = aws.describe_function(name, stage)
-        code = aws.function_code(name, stage)
+        described = aws.describe_function(prefix + name, stage)
+        code = aws.function_code(prefix + name, stage)
         if described is None or code is None:
-            raise AwsFailure(f"function {name!r} has no {stage} stage in CloudFront: deploy it first "
+            raise AwsFailure(f"function {prefix + name!r} has no {stage} stage in CloudFront: deploy it first "
                              f"(`cfroutes deploy --apply{' --stage DEVELOPMENT' if stage == 'DEVELOPMENT' else ''}`)")
         summary, etag = described
         source = code[0].decode("utf-8", "replace")
@@ -233,7 +234,7 @@ def live_targets(aws: Aws, compiled: Compiled, names: Iterable[str], stage: str,
                 stores[arn] = aws.list_keys(arn)
             store = stores[arn]
         runtime = (summary.get("FunctionConfig") or {}).get("Runtime") or cf.function.runtime
-        targets[name] = Target(name, stage, etag, source, runtime, store)
+        targets[name] = Target(name, stage, etag, source, runtime, store, aws_name=prefix + name)
     return targets
 
 

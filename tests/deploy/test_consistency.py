@@ -138,6 +138,19 @@ def test_prefix_names_everything_and_attach_updates_the_default_behaviour(projec
     assert sorted((a["EventType"], a["FunctionARN"].rsplit("/", 1)[1]) for a in assoc["Items"]) == [
         ("viewer-request", "stg-site-router"), ("viewer-response", "stg-security-headers")]
     assert_live_consistent(account, [b1], prefix="stg-")
+    # test --remote --prefix finds them under the same names
+    from cfroutes.cli import test as cli_test
+
+    faults = Faults()
+    out, err = io_pair()
+    aws = Aws(FakeCloudFront(account, faults), FakeKvs(account, faults))
+    code = handled(cli_test.test_remote, "routes.yaml", [], stage="LIVE", stdout=out, stderr=err, aws=aws,
+                   prefix="stg-")
+    assert code == 0 and "18 passed, 0 failed, 1 skipped" in out.getvalue(), out.getvalue() + err.getvalue()
+    assert set(faults.log) == {"test_function"}
+    out, err = io_pair()
+    assert handled(cli_test.test_remote, "routes.yaml", [], stage="LIVE", stdout=out, stderr=err, aws=aws) == 1
+    assert "function 'site-router' has no LIVE stage" in err.getvalue()
 
 
 STEPS = 25  # mutating calls of the v1 -> v2 deploy below (test_step_count keeps this honest)
