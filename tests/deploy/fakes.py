@@ -177,7 +177,8 @@ def stub_list_keys(stub: Stubber, content: dict[str, str], page: int = 50) -> No
 # current content), and the KeyValueStore data plane (DescribeKeyValueStore, ListKeys with
 # NextToken, GetKey, PutKey, DeleteKey, UpdateKeys) with ETags: a stale If-Match is a 412
 # PreconditionFailed (control plane) or 409 ConflictException (data plane). Faults: the
-# n-th mutating call (counted over both planes and moto's CreateKeyValueStore) fails either
+# n-th step (a call that writes, or TestFunction; counted over both planes and moto's
+# CreateKeyValueStore and UpdateDistribution) fails either
 # BEFORE it takes effect or AFTER (its effect stays, the caller sees an error), as a lost
 # response would. Every request to the fake is validated against botocore's service model
 # (as the Stubber does); its answers follow the botocore shapes the deploy code reads.
