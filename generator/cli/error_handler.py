@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from cfroutes.deploy.aws import AwsFailure, AwsUnavailable
 from cfroutes.errors import CheckFailed, ExitCode, InputError, render_all
 
 
@@ -25,6 +26,12 @@ def error_handler(debug: bool, stderr: TextIO) -> Iterator[Result]:
         result.code = ExitCode.INVALID_INPUT
     except CheckFailed as e:
         stderr.write(render_all(e.diagnostics) + "\n")
+        result.code = ExitCode.FAILED
+    except AwsUnavailable as e:  # boto3 or awscrt missing: the install hint
+        stderr.write(f"cfroutes: {e}\n")
+        result.code = ExitCode.INVALID_INPUT
+    except AwsFailure as e:  # an AWS call failed: one line naming the operation
+        stderr.write(f"cfroutes: error: {e}\n")
         result.code = ExitCode.FAILED
     except KeyboardInterrupt:
         result.code = 130

@@ -133,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"), default="LIVE",
                    help="LIVE (default): publish and write existing stores; DEVELOPMENT: stop after the tests")
     p.add_argument("--dist", default="dist", help="the bundle directory (only compared; default: ./dist)")
+    p.add_argument("--prefix", default="", metavar="P",
+                   help="name every function and store P<name> in AWS (staging and prod in one account)")
+    p.add_argument("--attach", metavar="DIST_ID[:PATH_PATTERN]",
+                   help="associate the published viewer functions with the distribution's cache behaviour "
+                        "(default behaviour without PATH_PATTERN), ETag-guarded")
     _aws(p)
     return ap
 
@@ -141,6 +146,8 @@ def _aws(p: argparse._ActionsContainer, remote: bool = False) -> None:
     if remote:
         p.add_argument("--remote", action="store_true", help="run the cases through CloudFront's TestFunction")
         p.add_argument("--stage", choices=("DEVELOPMENT", "LIVE"), default="DEVELOPMENT")
+        p.add_argument("--prefix", default="", metavar="P",
+                       help="with --remote: the functions are named P<name> in AWS (deploy --prefix P)")
     p.add_argument("--profile", help="AWS profile (default: the usual boto3 chain)")
     p.add_argument("--region", help="AWS region for signing (default: the profile's, else us-east-1)")
 
@@ -169,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err,
                                coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
-                               stage=args.stage, profile=args.profile, region=args.region)
+                               stage=args.stage, profile=args.profile, region=args.region, prefix=args.prefix)
         elif args.command == "run":
             from cfroutes.cli.run import run
 
@@ -193,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
         elif args.command == "kvs" and args.kvs_command != "plan":
-            from cfroutes.deploy.kvs import kvs_command
+            from cfroutes.cli.kvs import kvs_command
 
             result.code = kvs_command(args.config, args.kvs_command, args.store, args.key, args.value,
                                       stdout=out, stderr=err, profile=args.profile, region=args.region)
@@ -203,10 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result.code = export(args.config, args.target, args.output, lang=args.lang, dist=args.dist,
                                  stdout=out, stderr=err)
         elif args.command == "deploy":
-            from cfroutes.deploy.apply import deploy
+            from cfroutes.cli.deploy import deploy
 
             result.code = deploy(args.config, apply_changes=args.apply, stage=args.stage, dist=args.dist,
-                                 stdout=out, stderr=err, profile=args.profile, region=args.region)
+                                 stdout=out, stderr=err, profile=args.profile, region=args.region,
+                                 prefix=args.prefix, attach=args.attach)
         elif args.command == "import":
             from cfroutes.cli.import_ import import_
 

@@ -1,7 +1,7 @@
 """`cfroutes test`: run the test cases of a config (inline and `*.cases.yaml`) or of named files."""
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from cfroutes.compiler import Compiled, compile_config, gc_paused
 from cfroutes.errors import ExitCode, render_all
@@ -28,11 +28,11 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
 
 def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: TextIO, stderr: TextIO,
          coverage: bool = False, fail_under: float | None = None, remote: bool = False,
-         stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None) -> int:
+         stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None,
+         prefix: str = "") -> int:
     if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
-        from cfroutes.deploy.remote import test_remote
-
-        return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region)
+        return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region,
+                           prefix=prefix)
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
@@ -53,3 +53,25 @@ def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: Text
             stdout.write(f"coverage: {cov.total:.1f}% is below --fail-under {fail_under:g}%\n")
             below = True
     return ExitCode.FAILED if failed or compiled.errors or below else ExitCode.OK
+
+
+def test_remote(config: str, case_files: list[str], *, stage: str, stdout: TextIO, stderr: TextIO,
+                aws: Any = None, profile: str | None = None, region: str | None = None, prefix: str = "") -> int:
+    """`cfroutes test --remote [--prefix P]`: the config's cases on CloudFront's `stage` (functions
+    named `P<name>` in AWS, as `deploy --prefix P` names them), beside the emulator."""
+    from cfroutes.deploy.aws import Aws
+    from cfroutes.deploy.remote import RemoteRunner, live_targets, report
+
+    compiled = compile_config(config)
+    with gc_paused():
+        suite = collect(compiled, case_files)
+    if compiled.errors:
+        stderr.write(render_all(compiled.errors) + "\n")
+    if not suite:
+        stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
+        return ExitCode.FAILED
+    aws = aws or Aws(profile=profile, region=region)
+    names = list(dict.fromkeys(c.function for c in suite))
+    targets = live_targets(aws, compiled, names, stage, stderr, prefix)
+    _, failed, _ = report(RemoteRunner(aws, compiled, targets).run(suite), stdout)
+    return ExitCode.FAILED if failed or compiled.errors else ExitCode.OK

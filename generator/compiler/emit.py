@@ -11,7 +11,7 @@ import jinja2
 import rjsmin
 from cfroutes import __version__
 from cfroutes.compiler.plan import Plan, exact_key
-from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.config.model import SPILL_PREFIX, spill_prefix
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.errors import Span
 
@@ -135,6 +135,7 @@ def render(plan: Plan, *, pretty: bool = False, config_sha256: str = "") -> str:
         G=js(plan.G),
         **tables,
         prefix=js(SPILL_PREFIX),
+        spill=js(spill_prefix(plan.spill_version)),
         index=js(fn.options.index or ""),
         mark=js(plan.mark),
         V=",".join(f"/[{c}]/" for c in DATA_BAD),

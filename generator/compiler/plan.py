@@ -8,13 +8,14 @@ docs/internals.md and read by templates/router.js.j2.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.config.model import (
-    SPILL_PREFIX,
+    SPILL_VERSION_LEN,
     VIEWER_RESPONSE,
     Function,
     Match,
@@ -25,6 +26,7 @@ from cfroutes.config.model import (
     Route,
     Template,
     ValueCond,
+    spill_prefix,
 )
 from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.errors import Diagnostic
@@ -40,7 +42,8 @@ class Plan:
     G: dict[str, list[int]]  # "/seg" -> positions in P; "" -> generic
     X: list[list[Any]]  # [rank, exact table] for each rank that has exact routes
     H: list[dict[str, Any]]  # header rules
-    spilled: list[tuple[str, str]] = field(default_factory=list)  # KVS (key, value)
+    spilled: list[tuple[str, str]] = field(default_factory=list)  # KVS (key, value), keys versioned
+    spill_version: str = ""  # the spilled table's content hash, in every spilled key ("" = no spill)
     mark: str = ""  # stands for the last path segment inside exact redirect targets ("" = unused)
     flags: dict[str, bool] = field(default_factory=dict)
     shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
@@ -227,7 +230,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
                 rec = rec.replace(last, mark, 1)  # the target repeats the source's last segment
             exact_count += 1
             if spill:
-                spilled[SPILL_PREFIX + key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
+                spilled[key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
             else:
                 if not X or X[-1][0] != rank:
                     X.append([rank, {}])
@@ -266,10 +269,19 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
         if rule.status:
             h["ss"] = list(rule.status)
         H.append(h)
-    result = Plan(fn, P, G, X, H, sorted(spilled.items()), shadowed=shadowed, exact_count=exact_count)
+    version = spill_table_version(spilled) if spilled else ""
+    result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
+                  spill_version=version, shadowed=shadowed, exact_count=exact_count)
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
     result.flags = _flags(fn, result, spill, debug)
     return result
+
+
+def spill_table_version(table: dict[str, str]) -> str:
+    """A short content hash of a spilled table (unprefixed keys and their values): new code
+    reads only its own table's keys, so old and new tables coexist in one store (docs/deploy.md)."""
+    text = json.dumps(sorted(table.items()), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SPILL_VERSION_LEN]
 
 
 def _templates(fn: Function) -> list[Template]:

@@ -5,6 +5,7 @@ model; nothing re-reads YAML. Every record carries the `Span` it came from.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
@@ -19,6 +20,41 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 BUILTIN_NAMES = ("host", "path", "splat", "query")
 #: spilled routes live in the KVS under keys starting with this prefix
 SPILL_PREFIX = "\u00a7r:"  # "§r:" - user seed keys may not start with it
+#: a spilled key is versioned: SPILL_PREFIX + VERSION + ":" + (host) + path, where VERSION is
+#: SPILL_VERSION_LEN hex digits of the sha256 of the function's spilled table (docs/deploy.md)
+SPILL_VERSION_LEN = 8
+_SPILL_VERSIONED = re.compile(re.escape(SPILL_PREFIX) + "([0-9a-f]{" + str(SPILL_VERSION_LEN) + "}):")
+
+
+def spill_prefix(version: str) -> str:
+    """The key prefix of one version of a spilled table (what the code reads: one KVS get)."""
+    return f"{SPILL_PREFIX}{version}:"
+
+
+def spill_version(key: str) -> str | None:
+    """The version of a spilled key; "" for an unversioned key of an older build (`§r:/path`),
+    None for a key that is not a spilled route."""
+    if not key.startswith(SPILL_PREFIX):
+        return None
+    m = _SPILL_VERSIONED.match(key)
+    return m.group(1) if m else ""
+
+
+#: the spill prefix as a string literal in emitted code (escaped or not), versioned or not, and
+#: whether something is appended to it (a read: `"§r:1a2b3c4d:" + k`; the lookup guard is not)
+_CODE_SPILL = re.compile(r'"(?:\\u00a7|\u00a7)r:(?:([0-9a-f]{' + str(SPILL_VERSION_LEN) + r'}):)?"(\s*\+)?')
+
+
+def code_spill_version(source: str) -> str | None:
+    """The spilled-table version a function's code reads: its version; "" for the code of a
+    build before versioning, which reads unversioned keys (`"§r:" + k`); None when it reads no
+    spilled key."""
+    legacy = False
+    for m in _CODE_SPILL.finditer(source):
+        if m.group(1):
+            return m.group(1)
+        legacy = legacy or bool(m.group(2))
+    return "" if legacy else None
 
 
 # ---------------------------------------------------------------- patterns

@@ -1,17 +1,17 @@
 """The one place that talks to AWS: boto3 clients, ETag-aware helpers, one-line errors.
 
-boto3 is optional (`pip install 'cfroutes[aws]'`); without it every command of this room
-exits 2 with that hint. Any AWS or credential error becomes `AwsFailure` (exit 1) with a
-one-line message naming the operation. Tests inject clients (moto or botocore's Stubber).
+boto3 is optional (`pip install 'cfroutes[aws]'`); without it `AwsUnavailable` is raised
+(exit 2 with that hint). Any AWS or credential error becomes `AwsFailure` (exit 1) with a
+one-line message naming the operation; generator/cli/error_handler.py maps both. Tests
+inject clients (moto, tests/deploy/fakes.py).
 """
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable
-from typing import Any, TextIO, TypeVar
+from typing import Any
 
-from cfroutes.errors import InputError, render_all
+from cfroutes.errors import InputError
 
 INSTALL_HINT = "pip install 'cfroutes[aws]'"
 DEFAULT_REGION = "us-east-1"  # CloudFront is global; its API is signed for us-east-1
@@ -41,30 +41,6 @@ class Conflict(AwsFailure):
 CONFLICT_CODES = frozenset({"ConflictException", "PreconditionFailed"})
 #: error codes that mean "no such resource"
 MISSING_CODES = frozenset({"NoSuchFunctionExists", "EntityNotFound", "ResourceNotFoundException"})
-
-F = TypeVar("F", bound=Callable[..., int])
-
-
-def command(fn: F) -> F:
-    """Map this room's errors to exit codes with a one-line message on stderr."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> int:
-        stderr: TextIO = kwargs["stderr"]
-        try:
-            return fn(*args, **kwargs)
-        except AwsUnavailable as e:
-            stderr.write(f"cfroutes: {e}\n")
-            return 2
-        except InputError as e:  # also when called without the CLI's error handler (tests, plugins)
-            stderr.write(render_all(e.diagnostics) + "\n")
-            return 2
-        except AwsFailure as e:
-            stderr.write(f"cfroutes: error: {e}\n")
-            return 1
-
-    return wrapper  # type: ignore[return-value]
-
 
 def _boto3() -> Any:
     try:
@@ -140,7 +116,8 @@ class Aws:
         import botocore.exceptions as bex
 
         try:
-            return getattr(client, op)(**params)
+            answer: dict[str, Any] = getattr(client, op)(**params)
+            return answer
         except bex.ClientError as e:
             err = e.response.get("Error", {})
             code = str(err.get("Code", "")) or type(e).__name__
@@ -183,7 +160,8 @@ class Aws:
     def describe_store(self, name: str) -> dict[str, Any] | None:
         """The control-plane KeyValueStore record (Name, Id, ARN, Status), None when missing."""
         try:
-            return self.call(self.cf, "describe_key_value_store", Name=name)["KeyValueStore"]
+            record: dict[str, Any] = self.call(self.cf, "describe_key_value_store", Name=name)["KeyValueStore"]
+            return record
         except AwsFailure as e:
             if e.code in MISSING_CODES:
                 return None

@@ -1,4 +1,5 @@
-"""`cfroutes kvs get|put|delete|list`: a tenant's pointer changes without a redeploy.
+"""The KeyValueStore data-plane operations and `put` validation behind `cfroutes kvs
+get|put|delete|list` (the command is generator/cli/kvs.py).
 
 `put` is validated against the config before anything is sent: the platform's key and
 value limits, no key under the reserved spill prefix, and for a key that a JSON lookup
@@ -20,7 +21,7 @@ from typing import Any
 
 from cfroutes.config.model import SPILL_PREFIX, Config, Function, Lookup, Param, Ref, Route, Template
 from cfroutes.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
-from cfroutes.deploy.aws import Aws, AwsFailure, Conflict, command
+from cfroutes.deploy.aws import Aws, AwsFailure, Conflict
 from cfroutes.kvs import importfile as kvsfile
 from cfroutes.platform.profile import get_profile
 
@@ -119,7 +120,7 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
             if r.fields:
                 errors.append(f"value must be a JSON object with {_fields(r.fields)}; {where}")
             continue
-        for path, site in zip(r.fields, r.field_sites):
+        for path, site in zip(r.fields, r.field_sites, strict=True):
             got: Any = doc
             for part in path:
                 got = got.get(part) if isinstance(got, dict) else None
@@ -175,77 +176,3 @@ def put(aws: Aws, arn: str, key: str, value: str) -> dict[str, Any]:
 
 def delete(aws: Aws, arn: str, key: str) -> dict[str, Any]:
     return _write(aws, arn, "delete_key", Key=key)
-
-
-# ---------------------------------------------------------------- the command
-ARG = "<command line>"
-
-
-def _arg_error(message: str, hint: str | None = None) -> Exception:
-    from cfroutes.errors import Diagnostic, InputError, Span
-
-    return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint)])
-
-
-def _default_store(cfg: Config) -> str:
-    names = sorted({f.kvs.name for f in cfg.functions if f.kvs is not None})
-    if len(names) != 1:
-        raise _arg_error(f"{cfg.path} has {'no store' if not names else 'several stores: ' + ', '.join(names)}; "
-                         "name one with --store NAME|ARN")
-    return names[0]
-
-
-@command
-def kvs_command(config: str, sub: str, store: str | None, key: str | None, value: str | None, *,
-                stdout: Any, stderr: Any, aws: Aws | None = None, profile: str | None = None,
-                region: str | None = None) -> int:
-    """`cfroutes kvs get|put|delete|list --store NAME|ARN [KEY [VALUE]]`."""
-    from cfroutes.config.load import load_config
-
-    want = {"get": 1, "delete": 1, "put": 2, "list": 0}[sub]
-    given = [a for a in (key, value) if a is not None]
-    if len(given) != want:
-        usage = {"get": "KEY", "delete": "KEY", "put": "KEY VALUE", "list": "(no arguments)"}[sub]
-        raise _arg_error(f"`cfroutes kvs {sub}` takes {usage}")
-    cfg = load_config(config) if (store is None or sub in ("put", "delete")) else None
-    if store is None:
-        assert cfg is not None
-        store = _default_store(cfg)
-    if sub == "put":
-        assert cfg is not None and key is not None and value is not None
-        fns = store_functions(cfg, store)
-        if not fns:
-            stderr.write(f"warning: no function of {config} uses the store {store!r}: only the platform "
-                         "limits are checked\n")
-        errors, warnings = validate_put(key, value, fns)
-        for w in warnings:
-            stderr.write(f"warning: {w}\n")
-        if errors:
-            from cfroutes.errors import Diagnostic, InputError, Span
-
-            raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {key!r}: {e}") for e in errors])
-    if sub == "delete" and key is not None and key.startswith(SPILL_PREFIX):
-        raise _arg_error(f"key starts with the reserved prefix {SPILL_PREFIX!r}: spilled routes are managed by "
-                         "`cfroutes deploy`")
-    aws = aws or Aws(profile=profile, region=region)
-    arn = aws.store_arn(store)
-    if sub == "get":
-        assert key is not None
-        got = get(aws, arn, key)
-        if got is None:
-            stderr.write(f"cfroutes: key {key!r} is not in {store}\n")
-            return 1
-        stdout.write(got + "\n")
-    elif sub == "list":
-        items = [{"Key": k, "Value": v} for k, v in aws.list_keys(arn).items()]
-        stdout.write(json.dumps({"Items": items}, indent=2, ensure_ascii=False) + "\n")
-        stderr.write(f"{len(items)} key(s) in {store}\n")
-    elif sub == "put":
-        assert key is not None and value is not None
-        r = put(aws, arn, key, value)
-        stderr.write(f"put {key!r} in {store} (now {r.get('ItemCount')} keys, ETag {r.get('ETag')})\n")
-    else:
-        assert key is not None
-        r = delete(aws, arn, key)
-        stderr.write(f"deleted {key!r} from {store} (now {r.get('ItemCount')} keys, ETag {r.get('ETag')})\n")
-    return 0

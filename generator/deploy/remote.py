@@ -9,7 +9,8 @@ emulator's (`testing.runner.compare`), on a `FunctionOutput` turned into the sam
 `Invocation`. Two things TestFunction cannot see are left out and said so: origin
 helper calls (`expect.origin`) and a case's own `kvs:` contents (TestFunction reads
 the real store) -- when the expectations do not hold in the emulator on the live store
-either, only agreement is checked. Used by `cfroutes test --remote` and `cfroutes deploy`.
+either, only agreement is checked. Used by `cfroutes test --remote` (generator/cli/test.py)
+and `cfroutes deploy`.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any, TextIO
 
 from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_RESPONSE
-from cfroutes.deploy.aws import Aws, AwsFailure, command
+from cfroutes.deploy.aws import Aws, AwsFailure
 from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.testing.cases import Case
 from cfroutes.testing.runner import Mismatch, Runner, compare, outcome, q
@@ -40,6 +41,7 @@ class Target:
     source: str  # the code the stage runs
     runtime: str
     store: dict[str, str] | None  # the associated store's content (what TestFunction reads)
+    aws_name: str = ""  # the function's name in AWS when it differs (deploy --prefix)
 
 
 @dataclass
@@ -163,7 +165,7 @@ class RemoteRunner:
         return not compare(case, self._emulate(t, case.event, own))
 
     def test_function(self, t: Target, event: dict[str, Any]) -> Invocation:
-        r = self.aws.call(self.aws.cf, "test_function", Name=t.name, IfMatch=t.etag, Stage=t.stage,
+        r = self.aws.call(self.aws.cf, "test_function", Name=t.aws_name or t.name, IfMatch=t.etag, Stage=t.stage,
                           EventObject=json.dumps(event, separators=(",", ":")).encode("utf-8"))
         return to_invocation(r.get("TestResult") or {})
 
@@ -206,17 +208,18 @@ class RemoteRunner:
 
 
 def live_targets(aws: Aws, compiled: Compiled, names: Iterable[str], stage: str,
-                 stderr: TextIO) -> dict[str, Target]:
-    """Each named function as CloudFront's `stage` holds it (code, ETag, associated store)."""
+                 stderr: TextIO, prefix: str = "") -> dict[str, Target]:
+    """Each named function as CloudFront's `stage` holds it (code, ETag, associated store);
+    in AWS it is named `prefix + name` (deploy --prefix)."""
     targets: dict[str, Target] = {}
     stores: dict[str, dict[str, str]] = {}
     for name in names:
         cf = compiled.function(name)
         assert cf is not None, name
-        described = aws.describe_function(name, stage)
-        code = aws.function_code(name, stage)
+        described = aws.describe_function(prefix + name, stage)
+        code = aws.function_code(prefix + name, stage)
         if described is None or code is None:
-            raise AwsFailure(f"function {name!r} has no {stage} stage in CloudFront: deploy it first "
+            raise AwsFailure(f"function {prefix + name!r} has no {stage} stage in CloudFront: deploy it first "
                              f"(`cfroutes deploy --apply{' --stage DEVELOPMENT' if stage == 'DEVELOPMENT' else ''}`)")
         summary, etag = described
         source = code[0].decode("utf-8", "replace")
@@ -231,7 +234,7 @@ def live_targets(aws: Aws, compiled: Compiled, names: Iterable[str], stage: str,
                 stores[arn] = aws.list_keys(arn)
             store = stores[arn]
         runtime = (summary.get("FunctionConfig") or {}).get("Runtime") or cf.function.runtime
-        targets[name] = Target(name, stage, etag, source, runtime, store)
+        targets[name] = Target(name, stage, etag, source, runtime, store, aws_name=prefix + name)
     return targets
 
 
@@ -268,28 +271,5 @@ def report(results: list[RemoteResult], stdout: TextIO) -> tuple[int, int, int]:
     return passed, failed, skipped
 
 
-@command
-def test_remote(config: str, case_files: list[str], *, stage: str, stdout: TextIO, stderr: TextIO,
-                aws: Aws | None = None, profile: str | None = None, region: str | None = None) -> int:
-    """`cfroutes test --remote`: the config's cases on CloudFront's `stage`, beside the emulator."""
-    from cfroutes.cli.test import collect
-    from cfroutes.compiler import compile_config, gc_paused
-    from cfroutes.errors import render_all
-
-    compiled = compile_config(config)
-    with gc_paused():
-        suite = collect(compiled, case_files)
-    if compiled.errors:
-        stderr.write(render_all(compiled.errors) + "\n")
-    if not suite:
-        stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
-        return 1
-    aws = aws or Aws(profile=profile, region=region)
-    names = list(dict.fromkeys(c.function for c in suite))
-    targets = live_targets(aws, compiled, names, stage, stderr)
-    _, failed, _ = report(RemoteRunner(aws, compiled, targets).run(suite), stdout)
-    return 1 if failed or compiled.errors else 0
-
-
 __all__ = ["RemoteResult", "RemoteRunner", "STAGES", "Target", "divergences", "live_targets", "report",
-           "test_remote", "to_invocation"]
+           "to_invocation"]

@@ -25,12 +25,12 @@ HANDLERS = {
     "import": "cfroutes.cli.import_:import_",
     "schema": "cfroutes.cli.schema:schema",
     "kvs plan": "cfroutes.cli.kvs_plan:kvs_plan",
-    "kvs get": "cfroutes.deploy.kvs:kvs_command",
-    "kvs put": "cfroutes.deploy.kvs:kvs_command",
-    "kvs delete": "cfroutes.deploy.kvs:kvs_command",
-    "kvs list": "cfroutes.deploy.kvs:kvs_command",
+    "kvs get": "cfroutes.cli.kvs:kvs_command",
+    "kvs put": "cfroutes.cli.kvs:kvs_command",
+    "kvs delete": "cfroutes.cli.kvs:kvs_command",
+    "kvs list": "cfroutes.cli.kvs:kvs_command",
     "export": "cfroutes.cli.export:export",
-    "deploy": "cfroutes.deploy.apply:deploy",
+    "deploy": "cfroutes.cli.deploy:deploy",
 }
 
 

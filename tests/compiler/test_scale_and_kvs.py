@@ -104,13 +104,18 @@ def test_kvs_plan_batches_and_ownership() -> None:
                f"{SPILL_PREFIX}/gone": "[0,\"/old\"]"}
     p = plan_updates(desired, {"tenant-a", "tenant-b"}, current)
     puts = [e["Key"] for b in p.batches for e in b.get("Puts", [])]
-    deletes = [e["Key"] for b in p.batches for e in b.get("Deletes", [])]
+    deletes = [e["Key"] for b in p.cleanup for e in b.get("Deletes", [])]
+    assert not [b for b in p.batches if "Deletes" in b] and not [b for b in p.cleanup if "Puts" in b]
     assert "tenant-a" not in puts  # a live tenant value is not overwritten
     assert "tenant-b" in puts and f"{SPILL_PREFIX}/r0" not in puts and len(puts) == 120
     assert deletes == [f"{SPILL_PREFIX}/gone"]
     assert "someone-else" not in puts + deletes and p.foreign == 1
     assert all(len(b.get("Puts", [])) + len(b.get("Deletes", [])) <= MAX_KEYS for b in p.batches)
-    assert len(p.batches) == 3
+    assert len(p.batches) == 3 and len(p.cleanup) == 1
+    # a version kept for rollback is not deleted; other versions are
+    old, other = f"{SPILL_PREFIX}0123abcd:/x", f"{SPILL_PREFIX}99999999:/x"
+    p3 = plan_updates(desired, set(), {old: "[0,\"/o\"]", other: "[0,\"/o\"]"}, keep_versions=frozenset({"0123abcd"}))
+    assert [e["Key"] for b in p3.cleanup for e in b["Deletes"]] == [other] and p3.kept_versions == 1
     p2 = plan_updates(desired, {"tenant-a", "tenant-b"}, current, overwrite_seed=True)
     assert "tenant-a" in [e["Key"] for b in p2.batches for e in b.get("Puts", [])]
 
@@ -126,6 +131,7 @@ def test_kvs_plan_cli(tmp_path, capsys) -> None:
     assert main(["kvs", "plan", "-c", str(cfg), "--current", str(cur)]) == 0
     out = json.loads(capsys.readouterr().out)
     keys = [e["Key"] for e in out["batches"][0]["Puts"]]
-    assert keys == ["t1", f"{SPILL_PREFIX}/a"]
+    version = compile_config(str(cfg)).function("f").plan.spill_version
+    assert keys == ["t1", f"{SPILL_PREFIX}{version}:/a"] and out["after_publish"] == []
     cur.write_text("not json")
     assert main(["kvs", "plan", "-c", str(cfg), "--current", str(cur)]) == 2

@@ -8,17 +8,18 @@ import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
+from cfroutes.cli.kvs import kvs_command  # noqa: E402
 from cfroutes.cli.main import main  # noqa: E402
 from cfroutes.config.load import load_config  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
-from cfroutes.deploy.kvs import kvs_command, validate_put  # noqa: E402
+from cfroutes.deploy.kvs import validate_put  # noqa: E402
 
-from .fakes import ARN, Calls, io_pair, kvs_described, stubbed  # noqa: E402
+from .fakes import ARN, Calls, handled, io_pair, kvs_described, stubbed  # noqa: E402
 
 
 def run(sub, key=None, value=None, *, store="app-routing", cf=None, kvs=None):
     out, err = io_pair()
-    code = kvs_command("routes.yaml", sub, store, key, value, stdout=out, stderr=err, aws=Aws(cf, kvs))
+    code = handled(kvs_command, "routes.yaml", sub, store, key, value, stdout=out, stderr=err, aws=Aws(cf, kvs))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -165,3 +166,25 @@ def test_missing_credentials_are_one_line_exit_1(project, monkeypatch, capsys):
     assert main(["kvs", "list", "--store", ARN]) == 1
     err = capsys.readouterr().err
     assert "no AWS credentials found" in err and err.count("\n") == 1
+
+
+def test_get_and_put_escape_keys_and_values_for_the_terminal(project):
+    from .fakes import FakeAccount, FakeKvs, Faults
+
+    account = FakeAccount(None)
+    kvs = FakeKvs(account, Faults())
+    key, value = "note\x1b[2J", "red\x1b[31m\u202eevil\n"
+    code, out, err = run("put", key, value, store=ARN, kvs=kvs)
+    assert code == 0, err
+    assert account.stores[ARN][key] == value  # stored as given
+    assert "\x1b" not in err and "\\x1b[2J" in err
+    code, out, err = run("get", key, store=ARN, kvs=kvs)
+    assert code == 0 and out == "red\\x1b[31m\\u202eevil\\n\n"
+    code, out, err = run("get", "gone\x1b[1A", store=ARN, kvs=kvs)
+    assert code == 1 and "\x1b" not in err and "'gone\\x1b[1A' is not in" in err
+
+
+@pytest.mark.parametrize("sub, args", [("get", ("a-tenant",)), ("list", ()), ("put", ("a-tenant", "/x.html"))])
+def test_an_empty_store_name_is_exit_2(project, sub, args):
+    code, _, err = run(sub, *args, store="")
+    assert code == 2 and "--store is empty" in err

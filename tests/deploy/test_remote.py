@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("boto3", reason="boto3 not installed (pip install 'cfroutes[aws]')")
 
-from cfroutes.deploy import remote  # noqa: E402
+from cfroutes.cli import test as cli_test  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy.remote import divergences, to_invocation  # noqa: E402
 from cfroutes.emulator import Invocation  # noqa: E402
@@ -15,6 +15,7 @@ from .fakes import (  # noqa: E402
     Calls,
     cases_of,
     cloudfront_result,
+    handled,
     io_pair,
     runs_remotely,
     seed_store,
@@ -52,7 +53,8 @@ def run_remote(session):
     compiled, cases, sent, calls, (cf, cstub), (kvs, kstub) = session
     out, err = io_pair()
     with cstub, kstub:
-        code = remote.test_remote("routes.yaml", [], stage="DEVELOPMENT", stdout=out, stderr=err, aws=Aws(cf, kvs))
+        code = handled(cli_test.test_remote, "routes.yaml", [], stage="DEVELOPMENT", stdout=out, stderr=err,
+                       aws=Aws(cf, kvs))
         cstub.assert_no_pending_responses()
         kstub.assert_no_pending_responses()
     return code, out.getvalue(), err.getvalue()

@@ -23,7 +23,7 @@ function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d=
 function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(T(r.u,b),!r.qd,q)}}};if(r.t=='s')o=S(r);if(o){return o;}
 if(r.t=='w')W(r,q,b);return N(q,c);}
 function N(q,c){return q;}
-async function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);try{v=await K.get("\u00a7r:"+k);x=JSON.parse(v);}catch(z){}
+async function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);try{v=await K.get("\u00a7r:a69d4171:"+k);x=JSON.parse(v);}catch(z){}
 if(x){xr=x[0];xa=x[1];}
 n=xa?xr:P.length;if(n){i=u.indexOf('/',1);L=G['/'+(i<0?u.slice(1):u.slice(1,i))]||G[''];}
 if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(V[r.lk[4]].test(v))throw Z;}catch(z){v=Z;}

@@ -147,7 +147,7 @@ async function handler(e) {
   // exact routes live in the KeyValueStore: [rank, action]
   // never `await` inside a call's arguments: CloudFront refuses the whole function
   // ("await in arguments not supported"), so bind the value first
-  try { v = await K.get("\u00a7r:" + k); x = JSON.parse(v); } catch (z) {}
+  try { v = await K.get("\u00a7r:a69d4171:" + k); x = JSON.parse(v); } catch (z) {}
   if (x) { xr = x[0]; xa = x[1]; }
   // the pattern routes of the first path segment's group, those before the exact match
   n = xa ? xr : P.length;

@@ -1,0 +1,90 @@
+"""`cfroutes deploy [--apply] [--stage DEVELOPMENT|LIVE] [--prefix P] [--attach DIST_ID[:PATH_PATTERN]]`:
+the plan (generator/deploy/plan.py), and with --apply the consistent order
+(generator/deploy/apply.py). On any failure, what LIVE runs now and whether its data is
+complete is printed before the error line."""
+from __future__ import annotations
+
+from typing import TextIO
+
+from cfroutes.deploy.apply import Progress, apply, live_state, parse_attach
+from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure
+from cfroutes.deploy.plan import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+
+NAME_MAX = 64  # function and store names: 1-64 of [A-Za-z0-9_-]
+
+
+def _check_names(prefix: str, names: list[str]) -> None:
+    import re
+
+    if prefix and not re.fullmatch(r"[A-Za-z0-9_-]+", prefix):
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--prefix {prefix!r}: AWS names allow only "
+                                     "letters, digits, '-' and '_'")])
+    long = [prefix + n for n in names if len(prefix + n) > NAME_MAX]
+    if long:
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--prefix {prefix!r} makes {long[0]!r} "
+                                     f"{len(long[0])} characters; CloudFront names are at most {NAME_MAX}")])
+
+
+def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) -> None:
+    stdout.write("deploy did not finish; LIVE now:\n" + "\n".join(live_state(aws, plan, progress)) + "\n"
+                 "re-run `cfroutes deploy --apply` to converge (every step compares before it writes)\n")
+
+
+def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: TextIO, stderr: TextIO,
+           aws: Aws | None = None, profile: str | None = None, region: str | None = None,
+           prefix: str = "", attach: str | None = None) -> int:
+    from cfroutes.cli.test import collect
+    from cfroutes.compiler import gc_paused
+    from cfroutes.iac.source import load
+
+    target = parse_attach(attach) if attach is not None else None
+    if target is not None and (not target[0] or target[1] == ""):
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach needs DIST_ID[:PATH_PATTERN] "
+                                     "(no PATH_PATTERN: the default cache behaviour)")])
+    if target is not None and stage != "LIVE":
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach associates published functions: "
+                                     "it needs --stage LIVE")])
+    b = load(config, dist, stderr)
+    _check_names(prefix, [cf.name for cf in b.functions] +
+                 [cf.function.kvs.name for cf in b.functions if cf.function.kvs is not None])
+    with gc_paused():
+        cases = collect(b.compiled, [])
+    aws = aws or Aws(profile=profile, region=region)
+    if not aws.has_credentials():
+        if apply_changes:
+            raise AwsFailure(f"deploy --apply: {NO_CREDENTIALS}")
+        # the dry run still shows what it can: the bundle's side of the plan
+        stdout.write(f"deploy plan for {config} (stage {stage}), {OFFLINE}:\n")
+        stdout.write("\n".join(describe_offline(b, cases, stage, dist, prefix)) + "\n")
+        stdout.write(f"dry run, {OFFLINE}: nothing was changed; to compare with the account, "
+                     f"{NO_CREDENTIALS.split(': ', 1)[1]}\n")
+        return ExitCode.OK
+    try:
+        plan = make_plan(aws, b, config, cases, stage=stage, prefix=prefix)
+    except AwsFailure:
+        stdout.write("deploy stopped while reading the account, before any write: LIVE is as it was\n")
+        raise
+    stdout.write(f"deploy plan for {config} (stage {stage}):\n")
+    stdout.write("\n".join(describe(plan, stage, dist)) + "\n")
+    if target is not None:
+        where = f"cache behaviour {target[1]!r}" if target[1] else "default cache behaviour"
+        stdout.write(f"  attach    the viewer functions to the {where} of distribution {target[0]} (if not yet)\n")
+    if nothing_to_do(plan, stage) and target is None:
+        stdout.write("nothing to do: CloudFront already holds this build\n")
+        return ExitCode.OK
+    if not apply_changes:
+        stdout.write("dry run: nothing was changed; `cfroutes deploy --apply` carries this out\n")
+        return ExitCode.OK
+    stdout.write("applying:\n")
+    progress = Progress()
+    try:
+        ok = apply(aws, plan, stage, b.compiled, stdout, progress, target)
+    except AwsFailure:
+        _print_live(aws, plan, progress, stdout)
+        raise
+    if not ok:
+        _print_live(aws, plan, progress, stdout)
+        return ExitCode.FAILED
+    stdout.write("deploy complete\n")
+    return ExitCode.OK
