@@ -14,7 +14,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cfroutes.importers.common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url
+from cfroutes.importers.common import (
+    FieldError,
+    Import,
+    Out,
+    get_str,
+    is_url,
+    kind,
+    parse_error,
+    proxy_fields,
+    read_text,
+    shown,
+    split_url,
+)
 from cfroutes.importers.jsonpos import LinedDict, load
 from cfroutes.importers.segments import path_source, template
 
@@ -37,7 +49,7 @@ def read(files: list[str]) -> Import:
         if not isinstance(rules, list):
             raise parse_error(path, 1, 1, "expected a list of custom rules (or an object with `customRules`)")
         for r in rules:
-            imp.rules += 1
+            imp.count(path, r.line if isinstance(r, LinedDict) else 1)
             _rule(imp, path, r)
     return imp
 
@@ -49,15 +61,25 @@ def _names(s: str) -> str:
 
 def _rule(imp: Import, path: str, r: Any) -> None:
     line = r.line if isinstance(r, LinedDict) else 1
-    summary = (f"{r.get('source')!r} -> {r.get('target')!r} {r.get('status') or '301'}"
-               + (f" {r.get('condition')}" if r.get("condition") else "")) if isinstance(r, dict) else repr(r)
+    summary = (f"{shown(r.get('source'))} -> {shown(r.get('target'))} {shown(r.get('status') or '301')}"
+               + (f" {shown(r.get('condition'))}" if r.get("condition") else "")) if isinstance(r, dict) \
+        else f"<{kind(r)}>"
     out = Out(path, line, {}, source_text=summary)
     imp.routes.append(out)
-    if not isinstance(r, dict) or not isinstance(r.get("source"), str) or not isinstance(r.get("target"), str):
-        imp.fail(out, "a custom rule needs `source` and `target` strings")
+    try:
+        if not isinstance(r, dict):
+            raise FieldError(f"a custom rule must be an object, not {kind(r)}")
+        source, target = get_str(r, "source", required=True), get_str(r, "target", required=True)
+        status = r.get("status") or "301"
+        if isinstance(status, int) and not isinstance(status, bool) and 0 < status < 1000:
+            status = str(status)  # the console writes "301"; hand-written files have 301
+        if not isinstance(status, str):
+            raise FieldError(f"`status` must be a string such as \"301\", not {kind(status)}")
+        cond = (get_str(r, "condition") or "").strip()
+    except FieldError as e:
+        imp.fail(out, str(e))
         return
-    source, target = r["source"], r["target"]
-    status = str(r.get("status") or "301")
+    assert source is not None and target is not None
     fields: dict[str, Any] = {}
     query: dict[str, Any] = {}
     names: set[str] = set()
@@ -72,7 +94,7 @@ def _rule(imp: Import, path: str, r: Any) -> None:
         src_path, _, qs = source.partition("?")
         src = path_source(_names(src_path), trailing_optional=False)
         if src is None:
-            imp.fail(out, f"source {r['source']!r} is not a path, URL or </regex/>")
+            imp.fail(out, f"source {shown(r['source'])} is not a path, URL or </regex/>")
             return
         fields.update(src.fields)
         names, splat_ref = set(src.names), src.splat_ref
@@ -94,7 +116,6 @@ def _rule(imp: Import, path: str, r: Any) -> None:
             query[k] = "*"
     if query:
         fields["query"] = query
-    cond = (r.get("condition") or "").strip()
     if cond:
         codes = re.findall(r"[A-Za-z]{2}", cond)
         if re.fullmatch(r"<\s*[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*\s*>", cond):

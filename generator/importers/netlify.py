@@ -19,12 +19,19 @@ import sys
 from typing import Any
 
 from cfroutes.importers.common import (
+    FieldError,
     Import,
     Out,
+    get_bool,
+    get_int,
+    get_map,
+    get_str,
     is_url,
+    kind,
     parse_error,
     proxy_fields,
     read_text,
+    shown,
     split_url,
     upper_countries,
 )
@@ -36,7 +43,7 @@ else:  # pragma: no cover - 3.10
     import tomli as tomllib
 
 REDIRECT = (301, 302, 303, 307, 308)
-_STATUS = re.compile(r"^(\d{3})(!?)$")
+_STATUS = re.compile(r"^([0-9]{3})(!?)$")
 
 
 def read(files: list[str]) -> Import:
@@ -63,9 +70,15 @@ def read(files: list[str]) -> Import:
     return imp
 
 
+def _lines(text: str) -> list[str]:
+    """The file's lines as an editor numbers them: split at LF only (CRLF's CR dropped), not at
+    the other characters `str.splitlines` breaks on (VT, FF, FS, NEL, U+2028...)."""
+    return [s.removesuffix("\r") for s in text.split("\n")]
+
+
 # ------------------------------------------------------------------ _redirects
 def _redirects_file(imp: Import, path: str, text: str) -> None:
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in enumerate(_lines(text), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -75,7 +88,7 @@ def _redirects_file(imp: Import, path: str, text: str) -> None:
             if t.startswith("#") and i > 0:
                 tokens = tokens[:i]
                 break
-        imp.rules += 1
+        imp.count(path, n)
         out = Out(path, n, {}, source_text=" ".join(tokens))
         rule = _parse_line(tokens)
         if isinstance(rule, str):
@@ -135,47 +148,71 @@ def _toml(imp: Import, path: str, text: str) -> None:
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         msg = re.sub(r" \(at line .*", "", str(e))
         raise parse_error(path, line, col, f"invalid TOML: {msg}") from None
-    lines = text.splitlines()
+    except RecursionError:
+        raise parse_error(path, 1, 1, "invalid TOML: nested too deeply") from None
+    except ValueError as e:  # an integer of more than 4300 digits
+        m = re.search(r"[0-9_]{4000,}", text)
+        pos = m.start() if m else 0
+        raise parse_error(path, text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos),
+                          f"invalid TOML: {str(e).split(':')[0]}") from None
+    lines = _lines(text)
     redirect_lines = _table_lines(lines, "redirects", "from")
     header_lines = _table_lines(lines, "headers", "for")
-    redirects = data.get("redirects", [])
-    if not isinstance(redirects, list):
-        raise parse_error(path, redirect_lines[0] if redirect_lines else 1, 1, "`redirects` must be an array of tables")
-    for k, r in enumerate(redirects):
+    for name, at in (("redirects", redirect_lines), ("headers", header_lines)):
+        if not isinstance(data.get(name, []), list):
+            raise parse_error(path, at[0] if at else 1, 1, f"`{name}` must be an array of tables ([[{name}]]), "
+                              f"not {kind(data[name])}")
+    for k, r in enumerate(data.get("redirects", [])):
         line = redirect_lines[k] if k < len(redirect_lines) else 1
-        imp.rules += 1
+        imp.count(path, line)
         out = Out(path, line, {}, source_text=_toml_summary(r))
-        if not isinstance(r, dict) or not isinstance(r.get("from"), str):
+        try:
+            rule = _toml_rule(r)
+        except FieldError as e:
             imp.routes.append(out)
-            imp.fail(out, "a [[redirects]] entry needs a `from` string")
+            imp.fail(out, f"[[redirects]]: {e}")
             continue
-        cond = r.get("conditions") or {}
-        rule = {
-            "from": r["from"], "to": r.get("to"), "status": int(r.get("status") or 301),
-            "force": bool(r.get("force", False)),
-            "query": {str(k2): str(v) for k2, v in (r.get("query") or {}).items()},
-            "conditions": {str(k2).lower(): [str(x) for x in (v if isinstance(v, list) else [v])]
-                           for k2, v in cond.items()},
-            "headers": {str(k2): str(v) for k2, v in (r.get("headers") or {}).items()},
-            "signed": r.get("signed"),
-        }
         if rule["to"] is None and not (rule["status"] == 200 and rule["conditions"]):
             imp.routes.append(out)
             imp.fail(out, "no destination (`to`)")
             continue
         _translate(imp, out, rule)
-    headers = data.get("headers", [])
-    if isinstance(headers, list):
-        for k, h in enumerate(headers):
-            line = header_lines[k] if k < len(header_lines) else 1
-            imp.rules += 1
-            if not isinstance(h, dict) or not isinstance(h.get("for"), str):
-                out = Out(path, line, {}, source_text="[[headers]]")
-                imp.headers.append(out)
-                imp.fail(out, "a [[headers]] entry needs a `for` string")
-                continue
-            values = {str(k2): " ".join(str(v).split()) for k2, v in (h.get("values") or {}).items()}
-            _header_rule(imp, path, line, h["for"], values, f"for = {h['for']!r}")
+    for k, h in enumerate(data.get("headers", [])):
+        line = header_lines[k] if k < len(header_lines) else 1
+        imp.count(path, line)
+        try:
+            if not isinstance(h, dict):
+                raise FieldError(f"an entry must be a table, not {kind(h)}")
+            frm = get_str(h, "for", required=True)
+            assert frm is not None
+            values = {k2: " ".join(v.split()) for k2, v in get_map(h, "values").items()}
+        except FieldError as e:
+            out = Out(path, line, {}, source_text="[[headers]]")
+            imp.headers.append(out)
+            imp.fail(out, f"[[headers]]: {e}")
+            continue
+        _header_rule(imp, path, line, frm, values, f"for = {shown(frm)}")
+
+
+def _toml_rule(r: Any) -> dict[str, Any]:
+    """A [[redirects]] table as the rule `_translate` reads (FieldError on a wrong type)."""
+    if not isinstance(r, dict):
+        raise FieldError(f"an entry must be a table, not {kind(r)}")
+    conditions: dict[str, list[str]] = {}
+    for k, v in get_map(r, "conditions", values=(str, list)).items():
+        items = v if isinstance(v, list) else [v]
+        if not all(isinstance(x, str) for x in items):
+            raise FieldError(f"`conditions.{k}` must be a string or a list of strings")
+        conditions[k.lower()] = items
+    signed = r.get("signed")
+    if signed is not None and not isinstance(signed, str):
+        raise FieldError(f"`signed` must be a string (the name of an environment variable), not {kind(signed)}")
+    return {
+        "from": get_str(r, "from", required=True), "to": get_str(r, "to"),
+        "status": get_int(r, "status", 100, 599) or 301,
+        "force": bool(get_bool(r, "force")), "query": get_map(r, "query"), "conditions": conditions,
+        "headers": get_map(r, "headers"), "signed": signed,
+    }
 
 
 def _table_lines(lines: list[str], name: str, first_key: str) -> list[int]:
@@ -189,7 +226,7 @@ def _table_lines(lines: list[str], name: str, first_key: str) -> list[int]:
 def _toml_summary(r: Any) -> str:
     if not isinstance(r, dict):
         return "[[redirects]]"
-    parts = [f"{k} = {v!r}" for k, v in r.items() if k in ("from", "to", "status", "force")]
+    parts = [f"{k} = {shown(v)}" for k, v in r.items() if k in ("from", "to", "status", "force")]
     return "[[redirects]] " + ", ".join(parts)
 
 
@@ -318,10 +355,10 @@ def _headers_file(imp: Import, path: str, text: str) -> None:
 
     def flush() -> None:
         if current is not None:
-            imp.rules += 1
+            imp.count(path, current[0])
             _header_rule(imp, path, current[0], current[1], values, current[1])
 
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in enumerate(_lines(text), 1):
         if not raw.strip() or raw.strip().startswith("#"):
             continue
         if not raw[0].isspace():

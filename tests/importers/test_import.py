@@ -154,7 +154,7 @@ def test_query_placeholders_without_binding_are_not_carried_quietly(tmp_path: Pa
     ("csv", "rules.csv", "host,path\nx,/a\n", ":1:1: error: the header row has no `to` column"),
     ("csv", "rules.csv", "host,path,to,colour\nx,/a,/b,red\n", ":1:1: error: unknown column(s) colour"),
     ("netlify", "_headers", "  X-Frame-Options: DENY\n", ":1:1: error: a header line before any path line"),
-    ("netlify", "_redirects", b"/a /b\n\xff\xfe\n", ":2:1: error: the file is not UTF-8 text"),
+    ("netlify", "_redirects", b"/a /b\n\xff\xfe\n", ":2:1: error: import file is not UTF-8 text"),
 ])
 def test_bad_input_is_a_positioned_error(tmp_path: Path, capsys: Any, platform: str, name: str, content: Any,
                                          where: str) -> None:
@@ -171,4 +171,4 @@ def test_bad_input_is_a_positioned_error(tmp_path: Path, capsys: Any, platform: 
 def test_missing_file_is_exit_2(tmp_path: Path, capsys: Any) -> None:
     code = main(["import", "netlify", str(tmp_path / "nope")])
     assert code == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "import file not found" in capsys.readouterr().err
