@@ -54,6 +54,32 @@ class BadLine:
         return f"{self.file}:{self.line}: warning: skipped log line: {self.reason}"
 
 
+class BadLines:
+    """The log lines (and requests) that could not be replayed: the first `keep` are kept as the
+    examples shown, the rest only counted, so a log of millions of bad lines (a small gzip of
+    short lines decompresses to many) stays in bounded memory. `len()` is the total count;
+    slicing and iteration give the examples kept."""
+
+    def __init__(self, keep: int = MAX_ERRORS_SHOWN) -> None:
+        self.examples: list[BadLine] = []
+        self.count = 0
+        self._keep = keep
+
+    def append(self, bad: BadLine) -> None:
+        self.count += 1
+        if len(self.examples) < self._keep:
+            self.examples.append(bad)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[BadLine]:
+        return iter(self.examples)
+
+    def __getitem__(self, index: slice) -> list[BadLine]:
+        return self.examples[index]
+
+
 def _dash(v: str) -> str:
     return "" if v == "-" else v
 
@@ -81,7 +107,7 @@ def _open_binary(path: str) -> io.BufferedReader:
         raise _fail(path, 1, f"cannot read log file: {exc.strerror or exc}") from None
 
 
-def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
+def read(path: str, bad: BadLines) -> Iterator[LogRequest]:
     """The requests of one log file (`-`: standard input); unreadable lines are appended to
     `bad` and skipped. A file that is not valid gzip, whose `#Fields:` line lacks the columns
     a request needs, or that yields no request at all is bad input (InputError, exit 2)."""
@@ -130,7 +156,7 @@ def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
                 bad.append(BadLine(shown, n, f"{len(cols)} fields, the #Fields: line names {len(fields)}"))
                 skipped += 1
                 continue
-            req = _request(shown, n, dict(zip(fields, cols)))
+            req = _request(shown, n, dict(zip(fields, cols, strict=True)))
             if isinstance(req, str):
                 bad.append(BadLine(shown, n, req))
                 skipped += 1
