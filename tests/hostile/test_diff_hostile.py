@@ -60,7 +60,7 @@ def _run_measured(argv: list[str], cwd: Path, timeout: float = 120) -> tuple[int
 
 def test_bad_lines_keep_examples_and_a_count(tmp_path: Path) -> None:
     log = tmp_path / "bad.log.gz"
-    _bad_log(log, 100_000)
+    _bad_log(log, logs.MAX_BAD_LINES)
     bad = logs.BadLines()
     requests = list(logs.read(str(log), bad))
     assert [r.uri for r in requests] == ["/a"]
@@ -71,17 +71,21 @@ def test_bad_lines_keep_examples_and_a_count(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB and wait4 as on Linux")
 def test_a_small_gzip_of_bad_lines_stays_in_bounded_memory(repo: Path) -> None:
-    small, big = repo / "small.log.gz", repo / "big.log.gz"
+    small, many, bomb = repo / "small.log.gz", repo / "many.log.gz", repo / "bomb.log.gz"
     _bad_log(small, 100)
-    _bad_log(big, 400_000)  # about 0.15 MB of gzip; 400,000 BadLine records would be ~100 MB
+    _bad_log(many, 90_000)  # kept whole, 90,000 BadLine records were ~22 MB more
+    _bad_log(bomb, 2_000_000)  # 0.2 MB of gzip, 6 MB of short bad lines
     code, base_rss, out = _run_measured(["diff", "-c", "routes.yaml", "--base", "HEAD", "--log", str(small)], repo)
     assert code == 0, out
-    code, rss, out = _run_measured(["diff", "-c", "routes.yaml", "--base", "HEAD", "--log", str(big)], repo)
+    code, rss, out = _run_measured(["diff", "-c", "routes.yaml", "--base", "HEAD", "--log", str(many)], repo)
     assert code == 0, out
     assert "Traceback" not in out
-    assert "... and 399,980 more skipped log lines" in out
-    assert "400,000 log line(s) skipped" in out
-    assert rss < base_rss + 25, (base_rss, rss)
+    assert "... and 89,980 more skipped log lines" in out
+    assert "90,000 log line(s) skipped" in out
+    assert rss < base_rss + 10, (base_rss, rss)
+    code, rss, out = _run_measured(["diff", "-c", "routes.yaml", "--base", "HEAD", "--log", str(bomb)], repo)
+    assert_refused(code, out, file=str(bomb), fragment=f"more than {logs.MAX_BAD_LINES:,} unreadable lines")
+    assert rss < base_rss + 10, (base_rss, rss)
 
 
 def test_a_huge_base_is_not_echoed_whole(repo: Path) -> None:
