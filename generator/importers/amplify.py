@@ -41,17 +41,52 @@ def read(files: list[str]) -> Import:
     ]
     for path in files:
         data = load(read_text(path), path)
-        rules = data
-        if isinstance(data, dict):
-            rules = data.get("customRules")
-            if rules is None and isinstance(data.get("app"), dict):
-                rules = data["app"].get("customRules")
-        if not isinstance(rules, list):
-            raise parse_error(path, 1, 1, "expected a list of custom rules (or an object with `customRules`)")
+        rules = _rules_of(data)
+        if rules is None:
+            raise parse_error(path, 1, 1, "expected a list of custom rules, or an object holding one (`customRules`, "
+                              "`rules`, `app.customRules`, a CloudFormation AWS::Amplify::App's `CustomRules`)")
         for r in rules:
             imp.count(path, r.line if isinstance(r, LinedDict) else 1)
-            _rule(imp, path, r)
+            _rule(imp, path, _lower_keys(r))
     return imp
+
+
+#: where the rules sit in the files people keep: the console's JSON editor (a bare list),
+#: `aws amplify get-app` ({"app": {"customRules"}}), `update-app --custom-rules` input and
+#: backups ({"appId", "region", "rules"} or {"customRules"}), CloudFormation (`CustomRules`)
+_WRAPPERS = ("customRules", "rules", "CustomRules", "custom_rules")
+
+
+def _rules_of(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        return None
+    for key in _WRAPPERS:
+        if isinstance(data.get(key), list):
+            return list(data[key])
+    for key in ("app", "App", "Properties"):
+        if isinstance(data.get(key), dict):
+            found = _rules_of(data[key])
+            if found is not None:
+                return found
+    resources = data.get("Resources")
+    if isinstance(resources, dict):  # a CloudFormation template: every AWS::Amplify::App's rules, in order
+        apps = [r for r in resources.values() if isinstance(r, dict) and r.get("Type") == "AWS::Amplify::App"]
+        found_any = [x for app in apps for x in (_rules_of(app.get("Properties")) or [])]
+        if apps:
+            return found_any
+    return None
+
+
+def _lower_keys(r: Any) -> Any:
+    """CloudFormation spells the rule's keys `Source`, `Target`, `Status`, `Condition`."""
+    if not isinstance(r, dict) or not any(k in r for k in ("Source", "Target", "Status", "Condition")):
+        return r
+    out = LinedDict({(k[0].lower() + k[1:] if k in ("Source", "Target", "Status", "Condition") else k): v
+                     for k, v in r.items()})
+    out.line = r.line if isinstance(r, LinedDict) else 1
+    return out
 
 
 def _names(s: str) -> str:
@@ -90,7 +125,17 @@ def _rule(imp: Import, path: str, r: Any) -> None:
         if is_url(source):
             _, host, rest = split_url(source)
             fields["host"] = host.lower()
-            source = rest if rest not in ("", "/") else "/<*>"
+            if rest in ("", "/"):
+                # a domain rule: Amplify matches every path of the domain and appends it to the target
+                source = "/<*>"
+                if "<*>" not in target and "<" not in target:
+                    target = target.rstrip("/") + "/<*>"
+                    out.notes.append("a domain rule: the request's path is appended to the target, as Amplify does")
+            else:
+                source = rest
+                if not rest.startswith("/<*>"):
+                    imp.warn(out, path, line, "Amplify does not support a path in a domain rule's source (only "
+                             "the domain, whose paths are appended to the target); carried as host + path")
         src_path, _, qs = source.partition("?")
         src = path_source(_names(src_path), trailing_optional=False)
         if src is None:

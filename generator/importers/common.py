@@ -31,6 +31,7 @@ class Out:
     fields: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # comment lines written above the route
     source_text: str = ""  # the original rule, quoted in the comment
+    rule: dict[str, Any] | None = None  # the parsed source rule, for checks across rules (netlify.py)
     last: bool = False  # moved to the end of the routes (a "no file matched" fallback)
     carried: bool = True
     reason: str = ""  # why it was not carried

@@ -9,7 +9,10 @@ slashes are normalised (options.trailing_slash: ignore) and paths match case-bli
 matches query parameters, whose values then replace it (query: drop); `!`/force only
 matters for shadowing, which a viewer-request function cannot see (every rule acts
 as forced); `Country=` reads cloudfront-viewer-country; `Language=` is approximated
-with an accept-language match; `Role=` (JWT roles) cannot be carried.
+with an accept-language match; the nf_lang / nf_country cookies, when set, decide before the
+header / GeoIP country (as on Netlify: one route per case); a bare-host URL source is the
+path `/`; a forced `X X 200!` rule is evidence that file X exists (non-forced rules before it are
+skipped for X: it moves in front of them when that is exact); `Role=` (JWT roles) cannot be carried.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from cfroutes.importers.common import (
     FieldError,
     Import,
     Out,
+    escape_literal,
     get_bool,
     get_int,
     get_map,
@@ -67,6 +71,7 @@ def read(files: list[str]) -> Import:
             _headers_file(imp, path, text)
         else:
             _redirects_file(imp, path, text)
+    _files_shadow(imp)
     return imp
 
 
@@ -234,12 +239,13 @@ def _toml_summary(r: Any) -> str:
 def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
     """One Netlify rule -> one route (or several, when a condition is an any-of list)."""
     file, line = out.file, out.line
+    out.rule = rule
     frm: str = rule["from"]
     fields: dict[str, Any] = {}
     host = None
     if is_url(frm):
         _, host, rest = split_url(frm)
-        frm = rest or "/*"
+        frm = rest or "/"  # Netlify reads the URL's path: a bare host is `/` (every path is `https://host/*`)
         fields["host"] = host.lower()
     src = path_source(frm, trailing_optional=True)
     if src is None:
@@ -270,17 +276,28 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
     if query_fields:
         fields["query"] = query_fields
     # conditions
-    any_of: list[tuple[str, dict[str, Any]]] = []
+    # alternatives: each condition that Netlify reads from two places (a cookie, else the header or
+    # the GeoIP country) or from any of several cookies becomes a list of field sets, one route each
+    alternatives: list[list[dict[str, Any]]] = []
     for key, values in conds.items():
         if key == "country":
-            fields["country"] = upper_countries(values)
+            codes = upper_countries(values)
+            alternatives.append([
+                {"cookies": {"nf_country": {"regex": "^(?:" + "|".join(_either_case(c) for c in codes) + ")$"}}},
+                {"cookies": {"nf_country": None}, "country": codes},
+            ])
         elif key == "language":
-            langs = [re.escape(x.lower()) for x in values]
+            langs = [escape_literal(x.lower()) for x in values]
             rx = "(^|,)\\s*(" + "|".join(langs) + ")(-[A-Za-z0-9]+)?\\s*(;|,|$)"
-            fields.setdefault("headers", {})["accept-language"] = {"regex": rx}
+            alternatives.append([
+                {"cookies": {"nf_lang": {"regex": "^(?:" + "|".join(_either_case(x) for x in langs)
+                                         + ")(?:-[A-Za-z0-9]+)?$"}}},
+                {"cookies": {"nf_lang": None}, "headers": {"accept-language": {"regex": rx}}},
+            ])
             imp.warn(out, file, line, "Language= is approximated by matching the accept-language header "
                      "(forward it in the cache or origin request policy); Netlify's language negotiation "
-                     "(quality values, the browser's preference order) is not reproduced")
+                     "(quality values, the browser's preference order) is not reproduced; the nf_lang cookie "
+                     "is honoured first, as on Netlify")
         elif key == "role":
             reason = ("Role= needs Netlify Identity's verified JWT roles; a viewer-request function cannot "
                       "verify them (use a signed-cookie or Lambda@Edge check)")
@@ -291,7 +308,9 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
             if len(values) == 1:
                 fields.setdefault("cookies", {})[values[0]] = "*"
             else:
-                any_of = [("cookies", {v: "*"}) for v in values]
+                imp.warn(out, file, line, "Cookie= with several names matches any of them: written as one route "
+                         "per name")
+                alternatives.append([{"cookies": {v: "*"}} for v in values])
         elif key == "signed":
             imp.warn(out, file, line, "Signed= (a JWS signature for the proxied origin) is not carried")
     if rule.get("signed"):
@@ -336,16 +355,143 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
                  "CloudFront custom error response 403/404 -> /index.html with 200)")
     if host is not None and is_url(rule["from"]) and rule["from"].lower().startswith("http://"):
         out.notes.append("the source's scheme (http://) cannot be matched by a CloudFront Function; both schemes match")
-    if any_of:
-        imp.warn(out, file, line, "Cookie= with several names matches any of them: written as one route per name")
-        for i, (k, v) in enumerate(any_of):
-            f2 = dict(fields)
-            f2[k] = dict(fields.get(k) or {}) | v
-            o = Out(file, line, f2, notes=list(out.notes) if i == 0 else [], source_text=out.source_text if i == 0 else "")
+    variants = [fields]
+    for alts in alternatives:
+        variants = [_merge(v, extra) for v in variants for extra in alts]
+    if len(variants) > 1:
+        if "country" in conds or "language" in conds:
+            out.notes.append("Netlify reads the nf_country / nf_lang cookie first, the GeoIP country / "
+                             "accept-language only without it: one route per case")
+        for i, f2 in enumerate(variants):
+            o = Out(file, line, f2, notes=list(out.notes) if i == 0 else [],
+                    source_text=out.source_text if i == 0 else "")
             imp.routes.append(o)
         return
     out.fields = fields
     imp.routes.append(out)
+
+
+# ------------------------------------------------------------------ shadowing by files (non-forced rules)
+def _matcher(frm: str) -> re.Pattern[str] | None:
+    """A Python regex for a path-only source as Netlify matches it (case-blind, trailing slash optional)."""
+    if not frm.startswith("/"):
+        return None
+    out, pos, splat = "^", 0, False
+    for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|\*", frm):
+        out += re.escape(frm[pos:m.start()])
+        if m.group(0) == "*":
+            out += "(?P<splat>.*)" if not splat else ".*"
+            splat = True
+        else:
+            out += f"(?P<{m.group(1)}>[^/]+)" if f"(?P<{m.group(1)}>" not in out else "[^/]+"
+        pos = m.end()
+    out += re.escape(frm[pos:].rstrip("/")) + "/?$"
+    try:
+        return re.compile(out, re.IGNORECASE)
+    except re.error:
+        return None
+
+
+class _Rules:
+    """The file's rules as the imported routes apply them (first match, every rule forced), for the
+    unconditional path-only ones: enough to follow a redirect from one path to the next."""
+
+    def __init__(self, outs: list[Out]) -> None:
+        self.items: list[tuple[int, Out, dict[str, Any], re.Pattern[str]]] = []
+        for i, o in enumerate(outs):
+            r = o.rule
+            if r is None or not o.carried or r["conditions"] or r["query"] or is_url(r["from"]):
+                continue
+            rx = _matcher(r["from"])
+            if rx is not None:
+                self.items.append((i, o, r, rx))
+
+    def first(self, path: str) -> tuple[int, Out, dict[str, Any], re.Match[str]] | None:
+        for i, o, r, rx in self.items:
+            m = rx.match(path)
+            if m:
+                return i, o, r, m
+        return None
+
+    @staticmethod
+    def target(r: dict[str, Any], m: re.Match[str]) -> str | None:
+        to = r["to"]
+        if not isinstance(to, str) or is_url(to) or r["status"] not in REDIRECT:
+            return None
+        groups = {k: v for k, v in m.groupdict().items() if v is not None}
+        return re.sub(r":([A-Za-z_][A-Za-z0-9_]*)", lambda g: groups.get(g.group(1), g.group(0)), to).split("?")[0]
+
+    def follow(self, path: str) -> tuple[list[str], bool]:
+        """The paths a browser visits from `path` (at most 10 redirects) and whether they loop."""
+        seen = [path]
+        for _ in range(10):
+            hit = self.first(seen[-1])
+            nxt = self.target(hit[2], hit[3]) if hit else None
+            if nxt is None:
+                return seen, False
+            looped = any(nxt.rstrip("/").lower() == s.rstrip("/").lower() for s in seen)
+            seen.append(nxt)
+            if looped:
+                return seen, True
+        return seen, False
+
+
+def _files_shadow(imp: Import) -> None:
+    """Non-forced redirects are skipped on Netlify where a file exists; here they always apply.
+
+    A forced `X X 200!` rule is evidence that the file X exists. When a non-forced redirect that
+    comes before it matches X, Netlify serves the file and the import would redirect it: the
+    `X X 200!` route moves up in front of that redirect (exact, unless a forced rule in between
+    also matches X: then a warning). A non-forced redirect whose sample request loops through
+    the imported redirects gets a warning (Netlify breaks such a loop where a file exists)."""
+    outs = [o for o in imp.routes if o.rule is not None]
+    rules = _Rules(outs)
+    evidence = [(j, o, o.rule["from"]) for j, o in enumerate(outs) if o.rule is not None and o.carried
+                and o.rule["status"] == 200 and o.rule["force"] and o.rule["to"] == o.rule["from"]
+                and not re.search(r"[*:]", o.rule["from"]) and not o.rule["conditions"] and not o.rule["query"]
+                and o.rule["from"].startswith("/")]
+    for i, o, r, rx in list(rules.items):
+        if r["force"] or r["status"] not in REDIRECT or not re.search(r"[*:]", r["from"]):
+            continue
+        for j, ev, x in evidence:
+            if j < i or not rx.match(x) or ev.last:
+                continue
+            between = [o2 for i2, o2, r2, rx2 in rules.items if i < i2 < j and r2["force"] and rx2.match(x)]
+            if not between and ev in imp.routes and o in imp.routes:
+                imp.routes.remove(ev)
+                imp.routes.insert(imp.routes.index(o), ev)
+                ev.notes.append(f"moved before {o.short_ref}: {x} is a file on Netlify (this rule says so), so "
+                                f"Netlify skips the non-forced rule at {o.short_ref} for it")
+                continue
+            hit = rules.first(x)
+            loc = rules.target(r, hit[3]) if hit and hit[1] is o else None
+            imp.warn(o, o.file, o.line, f"not forced: {x} is a file on Netlify ({ev.short_ref} serves it), so "
+                     f"Netlify skips this redirect for it; imported, it redirects {x}" + (f" to {loc}" if loc else ""))
+        sample = re.sub(r":[A-Za-z_][A-Za-z0-9_]*", "x", r["from"]).replace("*", "x")
+        hit = rules.first(sample)
+        if hit is None or hit[1] is not o:
+            continue
+        seen, looped = rules.follow(sample)
+        if looped:
+            imp.warn(o, o.file, o.line, "not forced: Netlify applies this redirect only where no file exists, which "
+                     "ends a loop at the file; imported, it always applies and the redirects loop: "
+                     + " -> ".join(seen))
+
+
+def _either_case(text: str) -> str:
+    """A regex matching `text` in any letter case (`us` -> `[uU][sS]`); cookie values are compared as written."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in text)
+
+
+def _merge(fields: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with the conditions of `extra` added (sections such as `cookies` merged, not replaced)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in fields.items()}
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k].update(v)
+        else:
+            out[k] = v
+    return out
 
 
 # ------------------------------------------------------------------ _headers
