@@ -373,8 +373,13 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------ shadowing by files (non-forced rules)
 def _matcher(frm: str) -> re.Pattern[str] | None:
-    """A Python regex for a path-only source as Netlify matches it (case-blind, trailing slash optional)."""
-    if not frm.startswith("/"):
+    """A Python regex for a path-only source as Netlify matches it (case-blind, trailing slash optional).
+
+    Only for sources whose placeholders are whole segments and that have at most one `*`, so the
+    regex cannot backtrack more than linearly per `*` (the others are left out of the analysis)."""
+    if not frm.startswith("/") or frm.count("*") > 1 or len(frm) > _PATH_MAX:
+        return None
+    if any(":" in seg and not re.fullmatch(r":[A-Za-z_][A-Za-z0-9_]*", seg) for seg in frm.split("/")):
         return None
     out, pos, splat = "^", 0, False
     for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|\*", frm):
@@ -392,23 +397,43 @@ def _matcher(frm: str) -> re.Pattern[str] | None:
         return None
 
 
+_PATH_MAX = 2048  # sources and paths longer than this are left out of the analysis
+_BUDGET = 2_000_000  # rule visits the whole-file analysis may make (about a second)
+
+
+class _OverBudget(Exception):
+    pass
+
+
 class _Rules:
     """The file's rules as the imported routes apply them (first match, every rule forced), for the
     unconditional path-only ones: enough to follow a redirect from one path to the next."""
 
     def __init__(self, outs: list[Out]) -> None:
+        self.budget = _BUDGET
         self.items: list[tuple[int, Out, dict[str, Any], re.Pattern[str]]] = []
-        for i, o in enumerate(outs):
-            r = o.rule
-            if r is None or not o.carried or r["conditions"] or r["query"] or is_url(r["from"]):
-                continue
+        kept = [(i, o, o.rule) for i, o in enumerate(outs) if o.rule is not None and o.carried
+                and not o.rule["conditions"] and not o.rule["query"] and not is_url(o.rule["from"])]
+        self.spend(100 * len(kept))  # compiling a regex costs about a hundred visits
+        for i, o, r in kept:
             rx = _matcher(r["from"])
             if rx is not None:
                 self.items.append((i, o, r, rx))
 
+    def spend(self, visits: int) -> None:
+        """Count `visits` rules against the budget (_OverBudget when it is spent)."""
+        self.budget -= visits
+        if self.budget < 0:
+            raise _OverBudget
+
+    @staticmethod
+    def match(rx: re.Pattern[str], path: str) -> re.Match[str] | None:
+        return rx.match(path) if len(path) <= _PATH_MAX else None
+
     def first(self, path: str) -> tuple[int, Out, dict[str, Any], re.Match[str]] | None:
         for i, o, r, rx in self.items:
-            m = rx.match(path)
+            self.spend(1)
+            m = self.match(rx, path)
             if m:
                 return i, o, r, m
         return None
@@ -445,28 +470,54 @@ def _files_shadow(imp: Import) -> None:
     also matches X: then a warning). A non-forced redirect whose sample request loops through
     the imported redirects gets a warning (Netlify breaks such a loop where a file exists)."""
     outs = [o for o in imp.routes if o.rule is not None]
-    rules = _Rules(outs)
+    if not outs:
+        return
+    try:
+        _shadow_checks(imp, outs, _Rules(outs))
+    except _OverBudget:
+        imp.warn(None, outs[0].file, 1, f"{len(outs):,} rules: too many to check which non-forced redirects "
+                 "files shadow or loop (Netlify skips a non-forced rule where a file exists; here every rule "
+                 "applies)")
+
+
+def _shadow_checks(imp: Import, outs: list[Out], rules: _Rules) -> None:
     evidence = [(j, o, o.rule["from"]) for j, o in enumerate(outs) if o.rule is not None and o.carried
                 and o.rule["status"] == 200 and o.rule["force"] and o.rule["to"] == o.rule["from"]
                 and not re.search(r"[*:]", o.rule["from"]) and not o.rule["conditions"] and not o.rule["query"]
-                and o.rule["from"].startswith("/")]
-    for i, o, r, rx in list(rules.items):
-        if r["force"] or r["status"] not in REDIRECT or not re.search(r"[*:]", r["from"]):
+                and o.rule["from"].startswith("/") and not o.last]
+    skipped_by_file = [(i, o, r, rx) for i, o, r, rx in rules.items
+                       if not r["force"] and r["status"] in REDIRECT and re.search(r"[*:]", r["from"])]
+    move_before: dict[int, list[Out]] = {}  # id(route) -> evidence routes that go in front of it
+    for j, ev, x in evidence:
+        rules.spend(len(skipped_by_file))
+        shadowed = [(i, o) for i, o, r, rx in skipped_by_file if i < j and rules.match(rx, x)]
+        if not shadowed:
             continue
-        for j, ev, x in evidence:
-            if j < i or not rx.match(x) or ev.last:
-                continue
-            between = [o2 for i2, o2, r2, rx2 in rules.items if i < i2 < j and r2["force"] and rx2.match(x)]
-            if not between and ev in imp.routes and o in imp.routes:
-                imp.routes.remove(ev)
-                imp.routes.insert(imp.routes.index(o), ev)
-                ev.notes.append(f"moved before {o.short_ref}: {x} is a file on Netlify (this rule says so), so "
-                                f"Netlify skips the non-forced rule at {o.short_ref} for it")
-                continue
+        rules.spend(len(rules.items))
+        forced = [i2 for i2, o2, r2, rx2 in rules.items
+                  if shadowed[0][0] < i2 < j and r2["force"] and rules.match(rx2, x)]
+        if not forced:  # nothing between answers x on Netlify: the file's route first is exact
+            move_before.setdefault(id(shadowed[0][1]), []).append(ev)
+            ev.notes.append(f"moved before {shadowed[0][1].short_ref}: {x} is a file on Netlify (this rule says "
+                            f"so), so Netlify skips the non-forced rule{'s' if len(shadowed) > 1 else ''} before "
+                            "it for this path")
+            continue
+        for i, o in shadowed:
+            if i > forced[0]:
+                break
             hit = rules.first(x)
-            loc = rules.target(r, hit[3]) if hit and hit[1] is o else None
+            loc = rules.target(o.rule, hit[3]) if hit and hit[1] is o and o.rule is not None else None
             imp.warn(o, o.file, o.line, f"not forced: {x} is a file on Netlify ({ev.short_ref} serves it), so "
                      f"Netlify skips this redirect for it; imported, it redirects {x}" + (f" to {loc}" if loc else ""))
+    if move_before:
+        moved = {id(ev) for evs in move_before.values() for ev in evs}
+        order: list[Out] = []
+        for o in imp.routes:
+            order.extend(move_before.get(id(o), []))
+            if id(o) not in moved:
+                order.append(o)
+        imp.routes = order
+    for _, o, r, _ in skipped_by_file:  # loops among the redirects once every rule applies
         sample = re.sub(r":[A-Za-z_][A-Za-z0-9_]*", "x", r["from"]).replace("*", "x")
         hit = rules.first(sample)
         if hit is None or hit[1] is not o:

@@ -60,6 +60,11 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("netlify-output-over-8mib", "netlify", {"_redirects": _redirects_of(10_000, 300)}, 2,
      f"over the {YAML_MAX:,} a routes.yaml may have"),
     ("netlify-too-many-rules", "netlify", {"_redirects": _redirects_of(60_000, 1)}, 2, "more than 50,000 rules"),
+    # the check for files that shadow non-forced rules runs sources as regexes: nothing may backtrack
+    ("netlify-shadow-check-backtracking", "netlify",
+     {"_redirects": "/*a*a*a*a*a*a*a*a*a*a*a*a*b /x 301\n/" + "a" * 2000 + " /" + "a" * 2000 + " 200!\n"
+                    "/:a-:b-:c-:d-:e /y 301\n/" + "-".join(["a"] * 600) + " /" + "-".join(["a"] * 600) + " 200!\n"},
+     1, "not carried"),
     # -- Vercel
     ("vercel-top-level-list", "vercel", {"vercel.json": "[1, 2]"}, 2, "vercel.json must be a JSON object"),
     ("vercel-redirects-not-a-list", "vercel", {"vercel.json": '{"redirects": 5}'}, 2,
