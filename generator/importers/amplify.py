@@ -44,7 +44,8 @@ def read(files: list[str]) -> Import:
         rules = _rules_of(data)
         if rules is None:
             raise parse_error(path, 1, 1, "expected a list of custom rules, or an object holding one (`customRules`, "
-                              "`rules`, `app.customRules`, a CloudFormation AWS::Amplify::App's `CustomRules`)")
+                              "`rules`, `app.customRules`, a CloudFormation AWS::Amplify::App's `CustomRules`, "
+                              "Terraform JSON's aws_amplify_app `custom_rule`)")
         for r in rules:
             imp.count(path, r.line if isinstance(r, LinedDict) else 1)
             _rule(imp, path, _lower_keys(r))
@@ -53,8 +54,9 @@ def read(files: list[str]) -> Import:
 
 #: where the rules sit in the files people keep: the console's JSON editor (a bare list),
 #: `aws amplify get-app` ({"app": {"customRules"}}), `update-app --custom-rules` input and
-#: backups ({"appId", "region", "rules"} or {"customRules"}), CloudFormation (`CustomRules`)
-_WRAPPERS = ("customRules", "rules", "CustomRules", "custom_rules")
+#: backups ({"appId", "region", "rules"} or {"customRules"}), CloudFormation (`CustomRules`),
+#: Terraform JSON (`resource.aws_amplify_app.NAME.custom_rule`), Pulumi (`custom_rules`)
+_WRAPPERS = ("customRules", "rules", "CustomRules", "custom_rules", "custom_rule")
 
 
 def _rules_of(data: Any) -> list[Any] | None:
@@ -70,6 +72,10 @@ def _rules_of(data: Any) -> list[Any] | None:
             found = _rules_of(data[key])
             if found is not None:
                 return found
+    tf = data.get("resource")
+    if isinstance(tf, dict) and isinstance(tf.get("aws_amplify_app"), dict):  # Terraform JSON (*.tf.json)
+        return [x for app in tf["aws_amplify_app"].values() if isinstance(app, dict)
+                for x in (_rules_of(app) or [])]
     resources = data.get("Resources")
     if isinstance(resources, dict):  # a CloudFormation template: every AWS::Amplify::App's rules, in order
         apps = [r for r in resources.values() if isinstance(r, dict) and r.get("Type") == "AWS::Amplify::App"]

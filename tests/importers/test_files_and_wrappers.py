@@ -60,6 +60,14 @@ def test_amplify_rules_in_a_cloudformation_template(tmp_path: Path, capsys: Any)
     assert routes[1]["rewrite"] == "/index.html"
 
 
+def test_amplify_rules_in_terraform_json(tmp_path: Path, capsys: Any) -> None:
+    code, err, cfg, _ = _import(tmp_path, capsys, "amplify", "amplify.tf.json")
+    assert code == 0, err
+    routes = cfg["functions"]["router"]["routes"]
+    assert routes[0] == {"path": "/manual", "redirect": {"to": "https://docs.example.com/manual", "status": 302}}
+    assert len(routes) == 2
+
+
 def test_amplify_domain_rule_with_a_path_is_warned(tmp_path: Path, capsys: Any) -> None:
     src = tmp_path / "rules.json"
     src.write_text('[{"source": "https://example.com/specific-path", "target": "https://www.example.com/x", '
