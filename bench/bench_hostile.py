@@ -143,6 +143,87 @@ def plugin_cases(tmp: Path) -> list[tuple[str, list[str]]]:
                                                                 "tests"]))
     return out
 
+# ------------------------------------------------------------------ issue 18: `import` and `diff` (branch importers)
+def import_diff_cases(tmp: Path) -> list[tuple[str, list[str]]]:
+    """`cfroutes import` on hostile files of the four formats, and `cfroutes diff` on a small gzip of bad
+    log lines and a huge --base (no cfroutes import here: the same file measures main's code)."""
+    import gzip
+    import subprocess as sp
+
+    d = tmp / "imports"
+    d.mkdir()
+
+    def put(name: str, text: str) -> str:
+        (d / name).parent.mkdir(parents=True, exist_ok=True)
+        (d / name).write_bytes(text.encode("utf-8", "surrogatepass"))
+        return str(d / name)
+
+    out: list[tuple[str, list[str]]] = []
+    fifo = d / "fifo" / "_redirects"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    out.append(("import netlify: _redirects is a FIFO", ["import", "netlify", str(fifo)]))
+    zero = d / "zero" / "_redirects"
+    zero.parent.mkdir()
+    zero.symlink_to("/dev/zero")
+    out.append(("import netlify: _redirects -> /dev/zero", ["import", "netlify", str(zero)]))
+    out.append(("import netlify: ESC, U+FFFF, U+202E in rules (YAML comments)",
+                ["import", "netlify", put("esc/_redirects", "/a\x1b[2J /b 301\n/c\uffff /d 301\n/\u202ee /f 301\n")]))
+    out.append(("import netlify: netlify.toml status = \"abc\"",
+                ["import", "netlify", put("t1/netlify.toml", '[[redirects]]\nfrom = "/a"\nto = "/b"\nstatus = "abc"\n')]))
+    out.append(("import netlify: netlify.toml status = 1e400",
+                ["import", "netlify", put("t2/netlify.toml", '[[redirects]]\nfrom = "/a"\nto = "/b"\nstatus = 1e400\n')]))
+    out.append(("import netlify: netlify.toml conditions = 5",
+                ["import", "netlify", put("t3/netlify.toml", '[[redirects]]\nfrom = "/a"\nto = "/b"\nconditions = 5\n')]))
+    out.append(("import netlify: netlify.toml integer of 5,000 digits",
+                ["import", "netlify", put("t4/netlify.toml", "x = " + "9" * 5000 + "\n")]))
+    out.append(("import netlify: netlify.toml 3,000 nested arrays",
+                ["import", "netlify", put("t5/netlify.toml", "x = " + "[" * 3000 + "]" * 3000 + "\n")]))
+    out.append(("import netlify: newline in the file name",
+                ["import", "netlify", put("nl/r\nversion: 2\n_redirects", "/a /b 301\n")]))
+    out.append(("import netlify: output over 8 MiB (10,000 rules, 6 MB)",
+                ["import", "netlify", put("big/_redirects", "".join(f"/{i:0300d} /t{i:0300d} 301\n"
+                                                                   for i in range(10_000)))]))
+    out.append(("import netlify: 8 MiB of short rules (478,000)",
+                ["import", "netlify", put("many/_redirects", "".join(f"/a{i} /b{i}\n" for i in range(478_000)))]))
+    out.append(("import vercel: statusCode \"abc\"",
+                ["import", "vercel", put("v1/vercel.json", '{"redirects": [{"source": "/a", "destination": "/b", '
+                                                            '"statusCode": "abc"}]}')]))
+    out.append(("import vercel: redirects = 5",
+                ["import", "vercel", put("v2/vercel.json", '{"redirects": 5}')]))
+    out.append(("import vercel: lone surrogate \\ud800",
+                ["import", "vercel", put("v3/vercel.json", '{"redirects": [{"source": "/a\\ud800", '
+                                                            '"destination": "/b"}]}')]))
+    out.append(("import vercel: has = \"x\"",
+                ["import", "vercel", put("v4/vercel.json", '{"redirects": [{"source": "/a", "destination": "/b", '
+                                                            '"has": "x"}]}')]))
+    out.append(("import amplify: status [] and a rule that is a string",
+                ["import", "amplify", put("a1/rules.json", '[{"source": "/a", "target": "/b", "status": []}, "x"]')]))
+    out.append(("import csv: header names `to` twice",
+                ["import", "csv", put("c1/rules.csv", "host,path,to,sc,to\nx.test,/a,/b,301,https://evil.test/\n")]))
+    out.append(("import csv: sc of 5,000 digits",
+                ["import", "csv", put("c2/rules.csv", "host,path,to,sc\nx.test,/a,/b," + "9" * 5000 + "\n")]))
+    # diff: a git repo with a one-route config
+    r = tmp / "diffrepo"
+    r.mkdir()
+    (r / "routes.yaml").write_text(BASE + ROUTES)
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"]):
+        sp.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=r, check=True, capture_output=True)
+    log = r / "bad.log.gz"
+    with gzip.open(log, "wb", compresslevel=9) as g:  # one good line, then short bad lines up to 0.5 MB of gzip
+        g.write(b"#Fields: date time cs-method cs-uri-stem sc-status cs-uri-query x-host-header\n"
+                b"2026-11-30\t12:00:00\tGET\t/a\t200\t-\tx.test\n")
+        i = 0
+        while log.stat().st_size < 500_000:
+            g.write("".join(f"x{(j * 7919) % 1000}\n" for j in range(i, i + 200_000)).encode())
+            g.flush()
+            i += 200_000
+    out.append((f"diff: {log.stat().st_size / 1e6:.2f} MB gzip of {i:,} short bad log lines",
+                ["diff", "-c", str(r / "routes.yaml"), "--base", "HEAD", "--log", str(log)]))
+    out.append(("diff: --base of 100,000 characters", ["diff", "-c", str(r / "routes.yaml"), "--base", "a" * 100_000]))
+    return out
+# ------------------------------------------------------------------ end of issue 18 (importers)
+
 
 def run(argv: list[str], limit_mb: int, timeout: float) -> tuple[float, float, str, str]:
     """(seconds, peak RSS in MB of this child alone, exit, first line of stderr or the problem).
@@ -200,7 +281,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as t:
         print("| input | seconds | peak RSS (MB) | exit | first line of stderr |")
         print("|---|---|---|---|---|")
-        for label, argv in cases(Path(t)):
+        for label, argv in cases(Path(t)) + import_diff_cases(Path(t)):
             if a.only not in label:
                 continue
             took, rss, code, first = run(argv, a.limit_mb, a.timeout)

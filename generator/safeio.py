@@ -2,7 +2,7 @@
 
 Every file cfroutes reads on a user's behalf (the config, seed files, case files,
 `--current`, `--event`, `--kvs`, the function file of `emulate`, files under dist/ in
-`build --check`) goes through `read_bytes`/`read_text`: the file is opened without
+`build --check`, the inputs of `import`) goes through `read_bytes`/`read_text`: the file is opened without
 blocking (a FIFO cannot hang us), checked with fstat on the opened descriptor (no
 stat/open race) to be a regular file no larger than a cap, and read up to cap+1 bytes
 (files whose size fstat does not know, such as /proc files, still stop at the cap).
@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cfroutes.errors import Diagnostic
 
 MiB = 1 << 20
 #: routes.yaml, seed files and `*.cases.yaml` files
@@ -24,6 +28,8 @@ STORE_MAX = 16 * MiB
 EVENT_FILE_MAX = 1 * MiB
 #: the function file of `emulate` (CloudFront's limit is 10 KB; a --pretty build is larger)
 FUNCTION_MAX = 1 * MiB
+#: each input of `cfroutes import` (_redirects, netlify.toml, vercel.json, Amplify JSON, CSV)
+IMPORT_MAX = 8 * MiB
 #: characters of a source line shown under a diagnostic
 EXCERPT_MAX = 160
 
@@ -35,7 +41,7 @@ class UserFileError(Exception):
         super().__init__(message)
         self.path, self.message, self.line, self.col = path, message, line, col
 
-    def diagnostic(self):  # -> Diagnostic (imported lazily: errors.py imports this module)
+    def diagnostic(self) -> Diagnostic:  # imported lazily: errors.py imports this module
         from cfroutes.errors import Diagnostic, Span
 
         return Diagnostic(Span(self.path, self.line, self.col), self.message)

@@ -34,7 +34,7 @@ def _base_build(config: str, ref: str) -> Compiled:
             raise InputError(moved) from None
 
 
-def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: list[logs.BadLine]) -> Iterator[Replay]:
+def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: logs.BadLines) -> Iterator[Replay]:
     if cases:
         suite = inline_cases(compiled.config) + load_cases(compiled.config, find_case_files(compiled.config.path))
         for c in suite:
@@ -53,7 +53,7 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
         cases = True  # nothing named: the test cases are the requests
     after = compile_config(config)
     before = _base_build(config, base)
-    bad: list[logs.BadLine] = []
+    bad = logs.BadLines()  # the first examples and a count: bounded memory
     def unusable(rq: Replay, reason: str) -> None:
         file, _, line = rq.source.rpartition(":")
         bad.append(logs.BadLine(file, int(line) if line.isdigit() else 0, reason))

@@ -5,8 +5,9 @@ import os
 from typing import TextIO
 
 from cfroutes.compiler.bundle import write_file
-from cfroutes.errors import ExitCode
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.importers import run_import
+from cfroutes.safeio import escape_terminal
 
 
 def import_(platform: str, files: list[str], *, output: str | None, function: str,
@@ -14,15 +15,18 @@ def import_(platform: str, files: list[str], *, output: str | None, function: st
     command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
     imp, text = run_import(platform, files, function, command)  # InputError -> exit 2
     for w in sorted(imp.warnings, key=lambda d: (d.span.file, d.span.line)):
-        stderr.write(f"{w.span.file}:{w.span.line}: warning: {w.message}\n")
+        stderr.write(escape_terminal(f"{w.span.file}:{w.span.line}: warning: {w.message}") + "\n")
     for o in imp.not_carried:
-        stderr.write(f"{o.ref}: error: not carried: {o.reason}\n")
+        stderr.write(escape_terminal(f"{o.ref}: error: not carried: {o.reason}") + "\n")
     if output:
-        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        except OSError as e:
+            raise InputError([Diagnostic(Span(output, 1, 1), f"cannot write {output}: {e.strerror or e}")]) from None
         write_file(output, text)  # InputError -> exit 2
     else:
         stdout.write(text)
     stderr.write(f"imported {imp.rules} rule(s) into {len(imp.carried)} route(s) and header rule(s): "
                  f"{len(imp.not_carried)} not carried, {len(imp.skipped)} skipped, {len(imp.warnings)} warning(s)"
-                 + (f" -> {output}" if output else "") + "\n")
+                 + (f" -> {escape_terminal(output)}" if output else "") + "\n")
     return ExitCode.FAILED if imp.not_carried else ExitCode.OK

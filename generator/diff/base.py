@@ -18,10 +18,17 @@ from cfroutes.errors import Diagnostic, InputError, Span
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILES = 20_000
 MAX_BYTES = 64 * 1024 * 1024
+#: characters of a `--base` revision (git's ref names are file paths: 4,096 is more than any system takes)
+REF_MAX = 4096
 
 
 def _fail(path: str, message: str, hint: str | None = None) -> InputError:
     return InputError([Diagnostic(Span(path, 1, 1), message, hint=hint)])
+
+
+def _shown(ref: str) -> str:
+    """`ref` quoted for a message, cut to 60 characters (a huge argument is not echoed whole)."""
+    return repr(ref) if len(ref) <= 60 else repr(ref[:60]) + "…"
 
 
 def _git(cwd: str, *args: str, data: bytes | None = None, config: str = "") -> bytes:
@@ -47,15 +54,18 @@ def checkout_config(config: str, ref: str) -> Iterator[str]:
     """Yield the path of `config` as it was at `ref`, inside a temporary tree (removed after)."""
     cfg = Path(config).resolve()
     folder = str(cfg.parent)
+    if len(ref) > REF_MAX:
+        raise _fail(config, f"--base {_shown(ref)} is {len(ref):,} characters; a revision name is at most "
+                            f"{REF_MAX:,}", hint="give a branch, a tag or a commit, e.g. `--base origin/main`")
     if ref.startswith("-"):
-        raise _fail(config, f"invalid --base {ref!r}")
+        raise _fail(config, f"invalid --base {_shown(ref)}")
     top = Path(_git(folder, "rev-parse", "--show-toplevel", config=config).decode().strip())
     rel_dir = os.path.relpath(cfg.parent, top)
     rel_cfg = os.path.relpath(cfg, top)
     try:
         _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except InputError:
-        raise _fail(config, f"--base {ref!r} is not a commit of this repository",
+        raise _fail(config, f"--base {_shown(ref)} is not a commit of this repository",
                     hint="give a branch, a tag or a commit, e.g. `--base origin/main` or `--base HEAD~1`") from None
     listing = _git(str(top), "ls-tree", "-r", "-l", "-z", ref, "--", "." if rel_dir == "." else rel_dir)
     wanted: list[tuple[str, str]] = []

@@ -7,7 +7,9 @@ the distribution's domain and is the fallback), `cs-uri-stem`, `cs-uri-query` an
 `cs(Cookie)` (only when cookie logging is on). `-` means empty. CloudFront logs the
 URI percent-encoded; it is used as it stands, which is the form a function sees.
 `sc-status` is kept for viewer-response replays (the origin's status is not logged:
-the status the viewer got is the best estimate).
+the status the viewer got is the best estimate). Unreadable lines are skipped and
+counted (`BadLines` keeps the first examples only); a file with more than
+`MAX_BAD_LINES` of them is refused, so a small gzip of bad lines ends quickly.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ from cfroutes.errors import Diagnostic, InputError, Span
 
 MAX_LINE = 64 * 1024
 MAX_ERRORS_SHOWN = 20
+#: unreadable lines one log file may have before it is refused
+MAX_BAD_LINES = 100_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,32 @@ class BadLine:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: warning: skipped log line: {self.reason}"
+
+
+class BadLines:
+    """The log lines (and requests) that could not be replayed: the first `keep` are kept as the
+    examples shown, the rest only counted, so a log of millions of bad lines (a small gzip of
+    short lines decompresses to many) stays in bounded memory. `len()` is the total count;
+    slicing and iteration give the examples kept."""
+
+    def __init__(self, keep: int = MAX_ERRORS_SHOWN) -> None:
+        self.examples: list[BadLine] = []
+        self.count = 0
+        self._keep = keep
+
+    def append(self, bad: BadLine) -> None:
+        self.count += 1
+        if len(self.examples) < self._keep:
+            self.examples.append(bad)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[BadLine]:
+        return iter(self.examples)
+
+    def __getitem__(self, index: slice) -> list[BadLine]:
+        return self.examples[index]
 
 
 def _dash(v: str) -> str:
@@ -81,7 +111,7 @@ def _open_binary(path: str) -> io.BufferedReader:
         raise _fail(path, 1, f"cannot read log file: {exc.strerror or exc}") from None
 
 
-def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
+def read(path: str, bad: BadLines) -> Iterator[LogRequest]:
     """The requests of one log file (`-`: standard input); unreadable lines are appended to
     `bad` and skipped. A file that is not valid gzip, whose `#Fields:` line lacks the columns
     a request needs, or that yields no request at all is bad input (InputError, exit 2)."""
@@ -102,8 +132,7 @@ def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
                 break
             n += 1
             if len(chunk) > MAX_LINE and not chunk.endswith(b"\n"):
-                bad.append(BadLine(shown, n, f"longer than {MAX_LINE:,} bytes"))
-                skipped += 1
+                skipped = _skip(bad, BadLine(shown, n, f"longer than {MAX_LINE:,} bytes"), skipped)
                 while chunk and not chunk.endswith(b"\n"):  # skip the rest of the line, bounded reads
                     chunk = stream.readline(MAX_LINE + 1)
                 continue
@@ -122,18 +151,16 @@ def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
                                     hint="a request needs its path and its host; CloudFront standard logs have both")
                 continue
             if fields is None:
-                bad.append(BadLine(shown, n, "no #Fields: line before the first entry"))
-                skipped += 1
+                skipped = _skip(bad, BadLine(shown, n, "no #Fields: line before the first entry"), skipped)
                 continue
             cols = text.split("\t")
             if len(cols) != len(fields):
-                bad.append(BadLine(shown, n, f"{len(cols)} fields, the #Fields: line names {len(fields)}"))
-                skipped += 1
+                skipped = _skip(bad, BadLine(shown, n, f"{len(cols)} fields, the #Fields: line names {len(fields)}"),
+                                skipped)
                 continue
-            req = _request(shown, n, dict(zip(fields, cols)))
+            req = _request(shown, n, dict(zip(fields, cols, strict=True)))
             if isinstance(req, str):
-                bad.append(BadLine(shown, n, req))
-                skipped += 1
+                skipped = _skip(bad, BadLine(shown, n, req), skipped)
             else:
                 yielded += 1
                 yield req
@@ -142,6 +169,16 @@ def read(path: str, bad: list[BadLine]) -> Iterator[LogRequest]:
     if not yielded and skipped:
         raise _fail(shown, 1, f"no request could be read from this log ({skipped:,} line(s) skipped)",
                     hint="is it a CloudFront standard access log (tab-separated, with a #Fields: line)?")
+
+
+def _skip(bad: BadLines, line: BadLine, skipped: int) -> int:
+    """Record an unreadable line; past `MAX_BAD_LINES` in one file the file is bad input (a log of
+    nothing but bad lines, or a small gzip that decompresses to millions of them, ends here)."""
+    bad.append(line)
+    if skipped + 1 > MAX_BAD_LINES:
+        raise _fail(line.file, line.line, f"more than {MAX_BAD_LINES:,} unreadable lines in this log",
+                    hint="is it a CloudFront standard access log (tab-separated, with a #Fields: line)?")
+    return skipped + 1
 
 
 def _request(path: str, n: int, row: dict[str, str]) -> LogRequest | str:

@@ -11,9 +11,10 @@ import os
 import tempfile
 from collections.abc import Callable
 
-from cfroutes.errors import InputError
+from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.importers.common import Import
 from cfroutes.importers.writer import render
+from cfroutes.safeio import YAML_MAX
 
 PLATFORMS = ("netlify", "vercel", "amplify", "csv")
 
@@ -53,10 +54,26 @@ def _validate(text: str) -> list[tuple[int, str]]:
 
 
 def run_import(platform: str, files: list[str], function: str, command: str) -> tuple[Import, str]:
-    """Read, render and validate; routes the validator refuses become "not carried"."""
+    """Read, render and validate; routes the validator refuses become "not carried".
+
+    Bad input is an InputError (exit 2): an unreadable or malformed file, a `--function` name
+    CloudFront refuses, an output larger than a routes.yaml may be (`safeio.YAML_MAX`)."""
+    from cfroutes.config.validator import FUNC_NAME_RE
+
+    for name in (function, function + "-headers"):
+        if not FUNC_NAME_RE.match(name):
+            raise InputError([Diagnostic(Span("--function", 1, 1), f"function name {function!r} is not 1-56 "
+                                         "characters of A-Z a-z 0-9 _ - (CloudFront's rule, with room for "
+                                         "the `-headers` function)")])
     imp = read(platform, files)
-    for _ in range(10):
+    while True:  # each pass demotes at least one route, so this ends
         text, spans = render(imp, function, command)
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > YAML_MAX:
+            raise InputError([Diagnostic(Span(files[0], 1, 1), f"the imported routes.yaml would be {size:,} bytes, "
+                                         f"over the {YAML_MAX:,} a routes.yaml may have",
+                                         hint="split the rules, or move large lookup tables into a KeyValueStore "
+                                              "seed")])
         problems = _validate(text)
         if not problems:
             return imp, text
@@ -69,10 +86,9 @@ def run_import(platform: str, files: list[str], function: str, command: str) -> 
             if msgs:
                 imp.fail(out, "cfroutes refuses the translation: " + "; ".join(dict.fromkeys(msgs)))
                 demoted = True
-        if not demoted:
-            raise AssertionError("the imported config does not validate: "
-                                 + "; ".join(f"line {line}: {m}" for line, m in problems))
-    raise AssertionError("the imported config does not validate after 10 passes")
+        if not demoted:  # a problem outside every route: say so, with the generated line
+            raise InputError([Diagnostic(Span(files[0], 1, 1), f"the imported routes.yaml does not validate "
+                                         f"(its line {line}): {m}") for line, m in problems[:20]])
 
 
 __all__ = ["PLATFORMS", "read", "run_import"]

@@ -14,7 +14,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cfroutes.importers.common import Import, Out, is_url, parse_error, proxy_fields, read_text, split_url
+from cfroutes.importers.common import (
+    FieldError,
+    Import,
+    Out,
+    get_str,
+    is_url,
+    kind,
+    parse_error,
+    proxy_fields,
+    read_text,
+    shown,
+    split_url,
+)
 from cfroutes.importers.jsonpos import LinedDict, load
 from cfroutes.importers.segments import path_source, template
 
@@ -29,17 +41,58 @@ def read(files: list[str]) -> Import:
     ]
     for path in files:
         data = load(read_text(path), path)
-        rules = data
-        if isinstance(data, dict):
-            rules = data.get("customRules")
-            if rules is None and isinstance(data.get("app"), dict):
-                rules = data["app"].get("customRules")
-        if not isinstance(rules, list):
-            raise parse_error(path, 1, 1, "expected a list of custom rules (or an object with `customRules`)")
+        rules = _rules_of(data)
+        if rules is None:
+            raise parse_error(path, 1, 1, "expected a list of custom rules, or an object holding one (`customRules`, "
+                              "`rules`, `app.customRules`, a CloudFormation AWS::Amplify::App's `CustomRules`, "
+                              "Terraform JSON's aws_amplify_app `custom_rule`)")
         for r in rules:
-            imp.rules += 1
-            _rule(imp, path, r)
+            imp.count(path, r.line if isinstance(r, LinedDict) else 1)
+            _rule(imp, path, _lower_keys(r))
     return imp
+
+
+#: where the rules sit in the files people keep: the console's JSON editor (a bare list),
+#: `aws amplify get-app` ({"app": {"customRules"}}), `update-app --custom-rules` input and
+#: backups ({"appId", "region", "rules"} or {"customRules"}), CloudFormation (`CustomRules`),
+#: Terraform JSON (`resource.aws_amplify_app.NAME.custom_rule`), Pulumi (`custom_rules`)
+_WRAPPERS = ("customRules", "rules", "CustomRules", "custom_rules", "custom_rule")
+
+
+def _rules_of(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        return None
+    for key in _WRAPPERS:
+        if isinstance(data.get(key), list):
+            return list(data[key])
+    for key in ("app", "App", "Properties"):
+        if isinstance(data.get(key), dict):
+            found = _rules_of(data[key])
+            if found is not None:
+                return found
+    tf = data.get("resource")
+    if isinstance(tf, dict) and isinstance(tf.get("aws_amplify_app"), dict):  # Terraform JSON (*.tf.json)
+        return [x for app in tf["aws_amplify_app"].values() if isinstance(app, dict)
+                for x in (_rules_of(app) or [])]
+    resources = data.get("Resources")
+    if isinstance(resources, dict):  # a CloudFormation template: every AWS::Amplify::App's rules, in order
+        apps = [r for r in resources.values() if isinstance(r, dict) and r.get("Type") == "AWS::Amplify::App"]
+        found_any = [x for app in apps for x in (_rules_of(app.get("Properties")) or [])]
+        if apps:
+            return found_any
+    return None
+
+
+def _lower_keys(r: Any) -> Any:
+    """CloudFormation spells the rule's keys `Source`, `Target`, `Status`, `Condition`."""
+    if not isinstance(r, dict) or not any(k in r for k in ("Source", "Target", "Status", "Condition")):
+        return r
+    out = LinedDict({(k[0].lower() + k[1:] if k in ("Source", "Target", "Status", "Condition") else k): v
+                     for k, v in r.items()})
+    out.line = r.line if isinstance(r, LinedDict) else 1
+    return out
 
 
 def _names(s: str) -> str:
@@ -49,15 +102,25 @@ def _names(s: str) -> str:
 
 def _rule(imp: Import, path: str, r: Any) -> None:
     line = r.line if isinstance(r, LinedDict) else 1
-    summary = (f"{r.get('source')!r} -> {r.get('target')!r} {r.get('status') or '301'}"
-               + (f" {r.get('condition')}" if r.get("condition") else "")) if isinstance(r, dict) else repr(r)
+    summary = (f"{shown(r.get('source'))} -> {shown(r.get('target'))} {shown(r.get('status') or '301')}"
+               + (f" {shown(r.get('condition'))}" if r.get("condition") else "")) if isinstance(r, dict) \
+        else f"<{kind(r)}>"
     out = Out(path, line, {}, source_text=summary)
     imp.routes.append(out)
-    if not isinstance(r, dict) or not isinstance(r.get("source"), str) or not isinstance(r.get("target"), str):
-        imp.fail(out, "a custom rule needs `source` and `target` strings")
+    try:
+        if not isinstance(r, dict):
+            raise FieldError(f"a custom rule must be an object, not {kind(r)}")
+        source, target = get_str(r, "source", required=True), get_str(r, "target", required=True)
+        status = r.get("status") or "301"
+        if isinstance(status, int) and not isinstance(status, bool) and 0 < status < 1000:
+            status = str(status)  # the console writes "301"; hand-written files have 301
+        if not isinstance(status, str):
+            raise FieldError(f"`status` must be a string such as \"301\", not {kind(status)}")
+        cond = (get_str(r, "condition") or "").strip()
+    except FieldError as e:
+        imp.fail(out, str(e))
         return
-    source, target = r["source"], r["target"]
-    status = str(r.get("status") or "301")
+    assert source is not None and target is not None
     fields: dict[str, Any] = {}
     query: dict[str, Any] = {}
     names: set[str] = set()
@@ -68,11 +131,21 @@ def _rule(imp: Import, path: str, r: Any) -> None:
         if is_url(source):
             _, host, rest = split_url(source)
             fields["host"] = host.lower()
-            source = rest if rest not in ("", "/") else "/<*>"
+            if rest in ("", "/"):
+                # a domain rule: Amplify matches every path of the domain and appends it to the target
+                source = "/<*>"
+                if "<*>" not in target and "<" not in target:
+                    target = target.rstrip("/") + "/<*>"
+                    out.notes.append("a domain rule: the request's path is appended to the target, as Amplify does")
+            else:
+                source = rest
+                if not rest.startswith("/<*>"):
+                    imp.warn(out, path, line, "Amplify does not support a path in a domain rule's source (only "
+                             "the domain, whose paths are appended to the target); carried as host + path")
         src_path, _, qs = source.partition("?")
         src = path_source(_names(src_path), trailing_optional=False)
         if src is None:
-            imp.fail(out, f"source {r['source']!r} is not a path, URL or </regex/>")
+            imp.fail(out, f"source {shown(r['source'])} is not a path, URL or </regex/>")
             return
         fields.update(src.fields)
         names, splat_ref = set(src.names), src.splat_ref
@@ -94,7 +167,6 @@ def _rule(imp: Import, path: str, r: Any) -> None:
             query[k] = "*"
     if query:
         fields["query"] = query
-    cond = (r.get("condition") or "").strip()
     if cond:
         codes = re.findall(r"[A-Za-z]{2}", cond)
         if re.fullmatch(r"<\s*[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*\s*>", cond):

@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cfroutes import safeio
 from cfroutes.errors import Diagnostic, InputError, Span
 
 #: what a request-controlled name may look like in cfroutes templates
 NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BUILTINS = ("host", "path", "query", "splat")
+#: rules one import reads at most (a routes.yaml of `safeio.YAML_MAX` bytes holds fewer routes)
+MAX_RULES = 50_000
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Out:
     fields: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # comment lines written above the route
     source_text: str = ""  # the original rule, quoted in the comment
+    rule: dict[str, Any] | None = None  # the parsed source rule, for checks across rules (netlify.py)
     last: bool = False  # moved to the end of the routes (a "no file matched" fallback)
     carried: bool = True
     reason: str = ""  # why it was not carried
@@ -58,6 +62,15 @@ class Import:
     notes: list[str] = field(default_factory=list)  # file header comment lines
     rules: int = 0  # rules read
 
+    def count(self, file: str, line: int = 1) -> None:
+        """One more rule read; past `MAX_RULES` the import is refused (exit 2) before it takes the
+        time and memory of rules that could not fit a routes.yaml anyway."""
+        self.rules += 1
+        if self.rules > MAX_RULES:
+            raise parse_error(file, line, 1, f"more than {MAX_RULES:,} rules: more than cfroutes imports into "
+                              "one routes.yaml", hint="split the rules, or keep large redirect tables in a "
+                              "KeyValueStore seed")
+
     def warn(self, out: Out | None, file: str, line: int, msg: str, *, comment: bool = True) -> None:
         """A `FILE:LINE: warning:` on stderr and (when `out` is given) a comment at the route."""
         self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity="warning"))
@@ -83,22 +96,115 @@ def parse_error(file: str, line: int, col: int, msg: str, hint: str | None = Non
 
 
 def read_text(path: str) -> str:
-    """The file as text; unreadable or undecodable input is a positioned error (exit 2)."""
+    """The file as text, read through the one bounded reader (`safeio`: a regular file of at most
+    `IMPORT_MAX` bytes, never a FIFO or a device); unreadable, oversized or undecodable input is a
+    positioned error (exit 2)."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise parse_error(path, 1, 1, f"cannot read {path}: {e.strerror or e}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise parse_error(path, line, col, "the file is not UTF-8 text") from None
+        text = safeio.read_text(path, safeio.IMPORT_MAX, "import file")
+    except safeio.UserFileError as e:
+        raise InputError([e.diagnostic()]) from None
+    text = text.removeprefix("\ufeff")
     if "\x00" in text:
         i = text.index("\x00")
-        raise parse_error(path, text.count("\n", 0, i) + 1, 1, "the file contains a NUL byte (binary data?)")
+        raise parse_error(path, text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i),
+                          "the file contains a NUL byte (binary data?)")
     return text
+
+
+# ------------------------------------------------------------------ typed fields of a parsed rule
+class FieldError(ValueError):
+    """A field of one rule (JSON or TOML) has the wrong type or an impossible value: the rule
+    is not carried (exit 1), with this message as the reason."""
+
+
+def kind(v: Any) -> str:
+    """The JSON/TOML name of a value's type, for messages."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, int):
+        return "an integer"
+    if isinstance(v, float):
+        return "a number" if v == v and v not in (float("inf"), float("-inf")) else "a number out of range"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__  # TOML dates and times
+
+
+def shown(v: Any, width: int = 120) -> str:
+    """A short, bounded rendering of a parsed value for a comment or a message: strings and small
+    numbers as written, anything else by its type (never a repr of a deep or huge structure)."""
+    if isinstance(v, str):
+        r = repr(v)
+        return r if len(r) <= width else r[:width] + "…"
+    if isinstance(v, bool) or (isinstance(v, int) and abs(v) < 10 ** 18):
+        return repr(v)
+    return f"<{kind(v)}>"
+
+
+def get_str(obj: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    v = obj.get(key)
+    if v is None and not required:
+        return None
+    if not isinstance(v, str):
+        raise FieldError(f"`{key}` must be a string, not {kind(v)}")
+    return v
+
+
+def get_int(obj: dict[str, Any], key: str, lo: int = 0, hi: int = 999) -> int | None:
+    """An integer field in lo..hi (a digit string is accepted too: files written by hand have them)."""
+    v = obj.get(key)
+    if v is None:
+        return None
+    if isinstance(v, str) and re.fullmatch(r"[0-9]{1,9}", v.strip()):
+        v = int(v.strip())
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise FieldError(f"`{key}` must be an integer, not {kind(v)}")
+    if not lo <= v <= hi:
+        raise FieldError(f"`{key}` is {shown(v)}, not in {lo}..{hi}")
+    return v
+
+
+def get_bool(obj: dict[str, Any], key: str) -> bool | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, bool):
+        raise FieldError(f"`{key}` must be true or false, not {kind(v)}")
+    return v
+
+
+def get_list(obj: dict[str, Any], key: str) -> list[Any]:
+    """A list field (absent or null: empty)."""
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise FieldError(f"`{key}` must be a list, not {kind(v)}")
+    return v
+
+
+def get_map(obj: dict[str, Any], key: str, *, values: tuple[type, ...] = (str,)) -> dict[str, Any]:
+    """An object field whose values have one of the types `values` (absent or null: empty);
+    integers are given as their decimal text when `str` is wanted."""
+    v = obj.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise FieldError(f"`{key}` must be an object (a table), not {kind(v)}")
+    out: dict[str, Any] = {}
+    for k, x in v.items():
+        if str in values and isinstance(x, int) and not isinstance(x, bool) and abs(x) < 10 ** 18:
+            x = str(x)
+        if not isinstance(x, values) or isinstance(x, bool) and bool not in values:
+            raise FieldError(f"`{key}.{k}` must be {' or '.join(kind(t()) for t in values)}, not {kind(x)}")
+        out[str(k)] = x
+    return out
 
 
 # ------------------------------------------------------------------ regex helpers
@@ -151,7 +257,7 @@ def dollar_refs(target: str, names: list[str]) -> tuple[str, list[str]]:
     def sub(m: re.Match[str]) -> str:
         ref = m.group(1) or m.group(2) or m.group(3)
         if ref.isdigit():
-            k = int(ref)
+            k = int(ref) if len(ref) <= 9 else 0
             if 1 <= k <= len(names):
                 return "{" + names[k - 1] + "}"
             if k == 0:
@@ -164,7 +270,7 @@ def dollar_refs(target: str, names: list[str]) -> tuple[str, list[str]]:
         bad.append(m.group(0))
         return m.group(0)
 
-    return re.sub(r"\$(?:(\d+)|\{(\w+)\}|([A-Za-z_]\w*))", sub, target), bad
+    return re.sub(r"\$(?:([0-9]+)|\{(\w+)\}|([A-Za-z_]\w*))", sub, target), bad
 
 
 def split_url(url: str) -> tuple[str, str, str]:

@@ -19,7 +19,7 @@ import io
 import re
 from typing import Any
 
-from cfroutes.importers.common import Import, Out, dollar_refs, is_url, name_groups, parse_error, read_text
+from cfroutes.importers.common import Import, Out, dollar_refs, is_url, name_groups, parse_error, read_text, shown
 
 COLUMNS = ("scheme", "host", "path", "qs", "regex", "includeqs", "to", "sc", "active", "start", "end", "type",
            "pt", "includepath", "message", "action")
@@ -36,7 +36,7 @@ def read(files: list[str]) -> Import:
     regex: list[Out] = []
     for path in files:
         for line, row in _rows(path, read_text(path)):
-            imp.rules += 1
+            imp.count(path, line)
             raw = ",".join(row.get(c, "") for c in COLUMNS if c in row).rstrip(",")
             out = Out(path, line, {}, source_text=raw)
             if row.get("action") == "delete":
@@ -86,6 +86,13 @@ def _rows(path: str, text: str) -> list[tuple[int, dict[str, str]]]:
                 continue
             if header is None:
                 header = [c.strip().lower() for c in row]
+                twice = [c for i, c in enumerate(header) if c and c in header[:i]]
+                if twice:
+                    col = header.index(twice[0], header.index(twice[0]) + 1)
+                    raise parse_error(path, line, len(",".join(row[:col])) + (1 if col else 0) + 1,
+                                      f"column `{twice[0]}` is named twice in the header row",
+                                      hint="each column may appear once; which one the redirector reads is not "
+                                           "defined")
                 unknown = [c for c in header if c and c not in COLUMNS]
                 if "to" not in header:
                     raise parse_error(path, line, 1, "the header row has no `to` column",
@@ -109,8 +116,8 @@ def _status(imp: Import, out: Out, row: dict[str, str]) -> int | None:
     if not sc:
         imp.warn(out, out.file, out.line, "no status code (sc): the redirector would answer without one; carried as 301")
         return 301
-    if not sc.isdigit():
-        imp.fail(out, f"status code {sc!r} is not a number")
+    if not re.fullmatch(r"[0-9]{1,3}", sc):
+        imp.fail(out, f"status code {shown(sc)} is not a number of at most 3 digits")
         return None
     return int(sc)
 

@@ -9,7 +9,10 @@ slashes are normalised (options.trailing_slash: ignore) and paths match case-bli
 matches query parameters, whose values then replace it (query: drop); `!`/force only
 matters for shadowing, which a viewer-request function cannot see (every rule acts
 as forced); `Country=` reads cloudfront-viewer-country; `Language=` is approximated
-with an accept-language match; `Role=` (JWT roles) cannot be carried.
+with an accept-language match; the nf_lang / nf_country cookies, when set, decide before the
+header / GeoIP country (as on Netlify: one route per case); a bare-host URL source is the
+path `/`; a forced `X X 200!` rule is evidence that file X exists (non-forced rules before it are
+skipped for X: it moves in front of them when that is exact); `Role=` (JWT roles) cannot be carried.
 """
 from __future__ import annotations
 
@@ -19,12 +22,20 @@ import sys
 from typing import Any
 
 from cfroutes.importers.common import (
+    FieldError,
     Import,
     Out,
+    escape_literal,
+    get_bool,
+    get_int,
+    get_map,
+    get_str,
     is_url,
+    kind,
     parse_error,
     proxy_fields,
     read_text,
+    shown,
     split_url,
     upper_countries,
 )
@@ -36,7 +47,7 @@ else:  # pragma: no cover - 3.10
     import tomli as tomllib
 
 REDIRECT = (301, 302, 303, 307, 308)
-_STATUS = re.compile(r"^(\d{3})(!?)$")
+_STATUS = re.compile(r"^([0-9]{3})(!?)$")
 
 
 def read(files: list[str]) -> Import:
@@ -60,12 +71,19 @@ def read(files: list[str]) -> Import:
             _headers_file(imp, path, text)
         else:
             _redirects_file(imp, path, text)
+    _files_shadow(imp)
     return imp
+
+
+def _lines(text: str) -> list[str]:
+    """The file's lines as an editor numbers them: split at LF only (CRLF's CR dropped), not at
+    the other characters `str.splitlines` breaks on (VT, FF, FS, NEL, U+2028...)."""
+    return [s.removesuffix("\r") for s in text.split("\n")]
 
 
 # ------------------------------------------------------------------ _redirects
 def _redirects_file(imp: Import, path: str, text: str) -> None:
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in enumerate(_lines(text), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -75,7 +93,7 @@ def _redirects_file(imp: Import, path: str, text: str) -> None:
             if t.startswith("#") and i > 0:
                 tokens = tokens[:i]
                 break
-        imp.rules += 1
+        imp.count(path, n)
         out = Out(path, n, {}, source_text=" ".join(tokens))
         rule = _parse_line(tokens)
         if isinstance(rule, str):
@@ -135,47 +153,71 @@ def _toml(imp: Import, path: str, text: str) -> None:
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         msg = re.sub(r" \(at line .*", "", str(e))
         raise parse_error(path, line, col, f"invalid TOML: {msg}") from None
-    lines = text.splitlines()
+    except RecursionError:
+        raise parse_error(path, 1, 1, "invalid TOML: nested too deeply") from None
+    except ValueError as e:  # an integer of more than 4300 digits
+        m = re.search(r"[0-9_]{4000,}", text)
+        pos = m.start() if m else 0
+        raise parse_error(path, text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos),
+                          f"invalid TOML: {str(e).split(':')[0]}") from None
+    lines = _lines(text)
     redirect_lines = _table_lines(lines, "redirects", "from")
     header_lines = _table_lines(lines, "headers", "for")
-    redirects = data.get("redirects", [])
-    if not isinstance(redirects, list):
-        raise parse_error(path, redirect_lines[0] if redirect_lines else 1, 1, "`redirects` must be an array of tables")
-    for k, r in enumerate(redirects):
+    for name, at in (("redirects", redirect_lines), ("headers", header_lines)):
+        if not isinstance(data.get(name, []), list):
+            raise parse_error(path, at[0] if at else 1, 1, f"`{name}` must be an array of tables ([[{name}]]), "
+                              f"not {kind(data[name])}")
+    for k, r in enumerate(data.get("redirects", [])):
         line = redirect_lines[k] if k < len(redirect_lines) else 1
-        imp.rules += 1
+        imp.count(path, line)
         out = Out(path, line, {}, source_text=_toml_summary(r))
-        if not isinstance(r, dict) or not isinstance(r.get("from"), str):
+        try:
+            rule = _toml_rule(r)
+        except FieldError as e:
             imp.routes.append(out)
-            imp.fail(out, "a [[redirects]] entry needs a `from` string")
+            imp.fail(out, f"[[redirects]]: {e}")
             continue
-        cond = r.get("conditions") or {}
-        rule = {
-            "from": r["from"], "to": r.get("to"), "status": int(r.get("status") or 301),
-            "force": bool(r.get("force", False)),
-            "query": {str(k2): str(v) for k2, v in (r.get("query") or {}).items()},
-            "conditions": {str(k2).lower(): [str(x) for x in (v if isinstance(v, list) else [v])]
-                           for k2, v in cond.items()},
-            "headers": {str(k2): str(v) for k2, v in (r.get("headers") or {}).items()},
-            "signed": r.get("signed"),
-        }
         if rule["to"] is None and not (rule["status"] == 200 and rule["conditions"]):
             imp.routes.append(out)
             imp.fail(out, "no destination (`to`)")
             continue
         _translate(imp, out, rule)
-    headers = data.get("headers", [])
-    if isinstance(headers, list):
-        for k, h in enumerate(headers):
-            line = header_lines[k] if k < len(header_lines) else 1
-            imp.rules += 1
-            if not isinstance(h, dict) or not isinstance(h.get("for"), str):
-                out = Out(path, line, {}, source_text="[[headers]]")
-                imp.headers.append(out)
-                imp.fail(out, "a [[headers]] entry needs a `for` string")
-                continue
-            values = {str(k2): " ".join(str(v).split()) for k2, v in (h.get("values") or {}).items()}
-            _header_rule(imp, path, line, h["for"], values, f"for = {h['for']!r}")
+    for k, h in enumerate(data.get("headers", [])):
+        line = header_lines[k] if k < len(header_lines) else 1
+        imp.count(path, line)
+        try:
+            if not isinstance(h, dict):
+                raise FieldError(f"an entry must be a table, not {kind(h)}")
+            frm = get_str(h, "for", required=True)
+            assert frm is not None
+            values = {k2: " ".join(v.split()) for k2, v in get_map(h, "values").items()}
+        except FieldError as e:
+            out = Out(path, line, {}, source_text="[[headers]]")
+            imp.headers.append(out)
+            imp.fail(out, f"[[headers]]: {e}")
+            continue
+        _header_rule(imp, path, line, frm, values, f"for = {shown(frm)}")
+
+
+def _toml_rule(r: Any) -> dict[str, Any]:
+    """A [[redirects]] table as the rule `_translate` reads (FieldError on a wrong type)."""
+    if not isinstance(r, dict):
+        raise FieldError(f"an entry must be a table, not {kind(r)}")
+    conditions: dict[str, list[str]] = {}
+    for k, v in get_map(r, "conditions", values=(str, list)).items():
+        items = v if isinstance(v, list) else [v]
+        if not all(isinstance(x, str) for x in items):
+            raise FieldError(f"`conditions.{k}` must be a string or a list of strings")
+        conditions[k.lower()] = items
+    signed = r.get("signed")
+    if signed is not None and not isinstance(signed, str):
+        raise FieldError(f"`signed` must be a string (the name of an environment variable), not {kind(signed)}")
+    return {
+        "from": get_str(r, "from", required=True), "to": get_str(r, "to"),
+        "status": get_int(r, "status", 100, 599) or 301,
+        "force": bool(get_bool(r, "force")), "query": get_map(r, "query"), "conditions": conditions,
+        "headers": get_map(r, "headers"), "signed": signed,
+    }
 
 
 def _table_lines(lines: list[str], name: str, first_key: str) -> list[int]:
@@ -189,7 +231,7 @@ def _table_lines(lines: list[str], name: str, first_key: str) -> list[int]:
 def _toml_summary(r: Any) -> str:
     if not isinstance(r, dict):
         return "[[redirects]]"
-    parts = [f"{k} = {v!r}" for k, v in r.items() if k in ("from", "to", "status", "force")]
+    parts = [f"{k} = {shown(v)}" for k, v in r.items() if k in ("from", "to", "status", "force")]
     return "[[redirects]] " + ", ".join(parts)
 
 
@@ -197,12 +239,13 @@ def _toml_summary(r: Any) -> str:
 def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
     """One Netlify rule -> one route (or several, when a condition is an any-of list)."""
     file, line = out.file, out.line
+    out.rule = rule
     frm: str = rule["from"]
     fields: dict[str, Any] = {}
     host = None
     if is_url(frm):
         _, host, rest = split_url(frm)
-        frm = rest or "/*"
+        frm = rest or "/"  # Netlify reads the URL's path: a bare host is `/` (every path is `https://host/*`)
         fields["host"] = host.lower()
     src = path_source(frm, trailing_optional=True)
     if src is None:
@@ -233,17 +276,28 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
     if query_fields:
         fields["query"] = query_fields
     # conditions
-    any_of: list[tuple[str, dict[str, Any]]] = []
+    # alternatives: each condition that Netlify reads from two places (a cookie, else the header or
+    # the GeoIP country) or from any of several cookies becomes a list of field sets, one route each
+    alternatives: list[list[dict[str, Any]]] = []
     for key, values in conds.items():
         if key == "country":
-            fields["country"] = upper_countries(values)
+            codes = upper_countries(values)
+            alternatives.append([
+                {"cookies": {"nf_country": {"regex": "^(?:" + "|".join(_either_case(c) for c in codes) + ")$"}}},
+                {"cookies": {"nf_country": None}, "country": codes},
+            ])
         elif key == "language":
-            langs = [re.escape(x.lower()) for x in values]
+            langs = [escape_literal(x.lower()) for x in values]
             rx = "(^|,)\\s*(" + "|".join(langs) + ")(-[A-Za-z0-9]+)?\\s*(;|,|$)"
-            fields.setdefault("headers", {})["accept-language"] = {"regex": rx}
+            alternatives.append([
+                {"cookies": {"nf_lang": {"regex": "^(?:" + "|".join(_either_case(x) for x in langs)
+                                         + ")(?:-[A-Za-z0-9]+)?$"}}},
+                {"cookies": {"nf_lang": None}, "headers": {"accept-language": {"regex": rx}}},
+            ])
             imp.warn(out, file, line, "Language= is approximated by matching the accept-language header "
                      "(forward it in the cache or origin request policy); Netlify's language negotiation "
-                     "(quality values, the browser's preference order) is not reproduced")
+                     "(quality values, the browser's preference order) is not reproduced; the nf_lang cookie "
+                     "is honoured first, as on Netlify")
         elif key == "role":
             reason = ("Role= needs Netlify Identity's verified JWT roles; a viewer-request function cannot "
                       "verify them (use a signed-cookie or Lambda@Edge check)")
@@ -254,7 +308,9 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
             if len(values) == 1:
                 fields.setdefault("cookies", {})[values[0]] = "*"
             else:
-                any_of = [("cookies", {v: "*"}) for v in values]
+                imp.warn(out, file, line, "Cookie= with several names matches any of them: written as one route "
+                         "per name")
+                alternatives.append([{"cookies": {v: "*"}} for v in values])
         elif key == "signed":
             imp.warn(out, file, line, "Signed= (a JWS signature for the proxied origin) is not carried")
     if rule.get("signed"):
@@ -299,16 +355,194 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
                  "CloudFront custom error response 403/404 -> /index.html with 200)")
     if host is not None and is_url(rule["from"]) and rule["from"].lower().startswith("http://"):
         out.notes.append("the source's scheme (http://) cannot be matched by a CloudFront Function; both schemes match")
-    if any_of:
-        imp.warn(out, file, line, "Cookie= with several names matches any of them: written as one route per name")
-        for i, (k, v) in enumerate(any_of):
-            f2 = dict(fields)
-            f2[k] = dict(fields.get(k) or {}) | v
-            o = Out(file, line, f2, notes=list(out.notes) if i == 0 else [], source_text=out.source_text if i == 0 else "")
+    variants = [fields]
+    for alts in alternatives:
+        variants = [_merge(v, extra) for v in variants for extra in alts]
+    if len(variants) > 1:
+        if "country" in conds or "language" in conds:
+            out.notes.append("Netlify reads the nf_country / nf_lang cookie first, the GeoIP country / "
+                             "accept-language only without it: one route per case")
+        for i, f2 in enumerate(variants):
+            o = Out(file, line, f2, notes=list(out.notes) if i == 0 else [],
+                    source_text=out.source_text if i == 0 else "")
             imp.routes.append(o)
         return
     out.fields = fields
     imp.routes.append(out)
+
+
+# ------------------------------------------------------------------ shadowing by files (non-forced rules)
+def _matcher(frm: str) -> re.Pattern[str] | None:
+    """A Python regex for a path-only source as Netlify matches it (case-blind, trailing slash optional).
+
+    Only for sources whose placeholders are whole segments and that have at most one `*`, so the
+    regex cannot backtrack more than linearly per `*` (the others are left out of the analysis)."""
+    if not frm.startswith("/") or frm.count("*") > 1 or len(frm) > _PATH_MAX:
+        return None
+    if any(":" in seg and not re.fullmatch(r":[A-Za-z_][A-Za-z0-9_]*", seg) for seg in frm.split("/")):
+        return None
+    out, pos, splat = "^", 0, False
+    for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|\*", frm):
+        out += re.escape(frm[pos:m.start()])
+        if m.group(0) == "*":
+            out += "(?P<splat>.*)" if not splat else ".*"
+            splat = True
+        else:
+            out += f"(?P<{m.group(1)}>[^/]+)" if f"(?P<{m.group(1)}>" not in out else "[^/]+"
+        pos = m.end()
+    out += re.escape(frm[pos:].rstrip("/")) + "/?$"
+    try:
+        return re.compile(out, re.IGNORECASE)
+    except re.error:
+        return None
+
+
+_PATH_MAX = 2048  # sources and paths longer than this are left out of the analysis
+_BUDGET = 2_000_000  # rule visits the whole-file analysis may make (about a second)
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _Rules:
+    """The file's rules as the imported routes apply them (first match, every rule forced), for the
+    unconditional path-only ones: enough to follow a redirect from one path to the next."""
+
+    def __init__(self, outs: list[Out]) -> None:
+        self.budget = _BUDGET
+        self.items: list[tuple[int, Out, dict[str, Any], re.Pattern[str]]] = []
+        kept = [(i, o, o.rule) for i, o in enumerate(outs) if o.rule is not None and o.carried
+                and not o.rule["conditions"] and not o.rule["query"] and not is_url(o.rule["from"])]
+        self.spend(100 * len(kept))  # compiling a regex costs about a hundred visits
+        for i, o, r in kept:
+            rx = _matcher(r["from"])
+            if rx is not None:
+                self.items.append((i, o, r, rx))
+
+    def spend(self, visits: int) -> None:
+        """Count `visits` rules against the budget (_OverBudget when it is spent)."""
+        self.budget -= visits
+        if self.budget < 0:
+            raise _OverBudget
+
+    @staticmethod
+    def match(rx: re.Pattern[str], path: str) -> re.Match[str] | None:
+        return rx.match(path) if len(path) <= _PATH_MAX else None
+
+    def first(self, path: str) -> tuple[int, Out, dict[str, Any], re.Match[str]] | None:
+        for i, o, r, rx in self.items:
+            self.spend(1)
+            m = self.match(rx, path)
+            if m:
+                return i, o, r, m
+        return None
+
+    @staticmethod
+    def target(r: dict[str, Any], m: re.Match[str]) -> str | None:
+        to = r["to"]
+        if not isinstance(to, str) or is_url(to) or r["status"] not in REDIRECT:
+            return None
+        groups = {k: v for k, v in m.groupdict().items() if v is not None}
+        return re.sub(r":([A-Za-z_][A-Za-z0-9_]*)", lambda g: groups.get(g.group(1), g.group(0)), to).split("?")[0]
+
+    def follow(self, path: str) -> tuple[list[str], bool]:
+        """The paths a browser visits from `path` (at most 10 redirects) and whether they loop."""
+        seen = [path]
+        for _ in range(10):
+            hit = self.first(seen[-1])
+            nxt = self.target(hit[2], hit[3]) if hit else None
+            if nxt is None:
+                return seen, False
+            looped = any(nxt.rstrip("/").lower() == s.rstrip("/").lower() for s in seen)
+            seen.append(nxt)
+            if looped:
+                return seen, True
+        return seen, False
+
+
+def _files_shadow(imp: Import) -> None:
+    """Non-forced redirects are skipped on Netlify where a file exists; here they always apply.
+
+    A forced `X X 200!` rule is evidence that the file X exists. When a non-forced redirect that
+    comes before it matches X, Netlify serves the file and the import would redirect it: the
+    `X X 200!` route moves up in front of that redirect (exact, unless a forced rule in between
+    also matches X: then a warning). A non-forced redirect whose sample request loops through
+    the imported redirects gets a warning (Netlify breaks such a loop where a file exists)."""
+    outs = [o for o in imp.routes if o.rule is not None]
+    if not outs:
+        return
+    try:
+        _shadow_checks(imp, outs, _Rules(outs))
+    except _OverBudget:
+        imp.warn(None, outs[0].file, 1, f"{len(outs):,} rules: too many to check which non-forced redirects "
+                 "files shadow or loop (Netlify skips a non-forced rule where a file exists; here every rule "
+                 "applies)")
+
+
+def _shadow_checks(imp: Import, outs: list[Out], rules: _Rules) -> None:
+    evidence = [(j, o, o.rule["from"]) for j, o in enumerate(outs) if o.rule is not None and o.carried
+                and o.rule["status"] == 200 and o.rule["force"] and o.rule["to"] == o.rule["from"]
+                and not re.search(r"[*:]", o.rule["from"]) and not o.rule["conditions"] and not o.rule["query"]
+                and o.rule["from"].startswith("/") and not o.last]
+    skipped_by_file = [(i, o, r, rx) for i, o, r, rx in rules.items
+                       if not r["force"] and r["status"] in REDIRECT and re.search(r"[*:]", r["from"])]
+    move_before: dict[int, list[Out]] = {}  # id(route) -> evidence routes that go in front of it
+    for j, ev, x in evidence:
+        rules.spend(len(skipped_by_file))
+        shadowed = [(i, o) for i, o, r, rx in skipped_by_file if i < j and rules.match(rx, x)]
+        if not shadowed:
+            continue
+        rules.spend(len(rules.items))
+        forced = [i2 for i2, o2, r2, rx2 in rules.items
+                  if shadowed[0][0] < i2 < j and r2["force"] and rules.match(rx2, x)]
+        if not forced:  # nothing between answers x on Netlify: the file's route first is exact
+            move_before.setdefault(id(shadowed[0][1]), []).append(ev)
+            ev.notes.append(f"moved before {shadowed[0][1].short_ref}: {x} is a file on Netlify (this rule says "
+                            f"so), so Netlify skips the non-forced rule{'s' if len(shadowed) > 1 else ''} before "
+                            "it for this path")
+            continue
+        for i, o in shadowed:
+            if i > forced[0]:
+                break
+            hit = rules.first(x)
+            loc = rules.target(o.rule, hit[3]) if hit and hit[1] is o and o.rule is not None else None
+            imp.warn(o, o.file, o.line, f"not forced: {x} is a file on Netlify ({ev.short_ref} serves it), so "
+                     f"Netlify skips this redirect for it; imported, it redirects {x}" + (f" to {loc}" if loc else ""))
+    if move_before:
+        moved = {id(ev) for evs in move_before.values() for ev in evs}
+        order: list[Out] = []
+        for o in imp.routes:
+            order.extend(move_before.get(id(o), []))
+            if id(o) not in moved:
+                order.append(o)
+        imp.routes = order
+    for _, o, r, _ in skipped_by_file:  # loops among the redirects once every rule applies
+        sample = re.sub(r":[A-Za-z_][A-Za-z0-9_]*", "x", r["from"]).replace("*", "x")
+        hit = rules.first(sample)
+        if hit is None or hit[1] is not o:
+            continue
+        seen, looped = rules.follow(sample)
+        if looped:
+            imp.warn(o, o.file, o.line, "not forced: Netlify applies this redirect only where no file exists, which "
+                     "ends a loop at the file; imported, it always applies and the redirects loop: "
+                     + " -> ".join(seen))
+
+
+def _either_case(text: str) -> str:
+    """A regex matching `text` in any letter case (`us` -> `[uU][sS]`); cookie values are compared as written."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in text)
+
+
+def _merge(fields: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with the conditions of `extra` added (sections such as `cookies` merged, not replaced)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in fields.items()}
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k].update(v)
+        else:
+            out[k] = v
+    return out
 
 
 # ------------------------------------------------------------------ _headers
@@ -318,10 +552,10 @@ def _headers_file(imp: Import, path: str, text: str) -> None:
 
     def flush() -> None:
         if current is not None:
-            imp.rules += 1
+            imp.count(path, current[0])
             _header_rule(imp, path, current[0], current[1], values, current[1])
 
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in enumerate(_lines(text), 1):
         if not raw.strip() or raw.strip().startswith("#"):
             continue
         if not raw[0].isspace():

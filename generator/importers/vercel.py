@@ -16,7 +16,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cfroutes.importers.common import BUILTINS, Import, Out, is_url, proxy_fields, read_text, split_url
+from cfroutes.importers.common import (
+    BUILTINS,
+    FieldError,
+    Import,
+    Out,
+    get_bool,
+    get_int,
+    get_list,
+    get_str,
+    is_url,
+    kind,
+    parse_error,
+    proxy_fields,
+    read_text,
+    shown,
+    split_url,
+)
 from cfroutes.importers.jsonpos import LinedDict, load
 
 _NAME_CH = re.compile(r"[0-9A-Za-z_]")
@@ -34,8 +50,6 @@ def read(files: list[str]) -> Import:
         text = read_text(path)
         data = load(text, path)
         if not isinstance(data, dict):
-            from cfroutes.importers.common import parse_error
-
             raise parse_error(path, 1, 1, "vercel.json must be a JSON object")
         _config(imp, path, data)
     return imp
@@ -46,18 +60,22 @@ def _line(obj: Any, default: int = 1) -> int:
 
 
 def _config(imp: Import, path: str, data: dict[str, Any]) -> None:
-    ts = data.get("trailingSlash")
-    clean = data.get("cleanUrls")
     top = _line(data)
+    try:
+        ts = get_bool(data, "trailingSlash")
+        clean = get_bool(data, "cleanUrls")
+        lists = {k: get_list(data, k) for k in ("headers", "redirects", "rewrites", "routes")}
+    except FieldError as e:
+        raise parse_error(path, top, 1, f"vercel.json: {e}") from None
     if clean:
-        imp.rules += 1
+        imp.count(path, top)
         loc = "/{p}/" if ts else "/{p}"
         for rx in ("^/(?:(?<p>.+)/)?index(?:\\.html)?/?$", "^/(?<p>.*)\\.html/?$"):
             out = Out(path, top, {"regex": rx, "redirect": {"to": loc, "status": 308}},
                       source_text='"cleanUrls": true')
             imp.routes.append(out)
     if isinstance(ts, bool):
-        imp.rules += 1
+        imp.count(path, top)
         text = f'"trailingSlash": {str(ts).lower()}'
         if ts:
             imp.routes.append(Out(path, top, {"regex": "^/\\.well-known(?:/.*)?$", "rewrite": "{path}"},
@@ -69,18 +87,18 @@ def _config(imp: Import, path: str, data: dict[str, Any]) -> None:
         else:
             imp.routes.append(Out(path, top, {"regex": "^/(?<p>.*)/$", "redirect": {"to": "/{p}", "status": 308}},
                                   source_text=text))
-    for h in data.get("headers") or []:
-        imp.rules += 1
+    for h in lists["headers"]:
+        imp.count(path, _line(h, top))
         _header(imp, path, h)
-    for r in data.get("redirects") or []:
-        imp.rules += 1
+    for r in lists["redirects"]:
+        imp.count(path, _line(r, top))
         _rule(imp, path, r, redirect=True)
-    for r in data.get("rewrites") or []:
-        imp.rules += 1
+    for r in lists["rewrites"]:
+        imp.count(path, _line(r, top))
         _rule(imp, path, r, redirect=False)
-    if data.get("routes"):
-        for r in data["routes"]:
-            imp.rules += 1
+    if lists["routes"]:
+        for r in lists["routes"]:
+            imp.count(path, _line(r, top))
             out = Out(path, _line(r, top), {}, source_text=_summary(r))
             imp.routes.append(out)
             imp.fail(out, "legacy `routes` are not imported: rewrite them as redirects/rewrites/headers")
@@ -94,9 +112,9 @@ def _config(imp: Import, path: str, data: dict[str, Any]) -> None:
 
 def _summary(r: Any) -> str:
     if not isinstance(r, dict):
-        return repr(r)
+        return f"<{kind(r)}>"
     keys = ("source", "destination", "permanent", "statusCode", "src", "dest")
-    return ", ".join(f"{k}: {r[k]!r}" for k in keys if k in r) + (" (+ has/missing)" if r.get("has") or r.get("missing") else "")
+    return ", ".join(f"{k}: {shown(r[k])}" for k in keys if k in r) + (" (+ has/missing)" if r.get("has") or r.get("missing") else "")
 
 
 # ------------------------------------------------------------------ path-to-regexp
@@ -370,6 +388,10 @@ def _has(imp: Import, out: Out, fields: dict[str, Any], items: list[Any], bind: 
             if alternatives is not None:
                 raise ValueError("more than one `missing` item with a value cannot be expressed")
             v = item["value"]
+            if isinstance(v, dict):
+                if set(v) != {"eq"} or not isinstance(v["eq"], (str, int)):
+                    raise ValueError(f"has/missing value operators {sorted(v)} are not supported")
+                v = re.escape(str(v["eq"]))
             alternatives = [{section: {key: None}}, {section: {key: {"regex": f"^(?!(?:{v})$)"}}}]
             continue
         cond, _ = _cond_value(item, bind)
@@ -378,17 +400,53 @@ def _has(imp: Import, out: Out, fields: dict[str, Any], items: list[Any], bind: 
 
 
 # ------------------------------------------------------------------ rules
+def _check(r: Any, target: str) -> None:
+    """FieldError unless `r` is an object with a `source` string, a `target` (`destination` or
+    `headers`) of the right type, and `has`/`missing` lists of well-formed items."""
+    if not isinstance(r, dict):
+        raise FieldError(f"a rule must be an object, not {kind(r)}")
+    get_str(r, "source", required=True)
+    if target == "destination":
+        get_str(r, target, required=True)
+    else:
+        headers = r.get(target)
+        if not isinstance(headers, list):
+            raise FieldError(f"`{target}` must be a list, not {kind(headers)}")
+        for item in headers:
+            if not isinstance(item, dict):
+                raise FieldError(f"each of `{target}` must be an object with `key` and `value`, not {kind(item)}")
+            get_str(item, "key", required=True)
+            get_str(item, "value", required=True)
+    for section in ("has", "missing"):
+        for item in get_list(r, section):
+            if not isinstance(item, dict):
+                raise FieldError(f"each of `{section}` must be an object, not {kind(item)}")
+            get_str(item, "type", required=True)
+            get_str(item, "key", required=item.get("type") != "host")
+            value = item.get("value")
+            if isinstance(value, dict):
+                for op, x in value.items():
+                    if not isinstance(x, (str, int, list)) or isinstance(x, bool):
+                        raise FieldError(f"`{section}` value operator {shown(op)} has {kind(x)}")
+            elif value is not None:
+                get_str(item, "value")
+
+
 def _rule(imp: Import, path: str, r: Any, *, redirect: bool) -> None:
     line = _line(r)
     out = Out(path, line, {}, source_text=_summary(r))
     imp.routes.append(out)
-    if not isinstance(r, dict) or not isinstance(r.get("source"), str) or not isinstance(r.get("destination"), str):
-        imp.fail(out, "needs `source` and `destination` strings")
+    try:
+        _check(r, "destination")
+        status = get_int(r, "statusCode", 100, 599)
+        permanent = get_bool(r, "permanent")
+    except FieldError as e:
+        imp.fail(out, str(e))
         return
     try:
         match, names = source_fields(r["source"])
     except PtrError as e:
-        imp.fail(out, f"source {r['source']!r} is not a valid path-to-regexp pattern: {e}")
+        imp.fail(out, f"source {shown(r['source'])} is not a valid path-to-regexp pattern: {e}")
         return
     bindable = set(names)
     # `has` values with named groups and value-less keys bind names usable in the destination
@@ -411,10 +469,9 @@ def _rule(imp: Import, path: str, r: Any, *, redirect: bool) -> None:
         return
     alts = alts or alts2
     if redirect:
-        status = r.get("statusCode")
         if status is None:
-            status = 308 if r.get("permanent", True) else 307
-        fields["redirect"] = {"to": dest, "status": int(status)}
+            status = 308 if permanent is not False else 307
+        fields["redirect"] = {"to": dest, "status": status}
     else:
         unused = [n for n in names if n not in used]
         if unused and not used and not is_url(dest):
@@ -458,13 +515,15 @@ def _header(imp: Import, path: str, h: Any) -> None:
     line = _line(h)
     out = Out(path, line, {}, source_text=_summary(h))
     imp.headers.append(out)
-    if not isinstance(h, dict) or not isinstance(h.get("source"), str) or not isinstance(h.get("headers"), list):
-        imp.fail(out, "needs `source` and a `headers` list")
+    try:
+        _check(h, "headers")
+    except FieldError as e:
+        imp.fail(out, str(e))
         return
     try:
         match, names = source_fields(h["source"])
     except PtrError as e:
-        imp.fail(out, f"source {h['source']!r} is not a valid path-to-regexp pattern: {e}")
+        imp.fail(out, f"source {shown(h['source'])} is not a valid path-to-regexp pattern: {e}")
         return
     fields: dict[str, Any] = dict(match)
     try:
@@ -478,10 +537,7 @@ def _header(imp: Import, path: str, h: Any) -> None:
         return
     sets: dict[str, str] = {}
     for item in h["headers"]:
-        if not isinstance(item, dict) or "key" not in item or "value" not in item:
-            imp.fail(out, f"each header needs `key` and `value`, got {item!r}")
-            return
-        value, _, unknown = dest_template(str(item["value"]), set(names))
-        sets[str(item["key"]).lower()] = value
+        value, _, unknown = dest_template(item["value"], set(names))
+        sets[item["key"].lower()] = value
     fields["set"] = sets
     out.fields = _ordered(fields)

@@ -3,21 +3,23 @@
 Every route is preceded by a comment naming its source (`# _redirects:12`), the
 original rule and any notes; rules that could not be carried are written as
 comments with the reason. Scalars are written plain when YAML reads them back as
-the same string, else double-quoted (JSON string syntax is valid YAML).
+the same string, else double-quoted; everything taken from the user's files (rules, file
+names) goes through `cfroutes.yamltext`, the one escaping helper for generated YAML.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
 
 import yaml
+from cfroutes import yamltext
 from cfroutes.importers.common import Import, Out
 
 _PLAIN = re.compile(r"^[A-Za-z0-9/][A-Za-z0-9/_.~%+=&@!$'()*;:^-]*$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _FLOW_MAX = 100
+_RESOLVER = yaml.resolver.Resolver()  # the implicit types of yaml.SafeLoader, which cfroutes loads with
 
 
 def scalar(v: Any) -> str:
@@ -28,23 +30,22 @@ def scalar(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     s = str(v)
-    if _PLAIN.match(s) and not s.endswith(":") and ": " not in s and " #" not in s:
-        try:
-            if yaml.safe_load(s) == s:
-                return s
-        except yaml.YAMLError:
-            pass
-    return json.dumps(s, ensure_ascii=False)
+    if _PLAIN.match(s) and not s.endswith(":") and _plain_str(s):
+        return s
+    return yamltext.string(s)
+
+
+def _plain_str(s: str) -> bool:
+    """True when YAML's implicit typing reads the plain scalar `s` as a string (not a number, a
+    boolean, null or a date): the loader's resolvers, without parsing a document per value."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, s, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == "tag:yaml.org,2002:str")
 
 
 def key(k: str) -> str:
-    if _PLAIN_KEY.match(k):
-        try:
-            if yaml.safe_load(k) == k:
-                return k
-        except yaml.YAMLError:
-            pass
-    return json.dumps(k, ensure_ascii=False)
+    if _PLAIN_KEY.match(k) and _plain_str(k):
+        return k
+    return yamltext.string(k)
 
 
 def flow(v: Any) -> str:
@@ -73,7 +74,9 @@ def block(v: dict[str, Any], indent: int, first_prefix: str = "") -> list[str]:
 
 
 def _comment(text: str, pad: str) -> list[str]:
-    return [f"{pad}# {line}".rstrip() for line in text.splitlines() or [""]]
+    """One comment line: every character that could end the comment (a line break in a rule or a
+    file name) or make the YAML unreadable is escaped by `yamltext.comment`."""
+    return [f"{pad}# {yamltext.comment(text)}".rstrip()]
 
 
 def _entry(out: Out, pad: str, spans: dict[int, tuple[int, int]], lines: list[str]) -> None:
@@ -94,7 +97,7 @@ def render(imp: Import, function: str, command: str) -> tuple[str, dict[int, tup
     lines: list[str] = []
     spans: dict[int, tuple[int, int]] = {}
     total = imp.rules
-    lines.append(f"# Imported from {', '.join(os.path.basename(f) for f in imp.files)} by `{command}`.")
+    lines.extend(_comment(f"Imported from {', '.join(os.path.basename(f) for f in imp.files)} by `{command}`.", ""))
     lines.append(f"# {total} rule(s) read -> {len(imp.carried)} route(s) and header rule(s); "
                  f"{len(imp.not_carried)} not carried, {len(imp.skipped)} skipped; {len(imp.warnings)} warning(s).")
     for note in imp.notes:

@@ -29,6 +29,11 @@ IMPORTS = [
     ("csv", ["csv/rules.csv"], ["csv/rules.answers.yaml"], 0,
      ["date window 2024-06-01T00:00:00 .. 2024-09-01T00:00:00 is not evaluated",
       "replaced by line 14 (same host and path"]),
+    # issue 21: sources without a path, nf_lang / nf_country, files that shadow non-forced rules
+    ("netlify", ["round3/_redirects"], ["round3/netlify.answers.yaml"], 0,
+     ["the nf_lang cookie is honoured first"]),
+    # issue 21: the {"appId", "region", "rules"} wrapper, a domain rule appends the path
+    ("amplify", ["round3/amplify-wrapped.json"], ["round3/amplify.answers.yaml"], 0, []),
 ]
 
 
@@ -124,7 +129,7 @@ def test_netlify_query_placeholders_bind(tmp_path: Path, capsys: Any) -> None:
     ("csv", "rules.csv", "host,path\nx,/a\n", ":1:1: error: the header row has no `to` column"),
     ("csv", "rules.csv", "host,path,to,colour\nx,/a,/b,red\n", ":1:1: error: unknown column(s) colour"),
     ("netlify", "_headers", "  X-Frame-Options: DENY\n", ":1:1: error: a header line before any path line"),
-    ("netlify", "_redirects", b"/a /b\n\xff\xfe\n", ":2:1: error: the file is not UTF-8 text"),
+    ("netlify", "_redirects", b"/a /b\n\xff\xfe\n", ":2:1: error: import file is not UTF-8 text"),
 ])
 def test_bad_input_is_a_positioned_error(tmp_path: Path, capsys: Any, platform: str, name: str, content: Any,
                                          where: str) -> None:
@@ -141,4 +146,4 @@ def test_bad_input_is_a_positioned_error(tmp_path: Path, capsys: Any, platform: 
 def test_missing_file_is_exit_2(tmp_path: Path, capsys: Any) -> None:
     code = main(["import", "netlify", str(tmp_path / "nope")])
     assert code == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "import file not found" in capsys.readouterr().err
