@@ -31,6 +31,7 @@ class Item:
     file: str
     line: int
     hits: list[str] = field(default_factory=list)  # case names
+    cases: list[int] = field(default_factory=list)  # the same cases, as positions in measure's `cases`
     title: str = ""  # `route 'NAME'`, `route N`, `header rule N` (Route.title / HeaderRule.title)
 
     @property
@@ -96,7 +97,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
     from cfroutes.testing.runner import Runner  # the store a case sees: the bundle's store with the case's kvs merged
 
     stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
-    for case in cases:
+    for pos, case in enumerate(cases):
         fn = compiled.config.function(case.function)
         if fn is None:
             continue
@@ -107,8 +108,8 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
             evaluate(fn, case.event, Runner.store_for(stores.get(fn.name), case.kvs), trace)
         except Exception:  # noqa: BLE001 - a case the model cannot evaluate exercises what it reached
             pass
-        if trace.route is not None:
-            index[(fn.name, "route", trace.route)].hits.append(case.name)
-        for r in trace.rules:
-            index[(fn.name, "header rule", r)].hits.append(case.name)
+        for key in ([(fn.name, "route", trace.route)] if trace.route is not None else []) + [
+                (fn.name, "header rule", r) for r in trace.rules]:
+            index[key].hits.append(case.name)
+            index[key].cases.append(pos)
     return Coverage(items)
