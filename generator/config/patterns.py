@@ -231,6 +231,7 @@ def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
                 errs.append(f"backreference to unknown group {src[at + 3:end] if end > 0 else ''!r}")
                 return None, errs
     groups: list[tuple[str, int]] = []
+    numbers: dict[str, int] = {}
     edits: list[tuple[int, int, str]] = []
     for g in rx.groups:
         if g.name is None:
@@ -238,13 +239,14 @@ def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
         if not NAME_RE.match(g.name):
             errs.append(f"bad group name {g.name!r}")
             return None, errs
-        if g.name in dict(groups):
+        if g.name in numbers:
             errs.append(f"group name {g.name!r} used twice")
         groups.append((g.name, g.number))
+        numbers[g.name] = g.number
         edits.append((g.start, g.head, "("))
     for n in nodes:
         if isinstance(n, regex.Backref) and n.name is not None:
-            num = dict(groups).get(n.name)
+            num = numbers.get(n.name)
             if num is None:
                 errs.append(f"backreference to unknown group {n.name!r}")
                 return None, errs

@@ -261,7 +261,7 @@ class _Parser:
             if s.startswith(kind, start):
                 self.i += len(kind)
                 body = self.alt()
-                self.i += 1
+                self.i += self.peek() == ")"
                 self.depth -= 1
                 return Assert(body, start, self.i, kind)
         capturing, name = True, None
@@ -284,14 +284,14 @@ class _Parser:
             self.i += 1
         head = self.i
         body = self.alt()
-        self.i += 1  # ")"
+        self.i += self.peek() == ")"  # absent at the end of an unbalanced pattern
         self.depth -= 1
         return Group(body, capturing, start, self.i, name=name, head=head)
 
     def escape(self, in_class: bool) -> Node:
         s, start = self.s, self.i
         c = s[self.i + 1] if self.i + 1 < len(s) else "\\"
-        self.i += 2
+        self.i = min(self.i + 2, len(s))  # a backslash at the end stands for itself
         self.escapes.append((start, c, in_class))
         if c in CLASS_ESC:
             return Char(CLASS_ESC[c], start, self.i, (_LISTED_EXAMPLE if in_class else _CLASS_EXAMPLE)[c])
@@ -369,7 +369,7 @@ class _Parser:
             if first is None:
                 first = lo_ex
             empty = False
-        self.i += 1  # "]"
+        self.i += self.peek() == "]"  # absent at the end of an unterminated class
         if empty:
             self.refuse(f"the empty class {s[start:self.i]!r} is refused by the edge's engine "
                         "(missing terminating ] for character class)",

@@ -134,3 +134,23 @@ def test_nesting_beyond_the_edge_limit_is_refused_everywhere() -> None:
                                       "refuses it (parentheses are too deeply nested)"]
     assert name_groups(deep) == (deep, []) and regex_examples(deep, "") == []
     assert convert_regex(ok)[1] == [] and regex_examples(ok, "") == ["/a"]
+
+
+def test_hostile_patterns_never_raise_in_any_task() -> None:
+    """Unbalanced groups and classes, dangling escapes, unterminated names: every task answers."""
+    import random
+
+    from cfroutes.platform.regexcheck import _analyse_tree
+
+    rnd = random.Random(3)
+    alphabet = [*"()[]{}\\^$|?*+.-:<>=!k0123abp,é", "(?<", "\\k<", "(?", "[^", "(?<=", "(?:"]
+    for _ in range(3000):
+        src = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 25)))
+        rx = regex.parse(src)
+        assert all(0 <= n.start <= n.end <= len(src) for n in regex.walk(rx.tree)), src
+        convert_regex(src)
+        named, names = name_groups(src)
+        assert len(names) == len(rx.groups)
+        _analyse_tree(src)
+        if regex_error(src) is None:
+            regex_examples(src, "")
