@@ -28,6 +28,7 @@ from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
 from cfroutes.emulator.jsregex import Overrun, exec_regex
 from cfroutes.errors import Diagnostic
+from cfroutes.platform import regex as jsregex
 from cfroutes.platform.event import format_query
 
 MAX_HOPS = 10
@@ -488,12 +489,18 @@ def _cond_value(c: Any) -> str | None | bool:
 
 # ------------------------------------------------------------------ regex examples
 def regex_examples(source: str, flags: str, *, path: bool = True) -> list[str]:
-    """Strings the JavaScript regex matches (checked with the reference engine), built from its syntax."""
+    """Strings the JavaScript regex matches (checked with the reference engine), built from its tree."""
     out: list[str] = []
+    try:
+        rx = jsregex.parse(source)
+    except jsregex.TooDeep:
+        return out
     for reps, alt in ((0, 0), (1, 0), (0, 1), (1, 1), (0, 2)):
         try:
-            s = _Gen(source, reps, alt).run()
-        except (_NoExample, RecursionError, IndexError):
+            s = _example(rx.tree, reps, alt, {}, rx.names) if rx.complete else None
+        except (_NoExample, RecursionError):
+            continue
+        if s is None:
             continue
         if path and not s.startswith("/"):
             s = "/" + s
@@ -506,115 +513,34 @@ class _NoExample(Exception):
     pass
 
 
-class _Gen:
-    """A matching string for common regex syntax: alternative `alt` of each choice (or the last one),
-    minimal (or one) repetitions."""
-
-    def __init__(self, src: str, reps: int, alt: int = 0) -> None:
-        self.s, self.i, self.reps, self.choice = src, 0, reps, alt
-        self.groups: list[str] = []
-
-    def run(self) -> str:
-        v = self.alt()
-        if self.i != len(self.s):
+def _example(n: jsregex.Node, reps: int, choice: int, groups: dict[int, str], names: dict[str, int]) -> str:
+    """A string `n` matches: alternative `choice` of each alternation (or its last), the fewest
+    repetitions (`reps` 0) or one where one is allowed (`reps` 1); lookarounds and anchors add
+    nothing (a lookahead's groups are set); a backreference repeats what its group matched
+    (nothing when it did not take part)."""
+    if isinstance(n, jsregex.Char):
+        if n.example is None:
             raise _NoExample()
-        return v
-
-    def alt(self) -> str:
-        options = [self.seq()]
-        while self.i < len(self.s) and self.s[self.i] == "|":
-            self.i += 1
-            options.append(self.seq())
-        return options[min(self.choice, len(options) - 1)]
-
-    def seq(self) -> str:
+        return n.example
+    if isinstance(n, jsregex.Seq):
         out = ""
-        while self.i < len(self.s) and self.s[self.i] not in "|)":
-            atom = self.atom()
-            lo, hi = self.quant()
-            n = lo if self.reps == 0 or hi == 0 else max(lo, min(1, hi if hi is not None else 1))
-            out += atom * n
+        for x in n.items:  # a loop, not a generator: one stack frame per level of nesting
+            out += _example(x, reps, choice, groups, names)
         return out
-
-    def quant(self) -> tuple[int, int | None]:
-        s, lo, hi = self.s, 1, 1
-        if self.i < len(s) and s[self.i] in "*+?":
-            lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[s[self.i]]
-            self.i += 1
-        elif self.i < len(s) and s[self.i] == "{":
-            m = re.match(r"\{(\d+)(,(\d*))?\}", s[self.i:])
-            if m:
-                lo = int(m.group(1))
-                hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
-                self.i += m.end()
-        if self.i < len(s) and s[self.i] == "?":
-            self.i += 1
-        return lo, hi
-
-    def atom(self) -> str:
-        s = self.s
-        c = s[self.i]
-        if c == "(":
-            if s.startswith(("(?=", "(?!"), self.i):
-                self.i += 3
-                self.alt()
-                self.i += 1
-                return ""
-            if s.startswith("(?:", self.i):
-                self.i += 3
-            elif s.startswith("(?<", self.i):
-                self.i = s.index(">", self.i) + 1
-            else:
-                self.i += 1
-            v = self.alt()
-            if self.i >= len(s) or s[self.i] != ")":
-                raise _NoExample()
-            self.i += 1
-            self.groups.append(v)
-            return v
-        if c == "[":
-            return self.klass()
-        if c == "\\":
-            e = s[self.i + 1]
-            self.i += 2
-            if e.isdigit():
-                k = int(e)
-                return self.groups[k - 1] if 0 < k <= len(self.groups) else ""
-            return {"d": "1", "w": "a", "s": " ", "D": "a", "W": "-", "S": "a", "b": "", "B": "",
-                    "n": "\n", "t": "\t"}.get(e, e)
-        if c in "^$":
-            self.i += 1
-            return ""
-        if c == ".":
-            self.i += 1
-            return "a"
-        self.i += 1
-        return c
-
-    def klass(self) -> str:
-        s = self.s
-        j = self.i + 1
-        neg = j < len(s) and s[j] == "^"
-        if neg:
-            j += 1
-        chars: list[str] = []
-        while j < len(s) and (s[j] != "]" or j == self.i + 1 + neg):
-            if s[j] == "\\":
-                e = s[j + 1]
-                chars.extend({"d": "0123456789", "w": "a_0", "s": " "}.get(e, e))
-                j += 2
-            elif j + 2 < len(s) and s[j + 1] == "-" and s[j + 2] != "]":
-                chars.extend(chr(x) for x in range(ord(s[j]), min(ord(s[j + 2]), ord(s[j]) + 200) + 1))
-                j += 3
-            else:
-                chars.append(s[j])
-                j += 1
-        self.i = j + 1
-        if not neg:
-            if not chars:
-                raise _NoExample()
-            return chars[0]
-        for cand in "azAZ09-_~":
-            if cand not in chars:
-                return cand
-        raise _NoExample()
+    if isinstance(n, jsregex.Alt):
+        return _example(n.branches[min(choice, len(n.branches) - 1)], reps, choice, groups, names)
+    if isinstance(n, jsregex.Group):
+        v = _example(n.body, reps, choice, groups, names)
+        if n.capturing:
+            groups[n.number] = v
+        return v
+    if isinstance(n, jsregex.Quant):
+        hi = 1 if n.hi == float("inf") else int(n.hi)
+        k = n.lo if reps == 0 or hi == 0 else max(n.lo, min(1, hi))
+        return _example(n.body, reps, choice, groups, names) * k if k else ""
+    if isinstance(n, jsregex.Backref):
+        num = n.number if n.number is not None else names.get(n.name or "", 0)
+        return groups.get(num, "")
+    if isinstance(n, jsregex.Assert) and n.kind == "(?=" and n.body is not None:
+        _example(n.body, reps, choice, groups, names)  # what it looks at sets its groups
+    return ""  # an anchor or a lookaround matches no characters

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+from cfroutes.platform import regex
 from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -206,66 +207,53 @@ def seed_control(value: str) -> str | None:
 def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
     """Turn named groups into numbered ones; reject syntax CloudFront lacks.
 
-    Returns the ES5 source and (name, number) pairs. Final syntax validation is
-    done by compiling in QuickJS (see validate.check_regex_js).
+    Returns the ES5 source and (name, number) pairs: a walk over the one regex parser's tree
+    (`platform.regex`) that rewrites `(?<name>` to `(` and `\\k<name>` to `(?:\\N)` and copies
+    every other character. Final syntax validation is done by compiling in QuickJS (see
+    validate.check_regex_js).
     """
     errs: list[str] = []
     if src.startswith("/") and re.match(r"^/.*/[a-z]*\Z", src) and len(src) > 2 and not src.endswith("/"):
         errs.append("write the regex source without /.../flags delimiters")
-    if "(?<=" in src or "(?<!" in src:
+    try:
+        rx = regex.parse(src)
+    except regex.TooDeep as e:
+        return None, [*errs, str(e)]
+    nodes = list(regex.walk(rx.tree))
+    if any(isinstance(n, regex.Assert) and n.kind in ("(?<=", "(?<!") for n in nodes):
         errs.append("lookbehind is not supported by the CloudFront runtime")
-    if re.search(r"\\[pP]\{", src):
+    if any(c in "pP" and src.startswith("{", at + 2) for at, c, _ in rx.escapes):
         errs.append("Unicode property escapes (\\p{...}) are not supported by the CloudFront runtime")
-    out: list[str] = []
+    if not rx.names:  # \\k<name> without named groups: JavaScript's letter k, a name to the author
+        for at, c, in_class in rx.escapes:
+            if c == "k" and not in_class and src.startswith("<", at + 2):
+                end = src.find(">", at)
+                errs.append(f"backreference to unknown group {src[at + 3:end] if end > 0 else ''!r}")
+                return None, errs
     groups: list[tuple[str, int]] = []
-    n = 0
-    i = 0
-    in_class = False
-    while i < len(src):
-        c = src[i]
-        if c == "\\":
-            if src.startswith("\\k<", i):
-                j = src.find(">", i)
-                name = src[i + 3 : j] if j > 0 else ""
-                num = dict(groups).get(name)
-                if num is None:
-                    errs.append(f"backreference to unknown group {name!r}")
-                    return None, errs
-                out.append(f"(?:\\{num})")
-                i = j + 1
-                continue
-            out.append(src[i : i + 2])
-            i += 2
+    numbers: dict[str, int] = {}
+    edits: list[tuple[int, int, str]] = []
+    for g in rx.groups:
+        if g.name is None:
             continue
-        if in_class:
-            if c == "]":
-                in_class = False
-            out.append(c)
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-        elif c == "(":
-            if src.startswith("(?<", i) and not src.startswith(("(?<=", "(?<!"), i):
-                j = src.find(">", i)
-                name = src[i + 3 : j] if j > 0 else ""
-                if not NAME_RE.match(name):
-                    errs.append(f"bad group name {name!r}")
-                    return None, errs
-                if name in dict(groups):
-                    errs.append(f"group name {name!r} used twice")
-                n += 1
-                groups.append((name, n))
-                out.append("(")
-                i = j + 1
-                continue
-            if not src.startswith("(?", i):
-                n += 1
-        out.append(c)
-        i += 1
+        if not NAME_RE.match(g.name):
+            errs.append(f"bad group name {g.name!r}")
+            return None, errs
+        if g.name in numbers:
+            errs.append(f"group name {g.name!r} used twice")
+        groups.append((g.name, g.number))
+        numbers[g.name] = g.number
+        edits.append((g.start, g.head, "("))
+    for n in nodes:
+        if isinstance(n, regex.Backref) and n.name is not None:
+            num = numbers.get(n.name)
+            if num is None:
+                errs.append(f"backreference to unknown group {n.name!r}")
+                return None, errs
+            edits.append((n.start, n.end, f"(?:\\{num})"))
     if errs:
         return None, errs
-    return RegexPattern(src, "".join(out), tuple(groups)), []
+    return RegexPattern(src, regex.edit(src, edits), tuple(groups)), []
 
 
 # ------------------------------------------------------------------ porting hints

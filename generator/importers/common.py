@@ -219,35 +219,20 @@ def name_groups(regex: str, prefix: str = "g") -> tuple[str, list[str]]:
     Returns the new source and the names in group-number order (a named group keeps
     its name), so `$1` maps to names[0].
     """
-    out: list[str] = []
+    from cfroutes.platform import regex as jsregex  # the one regex parser; its groups, by number
+
+    try:
+        groups = jsregex.parse(regex).groups
+    except jsregex.TooDeep:  # the edge refuses it; validating the imported route says so
+        return regex, []
     names: list[str] = []
-    i, in_class = 0, False
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\":
-            out.append(regex[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-            out.append(c)
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-        elif c == "(":
-            if regex.startswith("(?<", i) and not regex.startswith(("(?<=", "(?<!"), i):
-                j = regex.find(">", i)
-                names.append(regex[i + 3:j])
-            elif not regex.startswith("(?", i):
-                name = f"{prefix}{len(names) + 1}"
-                names.append(name)
-                out.append(f"(?<{name}>")
-                i += 1
-                continue
-        out.append(c)
-        i += 1
-    return "".join(out), names
+    edits: list[tuple[int, int, str]] = []
+    for g in groups:
+        name = g.name if g.name is not None else f"{prefix}{len(names) + 1}"
+        if g.name is None:
+            edits.append((g.start, g.start + 1, f"(?<{name}>"))
+        names.append(name)
+    return jsregex.edit(regex, edits), names
 
 
 def dollar_refs(target: str, names: list[str]) -> tuple[str, list[str]]:

@@ -36,6 +36,7 @@ class Item:
     file: str
     line: int
     hits: list[str] = field(default_factory=list)  # case names
+    cases: list[int] = field(default_factory=list)  # the same cases, as positions in measure's `cases`
     title: str = ""  # `route 'NAME'`, `route N`, `header rule N` (Route.title / HeaderRule.title)
 
     @property
@@ -103,7 +104,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
             index[(it.function, it.kind, it.index)] = it
     stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
     warnings: list[Diagnostic] = []
-    for case in cases:
+    for pos, case in enumerate(cases):
         fn = compiled.config.function(case.function)
         if fn is None:
             continue
@@ -121,8 +122,8 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
             continue
         except Exception:  # noqa: BLE001 - a case the model cannot evaluate exercises what it reached
             pass
-        if trace.route is not None:
-            index[(fn.name, "route", trace.route)].hits.append(case.name)
-        for r in trace.rules:
-            index[(fn.name, "header rule", r)].hits.append(case.name)
+        for key in ([(fn.name, "route", trace.route)] if trace.route is not None else []) + [
+                (fn.name, "header rule", r) for r in trace.rules]:
+            index[key].hits.append(case.name)
+            index[key].cases.append(pos)
     return Coverage(items, warnings)

@@ -33,10 +33,12 @@ REFUSED = [
     ("^/a\\vb$", "vertical white space", False),
     ("^/[[:alpha:]]+$", "POSIX class", False),
     ("^/(?i:ab)$", "inline modifiers", False),
+    ("^/(?<a>x)[\\k<a>]$", "inside a class", True),
+    ("^/(x)\\k<a>$", "refused by the edge", True),
 ]
 ACCEPTED = ["^/(?:ab){6552}$", "^/(a|b){4368}$", "^/(?:[a-z]x){1598}$", "^/(?:ab){1,3850}$", "^/[a-z]{65535}$",
             "^/(?:a{1000}){1000}$", "^/p/(?<id>[0-9]+)\\k<id>$", "^/\\d\\w\\s\\b\\n\\x41\\u0041\\cA\\/\\-$",
-            "^/(a)\\1$", "^/[\\s\\S]$", "^/(?:[a-z0-9-]+\\.)*html$", "^/a{0,65535}$"]
+            "^/(a)\\1$", "^/[\\s\\S]$", "^/\\k<a>(?<a>x)$", "^/(?:[a-z0-9-]+\\.)*html$", "^/a{0,65535}$"]
 
 
 def _njs_compiles(pattern: str) -> tuple[bool, str]:
