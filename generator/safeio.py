@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cfroutes.errors import Diagnostic
 
 MiB = 1 << 20
 #: routes.yaml, seed files and `*.cases.yaml` files
@@ -34,10 +38,11 @@ class UserFileError(Exception):
         super().__init__(message)
         self.path, self.message, self.line, self.col = path, message, line, col
 
-    def diagnostic(self):  # -> Diagnostic (imported lazily: errors.py imports this module)
+    def diagnostic(self) -> Diagnostic:  # imported lazily: errors.py imports this module
+        from cfroutes.codes import Code
         from cfroutes.errors import Diagnostic, Span
 
-        return Diagnostic(Span(self.path, self.line, self.col), self.message)
+        return Diagnostic(Span(self.path, self.line, self.col), self.message, code=Code.FILE_UNREADABLE)
 
 
 def _kind(mode: int) -> str:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.diff import logs
 from cfroutes.diff.base import checkout_config
@@ -48,7 +49,7 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
     start = time.perf_counter()
     for path in log_files:
         if path != "-" and not os.path.isfile(path):
-            raise InputError([Diagnostic(Span(path, 1, 1), "log file does not exist or is not a regular file")])
+            raise InputError([Diagnostic(Span(path, 1, 1), "log file does not exist or is not a regular file", code=Code.LOG_FILE)])
     if not log_files and not cases:
         cases = True  # nothing named: the test cases are the requests
     after = compile_config(config)

@@ -5,6 +5,7 @@ import json
 import re
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.emulator import FunctionLoadError, Invocation, invoke, prepare
 from cfroutes.emulator.event import event_problems
 from cfroutes.errors import Diagnostic, Span
@@ -40,7 +41,7 @@ def report_refused(exc: FunctionLoadError, source: str, stdout: TextIO, stderr: 
     stdout, every issue as a diagnostic (source line, caret, help) on stderr; exit 1."""
     json.dump(refused_result(exc), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
-    diags = [Diagnostic(Span(exc.filename, i.line, i.column), i.message, hint=i.hint) for i in exc.issues]
+    diags = [Diagnostic(Span(exc.filename, i.line, i.column), i.message, hint=i.hint, code=Code.EMULATE_INPUT) for i in exc.issues]
     stderr.write("\n".join(d.render({exc.filename: source}) for d in diags) + "\n")
     return 1
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.config.model import JS2, SPILL_PREFIX, Config, Function, Lookup, Param, Ref, Route, Template
 from cfroutes.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
 from cfroutes.deploy.aws import Aws, AwsFailure, Conflict, command
@@ -183,7 +184,7 @@ ARG = "<command line>"
 def _arg_error(message: str, hint: str | None = None) -> Exception:
     from cfroutes.errors import Diagnostic, InputError, Span
 
-    return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint)])
+    return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint, code=Code.AWS)])
 
 
 def _default_store(cfg: Config) -> str:
@@ -222,7 +223,7 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
         if errors:
             from cfroutes.errors import Diagnostic, InputError, Span
 
-            raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {key!r}: {e}") for e in errors])
+            raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {key!r}: {e}", code=Code.AWS) for e in errors])
     if sub == "delete" and key is not None and key.startswith(SPILL_PREFIX):
         raise _arg_error(f"key starts with the reserved prefix {SPILL_PREFIX!r}: spilled routes are managed by "
                          "`cfroutes deploy`")

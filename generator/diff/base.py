@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, InputError, Span
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -21,7 +22,7 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 def _fail(path: str, message: str, hint: str | None = None) -> InputError:
-    return InputError([Diagnostic(Span(path, 1, 1), message, hint=hint)])
+    return InputError([Diagnostic(Span(path, 1, 1), message, hint=hint, code=Code.ARGUMENT)])
 
 
 def _git(cwd: str, *args: str, data: bytes | None = None, config: str = "") -> bytes:
