@@ -85,12 +85,14 @@ class Code(str, enum.Enum):
     PROFILE = ("CFR402", "emitted code outside its runtime profile (a cfroutes bug)")
     KVS_LIMIT = ("CFR403", "a KeyValueStore import file over a KeyValueStore limit")
     JS_PROFILE = ("CFR404", "a function source uses something its CloudFront runtime does not offer")
+    NJS_LOAD = ("CFR405", "njs does not load a built function (`--engine njs|both`)")
 
     # test cases
     CASE_INVALID = ("CFR500", "an invalid test case (no more specific code)")
     CASE_FUNCTION = ("CFR501", "a case names no function, or one the config does not have")
     CASE_REQUEST = ("CFR502", "a case's request or event is missing or invalid")
     CASE_EXPECT = ("CFR503", "a case's `expect:` is missing, empty or contradicts itself")
+    TEST_FAILED = ("CFR510", "a test case ran and its outcome differs from `expect:` (or the engines disagree)")
 
     # import
     IMPORT_WARNING = ("CFR601", "a source rule carried with a difference in behaviour (see the comment)")
