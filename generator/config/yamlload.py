@@ -13,10 +13,67 @@ from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, End, InputError, Span
 from cfroutes.safeio import YAML_MAX, UserFileError, read_text
 
+_BLANKZ = "\0 \t\r\n\x85\u2028\u2029"
+_BREAKS = "\r\n\x85\u2028\u2029"
+
+
+class _PureScanner(yaml.reader.Reader, yaml.scanner.Scanner):
+    """PyYAML's pure-Python scanner, reading plain scalars in flow context as libyaml does.
+
+    The pure scanner ends a plain scalar at any `?` inside `{...}` or `[...]`, so
+    `expect: { location: /a?b=1 }` is a syntax error without libyaml and a string with it. libyaml
+    (and YAML 1.2) treat `?` as an indicator only where a token starts; here the scalar goes on
+    through such a `?` (and the spaces before it), so both loaders read the same files the same way
+    (tests/config/test_yaml_loaders.py runs every YAML file of the repository through both)."""
+
+    def scan_plain(self) -> Any:
+        token = super().scan_plain()
+        if not self.flow_level:
+            return token
+        value, end = token.value, token.end_mark
+        while True:
+            ch = self.peek()
+            gap = self.buffer[end.pointer:self.pointer]  # blanks the scanner consumed after `end`
+            if ch == "?" or (ch == "#" and not gap and end is not token.end_mark):
+                value += _folded(gap) + ch  # `#` right after a character is text, not a comment
+                self.forward()
+                end = self.get_mark()
+                if self.peek() in _BLANKZ:
+                    self.scan_plain_spaces(self.indent + 1, token.start_mark)
+                continue
+            if end is token.end_mark or ch in _BLANKZ + ",[]{}#" or (ch == ":" and self.peek(1) in _BLANKZ + ",[]{}"):
+                break
+            rest = super().scan_plain()
+            value += _folded(gap) + rest.value
+            end = rest.end_mark
+        if end is token.end_mark:
+            return token
+        return yaml.tokens.ScalarToken(value, True, token.start_mark, end)
+
+
+def _folded(gap: str) -> str:
+    """Spaces and line breaks between two parts of a plain scalar, folded (YAML line folding)."""
+    breaks = sum(gap.count(b) for b in _BREAKS) - gap.count("\r\n")
+    return gap if not breaks else " " if breaks == 1 else "\n" * (breaks - 1)
+
+
+class _PureLoader(_PureScanner, yaml.parser.Parser, yaml.composer.Composer,
+                  yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """yaml.SafeLoader with the scanner above (used when PyYAML was built without libyaml)."""
+
+    def __init__(self, stream: Any) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
 try:  # the C loader is ~4x faster on large configs
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+    _Loader = _PureLoader
 
 Scalar = Union[str, int, float, bool, None]
 _NO_KEYS: dict[str, Any] = {}  # shared by every non-mapping node; never mutated
