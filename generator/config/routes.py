@@ -44,7 +44,7 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
     if not actions:
         v.err(node, "a route needs exactly one action: redirect, rewrite, respond or origin", code=Code.ACTIONS)
         return None
-    if len(actions) > 1 and sorted(actions) != ["origin", "rewrite"]:
+    if len(actions) > 1 and not any(set(actions) <= set(group) for group in schema.ACTION_GROUPS):
         v.err(node.keys[actions[1]], f"a route has exactly one action; found {' and '.join(actions)}",
               hint="only `origin` may be combined with `rewrite`", code=Code.ACTIONS)
         return None
