@@ -3,7 +3,6 @@
 config and case file of the repository validates against it."""
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
