@@ -7,7 +7,7 @@ from typing import TextIO
 from cfroutes.cli import formats
 from cfroutes.cli.formats import Format
 from cfroutes.cli.test import collect, report
-from cfroutes.colour import wanted
+from cfroutes.colour import paint, wanted
 from cfroutes.compiler import compile_config
 from cfroutes.errors import ExitCode, InputError, render_all
 from cfroutes.testing.runner import Runner
@@ -29,8 +29,9 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", fmt: Format = F
     suite = collect(compiled, None)
     runner = Runner(compiled, engine)
     unloaded = runner.njs_load_errors() if engine != "quickjs" else []
+    on = wanted(stdout)
     for name, message in unloaded:  # every emitted function, tested or not
-        stdout.write(f"FAIL dist/{name}.js: njs does not load it: {message}\n")
+        stdout.write(paint(f"FAIL dist/{name}.js: njs does not load it: {message}", "red", on) + "\n")
     if suite:
         _, failed = report(runner.run(suite), stdout)
     else:
@@ -52,9 +53,9 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", fmt: Format = F
             f"{'' if engine == 'quickjs' else ' in ' + ('QuickJS and njs' if engine == 'both' else 'njs')}, "
             f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
     if problems:
-        stdout.write(f"check failed: {', '.join(problems)}; {what}\n")
+        stdout.write(paint(f"check failed: {', '.join(problems)}; {what}", "red", on, bold=True) + "\n")
         return ExitCode.FAILED
-    stdout.write(f"check passed: {what}\n")
+    stdout.write(paint(f"check passed: {what}", "green", on, bold=True) + "\n")
     return ExitCode.OK
 
 
