@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from cfroutes.compiler import SIZE_LIMIT, bundle, compile_config
 from cfroutes.colour import wanted
+from cfroutes.compiler import SIZE_LIMIT, bundle, compile_config
 from cfroutes.errors import ExitCode, render_all
 from cfroutes.safeio import UserFileError
 
