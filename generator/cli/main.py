@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
     p.add_argument("--fail-under", type=percent, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
     _format(p, TEST_FORMATS)
+    p.add_argument("--watch", action="store_true",
+                   help="rerun the affected cases whenever the config, a seed or a cases file changes (Ctrl-C stops)")
     _aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
     _engine(p)
 
@@ -179,7 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err,
                                coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
-                               stage=args.stage, profile=args.profile, region=args.region, fmt=Format(args.format))
+                               stage=args.stage, profile=args.profile, region=args.region, fmt=Format(args.format),
+                               watch=args.watch)
         elif args.command == "run":
             from cfroutes.cli.run import run
 

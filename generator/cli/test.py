@@ -37,7 +37,15 @@ def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
 def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: TextIO, stderr: TextIO,
          coverage: bool = False, fail_under: float | None = None, remote: bool = False,
          stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None,
-         fmt: Format = Format.TEXT) -> int:
+         fmt: Format = Format.TEXT, watch: bool = False) -> int:
+    if watch:
+        if remote or fmt is not Format.TEXT or coverage or fail_under is not None:
+            raise InputError([Diagnostic(Span("<command line>", 1, 1), "--watch runs the cases locally in text; it "
+                                         "does not go with --remote, --format, --coverage or --fail-under",
+                                         code=Code.ARGUMENT)])
+        from cfroutes.cli.watch import watch as watch_loop
+
+        return watch_loop(config, cases, engine=engine, stdout=stdout, stderr=stderr)
     if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
         if fmt is not Format.TEXT:
             raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--format {fmt} applies to local tests, "
