@@ -93,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log", action="append", default=[], metavar="FILE",
                    help="a CloudFront standard access log, plain or .gz (repeatable)")
     p.add_argument("--cases", action="store_true", help="replay the test cases' requests too (the default without --log)")
+    p.add_argument("--examples", type=int, default=3, metavar="N",
+                   help="example requests shown per group of changes (default 3, at most 100)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json (the groups with counts and examples)")
 
     p = sub.add_parser("report", help="one self-contained HTML page: routes, sizes, KVS use, coverage, lints")
     _config(p)
@@ -196,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "diff":
             from cfroutes.cli.diff import diff
 
-            result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err)
+            result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err,
+                               examples=args.examples, fmt=args.format)
         elif args.command == "report":
             from cfroutes.cli.report import report
 
