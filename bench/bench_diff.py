@@ -4,7 +4,7 @@ Builds a throwaway git repo with the example routes.yaml, changes one redirect, 
 a CloudFront standard log of N lines (a share of them unique URLs, the rest repeats, as
 real traffic is), and times `cfroutes diff --base HEAD --log access.log` in-process.
 
-    python bench/bench_diff.py [--lines 50000] [--unique 0.3]
+    python bench/bench_diff.py [--lines 50000] [--unique 0.3] [--show]
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def main_() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=50_000)
     ap.add_argument("--unique", type=float, default=0.3, help="share of lines that are new URLs")
+    ap.add_argument("--show", action="store_true", help="print what cfroutes diff printed")
     args = ap.parse_args()
     rnd = random.Random(7)
     tmp = Path(tempfile.mkdtemp())
@@ -66,9 +67,11 @@ def main_() -> None:
         with contextlib.redirect_stdout(out):
             code = main(["diff", "-c", str(tmp / "routes.yaml"), "--base", "HEAD", "--log", str(log)])
         dt = time.perf_counter() - t0
-        last = out.getvalue().strip().splitlines()[-1]
+        printed = out.getvalue().strip().splitlines()
         print(f"{args.lines:,} lines ({args.unique:.0%} unique): {dt:.2f}s, {args.lines / dt:,.0f} requests/s "
-              f"(exit {code}); {last}")
+              f"(exit {code}); {len(printed):,} lines printed; {printed[-1]}")
+        if args.show:
+            print("\n".join(printed))
     finally:
         shutil.rmtree(tmp)
 

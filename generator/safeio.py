@@ -42,9 +42,10 @@ class UserFileError(Exception):
         self.path, self.message, self.line, self.col = path, message, line, col
 
     def diagnostic(self) -> Diagnostic:  # imported lazily: errors.py imports this module
+        from cfroutes.codes import Code
         from cfroutes.errors import Diagnostic, Span
 
-        return Diagnostic(Span(self.path, self.line, self.col), self.message)
+        return Diagnostic(Span(self.path, self.line, self.col), self.message, code=Code.FILE_UNREADABLE)
 
 
 def _kind(mode: int) -> str:

@@ -75,3 +75,10 @@ def njs079(njs: ModuleType) -> ModuleType:
     if not njs.version().startswith("0.7."):
         pytest.skip(f"pins njs 0.7.x behaviour; installed: njs {njs.version()}")
     return njs
+
+
+@pytest.fixture(autouse=True)
+def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read plain text: a FORCE_COLOR in the developer's or CI's environment must not colour it
+    (tests/cli/test_colour.py sets it where it is the subject)."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)

@@ -122,3 +122,56 @@ def test_cases_schema_takes_both_file_shapes() -> None:
     assert _errors(True, {"config": "../routes.yaml", "tests": [case]}) == []
     assert _errors(True, [{"request": "/a"}]) != []
     assert _errors(True, {"tests": [dict(case, expect={})]}) != []
+
+
+def _properties(node: Any, where: str = "") -> list[tuple[str, Any]]:
+    """Every (path, schema) of a named key, anywhere in the schema."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for key, sub in node.get("properties", {}).items():
+            out.append((f"{where}/{key}", sub))
+        for key, sub in node.items():
+            out += _properties(sub, f"{where}/{key}" if key != "properties" else where)
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            out += _properties(sub, f"{where}/{i}")
+    return out
+
+
+@pytest.mark.parametrize("cases", [False, True])
+def test_every_key_has_a_description(cases: bool) -> None:
+    props = _properties(schema.json_schema(cases))
+    assert len(props) > 50
+    undocumented = sorted({p for p, s in props if not (isinstance(s, dict) and s.get("description"))})
+    assert undocumented == []
+
+
+def _route(**actions: Any) -> dict[str, Any]:
+    return {"version": 1, "functions": {"f": {"event": "viewer-request", "runtime": "cloudfront-js-2.0",
+                                              "routes": [{"path": "/a", **actions}]}}}
+
+
+@pytest.mark.parametrize("actions, ok", [
+    ({"redirect": "/b"}, True),
+    ({"rewrite": "/b"}, True),
+    ({"respond": {"status": 200}}, True),
+    ({"origin": {"domain": "o.example"}}, True),
+    ({"origin": {"domain": "o.example"}, "rewrite": "/b"}, True),  # the one combination the format allows
+    ({}, False),
+    ({"redirect": "/b", "respond": {"status": 200}}, False),
+    ({"redirect": "/b", "rewrite": "/c"}, False),
+    ({"respond": {"status": 200}, "origin": {"id": "o"}}, False),
+    ({"redirect": "/b", "origin": {"id": "o"}}, False),
+    ({"redirect": "/b", "rewrite": "/c", "origin": {"id": "o"}}, False),
+])
+def test_actions_are_mutually_exclusive_in_schema_and_validator(tmp_path: Path, actions: dict[str, Any],
+                                                               ok: bool) -> None:
+    data = _route(**actions)
+    assert (_errors(False, data) == []) is ok, _errors(False, data)
+    p = tmp_path / "routes.yaml"
+    p.write_text(json.dumps(data))
+    if ok:
+        load_config(str(p))
+    else:
+        with pytest.raises(InputError):
+            load_config(str(p))

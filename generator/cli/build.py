@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from cfroutes.colour import wanted
 from cfroutes.compiler import SIZE_LIMIT, bundle, compile_config
 from cfroutes.errors import ExitCode, render_all
 from cfroutes.safeio import UserFileError
@@ -12,9 +13,9 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
           stdout: TextIO, stderr: TextIO) -> int:
     compiled = compile_config(config, pretty=pretty, debug=debug_header)
     if compiled.warnings:
-        stderr.write(render_all(compiled.warnings) + "\n")
+        stderr.write(render_all(compiled.warnings, colour=wanted(stderr)) + "\n")
     if compiled.errors:
-        stderr.write(render_all(compiled.errors) + "\n")
+        stderr.write(render_all(compiled.errors, colour=wanted(stderr)) + "\n")
         stderr.write(f"build failed: {len(compiled.errors)} error(s); nothing written\n")
         return ExitCode.FAILED
     files = bundle.bundle_files(compiled)

@@ -4,25 +4,35 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from cfroutes.cli import formats
+from cfroutes.cli.formats import Format
 from cfroutes.cli.test import collect, report
+from cfroutes.colour import paint, wanted
 from cfroutes.compiler import compile_config
 from cfroutes.emulator.local_edge import Mode
-from cfroutes.errors import ExitCode, render_all
+from cfroutes.errors import ExitCode, InputError, render_all
 from cfroutes.testing.runner import Runner
 
 
-def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO, stderr: TextIO) -> int:
+def check(config: str, *, strict: bool, engine: str = "quickjs", fmt: Format = Format.TEXT,
+          stdout: TextIO, stderr: TextIO) -> int:
+    """Text for people (the default), or `fmt` (json, github) on stdout for machines; invalid
+    input is exit 2 in every format, reported in that format."""
+    if fmt is not Format.TEXT:
+        return _check_machine(config, strict=strict, engine=engine, fmt=fmt, stdout=stdout)
     start = time.perf_counter()
     compiled = compile_config(config)  # InputError -> exit 2 (error_handler)
+    colour = wanted(stderr)
     if compiled.warnings:
-        stderr.write(render_all(compiled.warnings) + "\n")
+        stderr.write(render_all(compiled.warnings, colour=colour) + "\n")
     if compiled.errors:
-        stderr.write(render_all(compiled.errors) + "\n")
+        stderr.write(render_all(compiled.errors, colour=colour) + "\n")
     suite = collect(compiled, None)
     runner = Runner(compiled, engine)
     unloaded = runner.load_errors()
+    on = wanted(stdout)
     for label, name, message in unloaded:  # every emitted function, tested or not
-        stdout.write(f"FAIL dist/{name}.js: {label} does not load it: {message}\n")
+        stdout.write(paint(f"FAIL dist/{name}.js: {label} does not load it: {message}", "red", on) + "\n")
     if suite:
         _, failed = report(runner.run(suite), stdout)
     else:
@@ -44,7 +54,27 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", stdout: TextIO,
             f"{'' if runner.engine is Mode.QUICKJS else ' in ' + ' and '.join(runner.labels)}, "
             f"{len(compiled.warnings)} warning(s) in {elapsed:.2f}s")
     if problems:
-        stdout.write(f"check failed: {', '.join(problems)}; {what}\n")
+        stdout.write(paint(f"check failed: {', '.join(problems)}; {what}", "red", on, bold=True) + "\n")
         return ExitCode.FAILED
-    stdout.write(f"check passed: {what}\n")
+    stdout.write(paint(f"check passed: {what}", "green", on, bold=True) + "\n")
     return ExitCode.OK
+
+
+def _check_machine(config: str, *, strict: bool, engine: str, fmt: Format, stdout: TextIO) -> int:
+    start = time.perf_counter()
+    try:
+        compiled = compile_config(config)
+        suite = collect(compiled, None)
+    except InputError as e:
+        formats.write([formats.from_diagnostic(d) for d in sorted(e.diagnostics, key=lambda d: d.span)], fmt, stdout)
+        return ExitCode.INVALID_INPUT
+    records = [formats.from_diagnostic(d) for d in sorted(compiled.errors + compiled.warnings, key=lambda d: d.span)]
+    runner = Runner(compiled, engine)
+    unloaded = runner.njs_load_errors() if engine != "quickjs" else []
+    spans = {f.name: f.function.span for f in compiled.functions}
+    records += [formats.from_njs_load(name, message, spans[name]) for name, message in unloaded]
+    results = runner.run(suite) if suite else []
+    records += [formats.from_result(r) for r in results]
+    formats.write(records, fmt, stdout, suite="cfroutes check", elapsed=time.perf_counter() - start)
+    failed = compiled.errors or unloaded or any(not r.passed for r in results) or (strict and compiled.warnings)
+    return ExitCode.FAILED if failed else ExitCode.OK

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.deploy.apply import Progress, apply, live_state, parse_attach
 from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure
 from cfroutes.deploy.plan import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
@@ -19,11 +20,11 @@ def _check_names(prefix: str, names: list[str]) -> None:
 
     if prefix and not re.fullmatch(r"[A-Za-z0-9_-]+", prefix):
         raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--prefix {prefix!r}: AWS names allow only "
-                                     "letters, digits, '-' and '_'")])
+                                     "letters, digits, '-' and '_'", code=Code.ARGUMENT)])
     long = [prefix + n for n in names if len(prefix + n) > NAME_MAX]
     if long:
         raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--prefix {prefix!r} makes {long[0]!r} "
-                                     f"{len(long[0])} characters; CloudFront names are at most {NAME_MAX}")])
+                                     f"{len(long[0])} characters; CloudFront names are at most {NAME_MAX}", code=Code.ARGUMENT)])
 
 
 def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) -> None:
@@ -41,10 +42,10 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
     target = parse_attach(attach) if attach is not None else None
     if target is not None and (not target[0] or target[1] == ""):
         raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach needs DIST_ID[:PATH_PATTERN] "
-                                     "(no PATH_PATTERN: the default cache behaviour)")])
+                                     "(no PATH_PATTERN: the default cache behaviour)", code=Code.ARGUMENT)])
     if target is not None and stage != "LIVE":
         raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach associates published functions: "
-                                     "it needs --stage LIVE")])
+                                     "it needs --stage LIVE", code=Code.ARGUMENT)])
     b = load(config, dist, stderr)
     _check_names(prefix, [cf.name for cf in b.functions] +
                  [cf.function.kvs.name for cf in b.functions if cf.function.kvs is not None])

@@ -3,19 +3,26 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from cfroutes.codes import Code
+from cfroutes.colour import paint, wanted
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.diff import logs
 from cfroutes.diff.base import checkout_config
-from cfroutes.diff.replay import Replay, case_replay, log_replay, replay
+from cfroutes.diff.replay import EXAMPLES_KEPT, Change, Replay, Result, case_replay, log_replay, replay
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, remember_source
+from cfroutes.safeio import escape_terminal
 from cfroutes.testing.cases import find_case_files, inline_cases, load_cases
 
+#: examples shown per group by default (`--examples N`, at most EXAMPLES_KEPT)
 EXAMPLES = 3
+#: seconds between two updates of the progress line
+PROGRESS_EVERY = 0.2
 
 
 def _base_build(config: str, ref: str) -> Compiled:
@@ -44,11 +51,65 @@ def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: logs.B
             yield log_replay(lr)
 
 
-def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO) -> int:
+def _progress(stderr: TextIO, start: float) -> tuple[Callable[[Result], None] | None, Callable[[], None]]:
+    """A live status line on stderr when it is a terminal (not in CI, not in a pipe or file):
+    requests replayed, changed, and the rate. Returns the callback and the function that clears it."""
+    isatty = getattr(stderr, "isatty", None)
+    if not (isatty and isatty()) or os.environ.get("CI"):
+        return None, lambda: None
+    last = [0.0]
+
+    def show(res: Result) -> None:
+        now = time.perf_counter()
+        if now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        rate = res.replayed / max(now - start, 1e-9)
+        stderr.write(f"\r\x1b[Kdiff: {res.replayed:,} requests replayed, {res.changed:,} changed, "
+                     f"{rate:,.0f}/s ...")
+        stderr.flush()
+
+    def clear() -> None:
+        if last[0]:
+            stderr.write("\r\x1b[K")
+            stderr.flush()
+
+    return show, clear
+
+
+def _text(groups: list[Change], examples: int, stdout: TextIO) -> None:
+    """One block per group: count, function, route(s), kind of outcome, then examples."""
+    on = wanted(stdout)
+    for ch in groups:
+        routes = ch.route_before if ch.route_before == ch.route_after else f"{ch.route_before} -> {ch.route_after}"
+        kinds = f"{ch.before}, other values" if ch.before == ch.after else f"{ch.before} -> {ch.after}"
+        stdout.write(escape_terminal(f"{ch.count:,} request(s), {ch.function}: {routes}: {kinds}") + "\n")
+        for ex in ch.examples[:examples]:
+            stdout.write(escape_terminal(f"    e.g. {ex.request}  ({ex.source})") + "\n")
+            stdout.write(paint(escape_terminal(f"      - {ex.before}"), "red", on) + "\n")
+            stdout.write(paint(escape_terminal(f"      + {ex.after}"), "green", on) + "\n")
+        if ch.count > min(examples, len(ch.examples)):
+            stdout.write(f"    ... and {ch.count - min(examples, len(ch.examples)):,} more\n")
+
+
+def _json(result: Result, groups: list[Change], examples: int, base: str, skipped: int) -> str:
+    return json.dumps({
+        "base": base, "replayed": result.replayed, "changed": result.changed, "skipped_lines": skipped,
+        "groups": [{"function": ch.function, "route_before": ch.route_before, "route_after": ch.route_after,
+                    "outcome_before": ch.before, "outcome_after": ch.after, "count": ch.count,
+                    "examples": [dataclasses.asdict(ex) for ex in ch.examples[:examples]]} for ch in groups],
+    }, indent=2, ensure_ascii=False) + "\n"
+
+
+def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO,
+         examples: int = EXAMPLES, fmt: str = "text") -> int:
     start = time.perf_counter()
+    if not 0 <= examples <= EXAMPLES_KEPT:
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--examples {examples}: give 0 to "
+                                     f"{EXAMPLES_KEPT}", code=Code.ARGUMENT)])
     for path in log_files:
         if path != "-" and not os.path.isfile(path):
-            raise InputError([Diagnostic(Span(path, 1, 1), "log file does not exist or is not a regular file")])
+            raise InputError([Diagnostic(Span(path, 1, 1), "log file does not exist or is not a regular file", code=Code.LOG_FILE)])
     if not log_files and not cases:
         cases = True  # nothing named: the test cases are the requests
     after = compile_config(config)
@@ -58,18 +119,19 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
         file, _, line = rq.source.rpartition(":")
         bad.append(logs.BadLine(file, int(line) if line.isdigit() else 0, reason))
 
-    result = replay(before, after, _requests(after, log_files, cases, bad), unusable)
+    show, clear = _progress(stderr, start)
+    try:
+        result = replay(before, after, _requests(after, log_files, cases, bad), unusable, progress=show)
+    finally:
+        clear()
     for b in bad[:logs.MAX_ERRORS_SHOWN]:
         stderr.write(f"{b}\n")
     if len(bad) > logs.MAX_ERRORS_SHOWN:
         stderr.write(f"... and {len(bad) - logs.MAX_ERRORS_SHOWN:,} more skipped log lines\n")
-    for ch in result.groups():
-        n = len(ch.sources)
-        stdout.write(f"{n:,} request(s), {ch.function}:\n  - {ch.before}\n  + {ch.after}\n")
-        for src, req in ch.sources[:EXAMPLES]:
-            stdout.write(f"    e.g. {req}  ({src})\n")
-        if n > EXAMPLES:
-            stdout.write(f"    ... and {n - EXAMPLES:,} more\n")
+    if fmt == "json":
+        stdout.write(_json(result, result.groups(), examples, base, len(bad)))
+        return ExitCode.FAILED if result.changed else ExitCode.OK
+    _text(result.groups(), examples, stdout)
     elapsed = time.perf_counter() - start
     skipped = f", {len(bad):,} log line(s) skipped" if bad else ""
     stdout.write(f"{result.replayed:,} requests replayed, {result.changed:,} changed "

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TextIO
+from typing import Any, TextIO
 
+from cfroutes.codes import Code
+from cfroutes.colour import wanted
 from cfroutes.emulator import FunctionLoadError, Invocation
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
-from cfroutes.errors import Diagnostic, Span
+from cfroutes.errors import Diagnostic, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.platform.event import event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
-from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, escape_terminal, read_text
+from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
 
 _V2_HINTS = re.compile(r"^\s*import\s|\basync\s+function\b|\bawait\b|^\s*(let|const)\s", re.M)
 
@@ -30,7 +32,7 @@ def _read(path: str, cap: int = FUNCTION_MAX, what: str = "file") -> str:
     return read_text(path, cap, what)
 
 
-def refused_result(exc: FunctionLoadError) -> dict:
+def refused_result(exc: FunctionLoadError) -> dict[str, Any]:
     """The TestResult of a function CloudFront refuses to load: its first error, positioned."""
     first = exc.issues[0]
     return Invocation(error=f"{first.kind}: {first.message} (at {exc.filename}:{first.line}:{first.column})"
@@ -42,9 +44,15 @@ def report_refused(exc: FunctionLoadError, source: str, stdout: TextIO, stderr: 
     stdout, every issue as a diagnostic (source line, caret, help) on stderr; exit 1."""
     json.dump(refused_result(exc), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
-    diags = [Diagnostic(Span(exc.filename, i.line, i.column), i.message, hint=i.hint) for i in exc.issues]
-    stderr.write("\n".join(d.render({exc.filename: source}) for d in diags) + "\n")
+    diags = [Diagnostic(Span(exc.filename, i.line, i.column), i.message, hint=i.hint, code=Code.EMULATE_INPUT) for i in exc.issues]
+    stderr.write("\n".join(d.render({exc.filename: source}, colour=wanted(stderr)) for d in diags) + "\n")
     return 1
+
+
+def _invalid(stderr: TextIO, diags: list[Diagnostic], limit: int = 20) -> int:
+    """Bad input of `emulate`: positioned diagnostics (escaped, with the source line), exit 2."""
+    stderr.write(render_all(diags, limit, colour=wanted(stderr)) + "\n")
+    return 2
 
 
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
@@ -57,32 +65,31 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     try:
         source = _read(function_path, FUNCTION_MAX, "function file")
     except UserFileError as exc:
-        stderr.write(f"{function_path}:{exc.line}:{exc.col}: error: cannot read function: {exc.message}\n")
-        return 2
+        return _invalid(stderr, [Diagnostic(Span(function_path, exc.line, exc.col),
+                                            f"cannot read function: {exc.message}", code=Code.FILE_UNREADABLE)])
     if runtime is not None and runtime not in RUNTIMES:
-        stderr.write(f"{function_path}:1:1: error: unknown runtime {runtime!r} (expected {' or '.join(RUNTIMES)})\n")
-        return 2
+        return _invalid(stderr, [Diagnostic(Span(function_path, 1, 1), f"unknown runtime {runtime!r} "
+                                            f"(expected {' or '.join(RUNTIMES)})", code=Code.ARGUMENT)])
     try:  # strict JSON, as --kvs: a duplicate key (two "uri"s, two "host"s) is an error, not the last one
         event = load_json(_read(event_path, EVENT_FILE_MAX, "event file"))
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
     except (UserFileError, ValueError) as exc:
         line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
-        stderr.write(f"{escape_terminal(event_path)}:{line}:{col}: error: invalid event: {escape_terminal(str(exc))}\n")
-        return 2
+        code = Code.FILE_UNREADABLE if isinstance(exc, UserFileError) else Code.EMULATE_INPUT
+        return _invalid(stderr, [Diagnostic(Span(event_path, line, col), f"invalid event: {exc}", code=code)])
     problems = event_problems(event)
     if problems:  # CloudFront's TestFunction refuses such an event; no function runs
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        stderr.write("".join(f"{event_path}:1:1: error: invalid event: {escape_terminal(p)}\n" for p in shown))
-        return 2
+        return _invalid(stderr, [Diagnostic(Span(event_path, 1, 1), f"invalid event: {p}", code=Code.EMULATE_INPUT)
+                                 for p in problems])
     kvs = None
     if kvs_path is not None:
         try:
             kvs = load_kvs(_read(kvs_path, STORE_MAX, "KVS file"))
         except (UserFileError, ValueError) as exc:
             line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
-            stderr.write(f"{kvs_path}:{line}:{col}: error: invalid KVS file: {exc}\n")
-            return 2
+            code = Code.FILE_UNREADABLE if isinstance(exc, UserFileError) else Code.EMULATE_INPUT
+            return _invalid(stderr, [Diagnostic(Span(kvs_path, line, col), f"invalid KVS file: {exc}", code=code)])
     fn = EdgeFunction(function_path, source, runtime or infer_runtime(source), event_type(event), kvs, function_path)
     with LocalEdge([fn], engine) as edge:
         refused = edge.load_failure(fn.name)  # the static profile runs first, whatever the engine

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from cfroutes.colour import wanted
 from cfroutes.deploy.aws import AwsFailure, AwsUnavailable
 from cfroutes.errors import CheckFailed, ExitCode, InputError, render_all
 
@@ -22,10 +23,10 @@ def error_handler(debug: bool, stderr: TextIO) -> Iterator[Result]:
     try:
         yield result
     except InputError as e:
-        stderr.write(render_all(e.diagnostics) + "\n")
+        stderr.write(render_all(e.diagnostics, colour=wanted(stderr)) + "\n")
         result.code = ExitCode.INVALID_INPUT
     except CheckFailed as e:
-        stderr.write(render_all(e.diagnostics) + "\n")
+        stderr.write(render_all(e.diagnostics, colour=wanted(stderr)) + "\n")
         result.code = ExitCode.FAILED
     except AwsUnavailable as e:  # boto3 or awscrt missing: the install hint
         stderr.write(f"cfroutes: {e}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import ExitCode
 from cfroutes.iac import cdk, cloudformation, source, terraform
@@ -15,7 +16,7 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
         from cfroutes.errors import Diagnostic, InputError, Span
 
         raise InputError([Diagnostic(Span("<command line>", 1, 1),
-                                     f"--lang {lang} applies only to `export cdk`, not to {target}")])
+                                     f"--lang {lang} applies only to `export cdk`, not to {target}", code=Code.ARGUMENT)])
     b = source.load(config, dist, stderr)
     out_dir = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
     if target == "cloudformation":

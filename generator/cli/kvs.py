@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.config.model import SPILL_PREFIX, Config
 from cfroutes.deploy.aws import Aws
 from cfroutes.deploy.kvs import delete, get, put, store_functions, validate_put
@@ -21,7 +22,7 @@ def _q(text: str) -> str:
 
 
 def _arg_error(message: str, hint: str | None = None) -> Exception:
-    return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint)])
+    return InputError([Diagnostic(Span(ARG, 1, 1), message, hint=hint, code=Code.ARGUMENT)])
 
 
 def _default_store(cfg: Config) -> str:
@@ -60,7 +61,7 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
         for w in warnings:
             stderr.write(f"warning: {w}\n")
         if errors:
-            raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {_q(key)}: {e}") for e in errors])
+            raise InputError([Diagnostic(Span(ARG, 1, 1), f"kvs put {_q(key)}: {e}", code=Code.ARGUMENT) for e in errors])
     if sub == "delete" and key is not None and key.startswith(SPILL_PREFIX):
         raise _arg_error(f"key starts with the reserved prefix {SPILL_PREFIX!r}: spilled routes are managed by "
                          "`cfroutes deploy`")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.compiler import compile_config
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
 from cfroutes.kvs.importfile import SHAPES, StoreFileError
@@ -25,7 +26,7 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
         what = f"no function '{function}' with a store" if function else "several functions have a store"
         if not function and not with_store:
             what = "no function has a `kvs:` store"
-        raise InputError([Diagnostic(Span(config, 1, 1), f"{what}; use -f NAME (functions with a store: {names})")])
+        raise InputError([Diagnostic(Span(config, 1, 1), f"{what}; use -f NAME (functions with a store: {names})", code=Code.ARGUMENT)])
     fn = with_store[0]
     try:
         text = read_text(current_path, STORE_MAX, "the current store")
@@ -35,7 +36,7 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
         current = parse_current(text)
     except StoreFileError as e:
         raise InputError([Diagnostic(Span(current_path, e.line, e.col), f"cannot read the current store: {e.message}",
-                                     hint="pass the whole store: " + SHAPES)]) from None
+                                     hint="pass the whole store: " + SHAPES, code=Code.FILE_UNREADABLE)]) from None
     seed_keys = {k for k, _ in (fn.function.kvs.seed if fn.function.kvs else ())}
     plan = plan_updates(fn.kvs_data or [], seed_keys, current, overwrite_seed=overwrite_seed)
     doc = {"function": fn.name, "kvs": fn.function.kvs.name if fn.function.kvs else None, **plan.to_json()}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from cfroutes import __version__
 from cfroutes.cli.error_handler import error_handler
+from cfroutes.cli.formats import CHECK_FORMATS, TEST_FORMATS, Format
 from cfroutes.platform.profile import RUNTIMES
 
 
@@ -31,6 +32,12 @@ def _engine(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("quickjs", "
                    + (", or both (a divergence fails)" if "both" in choices else ""))
 
 
+def _format(p: argparse.ArgumentParser, choices: tuple[Format, ...]) -> None:
+    p.add_argument("--format", choices=[c.value for c in choices], default="text", metavar="|".join(choices),
+                   help="text (default, for people), json (a list of diagnostics and results), github "
+                   "(annotations in GitHub Actions)" + (", junit (JUnit XML)" if Format.JUNIT in choices else ""))
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="cfroutes", description="routes.yaml -> verified, tested CloudFront Functions")
     ap.add_argument("--version", action="version", version=f"cfroutes {__version__}")
@@ -49,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate, build in memory, lint, enforce size and syntax, run the tests")
     _config(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    _format(p, CHECK_FORMATS)
     _engine(p)
 
     p = sub.add_parser("test", help="run test cases")
@@ -56,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
     p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
     p.add_argument("--fail-under", type=percent, metavar="PCT", help="exit 1 when coverage is below PCT (implies --coverage)")
+    _format(p, TEST_FORMATS)
+    p.add_argument("--watch", action="store_true",
+                   help="rerun the affected cases whenever the config, a seed or a cases file changes (Ctrl-C stops)")
     _aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
     _engine(p)
 
@@ -82,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log", action="append", default=[], metavar="FILE",
                    help="a CloudFront standard access log, plain or .gz (repeatable)")
     p.add_argument("--cases", action="store_true", help="replay the test cases' requests too (the default without --log)")
+    p.add_argument("--examples", type=int, default=3, metavar="N",
+                   help="example requests shown per group of changes (default 3, at most 100)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json (the groups with counts and examples)")
 
     p = sub.add_parser("report", help="one self-contained HTML page: routes, sizes, KVS use, coverage, lints")
     _config(p)
@@ -170,13 +185,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "check":
             from cfroutes.cli.check import check
 
-            result.code = check(args.config, strict=args.strict, engine=args.engine, stdout=out, stderr=err)
+            result.code = check(args.config, strict=args.strict, engine=args.engine, fmt=Format(args.format),
+                                stdout=out, stderr=err)
         elif args.command == "test":
             from cfroutes.cli.test import test
 
             result.code = test(args.config, args.cases, engine=args.engine, stdout=out, stderr=err,
                                coverage=args.coverage, fail_under=args.fail_under, remote=args.remote,
-                               stage=args.stage, profile=args.profile, region=args.region, prefix=args.prefix)
+                               stage=args.stage, profile=args.profile, region=args.region, prefix=args.prefix,
+                               fmt=Format(args.format), watch=args.watch)
         elif args.command == "run":
             from cfroutes.cli.run import run
 
@@ -190,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "diff":
             from cfroutes.cli.diff import diff
 
-            result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err)
+            result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err,
+                               examples=args.examples, fmt=args.format)
         elif args.command == "report":
             from cfroutes.cli.report import report
 

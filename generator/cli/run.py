@@ -7,6 +7,7 @@ import re
 from typing import TextIO
 
 from cfroutes.cli.emulate import report_refused
+from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_RESPONSE
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
@@ -19,7 +20,7 @@ ARG = "<command line>"
 
 
 def _fail(message: str, col: int = 1, hint: str | None = None) -> InputError:
-    return InputError([Diagnostic(Span(ARG, 1, col), message, hint=hint)])
+    return InputError([Diagnostic(Span(ARG, 1, col), message, hint=hint, code=Code.ARGUMENT)])
 
 
 def _pick(compiled: Compiled, name: str | None) -> str:

@@ -5,6 +5,7 @@ import os
 import sys
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.serve.edge import make_server
@@ -13,9 +14,9 @@ from cfroutes.serve.edge import make_server
 def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO) -> int:
     if origin is not None and not origin.startswith(("http://", "https://")) and not os.path.isdir(origin):
         raise InputError([Diagnostic(Span("--origin", 1, 1), f"--origin {origin!r} is neither a folder nor an "
-                                     "http:// URL", hint="e.g. `--origin public/` or `--origin http://127.0.0.1:3000`")])
+                                     "http:// URL", hint="e.g. `--origin public/` or `--origin http://127.0.0.1:3000`", code=Code.ARGUMENT)])
     if not 0 <= port <= 65535:
-        raise InputError([Diagnostic(Span("--port", 1, 1), f"--port {port} is not a TCP port (0-65535)")])
+        raise InputError([Diagnostic(Span("--port", 1, 1), f"--port {port} is not a TCP port (0-65535)", code=Code.ARGUMENT)])
 
     def log(line: str) -> None:
         stdout.write(line + "\n")
@@ -25,7 +26,7 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
         server = make_server(config, origin, port, log, host=host)
     except OSError as exc:
         what = "--port" if isinstance(exc, OSError) and exc.errno in (98, 13) else "--host"
-        raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: {exc.strerror or exc}")]) \
+        raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=Code.ARGUMENT)]) \
             from None
     edge = server.RequestHandlerClass.edge  # type: ignore[attr-defined]
     b = edge.build

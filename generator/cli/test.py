@@ -1,10 +1,15 @@
 """`cfroutes test`: run the test cases of a config (inline and `*.cases.yaml`) or of named files."""
 from __future__ import annotations
 
+import time
 from typing import Any, TextIO
 
+from cfroutes.cli import formats
+from cfroutes.cli.formats import Format
+from cfroutes.codes import Code
+from cfroutes.colour import diff_line, paint, wanted
 from cfroutes.compiler import Compiled, compile_config, gc_paused
-from cfroutes.errors import ExitCode, render_all
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
 from cfroutes.testing.cases import Case, find_case_files, inline_cases, load_cases
 from cfroutes.testing.runner import CaseResult, Runner, failure_line, format_diff
 
@@ -17,41 +22,84 @@ def collect(compiled: Compiled, files: list[str] | None) -> list[Case]:
 
 
 def report(results: list[CaseResult], stdout: TextIO) -> tuple[int, int]:
-    """A FAIL line with its diff per failure, then `N passed, N failed`."""
+    """A FAIL line with its diff per failure, then `N passed, N failed` (coloured on a terminal)."""
+    on = wanted(stdout)
     failed = [r for r in results if not r.passed]
     for r in failed:
-        stdout.write(failure_line(r) + "\n" + format_diff(r) + "\n\n")
+        diff = "\n".join(diff_line(line, on) for line in format_diff(r).split("\n"))
+        stdout.write(paint(failure_line(r), "red", on, bold=True) + "\n" + diff + "\n\n")
     passed = len(results) - len(failed)
-    stdout.write(f"{passed} passed, {len(failed)} failed\n")
+    summary = f"{passed} passed, {len(failed)} failed"
+    stdout.write(paint(summary, "red" if failed else "green", on, bold=True) + "\n")
     return passed, len(failed)
 
 
 def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: TextIO, stderr: TextIO,
          coverage: bool = False, fail_under: float | None = None, remote: bool = False,
          stage: str = "DEVELOPMENT", profile: str | None = None, region: str | None = None,
-         prefix: str = "") -> int:
+         prefix: str = "", fmt: Format = Format.TEXT, watch: bool = False) -> int:
+    if watch:
+        if remote or fmt is not Format.TEXT or coverage or fail_under is not None:
+            raise InputError([Diagnostic(Span("<command line>", 1, 1), "--watch runs the cases locally in text; it "
+                                         "does not go with --remote, --format, --coverage or --fail-under",
+                                         code=Code.ARGUMENT)])
+        from cfroutes.cli.watch import watch as watch_loop
+
+        return watch_loop(config, cases, engine=engine, stdout=stdout, stderr=stderr)
     if remote:  # the cases through CloudFront's TestFunction: generator/deploy/remote.py
+        if fmt is not Format.TEXT:
+            raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--format {fmt} applies to local tests, "
+                                         "not to --remote", code=Code.ARGUMENT)])
         return test_remote(config, cases, stage=stage, stdout=stdout, stderr=stderr, profile=profile, region=region,
                            prefix=prefix)
+    if fmt is not Format.TEXT:
+        return _test_machine(config, cases, engine=engine, fmt=fmt, stdout=stdout, stderr=stderr,
+                             coverage=coverage, fail_under=fail_under)
     compiled = compile_config(config)
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
     if compiled.errors:
-        stderr.write(render_all(compiled.errors) + "\n")
+        stderr.write(render_all(compiled.errors, colour=wanted(stderr)) + "\n")
     if not suite:
         stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
     _, failed = report(Runner(compiled, engine).run(suite), stdout)
     if compiled.errors:
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
-    below = False
-    if coverage or fail_under is not None:
-        from cfroutes.testing.coverage import measure
+    below = _coverage(compiled, suite, coverage, fail_under, stdout)
+    return ExitCode.FAILED if failed or compiled.errors or below else ExitCode.OK
 
-        cov = measure(compiled, suite)
-        stdout.write("".join(line + "\n" for line in cov.lines()))
-        if fail_under is not None and cov.total < fail_under:
-            stdout.write(f"coverage: {cov.total:.1f}% is below --fail-under {fail_under:g}%\n")
-            below = True
+
+def _coverage(compiled: Compiled, suite: list[Case], coverage: bool, fail_under: float | None, out: TextIO) -> bool:
+    """Print the coverage table when asked; True when it is below --fail-under."""
+    if not coverage and fail_under is None:
+        return False
+    from cfroutes.testing.coverage import measure
+
+    cov = measure(compiled, suite)
+    out.write("".join(line + "\n" for line in cov.lines()))
+    if fail_under is not None and cov.total < fail_under:
+        out.write(f"coverage: {cov.total:.1f}% is below --fail-under {fail_under:g}%\n")
+        return True
+    return False
+
+
+def _test_machine(config: str, cases: list[str], *, engine: str, fmt: Format, stdout: TextIO, stderr: TextIO,
+                  coverage: bool, fail_under: float | None) -> int:
+    """json, github or junit on stdout (the coverage table, if asked for, goes to stderr)."""
+    start = time.perf_counter()
+    try:
+        compiled = compile_config(config)
+        with gc_paused():
+            suite = collect(compiled, cases)
+    except InputError as e:
+        records = [formats.from_diagnostic(d) for d in sorted(e.diagnostics, key=lambda d: d.span)]
+        formats.write(records, fmt, stdout, suite="cfroutes test", elapsed=time.perf_counter() - start)
+        return ExitCode.INVALID_INPUT
+    results = Runner(compiled, engine).run(suite)
+    records = [formats.from_diagnostic(d) for d in compiled.errors] + [formats.from_result(r) for r in results]
+    formats.write(records, fmt, stdout, suite="cfroutes test", elapsed=time.perf_counter() - start)
+    below = _coverage(compiled, suite, coverage, fail_under, stderr)
+    failed = any(not r.passed for r in results)
     return ExitCode.FAILED if failed or compiled.errors or below else ExitCode.OK
 
 

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - Windows: no lock (builds there are not
     fcntl = None  # type: ignore[assignment]
 
 from cfroutes import __version__, safeio
+from cfroutes.codes import Code
 from cfroutes.compiler.pipeline import SIZE_LIMIT, Compiled
 from cfroutes.kvs import importfile as kvsfile
 
@@ -274,7 +275,7 @@ def write_file(path: str, data: str | bytes) -> None:
 
     def fail(reason: str) -> InputError:
         remember_source(path, "")  # no excerpt: the output is not a source
-        return InputError([Diagnostic(Span(path, 1, 1), f"cannot write {path}: {reason}")])
+        return InputError([Diagnostic(Span(path, 1, 1), f"cannot write {path}: {reason}", code=Code.OUTPUT)])
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
     target = os.path.realpath(path)  # a symlinked output is written through, as `write` does

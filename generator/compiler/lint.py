@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cfroutes import reference
+from cfroutes.codes import Code
 from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
 from cfroutes.emulator.jsregex import Overrun, exec_regex
@@ -81,7 +82,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
     for dropped, by in plan.shadowed:
         reported.add(id(dropped))
         warnings.append(Diagnostic(dropped.span, f"route can never match: {by.label} (line {by.span.line}) "
-                                   "matches the same requests first", severity="warning"))
+                                   "matches the same requests first", severity="warning", code=Code.UNREACHABLE_ROUTE))
     routes = fn.routes
     # exact routes only shadow identical exact routes (found by the planner), so only
     # pattern routes are candidates here: O(routes x pattern routes)
@@ -93,7 +94,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
             if match_covers(a.match, r.match, icase, strict):
                 reported.add(id(r))
                 warnings.append(Diagnostic(r.span, f"route can never match: {a.label} (line {a.span.line}) "
-                                           "matches every request it matches, first", severity="warning"))
+                                           "matches every request it matches, first", severity="warning", code=Code.UNREACHABLE_ROUTE))
                 break
         if not r.is_exact and r.lookup is None:
             shadowers.add(r)
@@ -126,7 +127,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
             reported.add(id(r))
             tried = ", ".join(sorted({q["uri"] for q, _ in reqs}))
             warnings.append(Diagnostic(r.span, f"route can never match: {by.label} (line {by.span.line}) answers "
-                                       f"the requests it was tested with first ({tried})", severity="warning"))
+                                       f"the requests it was tested with first ({tried})", severity="warning", code=Code.UNREACHABLE_ROUTE))
     loops: set[tuple[int, ...]] = set()
     for r in routes:
         if not isinstance(r.action, Redirect) or id(r) in reported:
@@ -150,12 +151,12 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
                     at = min(loop, key=lambda x: x.index)
                     how = " (the location changes on every hop)" if grows else ""
                     errors.append(Diagnostic(at.span, f"redirect loop from {q['uri']}: {_chain(path)}{how}",
-                                             hint="a browser following these redirects never arrives"))
+                                             hint="a browser following these redirects never arrives", code=Code.REDIRECT_LOOP))
                 break
             if len(path) > 1 and not chain_reported:
                 chain_reported = True
                 warnings.append(Diagnostic(r.span, f"redirect chain: {_chain(path)}", severity="warning",
-                                           hint="point the first redirect at the final target"))
+                                           hint="point the first redirect at the final target", code=Code.REDIRECT_CHAIN))
     return errors, warnings
 
 

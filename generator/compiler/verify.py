@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cfroutes.codes import Code
 from cfroutes.compiler.lint import lint_function
 from cfroutes.compiler.plan import Plan
 from cfroutes.config.model import Function
@@ -49,7 +50,7 @@ def size_problems(fn: Function, p: Plan, src: str, *, spilled: bool) -> list[Dia
         hint = (f"set `options.spill: auto` (or always) with a `kvs:` store on runtime {KVS_RUNTIME} "
                 f"to move the {p.exact_count} exact routes into the KeyValueStore")
     return [Diagnostic(fn.span, f"function '{fn.name}' is {size:,} bytes, {size - FUNCTION_SIZE_MAX:,} over "
-                                f"the {FUNCTION_SIZE_MAX:,}-byte CloudFront Functions limit", hint=hint)]
+                                f"the {FUNCTION_SIZE_MAX:,}-byte CloudFront Functions limit", hint=hint, code=Code.FUNCTION_SIZE)]
 
 
 def profile_problems(src: str, fn: Function) -> list[Diagnostic]:
@@ -57,12 +58,12 @@ def profile_problems(src: str, fn: Function) -> list[Diagnostic]:
     `await` in call arguments, `catch {`, ...) or that fails when it runs (a built-in the runtime
     lacks) is a cfroutes bug, and fails the build instead of shipping."""
     return [Diagnostic(fn.span, f"emitted code of '{fn.name}' breaks the {fn.runtime} profile at "
-                                f"{issue.line}:{issue.column}: {issue.message} (a cfroutes bug)", hint=issue.hint)
+                                f"{issue.line}:{issue.column}: {issue.message} (a cfroutes bug)", hint=issue.hint, code=Code.PROFILE)
             for issue in lint_source(src, fn.runtime)]
 
 
 def kvs_problems(fn: Function, kvs_data: list[tuple[str, str]], kvs_file: str) -> list[Diagnostic]:
     """The store's import file (seed plus spilled routes) against the KeyValueStore limits."""
     span = fn.kvs.span if fn.kvs and fn.kvs.span else fn.span
-    return [Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}")
+    return [Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}", code=Code.KVS_LIMIT)
             for msg in kvsfile.validate_entries(kvs_data, kvs_file)]

@@ -5,12 +5,14 @@ matching) and routes.py (routes, actions, header rules).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import re
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.model import (
     JS1,
@@ -53,27 +55,27 @@ def warnings_of(cfg: Config) -> list[Diagnostic]:
 
 def _config(v: Validator, root: Node, path: str, text: str) -> Config | None:
     if not root.is_map:
-        v.err(root, "routes.yaml must be a mapping with `version: 1` and `functions:`")
+        v.err(root, "routes.yaml must be a mapping with `version: 1` and `functions:`", code=Code.WRONG_TYPE)
         return None
     top = v.mapping(root, "the config", schema.CONFIG.keys)
     assert top is not None
     ver = top.get("version")
     if ver is None:
-        v.err(root, "missing `version: 1`")
+        v.err(root, "missing `version: 1`", code=Code.VERSION)
     elif ver.value != 1:
-        v.err(ver, f"unsupported version {ver.raw!r}: this cfroutes reads version 1")
+        v.err(ver, f"unsupported version {ver.raw!r}: this cfroutes reads version 1", code=Code.VERSION)
     fnode = top.get("functions")
     if fnode is None:
-        v.err(root, "missing `functions:`")
+        v.err(root, "missing `functions:`", code=Code.MISSING_KEY)
         return None
     if not fnode.is_map or not fnode.value:
-        v.err(fnode, "`functions` must be a mapping of function name to function")
+        v.err(fnode, "`functions` must be a mapping of function name to function", code=Code.WRONG_TYPE)
         return None
     digest = hashlib.sha256(text.encode("utf-8"))
     funcs = []
     for name, node in fnode.value.items():
         if not FUNC_NAME_RE.fullmatch(name):
-            v.err(fnode.keys[name], f"function name '{name}' must be 1-64 characters of A-Z a-z 0-9 _ -")
+            v.err(fnode.keys[name], f"function name '{name}' must be 1-64 characters of A-Z a-z 0-9 _ -", code=Code.NAME)
         f = _function(v, name, node, path, digest)
         if f is not None:
             funcs.append(f)
@@ -88,7 +90,7 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     if "event" in m:
         event = v.choice(m["event"], "event", (VIEWER_REQUEST, VIEWER_RESPONSE)) or VIEWER_REQUEST
     else:
-        v.err(node, f"function '{name}' needs `event: viewer-request` or `event: viewer-response`")
+        v.err(node, f"function '{name}' needs `event: viewer-request` or `event: viewer-response`", code=Code.MISSING_KEY)
     runtime = JS2
     if "runtime" in m:
         runtime = v.choice(m["runtime"], "runtime", (JS2, JS1)) or JS2
@@ -105,7 +107,7 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     _one_country_warning(v, first_warning)
     if options.spill == "always" and (kvs is None or not get_profile(runtime).key_value_store):
         v.err(m.get("options") or node, f"spill: always needs runtime {KVS_RUNTIME} and a `kvs:` block",
-              hint="add `kvs: {name: ...}` or use spill: auto")
+              hint="add `kvs: {name: ...}` or use spill: auto", code=Code.RUNTIME_NEEDED)
     return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"))
 
 
@@ -114,8 +116,8 @@ def _one_country_warning(v: Validator, start: int) -> None:
     mine = [i for i in range(start, len(v.warnings)) if v.warnings[i].message.startswith("`country` reads")]
     if len(mine) > 1:
         first = v.warnings[mine[0]]
-        v.warnings[mine[0]] = Diagnostic(first.span, first.message + f" ({len(mine)} routes and header rules of "
-                                         "this function use it)", severity="warning", hint=first.hint)
+        v.warnings[mine[0]] = dataclasses.replace(first, message=first.message + f" ({len(mine)} routes and header "
+                                                  "rules of this function use it)")
         for i in reversed(mine[1:]):
             del v.warnings[i]
 
@@ -131,10 +133,10 @@ def _options(v: Validator, node: Node, event: str) -> Options:
     if "index" in m:
         index = v.string(m["index"], "options.index")
         if index is not None and (not re.fullmatch(r"[A-Za-z0-9._~-]+", index) or "." not in index):
-            v.err(m["index"], f"options.index must be a file name such as index.html, got {index!r}")
+            v.err(m["index"], f"options.index must be a file name such as index.html, got {index!r}", code=Code.CONFIG_INVALID)
             index = None
         if index is not None and event != VIEWER_REQUEST:
-            v.err(m["index"], "options.index only applies to viewer-request functions")
+            v.err(m["index"], "options.index only applies to viewer-request functions", code=Code.CONFIG_INVALID)
     return Options(case or "sensitive", ts or "ignore", index, spill or "auto")
 
 
@@ -143,14 +145,14 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
     if m is None:
         return None
     if not get_profile(runtime).key_value_store:
-        v.err(node, f"a KeyValueStore needs runtime {KVS_RUNTIME}", hint=f"set `runtime: {KVS_RUNTIME}`")
+        v.err(node, f"a KeyValueStore needs runtime {KVS_RUNTIME}", hint=f"set `runtime: {KVS_RUNTIME}`", code=Code.RUNTIME_NEEDED)
     name = None
     if "name" not in m:
-        v.err(node, "kvs needs a `name`")
+        v.err(node, "kvs needs a `name`", code=Code.MISSING_KEY)
     else:
         name = v.string(m["name"], "kvs.name")
         if name is not None and not FUNC_NAME_RE.fullmatch(name):
-            v.err(m["name"], f"kvs.name '{name}' must be 1-64 characters of A-Z a-z 0-9 _ -")
+            v.err(m["name"], f"kvs.name '{name}' must be 1-64 characters of A-Z a-z 0-9 _ -", code=Code.NAME)
     seed: list[tuple[str, str]] = []
     seed_path = None
     if "seed" in m:
@@ -162,9 +164,9 @@ def _kvs(v: Validator, node: Node, runtime: str, cfg_path: str, digest: Any) -> 
                 # a config from a pull request must not read (and echo, or bundle) files outside its tree
                 v.err(m["seed"], f"seed file {seed_path} is outside the config's directory "
                       f"{os.path.abspath(root_dir)} (symlinks resolved)",
-                      hint="put the seed file next to routes.yaml or below it")
+                      hint="put the seed file next to routes.yaml or below it", code=Code.SEED)
             elif not os.path.lexists(full):
-                v.err(m["seed"], f"seed file not found: {seed_path} (looked at {full})")
+                v.err(m["seed"], f"seed file not found: {seed_path} (looked at {full})", code=Code.SEED)
             else:
                 seed = _seed(v, full, digest)
     return Kvs(name or "kvs", seed_path, tuple(seed), node.span)
@@ -182,32 +184,32 @@ def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
     if root.value is None:
         return []
     if not root.is_map:
-        v.err(root, "a seed file must be a mapping of key to value")
+        v.err(root, "a seed file must be a mapping of key to value", code=Code.SEED)
         return []
     out = []
     for key, vn in root.value.items():
         kn = root.keys[key]
         if key.startswith(SPILL_PREFIX):
-            v.err(kn, f"seed key {key!r} starts with the reserved prefix {SPILL_PREFIX!r} (used for spilled routes)")
+            v.err(kn, f"seed key {key!r} starts with the reserved prefix {SPILL_PREFIX!r} (used for spilled routes)", code=Code.SEED)
             continue
         if not key or len(key.encode()) > KVS_KEY_MAX:
-            v.err(kn, f"KVS key must be 1-{KVS_KEY_MAX} bytes, got {len(key.encode())}")
+            v.err(kn, f"KVS key must be 1-{KVS_KEY_MAX} bytes, got {len(key.encode())}", code=Code.SEED)
             continue
         if vn.is_map or vn.is_list:
             value = json.dumps(vn.to_python(), separators=(",", ":"), ensure_ascii=False, sort_keys=False)
         elif vn.value is None:
-            v.err(vn, f"seed value of {key!r} is null; KVS values are strings")
+            v.err(vn, f"seed value of {key!r} is null; KVS values are strings", code=Code.SEED)
             continue
         else:
             value = vn.value if isinstance(vn.value, str) else (vn.raw or str(vn.value))
         if len(value.encode()) > KVS_VALUE_MAX:
-            v.err(vn, f"KVS value of {key!r} is {len(value.encode())} bytes; the limit is {KVS_VALUE_MAX}")
+            v.err(vn, f"KVS value of {key!r} is {len(value.encode())} bytes; the limit is {KVS_VALUE_MAX}", code=Code.SEED)
             continue
         from cfroutes.config.patterns import seed_control
 
         ch = seed_control(value)
         if ch is not None:  # a lookup would count it as missing (docs/semantics.md §4.1)
-            v.err(vn, f"seed value of {key!r} contains the control character {ch!r}; lookups treat such a value as missing")
+            v.err(vn, f"seed value of {key!r} contains the control character {ch!r}; lookups treat such a value as missing", code=Code.SEED)
             continue
         out.append((key, value))
     return out

@@ -5,6 +5,7 @@ import difflib
 import re
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.model import (
     REDIRECT_STATUSES,
@@ -38,19 +39,19 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
     actions = [k for k in ACTION_KEYS if k in m]
     if ctx.event == VIEWER_RESPONSE and any(a != "respond" for a in actions):
         bad = next(a for a in actions if a != "respond")
-        v.err(node.keys[bad], f"routes in a viewer-response function may only `respond` (found `{bad}`)")
+        v.err(node.keys[bad], f"routes in a viewer-response function may only `respond` (found `{bad}`)", code=Code.ACTIONS)
         return None
     if not actions:
-        v.err(node, "a route needs exactly one action: redirect, rewrite, respond or origin")
+        v.err(node, "a route needs exactly one action: redirect, rewrite, respond or origin", code=Code.ACTIONS)
         return None
-    if len(actions) > 1 and sorted(actions) != ["origin", "rewrite"]:
+    if len(actions) > 1 and not any(set(actions) <= set(group) for group in schema.ACTION_GROUPS):
         v.err(node.keys[actions[1]], f"a route has exactly one action; found {' and '.join(actions)}",
-              hint="only `origin` may be combined with `rewrite`")
+              hint="only `origin` may be combined with `rewrite`", code=Code.ACTIONS)
         return None
     allow_external = False
     if "allow_external" in m:
         if not isinstance(m["allow_external"].value, bool):
-            v.err(m["allow_external"], "allow_external must be true or false")
+            v.err(m["allow_external"], "allow_external must be true or false", code=Code.WRONG_TYPE)
         else:
             allow_external = m["allow_external"].value
     bound = set(match.names) | {"host", "path", "query"}
@@ -102,13 +103,13 @@ class _RefChecker:
                     close = difflib.get_close_matches(ref.name, sorted(self.bound), n=1, cutoff=0.6)
                     if close:
                         hint = f"did you mean {{{close[0]}}}?"
-                self.v.err(node, f"{what}: {{{ref.name}}} is not bound by this route", hint=hint)
+                self.v.err(node, f"{what}: {{{ref.name}}} is not bound by this route", hint=hint, code=Code.TEMPLATE)
                 ok = False
             elif ref.name in self.json_names and not ref.fields:
-                self.v.err(node, f"{what}: {{{ref.name}}} is a JSON lookup; name a field such as {{{ref.name}.path}}")
+                self.v.err(node, f"{what}: {{{ref.name}}} is a JSON lookup; name a field such as {{{ref.name}.path}}", code=Code.TEMPLATE)
                 ok = False
             elif ref.fields and ref.name not in self.json_names:
-                self.v.err(node, f"{what}: {{{ref.name}.{'.'.join(ref.fields)}}} reads a field, which needs a lookup with format: json")
+                self.v.err(node, f"{what}: {{{ref.name}.{'.'.join(ref.fields)}}} reads a field, which needs a lookup with format: json", code=Code.TEMPLATE)
                 ok = False
         return ok
 
@@ -120,11 +121,11 @@ def _target(v: Validator, node: Node, what: str, check: _RefChecker) -> Template
     if not check(node, t, what):
         return None
     if " " in t.source:
-        v.err(node, f"{what} must not contain spaces (percent-encode them as %20)")
+        v.err(node, f"{what} must not contain spaces (percent-encode them as %20)", code=Code.TARGET)
         return None
     port = porting_hint(t.source, "target")
     if port:
-        v.warn(node, f"{what} contains {port[0]!r}, which is written literally", hint=port[1])
+        v.warn(node, f"{what} contains {port[0]!r}, which is written literally", hint=port[1], code=Code.LITERAL_CHARACTER)
     return t
 
 
@@ -150,7 +151,7 @@ def _check_url_host(v: Validator, node: Node, t: Template, what: str, check: _Re
             host_end = min(host_end, i)
     host_part = rest[:host_end]
     if not host_part:
-        v.err(node, f"{what}: absolute URL without a host")
+        v.err(node, f"{what}: absolute URL without a host", code=Code.TARGET)
         return
     if allow_external:
         return
@@ -168,7 +169,7 @@ def _check_url_host(v: Validator, node: Node, t: Template, what: str, check: _Re
     if bad or not ends_with_domain:
         v.err(node, f"{what}: the redirect host comes from the request ({{{(bad or [refs[0].name])[0]}}}): an open redirect",
               hint="use a literal host, {host}, or a host ending in a literal domain (https://{tenant}.example.com/); "
-                   "set allow_external: true if this is intended")
+                   "set allow_external: true if this is intended", code=Code.UNSAFE_TARGET)
 
 
 def _redirect(v: Validator, node: Node, check: _RefChecker, allow_external: bool) -> Redirect | None:
@@ -177,13 +178,13 @@ def _redirect(v: Validator, node: Node, check: _RefChecker, allow_external: bool
         m = v.mapping(node, "redirect", schema.REDIRECT.keys)
         assert m is not None
         if "to" not in m:
-            v.err(node, "redirect needs `to`")
+            v.err(node, "redirect needs `to`", code=Code.MISSING_KEY)
             return None
         tnode = m["to"]
         if "status" in m:
             st = m["status"].value
             if st not in REDIRECT_STATUSES or isinstance(st, bool):
-                v.err(m["status"], f"redirect status must be one of {', '.join(map(str, REDIRECT_STATUSES))}, got {m['status'].raw}")
+                v.err(m["status"], f"redirect status must be one of {', '.join(map(str, REDIRECT_STATUSES))}, got {m['status'].raw}", code=Code.NOT_A_CHOICE)
                 return None
             status = st
         if "query" in m:
@@ -197,9 +198,9 @@ def _redirect(v: Validator, node: Node, check: _RefChecker, allow_external: bool
     elif not src.startswith("/"):
         if src.startswith("{"):
             v.err(tnode, "redirect target may not start with a template; start it with '/' or https://",
-                  hint="a value such as {splat} could turn it into //evil.example")
+                  hint="a value such as {splat} could turn it into //evil.example", code=Code.TARGET)
         else:
-            v.err(tnode, f"redirect target must be a path starting with '/' or an absolute http(s) URL, got {src!r}")
+            v.err(tnode, f"redirect target must be a path starting with '/' or an absolute http(s) URL, got {src!r}", code=Code.TARGET)
         return None
     return Redirect(t, status, query)
 
@@ -210,7 +211,7 @@ def _rewrite(v: Validator, node: Node, check: _RefChecker) -> Rewrite | None:
         m = v.mapping(node, "rewrite", schema.REWRITE.keys)
         assert m is not None
         if "to" not in m:
-            v.err(node, "rewrite needs `to`")
+            v.err(node, "rewrite needs `to`", code=Code.MISSING_KEY)
             return None
         tnode = m["to"]
         if "query" in m:
@@ -220,11 +221,11 @@ def _rewrite(v: Validator, node: Node, check: _RefChecker) -> Rewrite | None:
         return None
     if "#" in t.source:
         v.err(tnode, "rewrite target must not contain '#': a request URI has no fragment",
-              hint="percent-encode it as %23 if it belongs to the path or query")
+              hint="percent-encode it as %23 if it belongs to the path or query", code=Code.TARGET)
         return None
     if not (t.source.startswith("/") or t.source.startswith("{")):
         v.err(tnode, f"rewrite target must be a path starting with '/' (or a lookup value), got {t.source!r}",
-              hint="to send the request to another host use `origin:`")
+              hint="to send the request to another host use `origin:`", code=Code.TARGET)
         return None
     return Rewrite(t, query)
 
@@ -234,7 +235,7 @@ def _respond(v: Validator, node: Node, what: str) -> Respond | None:
     if m is None:
         return None
     if "status" not in m:
-        v.err(node, f"{what} needs a `status`")
+        v.err(node, f"{what} needs a `status`", code=Code.MISSING_KEY)
         return None
     status = v.integer(m["status"], f"{what}.status", 200, 599)
     body = ct = None
@@ -250,7 +251,7 @@ def _respond(v: Validator, node: Node, what: str) -> Respond | None:
     if "headers" in m:
         hn = m["headers"]
         if not hn.is_map:
-            v.err(hn, f"{what}.headers must be a mapping")
+            v.err(hn, f"{what}.headers must be a mapping", code=Code.WRONG_TYPE)
         else:
             for name, vn in hn.value.items():
                 prob = header_problem(name, "generated")
@@ -268,7 +269,7 @@ def _respond(v: Validator, node: Node, what: str) -> Respond | None:
 def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefChecker,
             allow_external: bool) -> Origin | None:
     if not get_profile(ctx.runtime).origin_helpers or ctx.event != VIEWER_REQUEST:
-        v.err(node, f"origin needs a viewer-request function on runtime {ORIGIN_RUNTIME}")
+        v.err(node, f"origin needs a viewer-request function on runtime {ORIGIN_RUNTIME}", code=Code.RUNTIME_NEEDED)
         return None
     m = v.mapping(node, "origin", schema.ORIGIN.keys)
     if m is None:
@@ -282,47 +283,47 @@ def _origin(v: Validator, node: Node, rw: Node | None, ctx: FnCtx, check: _RefCh
                 bad = [r.name for r in t.refs if _request_controlled(r.name, check.match)]
                 if bad and key != "path":
                     v.err(m[key], f"origin.{key} takes {{{bad[0]}}} from the request: anyone could pick your origin",
-                          hint="use literal values, {host}, host labels or lookup values; or allow_external: true")
+                          hint="use literal values, {host}, host labels or lookup values; or allow_external: true", code=Code.UNSAFE_TARGET)
             fields[key] = t
     if ("id" in m) == ("domain" in m):
-        v.err(node, "origin needs exactly one of `id` (an origin of the distribution) or `domain`")
+        v.err(node, "origin needs exactly one of `id` (an origin of the distribution) or `domain`", code=Code.MISSING_KEY)
         return None
     if "id" in m and "path" in m:
         v.err(m["path"], "origin `path` goes with `domain`; with `id` only the host header may be changed",
-              hint="remove `path`")
+              hint="remove `path`", code=Code.CONFIG_INVALID)
         return None
     p = fields.get("path")
     if p is not None and p.is_literal and (not p.source.startswith("/") or p.source.endswith("/")):
-        v.err(m["path"], "origin.path must start with '/' and not end with '/'")
+        v.err(m["path"], "origin.path must start with '/' and not end with '/'", code=Code.CONFIG_INVALID)
         return None
     dom = fields.get("domain")
     if dom is not None and dom.is_literal and (":" in dom.source or "/" in dom.source or len(dom.source) > DOMAIN_NAME_MAX):
-        v.err(m["domain"], f"origin.domain is a host name: no scheme, port or path, at most {DOMAIN_NAME_MAX} characters")
+        v.err(m["domain"], f"origin.domain is a host name: no scheme, port or path, at most {DOMAIN_NAME_MAX} characters", code=Code.CONFIG_INVALID)
         return None
     return Origin(fields.get("id"), fields.get("domain"), fields.get("path"), fields.get("host_header"), rewrite)
 
 
 def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | None:
     if not get_profile(ctx.runtime).key_value_store:
-        v.err(node, f"lookup needs runtime {KVS_RUNTIME} (KeyValueStore)")
+        v.err(node, f"lookup needs runtime {KVS_RUNTIME} (KeyValueStore)", code=Code.RUNTIME_NEEDED)
         return None
     if not ctx.has_kvs:
-        v.err(node, "lookup needs a `kvs:` block on the function")
+        v.err(node, "lookup needs a `kvs:` block on the function", code=Code.RUNTIME_NEEDED)
         return None
     m = v.mapping(node, "lookup", schema.LOOKUP.keys)
     if m is None:
         return None
     if "key" not in m or "as" not in m:
-        v.err(node, "lookup needs `key` and `as`")
+        v.err(node, "lookup needs `key` and `as`", code=Code.MISSING_KEY)
         return None
     key = v.template(m["key"], "lookup.key")
     if key is not None:
         for ref in key.refs:
             if ref.name not in bound or ref.fields:
-                v.err(m["key"], f"lookup.key: {{{'.'.join((ref.name,) + ref.fields)}}} is not bound by this route")
+                v.err(m["key"], f"lookup.key: {{{'.'.join((ref.name,) + ref.fields)}}} is not bound by this route", code=Code.TEMPLATE)
     as_name = v.string(m["as"], "lookup.as")
     if as_name is not None and (not NAME_RE.match(as_name) or as_name in bound):
-        v.err(m["as"], f"lookup.as must be a new name (letters, digits, _), not one already bound: {as_name!r}")
+        v.err(m["as"], f"lookup.as must be a new name (letters, digits, _), not one already bound: {as_name!r}", code=Code.NAME)
         as_name = None
     fmt = v.choice(m["format"], "lookup.format", ("string", "json")) if "format" in m else "string"
     missing = None
@@ -333,7 +334,7 @@ def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | N
         elif mn.is_map:
             missing = _respond(v, mn, "lookup.missing")
         else:
-            v.err(mn, "lookup.missing must be `next` or a response {status, body?}")
+            v.err(mn, "lookup.missing must be `next` or a response {status, body?}", code=Code.WRONG_TYPE)
     if key is None or as_name is None or fmt is None:
         return None
     return Lookup(key, as_name, fmt, missing)
@@ -346,7 +347,7 @@ def _header_edits(v: Validator, set_node: Node | None, rm_node: Node | None, ctx
     removes: list[str] = []
     if set_node is not None:
         if not set_node.is_map:
-            v.err(set_node, f"{set_what} must be a mapping of header name to value")
+            v.err(set_node, f"{set_what} must be a mapping of header name to value", code=Code.WRONG_TYPE)
         else:
             for name, vn in set_node.value.items():
                 prob = header_problem(name, edits)
@@ -385,13 +386,13 @@ def validate_rule(v: Validator, node: Node, index: int, ctx: FnCtx) -> HeaderRul
     status = None
     if "status" in m:
         if ctx.event != VIEWER_RESPONSE:
-            v.err(m["status"], "`status` on a header rule only applies in viewer-response functions")
+            v.err(m["status"], "`status` on a header rule only applies in viewer-response functions", code=Code.CONFIG_INVALID)
         elif not m["status"].is_list or not m["status"].value:
-            v.err(m["status"], "status must be a non-empty list of status codes, e.g. [200, 304]")
+            v.err(m["status"], "status must be a non-empty list of status codes, e.g. [200, 304]", code=Code.WRONG_TYPE)
         else:
             status = tuple(s for s in (v.integer(n, "status", 100, 599) for n in m["status"].value) if s is not None)
     if not sets and not removes and len(v.diags) == nerr:
-        v.err(node, "a header rule needs `set` or `remove`")
+        v.err(node, "a header rule needs `set` or `remove`", code=Code.MISSING_KEY)
     if len(v.diags) > nerr:
         return None
     return HeaderRule(index, node.span, match, sets, removes, status)

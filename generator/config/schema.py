@@ -63,103 +63,199 @@ def one_of(*alts: Any) -> dict[str, Any]:
     return {"oneOf": list(alts)}
 
 
+def doc(text: str, value: Any) -> Any:
+    """`value` with a description (what an editor shows on hover); an `Obj` keeps its own
+    and gets this one where it is used."""
+    if isinstance(value, Obj):
+        return {**value.schema(), "description": text}
+    return {**value, "description": text}
+
+
+def exactly_one(groups: tuple[tuple[str, ...], ...], keys: tuple[str, ...]) -> dict[str, Any]:
+    """JSON Schema for "exactly one of these groups of keys": each group is a set of keys that may
+    appear together (at least one of them), and no key of another group may appear with it."""
+    alts = []
+    for group in groups:
+        others = [k for k in keys if k not in group]
+        alt: dict[str, Any] = ({"required": list(group)} if len(group) == 1
+                               else {"anyOf": [{"required": [k]} for k in group]})
+        alt["not"] = {"anyOf": [{"required": [k]} for k in others]}
+        alts.append(alt)
+    return {"oneOf": alts}
+
+
 # YAML 1.1 reads `NO`, `1.10` and `0755` as non-strings; the validator takes their text
 TEXT = {"type": ["string", "number", "boolean"]}
 STRING = {**TEXT, "minLength": 1}
 PATH = {"type": "string", "pattern": "^/", "description": "/a/:name/* (literal segments, :name, a final *)"}
 TEMPLATE = {"type": "string", "minLength": 1, "description": "a path or URL with {name} placeholders"}
 NAMES = {"type": "array", "items": STRING}
-REGEX_COND = Obj("regex condition", {"regex": STRING}, required=("regex",))
+REGEX_COND = Obj("regex condition", {
+    "regex": doc("a JavaScript regex the value must match (searched; named groups bind names)", STRING),
+}, required=("regex",))
 COND = one_of({**TEXT, "description": 'a value to equal, or "*" for present'},
               {"type": "null", "description": "absent"}, REGEX_COND)
 CONDS = {"type": "object", "additionalProperties": COND}
 HEADER_VALUES = {"type": "object", "additionalProperties": TEXT}
 STATUS = {"type": "integer", "minimum": 100, "maximum": 599}
+QUERY = {"enum": ["keep", "drop"]}
 
 # ------------------------------------------------------------------ routes.yaml
 MATCH = {
-    "path": PATH,
-    "regex": {"type": "string", "minLength": 1, "description": "a JavaScript regex searched in the URI"},
-    "host": {"type": "string", "minLength": 1, "description": ":tenant.example.com, *.example.com"},
-    "methods": {"type": "array", "minItems": 1,
-                "items": {"enum": list(METHODS) + [m.lower() for m in METHODS]}},
-    "query": CONDS,
-    "headers": CONDS,
-    "cookies": CONDS,
-    "country": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}},
+    "path": doc("the URI path pattern: literal segments, :name binds one segment, a final * binds the rest as "
+                "{splat} (/a/* matches /a, /a/ and /a/b/c)", PATH),
+    "regex": doc("instead of `path`: a JavaScript regex searched in the URI path (not anchored unless it says "
+                 "so); named groups bind names", {"type": "string", "minLength": 1}),
+    "host": doc("the Host header as labels: :name binds one label, a leading *. matches one or more labels; "
+                "case-insensitive, the port ignored (e.g. :tenant.example.com)", {"type": "string", "minLength": 1}),
+    "methods": doc("the request methods this matches, e.g. [GET, HEAD]",
+                   {"type": "array", "minItems": 1, "items": {"enum": list(METHODS) + [m.lower() for m in METHODS]}}),
+    "query": doc("query parameters: name -> a value to equal, \"*\" (present), null (absent) or {regex: ...}",
+                 CONDS),
+    "headers": doc("request headers (names case-insensitive): name -> a value to equal, \"*\" (present), null "
+                   "(absent) or {regex: ...}", CONDS),
+    "cookies": doc("cookies: name -> a value to equal, \"*\" (present), null (absent) or {regex: ...}", CONDS),
+    "country": doc("viewer countries (ISO codes, e.g. [DE, AT]) from cloudfront-viewer-country, which the cache "
+                   "or origin request policy must forward",
+                   {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
 }
-RESPONSE = Obj("response", {"status": {"type": "integer", "minimum": 200, "maximum": 599},
-                            "body": {"type": ["string", "number", "boolean"]},
-                            "content_type": STRING, "headers": HEADER_VALUES}, required=("status",))
-REDIRECT = Obj("redirect", {"to": TEMPLATE, "status": {"enum": list(REDIRECT_STATUSES)},
-                            "query": {"enum": ["keep", "drop"]}}, required=("to",))
-REWRITE = Obj("rewrite", {"to": TEMPLATE, "query": {"enum": ["keep", "drop"]}}, required=("to",))
-ORIGIN = Obj("origin", {"id": TEMPLATE, "domain": TEMPLATE, "path": TEMPLATE, "host_header": TEMPLATE})
-LOOKUP = Obj("lookup", {"key": TEMPLATE, "format": {"enum": ["string", "json"]}, "as": STRING,
-                        "missing": one_of({"const": "next"}, RESPONSE)}, required=("key", "as"))
+RESPONSE = Obj("response", {
+    "status": doc("the status code of the response made at the edge (200-599)",
+                  {"type": "integer", "minimum": 200, "maximum": 599}),
+    "body": doc("the body, literal text (no templates)", {"type": ["string", "number", "boolean"]}),
+    "content_type": doc("the content-type header (default with a body: text/plain; charset=utf-8)", STRING),
+    "headers": doc("more response headers: name -> value", HEADER_VALUES),
+}, required=("status",))
+REDIRECT = Obj("redirect", {
+    "to": doc("the target: a path (/x/{name}) or an absolute URL (https://{host}/x)", TEMPLATE),
+    "status": doc("301 (default), 302, 303, 307 or 308", {"enum": list(REDIRECT_STATUSES)}),
+    "query": doc("keep (default: the request's query goes along, after any query in `to`) or drop", QUERY),
+}, required=("to",))
+REWRITE = Obj("rewrite", {
+    "to": doc("the new URI path, with {name} placeholders", TEMPLATE),
+    "query": doc("keep (default: `to`'s own query pairs are added to the request's) or drop (the request's "
+                 "query is dropped)", QUERY),
+}, required=("to",))
+ORIGIN = Obj("origin", {
+    "id": doc("an origin of the distribution by its ID (selectRequestOriginById)", TEMPLATE),
+    "domain": doc("a host name to send the request to (updateRequestOrigin); no scheme, port or path", TEMPLATE),
+    "path": doc("with `domain`: the origin path, starting with / and not ending with /", TEMPLATE),
+    "host_header": doc("the Host header the origin receives", TEMPLATE),
+})
+LOOKUP = Obj("lookup", {
+    "key": doc("the KeyValueStore key to read, a template such as {tenant}", TEMPLATE),
+    "format": doc("string (default) or json: {as.field} then reads fields of the JSON value",
+                  {"enum": ["string", "json"]}),
+    "as": doc("the name the value is bound to ({as} in templates)", STRING),
+    "missing": doc("next (default: the route does not match) or a response {status, body?} to answer with",
+                   one_of({"const": "next"}, RESPONSE)),
+}, required=("key", "as"))
 ACTIONS = {
-    "redirect": one_of(TEMPLATE, REDIRECT),
-    "rewrite": one_of(TEMPLATE, REWRITE),
-    "respond": RESPONSE,
-    "origin": ORIGIN,
+    "redirect": doc("answer with a redirect: a target, or {to, status, query}", one_of(TEMPLATE, REDIRECT)),
+    "rewrite": doc("change the URI that goes on to the origin: a path, or {to, query}; may go with `origin`",
+                   one_of(TEMPLATE, REWRITE)),
+    "respond": doc("answer at the edge: {status, body?, content_type?, headers?}", RESPONSE),
+    "origin": doc("send the request to another origin: {id} or {domain, path?, host_header?} (runtime 2.0, "
+                  "viewer-request); may go with `rewrite`", ORIGIN),
 }
+#: the actions a route may combine: one group per route (exactly one action, or origin with rewrite)
+ACTION_GROUPS = (("redirect",), ("respond",), ("rewrite", "origin"))
 ROUTE = Obj("route", {
-    "name": STRING, **MATCH, "lookup": LOOKUP, **ACTIONS,
-    "set_headers": {"type": "object", "additionalProperties": TEXT},
-    "remove_headers": NAMES,
-    "allow_external": {"type": "boolean"},
-}, any_of_required=tuple((a,) for a in ACTIONS))
+    "name": doc("a label for messages, coverage and the report", STRING),
+    **MATCH,
+    "lookup": doc("read the function's KeyValueStore before the action: {key, as, format?, missing?}", LOOKUP),
+    **ACTIONS,
+    "set_headers": doc("headers to set on the request (rewrite, origin) or on the generated response (redirect, "
+                       "respond): name -> template", {"type": "object", "additionalProperties": TEXT}),
+    "remove_headers": doc("header names to remove (request or generated response, as set_headers)", NAMES),
+    "allow_external": doc("true: allow a redirect host taken from the request (an open redirect, on purpose)",
+                          {"type": "boolean"}),
+}, extra=exactly_one(ACTION_GROUPS, tuple(ACTIONS)))
 RULE = Obj("header rule", {
-    **MATCH, "set": {"type": "object", "additionalProperties": TEXT}, "remove": NAMES,
-    "status": {"type": "array", "minItems": 1, "items": STATUS},
+    **MATCH,
+    "set": doc("headers to set: name -> template (viewer-request: on the request to the origin; viewer-response: "
+               "on the response)", {"type": "object", "additionalProperties": TEXT}),
+    "remove": doc("header names to remove", NAMES),
+    "status": doc("viewer-response only: the response statuses this rule applies to, e.g. [200, 304]",
+                  {"type": "array", "minItems": 1, "items": STATUS}),
 }, any_of_required=(("set",), ("remove",)))
 OPTIONS = Obj("options", {
-    "case": {"enum": ["sensitive", "insensitive"]},
-    "trailing_slash": {"enum": ["ignore", "strict"]},
-    "index": {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"},
-    "spill": {"enum": ["auto", "never", "always"]},
+    "case": doc("sensitive (default) or insensitive path matching (captures keep their case)",
+                {"enum": ["sensitive", "insensitive"]}),
+    "trailing_slash": doc("ignore (default: /a matches /a/) or strict", {"enum": ["ignore", "strict"]}),
+    "index": doc("a file name such as index.html appended to URIs ending in / (or without a . in the last "
+                 "segment) that go on to the origin", {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"}),
+    "spill": doc("auto (default), never or always: move exact routes into the KeyValueStore when the code is "
+                 "over its size budget", {"enum": ["auto", "never", "always"]}),
 })
-KVS = Obj("kvs", {"name": {"type": "string", "pattern": f"^{NAME_CHARS}$"}, "seed": STRING},
-          required=("name",))
+KVS = Obj("kvs", {
+    "name": doc("the KeyValueStore's name (1-64 of A-Z a-z 0-9 _ -)", {"type": "string", "pattern": f"^{NAME_CHARS}$"}),
+    "seed": doc("a YAML or JSON file of key -> value below the config's folder: test data and the import file's "
+                "source", STRING),
+}, required=("name",))
 
 # ------------------------------------------------------------------ test cases
 VALUES = {"type": "object", "additionalProperties": one_of(TEXT, {"type": "array", "minItems": 1, "items": TEXT})}
 EXPECT_VALUES = {"type": "object",
                  "additionalProperties": one_of(TEXT, {"type": "null"}, {"type": "array", "items": TEXT})}
-CASE_RESPONSE = Obj("origin response", {"status": STATUS, "status_description": {"type": "string"},
-                                        "headers": VALUES, "cookies": VALUES})
-EXPECT_ORIGIN = Obj("expected origin", {"id": STRING, "domain": STRING, "path": STRING, "host_header": STRING})
+CASE_RESPONSE = Obj("origin response", {
+    "status": doc("the origin's status code", STATUS),
+    "status_description": doc("the origin's status text", {"type": "string"}),
+    "headers": doc("the origin's response headers: name -> value or list", VALUES),
+    "cookies": doc("the origin's cookies: name -> value or list", VALUES),
+})
+EXPECT_ORIGIN = Obj("expected origin", {
+    "id": doc("the origin ID selected", STRING), "domain": doc("the origin domain set", STRING),
+    "path": doc("the origin path set", STRING), "host_header": doc("the Host header set for the origin", STRING),
+})
 EXPECT = Obj("expect", {
-    "status": STATUS, "location": {"type": "string"}, "uri": PATH, "querystring": {"type": "string"},
-    "headers": EXPECT_VALUES, "cookies": EXPECT_VALUES,
-    "origin": one_of({"type": "null"}, EXPECT_ORIGIN),
-    "body": {"type": "string"}, "error": {"type": "string"},
+    "status": doc("the response status (a response made at the edge)", STATUS),
+    "location": doc("the location header of a redirect", {"type": "string"}),
+    "uri": doc("the URI that goes on to the origin", PATH),
+    "querystring": doc("the query string that goes on to the origin (k=v&...)", {"type": "string"}),
+    "headers": doc("headers: name -> value, list, or null (absent)", EXPECT_VALUES),
+    "cookies": doc("cookies: name -> value, list, or null (absent)", EXPECT_VALUES),
+    "origin": doc("the origin change: {id | domain, path?, host_header?}, or null (none)",
+                  one_of({"type": "null"}, EXPECT_ORIGIN)),
+    "body": doc("the body of a response made at the edge", {"type": "string"}),
+    "error": doc("the function throws an error containing this text", {"type": "string"}),
 }, extra={"minProperties": 1})
 CASE = Obj("test case", {
-    "name": STRING, "function": STRING,
-    "request": {"type": "string", "minLength": 1, "description": "GET https://host/path?q, or just a path"},
-    "headers": VALUES, "cookies": VALUES, "viewer_ip": STRING,
-    "kvs": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null", "object",
-                                                                 "array"]}},
-    "response": CASE_RESPONSE, "expect": EXPECT,
+    "name": doc("what the case checks (shown on failure)", STRING),
+    "function": doc("the function to run (needed when the config has several)", STRING),
+    "request": doc("the request: GET https://host/path?q, or just a path",
+                   {"type": "string", "minLength": 1}),
+    "headers": doc("request headers: name -> value or list", VALUES),
+    "cookies": doc("request cookies: name -> value or list", VALUES),
+    "viewer_ip": doc("the viewer's IP address", STRING),
+    "kvs": doc("KeyValueStore entries merged over the seed for this case (null: the key is missing)",
+               {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null", "object",
+                                                                     "array"]}}),
+    "response": doc("viewer-response functions: the origin's response", CASE_RESPONSE),
+    "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error",
+                  EXPECT),
 }, required=("request", "expect"))
-CASES_FILE = Obj("case file", {"config": STRING, "function": STRING,
-                               "tests": {"type": "array", "items": CASE}}, required=("tests",))
+CASES_FILE = Obj("case file", {
+    "config": doc("the routes.yaml these cases are for (relative to this file)", STRING),
+    "function": doc("the function every case runs unless it names one", STRING),
+    "tests": doc("the cases", {"type": "array", "items": CASE}),
+}, required=("tests",))
 
 FUNCTION = Obj("function", {
-    "event": {"enum": [VIEWER_REQUEST, VIEWER_RESPONSE]},
-    "runtime": {"enum": [JS2, JS1]},
-    "kvs": KVS,
-    "options": OPTIONS,
-    "routes": {"type": "array", "items": ROUTE},
-    "headers": {"type": "array", "items": RULE},
-    "tests": {"type": "array", "items": CASE},
+    "event": doc("viewer-request (before the cache) or viewer-response (on the way back)",
+                 {"enum": [VIEWER_REQUEST, VIEWER_RESPONSE]}),
+    "runtime": doc("cloudfront-js-2.0 (default) or cloudfront-js-1.0", {"enum": [JS2, JS1]}),
+    "kvs": doc("the function's KeyValueStore (runtime 2.0): {name, seed?}", KVS),
+    "options": doc("matching options: case, trailing_slash, index, spill", OPTIONS),
+    "routes": doc("routes in order: the first that matches wins", {"type": "array", "items": ROUTE}),
+    "headers": doc("header rules: every rule that matches applies, in order", {"type": "array", "items": RULE}),
+    "tests": doc("inline test cases", {"type": "array", "items": CASE}),
 }, required=("event",))
 CONFIG = Obj("routes.yaml", {
-    "version": {"const": 1},
-    "functions": {"type": "object", "minProperties": 1,
-                  "propertyNames": {"pattern": f"^{NAME_CHARS}$"},
-                  "additionalProperties": FUNCTION},
+    "version": doc("the format version: 1", {"const": 1}),
+    "functions": doc("function name (1-64 of A-Z a-z 0-9 _ -, the file dist/NAME.js) -> function",
+                     {"type": "object", "minProperties": 1, "propertyNames": {"pattern": f"^{NAME_CHARS}$"},
+                      "additionalProperties": FUNCTION}),
 }, required=("version", "functions"))
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.model import (
     BUILTIN_NAMES,
@@ -21,7 +22,7 @@ from cfroutes.config.model import (
 )
 from cfroutes.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
 from cfroutes.config.yamlload import Node
-from cfroutes.errors import Diagnostic, Span
+from cfroutes.errors import Diagnostic, Severity, Span
 from cfroutes.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from cfroutes.platform.regexcheck import edge_problems, redos_problems, regex_error
 
@@ -38,32 +39,36 @@ FUNCTION_KEYS = schema.FUNCTION.keys
 
 
 class Validator:
-    def __init__(self, file: str) -> None:
+    """Collects diagnostics; `code` is the code of those whose call site names none
+    (routes.yaml: CFR100, case files: CFR500)."""
+
+    def __init__(self, file: str, code: Code = Code.CONFIG_INVALID) -> None:
         self.file = file
+        self.code = code
         self.diags: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
 
     # ------------------------------------------------------------ helpers
-    def err(self, where: Node | Span, msg: str, hint: str | None = None) -> None:
-        span = where.span if isinstance(where, Node) else where
-        self.diags.append(Diagnostic(span, msg, hint=hint))
+    def err(self, where: Node | Span, msg: str, hint: str | None = None, code: Code | None = None) -> None:
+        span, end = (where.span, where.end) if isinstance(where, Node) else (where, None)
+        self.diags.append(Diagnostic(span, msg, hint=hint, code=code or self.code, end=end))
 
-    def warn(self, where: Node | Span, msg: str, hint: str | None = None) -> None:
-        span = where.span if isinstance(where, Node) else where
-        self.warnings.append(Diagnostic(span, msg, severity="warning", hint=hint))
+    def warn(self, where: Node | Span, msg: str, hint: str | None = None, code: Code | None = None) -> None:
+        span, end = (where.span, where.end) if isinstance(where, Node) else (where, None)
+        self.warnings.append(Diagnostic(span, msg, Severity.WARNING, hint, code or self.code, end))
 
     def mapping(self, node: Node | None, what: str, allowed: Iterable[str]) -> dict[str, Node] | None:
         if node is None:
             return None
         if not node.is_map:
-            self.err(node, f"{what} must be a mapping, got {node.type_name()}")
+            self.err(node, f"{what} must be a mapping, got {node.type_name()}", code=Code.WRONG_TYPE)
             return None
         allowed = tuple(allowed)
         for key, knode in node.keys.items():
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
-                self.err(knode, f"unknown key '{key}' in {what}", hint=hint)
+                self.err(knode, f"unknown key '{key}' in {what}", hint=hint, code=Code.UNKNOWN_KEY)
         return {k: v for k, v in node.value.items() if k in allowed}
 
     def string(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
@@ -73,27 +78,28 @@ class Validator:
         elif node.plain and isinstance(v, (int, float, bool)) and node.raw is not None:
             s = node.raw  # YAML 1.1 typing: `NO`, `1.10`, `0755` meant as text
         else:
-            self.err(node, f"{what} must be a string, got {node.type_name()}")
+            self.err(node, f"{what} must be a string, got {node.type_name()}", code=Code.WRONG_TYPE)
             return None
         if not s and not allow_empty:
-            self.err(node, f"{what} must not be empty")
+            self.err(node, f"{what} must not be empty", code=Code.EMPTY_VALUE)
             return None
         return s
 
     def no_control(self, node: Node, s: str, what: str, *, newlines_ok: bool = False) -> bool:
         bad = (TEXT_CONTROL_RE if newlines_ok else CONTROL_RE).search(s)
         if bad:
-            self.err(node, f"{what} contains a control character ({bad.group()!r}); CR, LF and other control characters are refused")
+            self.err(node, f"{what} contains a control character ({bad.group()!r}); CR, LF and other control characters are refused",
+                     code=Code.CONTROL_CHARACTER)
             return False
         return True
 
     def integer(self, node: Node, what: str, lo: int, hi: int) -> int | None:
         v = node.value
         if isinstance(v, bool) or not isinstance(v, int):
-            self.err(node, f"{what} must be an integer, got {node.type_name()}")
+            self.err(node, f"{what} must be an integer, got {node.type_name()}", code=Code.WRONG_TYPE)
             return None
         if not lo <= v <= hi:
-            self.err(node, f"{what} must be between {lo} and {hi}, got {v}")
+            self.err(node, f"{what} must be between {lo} and {hi}, got {v}", code=Code.OUT_OF_RANGE)
             return None
         return v
 
@@ -104,13 +110,13 @@ class Validator:
         if s not in choices:
             close = difflib.get_close_matches(s, choices, n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else None
-            self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint)
+            self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint, code=Code.NOT_A_CHOICE)
             return None
         return s
 
     def string_list(self, node: Node, what: str) -> list[tuple[Node, str]] | None:
         if not node.is_list:
-            self.err(node, f"{what} must be a list, got {node.type_name()}")
+            self.err(node, f"{what} must be a list, got {node.type_name()}", code=Code.WRONG_TYPE)
             return None
         out = []
         for item in node.value:
@@ -126,17 +132,17 @@ class Validator:
             return None
         rx, errs = convert_regex(s)
         for e in errs:
-            self.err(node, f"regex: {e}")
+            self.err(node, f"regex: {e}", code=Code.REGEX)
         if rx is not None:
             js_err = regex_error(rx.js_source)
             if js_err:
-                self.err(node, f"invalid regex: {js_err}")
+                self.err(node, f"invalid regex: {js_err}", code=Code.REGEX)
                 return None
             refused = edge_problems(s)
             for msg, hint in refused:
-                self.err(node, f"regex: {msg}", hint=hint)
+                self.err(node, f"regex: {msg}", hint=hint, code=Code.REGEX)
             for msg, hint in redos_problems(s):
-                self.warn(node, f"regex: {msg}", hint=hint)
+                self.warn(node, f"regex: {msg}", hint=hint, code=Code.REGEX_WARNING)
             if refused:
                 return None
         return rx
@@ -144,7 +150,7 @@ class Validator:
     def items(self, node: Node, what: str, build: Callable[[Node, int], T | None]) -> list[T]:
         """Validate each entry of a list with `build`, keeping those that are valid."""
         if not node.is_list:
-            self.err(node, f"{what} must be a list, got {node.type_name()}")
+            self.err(node, f"{what} must be a list, got {node.type_name()}", code=Code.WRONG_TYPE)
             return []
         return [x for x in (build(n, i) for i, n in enumerate(node.value)) if x is not None]
 
@@ -154,7 +160,7 @@ class Validator:
             return None
         t, errs = parse_template(s, node.span)
         for e in errs:
-            self.err(node, f"{what}: {e}")
+            self.err(node, f"{what}: {e}", code=Code.TEMPLATE)
         return t
 
 
@@ -169,27 +175,28 @@ class FnCtx:
 def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     path = regex = host = None
     if "path" in m and "regex" in m:
-        v.err(m["regex"], "use either `path` or `regex`, not both")
+        v.err(m["regex"], "use either `path` or `regex`, not both", code=Code.PATTERN)
     if "path" in m:
         s = v.string(m["path"], "path")
         if s is not None:
             path, errs = parse_path(s)
             port = porting_hint(s, "source")
             for e in errs:
-                v.err(m["path"], e, hint=port[1] if port else None)
+                v.err(m["path"], e, hint=port[1] if port else None, code=Code.PATTERN)
             if port and not errs:
-                v.warn(m["path"], f"path contains {port[0]!r}, which matches literally here", hint=port[1])
+                v.warn(m["path"], f"path contains {port[0]!r}, which matches literally here", hint=port[1],
+                       code=Code.LITERAL_CHARACTER)
     elif "regex" in m:
         regex = v.regex(m["regex"])
         for name, _ in regex.groups if regex is not None else ():
             if name in BUILTIN_NAMES:
-                v.err(m["regex"], f"group name '{name}' shadows the built-in {{{name}}}")
+                v.err(m["regex"], f"group name '{name}' shadows the built-in {{{name}}}", code=Code.NAME)
     if "host" in m:
         s = v.string(m["host"], "host")
         if s is not None:
             host, errs = parse_host(s)
             for e in errs:
-                v.err(m["host"], e)
+                v.err(m["host"], e, code=Code.PATTERN)
     methods = None
     if "methods" in m:
         items = v.string_list(m["methods"], "methods")
@@ -197,11 +204,11 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
             methods = []
             for n, s in items:
                 if s.upper() not in METHODS:
-                    v.err(n, f"unknown method '{s}'; use {', '.join(METHODS)}")
+                    v.err(n, f"unknown method '{s}'; use {', '.join(METHODS)}", code=Code.NOT_A_CHOICE)
                 else:
                     methods.append(s.upper())
             if not items:
-                v.err(m["methods"], "methods must not be empty")
+                v.err(m["methods"], "methods must not be empty", code=Code.EMPTY_VALUE)
             methods = tuple(methods)
     country = None
     if "country" in m:
@@ -216,7 +223,8 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
             country = tuple(country)
             v.warn(m["country"], "`country` reads the cloudfront-viewer-country header, which reaches the function "
                    "only when the cache policy or origin request policy forwards it",
-                   hint="add CloudFront-Viewer-Country to the behaviour's cache or origin request policy")
+                   hint="add CloudFront-Viewer-Country to the behaviour's cache or origin request policy",
+                   code=Code.VIEWER_HEADER)
     conds = {}
     for key in ("query", "headers", "cookies"):
         conds[key] = _conditions(v, m[key], key) if key in m else ()
@@ -225,15 +233,16 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     names = list(mt.names)
     for n in set(names):
         if names.count(n) > 1:
-            v.err(where, f"name '{n}' is bound twice (host, path and condition bindings share one namespace)")
+            v.err(where, f"name '{n}' is bound twice (host, path and condition bindings share one namespace)",
+                  code=Code.NAME)
         if n in ("host", "path", "query") and n not in mt.condition_names:  # groups: reported in _conditions
-            v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name")
+            v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name", code=Code.NAME)
     return mt
 
 
 def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCond], ...]:
     if not node.is_map:
-        v.err(node, f"{what} must be a mapping of name to condition, got {node.type_name()}")
+        v.err(node, f"{what} must be a mapping of name to condition, got {node.type_name()}", code=Code.WRONG_TYPE)
         return ()
     out = []
     for name, c in node.value.items():
@@ -256,10 +265,10 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
                 if rx is not None:
                     for g, _ in rx.groups:  # named groups bind, as in a `regex:` route
                         if g in BUILTIN_NAMES:
-                            v.err(cm["regex"], f"group name '{g}' shadows the built-in {{{g}}}")
+                            v.err(cm["regex"], f"group name '{g}' shadows the built-in {{{g}}}", code=Code.NAME)
                     out.append((name, ValueCond("regex", rx.js_source, rx.groups)))
             elif cm is not None:
-                v.err(c, f"{what}.{name}: expected a string, null or {{regex: ...}}")
+                v.err(c, f"{what}.{name}: expected a string, null or {{regex: ...}}", code=Code.WRONG_TYPE)
         else:
             s = v.string(c, f"{what}.{name}", allow_empty=True)
             if s is not None and v.no_control(c, s, f"{what}.{name}"):

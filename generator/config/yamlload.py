@@ -9,13 +9,71 @@ from __future__ import annotations
 from typing import Any, Union
 
 import yaml
-from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.codes import Code
+from cfroutes.errors import Diagnostic, End, InputError, Span
 from cfroutes.safeio import YAML_MAX, UserFileError, read_text
+
+_BLANKZ = "\0 \t\r\n\x85\u2028\u2029"
+_BREAKS = "\r\n\x85\u2028\u2029"
+
+
+class _PureScanner(yaml.reader.Reader, yaml.scanner.Scanner):
+    """PyYAML's pure-Python scanner, reading plain scalars in flow context as libyaml does.
+
+    The pure scanner ends a plain scalar at any `?` inside `{...}` or `[...]`, so
+    `expect: { location: /a?b=1 }` is a syntax error without libyaml and a string with it. libyaml
+    (and YAML 1.2) treat `?` as an indicator only where a token starts; here the scalar goes on
+    through such a `?` (and the spaces before it), so both loaders read the same files the same way
+    (tests/config/test_yaml_loaders.py runs every YAML file of the repository through both)."""
+
+    def scan_plain(self) -> Any:
+        token = super().scan_plain()
+        if not self.flow_level:
+            return token
+        value, end = token.value, token.end_mark
+        while True:
+            ch = self.peek()
+            gap = self.buffer[end.pointer:self.pointer]  # blanks the scanner consumed after `end`
+            if ch == "?" or (ch == "#" and not gap and end is not token.end_mark):
+                value += _folded(gap) + ch  # `#` right after a character is text, not a comment
+                self.forward()
+                end = self.get_mark()
+                if self.peek() in _BLANKZ:
+                    self.scan_plain_spaces(self.indent + 1, token.start_mark)
+                continue
+            if end is token.end_mark or ch in _BLANKZ + ",[]{}#" or (ch == ":" and self.peek(1) in _BLANKZ + ",[]{}"):
+                break
+            rest = super().scan_plain()
+            value += _folded(gap) + rest.value
+            end = rest.end_mark
+        if end is token.end_mark:
+            return token
+        return yaml.tokens.ScalarToken(value, True, token.start_mark, end)
+
+
+def _folded(gap: str) -> str:
+    """Spaces and line breaks between two parts of a plain scalar, folded (YAML line folding)."""
+    breaks = sum(gap.count(b) for b in _BREAKS) - gap.count("\r\n")
+    return gap if not breaks else " " if breaks == 1 else "\n" * (breaks - 1)
+
+
+class _PureLoader(_PureScanner, yaml.parser.Parser, yaml.composer.Composer,
+                  yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """yaml.SafeLoader with the scanner above (used when PyYAML was built without libyaml)."""
+
+    def __init__(self, stream: Any) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
 
 try:  # the C loader is ~4x faster on large configs
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+    _Loader = _PureLoader
 
 Scalar = Union[str, int, float, bool, None]
 _NO_KEYS: dict[str, Any] = {}  # shared by every non-mapping node; never mutated
@@ -27,18 +85,20 @@ class Node:
     `value` is a `dict[str, Node]` for mappings (in document order), a `list[Node]`
     for sequences and a Python scalar otherwise. `raw` is the scalar's source text
     (so `NO` can be read as the string it was meant to be), `plain` is True for an
-    unquoted scalar. `keys` maps each mapping key to the Node of the key itself.
+    unquoted scalar. `keys` maps each mapping key to the Node of the key itself. `end` is
+    where the value's text ends (diagnostics underline span..end), None when unknown.
     """
 
-    __slots__ = ("value", "span", "raw", "plain", "keys")
+    __slots__ = ("value", "span", "raw", "plain", "keys", "end")
 
     def __init__(self, value: Any, span: Span, raw: str | None = None, plain: bool = False,
-                 keys: dict[str, Node] | None = None) -> None:
+                 keys: dict[str, Node] | None = None, end: End | None = None) -> None:
         self.value = value
         self.span = span
         self.raw = raw
         self.plain = plain
         self.keys: dict[str, Node] = _NO_KEYS if keys is None else keys
+        self.end = end
 
     def __repr__(self) -> str:
         return f"Node({self.value!r}, {self.span})"
@@ -124,7 +184,8 @@ def _count_nodes(text: str, file: str) -> None:
             count += 1
             if count > NODES_MAX:
                 raise InputError([Diagnostic(_span(file, ev.start_mark),
-                                             f"the YAML has more than {NODES_MAX:,} nodes (the limit)")])
+                                             f"the YAML has more than {NODES_MAX:,} nodes (the limit)",
+                                             code=Code.YAML_LIMIT)])
 
 
 def _yaml_error(e: yaml.YAMLError, file: str, text: str) -> InputError:
@@ -142,7 +203,7 @@ def _yaml_error(e: yaml.YAMLError, file: str, text: str) -> InputError:
             else e.reason
     else:
         span, msg = Span(file, 1, 1), str(e)
-    return InputError([Diagnostic(span, "invalid YAML: " + " ".join(msg.split()))])
+    return InputError([Diagnostic(span, "invalid YAML: " + " ".join(msg.split()), code=Code.YAML_SYNTAX)])
 
 
 def load_text(text: str, file: str) -> Node:
@@ -158,9 +219,11 @@ def load_text(text: str, file: str) -> Node:
     except yaml.YAMLError as e:
         raise _yaml_error(e, file, text) from None
     except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
-        raise InputError([Diagnostic(Span(file, 1, 1), "invalid YAML: nested too deeply")]) from None
+        raise InputError([Diagnostic(Span(file, 1, 1), "invalid YAML: nested too deeply",
+                                      code=Code.YAML_LIMIT)]) from None
     if len(docs) > 1:
-        raise InputError([Diagnostic(Span(file, 1, 1), "expected one YAML document, found several")])
+        raise InputError([Diagnostic(Span(file, 1, 1), "expected one YAML document, found several",
+                                      code=Code.YAML_DOCUMENTS)])
     if not docs or docs[0] is None:
         return Node(None, Span(file, 1, 1))
     conv = _Converter(file)
@@ -213,7 +276,7 @@ class _Refused(Exception):
         if not self.placed:
             self.placed = True
             d = self.diagnostic
-            self.diagnostic = Diagnostic(span, d.message, d.severity, d.hint)
+            self.diagnostic = Diagnostic(span, d.message, d.severity, d.hint, d.code)
         return self
 
 
@@ -243,7 +306,7 @@ class _Converter:
             if self.expanded > ALIAS_NODES_MAX:
                 raise _Refused(Diagnostic(span, f"YAML aliases expand to more than {ALIAS_NODES_MAX:,} nodes "
                                           "(the limit; an alias bomb?)", hint="write the values out instead of "
-                                          "nesting aliases of aliases"))
+                                          "nesting aliases of aliases", code=Code.YAML_LIMIT))
             return False
         self.seen.add(i)
         return True
@@ -253,18 +316,21 @@ class _Converter:
         span = Span(self.file, mark.line + 1, mark.column + 1)
         fresh = self._count(n, span)
         if depth > _MAX_DEPTH:
-            self.diags.append(Diagnostic(span, "YAML nested too deeply"))
+            self.diags.append(Diagnostic(span, "YAML nested too deeply", code=Code.YAML_LIMIT))
             return Node(None, span)
         cls = n.__class__
         tag = n.tag
         if cls is _SCALAR:
             raw = n.value
+            emark = n.end_mark
+            end = End(emark.line + 1, emark.column + 1)
             if tag == _STR_TAG:
-                return Node(raw, span, raw, n.style in _PLAIN_STYLES)
-            return Node(self._scalar(n, span), span, raw, n.style in _PLAIN_STYLES)
+                return Node(raw, span, raw, n.style in _PLAIN_STYLES, None, end)
+            return Node(self._scalar(n, span), span, raw, n.style in _PLAIN_STYLES, None, end)
         i = id(n)
         if i in self.active:
-            raise _Refused(Diagnostic(span, "recursive YAML alias: this node contains itself"))
+            raise _Refused(Diagnostic(span, "recursive YAML alias: this node contains itself",
+                                      code=Code.YAML_RECURSIVE))
         self.active.add(i)
         if cls is _SEQUENCE:
             if tag != _SEQ_TAG:
@@ -274,7 +340,7 @@ class _Converter:
             except _Refused as e:
                 raise e.at(span) if fresh else e
             self.active.discard(i)
-            return Node(out_list, span)
+            return Node(out_list, span, None, False, None, _end(n))
         if tag != _MAP_TAG:
             self._bad_tag(tag, span)
         site = span
@@ -296,25 +362,27 @@ class _Converter:
                 if own is not None and id(k) not in own:
                     site = merge_site  # a merged pair: the error belongs where `<<:` is written
                 if k.__class__ is not _SCALAR:
-                    self.diags.append(Diagnostic(kspan, "mapping keys must be plain strings"))
+                    self.diags.append(Diagnostic(kspan, "mapping keys must be plain strings", code=Code.YAML_KEY,
+                                                 end=_end(k)))
                     continue
                 if k.tag not in _SCALAR_TAGS:
                     self._bad_tag(k.tag, kspan)
                 key = k.value  # keys are read as written: `on:` and `1:` stay text
                 if key in out:
-                    self.diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {keys[key].span.line})"))
+                    self.diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {keys[key].span.line})",
+                                                 code=Code.YAML_DUPLICATE_KEY, end=_end(k)))
                     continue
-                keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES)
+                keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES, None, _end(k))
                 out[key] = self.convert(v, depth + 1)
         except _Refused as e:
             raise e.at(site) if fresh else e
         self.active.discard(i)
-        return Node(out, span, None, False, keys)
+        return Node(out, span, None, False, keys, _end(n))
 
     def _bad_tag(self, tag: str, span: Span) -> None:
         self.diags.append(Diagnostic(span, f"unsupported YAML tag {_short(tag)!r}",
                                      hint="cfroutes reads plain YAML: strings, numbers, booleans, null, "
-                                          "lists and mappings"))
+                                          "lists and mappings", code=Code.YAML_TAG))
 
     def _scalar(self, n: Any, span: Span) -> Any:
         tag = n.tag
@@ -328,7 +396,7 @@ class _Converter:
             reason = " ".join(str(reason).split())[:120]
             raw = n.value if len(n.value) <= 60 else n.value[:57] + "..."
             self.diags.append(Diagnostic(span, f"{raw!r} is not a valid {_short(tag)}" +
-                                         (f" ({reason})" if reason else "")))
+                                         (f" ({reason})" if reason else ""), code=Code.YAML_SCALAR))
             return n.value
         if tag in _KEEP_TEXT or not isinstance(value, _SCALAR_TYPES):
             return n.value  # dates, timestamps, binary: keep the text
@@ -349,7 +417,7 @@ class _Converter:
                 bad = v if sources is None else next(s for s in sources if s.__class__ is not _MAPPING)
                 self.diags.append(Diagnostic(_span(self.file, bad.start_mark),
                                              "a merge key `<<:` takes a mapping or a list of mappings, "
-                                             f"not {_describe_node(bad)}"))
+                                             f"not {_describe_node(bad)}", code=Code.YAML_MERGE))
                 continue
             for src in sources:
                 self._count(src, kspan)
@@ -357,7 +425,8 @@ class _Converter:
                 sub = self.flat.get(sid)
                 if sub is None:
                     if sid in self.active:
-                        raise _Refused(Diagnostic(kspan, "recursive YAML merge: a mapping merges itself"))
+                        raise _Refused(Diagnostic(kspan, "recursive YAML merge: a mapping merges itself",
+                                                         code=Code.YAML_RECURSIVE))
                     self.active.add(sid)
                     sub = self._pairs(src) if any(sk.tag == _MERGE_TAG for sk, _ in src.value) else src.value
                     self.active.discard(sid)
@@ -370,6 +439,11 @@ class _Converter:
                         taken.add(pk.value)
                     merged.append((pk, pv))
         return merged + own
+
+
+def _end(n: Any) -> End:
+    mark = n.end_mark
+    return End(mark.line + 1, mark.column + 1)
 
 
 def _describe_node(n: Any) -> str:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.errors import InputError
 
 INSTALL_HINT = "pip install 'cfroutes[aws]'"
@@ -228,7 +229,7 @@ def check_region(region: str) -> None:
 
     near = sorted(r for p in partitions for r in p.get("regions", {}) if r.split("-")[0] == region.split("-")[0])
     raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--region {region!r} is not an AWS region botocore "
-                                 f"knows ({'e.g. ' + ', '.join(near[:4]) if near else 'e.g. us-east-1, eu-west-1'})")])
+                                 f"knows ({'e.g. ' + ', '.join(near[:4]) if near else 'e.g. us-east-1, eu-west-1'})", code=Code.ARGUMENT)])
 
 
 def _op_name(op: str) -> str:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import code_spill_version, spill_version
 from cfroutes.deploy.aws import Aws
@@ -152,7 +153,7 @@ def make_plan(aws: Aws, b: Bundle, config: str, cases: list[Case], *, stage: str
         if name in owners and owners[name].kvs_data != cf.kvs_data:
             span = cf.function.kvs.span or cf.function.span
             raise InputError([Diagnostic(span, f"functions {owners[name].name} and {cf.name} share the store "
-                                         f"{name!r} with different contents; deploy needs one owner per store")])
+                                         f"{name!r} with different contents; deploy needs one owner per store", code=Code.AWS)])
         if name in owners:
             continue
         owners[name] = cf

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, InputError, Span
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -23,7 +24,7 @@ REF_MAX = 4096
 
 
 def _fail(path: str, message: str, hint: str | None = None) -> InputError:
-    return InputError([Diagnostic(Span(path, 1, 1), message, hint=hint)])
+    return InputError([Diagnostic(Span(path, 1, 1), message, hint=hint, code=Code.ARGUMENT)])
 
 
 def _shown(ref: str) -> str:

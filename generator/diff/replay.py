@@ -9,6 +9,12 @@ origin. A function that exists in only one of the builds counts as "not there" o
 other side (the request passes untouched).
 
 Identical requests are replayed once (a day of logs repeats its popular URLs).
+
+Changes are grouped by what changed for a reviewer: the route that decided the request in each
+build (old route -> new route, read from the reference model) and the kind of outcome before and
+after (`redirect 301`, `request`, `response 404`, ...); each group keeps its count and its first
+EXAMPLES_KEPT requests with their exact outcomes, so 300,000 changed requests of one edited route
+are one group, not 300,000 lines.
 """
 from __future__ import annotations
 
@@ -23,8 +29,9 @@ from typing import Any
 from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.emulator import Invocation
-from cfroutes.emulator.local_edge import LocalEdge, Request
+from cfroutes.emulator.local_edge import LocalEdge, Request, merge_store
 from cfroutes.platform.event import format_query
+from cfroutes.reference import Trace, evaluate
 from cfroutes.testing.events import RequestError, build_event, build_response
 from cfroutes.testing.runner import origin_summary
 
@@ -42,23 +49,76 @@ class Replay:
     key: str = ""                    # identical requests share a key (a case has its own)
 
 
+#: examples a group keeps (`cfroutes diff --examples N` shows up to this many)
+EXAMPLES_KEPT = 100
+
+
+@dataclass
+class Example:
+    source: str   # "access.log:17"
+    request: str  # "GET https://host/path?q"
+    before: str   # the exact outcomes (summarize)
+    after: str
+
+
 @dataclass
 class Change:
+    """One kind of change: in `function`, requests that `route_before` decided in the base build and
+    `route_after` decides now, with outcomes of kind `before` -> `after`."""
+
     function: str
     before: str
     after: str
-    sources: list[tuple[str, str]] = field(default_factory=list)  # (source, request)
+    route_before: str = ""
+    route_after: str = ""
+    count: int = 0
+    examples: list[Example] = field(default_factory=list)
+    shown: set[str] = field(default_factory=set, repr=False, compare=False)  # the examples' requests
 
 
 @dataclass
 class Result:
     replayed: int = 0
     changed: int = 0
-    changes: dict[tuple[str, str, str], Change] = field(default_factory=dict)
+    changes: dict[tuple[str, str, str, str, str], Change] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
     def groups(self) -> list[Change]:
-        return sorted(self.changes.values(), key=lambda c: (-len(c.sources), c.function, c.before, c.after))
+        return sorted(self.changes.values(), key=lambda c: (-c.count, c.function, c.route_before, c.route_after,
+                                                            c.before, c.after))
+
+
+def outcome_kind(summary: str) -> str:
+    """The kind of an outcome (what `summarize` wrote), without the request's own values:
+    `redirect 301`, `response 404`, `request`, `request, origin, headers`, `error`, ..."""
+    if summary in (ABSENT, NOT_RUN):
+        return "not run" if summary == NOT_RUN else summary
+    if summary.startswith("error: "):
+        return "error"
+    if summary.startswith("response "):
+        words = summary.split(" ")
+        kind = ("redirect " if len(words) > 2 and words[2] == "location" else "response ") + words[1]
+        return kind + (", headers" if " headers {" in summary else "")
+    if summary.startswith("request "):
+        return "request" + (", origin" if " origin " in summary else "") + (", headers" if " headers {" in summary
+                                                                              else "")
+    return summary
+
+
+def _route_of(side: _Side, name: str, event: dict[str, Any], kvs: dict[str, str | None] | None) -> str:
+    """Which route of `name` decided `event` in this build (the reference model's answer)."""
+    cf = side.compiled.function(name)
+    if cf is None:
+        return ABSENT
+    trace = Trace()
+    try:
+        evaluate(cf.function, event, merge_store(side.stores[name], kvs), trace)
+    except Exception:  # noqa: BLE001 - the request's outcome is still shown; only the route is unknown
+        return "(route unknown)"
+    if trace.route is None:
+        return "no route"
+    route = cf.function.routes[trace.route]
+    return f"{route.title} (line {route.span.line})" + (" lookup missing" if trace.missing else "")
 
 
 def _headers_map(headers: Any) -> dict[str, list[str]]:
@@ -155,7 +215,7 @@ class _Ctx:
     names: list[str]
     same: set[str]
     types: dict[str, str]
-    memo: dict[tuple[str, str], tuple[str, str, bool, bool]]
+    memo: dict[tuple[str, str], tuple[str, str, bool, bool, str, str]]
     a: _Side
     b: _Side
     chain: str | None = None  # the one viewer-request function, whose answers stop the viewer-response ones
@@ -164,8 +224,10 @@ class _Ctx:
 
 
 def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
-           bad: Callable[[Replay, str], None] | None = None, *, jobs: int | None = None) -> Result:
-    """Every request through both builds; `bad(request, reason)` hears of requests that cannot be events."""
+           bad: Callable[[Replay, str], None] | None = None, *, jobs: int | None = None,
+           progress: Callable[[Result], None] | None = None) -> Result:
+    """Every request through both builds; `bad(request, reason)` hears of requests that cannot be events,
+    `progress(result so far)` of every block done."""
     a, b = _Side(before), _Side(after)
     names = list(dict.fromkeys([cf.name for cf in after.functions] + [cf.name for cf in before.functions]))
     # a function whose code and store are the same in both builds answers the same: skip it
@@ -187,6 +249,8 @@ def replay(before: Compiled, after: Compiled, requests: Iterable[Replay],
         if len(block) >= BLOCK:
             _block(block, ctx, res, bad, n)
             block = []
+            if progress is not None:
+                progress(res)
     if block:
         _block(block, ctx, res, bad, n)
     return res
@@ -205,15 +269,21 @@ def _block(block: list[Replay], ctx: _Ctx, res: Result, bad: Callable[[Replay, s
             continue
         res.replayed += 1
         res.changed += bool(out)
-        for name, s1, s2 in out:
-            ch = res.changes.setdefault((name, s1, s2), Change(name, s1, s2))
-            ch.sources.append((rq.source, rq.request))
+        for name, s1, s2, r1, r2 in out:
+            k1, k2 = outcome_kind(s1), outcome_kind(s2)
+            ch = res.changes.get((name, r1, r2, k1, k2))
+            if ch is None:
+                ch = res.changes[(name, r1, r2, k1, k2)] = Change(name, k1, k2, r1, r2)
+            ch.count += 1
+            if len(ch.examples) < EXAMPLES_KEPT and rq.request not in ch.shown:  # a repeat is no new example
+                ch.shown.add(rq.request)
+                ch.examples.append(Example(rq.source, rq.request, s1, s2))
 
 
 _WORK: tuple[list[Replay], _Ctx, int] | None = None
 
 
-def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, str, str]] | str]:
+def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, str, str, str, str]] | str]:
     """Requests of one key go to one worker (so its memo serves the repeats); results in order."""
     global _WORK
     ctx.a.prepare_all()  # once, before forking: the workers inherit the prepared functions
@@ -224,7 +294,7 @@ def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, st
             parts = pool.map(_work, range(n))
     finally:
         _WORK = None
-    out: list[list[tuple[str, str, str]] | str] = [[] for _ in block]
+    out: list[list[tuple[str, str, str, str, str]] | str] = [[] for _ in block]
     for done, memo, errors in parts:
         for i, o in done:
             out[i] = o
@@ -233,7 +303,7 @@ def _parallel(block: list[Replay], ctx: _Ctx, n: int) -> list[list[tuple[str, st
     return out
 
 
-def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str]] | str]], dict[tuple[str, str], Any],
+def _work(k: int) -> tuple[list[tuple[int, list[tuple[str, str, str, str, str]] | str]], dict[tuple[str, str], Any],
                            dict[str, str]]:
     assert _WORK is not None
     block, ctx, n = _WORK
@@ -280,7 +350,7 @@ def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
                     continue
                 chain = (ctx.memo.get((ctx.chain, rq.key)) if phase == VIEWER_RESPONSE and rq.function is None
                          else None)
-                ctx.memo[key] = ("", "", False, False)  # a placeholder: a repeat in the block is not queued twice
+                ctx.memo[key] = ("", "", False, False, "", "")  # a placeholder: a repeat is not queued twice
                 keys.append(key)
                 events.append(event)
                 kvss.append(rq.kvs)
@@ -298,23 +368,27 @@ def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
                 i1, i2 = got_a.get(i), got_b.get(i)
                 s1 = NOT_RUN if flags[i][0] else summarize(i1, events[i])
                 s2 = NOT_RUN if flags[i][1] else summarize(i2, events[i])
-                ctx.memo[key] = (s1, s2, _answered(i1), _answered(i2))
+                r1 = r2 = ""
+                if s1 != s2:  # which route decided it on each side: only for the changed
+                    r1 = "(not run)" if flags[i][0] else _route_of(ctx.a, name, events[i], kvss[i])
+                    r2 = "(not run)" if flags[i][1] else _route_of(ctx.b, name, events[i], kvss[i])
+                ctx.memo[key] = (s1, s2, _answered(i1), _answered(i2), r1, r2)
 
 
 def _answered(inv: Invocation | None) -> bool:
     return inv is not None and "response" in (inv.output or {})
 
 
-def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str]] | str:
+def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str, str, str]] | str:
     """One request's outcome from the memo (filled by `_prefetch`): the (function, before,
-    after) that differ, or why the request cannot be an event."""
+    after, route before, route after) that differ, or why the request cannot be an event."""
     if rq.key in ctx.errors:
         return ctx.errors[rq.key]
     found = []
     for name in ctx.names:
         entry = ctx.memo.get((name, rq.key)) if _reaches(ctx, rq, name) else None
         if entry is not None and entry[0] != entry[1]:
-            found.append((name, entry[0], entry[1]))
+            found.append((name, entry[0], entry[1], entry[4], entry[5]))
     return found
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes import safeio
+from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, InputError, Span
 
 #: what a request-controlled name may look like in cfroutes templates
@@ -73,7 +74,7 @@ class Import:
 
     def warn(self, out: Out | None, file: str, line: int, msg: str, *, comment: bool = True) -> None:
         """A `FILE:LINE: warning:` on stderr and (when `out` is given) a comment at the route."""
-        self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity="warning"))
+        self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity="warning", code=Code.IMPORT_WARNING))
         if out is not None and comment:
             out.notes.append("warning: " + msg)
 
@@ -92,7 +93,7 @@ class Import:
 
 
 def parse_error(file: str, line: int, col: int, msg: str, hint: str | None = None) -> InputError:
-    return InputError([Diagnostic(Span(file, line, col), msg, hint=hint)])
+    return InputError([Diagnostic(Span(file, line, col), msg, hint=hint, code=Code.IMPORT_INVALID)])
 
 
 def read_text(path: str) -> str:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.load import Validator
 from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
@@ -75,7 +76,7 @@ class Case:
 # ------------------------------------------------------------------ entry points
 def inline_cases(config: Config) -> list[Case]:
     """All inline `tests:` of every function of `config`."""
-    v = Validator(config.path)
+    v = Validator(config.path, Code.CASE_INVALID)
     cases: list[Case] = []
     for fn in config.functions:
         node = fn.tests
@@ -88,7 +89,7 @@ def inline_cases(config: Config) -> list[Case]:
 def file_cases(path: str, config: Config) -> list[Case]:
     """The cases of one case file, checked against `config`."""
     root, _ = load_file(path)
-    v = Validator(path)
+    v = Validator(path, Code.CASE_INVALID)
     cases = _file_cases(v, root, path, config)
     _raise(v)
     return cases
@@ -184,14 +185,14 @@ def _file_cases(v: Validator, root: Node, path: str, config: Config) -> list[Cas
                 resolved = os.path.join(os.path.dirname(path), cpath)
                 if os.path.realpath(resolved) != os.path.realpath(config.path):
                     v.err(m["config"], f"these cases are for {cpath}, not {config.path}",
-                          hint=f"run them with -c {os.path.normpath(resolved)}")
+                          hint=f"run them with -c {os.path.normpath(resolved)}", code=Code.CASE_INVALID)
                     return []
         if "function" in m:
             default_fn = _function_ref(v, m["function"], config)
             if default_fn is None:
                 return []
         if "tests" not in m:
-            v.err(root, "a case file is a list of cases or a mapping with `tests:`")
+            v.err(root, "a case file is a list of cases or a mapping with `tests:`", code=Code.WRONG_TYPE)
             return []
         tests = m["tests"]
     elif root.value is None:
@@ -210,14 +211,14 @@ def _function_ref(v: Validator, node: Node, config: Config) -> Function | None:
         names = [f.name for f in config.functions]
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
         v.err(node, f"no function '{name}' in {config.path}",
-              hint=f"did you mean '{close[0]}'?" if close else "functions: " + ", ".join(names))
+              hint=f"did you mean '{close[0]}'?" if close else "functions: " + ", ".join(names), code=Code.CASE_FUNCTION)
     return fn
 
 
 def _case_list(v: Validator, node: Node, config: Config, owner: Function | None,
                file: str | None) -> list[Case]:
     if not node.is_list:
-        v.err(node, f"tests must be a list of cases, got {node.type_name()}")
+        v.err(node, f"tests must be a list of cases, got {node.type_name()}", code=Code.WRONG_TYPE)
         return []
     out = []
     for i, item in enumerate(node.value):
@@ -237,7 +238,7 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
     if "function" in m:
         ref = _function_ref(v, m["function"], config)
         if ref is not None and inline and owner is not None and ref is not owner:
-            v.err(m["function"], f"this case is inline under '{owner.name}'; it cannot run '{ref.name}'")
+            v.err(m["function"], f"this case is inline under '{owner.name}'; it cannot run '{ref.name}'", code=Code.CASE_FUNCTION)
         elif ref is not None:
             fn = ref
     elif fn is None:
@@ -245,11 +246,11 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
             fn = config.functions[0]
         else:
             v.err(node, "this case needs `function:` (the config has several functions: "
-                  + ", ".join(f.name for f in config.functions) + ")")
+                  + ", ".join(f.name for f in config.functions) + ")", code=Code.CASE_FUNCTION)
     req_node = m.get("request")
     request = None
     if req_node is None:
-        v.err(node, "a test case needs `request:` (e.g. GET https://example.com/path)")
+        v.err(node, "a test case needs `request:` (e.g. GET https://example.com/path)", code=Code.CASE_REQUEST)
     else:
         request = v.string(req_node, "request")
     name = request or f"case {index + 1}"
@@ -263,13 +264,13 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
     if "response" in m:
         if fn is not None and fn.event != VIEWER_RESPONSE:
             v.err(m["response"], f"`response` is the origin's response for viewer-response functions; "
-                  f"'{fn.name}' is {fn.event}")
+                  f"'{fn.name}' is {fn.event}", code=Code.CASE_REQUEST)
         else:
             response = _response(v, m["response"])
     expect = None
     if "expect" not in m:
         v.err(node, "a test case needs `expect:` (status, location, uri, querystring, headers, cookies, "
-              "origin, body or error)")
+              "origin, body or error)", code=Code.CASE_EXPECT)
     else:
         expect = _expect(v, m["expect"], fn)
     if fn is None or request is None or req_node is None:
@@ -287,7 +288,7 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
             where = m["cookies"].span
         elif e.column is None and "response" in m:
             where = m["response"].span
-        v.err(where, e.message, hint=e.hint)
+        v.err(where, e.message, hint=e.hint, code=Code.CASE_REQUEST)
         return None
     if expect is None or len(v.diags) > n_err:
         return None
@@ -306,7 +307,7 @@ def _values_map(v: Validator, node: Node, what: str, *, header: bool,
                 allow_null: bool = False) -> dict[str, Any] | None:
     """name -> string | list of strings (| None when `allow_null`)."""
     if not node.is_map:
-        v.err(node, f"{what} must be a mapping of name to value, got {node.type_name()}")
+        v.err(node, f"{what} must be a mapping of name to value, got {node.type_name()}", code=Code.WRONG_TYPE)
         return None
     out: dict[str, Any] = {}
     for name, val in node.value.items():
@@ -321,7 +322,7 @@ def _values_map(v: Validator, node: Node, what: str, *, header: bool,
             items = v.string_list(val, f"{what}.{name}")
             if items is not None:
                 if not items:
-                    v.err(val, f"{what}.{name} must not be an empty list")
+                    v.err(val, f"{what}.{name} must not be an empty list", code=Code.EMPTY_VALUE)
                 out[key] = tuple(s for _, s in items) if allow_null else [s for _, s in items]
         else:
             s = v.string(val, f"{what}.{name}", allow_empty=True)
@@ -332,19 +333,19 @@ def _values_map(v: Validator, node: Node, what: str, *, header: bool,
 
 def _kvs(v: Validator, node: Node, fn: Function | None) -> dict[str, str | None] | None:
     if fn is not None and fn.kvs is None:
-        v.err(node, f"function '{fn.name}' has no KeyValueStore (`kvs:` block), so a case cannot set kvs")
+        v.err(node, f"function '{fn.name}' has no KeyValueStore (`kvs:` block), so a case cannot set kvs", code=Code.CASE_INVALID)
         return None
     if not node.is_map:
-        v.err(node, f"kvs must be a mapping of key to value, got {node.type_name()}")
+        v.err(node, f"kvs must be a mapping of key to value, got {node.type_name()}", code=Code.WRONG_TYPE)
         return None
     out: dict[str, str | None] = {}
     for key, val in node.value.items():
         knode = node.keys[key]
         if not key or len(key.encode("utf-8")) > KVS_KEY_MAX:
-            v.err(knode, f"KVS keys must be 1-{KVS_KEY_MAX} bytes")
+            v.err(knode, f"KVS keys must be 1-{KVS_KEY_MAX} bytes", code=Code.SEED)
             continue
         if key.startswith(SPILL_PREFIX):
-            v.err(knode, f"KVS keys starting with {SPILL_PREFIX!r} are reserved for spilled routes")
+            v.err(knode, f"KVS keys starting with {SPILL_PREFIX!r} are reserved for spilled routes", code=Code.SEED)
             continue
         if val.value is None:
             out[key] = None
@@ -379,13 +380,13 @@ def _expect(v: Validator, node: Node, fn: Function | None) -> Expect | None:
     if m is None:
         return None
     if not m:
-        v.err(node, "expect is empty: say what should happen (status, uri, headers, ...)")
+        v.err(node, "expect is empty: say what should happen (status, uri, headers, ...)", code=Code.CASE_EXPECT)
         return None
     spans = {k: n.span for k, n in m.items()}
     for key, n in m.items():
         if n.value is None and key not in ("origin",):
             v.err(n, f"expect.{key} must not be null" + (
-                "; to require a header to be absent write `headers: {name: null}`" if key in ("headers", "cookies") else ""))
+                "; to require a header to be absent write `headers: {name: null}`" if key in ("headers", "cookies") else ""), code=Code.CASE_EXPECT)
     kw: dict[str, Any] = {}
     if "status" in m and m["status"].value is not None:
         kw["status"] = v.integer(m["status"], "expect.status", 100, 599)
@@ -393,7 +394,7 @@ def _expect(v: Validator, node: Node, fn: Function | None) -> Expect | None:
         if key in m and m[key].value is not None:
             kw[key] = v.string(m[key], f"expect.{key}", allow_empty=key in ("querystring", "body"))
     if kw.get("uri") is not None and not kw["uri"].startswith("/"):
-        v.err(m["uri"], "expect.uri must start with '/'")
+        v.err(m["uri"], "expect.uri must start with '/'", code=Code.CASE_EXPECT)
     for key in ("headers", "cookies"):
         if key in m and m[key].value is not None:
             vals = _values_map(v, m[key], f"expect.{key}", header=key == "headers", allow_null=True)
@@ -406,7 +407,7 @@ def _expect(v: Validator, node: Node, fn: Function | None) -> Expect | None:
             om = v.mapping(on, "expect.origin", ORIGIN_KEYS)
             if om is not None:
                 if not om:
-                    v.err(on, "expect.origin needs id, domain, path or host_header (or null: no origin change)")
+                    v.err(on, "expect.origin needs id, domain, path or host_header (or null: no origin change)", code=Code.CASE_EXPECT)
                 kw["origin"] = {k: s for k, n in om.items()
                                 if (s := v.string(n, f"expect.origin.{k}")) is not None}
     if fn is not None:
@@ -414,10 +415,10 @@ def _expect(v: Validator, node: Node, fn: Function | None) -> Expect | None:
         resp_keys = [k for k in ("status", "location", "body") if k in m]
         if fn.event == VIEWER_RESPONSE and req_keys:
             v.err(m[req_keys[0]], f"expect.{req_keys[0]} checks a request that goes on to the origin; "
-                  f"'{fn.name}' is a viewer-response function and returns a response")
+                  f"'{fn.name}' is a viewer-response function and returns a response", code=Code.CASE_EXPECT)
         elif fn.event == VIEWER_REQUEST and req_keys and resp_keys:
             v.err(node, f"expect.{resp_keys[0]} describes a response made at the edge and expect.{req_keys[0]} "
-                  "a request that goes on to the origin; a case can only expect one of them")
+                  "a request that goes on to the origin; a case can only expect one of them", code=Code.CASE_EXPECT)
     return Expect(spans=spans, **kw)
 
 

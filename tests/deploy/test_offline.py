@@ -64,7 +64,7 @@ def test_an_unknown_region_is_one_line_exit_2(project, capsys, args):
     assert main(args + ["--region", "xx-nowhere-1"]) == 2
     err = capsys.readouterr().err
     assert err == ("<command line>:1:1: error: --region 'xx-nowhere-1' is not an AWS region botocore knows "
-                   "(e.g. us-east-1, eu-west-1)\n")
+                   "(e.g. us-east-1, eu-west-1)  [CFR801]\n")
 
 
 def test_known_regions_and_credentials_pass(project):

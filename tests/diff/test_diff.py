@@ -94,11 +94,14 @@ def test_changed_routes_and_seed_are_grouped_with_counts(repo: Path) -> None:
     ))
     code, out, err = _run(repo, "--base", "HEAD", "--log", str(log))
     assert code == 1
-    assert "3 request(s), site:\n  - response 301 location /blog/x?utm=1\n  + response 302 location /blog/x?utm=1" \
-        not in out  # /x and /y differ in location: two groups
-    assert "2 request(s), site:\n  - response 301 location /blog/x?utm=1\n  + response 302 location /blog/x?utm=1\n" in out
-    assert "1 request(s), site:\n  - response 301 location /blog/y\n  + response 302 location /blog/y\n" in out
-    assert "  - request /cache/a-v1.html\n  + request /cache/a-v2.html\n" in out
+    # /x (twice) and /y differ in location but not in what changed: one group, the route's
+    assert "3 request(s), site: route 'blog' (line 7): redirect 301 -> redirect 302\n" in out
+    assert ("(access.log:3)\n      - response 301 location /blog/x?utm=1\n      + response 302 location /blog/x?utm=1\n"
+            in out.replace(str(repo) + "/", ""))
+    assert "      - response 301 location /blog/y\n      + response 302 location /blog/y\n" in out
+    assert out.count("/old-blog/x?utm=1  (") == 1  # a repeat is not shown as a second example
+    assert ("1 request(s), site: route 'tenant' (line 10): request, other values\n" in out
+            and "      - request /cache/a-v1.html\n      + request /cache/a-v2.html\n" in out)
     assert "/docs/intro" not in out
     assert f"{log}:8: warning: skipped log line: 1 fields, the #Fields: line names 17" in err
     assert "5 requests replayed, 4 changed" in out and "1 log line(s) skipped" in out
@@ -115,7 +118,8 @@ def test_gzip_logs_and_cookies(repo: Path) -> None:
                                       _line("GET", "www.example.com", "/docs/a")).encode()))
     code, out, _ = _run(repo, "--base", "HEAD", "--log", str(gz))
     assert code == 1
-    assert "1 request(s), site:\n  - request /public/a.html\n  + request /beta/a.html\n" in out
+    assert "1 request(s), site: route 'docs' (line 15) -> route 'beta' (line 15): request, other values\n" in out
+    assert "      - request /public/a.html\n      + request /beta/a.html\n" in out
     assert "2 requests replayed, 1 changed" in out
 
 
@@ -162,11 +166,12 @@ def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.
     with checkout_config(str(repo / "routes.yaml"), "HEAD") as p:
         before = compile_config(p)
 
-    def run(jobs: int) -> tuple[int, int, list[tuple[str, str, str, int]], list[str]]:
+    def run(jobs: int) -> tuple[int, int, list[object], list[str]]:
         bad: list[logs.BadLine] = []
         reqs = [rp.log_replay(lr) for lr in logs.read(str(log), bad)]
         res = rp.replay(before, after, reqs, jobs=jobs)
-        return (res.replayed, res.changed, [(c.function, c.before, c.after, len(c.sources)) for c in res.groups()],
+        return (res.replayed, res.changed, [(c.function, c.route_before, c.route_after, c.before, c.after, c.count,
+                                             [(e.source, e.before, e.after) for e in c.examples]) for c in res.groups()],
                 [str(b) for b in bad])
 
     monkeypatch.setattr(rp, "PARALLEL_MIN", 10)
@@ -240,8 +245,9 @@ def test_unchanged_functions_are_not_run_and_answers_skip_viewer_response(repo: 
     assert code == 1
     # /old-blog/x is a redirect: the viewer-response function never sees it, so no change there
     assert "/old-blog/x" not in out
-    assert ('1 request(s), sec:\n  - response 200 headers {"strict-transport-security": "max-age=1; includeSubDomains"}\n'
-            '  + response 200 headers {"strict-transport-security": "max-age=2; includeSubDomains"}\n') in out
+    assert ('1 request(s), sec: no route: response 200, headers, other values\n' in out and
+            '      - response 200 headers {"strict-transport-security": "max-age=1; includeSubDomains"}\n'
+            '      + response 200 headers {"strict-transport-security": "max-age=2; includeSubDomains"}\n') in out
     # site is unchanged: run once per request (to learn whether it answers), on one side only
     assert runs.count("site") == 2 and runs.count("sec") == 2
 
@@ -260,3 +266,77 @@ def test_outside_git_and_missing_seed_at_base(tmp_path: Path, repo: Path) -> Non
     (repo / "seed.yaml").write_text("a: /x\n")
     code, _, err = _run(repo, "--base", "HEAD")
     assert code == 2 and "cfroutes-base-" not in err and "HEAD:" in err
+
+
+def test_one_edited_route_over_many_urls_is_one_group(repo: Path) -> None:
+    (repo / "routes.yaml").write_text(AFTER)
+    log = repo / "access.log"
+    log.write_text(_log(*[_line("GET", "www.example.com", f"/old-blog/post-{i}") for i in range(500)],
+                        *[_line("GET", "www.example.com", f"/docs/d{i}") for i in range(50)]))
+    code, out, _ = _run(repo, "--base", "HEAD", "--log", str(log), "--examples", "2")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "500 request(s), site: route 'blog' (line 7): redirect 301 -> redirect 302"
+    assert [x for x in lines if x.startswith("    e.g. ")] == [
+        f"    e.g. GET https://www.example.com/old-blog/post-{i}  ({log}:{i + 3})" for i in (0, 1)]
+    assert lines[-2] == "    ... and 498 more" and len(lines) == 1 + 2 * 3 + 2
+    code, out, _ = _run(repo, "--base", "HEAD", "--log", str(log), "--examples", "0")
+    assert out.splitlines()[:2] == [lines[0], "    ... and 500 more"]
+
+
+def test_json_format(repo: Path) -> None:
+    import json
+
+    (repo / "routes.yaml").write_text(AFTER.replace("name: docs\n        path: /docs/:page\n        rewrite: /public/",
+                                                    "name: docs\n        path: /docs/:page\n        rewrite: /pub/"))
+    log = repo / "access.log"
+    log.write_text(_log(*[_line("GET", "www.example.com", f"/old-blog/p{i}") for i in range(5)],
+                        _line("GET", "www.example.com", "/docs/a"), "garbage"))
+    code, out, err = _run(repo, "--base", "HEAD", "--log", str(log), "--format", "json", "--examples", "1")
+    assert code == 1
+    data = json.loads(out)
+    assert (data["base"], data["replayed"], data["changed"], data["skipped_lines"]) == ("HEAD", 6, 6, 1)
+    assert [(g["route_before"], g["route_after"], g["outcome_before"], g["outcome_after"], g["count"])
+            for g in data["groups"]] == [("route 'blog' (line 7)", "route 'blog' (line 7)", "redirect 301",
+                                          "redirect 302", 5),
+                                         ("route 'docs' (line 15)", "route 'docs' (line 15)", "request", "request", 1)]
+    assert data["groups"][0]["examples"] == [{"source": f"{log}:3", "request": "GET https://www.example.com/old-blog/p0",
+                                              "before": "response 301 location /blog/p0",
+                                              "after": "response 302 location /blog/p0"}]
+    assert "skipped log line" in err  # the skipped line is still reported, on stderr
+
+
+@pytest.mark.parametrize("examples", ["-1", "101"])
+def test_examples_is_bounded(repo: Path, examples: str) -> None:
+    code, _, err = _run(repo, "--base", "HEAD", "--examples", examples)
+    assert code == 2 and f"--examples {examples}: give 0 to 100" in err
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tty, ci, shown", [(True, None, True), (False, None, False), (True, "true", False)])
+def test_progress_only_on_a_terminal_outside_ci(repo: Path, monkeypatch: pytest.MonkeyPatch, tty: bool,
+                                               ci: str | None, shown: bool) -> None:
+    from cfroutes.cli import diff as cli_diff
+    from cfroutes.diff import replay as rp
+
+    monkeypatch.setattr(rp, "BLOCK", 10)
+    monkeypatch.setattr(cli_diff, "PROGRESS_EVERY", 0.0)
+    monkeypatch.delenv("CI", raising=False)
+    if ci:
+        monkeypatch.setenv("CI", ci)
+    (repo / "routes.yaml").write_text(AFTER)
+    log = repo / "access.log"
+    log.write_text(_log(*[_line("GET", "www.example.com", f"/old-blog/p{i}") for i in range(45)]))
+    out, err = io.StringIO(), (_Tty() if tty else io.StringIO())
+    code = cli_diff.diff(str(repo / "routes.yaml"), "HEAD", [str(log)], False, stdout=out, stderr=err)
+    assert code == 1 and "\r" not in out.getvalue()
+    text = err.getvalue()
+    assert ("\r\x1b[Kdiff: 40 requests replayed, 40 changed" in text) is shown, text
+    if shown:
+        assert text.endswith("\r\x1b[K")  # the status line is cleared before the result
+    else:
+        assert text == ""

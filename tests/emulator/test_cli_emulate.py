@@ -69,7 +69,7 @@ def test_refused_function_is_a_test_result_and_exits_1(tmp_path: Path, src: str,
     # and the diagnostic on stderr: position, message, the source line and a caret
     line, col = map(int, pos.split(":"))
     lines = err.splitlines()
-    assert lines[0] == f"{tmp_path / 'f.js'}:{pos}: error: {message}"
+    assert lines[0] == f"{tmp_path / 'f.js'}:{pos}: error: {message}  [CFR804]"
     assert lines[1] == f" {line} | {src.splitlines()[line - 1]}"
     assert lines[2] == " " * (len(str(line)) + 1) + " | " + " " * (col - 1) + "^"
     assert "Traceback" not in err

@@ -234,5 +234,5 @@ def test_cdk_python_construct_synthesises_the_bundle(project):
 def test_lang_is_refused_for_targets_other_than_cdk(project, capsys, target):
     assert main(["export", target, "--lang", "python", "-o", "out.txt"]) == 2
     err = capsys.readouterr().err
-    assert err == f"<command line>:1:1: error: --lang python applies only to `export cdk`, not to {target}\n"
+    assert err == f"<command line>:1:1: error: --lang python applies only to `export cdk`, not to {target}  [CFR801]\n"
     assert not (project / "out.txt").exists()

@@ -82,7 +82,7 @@ def test_main_exit_codes_and_no_traceback(write: Write, one_function: str,
     capsys.readouterr()
     assert main(["test", "-c", invalid]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines()[0] == f"{invalid}:12:24: error: the URL contains a space; percent-encode it as %20"
+    assert err.splitlines()[0] == f"{invalid}:12:24: error: the URL contains a space; percent-encode it as %20  [CFR502]"
     assert "Traceback" not in err
     assert main(["test", "-c", good, str(good) + ".missing"]) == 2
     assert "file not found" in capsys.readouterr().err
@@ -127,7 +127,7 @@ def test_run_needs_function_when_several(write: Write, two_functions: str,
     (["GET /a b"], "<command line>:1:7: error: request 'GET /a b': the URL contains a space"),
     (["/x", "-H", "no-colon"], "<command line>:1:1: error: -H 'no-colon': expected 'name: value'"),
     (["/x", "--kvs", "a=b"], "<command line>:1:1: error: function 'site' has no KeyValueStore"),
-    (["/x", "--kvs", "novalue"], "<command line>:1:1: error: --kvs 'novalue': expected key=value\n"
+    (["/x", "--kvs", "novalue"], "<command line>:1:1: error: --kvs 'novalue': expected key=value  [CFR801]\n"
                                  "  help: to run without the key, write --kvs-delete 'novalue'"),
     (["/x", "--kvs", "=v"], "<command line>:1:1: error: --kvs '=v': expected key=value"),
 ])
