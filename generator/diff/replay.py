@@ -186,8 +186,11 @@ class _Side:
     """One build on the local edge (its functions prepared once and run in warm contexts)."""
 
     def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
         self.edge = LocalEdge.of(compiled.functions)
         self.events = {cf.name: cf.function.event for cf in compiled.functions}
+        # the bundle's stores, for the reference model's "which route decided" (changed requests only)
+        self.stores = {cf.name: cf.kvs_dict() for cf in compiled.functions}
 
     def prepare_all(self) -> None:
         for name in self.events:
