@@ -15,7 +15,6 @@ from cfroutes.compiler import Compiled, CompiledFunction, bundle, compile_config
 from cfroutes.errors import CheckFailed, render_all
 from cfroutes.iac import escape
 
-
 #: what `--prefix` may hold: names stay in CloudFront's alphabet (functions and stores alike)
 PREFIX_RE = re.compile(r"[A-Za-z0-9_-]*")
 NAME_MAX = 64  # function and KeyValueStore names
