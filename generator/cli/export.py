@@ -39,7 +39,7 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
         stdout.write(text)
         return ExitCode.OK
     write_file(output, text)  # InputError -> exit 2
-    stderr.write(f"wrote {output}: {target}{' (' + lang + ')' if target == 'cdk' else ''}, "
+    stderr.write(f"wrote {output}: {target}{f' ({lang})' if target == 'cdk' else ''}, "
                  f"{len(b.functions)} function(s), {len(b.stores())} store(s)"
                  f"{', names prefixed ' + repr(prefix) if prefix else ''}\n")
     return ExitCode.OK
