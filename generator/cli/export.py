@@ -29,6 +29,11 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
         warning = cloudformation.size_warning(text, output or "the template")
         if warning:
             stderr.write(warning + "\n")
+        spilled = [cf.name for cf in b.functions if cf.plan.spilled]
+        if spilled:
+            stderr.write(f"note: {', '.join(spilled)} read(s) spilled routes from the store: the template fills it "
+                         "only when the stack creates it; before a later stack update that changes them, run "
+                         f"`cfroutes deploy --apply{' --prefix ' + prefix if prefix else ''}` (keys first)\n")
     elif target == "terraform":
         text = terraform.render(b, config, out_dir)
     else:

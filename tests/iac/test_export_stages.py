@@ -251,6 +251,18 @@ def test_cdk_python_synth_two_configs_prefix_stable_import_source_and_attach(pro
     assert "cfroutes deploy --apply --prefix stg-" in head and "ImportSource" in head
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed (the CDK needs it)")
+def test_cdk_python_synth_the_spilled_config_with_prefix(big: Path) -> None:
+    assert run("cdk", "--lang", "python", "--prefix", "prod-", "-o", "cdk_big.py") == 0
+    tpl = _synth_python(big, "cdk_big")
+    res = list(tpl["Resources"].values())
+    (fn,) = [r["Properties"] for r in res if r["Type"] == "AWS::CloudFront::Function"]
+    (store,) = [r["Properties"] for r in res if r["Type"] == "AWS::CloudFront::KeyValueStore"]
+    assert fn["Name"] == "prod-moves" and store["Name"] == "prod-moves"
+    assert fn["FunctionCode"] == (big / "dist/moves.js").read_text()
+    assert store["ImportSource"]["SourceType"] == "S3"  # the 120 spilled routes are there at creation
+
+
 @pytest.mark.skipif(not NODE_MODULES or shutil.which("node") is None,
                     reason="TypeScript CDK check needs node and CFROUTES_NODE_MODULES=<dir>/node_modules with "
                            "typescript aws-cdk-lib constructs @types/node (npm install --prefix <dir> ...)")
@@ -372,13 +384,14 @@ def test_hostile_names_pass_terraform_fmt(tmp_path: Path, monkeypatch) -> None:
 
 
 @pytest.mark.skipif(CFN_LINT is None, reason="cfn-lint not installed (pip install cfn-lint)")
-def test_cfn_lint_two_configs_with_prefix_and_a_hostile_name(project: Path, tmp_path_factory) -> None:
+def test_cfn_lint_two_configs_with_prefix_and_a_hostile_name(project: Path, tmp_path_factory, capsys) -> None:
     """One cfn-lint run (it starts slowly) over the example, the spilled config and a hostile name."""
     assert run("cloudformation", "--prefix", "stg-", "--kvs-bucket", "b-1", "-o", "a.yaml") == 0
     other = tmp_path_factory.mktemp("big")
     (other / "routes.yaml").write_text(BIG)
     assert run("cloudformation", "-c", str(other / "routes.yaml"), "--prefix", "prod-", "--kvs-bucket", "b-2",
                "-o", "b.json") == 0
+    assert "note: moves read(s) spilled routes" in capsys.readouterr().err
     hostile = "new\nline */ ${x}.yaml"
     _plant(project, hostile)
     assert run("cloudformation", "-c", hostile, "--kvs-bucket", "b-1", "-o", "c.yaml") == 0
