@@ -63,14 +63,15 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
     spill = fn.options.spill == "always" and can_spill
     if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > SIZE_LIMIT:
         spill = True  # the exact routes alone cannot fit: skip the inline attempt
-    digest = input_sha256(fn)
     p = plan(fn, spill=spill, debug=debug)
+    digest = input_sha256(p)
     src = render(p, pretty=pretty, input_sha256=digest)
     # the deployable (minified) size decides, so --pretty spills exactly when the real build does
     size = len((render(p, input_sha256=digest) if pretty else src).encode("utf-8"))
     if size > SIZE_LIMIT and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
         spill = True
         p = plan(fn, spill=True, debug=debug)
+        digest = input_sha256(p)
         src = render(p, pretty=pretty, input_sha256=digest)
     kvs_data = None if fn.kvs is None else list(fn.kvs.seed) + list(p.spilled)
     kvs_file = None if kvs_data is None else kvsfile.render(kvs_data)

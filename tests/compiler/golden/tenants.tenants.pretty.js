@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:e40f1b52b6127633
+// cfroutes 0.1.0 tenants input-sha256:d56d79b48328b1ce
 import cf from 'cloudfront';
 var K = cf.kvs();
 // P: pattern routes in order; G: first path segment -> positions in P to try;
