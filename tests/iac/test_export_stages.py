@@ -6,10 +6,12 @@ a string in any output language.
 The real tools run where installed: cfn-lint, `terraform fmt`/`validate` (AWS provider from
 CFROUTES_TF_PLUGIN_DIR, default /opt/tf-plugins), the CDK (Python: aws-cdk-lib; TypeScript: a
 node_modules with typescript, aws-cdk-lib, constructs and @types/node named by
-CFROUTES_NODE_MODULES). A missing tool is a skip whose reason says what to install."""
+CFROUTES_NODE_MODULES). A missing tool is a skip whose reason says what to install; with
+CFROUTES_REQUIRE_IAC=1 (CI, once it installs them) it is a failure instead."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import re
@@ -30,6 +32,22 @@ TF_PLUGINS = os.environ.get("CFROUTES_TF_PLUGIN_DIR", "/opt/tf-plugins")
 NODE_MODULES = os.environ.get("CFROUTES_NODE_MODULES", "")
 CFN_LINT = shutil.which("cfn-lint", path=os.path.dirname(sys.executable)) or shutil.which("cfn-lint")
 TF = shutil.which("terraform")
+REQUIRE = os.environ.get("CFROUTES_REQUIRE_IAC") == "1"
+
+
+def requires(missing: bool, reason: str):
+    """skipif, except under CFROUTES_REQUIRE_IAC=1, where a missing tool fails the test."""
+    if not missing:
+        return lambda f: f
+    if not REQUIRE:
+        return pytest.mark.skipif(True, reason=reason)
+
+    def deco(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            pytest.fail(f"CFROUTES_REQUIRE_IAC=1 but {reason}")
+        return wrapper
+    return deco
 
 # the second config: 120 exact redirects spilled to a store nothing looks keys up in
 BIG = "version: 1\nfunctions:\n  moves:\n    event: viewer-request\n    kvs: { name: moves }\n" \
@@ -190,7 +208,7 @@ def test_terraform_large_spilled_set_uses_the_batch_resource(big: Path) -> None:
     assert len(entries) == 120
 
 
-@pytest.mark.skipif(TF is None, reason="terraform not installed (CI: install the terraform binary)")
+@requires(TF is None, "terraform not installed (CI: install the terraform binary)")
 def test_terraform_fmt_and_validate_on_two_configs_with_prefix(project: Path, tmp_path_factory) -> None:
     assert run("terraform", "--prefix", "stg-", "-o", "main.tf") == 0
     other = tmp_path_factory.mktemp("big")
@@ -228,7 +246,7 @@ def _synth_python(project: Path, module: str) -> dict:
         sys.modules.pop(module, None)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed (the CDK needs it)")
+@requires(shutil.which("node") is None, "node not installed (the CDK needs it)")
 def test_cdk_python_synth_two_configs_prefix_stable_import_source_and_attach(project: Path) -> None:
     assert run("cdk", "--lang", "python", "--prefix", "stg-", "-o", "cdk_a.py") == 0
     tpl = _synth_python(project, "cdk_a")
@@ -251,7 +269,7 @@ def test_cdk_python_synth_two_configs_prefix_stable_import_source_and_attach(pro
     assert "cfroutes deploy --apply --prefix stg-" in head and "ImportSource" in head
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed (the CDK needs it)")
+@requires(shutil.which("node") is None, "node not installed (the CDK needs it)")
 def test_cdk_python_synth_the_spilled_config_with_prefix(big: Path) -> None:
     assert run("cdk", "--lang", "python", "--prefix", "prod-", "-o", "cdk_big.py") == 0
     tpl = _synth_python(big, "cdk_big")
@@ -263,9 +281,9 @@ def test_cdk_python_synth_the_spilled_config_with_prefix(big: Path) -> None:
     assert store["ImportSource"]["SourceType"] == "S3"  # the 120 spilled routes are there at creation
 
 
-@pytest.mark.skipif(not NODE_MODULES or shutil.which("node") is None,
-                    reason="TypeScript CDK check needs node and CFROUTES_NODE_MODULES=<dir>/node_modules with "
-                           "typescript aws-cdk-lib constructs @types/node (npm install --prefix <dir> ...)")
+@requires(not NODE_MODULES or shutil.which("node") is None,
+          "TypeScript CDK check needs node and CFROUTES_NODE_MODULES=<dir>/node_modules with "
+          "typescript aws-cdk-lib constructs @types/node (npm install --prefix <dir> ...)")
 def test_cdk_typescript_compiles_into_an_out_dir_and_synthesises(project: Path) -> None:
     os.symlink(NODE_MODULES, project / "node_modules")
     (project / "lib").mkdir()
@@ -372,7 +390,7 @@ def test_hostile_config_names_parse_and_round_trip_in_every_language(tmp_path: P
     assert fn_comment.isascii() and fn_comment.isprintable() and len(fn_comment) <= 128
 
 
-@pytest.mark.skipif(TF is None, reason="terraform not installed (CI: install the terraform binary)")
+@requires(TF is None, "terraform not installed (CI: install the terraform binary)")
 def test_hostile_names_pass_terraform_fmt(tmp_path: Path, monkeypatch) -> None:
     """HashiCorp's own parser on every hostile config name and a hostile --dist at once."""
     _copy_example(tmp_path)
@@ -389,7 +407,7 @@ def test_hostile_names_pass_terraform_fmt(tmp_path: Path, monkeypatch) -> None:
             [TF, "fmt", "-check", str(tmp_path / f"t{i}")], check=True, capture_output=True, timeout=120)
 
 
-@pytest.mark.skipif(CFN_LINT is None, reason="cfn-lint not installed (pip install cfn-lint)")
+@requires(CFN_LINT is None, "cfn-lint not installed (pip install cfn-lint)")
 def test_cfn_lint_two_configs_with_prefix_and_a_hostile_name(project: Path, tmp_path_factory, capsys) -> None:
     """One cfn-lint run (it starts slowly) over the example, the spilled config and a hostile name."""
     assert run("cloudformation", "--prefix", "stg-", "--kvs-bucket", "b-1", "-o", "a.yaml") == 0
