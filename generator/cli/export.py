@@ -7,6 +7,7 @@ from typing import TextIO
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.iac import cdk, cloudformation, source, terraform
+from cfroutes.safeio import escape_terminal
 
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,
@@ -24,11 +25,11 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
         try:
             text = cloudformation.render(b, config, fmt, kvs_bucket)
         except cloudformation.MissingStoreData as e:
-            stderr.write(f"cfroutes: export refused: {e}\n")
+            stderr.write(f"cfroutes: export refused: {escape_terminal(str(e))}\n")
             return ExitCode.FAILED
         warning = cloudformation.size_warning(text, output or "the template")
         if warning:
-            stderr.write(warning + "\n")
+            stderr.write(escape_terminal(warning) + "\n")
         spilled = [cf.name for cf in b.functions if cf.plan.spilled]
         if spilled:
             stderr.write(f"note: {', '.join(spilled)} read(s) spilled routes from the store: the template fills it "
@@ -44,7 +45,7 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
         stdout.write(text)
         return ExitCode.OK
     write_file(output, text)  # InputError -> exit 2
-    stderr.write(f"wrote {output}: {target}{f' ({lang})' if target == 'cdk' else ''}, "
+    stderr.write(f"wrote {escape_terminal(output)}: {target}{f' ({lang})' if target == 'cdk' else ''}, "
                  f"{len(b.functions)} function(s), {len(b.stores())} store(s)"
                  f"{', names prefixed ' + repr(prefix) if prefix else ''}\n")
     return ExitCode.OK

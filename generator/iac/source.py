@@ -14,6 +14,7 @@ from typing import TextIO
 from cfroutes.compiler import Compiled, CompiledFunction, bundle, compile_config
 from cfroutes.errors import CheckFailed, render_all
 from cfroutes.iac import escape
+from cfroutes.safeio import escape_terminal
 
 #: what `--prefix` may hold: names stay in CloudFront's alphabet (functions and stores alike)
 PREFIX_RE = re.compile(r"[A-Za-z0-9_-]*")
@@ -72,9 +73,10 @@ def load(config: str, dist: str, stderr: TextIO, prefix: str = "") -> Bundle:
     files = bundle.bundle_files(compiled)
     stale = bundle.diff(dist, files)
     if stale:
-        stderr.write(f"warning: {dist}/ is stale ({stale[0]}{' ...' if len(stale) > 1 else ''}); using the "
-                     f"config's build from memory: run `cfroutes build -c {config} -o {dist}` before "
-                     "applying anything that reads dist/\n")
+        stderr.write(escape_terminal(
+            f"warning: {dist}/ is stale ({stale[0]}{' ...' if len(stale) > 1 else ''}); using the config's build "
+            f"from memory: run `cfroutes build -c {config} -o {dist}` before applying anything that reads dist/")
+            + "\n")
     b = Bundle(compiled, files, dist, stale, prefix)
     check_prefix(prefix, [cf.name for cf in b.functions] + list(b.stores()))
     return b

@@ -421,3 +421,12 @@ def test_cfn_lint_two_configs_with_prefix_and_a_hostile_name(project: Path, tmp_
     assert run("cloudformation", "-c", hostile, "--kvs-bucket", "b-1", "-o", "c.yaml") == 0
     r = subprocess.run([CFN_LINT, "a.yaml", "b.json", "c.yaml"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_export_messages_escape_names_for_the_terminal(project: Path, capsys) -> None:
+    dist = "d\x1b[31mRED\u202e"
+    assert run("cloudformation", "--dist", dist, "-o", "s.yaml") == 1
+    assert run("terraform", "--dist", dist, "-o", "s\x1b]0;t\x07.tf") == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err and "\x07" not in err
+    assert "d\\x1b[31mRED" in err and "export refused" in err
