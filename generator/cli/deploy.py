@@ -12,20 +12,6 @@ from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure
 from cfroutes.deploy.plan import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 
-NAME_MAX = 64  # function and store names: 1-64 of [A-Za-z0-9_-]
-
-
-def _check_names(prefix: str, names: list[str]) -> None:
-    import re
-
-    if prefix and not re.fullmatch(r"[A-Za-z0-9_-]+", prefix):
-        raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--prefix {prefix!r}: AWS names allow only "
-                                     "letters, digits, '-' and '_'", code=Code.ARGUMENT)])
-    long = [prefix + n for n in names if len(prefix + n) > NAME_MAX]
-    if long:
-        raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--prefix {prefix!r} makes {long[0]!r} "
-                                     f"{len(long[0])} characters; CloudFront names are at most {NAME_MAX}", code=Code.ARGUMENT)])
-
 
 def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) -> None:
     stdout.write("deploy did not finish; LIVE now:\n" + "\n".join(live_state(aws, plan, progress)) + "\n"
@@ -37,7 +23,7 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
            prefix: str = "", attach: str | None = None) -> int:
     from cfroutes.cli.test import collect
     from cfroutes.compiler import gc_paused
-    from cfroutes.iac.source import load
+    from cfroutes.iac.source import check_prefix, load
 
     target = parse_attach(attach) if attach is not None else None
     if target is not None and (not target[0] or target[1] == ""):
@@ -47,7 +33,7 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
         raise InputError([Diagnostic(Span("<command line>", 1, 1), "--attach associates published functions: "
                                      "it needs --stage LIVE", code=Code.ARGUMENT)])
     b = load(config, dist, stderr)
-    _check_names(prefix, [cf.name for cf in b.functions] +
+    check_prefix(prefix, [cf.name for cf in b.functions] +  # the one rule, as export applies it
                  [cf.function.kvs.name for cf in b.functions if cf.function.kvs is not None])
     with gc_paused():
         cases = collect(b.compiled, [])

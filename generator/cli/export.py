@@ -1,4 +1,4 @@
-"""`cfroutes export cloudformation|terraform|cdk [-o FILE] [--lang typescript|python]`."""
+"""`cfroutes export cloudformation|terraform|cdk [-o FILE] [--lang typescript|python] [--prefix P] [--kvs-bucket B]`."""
 from __future__ import annotations
 
 import os
@@ -6,22 +6,36 @@ from typing import TextIO
 
 from cfroutes.codes import Code
 from cfroutes.compiler.bundle import write_file
-from cfroutes.errors import ExitCode
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.iac import cdk, cloudformation, source, terraform
+from cfroutes.safeio import escape_terminal
 
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,
-           stdout: TextIO, stderr: TextIO) -> int:
+           stdout: TextIO, stderr: TextIO, prefix: str = "", kvs_bucket: str | None = None) -> int:
     if lang is not None and target != "cdk":
-        from cfroutes.errors import Diagnostic, InputError, Span
-
         raise InputError([Diagnostic(Span("<command line>", 1, 1),
                                      f"--lang {lang} applies only to `export cdk`, not to {target}", code=Code.ARGUMENT)])
-    b = source.load(config, dist, stderr)
+    if kvs_bucket is not None and target != "cloudformation":
+        raise InputError([Diagnostic(Span("<command line>", 1, 1),
+                                     f"--kvs-bucket applies only to `export cloudformation`, not to {target}", code=Code.ARGUMENT)])
+    b = source.load(config, dist, stderr, prefix)
     out_dir = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
     if target == "cloudformation":
         fmt = "json" if output and output.lower().endswith(".json") else "yaml"
-        text = cloudformation.render(b, config, fmt)
+        try:
+            text = cloudformation.render(b, config, fmt, kvs_bucket)
+        except cloudformation.MissingStoreData as e:
+            stderr.write(f"cfroutes: export refused: {escape_terminal(str(e))}\n")
+            return ExitCode.FAILED
+        warning = cloudformation.size_warning(text, output or "the template")
+        if warning:
+            stderr.write(escape_terminal(warning) + "\n")
+        spilled = [cf.name for cf in b.functions if cf.plan.spilled]
+        if spilled:
+            stderr.write(f"note: {', '.join(spilled)} read(s) spilled routes from the store: the template fills it "
+                         "only when the stack creates it; before a later stack update that changes them, run "
+                         f"`cfroutes deploy --apply{' --prefix ' + prefix if prefix else ''}` (keys first)\n")
     elif target == "terraform":
         text = terraform.render(b, config, out_dir)
     else:
@@ -32,7 +46,7 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
         stdout.write(text)
         return ExitCode.OK
     write_file(output, text)  # InputError -> exit 2
-    stores = {f.function.kvs.name for f in b.functions if f.function.kvs is not None and f.kvs_data is not None}
-    stderr.write(f"wrote {output}: {target}{' (' + lang + ')' if target == 'cdk' else ''}, "
-                 f"{len(b.functions)} function(s), {len(stores)} store(s)\n")
+    stderr.write(f"wrote {escape_terminal(output)}: {target}{f' ({lang})' if target == 'cdk' else ''}, "
+                 f"{len(b.functions)} function(s), {len(b.stores())} store(s)"
+                 f"{', names prefixed ' + repr(prefix) if prefix else ''}\n")
     return ExitCode.OK

@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output file (default: stdout); CloudFormation: .json or YAML")
     p.add_argument("--lang", choices=("typescript", "python"), help="CDK language (default: by -o's extension)")
     p.add_argument("--dist", default="dist", help="the bundle directory the output refers to (default: ./dist)")
+    p.add_argument("--prefix", default="", help="name every function and store P<name> (stages in one account)")
+    p.add_argument("--kvs-bucket", help="CloudFormation: the S3 bucket holding the stores' import files "
+                   "(needed when a function reads seed keys or spilled routes)")
 
     p = sub.add_parser("deploy", help="plan (default) or --apply: functions, stores, remote tests, publish, keys")
     _config(p)
@@ -226,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cfroutes.cli.export import export
 
             result.code = export(args.config, args.target, args.output, lang=args.lang, dist=args.dist,
-                                 stdout=out, stderr=err)
+                                 prefix=args.prefix, kvs_bucket=args.kvs_bucket, stdout=out, stderr=err)
         elif args.command == "deploy":
             from cfroutes.cli.deploy import deploy
 

@@ -51,6 +51,7 @@ def bundle_files(c: Compiled) -> dict[str, bytes]:
             "size": len(data),
             "headroom": SIZE_LIMIT - len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            "input_sha256": f.input_sha256,  # what the function is built from: changes only with it
             "kvs": kvs,
             "routes": len(f.function.routes),
             "header_rules": len(f.function.headers),
@@ -83,11 +84,29 @@ def diff(out_dir: str, files: dict[str, bytes]) -> list[str]:
             continue
         data = safeio.read_bytes(path, len(files[name]) + 1, "bundle file", head=True)
         if data != files[name]:
-            problems.append(f"{path}: differs from the config")
+            note = _manifest_note(data, files[name]) if name == "manifest.json" else ""
+            problems.append(f"{path}: differs from the config{note}")
     for name in sorted(present - set(files)):
         if _ours(name):
             problems.append(f"{os.path.join(out_dir, name)}: not produced by the config (stale)")
     return problems
+
+
+def _manifest_note(old: bytes, new: bytes) -> str:
+    """Why manifest.json differs: only `config_sha256` (the config's text changed, e.g. a
+    comment, and no function did), or the functions whose entries changed."""
+    try:
+        a, b = json.loads(old), json.loads(new)
+        before = {f["name"]: f for f in a["functions"]}
+        after = {f["name"]: f for f in b["functions"]}
+    except (ValueError, KeyError, TypeError):
+        return ""
+    changed = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+    if changed:
+        return f" (function(s) changed: {', '.join(changed)})"
+    if {k: v for k, v in a.items() if k != "config_sha256"} == {k: v for k, v in b.items() if k != "config_sha256"}:
+        return " (only config_sha256: the config's text changed, no function did)"
+    return ""
 
 
 # ------------------------------------------------------------------ writing

@@ -123,9 +123,10 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def render(plan: Plan, *, pretty: bool = False, config_sha256: str = "") -> str:
+def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
     """The function's source: minified (default) or readable with --pretty (one route per
-    line, each with its name and source line)."""
+    line, each with its name and source line). Line 1 names the function's input hash
+    (compiler/fingerprint.py), so it changes only when this function's inputs do."""
     fn = plan.function
     tables = {"P": js(plan.P), "X": js(plan.X), "H": js(plan.H)}
     if pretty:
@@ -144,5 +145,5 @@ def render(plan: Plan, *, pretty: bool = False, config_sha256: str = "") -> str:
     )
     if not pretty:
         src = rjsmin.jsmin(src)
-    header = f"// cfroutes {__version__} {fn.name} config-sha256:{config_sha256[:16]}\n"
+    header = f"// cfroutes {__version__} {fn.name} input-sha256:{input_sha256[:16]}\n"
     return header + src.strip() + "\n"

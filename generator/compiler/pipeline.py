@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cfroutes.compiler.emit import render
+from cfroutes.compiler.fingerprint import input_sha256
 from cfroutes.compiler.plan import Plan, plan
 from cfroutes.compiler.verify import verify_function
 from cfroutes.config.load import load_config, warnings_of
@@ -31,6 +32,7 @@ class CompiledFunction:
     spilled: bool
     kvs_data: list[tuple[str, str]] | None  # the import file's entries (seed + spilled), None: no store
     kvs_file: str | None = None  # the import file's text (rendered once)
+    input_sha256: str = ""  # what this function is built from (compiler/fingerprint.py)
 
     @property
     def size(self) -> int:
@@ -63,18 +65,20 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
     if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > SIZE_LIMIT:
         spill = True  # the exact routes alone cannot fit: skip the inline attempt
     p = plan(fn, spill=spill, debug=debug)
-    src = render(p, pretty=pretty, config_sha256=cfg.sha256)
+    digest = input_sha256(p)
+    src = render(p, pretty=pretty, input_sha256=digest)
     # the deployable (minified) size decides, so --pretty spills exactly when the real build does
-    size = len((render(p, config_sha256=cfg.sha256) if pretty else src).encode("utf-8"))
+    size = len((render(p, input_sha256=digest) if pretty else src).encode("utf-8"))
     if size > SIZE_LIMIT and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
         spill = True
         p = plan(fn, spill=True, debug=debug)
-        src = render(p, pretty=pretty, config_sha256=cfg.sha256)
+        digest = input_sha256(p)
+        src = render(p, pretty=pretty, input_sha256=digest)
     kvs_data = None if fn.kvs is None else list(fn.kvs.seed) + list(p.spilled)
     kvs_file = None if kvs_data is None else kvsfile.render(kvs_data)
     checked = verify_function(fn, p, src, spilled=spill, kvs_data=kvs_data, kvs_file=kvs_file,
                               check_size=not (debug or pretty))
-    return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file), checked.errors, checked.warnings
+    return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file, digest), checked.errors, checked.warnings
 
 
 def _exact_bytes(fn: Function) -> int:

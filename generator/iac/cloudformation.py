@@ -3,21 +3,27 @@
 One `AWS::CloudFront::Function` per function (`FunctionCode` = the bundle's text,
 `AutoPublish`), one `AWS::CloudFront::KeyValueStore` per store. CloudFormation imports
 a store's content only from an S3 object and only when it creates the store, so the
-import file's bucket and key are parameters (the key defaults to the file's name in
-dist/); with an empty bucket the store is created empty and `cfroutes deploy` fills it.
+import file's bucket (`--kvs-bucket`) and key are parameters (the key defaults to
+`<prefix><function>.kvs.json`). An export whose functions read seed keys or spilled routes
+and names no bucket is refused (MissingStoreData, exit 1): the function would go LIVE over
+an empty store. Later key changes cannot come from the template (CloudFormation cannot
+update ImportSource): `cfroutes deploy` writes them before it publishes.
 Intrinsics are written in their long form (`Fn::GetAtt`, `Ref`) so the YAML and JSON
 outputs are the same document.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
+from cfroutes.compiler import CompiledFunction
+from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.iac import escape
 from cfroutes.iac.source import Bundle, camel, comment
 
 BUCKET_PARAM = "KvsImportBucket"
-HAS_BUCKET = "HasKvsImportBucket"
 
 
 def _ids(names: list[str], suffix: str, taken: set[str]) -> dict[str, str]:
@@ -32,81 +38,119 @@ def _ids(names: list[str], suffix: str, taken: set[str]) -> dict[str, str]:
     return out
 
 
-def template(b: Bundle, config: str) -> dict[str, Any]:
+#: CloudFormation's limit for a template passed inline (CreateStack/UpdateStack TemplateBody)
+INLINE_MAX = 51_200
+#: S3 bucket names (3-63 of a-z 0-9 . -)
+BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+class MissingStoreData(Exception):
+    """A function reads store data (seed keys, spilled routes) that no import source provides."""
+
+
+def needs_data(cf: CompiledFunction) -> bool:
+    return bool(cf.kvs_data)
+
+
+def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str, Any]:
+    """The template; raises MissingStoreData when a store must be filled and no bucket is named."""
     taken: set[str] = {BUCKET_PARAM}
     fns = b.functions
-    stores: dict[str, str] = {}  # store name -> owner function
-    for cf in fns:
-        if cf.kvs_data is not None and cf.function.kvs is not None:
-            stores.setdefault(cf.function.kvs.name, cf.name)
+    stores = b.stores()  # store name -> owner function
+    filled = {name: owner for name, owner in stores.items() if any(
+        needs_data(cf) for cf in fns if cf.function.kvs is not None and cf.function.kvs.name == name)}
+    if filled and not kvs_bucket:
+        lines = []
+        for name, owner in filled.items():
+            seed = len(owner.function.kvs.seed) if owner.function.kvs is not None else 0
+            lines.append(f"store {b.name(name)} ({seed} seed keys, {len(owner.plan.spilled)} spilled routes: "
+                         f"{b.dist}/{owner.name}.kvs.json)")
+        raise MissingStoreData(
+            "the functions read keys that an empty store would not hold: " + "; ".join(lines) + ". "
+            "CloudFormation fills a KeyValueStore only from S3, when it creates it. Fix: upload the import "
+            "file(s) (`aws s3 cp " + f"{b.dist}/{next(iter(filled.values())).name}.kvs.json "
+            f"s3://BUCKET/{b.name(next(iter(filled.values())).name)}.kvs.json`) and export with "
+            "--kvs-bucket BUCKET, or deploy with `cfroutes deploy --apply`, which writes the keys before "
+            "it publishes")
+    if kvs_bucket is not None and not BUCKET_RE.fullmatch(kvs_bucket):
+        raise InputError([Diagnostic(Span("<command line>", 1, 1),
+                                     f"--kvs-bucket {escape.cfn_text(kvs_bucket)!r} is not an S3 bucket name "
+                                     "(3-63 characters of a-z 0-9 . -)")])
     store_ids = _ids(list(stores), "Store", taken)
-    key_params = _ids(list(stores), "ImportKey", taken)
+    key_params = _ids(list(filled), "ImportKey", taken)
     fn_ids = _ids([cf.name for cf in fns], "Function", taken)
 
     params: dict[str, Any] = {}
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
-    if stores:
+    if filled:
         params[BUCKET_PARAM] = {
             "Type": "String",
-            "Default": "",
+            "Default": kvs_bucket,
+            "AllowedPattern": BUCKET_RE.pattern,
             "Description": ("S3 bucket holding the KeyValueStore import files (upload dist/*.kvs.json to it "
                             "first). CloudFormation imports a store only from S3 and only when it creates "
-                            "it; leave empty to create the stores empty and fill them with cfroutes deploy"),
+                            "it: later key changes go through cfroutes deploy"),
         }
     for name, owner in stores.items():
-        params[key_params[name]] = {
-            "Type": "String",
-            "Default": f"{owner}.kvs.json",
-            "Description": f"S3 key of the import file of store {name} (cfroutes builds it as "
-                           f"{b.dist}/{owner}.kvs.json)",
-        }
-        resources[store_ids[name]] = {
-            "Type": "AWS::CloudFront::KeyValueStore",
-            "Properties": {
-                "Name": name,
-                "Comment": f"cfroutes: store of {owner}"[:128],
-                "ImportSource": {"Fn::If": [HAS_BUCKET, {
-                    "SourceType": "S3",
-                    "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{BUCKET_PARAM}}}/${{{key_params[name]}}}"},
-                }, {"Ref": "AWS::NoValue"}]},
-            },
-        }
+        props: dict[str, Any] = {"Name": b.name(name), "Comment": f"cfroutes: store of {b.name(owner.name)}"[:128]}
+        if name in filled:
+            params[key_params[name]] = {
+                "Type": "String",
+                "Default": f"{b.name(owner.name)}.kvs.json",
+                "Description": escape.cfn_text(f"S3 key of the import file of store {b.name(name)} (cfroutes "
+                                               f"builds it as {b.dist}/{owner.name}.kvs.json)"),
+            }
+            props["ImportSource"] = {
+                "SourceType": "S3",
+                "SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{BUCKET_PARAM}}}/${{{key_params[name]}}}"},
+            }
+        resources[store_ids[name]] = {"Type": "AWS::CloudFront::KeyValueStore", "Properties": props}
         outputs[store_ids[name] + "Arn"] = {
-            "Description": f"ARN of KeyValueStore {name} (for `cfroutes kvs ... --store ARN`)",
+            "Description": f"ARN of KeyValueStore {b.name(name)} (for `cfroutes kvs ... --store ARN`)",
             "Value": {"Fn::GetAtt": [store_ids[name], "Arn"]},
         }
     for cf in fns:
-        cfg: dict[str, Any] = {"Comment": comment(cf, config), "Runtime": cf.function.runtime}
+        cfg: dict[str, Any] = {"Comment": comment(cf, config, b.name(cf.name)), "Runtime": cf.function.runtime}
         if cf.kvs_data is not None and cf.function.kvs is not None:
             cfg["KeyValueStoreAssociations"] = [
                 {"KeyValueStoreARN": {"Fn::GetAtt": [store_ids[cf.function.kvs.name], "Arn"]}}]
         resources[fn_ids[cf.name]] = {
             "Type": "AWS::CloudFront::Function",
             "Properties": {
-                "Name": cf.name,
+                "Name": b.name(cf.name),
                 "AutoPublish": True,
                 "FunctionConfig": cfg,
                 "FunctionCode": b.text(f"{cf.name}.js"),
             },
         }
         outputs[fn_ids[cf.name] + "Arn"] = {
-            "Description": f"{cf.function.event} function {cf.name}: a cache behaviour's FunctionAssociations "
-                           f"entry with EventType {cf.function.event}",
+            "Description": f"{cf.function.event} function {b.name(cf.name)}: a cache behaviour's "
+                           f"FunctionAssociations entry {{EventType: {cf.function.event}, FunctionARN: this}}",
             "Value": {"Fn::GetAtt": [fn_ids[cf.name], "FunctionMetadata.FunctionARN"]},
-            "Export": {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{cf.name}-arn"}},
+            "Export": {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{b.name(cf.name)}-arn"}},
         }
     doc: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"CloudFront Functions built by cfroutes from {config} (config sha256 "
-                       f"{b.compiled.config.sha256[:12]}); regenerate with cfroutes export cloudformation",
+        "Description": escape.cfn_text(f"CloudFront Functions built by cfroutes from {config}")
+                       + f" (config sha256 {b.compiled.config.sha256[:12]}); regenerate with cfroutes export "
+                       "cloudformation",
     }
     if params:
         doc["Parameters"] = params
-        doc["Conditions"] = {HAS_BUCKET: {"Fn::Not": [{"Fn::Equals": [{"Ref": BUCKET_PARAM}, ""]}]}}
     doc["Resources"] = resources
     doc["Outputs"] = outputs
     return doc
+
+
+def size_warning(text: str, output: str) -> str | None:
+    """The warning for a template over CloudFormation's inline limit (None when it fits)."""
+    size = len(text.encode("utf-8"))
+    if size <= INLINE_MAX:
+        return None
+    return (f"warning: {output} is {size:,} bytes, over CloudFormation's {INLINE_MAX:,}-byte limit for a "
+            "template passed inline: upload it to S3 (`aws cloudformation deploy --s3-bucket BUCKET "
+            "--template-file ...`, or CreateStack/UpdateStack with TemplateURL; 1 MB limit there)")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -122,8 +166,8 @@ def _str(dumper: yaml.SafeDumper, s: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def render(b: Bundle, config: str, fmt: str) -> str:
-    doc = template(b, config)
+def render(b: Bundle, config: str, fmt: str, kvs_bucket: str | None = None) -> str:
+    doc = template(b, config, kvs_bucket)
     if fmt == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,

@@ -11,8 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
+from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, CompiledFunction, bundle, compile_config
 from cfroutes.errors import CheckFailed, render_all
+from cfroutes.iac import escape
+from cfroutes.safeio import escape_terminal
+
+#: what `--prefix` may hold: names stay in CloudFront's alphabet (functions and stores alike)
+PREFIX_RE = re.compile(r"[A-Za-z0-9_-]*")  # what NAME_CHARS allows, possibly empty
+NAME_MAX = 64  # function and KeyValueStore names (platform/limits.NAME_CHARS)
 
 
 @dataclass
@@ -21,6 +28,7 @@ class Bundle:
     files: dict[str, bytes]
     dist: str
     stale: list[str]
+    prefix: str = ""
 
     @property
     def functions(self) -> list[CompiledFunction]:
@@ -29,8 +37,35 @@ class Bundle:
     def text(self, name: str) -> str:
         return self.files[name].decode("utf-8")
 
+    def name(self, name: str) -> str:
+        """A function's or store's name in AWS: `--prefix` + its name in routes.yaml."""
+        return self.prefix + name
 
-def load(config: str, dist: str, stderr: TextIO) -> Bundle:
+    def stores(self) -> dict[str, CompiledFunction]:
+        """Store name -> the first function that owns it (its import file is `<fn>.kvs.json`)."""
+        out: dict[str, CompiledFunction] = {}
+        for cf in self.functions:
+            if cf.kvs_data is not None and cf.function.kvs is not None:
+                out.setdefault(cf.function.kvs.name, cf)
+        return out
+
+
+def check_prefix(prefix: str, names: list[str]) -> None:
+    """`--prefix P`: P must keep every name (functions and stores) within CloudFront's rule
+    `[A-Za-z0-9_-]{1,64}`; InputError (exit 2) otherwise."""
+    from cfroutes.errors import Diagnostic, InputError, Span
+
+    where = Span("<command line>", 1, 1)
+    if not PREFIX_RE.fullmatch(prefix):
+        raise InputError([Diagnostic(where, f"--prefix {escape.cfn_text(prefix)!r}: only A-Z a-z 0-9 _ - are "
+                                            "allowed in function and store names", code=Code.ARGUMENT)])
+    long = [n for n in names if len(prefix) + len(n) > NAME_MAX]
+    if long:
+        raise InputError([Diagnostic(where, f"--prefix {prefix!r} makes {prefix}{long[0]!r} longer than "
+                                            f"{NAME_MAX} characters (function and store names)", code=Code.ARGUMENT)])
+
+
+def load(config: str, dist: str, stderr: TextIO, prefix: str = "") -> Bundle:
     compiled = compile_config(config)
     if compiled.warnings:
         stderr.write(render_all(compiled.warnings) + "\n")
@@ -39,15 +74,20 @@ def load(config: str, dist: str, stderr: TextIO) -> Bundle:
     files = bundle.bundle_files(compiled)
     stale = bundle.diff(dist, files)
     if stale:
-        stderr.write(f"warning: {dist}/ is stale ({stale[0]}{' ...' if len(stale) > 1 else ''}); using the "
-                     f"config's build from memory: run `cfroutes build -c {config} -o {dist}` before "
-                     "applying anything that reads dist/\n")
-    return Bundle(compiled, files, dist, stale)
+        stderr.write(escape_terminal(
+            f"warning: {dist}/ is stale ({stale[0]}{' ...' if len(stale) > 1 else ''}); using the config's build "
+            f"from memory: run `cfroutes build -c {config} -o {dist}` before applying anything that reads dist/")
+            + "\n")
+    b = Bundle(compiled, files, dist, stale, prefix)
+    check_prefix(prefix, [cf.name for cf in b.functions] + list(b.stores()))
+    return b
 
 
-def comment(cf: CompiledFunction, config: str) -> str:
-    """FunctionConfig.Comment (required, at most 128 characters)."""
-    return f"cfroutes: {cf.function.event} function {cf.name} from {os.path.basename(config)}"[:128]
+def comment(cf: CompiledFunction, config: str, name: str | None = None) -> str:
+    """FunctionConfig.Comment (required, at most 128 characters): printable ASCII, the file
+    name's other characters as `?` (a value, not code: shown as is by the console)."""
+    base = re.sub(r"[^\x20-\x7e]", "?", escape.text(os.path.basename(config)))
+    return f"cfroutes: {cf.function.event} function {name or cf.name} from {base}"[:128]
 
 
 def camel(name: str) -> str:

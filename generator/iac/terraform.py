@@ -15,12 +15,13 @@ rules `terraform fmt` applies; tests check the property and, where terraform is 
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Union
 
+from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.iac import escape
 from cfroutes.iac.source import Bundle, comment, snake
 
 PROVIDER_MIN = "5.100"  # the provider line `terraform validate` was run against (5.100.0); older 5.x may work
@@ -51,10 +52,7 @@ class Comment:
 Item = Union[Attr, Block, Blank, Comment]
 
 
-def string(s: str) -> str:
-    """An HCL quoted string (template sequences escaped)."""
-    out = json.dumps(s, ensure_ascii=False)[1:-1]
-    return '"' + out.replace("${", "$${").replace("%{", "%%{") + '"'
+string = escape.hcl_string  # the one HCL string escaper (iac/escape.py)
 
 
 def _lines(items: list[Item], indent: int) -> list[str]:
@@ -97,79 +95,137 @@ def hcl(items: list[Item]) -> str:
     return "\n".join(_lines(items, 0)) + "\n"
 
 
+#: spilled routes above this count go into one batch resource (when the config owns the whole store)
+BATCH_MIN = 100
+
+
 def _path(rel: str) -> str:
-    return string("${path.module}/" + rel).replace("$${path.module}", "${path.module}")
+    """`"${path.module}/REL"`: the interpolation is ours, REL is escaped (a `${` in it stays literal)."""
+    return '"${path.module}/' + string(rel)[1:]
+
+
+def _owns_store(b: Bundle, store: str) -> bool:
+    """No function using the store looks keys up: every key in it is the config's (seed or spilled)."""
+    return not any(r.lookup is not None for cf in b.functions
+                   if cf.function.kvs is not None and cf.function.kvs.name == store for r in cf.function.routes)
+
+
+def _store_items(b: Bundle, store: str, owner: CompiledFunction, dist: str) -> tuple[list[Item], list[str]]:
+    """The store, its keys, and the addresses a function reading it must depend on."""
+    r = snake(store)
+    local = f"{r}_import"
+    spilled = len(owner.plan.spilled)
+    items: list[Item] = [
+        Blank(),
+        Block("resource", ("aws_cloudfront_key_value_store", r), [
+            Attr("name", string(b.name(store))),
+            Attr("comment", string(f"cfroutes: store of {b.name(owner.name)}")),
+        ]),
+        Blank(),
+        Block("locals", (), [Attr(local, "{\n  for e in jsondecode(file(" + _path(f"{dist}/{owner.name}.kvs.json")
+                                  + ")).data : e.key => e.value\n}")]),
+    ]
+    arn = f"aws_cloudfront_key_value_store.{r}.arn"
+    if spilled >= BATCH_MIN and _owns_store(b, store):
+        items += [
+            Blank(),
+            Comment(f"{spilled} spilled routes: one batch resource (UpdateKeys in batches of 50) instead of one"),
+            Comment("resource per key. It owns the WHOLE store (no function here looks keys up): keys it does"),
+            Comment("not list are deleted on apply, so do not `cfroutes kvs put` into this store."),
+            Block("resource", ("aws_cloudfrontkeyvaluestore_keys_exclusive", f"{r}_keys"), [
+                Attr("key_value_store_arn", arn),
+                Attr("max_batch_size", "50"),
+                Blank(),
+                Block("dynamic", ("resource_key_value_pair",), [
+                    Attr("for_each", f"local.{local}"),
+                    Block("content", (), [
+                        Attr("key", "resource_key_value_pair.key"),
+                        Attr("value", "resource_key_value_pair.value"),
+                    ]),
+                ]),
+            ]),
+        ]
+        return items, [f"aws_cloudfrontkeyvaluestore_keys_exclusive.{r}_keys"]
+    items += [
+        Blank(),
+        Comment("Seed keys: created when missing, never reset (a tenant's live value wins)."),
+        Block("resource", ("aws_cloudfrontkeyvaluestore_key", f"{r}_seed"), [
+            Attr("for_each", f"{{ for k, v in local.{local} : k => v if !startswith(k, {string(SPILL_PREFIX)}) }}"),
+            Attr("key_value_store_arn", arn),
+            Attr("key", "each.key"),
+            Attr("value", "each.value"),
+            Blank(),
+            Block("lifecycle", (), [Attr("ignore_changes", "[value]")]),
+        ]),
+        Blank(),
+        Comment("Spilled exact routes (reserved prefix): owned by the config."),
+        Block("resource", ("aws_cloudfrontkeyvaluestore_key", f"{r}_routes"), [
+            Attr("for_each", f"{{ for k, v in local.{local} : k => v if startswith(k, {string(SPILL_PREFIX)}) }}"),
+            Attr("key_value_store_arn", arn),
+            Attr("key", "each.key"),
+            Attr("value", "each.value"),
+        ]),
+    ]
+    return items, [f"aws_cloudfrontkeyvaluestore_key.{r}_seed", f"aws_cloudfrontkeyvaluestore_key.{r}_routes"]
 
 
 def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
     dist = os.path.relpath(os.path.abspath(b.dist), os.path.abspath(out_dir)).replace(os.sep, "/")
     items: list[Item] = [
-        Comment(f"Generated by cfroutes from {config} (config sha256 {b.compiled.config.sha256[:12]})."),
+        Comment(f"Generated by cfroutes from {escape.hcl_comment(config)} "
+                f"(config sha256 {b.compiled.config.sha256[:12]})."),
         Comment("Regenerate with `cfroutes export terraform`; the code and the KeyValueStore import files"),
-        Comment(f"are read from {dist}/ at plan time: run `cfroutes build` first."),
+        Comment(f"are read from {escape.hcl_comment(dist + '/')} at plan time: run `cfroutes build` first."),
         Blank(),
         Block("terraform", (), [Block("required_providers", (), [
             Attr("aws", "{\n  source  = \"hashicorp/aws\"\n  version = \">= " + PROVIDER_MIN + "\"\n}")])]),
     ]
-    stores: dict[str, str] = {}
-    for cf in b.functions:
-        if cf.kvs_data is not None and cf.function.kvs is not None and cf.function.kvs.name not in stores:
-            stores[cf.function.kvs.name] = cf.name
-    for name, owner in stores.items():
-        r = snake(name)
-        local = f"{r}_import"
-        items += [
-            Blank(),
-            Block("resource", ("aws_cloudfront_key_value_store", r), [
-                Attr("name", string(name)),
-                Attr("comment", string(f"cfroutes: store of {owner}")),
-            ]),
-            Blank(),
-            Block("locals", (), [Attr(local, "{\n  for e in jsondecode(file(" + _path(f"{dist}/{owner}.kvs.json")
-                                      + ")).data : e.key => e.value\n}")]),
-            Blank(),
-            Comment("Seed keys: created when missing, never reset (a tenant's live value wins)."),
-            Block("resource", ("aws_cloudfrontkeyvaluestore_key", f"{r}_seed"), [
-                Attr("for_each", f"{{ for k, v in local.{local} : k => v if !startswith(k, {string(SPILL_PREFIX)}) }}"),
-                Attr("key_value_store_arn", f"aws_cloudfront_key_value_store.{r}.arn"),
-                Attr("key", "each.key"),
-                Attr("value", "each.value"),
-                Blank(),
-                Block("lifecycle", (), [Attr("ignore_changes", "[value]")]),
-            ]),
-            Blank(),
-            Comment("Spilled exact routes (reserved prefix): owned by the config."),
-            Block("resource", ("aws_cloudfrontkeyvaluestore_key", f"{r}_routes"), [
-                Attr("for_each", f"{{ for k, v in local.{local} : k => v if startswith(k, {string(SPILL_PREFIX)}) }}"),
-                Attr("key_value_store_arn", f"aws_cloudfront_key_value_store.{r}.arn"),
-                Attr("key", "each.key"),
-                Attr("value", "each.value"),
-            ]),
-        ]
+    reads: dict[str, list[str]] = {}
+    for name, owner in b.stores().items():
+        more, reads[name] = _store_items(b, name, owner, dist)
+        items += more
+    assoc: list[str] = []
     for cf in b.functions:
         r = snake(cf.name)
         body: list[Item] = [
-            Attr("name", string(cf.name)),
+            Attr("name", string(b.name(cf.name))),
             Attr("runtime", string(cf.function.runtime)),
-            Attr("comment", string(comment(cf, config))),
+            Attr("comment", string(comment(cf, config, b.name(cf.name)))),
             Attr("publish", "true"),
             Attr("code", f"file({_path(f'{dist}/{cf.name}.js')})"),
         ]
         if cf.kvs_data is not None and cf.function.kvs is not None:
             s = snake(cf.function.kvs.name)
             body.append(Attr("key_value_store_associations", f"[aws_cloudfront_key_value_store.{s}.arn]"))
-            body += [Blank(), Comment("spilled routes are in the store before the code that reads them"),
-                     Attr("depends_on", f"[aws_cloudfrontkeyvaluestore_key.{s}_routes]")]
+            body += [Blank(), Comment("every key the code reads is in the store before the code is published"),
+                     Attr("depends_on", "[" + ", ".join(reads[cf.function.kvs.name]) + "]")]
         items += [
             Blank(),
             Block("resource", ("aws_cloudfront_function", r), body),
             Blank(),
             Block("output", (f"{r}_arn",), [
-                Attr("description", string(f"{cf.function.event} function {cf.name}: a cache behaviour's "
+                Attr("description", string(f"{cf.function.event} function {b.name(cf.name)}: a cache behaviour's "
                                            f"function_association with event_type {cf.function.event}")),
                 Attr("value", f"aws_cloudfront_function.{r}.arn"),
             ]),
         ]
+        assoc.append(f"  {{ event_type = {string(cf.function.event)}, function_arn = aws_cloudfront_function.{r}.arn }},")
+    items += [
+        Blank(),
+        Comment("Attach the functions to a cache behaviour of your aws_cloudfront_distribution"),
+        Comment("(one function per event type), in default_cache_behavior or an ordered_cache_behavior:"),
+        Comment("  dynamic \"function_association\" {"),
+        Comment("    for_each = module.<this module>.function_associations  # or local.cfroutes_associations"),
+        Comment("    content {"),
+        Comment("      event_type   = function_association.value.event_type"),
+        Comment("      function_arn = function_association.value.function_arn"),
+        Comment("    }"),
+        Comment("  }"),
+        Block("output", ("function_associations",), [
+            Attr("description", string("function_association entries for a cache behaviour")),
+            Attr("value", "[\n" + "\n".join(assoc) + "\n]"),
+        ]),
+    ]
     return items
 
 

@@ -83,7 +83,7 @@ def test_auto_spill_takes_the_second_attempt(tmp_path: Path) -> None:
     fn = cf.function
     # not the shortcut (exact routes alone over budget): the inline attempt was made and was too big
     assert pipeline._exact_bytes(fn) <= SIZE_LIMIT
-    assert len(render(planner.plan(fn), config_sha256=compiled.config.sha256).encode()) > SIZE_LIMIT
+    assert len(render(planner.plan(fn), input_sha256=compiled.functions[0].input_sha256).encode()) > SIZE_LIMIT
     assert cf.spilled and len(cf.plan.spilled) == 200 and cf.plan.X == []
     assert cf.size <= SIZE_LIMIT
     fn_js = prepare(cf.source, fn.runtime)

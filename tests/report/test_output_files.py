@@ -9,7 +9,7 @@ import pytest
 from cfroutes.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = {"report": ["report"], "export": ["export", "cloudformation"]}
+COMMANDS = {"report": ["report"], "export": ["export", "cloudformation", "--kvs-bucket", "b-1"]}
 
 
 @pytest.fixture
