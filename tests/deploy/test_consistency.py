@@ -22,7 +22,10 @@ from .conftest import ROOT  # noqa: E402
 from .fakes import Calls, FakeAccount, FakeCloudFront, FakeKvs, Faults, client, handled, io_pair  # noqa: E402
 
 V1 = ("    options:\n", "    options:\n      spill: always\n")
-V2 = [("redirect: /pricing\n", "redirect: /plans\n"), ("location: /pricing }", "location: /plans }")]
+# v2 edits both functions (each line 1 names only its own inputs: an edit of one function alone
+# leaves the other's bytes, and its deploy steps, untouched: test_an_edit_of_one_function_updates_only_it)
+V2 = [("redirect: /pricing\n", "redirect: /plans\n"), ("location: /pricing }", "location: /plans }"),
+      ("x-frame-options: DENY", "x-frame-options: SAMEORIGIN")]
 
 
 DIST = {"CallerReference": "r", "Comment": "", "Enabled": True,
@@ -171,6 +174,17 @@ def test_step_count(project, account):
     assert faults.count == STEPS, faults.log
 
 
+def test_an_edit_of_one_function_updates_only_it(project, account):
+    _v1_deployed(project, account)
+    text = (project / "routes.yaml").read_text().replace("redirect: /pricing\n", "redirect: /plans\n")
+    (project / "routes.yaml").write_text(text.replace("location: /pricing }", "location: /plans }"))
+    before = copy.deepcopy(account.functions["security-headers"])
+    faults = Faults()
+    assert run(account, faults)[0] == 0
+    assert account.functions["security-headers"] == before  # not updated, not republished
+    assert "update_function" in faults.log
+
+
 def test_step_count_of_a_first_deploy(project, account):
     write_version(project, 1)
     faults = Faults()
@@ -246,8 +260,8 @@ def test_stage_development_writes_only_new_spilled_keys(project, account):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (dict(prefix="stg/"), "--prefix 'stg/': AWS names allow only letters, digits, '-' and '_'"),
-    (dict(prefix="p" * 60), "CloudFront names are at most 64"),
+    (dict(prefix="stg/"), "--prefix 'stg/': only A-Z a-z 0-9 _ - are allowed in function and store names"),
+    (dict(prefix="p" * 60), "longer than 64 characters (function and store names)"),
     (dict(attach=":/x"), "--attach needs DIST_ID[:PATH_PATTERN]"),
     (dict(attach="E1:"), "--attach needs DIST_ID[:PATH_PATTERN]"),
     (dict(attach="E1", stage="DEVELOPMENT"), "--attach associates published functions: it needs --stage LIVE"),
