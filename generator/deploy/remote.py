@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from cfroutes.compiler import Compiled
-from cfroutes.config.model import VIEWER_RESPONSE
 from cfroutes.deploy.aws import Aws, AwsFailure
-from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from cfroutes.emulator import Invocation
+from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge, merge_store
+from cfroutes.platform.event import VIEWER_RESPONSE_SKIPPED, function_runs
+from cfroutes.platform.limits import TEST_FUNCTION_EVENT_MAX
 from cfroutes.testing.cases import Case
-from cfroutes.testing.runner import Mismatch, Runner, compare, outcome, q
+from cfroutes.testing.runner import Mismatch, compare, outcome, q
 
-EVENT_MAX = 40_960  # TestFunction EventObject limit (bytes)
 STAGES = ("DEVELOPMENT", "LIVE")
 
 
@@ -144,25 +145,25 @@ class RemoteRunner:
 
     def __init__(self, aws: Aws, compiled: Compiled, targets: dict[str, Target]) -> None:
         self.aws, self.compiled, self.targets = aws, compiled, targets
-        self._warm: dict[str, WarmFunction | FunctionLoadError] = {}
+        # the emulator side: the stage's code on the local edge, with the store TestFunction reads
+        self.edge = LocalEdge([EdgeFunction(t.name, t.source, t.runtime, self._event_of(t.name), t.store,
+                                            f"{t.stage}:{t.name}.js") for t in targets.values()])
+
+    def _event_of(self, name: str) -> str:
+        cf = self.compiled.function(name)
+        assert cf is not None, name
+        return cf.function.event
 
     def _emulate(self, t: Target, event: dict[str, Any], store: Any = False) -> Invocation:
-        if t.name not in self._warm:
-            try:
-                self._warm[t.name] = WarmFunction(prepare(t.source, t.runtime, f"{t.stage}:{t.name}.js"))
-            except FunctionLoadError as e:
-                self._warm[t.name] = e
-        w = self._warm[t.name]
-        if isinstance(w, FunctionLoadError):
-            return Invocation(error=f"the function does not load: {w}")
-        return w.invoke(event, t.store if store is False else store)
+        """As TestFunction runs it (no viewer-response rule), on the stage's store or `store`."""
+        return self.edge.test_function(t.name, event, None if store is False else store)
 
     def _holds_on_own_store(self, t: Target, case: Case) -> bool:
         cf = self.compiled.function(case.function)
-        own = Runner.store_for(cf.kvs_dict() if cf is not None else None, case.kvs)
+        own = merge_store(cf.kvs_dict() if cf is not None else None, case.kvs)
         if own == t.store:
             return False
-        return not compare(case, self._emulate(t, case.event, own))
+        return not compare(case, self._emulate(t, case.event, own if own is not None else {}))
 
     def test_function(self, t: Target, event: dict[str, Any]) -> Invocation:
         r = self.aws.call(self.aws.cf, "test_function", Name=t.aws_name or t.name, IfMatch=t.etag, Stage=t.stage,
@@ -175,12 +176,12 @@ class RemoteRunner:
         if t is None:
             res.skipped = f"{case.function} is not deployed"
             return res
-        if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
-            res.skipped = "CloudFront does not run viewer-response functions for origin status >= 400"
+        if not function_runs(case.event_type, case.event):
+            res.skipped = VIEWER_RESPONSE_SKIPPED
             return res
         size = len(json.dumps(case.event, separators=(",", ":")).encode("utf-8"))
-        if size > EVENT_MAX:
-            res.skipped = f"event is {size:,} bytes; TestFunction takes at most {EVENT_MAX:,}"
+        if size > TEST_FUNCTION_EVENT_MAX:
+            res.skipped = f"event is {size:,} bytes; TestFunction takes at most {TEST_FUNCTION_EVENT_MAX:,}"
             return res
         res.emulator = self._emulate(t, case.event)
         res.cloudfront = self.test_function(t, case.event)

@@ -67,7 +67,7 @@ def test_agreement_side_by_side(project):
     assert code == 0, out + err
     assert f"{len(sent)} passed, 0 failed, {len(cases) - len(sent)} skipped" in out
     assert "ComputeUtilization 21" in out and "estimate" in out
-    assert "CloudFront does not run viewer-response functions" in out
+    assert "CloudFront skips viewer-response functions" in out
     # the case with its own kvs: cannot be reproduced remotely: agreement only, said so
     assert "depend on the case's kvs: contents" in out
     # every event went out as the case's event, JSON-encoded, with the stage's ETag
