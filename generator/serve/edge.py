@@ -319,6 +319,7 @@ class Edge:
         u = urllib.parse.urlsplit(self.origin)
         conn_cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
         conn = conn_cls(u.hostname or "127.0.0.1", u.port, timeout=30)
+        conn.response_class = _CheckedResponse
         headers = {n: e["value"] for n, e in (req.get("headers") or {}).items() if n not in HOP_BY_HOP}
         cookies = "; ".join(f"{n}={e['value']}" for n, e in (req.get("cookies") or {}).items())
         if cookies:
@@ -332,6 +333,8 @@ class Edge:
             conn.request(method, path, body=body if body or method in ("POST", "PUT", "PATCH") else None,
                          headers=headers)
             resp = conn.getresponse()
+            if isinstance(resp, _CheckedResponse) and _BARE_CR.search(resp.head):
+                return bad("a CR without LF in its head")
             pairs = resp.getheaders()
             if len(pairs) > MAX_UPSTREAM_HEADERS:
                 return bad(f"{len(pairs)} headers (at most {MAX_UPSTREAM_HEADERS})")
@@ -352,6 +355,42 @@ class Edge:
                 f"origin {self.origin}: {exc.strerror or type(exc).__name__}\n".encode()
         finally:
             conn.close()
+
+
+class _Recording:
+    """A response's file that keeps the lines read until the head has been parsed."""
+
+    def __init__(self, fp: Any) -> None:
+        self.fp = fp
+        self.lines: list[bytes] | None = []
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self.fp.readline(limit)
+        if self.lines is not None:
+            self.lines.append(line)
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fp, name)
+
+
+class _CheckedResponse(http.client.HTTPResponse):
+    """An upstream answer whose raw head is kept (`head`): http.client's header parser splits
+    a line at a bare CR, which would let an origin smuggle a header past the check."""
+
+    head = b""
+
+    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = _Recording(self.fp)  # type: ignore[assignment]
+
+    def begin(self) -> None:
+        try:
+            super().begin()
+        finally:
+            if isinstance(self.fp, _Recording) and self.fp.lines is not None:
+                self.head = b"".join(self.fp.lines)
+                self.fp.lines = None
 
 
 #: what no header name or value may hold on the way out (CR, LF, NUL and other C0 but TAB)

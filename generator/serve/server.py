@@ -344,6 +344,10 @@ def _send_close(sock: socket.socket, data: bytes) -> None:
 
 
 def _close(sock: socket.socket) -> None:
+    try:  # shutdown ends the connection even where a forked process still holds a copy of it
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
     try:
         sock.close()
     except OSError:
