@@ -144,19 +144,23 @@ def test_parallel_clients_on_a_regex_route_do_not_crash_the_server(site: Path) -
         port = int(m.group(1))
         got: list[int] = []
 
-        def client() -> None:
-            for _ in range(15):
+        def client(n: int) -> None:
+            # a new path each time (the reference model caches regex results) that keeps the
+            # regex busy for a few milliseconds, so the two clients' route namings overlap
+            for i in range(15):
+                path = f"/r/{'a' * 18}!{n}-{i}"
                 try:
-                    got.append(status_of(raw(port, b"GET /p/1 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")))
+                    got.append(status_of(raw(port, f"GET {path} HTTP/1.1\r\nHost: a.test\r\n"
+                                                   "Connection: close\r\n\r\n".encode())))
                 except OSError:
                     got.append(0)
 
-        threads = [threading.Thread(target=client) for _ in range(4)]
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(2)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(DEADLINE * 2)
-        assert got == [200] * 60
+        assert got == [404] * 30   # no route matches: the folder has no such file
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
     finally:
         proc.terminate()
