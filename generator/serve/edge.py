@@ -440,6 +440,9 @@ class Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         pass  # the server keeps or closes the connection
 
+    def handle_expect_100(self) -> bool:
+        return True  # the server sent "100 Continue" while it read the body
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
         pass  # one line per request is written by _handle
 

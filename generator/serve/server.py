@@ -47,6 +47,7 @@ SWEEP = 0.2                 # how often deadlines are checked
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.I | re.M)
 _TRANSFER_ENCODING = re.compile(rb"^transfer-encoding[ \t]*:", re.I | re.M)
+_EXPECT_CONTINUE = re.compile(rb"^expect[ \t]*:[ \t]*100-continue[ \t]*\r?$", re.I | re.M)
 
 
 def _reply(status: int, reason: str, text: str) -> bytes:
@@ -277,6 +278,11 @@ class EdgeServer:
             c.need = None if size is None else m.end() + size
             c.head = m.end()
             if c.need is not None and len(c.buf) < c.need:
+                if _EXPECT_CONTINUE.search(c.buf, 0, c.head):  # the client waits for this before its body
+                    try:
+                        c.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    except OSError:
+                        pass
                 return
             self._dispatch(c)
         elif c.need is not None and len(c.buf) >= c.need:

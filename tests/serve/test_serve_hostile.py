@@ -275,6 +275,21 @@ def test_keep_alive_serves_several_requests_on_one_connection(served: Running) -
         conn.close()
 
 
+def test_expect_100_continue_is_answered_before_the_body(served: Running) -> None:
+    c = socket.create_connection(("127.0.0.1", served.port), timeout=DEADLINE)
+    try:
+        c.sendall(b"POST /p/1 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                  b"Connection: close\r\n\r\n")
+        assert c.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        c.sendall(b"hello")
+        data = b""
+        while piece := c.recv(65536):
+            data += piece
+        assert status_of(data) == 405 and data.count(b"100 Continue") == 0   # POST on a folder origin
+    finally:
+        c.close()
+
+
 def test_oversized_heads_and_bodies_are_refused(served: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_mod, "MAX_REQUEST_BODY", 1000)
     assert status_of(served.raw(b"GET / HTTP/1.1\r\nHost: a.test\r\nX: " + b"y" * (server_mod.MAX_HEAD + 10))) == 431
