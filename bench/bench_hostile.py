@@ -211,7 +211,7 @@ def _get(path: str, host: str = "a.test", extra: bytes = b"") -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n".encode() + extra + b"\r\n"
 
 
-def serve_families(python: str, tmp: Path) -> list[tuple[str, str]]:
+def serve_families(python: str, tmp: Path, only: str = "") -> list[tuple[str, str]]:
     import socket
     import struct
 
@@ -227,6 +227,8 @@ def serve_families(python: str, tmp: Path) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
 
     def family(label: str, run: Callable[[_Serve], str | Callable[[], str]], *extra: str) -> None:
+        if only and only not in label:
+            return
         t0 = time.perf_counter()
         srv = _Serve(python, site, *extra)
         try:
@@ -268,6 +270,7 @@ def serve_families(python: str, tmp: Path) -> list[tuple[str, str]]:
 
     def slowloris(srv: _Serve) -> str:
         socks = []
+        t0 = time.perf_counter()
         try:
             for _ in range(800):
                 s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
@@ -275,12 +278,13 @@ def serve_families(python: str, tmp: Path) -> list[tuple[str, str]]:
                 socks.append(s)
         except OSError as exc:
             return f"only {len(socks)} slow clients connected ({type(exc).__name__})"
+        opened = time.perf_counter() - t0
         t0 = time.perf_counter()
         st = srv.status(_get("/p/1"), 20)
         took = time.perf_counter() - t0
         for s in socks:
             s.close()
-        return f"real request {st} in {took:.2f} s"
+        return f"800 connections opened in {opened:.1f} s; real request {st} in {took:.2f} s"
     family("800 slow (slowloris) clients, then a real request", slowloris, *pub)
 
     def burst(srv: _Serve) -> str:
@@ -397,10 +401,11 @@ def serve_main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve", action="store_true")
     ap.add_argument("--python", default=sys.executable, help="the interpreter whose cfroutes is attacked")
+    ap.add_argument("--only", default="", help="only the families whose label contains this")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as t:
         print(f"`cfroutes serve` of {a.python}\n\n| family | what a client saw; time, server peak RSS, alive |\n|---|---|")
-        serve_families(a.python, Path(t))
+        serve_families(a.python, Path(t), a.only)
 
 
 if __name__ == "__main__":
