@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cfroutes.emulator import watchdog
 from cfroutes.serve import edge as edge_mod
 from cfroutes.serve import server as server_mod
 from cfroutes.serve.edge import make_server
@@ -172,6 +173,10 @@ def test_parallel_clients_on_a_regex_route_do_not_crash_the_server(site: Path) -
     assert "Fatal Python error" not in err and "Traceback" not in err, err
 
 
+needs_watchdog = pytest.mark.skipif(not watchdog.enabled(), reason="CFROUTES_EMULATOR_INPROCESS=1: no watchdog")
+
+
+@needs_watchdog
 def test_a_redos_url_is_answered_and_does_not_pin_a_core(served: Running) -> None:
     status, _, body = served.get(REDOS)
     assert status == 503 and b"time limit exceeded" in body
@@ -184,6 +189,7 @@ def test_a_redos_url_is_answered_and_does_not_pin_a_core(served: Running) -> Non
     assert _children_cpu() - before < 0.5
 
 
+@needs_watchdog
 def test_concurrent_redos_and_normal_requests_are_all_answered(served: Running) -> None:
     got: list[int] = []
     threads = [threading.Thread(target=lambda p=p: got.append(served.get(p)[0]))
