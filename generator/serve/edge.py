@@ -47,14 +47,13 @@ from cfroutes.platform.event import format_query
 from cfroutes.platform.headers import is_disallowed
 from cfroutes.reference import Trace, evaluate, match_host, request_of
 from cfroutes.safeio import escape_terminal
-from cfroutes.serve.server import WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Request
+from cfroutes.serve.server import WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
 from cfroutes.testing.events import RequestError, build_event, build_response, check_authority
 
 MAX_BODY = 10 * 1024 * 1024       # an upstream origin's body; over it: 502, never a cut 200
 MAX_UPSTREAM_HEADERS = 100         # an upstream answer with more headers: 502
 ROUTE_DEADLINE = 2.0               # seconds of wall clock to name the route of one request
 ENGINE_WAIT = 10.0                 # seconds a request waits for the engine before it is answered 503
-CHUNK = 64 * 1024                  # files are sent in pieces of this size
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te",
                         "trailer", "proxy-authenticate", "proxy-authorization", "content-length"})
 TEXT = ("content-type", "text/plain; charset=utf-8")
@@ -464,8 +463,7 @@ class Handler(BaseHTTPRequestHandler):
         # only the headers the functions and the origin produced (no Server header of our own;
         # a Date only when the origin sent none, as CloudFront adds one)
         if any(_UNSAFE_HEADER.search(n) or _UNSAFE_HEADER.search(v) for n, v in headers):
-            if isinstance(body, FileBody):
-                body.close()
+            _discard(body)
             status, headers = 502, [TEXT]
             body = b"cfroutes serve: a header of the answer holds a line break or a control character\n"
         try:
@@ -481,22 +479,15 @@ class Handler(BaseHTTPRequestHandler):
             if self.close_connection:
                 self.send_header("connection", "close")
             self.end_headers()
-            if self.command == "HEAD":
-                return
-            if isinstance(body, bytes):
-                self.wfile.write(body)
-                return
-            left = body.size
-            while left > 0:
-                piece = body.fh.read(min(CHUNK, left))
-                if not piece:  # the file shrank while being sent: the connection ends short
-                    self.close_connection = True
-                    return
-                self.wfile.write(piece)
-                left -= len(piece)
-        finally:
-            if isinstance(body, FileBody):
-                body.close()
+        except BaseException:
+            _discard(body)
+            raise
+        if self.command == "HEAD":
+            _discard(body)
+        elif isinstance(body, FileBody):  # streamed by the server as the client reads (server.Outgoing)
+            self.request.outgoing = Outgoing(b"", body.fh, body.size)
+        else:
+            self.request.outgoing = Outgoing(body)
 
     def _handle(self) -> None:
         start = time.perf_counter()

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
-from typing import Any
+from typing import Any, BinaryIO
 
 THREADS = 8                 # handler threads (engine calls are serialised anyway)
 QUEUE = 64                  # complete requests waiting for a thread; beyond: 503
@@ -43,6 +43,7 @@ HEAD_TIMEOUT = 10.0         # seconds for a whole request to arrive once its fir
 IDLE_TIMEOUT = 5.0          # seconds a keep-alive connection may wait for its next request
 WRITE_TIMEOUT = 60.0        # seconds to write one answer
 SWEEP = 0.2                 # how often deadlines are checked
+CHUNK = 64 * 1024           # bytes of a file read at a time
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _CONTENT_LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.I | re.M)
@@ -94,6 +95,7 @@ class Request:
         self.sock = sock
         self.data = data
         self.head = data[:head_size]
+        self.outgoing: Outgoing | None = None  # the answer's body, set by the handler
 
 
 class DeadlineWriter(io.BufferedIOBase):
@@ -114,6 +116,53 @@ class DeadlineWriter(io.BufferedIOBase):
         self.sock.settimeout(left)
         self.sock.sendall(b)
         return len(b)
+
+
+class Outgoing:
+    """The body of an answer: bytes, then up to `left` bytes of `fh`. The pool thread sends what
+    the socket takes without waiting; the rest is sent by the selector thread as the client reads,
+    so a client that reads slowly holds a descriptor, not a thread."""
+
+    def __init__(self, data: bytes = b"", fh: BinaryIO | None = None, left: int = 0) -> None:
+        self.pending = memoryview(data)
+        self.fh = fh
+        self.left = left if fh is not None else 0
+        self.short = False  # the file ended early: the connection must close (its length was announced)
+
+    def push(self, sock: socket.socket) -> bool:
+        """Send without blocking; True when everything is sent (OSError when the client is gone)."""
+        while True:
+            if not self.pending:
+                if self.fh is None or self.left <= 0:
+                    self.close()
+                    return True
+                piece = self.fh.read(min(CHUNK, self.left))
+                if not piece:
+                    self.short = True
+                    self.close()
+                    return True
+                self.left -= len(piece)
+                self.pending = memoryview(piece)
+            try:
+                n = sock.send(self.pending)
+            except (BlockingIOError, InterruptedError):
+                return False
+            self.pending = self.pending[n:]
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
+@dataclass
+class _Writer:
+    sock: socket.socket
+    addr: Any
+    rest: bytes
+    out: Outgoing
+    keep: bool
+    deadline: float
 
 
 class EdgeServer:
@@ -139,7 +188,8 @@ class EdgeServer:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="cfroutes-serve")
         self._busy = 0
         self._busy_lock = threading.Lock()
-        self._back: SimpleQueue[tuple[socket.socket, Any, bytes]] = SimpleQueue()
+        self._back: SimpleQueue[tuple[socket.socket, Any, bytes, Outgoing | None, bool]] = SimpleQueue()
+        self._writers: dict[socket.socket, _Writer] = {}
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -165,6 +215,8 @@ class EdgeServer:
                         self._accept()
                     elif key.fileobj is self._wake_r:
                         self._take_back()
+                    elif isinstance(key.data, _Writer):
+                        self._write(key.data)
                     else:
                         self._read(key.data)
                 now = time.monotonic()
@@ -174,6 +226,8 @@ class EdgeServer:
         finally:
             for c in list(self._conns.values()):
                 self._drop(c)
+            for w in list(self._writers.values()):
+                self._end_write(w, False)
             sel.close()
             self._sel = None
             self._stopped.set()
@@ -220,22 +274,59 @@ class EdgeServer:
             pass
         while True:
             try:
-                sock, addr, rest = self._back.get_nowait()
+                sock, addr, rest, out, keep = self._back.get_nowait()
             except Empty:
                 return
-            if len(self._conns) >= MAX_PENDING:
-                self._drop(next(iter(self._conns.values())))
-            c = _Conn(sock, addr, bytearray(rest), time.monotonic() + IDLE_TIMEOUT, idle=True)
-            try:
-                sock.setblocking(False)
-                self._sel.register(sock, selectors.EVENT_READ, c)
-            except (OSError, ValueError):
-                _close(sock)
+            if out is not None:  # an answer's body the client has not taken yet
+                w = _Writer(sock, addr, rest, out, keep, time.monotonic() + WRITE_TIMEOUT)
+                try:
+                    self._sel.register(sock, selectors.EVENT_WRITE, w)
+                except (OSError, ValueError):
+                    out.close()
+                    _close(sock)
+                    continue
+                self._writers[sock] = w
                 continue
-            self._conns[sock] = c
-            self._buffered += len(rest)
-            if rest:
-                self._advance(c)
+            self._reading(sock, addr, rest)
+
+    def _write(self, w: _Writer) -> None:
+        try:
+            done = w.out.push(w.sock)
+        except OSError:
+            self._end_write(w, False)
+            return
+        if done:
+            self._end_write(w, w.keep and not w.out.short)
+
+    def _end_write(self, w: _Writer, keep: bool) -> None:
+        assert self._sel is not None
+        w.out.close()
+        self._writers.pop(w.sock, None)
+        try:
+            self._sel.unregister(w.sock)
+        except (KeyError, ValueError):
+            pass
+        if keep and not self._stop.is_set():
+            self._reading(w.sock, w.addr, w.rest)
+        else:
+            _close(w.sock)
+
+    def _reading(self, sock: socket.socket, addr: Any, rest: bytes) -> None:
+        """A kept-alive connection waits for its next request."""
+        assert self._sel is not None
+        if len(self._conns) >= MAX_PENDING:
+            self._drop(next(iter(self._conns.values())))
+        c = _Conn(sock, addr, bytearray(rest), time.monotonic() + IDLE_TIMEOUT, idle=True)
+        try:
+            sock.setblocking(False)
+            self._sel.register(sock, selectors.EVENT_READ, c)
+        except (OSError, ValueError):
+            _close(sock)
+            return
+        self._conns[sock] = c
+        self._buffered += len(rest)
+        if rest:
+            self._advance(c)
 
     def _read(self, c: _Conn) -> None:
         try:
@@ -307,6 +398,8 @@ class EdgeServer:
     def _sweep(self, now: float) -> None:
         for c in [c for c in self._conns.values() if c.deadline <= now]:
             self._drop(c, TOO_SLOW if c.buf else None)
+        for w in [w for w in self._writers.values() if w.deadline <= now]:
+            self._end_write(w, False)
 
     def _drop(self, c: _Conn, answer: bytes | None = None) -> None:
         if self._sel is not None:
@@ -324,19 +417,31 @@ class EdgeServer:
     # ------------------------------------------------------------------ a pool thread
     def _work(self, sock: socket.socket, addr: Any, data: bytes, head_size: int, rest: bytes, framed: bool) -> None:
         keep = False
+        request = Request(sock, data, head_size)
+        out: Outgoing | None = None
         try:
             sock.setblocking(True)
-            handler = self.RequestHandlerClass(Request(sock, data, head_size), addr, self)
+            handler = self.RequestHandlerClass(request, addr, self)
             keep = framed and not handler.close_connection
+            out = request.outgoing
+            if out is not None:
+                sock.setblocking(False)
+                if out.push(sock):
+                    keep, out = keep and not out.short, None
         except Exception:  # noqa: BLE001 - a reset or a timeout ends this connection, quietly
             keep = False
+            if request.outgoing is not None:
+                request.outgoing.close()
+            out = None
         finally:
             with self._busy_lock:
                 self._busy -= 1
-        if keep and not self._stop.is_set():
-            self._back.put((sock, addr, rest))
+        if (keep or out is not None) and not self._stop.is_set():
+            self._back.put((sock, addr, rest, out, keep))  # the selector sends the rest / reads the next request
             self._wake()
         else:
+            if out is not None:
+                out.close()
             _close(sock)
 
 

@@ -216,6 +216,22 @@ def test_slow_clients_do_not_lock_out_a_real_request(served: Running) -> None:
             s.close()
 
 
+def test_clients_that_do_not_read_their_answer_do_not_lock_out_a_real_request(served: Running, site: Path) -> None:
+    (site / "public" / "big.bin").write_bytes(b"\0" * (32 << 20))   # more than the socket buffers hold
+    stuck = []
+    try:
+        for _ in range(server_mod.THREADS * 2):
+            s = socket.create_connection(("127.0.0.1", served.port), timeout=DEADLINE)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a.test\r\n\r\n")   # and never read
+            stuck.append(s)
+        answer = served.raw(b"GET /p/1 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        assert status_of(answer) == 200 and answer.endswith(b"post 1")
+    finally:
+        for s in stuck:
+            s.close()
+
+
 def test_a_burst_of_32_connections_is_served(served: Running) -> None:
     got: list[int] = []
     gate = threading.Barrier(32, timeout=DEADLINE)
