@@ -287,6 +287,22 @@ def serve_families(python: str, tmp: Path, only: str = "") -> list[tuple[str, st
         return f"800 connections opened in {opened:.1f} s; real request {st} in {took:.2f} s"
     family("800 slow (slowloris) clients, then a real request", slowloris, *pub)
 
+    def nonreaders(srv: _Serve) -> str:
+        socks = []
+        for _ in range(16):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(_get("/big.bin").replace(b"Connection: close", b"X: y"))
+            socks.append(s)
+        time.sleep(1)
+        t0 = time.perf_counter()
+        st = srv.status(_get("/p/1"), 20)
+        took = time.perf_counter() - t0
+        for s in socks:
+            s.close()
+        return f"real request {st} in {took:.2f} s"
+    family("16 clients not reading a 30 MB answer, then a real request", nonreaders, *pub)
+
     def burst(srv: _Serve) -> str:
         got: list[str] = []
         gate = threading.Barrier(32)
