@@ -104,12 +104,15 @@ class DeadlineWriter(io.BufferedIOBase):
 
     def __init__(self, sock: socket.socket, seconds: float) -> None:
         self.sock = sock
-        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.deadline = 0.0  # counted from the first write (the answer may take a while to compute)
 
     def writable(self) -> bool:
         return True
 
     def write(self, b: Any) -> int:
+        if not self.deadline:
+            self.deadline = time.monotonic() + self.seconds
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("the answer was not read in time")
