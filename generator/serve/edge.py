@@ -1,23 +1,30 @@
 """The edge played locally: viewer-request function, origin, viewer-response function.
 
-Built on the standard library's `ThreadingHTTPServer`: a development server for one
-person's browser needs no dependency, and the engine calls are serialised by one lock
-anyway (a QuickJS context is not thread-safe). Each request:
+The HTTP side is `server.EdgeServer` (standard library only: a selector thread that reads
+whole requests and writes answer bodies, a fixed pool of handler threads). Each request,
+in `Handler`:
 
+0. is refused with 400 when CloudFront would refuse it (a Host that is no host, two Hosts,
+   a bare CR in the head, a bad Content-Length), and with 421 when `--allowed-hosts` does
+   not name its host;
 1. becomes a viewer-request event as CloudFront builds it (`testing.events.build_event`:
    lower-case headers, `host`, query and cookies in the `{value, multiValue}` shape; the
    headers CloudFront never shows a function are left out);
 2. runs through the built viewer-request function (the shipped bytes, in the emulator,
    with the seed KVS); a returned response is sent as it is;
 3. otherwise the (rewritten) URI is fetched from the origin: a folder (the URI is
-   percent-decoded and must stay inside it) or an upstream `http://127.0.0.1:PORT`;
+   percent-decoded, read as a literal key, and must stay inside it; the file is streamed)
+   or an upstream `http://127.0.0.1:PORT` (request bodies forwarded; a bad head is 502);
 4. the origin's response runs through the viewer-response function (not for statuses
    of 400 and above, which CloudFront does not give to viewer-response functions).
 
-The route that decided is named in the log line (read from the reference model, as route
-coverage does). The config and its seed files are checked for changes before each
-request; a change rebuilds, and a config that does not build answers every request with
-an error page showing the diagnostics until it is fixed.
+Every engine call goes through `Runner`, the one seam to point at another engine: the
+functions in the emulator's watchdog worker, the route named in the log line (read from the
+reference model, as route coverage does) in a watchdog worker of its own; both bounded in
+wall-clock time, and no JavaScript runs in this process's handler threads. The config and
+its seed files are checked for changes before each request; a change rebuilds, and a config
+that does not build answers every request with an error page showing the diagnostics until
+it is fixed.
 """
 from __future__ import annotations
 
