@@ -35,7 +35,8 @@ from typing import Any, BinaryIO
 THREADS = 8                 # handler threads (engine calls are serialised anyway)
 QUEUE = 64                  # complete requests waiting for a thread; beyond: 503
 BACKLOG = 128               # listen backlog (a burst of connections is queued, not dropped)
-MAX_PENDING = 1024          # connections the selector reads at once; beyond: the oldest is closed
+MAX_PENDING = 1024          # connections the selector reads at once, and unread answers it writes (each;
+                            # less when the descriptor limit is low); beyond: the oldest is closed
 MAX_HEAD = 64 * 1024        # request line and headers
 MAX_REQUEST_BODY = 10 * 1024 * 1024
 MAX_BUFFERED = 64 * 1024 * 1024  # bytes of requests being read, all connections together; beyond: 503
@@ -188,6 +189,8 @@ class EdgeServer:
         self.server_address: tuple[str, int] = sock.getsockname()[:2]
         self.RequestHandlerClass: Any = handler
         self.threads = threads
+        # waiting connections and unread answers each hold a descriptor: both stay within the limit
+        self.max_pending = max(16, min(MAX_PENDING, (_fd_limit() - 64) // 2))
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="cfroutes-serve")
         self._busy = 0
         self._busy_lock = threading.Lock()
@@ -259,9 +262,11 @@ class EdgeServer:
                 sock, addr = self.socket.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:  # e.g. out of file descriptors: what is pending is served first
+            except OSError:  # out of file descriptors: the connection waiting longest makes room
+                if self._conns:
+                    self._drop(next(iter(self._conns.values())))
                 return
-            if len(self._conns) >= MAX_PENDING:  # the one waiting longest makes room
+            if len(self._conns) >= self.max_pending:  # the one waiting longest makes room
                 self._drop(next(iter(self._conns.values())))
             sock.setblocking(False)
             c = _Conn(sock, addr, deadline=time.monotonic() + HEAD_TIMEOUT)
@@ -281,6 +286,8 @@ class EdgeServer:
             except Empty:
                 return
             if out is not None:  # an answer's body the client has not taken yet
+                if len(self._writers) >= self.max_pending:  # the oldest unread answer makes room
+                    self._end_write(next(iter(self._writers.values())), False)
                 w = _Writer(sock, addr, rest, out, keep, time.monotonic() + WRITE_TIMEOUT)
                 try:
                     self._sel.register(sock, selectors.EVENT_WRITE, w)
@@ -317,7 +324,7 @@ class EdgeServer:
     def _reading(self, sock: socket.socket, addr: Any, rest: bytes) -> None:
         """A kept-alive connection waits for its next request."""
         assert self._sel is not None
-        if len(self._conns) >= MAX_PENDING:
+        if len(self._conns) >= self.max_pending:
             self._drop(next(iter(self._conns.values())))
         c = _Conn(sock, addr, bytearray(rest), time.monotonic() + IDLE_TIMEOUT, idle=True)
         try:
@@ -446,6 +453,16 @@ class EdgeServer:
             if out is not None:
                 out.close()
             _close(sock)
+
+
+def _fd_limit() -> int:
+    try:
+        import resource  # not on Windows
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        return 1 << 20 if soft == resource.RLIM_INFINITY else int(soft)
+    except (ImportError, OSError, ValueError):
+        return 1 << 20
 
 
 def _send_close(sock: socket.socket, data: bytes) -> None:
