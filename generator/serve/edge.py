@@ -52,6 +52,7 @@ from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepa
 from cfroutes.errors import InputError, render_all
 from cfroutes.platform.event import format_query
 from cfroutes.platform.headers import is_disallowed
+from cfroutes.platform.limits import VALUE_CONTROL_RE
 from cfroutes.reference import Trace, evaluate, match_host, request_of
 from cfroutes.safeio import escape_terminal
 from cfroutes.serve.server import WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
@@ -403,8 +404,8 @@ class _CheckedResponse(http.client.HTTPResponse):
                 self.fp.lines = None
 
 
-#: what no header name or value may hold on the way out (CR, LF, NUL and other C0 but TAB)
-_UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+#: what no header name or value may hold on the way out (CR, LF, NUL and other C0 but TAB, DEL)
+_UNSAFE_HEADER = VALUE_CONTROL_RE
 _BARE_CR = re.compile(rb"\r(?!\n)")
 
 
