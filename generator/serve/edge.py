@@ -55,7 +55,7 @@ from cfroutes.platform.headers import is_disallowed
 from cfroutes.platform.limits import VALUE_CONTROL_RE
 from cfroutes.reference import Trace, evaluate, match_host, request_of
 from cfroutes.safeio import escape_terminal
-from cfroutes.serve.server import WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
+from cfroutes.serve.server import MAX_REQUEST_BODY, WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
 from cfroutes.testing.events import RequestError, build_event, build_response, check_authority
 
 MAX_BODY = 10 * 1024 * 1024       # an upstream origin's body; over it: 502, never a cut 200
@@ -533,7 +533,10 @@ class Handler(BaseHTTPRequestHandler):
         lengths = self.headers.get_all("content-length") or []
         if len(lengths) > 1 or (lengths and not lengths[0].strip().isdigit()):
             return self._refuse(400, "one Content-Length with a number is required", "(bad content-length)")
-        body = self.rfile.read(int(lengths[0])) if lengths else b""
+        size = int(lengths[0]) if lengths else 0
+        if size > MAX_REQUEST_BODY:
+            return self._refuse(413, f"the request body is over {MAX_REQUEST_BODY} bytes", "(body too large)")
+        body = self.rfile.read(size)
         b = edge.current()
         if not edge.hosts.allows(host, b):  # DNS rebinding: a page of another name reaching this port
             return self._refuse(421, f"this server answers only the hosts of --allowed-hosts {edge.hosts.spec}",

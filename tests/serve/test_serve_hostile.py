@@ -316,6 +316,8 @@ def test_oversized_heads_and_bodies_are_refused(served: Running, monkeypatch: py
     monkeypatch.setattr(server_mod, "MAX_REQUEST_BODY", 1000)
     assert status_of(served.raw(b"GET / HTTP/1.1\r\nHost: a.test\r\nX: " + b"y" * (server_mod.MAX_HEAD + 10))) == 431
     assert status_of(served.raw(b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5000\r\n\r\n")) == 413
+    assert status_of(served.raw(b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 99999999999999999999\r\n"
+                                b"\r\n")) == 413
 
 
 def test_client_resets_leave_no_traceback(served: Running, site: Path, capfd: pytest.CaptureFixture[str]) -> None:
