@@ -436,6 +436,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server_version = "cfroutes-serve"
     protocol_version = "HTTP/1.1"  # keep-alive; every answer has a Content-Length
+    default_request_version = "HTTP/1.0"  # an unparsable request line still gets a status line (not HTTP/0.9)
     edge: Edge  # set on the subclass made by make_server
     request: Request
 
