@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,5 +290,297 @@ def main() -> None:
             print(f"| {label} | {took:.2f} | {rss:.0f} | {code} | `{first.replace(t, '…')}` |", flush=True)
 
 
+# ------------------------------------------------------------------ cfroutes serve (issue 18)
+# python bench/bench_hostile.py --serve [--python /work/main/.venv/bin/python]
+# Each family starts a fresh `cfroutes serve` (loopback, port 0) with that interpreter, attacks
+# it, and reports what a client saw, the server's peak RSS, and whether it survived.
+SERVE_CONFIG = """version: 1
+functions:
+  site:
+    event: viewer-request
+    routes:
+      - {name: evil, regex: '^/r/(a+)+$', respond: {status: 200, body: matched}}
+      - {name: posts, regex: '^/p/(?<id>[0-9]+)$', rewrite: '/posts/{id}.html'}
+"""
+
+
+class _Serve:
+    def __init__(self, python: str, site: Path, *extra: str) -> None:
+        import select
+
+        self.p = subprocess.Popen([python, "-m", "cfroutes", "serve", "-c", str(site / "routes.yaml"), "--port", "0",
+                                   *extra], cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.p.stdout is not None
+        ready = select.select([self.p.stdout], [], [], 30)[0]
+        m = re.search(r":(\d+)/ ", self.p.stdout.readline() if ready else "")
+        self.port = int(m.group(1)) if m else 0
+        self.host = "::1" if "::1" in extra else "127.0.0.1"
+        self.out = ""
+
+    def raw(self, data: bytes, timeout: float = 20) -> bytes:
+        import socket
+
+        out = b""
+        try:
+            with socket.create_connection((self.host, self.port), timeout=timeout) as s:
+                s.sendall(data)
+                end = time.monotonic() + timeout
+                while time.monotonic() < end and (piece := s.recv(65536)):
+                    out += piece
+        except OSError as exc:
+            return out or f"<{type(exc).__name__}>".encode()
+        return out
+
+    def status(self, data: bytes, timeout: float = 20) -> str:
+        a = self.raw(data, timeout)
+        return a[9:12].decode("latin-1") if a.startswith(b"HTTP/1.") else (a[:20].decode("latin-1") or "no answer")
+
+    def cpu(self) -> float:
+        """CPU seconds of the server and its children so far."""
+        total = 0.0
+        for d in os.listdir("/proc"):
+            try:
+                f = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if d == str(self.p.pid) or f[1] == str(self.p.pid):
+                total += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def stop(self) -> tuple[bool, float, str]:
+        """(alive until now, peak RSS MB, first line of stderr naming a problem)."""
+        alive = self.p.poll() is None
+        rss = 0.0
+        try:
+            rss = int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{self.p.pid}/status").read_text()).group(1)) / 1024  # type: ignore[union-attr]
+        except (OSError, AttributeError):
+            pass
+        self.p.terminate()
+        try:
+            self.out, err = self.p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.out, err = self.p.communicate()
+        bad = [ln for ln in err.splitlines() if "Error" in ln or "Traceback" in ln or "Fatal" in ln]
+        return alive, rss, (bad[0][:80] if bad else "")
+
+
+def _get(path: str, host: str = "a.test", extra: bytes = b"") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n".encode() + extra + b"\r\n"
+
+
+def serve_families(python: str, tmp: Path, only: str = "") -> list[tuple[str, str]]:
+    import socket
+    import struct
+
+    site = tmp / "site"
+    (site / "public" / "posts").mkdir(parents=True)
+    (site / "routes.yaml").write_text(SERVE_CONFIG)
+    (site / "public" / "posts" / "1.html").write_text("post 1")
+    (site / "public" / "index.html").write_text("home")
+    (site / "public" / "big.bin").write_bytes(b"\0" * (30 << 20))
+    (site / "public" / "loop1").symlink_to("loop2")
+    (site / "public" / "loop2").symlink_to("loop1")
+    pub = ["--origin", str(site / "public")]
+    rows: list[tuple[str, str]] = []
+
+    def family(label: str, run: Callable[[_Serve], str | Callable[[], str]], *extra: str) -> None:
+        if only and only not in label:
+            return
+        t0 = time.perf_counter()
+        srv = _Serve(python, site, *extra)
+        try:
+            what = run(srv) if srv.port else "did not start"
+        except Exception as exc:  # noqa: BLE001 - a row, not a crash of the bench
+            what = f"bench error {exc!r}"
+        alive, rss, err = srv.stop()
+        if callable(what):  # read what the server wrote (its log) once it has stopped
+            what = what()
+        rows.append((label, f"{what}; {time.perf_counter() - t0:.1f} s, {rss:.0f} MB, "
+                            f"{'alive' if alive else 'DEAD'}{', stderr: ' + err if err else ''}"))
+        print(f"| {rows[-1][0]} | {rows[-1][1]} |", flush=True)
+
+    def parallel(srv: _Serve) -> str:
+        got: list[str] = []
+
+        def client(n: int) -> None:  # new paths (no cached regex result) that keep the regex busy a moment
+            for i in range(25):
+                got.append(srv.status(_get(f"/r/{'a' * 18}!{n}-{i}"), 10))
+        ts = [threading.Thread(target=client, args=(n,)) for n in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        return f"{got.count('404')}/50 answered (404: no such file)"
+    family("2 parallel clients x 25 on a regex route", parallel, *pub)
+
+    def redos(srv: _Serve) -> str:
+        t0 = time.perf_counter()
+        st = srv.status(_get("/r/" + "a" * 40 + "!"), 20)
+        took = time.perf_counter() - t0
+        time.sleep(1)
+        c0 = srv.cpu()
+        time.sleep(3)
+        spin = srv.cpu() - c0
+        after = srv.status(_get("/p/1"), 10)
+        return f"{st} after {took:.1f} s; {spin / 3:.0%} CPU in the 3 s after; next request {after}"
+    family("ReDoS URL (route (a+)+, 40 a's)", redos, *pub)
+
+    def slowloris(srv: _Serve) -> str:
+        socks = []
+        t0 = time.perf_counter()
+        try:
+            for _ in range(800):
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                s.sendall(b"GET /p/1 HTTP/1.1\r\nHost: a.test\r\nX-Slow: ")
+                socks.append(s)
+        except OSError as exc:
+            return f"only {len(socks)} slow clients connected ({type(exc).__name__})"
+        opened = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        st = srv.status(_get("/p/1"), 20)
+        took = time.perf_counter() - t0
+        for s in socks:
+            s.close()
+        return f"800 connections opened in {opened:.1f} s; real request {st} in {took:.2f} s"
+    family("800 slow (slowloris) clients, then a real request", slowloris, *pub)
+
+    def nonreaders(srv: _Serve) -> str:
+        socks = []
+        for _ in range(16):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(_get("/big.bin").replace(b"Connection: close", b"X: y"))
+            socks.append(s)
+        time.sleep(1)
+        t0 = time.perf_counter()
+        st = srv.status(_get("/p/1"), 20)
+        took = time.perf_counter() - t0
+        for s in socks:
+            s.close()
+        return f"real request {st} in {took:.2f} s"
+    family("16 clients not reading a 30 MB answer, then a real request", nonreaders, *pub)
+
+    def burst(srv: _Serve) -> str:
+        got: list[str] = []
+        gate = threading.Barrier(32)
+
+        def one() -> None:
+            gate.wait()
+            got.append(srv.status(_get("/p/1"), 20))
+        ts = [threading.Thread(target=one) for _ in range(32)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        return f"{got.count('200')}/32 answered 200"
+    family("burst of 32 simultaneous connections", burst, *pub)
+
+    def hosts(srv: _Serve) -> str:
+        bad = ["evil.test/x", "a.test?x", "a..test", "u@a.test", "a b", "a.test:99999"]
+        got = [srv.status(_get("/p/1", h)) for h in bad]
+        dup = srv.status(b"GET /p/1 HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n")
+        cr = srv.status(b"GET /p/1 HTTP/1.1\r\nHost: a.test\rX-Injected: 1\r\nConnection: close\r\n\r\n")
+        return f"bad Host: {got.count('400')}/{len(bad)} answered 400 ({' '.join(got)}); duplicate Host {dup}; bare CR {cr}"
+    family("Host header attacks", hosts, *pub)
+
+    def rebinding(srv: _Serve) -> str:
+        return f"Host: rebind.attacker.test -> {srv.status(_get('/p/1', 'rebind.attacker.test'))}"
+    has_option = "--allowed-hosts" in subprocess.run([python, "-m", "cfroutes", "serve", "--help"], cwd=site,
+                                                     capture_output=True, text=True).stdout
+    family("DNS rebinding (--allowed-hosts routed where it exists)", rebinding, *pub,
+           *(["--allowed-hosts", "routed"] if has_option else []))
+
+    def big(srv: _Serve) -> str:
+        a = srv.raw(_get("/big.bin"), 60)
+        body = a.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in a else b""
+        return f"{a[9:12].decode()} with {len(body) >> 20} of 30 MB"
+    family("30 MB file from a folder origin", big, *pub)
+
+    def origin_paths(srv: _Serve) -> str:
+        loop = srv.raw(_get("/loop1"))
+        idx = srv.status(_get("/index.html/"))
+        leak = str(site) in loop.decode("latin-1")
+        return f"symlink loop {loop[9:12].decode('latin-1')}{' (server path in body)' if leak else ''}; /index.html/ {idx}"
+    family("symlink loop, /index.html/", origin_paths, *pub)
+
+    def resets(srv: _Serve) -> str:
+        for _ in range(10):
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+                s.sendall(_get("/big.bin").replace(b"Connection: close", b"X: y"))
+                s.recv(100)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(0.5)
+        return f"next request {srv.status(_get('/p/1'))}"
+    family("10 client resets mid-answer", resets, *pub)
+
+    def control(srv: _Serve) -> Callable[[], str]:
+        srv.raw(b"GET /x\x1b]0;pwned\x07 HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        return lambda: ("log line escaped" if "\\x1b]0;pwned" in srv.out else
+                        "raw ESC in the log" if "\x1b" in srv.out else "not logged")
+    family("control bytes in the request line", control, *pub)
+
+    def ipv6(srv: _Serve) -> str:
+        return f"GET with Host [::1]:PORT -> {srv.status(_get('/p/1', f'[::1]:{srv.port}'))}"
+    family("--host ::1", ipv6, *pub, "--host", "::1")
+
+    upstream = socket.create_server(("127.0.0.1", 0))
+    upstream.settimeout(0.2)
+    answers = {b"/posts/1.html": b"HTTP/1.1 200 OK\r\nX-A: 1\rSet-Cookie: s=1\r\nContent-Length: 2\r\n\r\nok",
+               b"/posts/2.html": b"HTTP/1.1 200 OK\r\n" + b"X: v\r\n" * 150 + b"Content-Length: 2\r\n\r\nok",
+               b"/posts/3.html": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def serve_up() -> None:
+        while not stop.is_set():
+            try:
+                c, _ = upstream.accept()
+            except OSError:
+                continue
+            with c:
+                c.settimeout(5)
+                data = b""
+                try:
+                    while b"\r\n\r\n" not in data and (piece := c.recv(65536)):
+                        data += piece
+                    m = re.search(rb"content-length: *(\d+)", data, re.I)
+                    while m and len(data.split(b"\r\n\r\n", 1)[1]) < int(m.group(1)) and (piece := c.recv(65536)):
+                        data += piece
+                    seen.append(data)
+                    c.sendall(answers.get(data.split(b" ")[1], answers[b"/posts/3.html"]))
+                except OSError:
+                    pass
+    up = threading.Thread(target=serve_up, daemon=True)
+    up.start()
+
+    def upstream_family(srv: _Serve) -> str:
+        cr = srv.raw(_get("/p/1"))
+        many = srv.status(_get("/p/2"))
+        post = srv.status(b"POST /p/3 HTTP/1.1\r\nHost: a.test\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
+                          b'{"order": 1}')
+        fwd = any(d.startswith(b"POST") and d.endswith(b'{"order": 1}') for d in seen)
+        smuggled = b"set-cookie: s=1" in cr.lower()
+        return (f"bare CR in a header {cr[9:12].decode('latin-1')}{' (Set-Cookie smuggled through)' if smuggled else ''}; "
+                f"150 headers {many}; POST {post}, body {'forwarded' if fwd else 'dropped'}")
+    family("upstream origin: bad heads, POST body", upstream_family, "--origin",
+           f"http://127.0.0.1:{upstream.getsockname()[1]}")
+    stop.set()
+    up.join(5)
+    upstream.close()
+    return rows
+
+
+def serve_main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--python", default=sys.executable, help="the interpreter whose cfroutes is attacked")
+    ap.add_argument("--only", default="", help="only the families whose label contains this")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as t:
+        print(f"`cfroutes serve` of {a.python}\n\n| family | what a client saw; time, server peak RSS, alive |\n|---|---|")
+        serve_families(a.python, Path(t), a.only)
+
+
 if __name__ == "__main__":
-    main()
+    serve_main() if "--serve" in sys.argv else main()

@@ -106,7 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     _config(p)
     p.add_argument("--origin", metavar="DIR|URL", help="a folder, or an upstream such as http://127.0.0.1:3000")
     p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)")
+    p.add_argument("--allowed-hosts", default="any", metavar="any|routed|NAME,...",
+                   help="Host headers answered: any (default); routed: the hosts the routes name and "
+                        "localhost (DNS rebinding protection); or a list such as 'a.test,*.b.test'")
 
     p = sub.add_parser("import", help="a routes.yaml from Netlify, Vercel, Amplify or AWS redirector CSV rules")
     p.add_argument("platform", choices=("netlify", "vercel", "amplify", "csv"))
@@ -219,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "serve":
             from cfroutes.cli.serve import serve
 
-            result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err)
+            result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err,
+                                allowed_hosts=args.allowed_hosts)
         elif args.command == "kvs" and args.kvs_command != "plan":
             from cfroutes.cli.kvs import kvs_command
 

@@ -1,4 +1,5 @@
-"""`cfroutes serve [--origin DIR|http://127.0.0.1:PORT] [--port 8787]`: click through the site with the new rules."""
+"""`cfroutes serve [--origin DIR|http://127.0.0.1:PORT] [--port 8787] [--host H] [--allowed-hosts any|routed|NAMES]`:
+click through the site with the new rules."""
 from __future__ import annotations
 
 import os
@@ -11,29 +12,37 @@ from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.serve.edge import make_server
 
 
-def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO) -> int:
+def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO,
+          allowed_hosts: str = "any") -> int:
     if origin is not None and not origin.startswith(("http://", "https://")) and not os.path.isdir(origin):
         raise InputError([Diagnostic(Span("--origin", 1, 1), f"--origin {origin!r} is neither a folder nor an "
                                      "http:// URL", hint="e.g. `--origin public/` or `--origin http://127.0.0.1:3000`", code=Code.ARGUMENT)])
     if not 0 <= port <= 65535:
         raise InputError([Diagnostic(Span("--port", 1, 1), f"--port {port} is not a TCP port (0-65535)", code=Code.ARGUMENT)])
+    if not allowed_hosts.strip() or any(not n.strip() or any(c in n for c in "/?@ \t\\")
+                                        for n in allowed_hosts.split(",")):
+        raise InputError([Diagnostic(Span("--allowed-hosts", 1, 1), f"--allowed-hosts {allowed_hosts!r} is not "
+                                     "any, routed or a comma-separated list of host names",
+                                     hint="e.g. `--allowed-hosts routed` or `--allowed-hosts app.test,*.app.test`", code=Code.ARGUMENT)])
 
     def log(line: str) -> None:
         stdout.write(line + "\n")
         stdout.flush()
 
     try:
-        server = make_server(config, origin, port, log, host=host)
-    except OSError as exc:
+        server = make_server(config, origin, port, log, host=host, allowed_hosts=allowed_hosts)
+    except (OSError, ValueError) as exc:  # ValueError: a --host that is no address at all
         what = "--port" if isinstance(exc, OSError) and exc.errno in (98, 13) else "--host"
-        raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=Code.ARGUMENT)]) \
+        raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: "
+                                     f"{getattr(exc, 'strerror', None) or exc}", code=Code.ARGUMENT)]) \
             from None
-    edge = server.RequestHandlerClass.edge  # type: ignore[attr-defined]
+    edge = server.RequestHandlerClass.edge
     b = edge.build
     fns = ", ".join(f"{ev}: {cf.name}" for ev in (VIEWER_REQUEST, VIEWER_RESPONSE)
                     if b.compiled and (cf := b.function(ev)) is not None) or "no functions (config error)"
     addr = server.server_address
-    log(f"cfroutes serve: http://{addr[0]}:{addr[1]}/ ({fns}; origin: {origin or 'none'}); Ctrl-C stops")
+    shown = f"[{addr[0]}]" if ":" in addr[0] else addr[0]
+    log(f"cfroutes serve: http://{shown}:{addr[1]}/ ({fns}; origin: {origin or 'none'}); Ctrl-C stops")
     if b.compiled is None:
         stderr.write(b.error + "\n")
     try:

@@ -51,6 +51,13 @@ class WorkerCrash(Exception):
     """The worker died without answering (not a timeout)."""
 
 
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 65536
+
+
 def _die_with_parent() -> None:
     try:  # Linux: the child gets SIGKILL when the parent dies, even in the middle of a runaway loop
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -167,6 +174,11 @@ class Worker:
             code = 0
             try:
                 parent.close()
+                # the copies of the caller's descriptors go: a socket `cfroutes serve` had open
+                # at the fork would otherwise stay open (no FIN to its client) while the worker lives
+                keep = child.fileno()
+                os.closerange(3, keep)
+                os.closerange(keep + 1, _max_fd())
                 if threading.current_thread() is threading.main_thread():
                     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
                 _die_with_parent()

@@ -115,13 +115,22 @@ def _check_authority(authority: str, col: int) -> str:
     if "@" in authority:
         raise RequestError("user information (user@host) is not allowed in the URL", col)
     host, port = authority, ""
-    if not authority.endswith("]") and authority.count(":") == 1:
+    if authority.startswith("[") and "]:" in authority:  # [::1]:8787
+        host, _, port = authority.rpartition(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise RequestError(f"invalid port '{port}'", col + len(host) + 1)
+    elif not authority.endswith("]") and authority.count(":") == 1:
         host, port = authority.split(":")
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise RequestError(f"invalid port '{port}'", col + len(host) + 1)
     if not _HOST_RE.match(host) or len(host) > 253:
         raise RequestError(f"invalid host '{host}'", col)
     return authority
+
+
+def check_authority(authority: str) -> str:
+    """`host[:port]` (a Host header's value): returned as it is, or RequestError when it is no host."""
+    return _check_authority(authority, 1)
 
 
 def parse_query(query: str | None) -> dict[str, dict[str, Any]]:
