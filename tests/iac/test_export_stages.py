@@ -281,13 +281,17 @@ def test_cdk_python_synth_the_spilled_config_with_prefix(big: Path) -> None:
     assert store["ImportSource"]["SourceType"] == "S3"  # the 120 spilled routes are there at creation
 
 
-@requires(not NODE_MODULES or shutil.which("node") is None,
-          "TypeScript CDK check needs node and CFROUTES_NODE_MODULES=<dir>/node_modules with "
-          "typescript aws-cdk-lib constructs @types/node (npm install --prefix <dir> ...)")
-def test_cdk_typescript_compiles_into_an_out_dir_and_synthesises(project: Path) -> None:
+TS_MISSING = not NODE_MODULES or shutil.which("node") is None
+TS_REASON = ("TypeScript CDK check needs node and CFROUTES_NODE_MODULES=<dir>/node_modules with "
+             "typescript aws-cdk-lib constructs @types/node (npm install --prefix <dir> ...)")
+
+
+def _synth_typescript(project: Path, prefix: str) -> dict:
+    """Export the TypeScript construct into lib/, compile it with tsc into an outDir (build/), run the
+    compiled app with node, and return the synthesised template."""
     os.symlink(NODE_MODULES, project / "node_modules")
     (project / "lib").mkdir()
-    assert run("cdk", "--prefix", "stg-", "-o", "lib/cfroutes.ts") == 0
+    assert run("cdk", "--prefix", prefix, "-o", "lib/cfroutes.ts") == 0
     (project / "app.ts").write_text(
         "import { App, Stack } from 'aws-cdk-lib';\n"
         "import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';\n"
@@ -310,11 +314,36 @@ def test_cdk_typescript_compiles_into_an_out_dir_and_synthesises(project: Path) 
     r = subprocess.run(["node", "build/app.js", str(project / "cdk.out")], cwd=project, capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    tpl = json.loads((project / "cdk.out/Edge.template.json").read_text())
+    return json.loads((project / "cdk.out/Edge.template.json").read_text())
+
+
+def _of_type(tpl: dict, kind: str) -> list[dict]:
+    return [r["Properties"] for r in tpl["Resources"].values() if r["Type"] == kind]
+
+
+@requires(TS_MISSING, TS_REASON)
+def test_cdk_typescript_compiles_into_an_out_dir_and_synthesises(project: Path) -> None:
+    tpl = _synth_typescript(project, "stg-")
     files = {k: v.decode() for k, v in bundle.bundle_files(compile_config("routes.yaml")).items()}
-    codes = {r["Properties"]["Name"]: r["Properties"]["FunctionCode"] for r in tpl["Resources"].values()
-             if r["Type"] == "AWS::CloudFront::Function"}
+    codes = {p["Name"]: p["FunctionCode"] for p in _of_type(tpl, "AWS::CloudFront::Function")}
     assert codes == {"stg-site-router": files["site-router.js"], "stg-security-headers": files["security-headers.js"]}
+    (dist,) = [p["DistributionConfig"] for p in _of_type(tpl, "AWS::CloudFront::Distribution")]
+    assert [a["EventType"] for a in dist["DefaultCacheBehavior"]["FunctionAssociations"]] == [
+        "viewer-request", "viewer-response"]
+
+
+@requires(TS_MISSING, TS_REASON)
+def test_cdk_typescript_synth_the_spilled_config_with_prefix(big: Path) -> None:
+    tpl = _synth_typescript(big, "prod-")
+    (fn,) = _of_type(tpl, "AWS::CloudFront::Function")
+    (store,) = _of_type(tpl, "AWS::CloudFront::KeyValueStore")
+    assert fn["Name"] == "prod-moves" and store["Name"] == "prod-moves"
+    assert fn["FunctionCode"] == (big / "dist/moves.js").read_text()
+    assert fn["FunctionConfig"]["KeyValueStoreAssociations"]  # the code reads its 120 routes from the store
+    assert store["ImportSource"]["SourceType"] == "S3"  # the 120 spilled routes are there at creation
+    (dist,) = [p["DistributionConfig"] for p in _of_type(tpl, "AWS::CloudFront::Distribution")]
+    assert [a["EventType"] for a in dist["DefaultCacheBehavior"]["FunctionAssociations"]] == ["viewer-request"]
+    assert len(dist["CacheBehaviors"][0]["FunctionAssociations"]) == 1
 
 
 # ------------------------------------------------------------------ hostile names (issue 18)
