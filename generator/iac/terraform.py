@@ -6,7 +6,9 @@
 - the import file's entries as `aws_cloudfrontkeyvaluestore_key` resources, read from
   dist/<fn>.kvs.json with `for_each`: seed keys with `ignore_changes = [value]` (Terraform
   creates a missing tenant key but never resets a live one, the rule of `kvs plan`), spilled
-  routes (reserved prefix) fully managed.
+  routes (reserved prefix) fully managed; all with `create_before_destroy`, and the function
+  `depends_on` them: keys are added before the code is published and removed after it
+  (`_store_items`).
 
 Layout: two-space indent; within a run of consecutive single-line attributes the `=` are
 aligned one space after the longest name; blank lines and nested blocks end a run (the
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Union
 
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
@@ -49,7 +50,7 @@ class Comment:
     text: str
 
 
-Item = Union[Attr, Block, Blank, Comment]
+Item = Attr | Block | Blank | Comment
 
 
 string = escape.hcl_string  # the one HCL string escaper (iac/escape.py)
@@ -95,26 +96,30 @@ def hcl(items: list[Item]) -> str:
     return "\n".join(_lines(items, 0)) + "\n"
 
 
-#: spilled routes above this count go into one batch resource (when the config owns the whole store)
-BATCH_MIN = 100
-
-
 def _path(rel: str) -> str:
     """`"${path.module}/REL"`: the interpolation is ours, REL is escaped (a `${` in it stays literal)."""
     return '"${path.module}/' + string(rel)[1:]
 
 
-def _owns_store(b: Bundle, store: str) -> bool:
-    """No function using the store looks keys up: every key in it is the config's (seed or spilled)."""
-    return not any(r.lookup is not None for cf in b.functions
-                   if cf.function.kvs is not None and cf.function.kvs.name == store for r in cf.function.routes)
+#: the lifecycle that makes a key's removal wait for the code that stops reading it (see _store_items)
+AFTER_PUBLISH = Attr("create_before_destroy", "true")
 
 
 def _store_items(b: Bundle, store: str, owner: CompiledFunction, dist: str) -> tuple[list[Item], list[str]]:
-    """The store, its keys, and the addresses a function reading it must depend on."""
+    """The store, its keys, and the addresses a function reading it must depend on.
+
+    Every key is its own `aws_cloudfrontkeyvaluestore_key` with `create_before_destroy`: the
+    function `depends_on` them, so Terraform creates a new key before it updates (and, with
+    `publish = true`, publishes) the function, and destroys a key that left the import file only
+    AFTER that update (create_before_destroy turns "the dependent's update waits for the old
+    instance's destroy" around; an instance removed from `for_each` keeps the flag in the state).
+    So the code LIVE runs finds every key it reads until newer code is published. The provider's
+    batch resource (`aws_cloudfrontkeyvaluestore_keys_exclusive`) cannot do that: it puts and
+    deletes in one update (it owns the store, so it deletes every key it does not list), no data
+    source reads a store's keys, and the previous version's values are not in dist/; it is not
+    used (docs/deploy.md)."""
     r = snake(store)
     local = f"{r}_import"
-    spilled = len(owner.plan.spilled)
     items: list[Item] = [
         Blank(),
         Block("resource", ("aws_cloudfront_key_value_store", r), [
@@ -126,27 +131,11 @@ def _store_items(b: Bundle, store: str, owner: CompiledFunction, dist: str) -> t
                                   + ")).data : e.key => e.value\n}")]),
     ]
     arn = f"aws_cloudfront_key_value_store.{r}.arn"
-    if spilled >= BATCH_MIN and _owns_store(b, store):
-        items += [
-            Blank(),
-            Comment(f"{spilled} spilled routes: one batch resource (UpdateKeys in batches of 50) instead of one"),
-            Comment("resource per key. It owns the WHOLE store (no function here looks keys up): keys it does"),
-            Comment("not list are deleted on apply, so do not `cfroutes kvs put` into this store."),
-            Block("resource", ("aws_cloudfrontkeyvaluestore_keys_exclusive", f"{r}_keys"), [
-                Attr("key_value_store_arn", arn),
-                Attr("max_batch_size", "50"),
-                Blank(),
-                Block("dynamic", ("resource_key_value_pair",), [
-                    Attr("for_each", f"local.{local}"),
-                    Block("content", (), [
-                        Attr("key", "resource_key_value_pair.key"),
-                        Attr("value", "resource_key_value_pair.value"),
-                    ]),
-                ]),
-            ]),
-        ]
-        return items, [f"aws_cloudfrontkeyvaluestore_keys_exclusive.{r}_keys"]
     items += [
+        Blank(),
+        Comment("Every key is created before the code that reads it is published, and a key that left the"),
+        Comment("import file is deleted only after the code that stopped reading it is published"),
+        Comment("(create_before_destroy + the function's depends_on): LIVE code always finds its keys."),
         Blank(),
         Comment("Seed keys: created when missing, never reset (a tenant's live value wins)."),
         Block("resource", ("aws_cloudfrontkeyvaluestore_key", f"{r}_seed"), [
@@ -155,15 +144,18 @@ def _store_items(b: Bundle, store: str, owner: CompiledFunction, dist: str) -> t
             Attr("key", "each.key"),
             Attr("value", "each.value"),
             Blank(),
-            Block("lifecycle", (), [Attr("ignore_changes", "[value]")]),
+            Block("lifecycle", (), [Attr("ignore_changes", "[value]"), AFTER_PUBLISH]),
         ]),
         Blank(),
-        Comment("Spilled exact routes (reserved prefix): owned by the config."),
+        Comment("Spilled exact routes (reserved prefix, one key version per spilled table): owned by the"),
+        Comment("config; the previous version's keys stay until the new code is published."),
         Block("resource", ("aws_cloudfrontkeyvaluestore_key", f"{r}_routes"), [
             Attr("for_each", f"{{ for k, v in local.{local} : k => v if startswith(k, {string(SPILL_PREFIX)}) }}"),
             Attr("key_value_store_arn", arn),
             Attr("key", "each.key"),
             Attr("value", "each.value"),
+            Blank(),
+            Block("lifecycle", (), [AFTER_PUBLISH]),
         ]),
     ]
     return items, [f"aws_cloudfrontkeyvaluestore_key.{r}_seed", f"aws_cloudfrontkeyvaluestore_key.{r}_routes"]

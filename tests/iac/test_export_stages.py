@@ -195,17 +195,183 @@ def test_terraform_function_depends_on_every_key_it_reads(project: Path) -> None
     assert "function_association" in tf and 'output "function_associations"' in tf
 
 
-def test_terraform_large_spilled_set_uses_the_batch_resource(big: Path) -> None:
+def _tf_resources(tf: str) -> dict[tuple[str, str], dict]:
     hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 not installed (pip install python-hcl2)")
+    return {(kind.strip('"'), name.strip('"')): body  # python-hcl2 8 keeps the quotes
+            for block in hcl2.loads(tf)["resource"] for kind, named in block.items() for name, body in named.items()}
+
+
+def test_terraform_keys_are_created_before_and_deleted_after_the_code(big: Path) -> None:
+    """Every key resource is create_before_destroy and the function depends on all of them: no
+    batch resource (it deletes in the same update that adds, before the code is published)."""
     assert run("terraform", "-o", "main.tf") == 0
     tf = (big / "main.tf").read_text()
-    doc = hcl2.loads(tf)
-    kinds = [k.strip('"') for block in doc["resource"] for k in block]
-    assert "aws_cloudfrontkeyvaluestore_keys_exclusive" in kinds
-    assert "aws_cloudfrontkeyvaluestore_key" not in kinds  # not 120 resources
-    assert "depends_on = [aws_cloudfrontkeyvaluestore_keys_exclusive.moves_keys]" in tf
-    entries = json.loads((big / "dist/moves.kvs.json").read_text())["data"]
-    assert len(entries) == 120
+    res = _tf_resources(tf)
+    keys = {name: body for (kind, name), body in res.items() if kind == "aws_cloudfrontkeyvaluestore_key"}
+    assert set(keys) == {"moves_seed", "moves_routes"} and "keys_exclusive" not in tf
+    for body in keys.values():
+        assert body["lifecycle"][0]["create_before_destroy"] is True
+    fn = res[("aws_cloudfront_function", "moves")]
+    assert fn["publish"] is True
+    assert sorted(fn["depends_on"]) == ["${aws_cloudfrontkeyvaluestore_key.moves_routes}",
+                                        "${aws_cloudfrontkeyvaluestore_key.moves_seed}"]
+
+
+# ---- the apply graph of a v1 -> v2 change, from terraform itself (offline: no refresh, fake credentials)
+TF_OFFLINE_PROVIDER = """provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "offline"
+  secret_key                  = "offline"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+"""
+TF_ENV = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+
+
+def _tf(d: Path, *args: str) -> str:
+    r = subprocess.run([TF, *args, *(["-no-color"] if args[0] in ("init", "plan", "show") else [])], cwd=d,
+                       capture_output=True, text=True, timeout=300, env=TF_ENV)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def _fake_arn(address: str) -> str:
+    return f"arn:aws:cloudfront::123456789012:fake/{address}"
+
+
+def _state_after(d: Path, plan: str, tf_text: str) -> dict:
+    """The state an apply of `plan` leaves, as Terraform records it: the planned values (unknowns
+    filled with fakes), each instance's dependencies (its references and depends_on) and its
+    create_before_destroy flag (from the lifecycle block)."""
+    p = json.loads(_tf(d, "show", "-json", plan))
+    schema = json.loads(_tf(d, "providers", "schema", "-json"))["provider_schemas"][
+        "registry.terraform.io/hashicorp/aws"]["resource_schemas"]
+    conf = {r["address"]: r for r in p["configuration"]["root_module"]["resources"]}
+    cbd = {f"{kind}.{name}": bool(body.get("lifecycle", [{}])[0].get("create_before_destroy"))
+           for (kind, name), body in _tf_resources(tf_text).items()}
+
+    def deps(addr: str) -> list[str]:
+        c = conf[addr]
+        refs = {x for e in c["expressions"].values() if isinstance(e, dict) for x in e.get("references", [])}
+        return sorted(set(c.get("depends_on", [])) | {x for x in refs if x.count(".") == 1 and x.split(".")[0]
+                                                      not in ("each", "path", "local", "var")})
+    out: dict[str, dict] = {}
+    for r in p["planned_values"]["root_module"]["resources"]:
+        base = r["address"].split("[")[0]
+        store = next((_fake_arn(x) for x in deps(base) if x.startswith("aws_cloudfront_key_value_store.")), None)
+        attrs = {}
+        for a in schema[r["type"]]["block"]["attributes"]:
+            v = r["values"].get(a)
+            if v is None:
+                v = {"key_value_store_arn": store, "key_value_store_associations": [store] if store else None,
+                     "arn": _fake_arn(base), "id": base, "etag": "E1", "live_stage_etag": "E1",
+                     "status": "UNASSOCIATED", "last_modified_time": "2026-01-01T00:00:00Z",
+                     "total_size_in_bytes": 1}.get(a)
+            attrs[a] = v
+        inst = {"schema_version": r["schema_version"], "attributes": attrs, "sensitive_attributes": [],
+                "dependencies": deps(base), "create_before_destroy": cbd[base]}
+        if "index" in r:
+            inst["index_key"] = r["index"]
+        out.setdefault(base, {"mode": "managed", "type": r["type"], "name": r["name"], "instances": [],
+                              "provider": 'provider["registry.terraform.io/hashicorp/aws"]'})["instances"].append(inst)
+    return {"version": 4, "terraform_version": "1.0.0", "serial": 1, "outputs": {},
+            "lineage": "00000000-0000-4000-8000-000000000001", "resources": list(out.values())}
+
+
+def _apply_graph(d: Path, plan: str) -> dict[str, set[str]]:
+    """`terraform graph -type=apply -plan=...`: node -> the nodes it waits for."""
+    edge = re.compile(r'^\s*"((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)"')
+    waits: dict[str, set[str]] = {}
+    for line in _tf(d, "graph", "-type=apply", f"-plan={plan}").splitlines():
+        m = edge.match(line)
+        if m:
+            a, b = (x.replace('\\"', '"').removeprefix("[root] ") for x in m.groups())
+            waits.setdefault(a, set()).add(b)
+    return waits
+
+
+def _waits_for(waits: dict[str, set[str]], node: str, target: str) -> bool:
+    seen, todo = set(), [node]
+    while todo:
+        n = todo.pop()
+        if n == target:
+            return True
+        if n not in seen:
+            seen.add(n)
+            todo.extend(waits.get(n, ()))
+    return False
+
+
+V1 = ("version: 1\nfunctions:\n  moves:\n    event: viewer-request\n"
+      "    kvs: { name: moves, seed: seed.yaml }\n    options: { spill: always }\n    routes:\n"
+      "      - { path: /t/:tenant, lookup: { key: '{tenant}', as: dest }, rewrite: '{dest}' }\n")
+
+
+def _keys_present_while_old_code_may_be_live(d: Path, fn: str, tf_text: str) -> tuple[set[str], set[str]]:
+    """Plan v2 over the state v1 left and read terraform's apply graph: (keys in the store from
+    the start of the apply until the function is updated and published, keys v2 creates first)."""
+    state = _state_after(d, "v1.plan", tf_text)
+    (d / "terraform.tfstate").write_text(json.dumps(state))
+    v1_keys = {i["attributes"]["key"] for r in state["resources"] if r["type"] == "aws_cloudfrontkeyvaluestore_key"
+               for i in r["instances"]}
+    _tf(d, "plan", "-refresh=false", "-input=false", "-lock=false", "-out=v2.plan")
+    changes = json.loads(_tf(d, "show", "-json", "v2.plan"))["resource_changes"]
+    assert {c["address"]: c["change"]["actions"] for c in changes if c["type"] == "aws_cloudfront_function"} == {
+        f"aws_cloudfront_function.{fn}": ["update"]}
+    waits = _apply_graph(d, "v2.plan")
+    node = f"aws_cloudfront_function.{fn}"  # its apply: UpdateFunction, then PublishFunction (publish = true)
+    deleted_first = {c["change"]["before"]["key"] for c in changes
+                     if c["type"] == "aws_cloudfrontkeyvaluestore_key" and "delete" in c["change"]["actions"]
+                     and not _waits_for(waits, c["address"] + " (destroy)", node)}
+    created_first = {c["change"]["after"]["key"] for c in changes
+                     if c["type"] == "aws_cloudfrontkeyvaluestore_key" and "create" in c["change"]["actions"]
+                     and _waits_for(waits, node, c["address"])}
+    return v1_keys - deleted_first, created_first
+
+
+@requires(TF is None or not os.path.isdir(TF_PLUGINS),
+          f"terraform and the AWS provider in {TF_PLUGINS} needed (terraform plan/graph, offline)")
+@pytest.mark.parametrize("safe", [True, False], ids=["export", "without-create_before_destroy"])
+def test_terraform_v1_to_v2_never_deletes_a_key_the_live_code_reads(tmp_path: Path, monkeypatch, safe: bool) -> None:
+    """v1 -> v2 changes every spilled key (new version), drops a route and a seed key. In the apply
+    graph terraform makes, every key v1 reads is still in the store until the function update
+    (with publish) is done, and every key v2 reads exists before it. The same check on the export
+    with create_before_destroy removed fails: the check can tell."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seed.yaml").write_text("acme: /a.html\ngone: /g.html\n")
+    routes = "".join(f"      - {{ path: /old/p-{i}, redirect: /new/p-{i} }}\n" for i in range(120))
+    (tmp_path / "routes.yaml").write_text(V1 + routes)
+    assert main(["build"]) == 0
+    v1_reads = {e["key"] for e in json.loads((tmp_path / "dist/moves.kvs.json").read_text())["data"]}
+    v1_code = (tmp_path / "dist/moves.js").read_text()
+    version = next(iter(k for k in v1_reads if k.startswith("\u00a7r:"))).split(":")[1]
+    assert '"\\u00a7r:' + version + ':"' in v1_code  # the one prefix v1's code reads
+    d = tmp_path / "tf"
+    d.mkdir()
+    assert run("terraform", "-o", "tf/main.tf") == 0
+    tf_text = (d / "main.tf").read_text()  # reads ../dist/ (the export's paths are relative to -o's folder)
+    if not safe:
+        tf_text = tf_text.replace("    create_before_destroy = true\n", "").replace("  lifecycle {\n  }\n", "")
+    (d / "main.tf").write_text(tf_text)
+    (d / "provider.tf").write_text(TF_OFFLINE_PROVIDER)
+    _tf(d, "init", "-backend=false", "-input=false", f"-plugin-dir={TF_PLUGINS}")
+    _tf(d, "plan", "-refresh=false", "-input=false", "-lock=false", "-out=v1.plan")
+    # v2: other targets (a new table version), one route fewer, one seed key fewer
+    (tmp_path / "seed.yaml").write_text("acme: /a.html\n")
+    (tmp_path / "routes.yaml").write_text(V1 + routes.replace("/new/", "/newer/").replace(
+        "      - { path: /old/p-7, redirect: /newer/p-7 }\n", ""))
+    assert main(["build"]) == 0
+    v2_reads = {e["key"] for e in json.loads((tmp_path / "dist/moves.kvs.json").read_text())["data"]}
+    assert len(v1_reads - v2_reads) == 121 and "gone" in v1_reads - v2_reads  # 120 old spilled keys + a seed
+    present, created_first = _keys_present_while_old_code_may_be_live(d, "moves", tf_text)
+    if safe:
+        assert present >= v1_reads, sorted(v1_reads - present)[:5]
+        assert created_first >= v2_reads - v1_reads
+    else:
+        assert not present >= v1_reads
 
 
 @requires(TF is None, "terraform not installed (CI: install the terraform binary)")
