@@ -40,6 +40,7 @@ SLOW = (
     "tests/compiler/test_scale_and_kvs.py",
     "tests/compiler/test_njs_emitted.py",
     "tests/iac/test_export.py",
+    "tests/iac/test_export_stages.py",
     "tests/report/test_report.py::test_renders_in_headless_chromium",
     "tests/test_determinism.py",
     "tests/testing/test_coverage.py::test_pytest_plugin_reports_and_fails_under",
