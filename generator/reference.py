@@ -183,7 +183,7 @@ def _seg_eq(pat: str, seg: str, icase: bool) -> bool:
 
 
 def _match_segments(pats: tuple[Any, ...], segs: list[str], icase: bool, b: dict[str, Any]) -> bool:
-    for p, s in zip(pats, segs):
+    for p, s in zip(pats, segs, strict=False):  # a splat pattern is shorter
         if isinstance(p, str):
             if not _seg_eq(p, s, icase):
                 return False
@@ -218,7 +218,7 @@ def match_host(hp: HostPattern, r: Req, b: dict[str, Any]) -> bool:
         labels = labels[len(labels) - len(pats):]
     elif len(labels) != len(pats):
         return False
-    for p, lab in zip(pats, labels):
+    for p, lab in zip(pats, labels, strict=True):
         if isinstance(p, str):
             if p != lab:
                 return False

@@ -48,12 +48,12 @@ def path_covers(a: PathPattern, b: PathPattern, icase: bool, strict: bool) -> bo
         n = len(a.segments)
         if len(b.segments) < n:
             return False
-        return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments))
+        return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments, strict=False))
     if b.splat or len(a.segments) != len(b.segments):
         return False
     if strict and a.trailing_slash != b.trailing_slash:
         return False
-    return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments))
+    return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments, strict=True))
 
 
 def match_covers(a: Match, b: Match, icase: bool, strict: bool) -> bool:
@@ -136,7 +136,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
             continue  # the target reaches no redirect: no chain, no loop
         chain_reported = False
         reqs = samples(r)
-        for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs)):
+        for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs), strict=True):
             if hit is None or hit[0] is not r:
                 continue
             try:
@@ -260,7 +260,7 @@ class _Walker:
         uri = (m.group(2) or "/") if m else location
         if not uri.startswith("/"):
             return False
-        uri = re.split(r"[?#]", uri, 1)[0]
+        uri = re.split(r"[?#]", uri, maxsplit=1)[0]
         uri = "/" + uri.lstrip("/")
         ex = self.exact.get(self._key(uri))
         if ex is not None and isinstance(ex.action, Redirect):

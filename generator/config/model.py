@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Union
 
 from cfroutes.errors import Span
 from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
@@ -65,7 +64,7 @@ class Param:
     name: str
 
 
-Segment = Union[str, Param]
+Segment = str | Param
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ class Ref:
     fields: tuple[str, ...] = ()
 
 
-Part = Union[str, Ref]
+Part = str | Ref
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,7 @@ class Origin:
     rewrite: Rewrite | None = None
 
 
-Action = Union[Redirect, Rewrite, Respond, Origin]
+Action = Redirect | Rewrite | Respond | Origin
 
 
 @dataclass(frozen=True)

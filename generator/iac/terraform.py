@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Union
 
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
@@ -49,7 +48,7 @@ class Comment:
     text: str
 
 
-Item = Union[Attr, Block, Blank, Comment]
+Item = Attr | Block | Blank | Comment
 
 
 string = escape.hcl_string  # the one HCL string escaper (iac/escape.py)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Union
+from typing import Any
 
 from cfroutes.config.model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.platform.headers import TOKEN_RE, is_disallowed
@@ -29,7 +29,7 @@ REQUEST_ID = "cfroutes-test-4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoU
 _BAD_TARGET = re.compile(r'[^\x21-\x7e]|["<>]')
 _HOST_RE = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\Z|^\[[0-9A-Fa-f:.]+\]\Z")
 
-HeaderValues = Union[str, Sequence[str]]
+HeaderValues = str | Sequence[str]
 
 
 class RequestError(ValueError):

@@ -74,14 +74,14 @@ def test_20000_exact_routes_spilled_bundle_answers_every_request_in_njs(tmp_path
     got = njs.run_batch(prep, [(ev, store) for ev in events])
     assert len(got) == len(want)
     wrong = []
-    for (path, loc), inv, ev in zip(want, got, events):
+    for (path, loc), inv in zip(want, got, strict=True):
         out = inv.output or {}
         actual = out["response"]["headers"]["location"]["value"] if "response" in out else None
         expected = None if loc is None else loc + "?utm=1"
         if inv.error or inv.validation_errors or actual != expected or (loc is None and out["request"]["uri"] != path):
             wrong.append((path, expected, actual, inv.error, inv.validation_errors))
     assert not wrong, (len(wrong), wrong[:3])
-    for ev, inv in list(zip(events, got))[::997]:  # QuickJS on a spread of them
+    for ev, inv in list(zip(events, got, strict=True))[::997]:  # QuickJS on a spread of them
         assert njs.same_outcome(invoke(prep, ev, store), inv)
 
 

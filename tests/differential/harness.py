@@ -98,7 +98,7 @@ class Case:
         for v in self.variants:
             data = self.store_of(v, store)
             got = njs.run_batch(v.prepared, [(ev, data) for ev in events])
-            for ev, n in zip(events, got):
+            for ev, n in zip(events, got, strict=True):
                 want, want_origin = evaluate_in_njs_key_order(self.fn, ev, store)
                 spec = evaluate(self.fn, ev, store)
                 q = invoke(v.prepared, ev, data)

@@ -49,7 +49,7 @@ def test_njs_answers_each_case_like_quickjs(njs: Any, config: str, tmp_path: Pat
     assert suite
     runner = Runner(compiled)
     got = runner.njs_invocations(suite)
-    for case, n in zip(suite, got):
+    for case, n in zip(suite, got, strict=True):
         assert njs.same_outcome(runner.invoke(case), n), case.name
     assert runner.njs_load_errors() == []
 
