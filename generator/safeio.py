@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from cfroutes.errors import Diagnostic
@@ -172,7 +172,7 @@ def excerpt(line: str, col: int, width: int = EXCERPT_MAX) -> tuple[str, int]:
 class EscapingWriter:
     """A text stream wrapper that escapes control characters in each line written."""
 
-    def __init__(self, stream) -> None:  # noqa: ANN001 - any TextIO
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:

@@ -41,7 +41,7 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
     plan = plan_updates(fn.kvs_data or [], seed_keys, current, overwrite_seed=overwrite_seed)
     doc = {"function": fn.name, "kvs": fn.function.kvs.name if fn.function.kvs else None, **plan.to_json()}
     stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    s = plan.to_json()["summary"]
+    s = plan.summary()
     stderr.write(f"{s['puts']} puts in {s['batches']} UpdateKeys batch(es) before the code is published, "
                  f"{s['deletes']} deletes in {s['after_publish_batches']} batch(es) after it; "
                  f"{s['seed_keys_kept']} seed keys kept as they are live; "

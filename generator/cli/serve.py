@@ -33,7 +33,8 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
     fns = ", ".join(f"{ev}: {cf.name}" for ev in (VIEWER_REQUEST, VIEWER_RESPONSE)
                     if b.compiled and (cf := b.function(ev)) is not None) or "no functions (config error)"
     addr = server.server_address
-    log(f"cfroutes serve: http://{addr[0]}:{addr[1]}/ ({fns}; origin: {origin or 'none'}); Ctrl-C stops")
+    shown = addr[0].decode() if isinstance(addr[0], bytes) else addr[0]
+    log(f"cfroutes serve: http://{shown}:{addr[1]}/ ({fns}; origin: {origin or 'none'}); Ctrl-C stops")
     if b.compiled is None:
         stderr.write(b.error + "\n")
     try:

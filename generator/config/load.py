@@ -15,8 +15,6 @@ from typing import Any
 from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.model import (
-    JS1,
-    JS2,
     SPILL_PREFIX,
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
@@ -32,7 +30,7 @@ from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, FnCtx, Valida
 from cfroutes.config.yamlload import Node, load_file
 from cfroutes.errors import Diagnostic, InputError
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
-from cfroutes.platform.profile import KVS_RUNTIME, get_profile
+from cfroutes.platform.profile import JS1, JS2, KVS_RUNTIME, get_profile
 from cfroutes.safeio import is_within
 
 __all__ = ["Validator", "load_config", "warnings_of"]

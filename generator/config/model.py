@@ -12,7 +12,6 @@ from functools import cached_property
 from cfroutes.errors import Span
 from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
 from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
-from cfroutes.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Template
+from cfroutes.errors import Span
 from cfroutes.platform import regex
 from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 

@@ -15,8 +15,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cfroutes.config.model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.config.model import METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.platform.limits import NAME_CHARS
+from cfroutes.platform.profile import JS1, JS2
 
 SCHEMA_ID = "https://cfroutes.dev/schema/routes.schema.json"
 CASES_SCHEMA_ID = "https://cfroutes.dev/schema/cases.schema.json"

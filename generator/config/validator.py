@@ -197,30 +197,24 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
             host, errs = parse_host(s)
             for e in errs:
                 v.err(m["host"], e, code=Code.PATTERN)
-    methods = None
+    methods: tuple[str, ...] | None = None
     if "methods" in m:
         items = v.string_list(m["methods"], "methods")
         if items is not None:
-            methods = []
             for n, s in items:
                 if s.upper() not in METHODS:
                     v.err(n, f"unknown method '{s}'; use {', '.join(METHODS)}", code=Code.NOT_A_CHOICE)
-                else:
-                    methods.append(s.upper())
             if not items:
                 v.err(m["methods"], "methods must not be empty", code=Code.EMPTY_VALUE)
-            methods = tuple(methods)
-    country = None
+            methods = tuple(s.upper() for _, s in items if s.upper() in METHODS)
+    country: tuple[str, ...] | None = None
     if "country" in m:
         items = v.string_list(m["country"], "country")
         if items is not None:
-            country = []
             for n, s in items:
                 if not COUNTRY_RE.match(s):
                     v.err(n, f"country must be a two-letter upper-case ISO code, got {s!r}")
-                else:
-                    country.append(s)
-            country = tuple(country)
+            country = tuple(s for _, s in items if COUNTRY_RE.match(s))
             v.warn(m["country"], "`country` reads the cloudfront-viewer-country header, which reaches the function "
                    "only when the cache policy or origin request policy forwards it",
                    hint="add CloudFront-Viewer-Country to the behaviour's cache or origin request policy",
@@ -231,12 +225,12 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     # names bound twice
     mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country)
     names = list(mt.names)
-    for n in set(names):
-        if names.count(n) > 1:
-            v.err(where, f"name '{n}' is bound twice (host, path and condition bindings share one namespace)",
+    for bound in set(names):
+        if names.count(bound) > 1:
+            v.err(where, f"name '{bound}' is bound twice (host, path and condition bindings share one namespace)",
                   code=Code.NAME)
-        if n in ("host", "path", "query") and n not in mt.condition_names:  # groups: reported in _conditions
-            v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name", code=Code.NAME)
+        if bound in ("host", "path", "query") and bound not in mt.condition_names:  # groups: reported in _conditions
+            v.err(where, f"parameter ':{bound}' shadows the built-in {{{bound}}}; choose another name", code=Code.NAME)
     return mt
 
 

@@ -55,7 +55,7 @@ class PreparedFunction:
 
 def binding_interrupts_regex() -> bool:
     """True with quickjs-ng (regex honours the time limit); False with quickjs 1.19.4."""
-    return quickjs.Context().eval("typeof Iterator") == "function"
+    return bool(quickjs.Context().eval("typeof Iterator") == "function")
 
 
 def _deletions(runtime: str) -> dict[str, list[str]]:
@@ -399,7 +399,7 @@ def _settle(ctx: Any, promise: Any) -> Any:
 
 def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
     if isinstance(exc, _HandlerError):
-        text = exc.args[0] + "\n" + (exc.args[1] if len(exc.args) > 1 else "")
+        text: str = exc.args[0] + "\n" + (exc.args[1] if len(exc.args) > 1 else "")
     else:
         text = str(exc)
     first = text.split("\n", 1)[0]

@@ -14,7 +14,7 @@ from typing import Any
 
 from cfroutes import safeio
 from cfroutes.codes import Code
-from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.errors import Diagnostic, InputError, Severity, Span
 
 #: what a request-controlled name may look like in cfroutes templates
 NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -74,7 +74,7 @@ class Import:
 
     def warn(self, out: Out | None, file: str, line: int, msg: str, *, comment: bool = True) -> None:
         """A `FILE:LINE: warning:` on stderr and (when `out` is given) a comment at the route."""
-        self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity="warning", code=Code.IMPORT_WARNING))
+        self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity=Severity.WARNING, code=Code.IMPORT_WARNING))
         if out is not None and comment:
             out.notes.append("warning: " + msg)
 

@@ -30,11 +30,13 @@ class KvsPlan:
     foreign: int = 0  # keys in the store the config does not own
     kept_versions: int = 0  # spilled keys of a version kept for rollback
 
+    def summary(self) -> dict[str, int]:
+        return {"puts": self.puts, "deletes": self.deletes, "batches": len(self.batches),
+                "after_publish_batches": len(self.cleanup), "seed_keys_kept": self.kept_seed,
+                "rollback_keys_kept": self.kept_versions, "foreign_keys_untouched": self.foreign}
+
     def to_json(self) -> dict[str, object]:
-        return {"batches": self.batches, "after_publish": self.cleanup, "summary": {
-            "puts": self.puts, "deletes": self.deletes, "batches": len(self.batches),
-            "after_publish_batches": len(self.cleanup), "seed_keys_kept": self.kept_seed,
-            "rollback_keys_kept": self.kept_versions, "foreign_keys_untouched": self.foreign}}
+        return {"batches": self.batches, "after_publish": self.cleanup, "summary": self.summary()}
 
 
 def parse_current(text: str) -> dict[str, str]:

@@ -232,7 +232,7 @@ def analyze(source: str, runtime: str) -> Analysis:
 
 
 def _is_new_date(node: Any) -> bool:
-    return node.type == "NewExpression" and node.callee.type == "Identifier" and node.callee.name == "Date"
+    return bool(node.type == "NewExpression" and node.callee.type == "Identifier" and node.callee.name == "Date")
 
 
 def _pos(node: Any) -> tuple[int, int]:

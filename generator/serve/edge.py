@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from cfroutes.compiler import Compiled, compile_config
+from cfroutes.compiler import Compiled, CompiledFunction, compile_config
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
 from cfroutes.errors import InputError, render_all
@@ -58,7 +58,7 @@ class Build:
     stores: dict[str, dict[str, str] | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def function(self, event: str) -> Any:
+    def function(self, event: str) -> CompiledFunction | None:
         if self.compiled is None:
             return None
         return next((cf for cf in self.compiled.functions if cf.function.event == event), None)
@@ -94,7 +94,7 @@ def _watched(config: str, compiled: Compiled | None) -> list[str]:
 
 
 def _stamps(files: list[str]) -> dict[str, float]:
-    out = {}
+    out: dict[str, float] = {}
     for f in files:
         try:
             st = os.stat(f)
@@ -170,6 +170,7 @@ class Edge:
             "%a, %d %b %Y %H:%M:%S GMT", time.gmtime(target.stat().st_mtime))]}, data
 
     def _upstream(self, method: str, uri: str, qs: str, req: dict[str, Any]) -> tuple[int, dict[str, list[str]], bytes]:
+        assert self.origin is not None  # _fetch answers itself when there is no origin
         u = urllib.parse.urlsplit(self.origin)
         conn_cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
         conn = conn_cls(u.hostname or "127.0.0.1", u.port, timeout=30)
@@ -193,7 +194,7 @@ class Edge:
             conn.close()
 
 
-def _route_name(build: Build, cf: Any, event: dict[str, Any]) -> str:
+def _route_name(build: Build, cf: CompiledFunction, event: dict[str, Any]) -> str:
     t = Trace()
     try:
         evaluate(cf.function, event, build.store(cf), t)

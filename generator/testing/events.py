@@ -219,8 +219,8 @@ def build_event(request: str, *, event_type: str = VIEWER_REQUEST,
         for name, value in parse_cookie_header(line):
             if name:
                 _add_value(jar, name, value)
-    for name, value in (cookies or {}).items():
-        for v in _values(f"cookie {name}", value):
+    for name, values in (cookies or {}).items():
+        for v in _values(f"cookie {name}", values):
             if not name or not TOKEN_RE.match(name):
                 raise RequestError(f"invalid cookie name {name!r}")
             if ";" in v:

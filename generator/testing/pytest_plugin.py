@@ -31,7 +31,7 @@ CASE_FILE_SUFFIX = ".cases.yaml"
 
 _CONFIG_RE = re.compile(r"^version\s*:", re.MULTILINE)
 _FUNCTIONS_RE = re.compile(r"^functions\s*:", re.MULTILINE)
-_SUITES = pytest.StashKey[dict]()
+_SUITES: pytest.StashKey[dict[str, _Suite | InputError]] = pytest.StashKey()  # by the config's real path
 
 
 def _looks_like_config(path: Path) -> bool:
@@ -110,7 +110,7 @@ class _Suite:
         self.ran: list[Case] = []  # the cases run in this session (route coverage)
 
 
-def _suite(node: pytest.Node, path: str) -> _Suite:
+def _suite(node: pytest.Item | pytest.Collector, path: str) -> _Suite:
     suites = node.config.stash.setdefault(_SUITES, {})
     key = os.path.realpath(path)
     if key not in suites:
@@ -152,7 +152,7 @@ class _YamlFile(pytest.File):
         for fn, group in by_fn.items():
             yield FunctionNode.from_parent(self, name=node_name(fn), suite=suite, cases=group)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, InputError):
             return render_all(excinfo.value.diagnostics)
@@ -257,7 +257,7 @@ class CaseItem(pytest.Item):
         if not result.passed:
             raise CaseFailed(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
             from cfroutes.testing.runner import failure_line, format_diff
@@ -285,7 +285,7 @@ class BuildItem(pytest.Item):
         if self.suite.compiled.errors:
             raise BuildFailed(render_all(self.suite.compiled.errors))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, BuildFailed):
             return str(excinfo.value)

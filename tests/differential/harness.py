@@ -15,9 +15,10 @@ from typing import Any
 from cfroutes.compiler.emit import render
 from cfroutes.compiler.plan import plan
 from cfroutes.config.load import load_config
-from cfroutes.config.model import JS2, SPILL_PREFIX, Function
+from cfroutes.config.model import SPILL_PREFIX, Function
 from cfroutes.emulator import invoke, prepare
 from cfroutes.kvs.importfile import validate_entries
+from cfroutes.platform.profile import JS2
 from cfroutes.reference import evaluate
 
 from .yamltext import dump

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from cfroutes.compiler.emit import render
 from cfroutes.compiler.plan import plan
-from cfroutes.config.model import JS2, SPILL_PREFIX
+from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.platform.profile import JS2
 from cfroutes.reference import evaluate
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
