@@ -14,7 +14,7 @@ from cfroutes.compiler.emit import render
 from cfroutes.compiler.fingerprint import input_sha256
 from cfroutes.compiler.plan import Plan, plan
 from cfroutes.compiler.verify import verify_function
-from cfroutes.config.load import load_config, warnings_of
+from cfroutes.config.load import load_config
 from cfroutes.config.model import Config, Function
 from cfroutes.errors import Diagnostic
 from cfroutes.kvs import importfile as kvsfile
@@ -114,7 +114,7 @@ def compile_config(path: str, *, pretty: bool = False, debug: bool = False) -> C
 
 def _compile_config(path: str, *, pretty: bool, debug: bool) -> Compiled:
     cfg = load_config(path)
-    out = Compiled(cfg, [], warnings=warnings_of(cfg))
+    out = Compiled(cfg, [], warnings=list(cfg.warnings))
     for fn in cfg.functions:
         cf, errs, warns = compile_function(cfg, fn, pretty=pretty, debug=debug)
         out.functions.append(cf)

@@ -15,7 +15,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cfroutes.config.model import METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.config.model import (
+    CASE_MODES,
+    METHODS,
+    REDIRECT_STATUSES,
+    SLASH_MODES,
+    SPILL_MODES,
+    VIEWER_REQUEST,
+    VIEWER_RESPONSE,
+)
 from cfroutes.platform.limits import NAME_CHARS
 from cfroutes.platform.profile import JS1, JS2
 
@@ -182,12 +190,12 @@ RULE = Obj("header rule", {
 }, any_of_required=(("set",), ("remove",)))
 OPTIONS = Obj("options", {
     "case": doc("sensitive (default) or insensitive path matching (captures keep their case)",
-                {"enum": ["sensitive", "insensitive"]}),
-    "trailing_slash": doc("ignore (default: /a matches /a/) or strict", {"enum": ["ignore", "strict"]}),
+                {"enum": list(CASE_MODES)}),
+    "trailing_slash": doc("ignore (default: /a matches /a/) or strict", {"enum": list(SLASH_MODES)}),
     "index": doc("a file name such as index.html appended to URIs ending in / (or without a . in the last "
                  "segment) that go on to the origin", {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"}),
     "spill": doc("auto (default), never or always: move exact routes into the KeyValueStore when the code is "
-                 "over its size budget", {"enum": ["auto", "never", "always"]}),
+                 "over its size budget", {"enum": list(SPILL_MODES)}),
 })
 KVS = Obj("kvs", {
     "name": doc("the KeyValueStore's name (1-64 of A-Z a-z 0-9 _ -)", {"type": "string", "pattern": f"^{NAME_CHARS}$"}),

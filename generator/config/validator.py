@@ -27,6 +27,7 @@ from cfroutes.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from cfroutes.platform.regexcheck import edge_problems, redos_problems, regex_error
 
 T = TypeVar("T")
+_S = TypeVar("_S", bound=str)  # a choice: one of a Literal's strings
 
 FUNC_NAME_RE = re.compile(rf"^{NAME_CHARS}\Z")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
@@ -103,16 +104,17 @@ class Validator:
             return None
         return v
 
-    def choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
+    def choice(self, node: Node, what: str, choices: tuple[_S, ...]) -> _S | None:
         s = self.string(node, what)
         if s is None:
             return None
-        if s not in choices:
-            close = difflib.get_close_matches(s, choices, n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else None
-            self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint, code=Code.NOT_A_CHOICE)
-            return None
-        return s
+        for c in choices:
+            if s == c:
+                return c
+        close = difflib.get_close_matches(s, choices, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else None
+        self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint, code=Code.NOT_A_CHOICE)
+        return None
 
     def string_list(self, node: Node, what: str) -> list[tuple[Node, str]] | None:
         if not node.is_list:
