@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import quickjs  # noqa: E402
 from cfroutes.emulator import invoke, prepare  # noqa: E402
-from cfroutes.emulator.runtime import binding_interrupts_regex  # noqa: E402
+from cfroutes.emulator.jsregex import binding_interrupts_regex  # noqa: E402
 from cfroutes.platform.jscheck import check_source  # noqa: E402
 
 EVENT = {

@@ -5,7 +5,7 @@ from typing import TextIO
 
 from cfroutes.colour import wanted
 from cfroutes.compiler import SIZE_LIMIT, bundle, compile_config
-from cfroutes.errors import ExitCode, render_all
+from cfroutes.errors import ExitCode, file_diagnostic, render_all
 from cfroutes.safeio import UserFileError
 
 
@@ -23,7 +23,7 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
         try:
             problems = bundle.diff(output, files)
         except UserFileError as e:
-            stderr.write(render_all([e.diagnostic()]) + "\n")
+            stderr.write(render_all([file_diagnostic(e)]) + "\n")
             return ExitCode.INVALID_INPUT
         if problems:
             stderr.write("\n".join(problems) + "\n")

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from cfroutes.codes import Code
 from cfroutes.compiler import compile_config
-from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, file_diagnostic, render_all
 from cfroutes.kvs.importfile import SHAPES, StoreFileError
 from cfroutes.kvs.plan import parse_current, plan_updates
 from cfroutes.safeio import STORE_MAX, UserFileError, read_text
@@ -31,7 +31,7 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
     try:
         text = read_text(current_path, STORE_MAX, "the current store")
     except UserFileError as e:
-        raise InputError([e.diagnostic()]) from None
+        raise InputError([file_diagnostic(e)]) from None
     try:
         current = parse_current(text)
     except StoreFileError as e:

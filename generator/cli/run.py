@@ -6,12 +6,12 @@ import json
 import re
 from typing import TextIO
 
-from cfroutes.cli.emulate import report_refused
+from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_RESPONSE
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-from cfroutes.safeio import EscapingWriter
+from cfroutes.terminal import EscapingWriter
 from cfroutes.testing.cases import Case, Expect
 from cfroutes.testing.events import RequestError, build_event
 from cfroutes.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 from cfroutes.codes import Code
-from cfroutes.errors import Diagnostic, End, InputError, Span
+from cfroutes.errors import Diagnostic, End, InputError, Span, file_diagnostic
 from cfroutes.safeio import YAML_MAX, UserFileError, read_text
 
 _BLANKZ = "\0 \t\r\n\x85\u2028\u2029"
@@ -240,7 +240,7 @@ def load_file(path: str) -> tuple[Node, str]:
     try:
         text = read_text(path, YAML_MAX)
     except UserFileError as e:
-        raise InputError([e.diagnostic()]) from None
+        raise InputError([file_diagnostic(e)]) from None
     return load_text(text, path), text
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from cfroutes import safeio
 from cfroutes.codes import Code
-from cfroutes.errors import Diagnostic, InputError, Severity, Span
+from cfroutes.errors import Diagnostic, InputError, Severity, Span, file_diagnostic
 
 #: what a request-controlled name may look like in cfroutes templates
 NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -103,7 +103,7 @@ def read_text(path: str) -> str:
     try:
         text = safeio.read_text(path, safeio.IMPORT_MAX, "import file")
     except safeio.UserFileError as e:
-        raise InputError([e.diagnostic()]) from None
+        raise InputError([file_diagnostic(e)]) from None
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         i = text.index("\x00")

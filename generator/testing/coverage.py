@@ -22,7 +22,7 @@ from cfroutes.emulator.local_edge import merge_store
 from cfroutes.errors import Diagnostic, Severity
 from cfroutes.platform.event import function_runs
 from cfroutes.reference import Trace, evaluate
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import Case
 
 

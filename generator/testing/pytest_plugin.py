@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cfroutes")
     group.addoption("--cfroutes-coverage", action="store_true",
                     help="after the run, list routes and header rules no collected case exercised")
-    from cfroutes.cli.main import percent
+    from cfroutes.testing.fail_under import percent
 
     group.addoption("--cfroutes-fail-under", type=percent, default=None, metavar="PCT",
                     help="fail the session when route coverage is below PCT (implies --cfroutes-coverage)")
@@ -130,9 +130,9 @@ def _suite_or_error(path: str) -> _Suite | InputError:
 
 def node_name(text: str) -> str:
     """A function or case name as one part of a node id: control and bidi characters escaped for the
-    terminal (`safeio.escape_terminal`: `\\t`, `\\x1b`, `\\u202e`), and `::` (pytest's separator)
+    terminal (`terminal.escape_terminal`: `\\t`, `\\x1b`, `\\u202e`), and `::` (pytest's separator)
     written `:\\x3a`, so a case name can neither repaint the terminal nor forge another node id."""
-    from cfroutes.safeio import escape_terminal
+    from cfroutes.terminal import escape_terminal
 
     return escape_terminal(text).replace("::", ":\\x3a")
 
@@ -174,7 +174,7 @@ class CasesFile(_YamlFile):
     """A `*.cases.yaml` file, tested against its config."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from cfroutes.safeio import escape_terminal
+        from cfroutes.terminal import escape_terminal
         from cfroutes.testing.cases import config_for, file_cases
 
         self._check_declared()
@@ -193,7 +193,8 @@ class CasesFile(_YamlFile):
         refused before it is read: a case file from a pull request must not make pytest load (and
         print a line of) `../.env`, `~/.aws/credentials` or `/proc/self/environ`. The same rule and
         function (`safeio.is_within`, symlinks resolved) as a config's seed files."""
-        from cfroutes.safeio import escape_terminal, is_within
+        from cfroutes.safeio import is_within
+        from cfroutes.terminal import escape_terminal
         from cfroutes.testing.cases import declared_config_at
 
         declared = declared_config_at(str(self.path))

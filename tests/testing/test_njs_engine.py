@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from cfroutes.cli.check import check
 from cfroutes.cli.main import main
-from cfroutes.cli.test import collect
 from cfroutes.cli.test import test as cfroutes_test
 from cfroutes.compiler import compile_config
 from cfroutes.testing.runner import Runner
+from cfroutes.testing.session import collect
 
 ROOT = Path(__file__).resolve().parents[2]
 Write = Callable[[str, str], str]
