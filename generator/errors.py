@@ -20,6 +20,8 @@ class ExitCode(enum.IntEnum):
     INVALID_INPUT = 2
     #: a bug in cfroutes itself
     INTERNAL = 3
+    #: stopped with Ctrl-C (128 + SIGINT, as a shell reports it)
+    INTERRUPTED = 130
 
 
 class Span(NamedTuple):

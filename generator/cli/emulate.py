@@ -10,7 +10,7 @@ from cfroutes.codes import Code
 from cfroutes.colour import wanted
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
-from cfroutes.errors import Diagnostic, Span, render_all
+from cfroutes.errors import Diagnostic, ExitCode, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.platform.event import event_type
@@ -30,7 +30,7 @@ def infer_runtime(source: str) -> str:
 def _invalid(stderr: TextIO, diags: list[Diagnostic], limit: int = 20) -> int:
     """Bad input of `emulate`: positioned diagnostics (escaped, with the source line), exit 2."""
     stderr.write(render_all(diags, limit, colour=wanted(stderr)) + "\n")
-    return 2
+    return ExitCode.INVALID_INPUT
 
 
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
@@ -76,4 +76,4 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         inv = edge.test_function(fn.name, event)  # as TestFunction runs it: whatever the origin status
     json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
-    return 0 if inv.ok else 1
+    return ExitCode.OK if inv.ok else ExitCode.FAILED

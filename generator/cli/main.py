@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from cfroutes import __version__
 from cfroutes.cli.error_handler import error_handler
 from cfroutes.cli.formats import CHECK_FORMATS, TEST_FORMATS, Format
+from cfroutes.errors import ExitCode
 from cfroutes.platform.profile import RUNTIMES
 from cfroutes.testing.fail_under import percent
 
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not njs.available():
             err.write(str(njs.NjsUnavailable()) + "\n")
-            return 2
+            return ExitCode.INVALID_INPUT
     with error_handler(args.debug, err) as result:
         if args.command == "build":
             from cfroutes.cli.build import build
