@@ -8,7 +8,7 @@ from cfroutes.codes import Code
 from cfroutes.compiler import compile_config
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, file_diagnostic, render_all
 from cfroutes.kvs.importfile import SHAPES, StoreFileError
-from cfroutes.kvs.plan import parse_current, plan_updates
+from cfroutes.kvs.updates import parse_current, plan_updates
 from cfroutes.safeio import STORE_MAX, UserFileError, read_text
 
 
