@@ -1,4 +1,4 @@
-"""Edge cost (issue 15): the generated function against a hand-written specialised one.
+"""Edge cost: the generated function against a hand-written specialised one.
 
     python bench/bench_edge_cost.py              # 10 and 100 exact routes, njs and QuickJS
     python bench/bench_edge_cost.py --exact 10   # one size

@@ -1,4 +1,4 @@
-"""Scale benchmarks (issue 5): density, per-request cost vs route count, build time.
+"""Scale benchmarks: density, per-request cost vs route count, build time.
 
     python bench/bench_scale.py            # everything, prints a Markdown table
     python bench/bench_scale.py density    # one part: density | cost | build

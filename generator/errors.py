@@ -35,9 +35,6 @@ class Span(NamedTuple):
         return f"{self.file}:{self.line}:{self.col}"
 
 
-NOWHERE = Span("<config>", 1, 1)
-
-
 class Severity(str, enum.Enum):
     """How bad a diagnostic is: an error fails the command, a warning only with --strict."""
 

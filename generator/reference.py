@@ -1,4 +1,4 @@
-"""An independent reference model of route semantics (docs/semantics.md, SPEC §1).
+"""An independent reference model of route semantics (docs/semantics.md).
 
 `evaluate(fn, event, kvs)` returns what a function built from `fn` returns for
 `event` - `{"request": ...}` or `{"response": ...}` - and the origin helper call it

@@ -209,6 +209,3 @@ def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
             continue
         out.append((key, value))
     return out
-
-
-# ------------------------------------------------------------------ matching

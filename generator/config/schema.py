@@ -2,7 +2,7 @@
 
 Every mapping of the format is an `Obj` here: its keys (in the order the docs list them),
 what each value may be, and which keys are required. The validator reads its allowed
-keys from these objects (validator.py, validate.py, validate_routes.py, testing/cases.py),
+keys from these objects (validator.py, load.py, routes.py, testing/cases.py),
 and `json_schema()` renders the same table as a JSON Schema (draft-07, what editors'
 YAML language servers read), so the format is written down once.
 

@@ -32,7 +32,6 @@ _S = TypeVar("_S", bound=str)  # a choice: one of a Literal's strings
 FUNC_NAME_RE = re.compile(rf"^{NAME_CHARS}\Z")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
 # the keys of each mapping come from the one description of the format (schema.py)
-MATCH_KEYS = tuple(schema.MATCH)
 ACTION_KEYS = tuple(schema.ACTIONS)
 ROUTE_KEYS = schema.ROUTE.keys
 RULE_KEYS = schema.RULE.keys
@@ -270,6 +269,3 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             if s is not None and v.no_control(c, s, f"{what}.{name}"):
                 out.append((name, ValueCond("present") if s == "*" else ValueCond("equals", s)))
     return tuple(out)
-
-
-# ------------------------------------------------------------------ routes

@@ -7,7 +7,7 @@ LIVE stage differs. A store is created when missing; every store gets the `kvs p
 batches (kvs/updates.py) in two phases: additive ones (new versioned spilled keys,
 missing seed keys) before any code that reads them, deletions of spilled versions that
 neither the new code nor the code LIVE ran before this deploy reads after the publish.
-Every AWS name is `prefix + name` (SPEC §7). See docs/deploy.md.
+Every AWS name is `prefix + name`. See docs/deploy.md.
 """
 from __future__ import annotations
 

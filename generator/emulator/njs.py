@@ -1,4 +1,4 @@
-"""Run CloudFront Functions in njs, the engine CloudFront's runtime descends from (issue 9).
+"""Run CloudFront Functions in njs, the engine CloudFront's runtime descends from.
 
 A second engine next to the QuickJS emulator (runtime.py). The function file is handed to
 the `njs` binary unchanged, so njs parses exactly the bytes that ship, and njs's own

@@ -17,7 +17,6 @@ from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, InputError, Severity, Span, file_diagnostic
 
 #: what a request-controlled name may look like in cfroutes templates
-NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BUILTINS = ("host", "path", "query", "splat")
 #: rules one import reads at most (a routes.yaml of `safeio.YAML_MAX` bytes holds fewer routes)
 MAX_RULES = 50_000

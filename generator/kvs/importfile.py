@@ -155,7 +155,7 @@ def _entries(items: object, name: str, kname: str, vname: str, text: str, string
             got = sorted(set(item) - {kname, vname}) if isinstance(item, dict) else []
             why = f" (unknown key {got[0][:40]!r})" if got else ""
             raise StoreFileError(f'{name}[{i}]: expected {{"{kname}": string, "{vname}": string}}{why}', text,
-                                 _nth_entry(text, kname, i))
+                                 _where(text, kname, i))
         key, value = item[kname], item[vname]
         if not isinstance(value, str):
             if strings_only:
@@ -166,10 +166,6 @@ def _entries(items: object, name: str, kname: str, vname: str, text: str, string
             raise StoreFileError(f"{name}[{i}]: duplicate key {key[:60]!r}", text, _where(text, key, 1))
         out[key] = value
     return out
-
-
-def _nth_entry(text: str, kname: str, i: int) -> int:
-    return _where(text, kname, i)
 
 
 def _first(text: str) -> int:

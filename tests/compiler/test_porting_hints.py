@@ -1,4 +1,4 @@
-"""Netlify/Vercel/Amplify syntax in a source or target gets a "did you mean" help line (issue 12)."""
+"""Netlify/Vercel/Amplify syntax in a source or target gets a "did you mean" help line."""
 from __future__ import annotations
 
 from pathlib import Path

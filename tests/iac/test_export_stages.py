@@ -317,7 +317,7 @@ def test_cdk_typescript_compiles_into_an_out_dir_and_synthesises(project: Path) 
     assert codes == {"stg-site-router": files["site-router.js"], "stg-security-headers": files["security-headers.js"]}
 
 
-# ------------------------------------------------------------------ hostile names (issue 18)
+# ------------------------------------------------------------------ hostile names
 @pytest.mark.parametrize("name", HOSTILE, ids=lambda n: ascii(n)[1:-1][:24])
 def test_escape_helpers_round_trip(name: str) -> None:
     want = escape.text(name)

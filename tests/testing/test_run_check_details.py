@@ -1,4 +1,4 @@
-"""Issue 12's small items: one `country` warning per function, `check` without tests says so,
+"""Small items: one `country` warning per function, `check` without tests says so,
 `cfroutes run --country`, and `run` choosing the only viewer-request function."""
 from __future__ import annotations
 
