@@ -164,3 +164,33 @@ def test_the_reader_finds_every_kind_of_import(source: str, expected: set[str], 
 def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def _map_entries() -> set[str]:
+    """The files docs/internals.md's map names, as paths under generator/."""
+    text = (SOURCE.parent / "docs" / "internals.md").read_text(encoding="utf-8")
+    block = text.split("```\ngenerator/", 1)[1].split("```", 1)[0]
+    out: set[str] = set()
+    package = ""
+    for line in block.split("\n")[1:]:
+        indent = len(line) - len(line.lstrip(" "))
+        head = line.strip().split("  ", 1)[0]
+        names = [n.strip() for n in head.split(",") if n.strip()]
+        if not names or not all(n.endswith((".py", ".js", "/")) and " " not in n for n in names):
+            continue  # a description carried over from the line before
+        for name in names:
+            if indent == 2:
+                package = name.rstrip("/") if name.endswith("/") else ""
+                if not name.endswith("/"):
+                    out.add(name)
+            elif indent == 4 and package:
+                out.add(f"{package}/{name}")
+    return out
+
+
+def test_the_internals_map_names_every_module() -> None:
+    files = {str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*") if p.suffix in (".py", ".js")
+             and "__pycache__" not in p.parts and not (p.name == "__init__.py" and p.parent != SOURCE)}
+    mapped = _map_entries()
+    assert sorted(files - mapped) == [], "docs/internals.md's map does not list these modules"
+    assert sorted(mapped - files) == [], "docs/internals.md's map lists modules that do not exist"
