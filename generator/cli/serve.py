@@ -8,7 +8,7 @@ from typing import TextIO
 from cfroutes.codes import Code
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-from cfroutes.serve.edge import make_server
+from cfroutes.serve.edge import Handler, make_server
 
 
 def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO) -> int:
@@ -28,7 +28,9 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
         what = "--port" if isinstance(exc, OSError) and exc.errno in (98, 13) else "--host"
         raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=Code.ARGUMENT)]) \
             from None
-    edge = server.RequestHandlerClass.edge  # type: ignore[attr-defined]
+    handler = server.RequestHandlerClass
+    assert isinstance(handler, type) and issubclass(handler, Handler)  # make_server binds its Edge to one
+    edge = handler.edge
     b = edge.build
     fns = ", ".join(f"{ev}: {cf.name}" for ev in (VIEWER_REQUEST, VIEWER_RESPONSE)
                     if b.compiled and (cf := b.function(ev)) is not None) or "no functions (config error)"

@@ -21,7 +21,7 @@ from typing import Any
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no lock (builds there are not concurrent-safe)
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # a missing optional module
 
 from cfroutes import __version__, safeio
 from cfroutes.codes import Code

@@ -462,7 +462,8 @@ def _sample_host(m: Match) -> str | None:
 
 def _path_samples(p: PathPattern, strict: bool) -> list[str]:
     if p.is_literal:
-        uri = "/" + "/".join(p.segments) + ("/" if p.trailing_slash and strict and p.segments else "")  # type: ignore[arg-type]
+        literal = [s for s in p.segments if isinstance(s, str)]  # all of them: the pattern is literal
+        uri = "/" + "/".join(literal) + ("/" if p.trailing_slash and strict and literal else "")
         return [uri]
     out = []
     for k, v in enumerate(_PARAM_VALUES):

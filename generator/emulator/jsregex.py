@@ -146,7 +146,8 @@ def _run(source: str, flags: str, text: str) -> tuple[bool, Any]:
         return False, f"ended the engine process ({exc})"
     if not ok:
         return False, f"ran out of time (stopped by the wall-clock watchdog after {limit:.1f} s)"
-    return reply  # type: ignore[no-any-return]
+    result: tuple[bool, Any] = reply  # the worker's answer: exec_here's (ok, groups or reason)
+    return result
 
 
 @lru_cache(maxsize=16384)

@@ -49,7 +49,7 @@ from cfroutes.platform.profile import STRUCTURAL, get_profile
 try:
     import resource
 except ImportError:  # pragma: no cover - not POSIX
-    resource = None  # type: ignore[assignment]
+    resource = None  # type: ignore[assignment]  # a missing optional module
 
 INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
 CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)
