@@ -12,11 +12,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, get_args
 
 from cfroutes.errors import Diagnostic, Span
+from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
+from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 
 if TYPE_CHECKING:
     from cfroutes.config.yamlload import Node
-from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
-from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
