@@ -1,4 +1,4 @@
-"""Edge cost (issue 15): the generated function against a hand-written specialised one.
+"""Edge cost: the generated function against a hand-written specialised one.
 
     python bench/bench_edge_cost.py              # 10 and 100 exact routes, njs and QuickJS
     python bench/bench_edge_cost.py --exact 10   # one size
@@ -265,8 +265,8 @@ def _median(xs: list[float]) -> float:
 def summarise(raw: dict[str, object], block: int) -> dict[str, float]:
     T = raw["T"]  # type: ignore[index]
     per = {k: [ms * 1000.0 / block for ms in v] for k, v in T.items()}  # µs per request, per round
-    net_gen = _median([g - e for g, e in zip(per["gen"], per["empty"])])
-    net_hand = _median([h - e for h, e in zip(per["hand"], per["empty"])])
+    net_gen = _median([g - e for g, e in zip(per["gen"], per["empty"], strict=True)])
+    net_hand = _median([h - e for h, e in zip(per["hand"], per["empty"], strict=True)])
     return {"empty_us": round(_median(per["empty"]), 3), "gen_us": round(net_gen, 3), "hand_us": round(net_hand, 3),
             "ratio": round(net_gen / net_hand, 2) if net_hand > 0 else float("inf")}
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import quickjs  # noqa: E402
 from cfroutes.emulator import invoke, prepare  # noqa: E402
-from cfroutes.emulator.runtime import binding_interrupts_regex  # noqa: E402
+from cfroutes.emulator.jsregex import binding_interrupts_regex  # noqa: E402
 from cfroutes.platform.jscheck import check_source  # noqa: E402
 
 EVENT = {
@@ -77,7 +77,7 @@ def main() -> None:
                            ("small rewrite (1.0)", REWRITE, "cloudfront-js-1.0"),
                            ("KVS lookup (2.0, async)", KVS_FN, "cloudfront-js-2.0"),
                            ("10 KB generated-style function (2.0)", BIG, "cloudfront-js-2.0")):
-        b, m = per_call(lambda: prepare(src, rt), 5 if len(src) > 2000 else 30, rounds=5)
+        b, m = per_call(lambda src=src, rt=rt: prepare(src, rt), 5 if len(src) > 2000 else 30, rounds=5)
         row(f"prepare: {label}", b / 1000, m / 1000, "ms")
     check_b, check_m = per_call(lambda: check_source(BIG, "cloudfront-js-2.0"), 5, rounds=5)
     row(f"check_source on {len(BIG)} bytes", check_b / 1000, check_m / 1000, "ms")
@@ -89,7 +89,7 @@ def main() -> None:
         p = prepare(src, rt)
         inv = invoke(p, EVENT, kvs)
         assert inv.ok, inv.error
-        row(label, *per_call(lambda: invoke(p, EVENT, kvs), 300 if "loop" not in label else 30))
+        row(label, *per_call(lambda p=p, kvs=kvs: invoke(p, EVENT, kvs), 300 if "loop" not in label else 30))
         print(f"{'':48s} steps {inv.steps}  ComputeUtilization {inv.compute_utilization}  "
               f"handler {inv.duration_us:.0f} us  prelude {len(p.prelude)} B")
     p = prepare(LOOP, "cloudfront-js-2.0")

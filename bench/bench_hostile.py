@@ -103,7 +103,7 @@ def cases(tmp: Path) -> list[tuple[str, list[str]]]:
     return out
 
 
-# issue 18: a backtracking regex route followed by a long literal path (and a case for it)
+# a backtracking regex route followed by a long literal path (and a case for it)
 LONG = "/" + "a" * 42 + "!"
 REDOS = (BASE + "    routes:\n      - {regex: \"^/(a+)+$\", respond: {status: 200}}\n"
          f"      - {{path: {LONG}, respond: {{status: 201}}}}\n"
@@ -145,7 +145,7 @@ def plugin_cases(tmp: Path) -> list[tuple[str, list[str]]]:
                                                                 "tests"]))
     return out
 
-# ------------------------------------------------------------------ issue 18: `import` and `diff` (branch importers)
+# ------------------------------------------------------------------ `import` and `diff`
 def import_diff_cases(tmp: Path) -> list[tuple[str, list[str]]]:
     """`cfroutes import` on hostile files of the four formats, and `cfroutes diff` on a small gzip of bad
     log lines and a huge --base (no cfroutes import here: the same file measures main's code)."""
@@ -224,7 +224,7 @@ def import_diff_cases(tmp: Path) -> list[tuple[str, list[str]]]:
                 ["diff", "-c", str(r / "routes.yaml"), "--base", "HEAD", "--log", str(log)]))
     out.append(("diff: --base of 100,000 characters", ["diff", "-c", str(r / "routes.yaml"), "--base", "a" * 100_000]))
     return out
-# ------------------------------------------------------------------ end of issue 18 (importers)
+# ------------------------------------------------------------------ end of `import` and `diff`
 
 
 def run(argv: list[str], limit_mb: int, timeout: float) -> tuple[float, float, str, str]:

@@ -1,4 +1,4 @@
-"""The lint stage on the 20,000-route scale config (issue 12: sample requests through the reference model).
+"""The lint stage on the 20,000-route scale config (sample requests through the reference model).
 
     python bench/bench_lint.py [RUNS]
 

@@ -1,4 +1,4 @@
-"""njs as a second engine (issue 9): density, per-request cost and test throughput in njs
+"""njs as a second engine: density, per-request cost and test throughput in njs
 next to QuickJS.
 
     python bench/bench_njs.py                 # everything

@@ -1,4 +1,4 @@
-"""Scale benchmarks (issue 5): density, per-request cost vs route count, build time.
+"""Scale benchmarks: density, per-request cost vs route count, build time.
 
     python bench/bench_scale.py            # everything, prints a Markdown table
     python bench/bench_scale.py density    # one part: density | cost | build
@@ -18,8 +18,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from cfroutes.compiler import SIZE_LIMIT, compile_config  # noqa: E402
+from cfroutes.compiler import compile_config  # noqa: E402
 from cfroutes.emulator import invoke, prepare  # noqa: E402
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX  # noqa: E402
 
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november "
          "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu spring "
@@ -74,7 +75,7 @@ def density() -> dict[str, object]:
     c, _ = _compile(config(allr[:lo], 0, kvs=False, spill="never"))
     raw = sum(len(a) + len(b) for a, b in allr[:lo])
     size = c.functions[0].size
-    return {"routes": lo, "raw_bytes": raw, "function_bytes": size, "ratio": round(raw / SIZE_LIMIT, 3)}
+    return {"routes": lo, "raw_bytes": raw, "function_bytes": size, "ratio": round(raw / FUNCTION_SIZE_MAX, 3)}
 
 
 def _event(uri: str) -> dict[str, object]:

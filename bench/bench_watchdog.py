@@ -64,8 +64,8 @@ def main() -> int:
         fresh = _best(lambda: [invoke(p, e) for e in events[:200]], args.repeat) / 200
         w = WarmFunction(p)
         w.invoke(events[0])
-        single = _best(lambda: [w.invoke(e) for e in events], args.repeat) / len(events)
-        many = _best(lambda: w.invoke_many(warm_calls), args.repeat) / len(events)
+        single = _best(lambda w=w: [w.invoke(e) for e in events], args.repeat) / len(events)
+        many = _best(lambda w=w: w.invoke_many(warm_calls), args.repeat) / len(events)
         rows.append((label, fresh, single, many))
     _set_mode(False)
     print(f"\nper invocation, best of {args.repeat} ({args.calls} calls):")

@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from cfroutes.codes import Code
 from cfroutes.colour import paint
-from cfroutes.safeio import YAML_MAX, UserFileError, escape_terminal, excerpt, read_text
+from cfroutes.safeio import YAML_MAX, UserFileError, read_text
+from cfroutes.terminal import escape_terminal, excerpt
 
 
 class ExitCode(enum.IntEnum):
@@ -19,6 +20,8 @@ class ExitCode(enum.IntEnum):
     INVALID_INPUT = 2
     #: a bug in cfroutes itself
     INTERNAL = 3
+    #: stopped with Ctrl-C (128 + SIGINT, as a shell reports it)
+    INTERRUPTED = 130
 
 
 class Span(NamedTuple):
@@ -30,9 +33,6 @@ class Span(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
-
-
-NOWHERE = Span("<config>", 1, 1)
 
 
 class Severity(str, enum.Enum):
@@ -90,7 +90,7 @@ class Diagnostic:
         underlined (`^^^^`, one `^` for a point) and a hint.
 
         Everything is escaped for the terminal, and the excerpt is the offending line only,
-        cut to `safeio.EXCERPT_MAX` characters around the column; `colour` paints the first line
+        cut to `terminal.EXCERPT_MAX` characters around the column; `colour` paints the first line
         and the carets (see colour.py: decided once per stream by the caller)."""
         head = escape_terminal(self.headline())
         lines = [paint(head, "red" if self.severity is Severity.ERROR else "yellow", colour, bold=True)]
@@ -118,6 +118,11 @@ class Diagnostic:
 
 
 _cache: dict[str, list[str] | None] = {}
+
+
+def file_diagnostic(exc: UserFileError) -> Diagnostic:
+    """The diagnostic of a user file that cannot or must not be read (safeio's refusal)."""
+    return Diagnostic(Span(exc.path, exc.line, exc.col), exc.message, code=Code.FILE_UNREADABLE)
 
 
 def _lines(path: str) -> list[str] | None:

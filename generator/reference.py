@@ -1,4 +1,4 @@
-"""An independent reference model of route semantics (docs/semantics.md, SPEC §1).
+"""An independent reference model of route semantics (docs/semantics.md).
 
 `evaluate(fn, event, kvs)` returns what a function built from `fn` returns for
 `event` - `{"request": ...}` or `{"response": ...}` - and the origin helper call it
@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from cfroutes.config.model import (
     SPILL_PREFIX,
@@ -131,6 +131,13 @@ def match_rule(rule: Any, r: Req, icase: bool, strict: bool, site: dict[str, int
 
 
 # ------------------------------------------------------------------ the request
+class HasQuery(Protocol):
+    """What `redirect_location` reads of a request: its rebuilt query string."""
+
+    @property
+    def query(self) -> str: ...
+
+
 @dataclass
 class Req:
     """The request as matched (semantics §1)."""
@@ -183,7 +190,7 @@ def _seg_eq(pat: str, seg: str, icase: bool) -> bool:
 
 
 def _match_segments(pats: tuple[Any, ...], segs: list[str], icase: bool, b: dict[str, Any]) -> bool:
-    for p, s in zip(pats, segs):
+    for p, s in zip(pats, segs, strict=False):  # a splat pattern is shorter
         if isinstance(p, str):
             if not _seg_eq(p, s, icase):
                 return False
@@ -218,7 +225,7 @@ def match_host(hp: HostPattern, r: Req, b: dict[str, Any]) -> bool:
         labels = labels[len(labels) - len(pats):]
     elif len(labels) != len(pats):
         return False
-    for p, lab in zip(pats, labels):
+    for p, lab in zip(pats, labels, strict=True):
         if isinstance(p, str):
             if p != lab:
                 return False
@@ -240,13 +247,13 @@ def cond_holds(obj: dict[str, Any], name: str, c: ValueCond, b: dict[str, Any], 
     if c.kind == "present":
         return True
     if c.kind == "equals":
-        return v == c.value
+        return bool(v == c.value)
     assert c.value is not None
     groups = regex_exec(c.value, "", v)
     if groups is None:
         return False
     for g, i in c.groups:
-        text = groups[i] if groups[i] is not None else ""
+        text = groups[i] or ""
         if _BAD[site.get(g, HEADER)].search(text):
             return False
         b[g] = text
@@ -442,7 +449,7 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     return p
 
 
-def redirect_location(loc: str, a: Redirect, r: Req) -> str:
+def redirect_location(loc: str, a: Redirect, r: HasQuery) -> str:
     if loc[:1] in ("/", "\\"):
         loc = "/" + loc.lstrip("/\\")
     if a.query == "keep" and r.query:
@@ -483,7 +490,7 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
         a = route.action
         if isinstance(a, (Redirect, Respond)):
             if isinstance(a, Redirect):
-                resp = {"statusCode": a.status,
+                resp: dict[str, Any] = {"statusCode": a.status,
                         "headers": {"location": {"value": redirect_location(planned.location, a, r)}}}
             else:
                 resp = respond(a)

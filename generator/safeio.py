@@ -1,4 +1,4 @@
-"""Reading user files safely, and escaping data for the terminal (one place for both).
+"""Reading user files safely (terminal escaping is in terminal.py).
 
 Every file cfroutes reads on a user's behalf (the config, seed files, case files,
 `--current`, `--event`, `--kvs`, the function file of `emulate`, files under dist/ in
@@ -11,12 +11,7 @@ The caps are listed in the README's "Limits and bounds".
 from __future__ import annotations
 
 import os
-import re
 import stat
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from cfroutes.errors import Diagnostic
 
 MiB = 1 << 20
 #: routes.yaml, seed files and `*.cases.yaml` files
@@ -30,8 +25,6 @@ EVENT_FILE_MAX = 1 * MiB
 FUNCTION_MAX = 1 * MiB
 #: each input of `cfroutes import` (_redirects, netlify.toml, vercel.json, Amplify JSON, CSV)
 IMPORT_MAX = 8 * MiB
-#: characters of a source line shown under a diagnostic
-EXCERPT_MAX = 160
 
 
 class UserFileError(Exception):
@@ -40,12 +33,6 @@ class UserFileError(Exception):
     def __init__(self, path: str, message: str, line: int = 1, col: int = 1) -> None:
         super().__init__(message)
         self.path, self.message, self.line, self.col = path, message, line, col
-
-    def diagnostic(self) -> Diagnostic:  # imported lazily: errors.py imports this module
-        from cfroutes.codes import Code
-        from cfroutes.errors import Diagnostic, Span
-
-        return Diagnostic(Span(self.path, self.line, self.col), self.message, code=Code.FILE_UNREADABLE)
 
 
 def _kind(mode: int) -> str:
@@ -128,55 +115,3 @@ def is_within(path: str, root: str) -> bool:
     """True when `path`, with every symlink resolved, is `root` or inside it (also resolved)."""
     real, top = os.path.realpath(path), os.path.realpath(root)
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
-
-
-# ------------------------------------------------------------------ terminal output
-# C0 controls (TAB and LF included), DEL, C1 controls, the Unicode line/paragraph separators and
-# the bidirectional formatting characters that reorder what a terminal shows.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\x1b"}
-
-
-def _esc(m: re.Match[str]) -> str:
-    c = m.group(0)
-    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-
-
-def escape_terminal(text: str) -> str:
-    """`text` with every control character shown as an escape (`\\x1b`, `\\n`, `\\u202e`), so
-    data cannot move the cursor, recolour, retitle or reorder a terminal. One line in, one out."""
-    return _UNSAFE.sub(_esc, text) if _UNSAFE.search(text) else text
-
-
-def escape_lines(text: str) -> str:
-    """`escape_terminal` on each line of `text`, keeping its line breaks."""
-    return "\n".join(escape_terminal(line) for line in text.split("\n"))
-
-
-def excerpt(line: str, col: int, width: int = EXCERPT_MAX) -> tuple[str, int]:
-    """A source line cut to about `width` characters around column `col`, escaped for the
-    terminal; returns the text and the caret's column in it (1-based)."""
-    start = 0
-    if len(line) > width:
-        start = max(0, min(col - 1 - width // 2, len(line) - width))
-    cut = line[start:start + width]
-    prefix = escape_terminal(cut[:max(col - 1 - start, 0)])
-    text = escape_terminal(cut)
-    if start > 0:
-        text, prefix = "…" + text, "…" + prefix
-    if start + width < len(line):
-        text += "…"
-    return text, len(prefix) + 1
-
-
-class EscapingWriter:
-    """A text stream wrapper that escapes control characters in each line written."""
-
-    def __init__(self, stream) -> None:  # noqa: ANN001 - any TextIO
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        return self._stream.write(escape_lines(text))
-
-    def flush(self) -> None:
-        self._stream.flush()

@@ -5,7 +5,7 @@ no C1 but NEL, no surrogates, no U+FFFE/U+FFFF), and a line break (LF, CR, NEL, 
 U+2029) ends a comment. Data from a user's file (a rule, a file name) therefore never goes
 into generated YAML raw: `comment` makes it one comment line, `string` a double-quoted scalar
 that YAML reads back as the same text. Both also escape what would reorder or hide text on
-a terminal (bidirectional controls, BOM), like `safeio.escape_terminal`.
+a terminal (bidirectional controls, BOM), like `terminal.escape_terminal`.
 """
 from __future__ import annotations
 

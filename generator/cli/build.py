@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import TextIO
 
 from cfroutes.colour import wanted
-from cfroutes.compiler import SIZE_LIMIT, bundle, compile_config
-from cfroutes.errors import ExitCode, render_all
+from cfroutes.compiler import bundle, compile_config
+from cfroutes.errors import ExitCode, file_diagnostic, render_all
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 from cfroutes.safeio import UserFileError
 
 
@@ -23,7 +24,7 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
         try:
             problems = bundle.diff(output, files)
         except UserFileError as e:
-            stderr.write(render_all([e.diagnostic()]) + "\n")
+            stderr.write(render_all([file_diagnostic(e)]) + "\n")
             return ExitCode.INVALID_INPUT
         if problems:
             stderr.write("\n".join(problems) + "\n")
@@ -40,5 +41,5 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
         kvs = ""
         if f.kvs_data is not None:
             kvs = f", kvs {len(f.kvs_data)} entries ({len(f.plan.spilled)} spilled routes)"
-        stdout.write(f"{output}/{f.name}.js  {f.size:,} bytes ({SIZE_LIMIT - f.size:,} headroom){kvs}\n")
+        stdout.write(f"{output}/{f.name}.js  {f.size:,} bytes ({FUNCTION_SIZE_MAX - f.size:,} headroom){kvs}\n")
     return ExitCode.OK

@@ -6,12 +6,12 @@ from typing import TextIO
 
 from cfroutes.cli import formats
 from cfroutes.cli.formats import Format
-from cfroutes.cli.test import collect, report
 from cfroutes.colour import paint, wanted
 from cfroutes.compiler import compile_config
 from cfroutes.emulator.local_edge import Mode
 from cfroutes.errors import ExitCode, InputError, render_all
 from cfroutes.testing.runner import Runner
+from cfroutes.testing.session import collect, report
 
 
 def check(config: str, *, strict: bool, engine: str = "quickjs", fmt: Format = Format.TEXT,

@@ -21,9 +21,9 @@ def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) 
 def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: TextIO, stderr: TextIO,
            aws: Aws | None = None, profile: str | None = None, region: str | None = None,
            prefix: str = "", attach: str | None = None) -> int:
-    from cfroutes.cli.test import collect
     from cfroutes.compiler import gc_paused
     from cfroutes.iac.source import check_prefix, load
+    from cfroutes.testing.session import collect
 
     target = parse_attach(attach) if attach is not None else None
     if target is not None and (not target[0] or target[1] == ""):

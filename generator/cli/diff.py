@@ -16,7 +16,7 @@ from cfroutes.diff import logs
 from cfroutes.diff.base import checkout_config
 from cfroutes.diff.replay import EXAMPLES_KEPT, Change, Replay, Result, case_replay, log_replay, replay
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, remember_source
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import find_case_files, inline_cases, load_cases
 
 #: examples shown per group by default (`--examples N`, at most EXAMPLES_KEPT)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TextIO
+from typing import TextIO
 
+from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.colour import wanted
-from cfroutes.emulator import FunctionLoadError, Invocation
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
-from cfroutes.errors import Diagnostic, Span, render_all
+from cfroutes.errors import Diagnostic, ExitCode, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.platform.event import event_type
@@ -27,32 +27,10 @@ def infer_runtime(source: str) -> str:
     return JS2
 
 
-def _read(path: str, cap: int = FUNCTION_MAX, what: str = "file") -> str:
-    """A user file, read safely (regular files only, at most `cap` bytes: see safeio)."""
-    return read_text(path, cap, what)
-
-
-def refused_result(exc: FunctionLoadError) -> dict[str, Any]:
-    """The TestResult of a function CloudFront refuses to load: its first error, positioned."""
-    first = exc.issues[0]
-    return Invocation(error=f"{first.kind}: {first.message} (at {exc.filename}:{first.line}:{first.column})"
-                      ).to_test_result()
-
-
-def report_refused(exc: FunctionLoadError, source: str, stdout: TextIO, stderr: TextIO) -> int:
-    """Like `aws cloudfront test-function` on a function the edge refuses: the TestResult on
-    stdout, every issue as a diagnostic (source line, caret, help) on stderr; exit 1."""
-    json.dump(refused_result(exc), stdout, indent=2, ensure_ascii=False)
-    stdout.write("\n")
-    diags = [Diagnostic(Span(exc.filename, i.line, i.column), i.message, hint=i.hint, code=Code.EMULATE_INPUT) for i in exc.issues]
-    stderr.write("\n".join(d.render({exc.filename: source}, colour=wanted(stderr)) for d in diags) + "\n")
-    return 1
-
-
 def _invalid(stderr: TextIO, diags: list[Diagnostic], limit: int = 20) -> int:
     """Bad input of `emulate`: positioned diagnostics (escaped, with the source line), exit 2."""
     stderr.write(render_all(diags, limit, colour=wanted(stderr)) + "\n")
-    return 2
+    return ExitCode.INVALID_INPUT
 
 
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
@@ -63,7 +41,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     it (syntax or runtime profile: reported as a TestResult too); 2 bad command-line input.
     """
     try:
-        source = _read(function_path, FUNCTION_MAX, "function file")
+        source = read_text(function_path, FUNCTION_MAX, "function file")
     except UserFileError as exc:
         return _invalid(stderr, [Diagnostic(Span(function_path, exc.line, exc.col),
                                             f"cannot read function: {exc.message}", code=Code.FILE_UNREADABLE)])
@@ -71,7 +49,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         return _invalid(stderr, [Diagnostic(Span(function_path, 1, 1), f"unknown runtime {runtime!r} "
                                             f"(expected {' or '.join(RUNTIMES)})", code=Code.ARGUMENT)])
     try:  # strict JSON, as --kvs: a duplicate key (two "uri"s, two "host"s) is an error, not the last one
-        event = load_json(_read(event_path, EVENT_FILE_MAX, "event file"))
+        event = load_json(read_text(event_path, EVENT_FILE_MAX, "event file"))
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
     except (UserFileError, ValueError) as exc:
@@ -85,7 +63,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     kvs = None
     if kvs_path is not None:
         try:
-            kvs = load_kvs(_read(kvs_path, STORE_MAX, "KVS file"))
+            kvs = load_kvs(read_text(kvs_path, STORE_MAX, "KVS file"))
         except (UserFileError, ValueError) as exc:
             line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
             code = Code.FILE_UNREADABLE if isinstance(exc, UserFileError) else Code.EMULATE_INPUT
@@ -98,4 +76,4 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         inv = edge.test_function(fn.name, event)  # as TestFunction runs it: whatever the origin status
     json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
-    return 0 if inv.ok else 1
+    return ExitCode.OK if inv.ok else ExitCode.FAILED

@@ -35,7 +35,7 @@ def error_handler(debug: bool, stderr: TextIO) -> Iterator[Result]:
         stderr.write(f"cfroutes: error: {e}\n")
         result.code = ExitCode.FAILED
     except KeyboardInterrupt:
-        result.code = 130
+        result.code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         result.code = ExitCode.OK if result.code is None else result.code
     except Exception as e:  # a bug in cfroutes

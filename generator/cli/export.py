@@ -8,7 +8,7 @@ from cfroutes.codes import Code
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.iac import cdk, cloudformation, source, terraform
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 
 
 def export(config: str, target: str, output: str | None, *, lang: str | None, dist: str,

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, Severity, Span
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 from cfroutes.testing.runner import CaseResult, failure_line, format_diff
 
 

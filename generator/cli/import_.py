@@ -7,7 +7,7 @@ from typing import TextIO
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.importers import run_import
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 
 
 def import_(platform: str, files: list[str], *, output: str | None, function: str,

@@ -1,6 +1,6 @@
 """`cfroutes kvs get|put|delete|list --store NAME|ARN [KEY [VALUE]]`: a tenant's pointer changes
 without a redeploy. `put` is validated against the config first (generator/deploy/kvs.py);
-keys and values are escaped for the terminal (safeio.escape_terminal)."""
+keys and values are escaped for the terminal (terminal.escape_terminal)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from cfroutes.config.model import SPILL_PREFIX, Config
 from cfroutes.deploy.aws import Aws
 from cfroutes.deploy.kvs import delete, get, put, store_functions, validate_put
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 
 ARG = "<command line>"
 

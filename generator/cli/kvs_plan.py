@@ -6,9 +6,9 @@ from typing import TextIO
 
 from cfroutes.codes import Code
 from cfroutes.compiler import compile_config
-from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, file_diagnostic, render_all
 from cfroutes.kvs.importfile import SHAPES, StoreFileError
-from cfroutes.kvs.plan import parse_current, plan_updates
+from cfroutes.kvs.updates import parse_current, plan_updates
 from cfroutes.safeio import STORE_MAX, UserFileError, read_text
 
 
@@ -31,7 +31,7 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
     try:
         text = read_text(current_path, STORE_MAX, "the current store")
     except UserFileError as e:
-        raise InputError([e.diagnostic()]) from None
+        raise InputError([file_diagnostic(e)]) from None
     try:
         current = parse_current(text)
     except StoreFileError as e:
@@ -41,7 +41,7 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
     plan = plan_updates(fn.kvs_data or [], seed_keys, current, overwrite_seed=overwrite_seed)
     doc = {"function": fn.name, "kvs": fn.function.kvs.name if fn.function.kvs else None, **plan.to_json()}
     stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    s = plan.to_json()["summary"]
+    s = plan.summary()
     stderr.write(f"{s['puts']} puts in {s['batches']} UpdateKeys batch(es) before the code is published, "
                  f"{s['deletes']} deletes in {s['after_publish_batches']} batch(es) after it; "
                  f"{s['seed_keys_kept']} seed keys kept as they are live; "

@@ -8,18 +8,9 @@ from collections.abc import Sequence
 from cfroutes import __version__
 from cfroutes.cli.error_handler import error_handler
 from cfroutes.cli.formats import CHECK_FORMATS, TEST_FORMATS, Format
+from cfroutes.errors import ExitCode
 from cfroutes.platform.profile import RUNTIMES
-
-
-def percent(text: str) -> float:
-    """An argparse type: a coverage percentage, 0 to 100 (no nan, no inf)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a percentage from 0 to 100") from None
-    if not 0 <= value <= 100:  # also false for nan
-        raise argparse.ArgumentTypeError(f"{text!r} is outside 0-100; give a percentage from 0 to 100")
-    return value
+from cfroutes.testing.fail_under import percent
 
 
 def _config(p: argparse.ArgumentParser) -> None:
@@ -181,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not njs.available():
             err.write(str(njs.NjsUnavailable()) + "\n")
-            return 2
+            return ExitCode.INVALID_INPUT
     with error_handler(args.debug, err) as result:
         if args.command == "build":
             from cfroutes.cli.build import build

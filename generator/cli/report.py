@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from cfroutes.cli.test import collect
 from cfroutes.compiler import compile_config, gc_paused
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import ExitCode
 from cfroutes.report.html import render
 from cfroutes.testing.runner import Runner
+from cfroutes.testing.session import collect
 
 
 def report(config: str, output: str, *, stdout: TextIO, stderr: TextIO) -> int:

@@ -4,14 +4,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from typing import TextIO
 
-from cfroutes.cli.emulate import report_refused
+from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_RESPONSE
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-from cfroutes.safeio import EscapingWriter
+from cfroutes.terminal import EscapingWriter
 from cfroutes.testing.cases import Case, Expect
 from cfroutes.testing.events import RequestError, build_event
 from cfroutes.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
@@ -50,7 +51,7 @@ def parse_headers(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def parse_kvs(items: list[str], deletes: list[str] = ()) -> dict[str, str | None]:  # type: ignore[assignment]
+def parse_kvs(items: list[str], deletes: Sequence[str] = ()) -> dict[str, str | None]:
     """`--kvs key=value` options (`key=` stores an empty value) and `--kvs-delete key` (no such key)."""
     out: dict[str, str | None] = {}
     for item in items:
@@ -67,7 +68,7 @@ def parse_kvs(items: list[str], deletes: list[str] = ()) -> dict[str, str | None
 
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
-        stdout: TextIO, stderr: TextIO, country: str | None = None, kvs_delete: list[str] = ()) -> int:  # type: ignore[assignment]
+        stdout: TextIO, stderr: TextIO, country: str | None = None, kvs_delete: Sequence[str] = ()) -> int:
     stdout = EscapingWriter(stdout)  # type: ignore[assignment]  # data (uri, logs, headers) may hold ESC
     compiled = compile_config(config)
     name = _pick(compiled, function)

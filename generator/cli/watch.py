@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cfroutes.cli.test import collect, report
 from cfroutes.colour import paint, wanted
 from cfroutes.compiler import Compiled, compile_config
-from cfroutes.errors import InputError, render_all
+from cfroutes.errors import ExitCode, InputError, render_all
 from cfroutes.testing.cases import Case, find_case_files, load_cases
 from cfroutes.testing.runner import Runner
+from cfroutes.testing.session import collect, report
 
 POLL_SECONDS = 0.1
 RESCAN_SECONDS = 1.0
@@ -144,4 +144,4 @@ def watch(config: str, cases: list[str], *, engine: str, stdout: TextIO, stderr:
     except KeyboardInterrupt:
         stdout.write("watch: stopped\n")
         stdout.flush()
-        return 130
+        return ExitCode.INTERRUPTED

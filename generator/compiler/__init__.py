@@ -2,7 +2,6 @@
 
 The public entry points are re-exported here: `compile_config`, `compile_function`."""
 from cfroutes.compiler.pipeline import (
-                                         SIZE_LIMIT,
                                          Compiled,
                                          CompiledFunction,
                                          compile_config,
@@ -10,4 +9,4 @@ from cfroutes.compiler.pipeline import (
                                          gc_paused,
 )
 
-__all__ = ["SIZE_LIMIT", "Compiled", "CompiledFunction", "compile_config", "compile_function", "gc_paused"]
+__all__ = ["Compiled", "CompiledFunction", "compile_config", "compile_function", "gc_paused"]

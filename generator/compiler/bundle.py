@@ -21,12 +21,13 @@ from typing import Any
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no lock (builds there are not concurrent-safe)
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # a missing optional module
 
 from cfroutes import __version__, safeio
 from cfroutes.codes import Code
-from cfroutes.compiler.pipeline import SIZE_LIMIT, Compiled
-from cfroutes.kvs import importfile as kvsfile
+from cfroutes.compiler.pipeline import Compiled
+from cfroutes.kvs import importfile
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 
 OURS = (".js", ".kvs.json")
 
@@ -40,7 +41,7 @@ def bundle_files(c: Compiled) -> dict[str, bytes]:
         files[f"{f.name}.js"] = data
         kvs = None
         if f.kvs_data is not None and f.function.kvs is not None:
-            kdata = (f.kvs_file if f.kvs_file is not None else kvsfile.render(f.kvs_data)).encode("utf-8")
+            kdata = (f.kvs_file if f.kvs_file is not None else importfile.render(f.kvs_data)).encode("utf-8")
             files[f"{f.name}.kvs.json"] = kdata
             kvs = {"name": f.function.kvs.name, "entries": len(f.kvs_data), "bytes": len(kdata),
                    "spilled_routes": len(f.plan.spilled)}
@@ -49,7 +50,7 @@ def bundle_files(c: Compiled) -> dict[str, bytes]:
             "event": f.function.event,
             "runtime": f.function.runtime,
             "size": len(data),
-            "headroom": SIZE_LIMIT - len(data),
+            "headroom": FUNCTION_SIZE_MAX - len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
             "input_sha256": f.input_sha256,  # what the function is built from: changes only with it
             "kvs": kvs,

@@ -65,7 +65,7 @@ def _lines(rows: list[tuple[str, str]], indent: str) -> str:
 
 
 def _pretty_list(values: list[Any], notes: list[str]) -> str:
-    return "[\n" + _lines(list(zip(map(js, values), notes)), "  ") + "\n]" if values else "[]"
+    return "[\n" + _lines(list(zip(map(js, values), notes, strict=True)), "  ") + "\n]" if values else "[]"
 
 
 def _pretty_exact(X: list[list[Any]], notes: dict[tuple[str, str], str]) -> str:

@@ -26,9 +26,9 @@ from typing import Any
 from cfroutes import reference
 from cfroutes.codes import Code
 from cfroutes.compiler.plan import Plan, exact_key
-from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route
+from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route, ValueCond
 from cfroutes.emulator.jsregex import Overrun, exec_regex
-from cfroutes.errors import Diagnostic
+from cfroutes.errors import Diagnostic, Severity
 from cfroutes.platform import regex as jsregex
 from cfroutes.platform.event import format_query
 
@@ -48,12 +48,12 @@ def path_covers(a: PathPattern, b: PathPattern, icase: bool, strict: bool) -> bo
         n = len(a.segments)
         if len(b.segments) < n:
             return False
-        return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments))
+        return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments, strict=False))
     if b.splat or len(a.segments) != len(b.segments):
         return False
     if strict and a.trailing_slash != b.trailing_slash:
         return False
-    return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments))
+    return all(_seg_covers(x, y, icase) for x, y in zip(a.segments, b.segments, strict=True))
 
 
 def match_covers(a: Match, b: Match, icase: bool, strict: bool) -> bool:
@@ -82,7 +82,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
     for dropped, by in plan.shadowed:
         reported.add(id(dropped))
         warnings.append(Diagnostic(dropped.span, f"route can never match: {by.label} (line {by.span.line}) "
-                                   "matches the same requests first", severity="warning", code=Code.UNREACHABLE_ROUTE))
+                                   "matches the same requests first", severity=Severity.WARNING, code=Code.UNREACHABLE_ROUTE))
     routes = fn.routes
     # exact routes only shadow identical exact routes (found by the planner), so only
     # pattern routes are candidates here: O(routes x pattern routes)
@@ -94,7 +94,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
             if match_covers(a.match, r.match, icase, strict):
                 reported.add(id(r))
                 warnings.append(Diagnostic(r.span, f"route can never match: {a.label} (line {a.span.line}) "
-                                           "matches every request it matches, first", severity="warning", code=Code.UNREACHABLE_ROUTE))
+                                           "matches every request it matches, first", severity=Severity.WARNING, code=Code.UNREACHABLE_ROUTE))
                 break
         if not r.is_exact and r.lookup is None:
             shadowers.add(r)
@@ -127,7 +127,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
             reported.add(id(r))
             tried = ", ".join(sorted({q["uri"] for q, _ in reqs}))
             warnings.append(Diagnostic(r.span, f"route can never match: {by.label} (line {by.span.line}) answers "
-                                       f"the requests it was tested with first ({tried})", severity="warning", code=Code.UNREACHABLE_ROUTE))
+                                       f"the requests it was tested with first ({tried})", severity=Severity.WARNING, code=Code.UNREACHABLE_ROUTE))
     loops: set[tuple[int, ...]] = set()
     for r in routes:
         if not isinstance(r.action, Redirect) or id(r) in reported:
@@ -136,7 +136,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
             continue  # the target reaches no redirect: no chain, no loop
         chain_reported = False
         reqs = samples(r)
-        for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs)):
+        for (q, rq), hit in zip(reqs, firsts.get(id(r)) or [(r, None, None)] * len(reqs), strict=True):
             if hit is None or hit[0] is not r:
                 continue
             try:
@@ -155,7 +155,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
                 break
             if len(path) > 1 and not chain_reported:
                 chain_reported = True
-                warnings.append(Diagnostic(r.span, f"redirect chain: {_chain(path)}", severity="warning",
+                warnings.append(Diagnostic(r.span, f"redirect chain: {_chain(path)}", severity=Severity.WARNING,
                                            hint="point the first redirect at the final target", code=Code.REDIRECT_CHAIN))
     return errors, warnings
 
@@ -200,7 +200,7 @@ class _ByFirstSegment:
 
     def candidates(self, first: str | None) -> list[Route]:
         """Routes that may match a path starting with literal `first`, in order (memoized once built)."""
-        memo = self.__dict__.setdefault("_memo", {})
+        memo: dict[str | None, list[Route]] = self.__dict__.setdefault("_memo", {})
         key = first if first is None else self._norm(first)
         if key in memo and self.__dict__.get("_frozen"):
             return memo[key]
@@ -250,7 +250,7 @@ class _Walker:
         of = "one of its own sample requests" if culprit is sample_of else \
             f"a sample request of {sample_of.label} (line {sample_of.span.line})"
         return Diagnostic(culprit.span, f"{exc.describe()}: {of}; the lint skips this route from here on",
-                          severity="warning",
+                          severity=Severity.WARNING,
                           hint="a regex that backtracks this much also runs out of time at the edge: "
                                "make the repeated parts unambiguous, e.g. ^/(a+)+$ -> ^/a+$")
 
@@ -260,7 +260,7 @@ class _Walker:
         uri = (m.group(2) or "/") if m else location
         if not uri.startswith("/"):
             return False
-        uri = re.split(r"[?#]", uri, 1)[0]
+        uri = re.split(r"[?#]", uri, maxsplit=1)[0]
         uri = "/" + uri.lstrip("/")
         ex = self.exact.get(self._key(uri))
         if ex is not None and isinstance(ex.action, Redirect):
@@ -462,7 +462,8 @@ def _sample_host(m: Match) -> str | None:
 
 def _path_samples(p: PathPattern, strict: bool) -> list[str]:
     if p.is_literal:
-        uri = "/" + "/".join(p.segments) + ("/" if p.trailing_slash and strict and p.segments else "")  # type: ignore[arg-type]
+        literal = [s for s in p.segments if isinstance(s, str)]  # all of them: the pattern is literal
+        uri = "/" + "/".join(literal) + ("/" if p.trailing_slash and strict and literal else "")
         return [uri]
     out = []
     for k, v in enumerate(_PARAM_VALUES):
@@ -476,7 +477,7 @@ def _path_samples(p: PathPattern, strict: bool) -> list[str]:
     return sorted(set(out), key=out.index)
 
 
-def _cond_value(c: Any) -> str | None | bool:
+def _cond_value(c: ValueCond) -> str | None | bool:
     """A value satisfying the condition: a string, None (absent), or False (none found)."""
     if c.kind == "absent":
         return None
@@ -484,6 +485,7 @@ def _cond_value(c: Any) -> str | None | bool:
         return "1"
     if c.kind == "equals":
         return c.value
+    assert c.value is not None  # a regex condition
     ex = regex_examples(c.value, "", path=False)
     return ex[0] if ex else False
 

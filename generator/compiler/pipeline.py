@@ -14,14 +14,12 @@ from cfroutes.compiler.emit import render
 from cfroutes.compiler.fingerprint import input_sha256
 from cfroutes.compiler.plan import Plan, plan
 from cfroutes.compiler.verify import verify_function
-from cfroutes.config.load import load_config, warnings_of
+from cfroutes.config.load import load_config
 from cfroutes.config.model import Config, Function
 from cfroutes.errors import Diagnostic
-from cfroutes.kvs import importfile as kvsfile
+from cfroutes.kvs import importfile
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 from cfroutes.platform.profile import get_profile
-
-SIZE_LIMIT = FUNCTION_SIZE_MAX  # re-exported: generator.compiler.SIZE_LIMIT
 
 
 @dataclass
@@ -62,20 +60,20 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
     """Plan, emit and verify one function; spill exact routes to KVS when needed."""
     can_spill = get_profile(fn.runtime).key_value_store and fn.kvs is not None
     spill = fn.options.spill == "always" and can_spill
-    if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > SIZE_LIMIT:
+    if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > FUNCTION_SIZE_MAX:
         spill = True  # the exact routes alone cannot fit: skip the inline attempt
     p = plan(fn, spill=spill, debug=debug)
     digest = input_sha256(p)
     src = render(p, pretty=pretty, input_sha256=digest)
     # the deployable (minified) size decides, so --pretty spills exactly when the real build does
     size = len((render(p, input_sha256=digest) if pretty else src).encode("utf-8"))
-    if size > SIZE_LIMIT and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
+    if size > FUNCTION_SIZE_MAX and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
         spill = True
         p = plan(fn, spill=True, debug=debug)
         digest = input_sha256(p)
         src = render(p, pretty=pretty, input_sha256=digest)
     kvs_data = None if fn.kvs is None else list(fn.kvs.seed) + list(p.spilled)
-    kvs_file = None if kvs_data is None else kvsfile.render(kvs_data)
+    kvs_file = None if kvs_data is None else importfile.render(kvs_data)
     checked = verify_function(fn, p, src, spilled=spill, kvs_data=kvs_data, kvs_file=kvs_file,
                               check_size=not (debug or pretty))
     return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file, digest), checked.errors, checked.warnings
@@ -114,7 +112,7 @@ def compile_config(path: str, *, pretty: bool = False, debug: bool = False) -> C
 
 def _compile_config(path: str, *, pretty: bool, debug: bool) -> Compiled:
     cfg = load_config(path)
-    out = Compiled(cfg, [], warnings=warnings_of(cfg))
+    out = Compiled(cfg, [], warnings=list(cfg.warnings))
     for fn in cfg.functions:
         cf, errs, warns = compile_function(cfg, fn, pretty=pretty, debug=debug)
         out.functions.append(cf)

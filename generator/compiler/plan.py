@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cfroutes.config.model import (
@@ -237,7 +238,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
                 X[-1][1].setdefault(key[:cut], {})[key[cut:]] = rec  # {dir: {'/last': action}}
             continue
         sites = rendered_templates(route)
-        rec = match_record(route.match, icase, strict, lambda n: name_site(sites, n))
+        rec = match_record(route.match, icase, strict, partial(name_site, sites))
         act = action_record(route, debug)
         if isinstance(act, str):
             act = {"t": "r", "u": act}

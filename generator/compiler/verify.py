@@ -14,7 +14,7 @@ from cfroutes.compiler.lint import lint_function
 from cfroutes.compiler.plan import Plan
 from cfroutes.config.model import Function
 from cfroutes.errors import Diagnostic
-from cfroutes.kvs import importfile as kvsfile
+from cfroutes.kvs import importfile
 from cfroutes.platform.jscheck import lint_source
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 from cfroutes.platform.profile import KVS_RUNTIME
@@ -66,4 +66,4 @@ def kvs_problems(fn: Function, kvs_data: list[tuple[str, str]], kvs_file: str) -
     """The store's import file (seed plus spilled routes) against the KeyValueStore limits."""
     span = fn.kvs.span if fn.kvs and fn.kvs.span else fn.span
     return [Diagnostic(span, f"KeyValueStore of '{fn.name}': {msg}", code=Code.KVS_LIMIT)
-            for msg in kvsfile.validate_entries(kvs_data, kvs_file)]
+            for msg in importfile.validate_entries(kvs_data, kvs_file)]

@@ -15,8 +15,9 @@ from typing import Any
 from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.model import (
-    JS1,
-    JS2,
+    CASE_MODES,
+    SLASH_MODES,
+    SPILL_MODES,
     SPILL_PREFIX,
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
@@ -30,12 +31,12 @@ from cfroutes.config.model import (
 from cfroutes.config.routes import validate_route, validate_rule
 from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, FnCtx, Validator
 from cfroutes.config.yamlload import Node, load_file
-from cfroutes.errors import Diagnostic, InputError
+from cfroutes.errors import InputError
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
-from cfroutes.platform.profile import KVS_RUNTIME, get_profile
+from cfroutes.platform.profile import JS1, JS2, KVS_RUNTIME, get_profile
 from cfroutes.safeio import is_within
 
-__all__ = ["Validator", "load_config", "warnings_of"]
+__all__ = ["Validator", "load_config"]
 
 
 def load_config(path: str) -> Config:
@@ -45,12 +46,7 @@ def load_config(path: str) -> Config:
     cfg = _config(v, root, path, text)
     if v.diags or cfg is None:
         raise InputError(v.diags)
-    object.__setattr__(cfg, "warnings", v.warnings)
-    return cfg
-
-
-def warnings_of(cfg: Config) -> list[Diagnostic]:
-    return list(getattr(cfg, "warnings", []))
+    return dataclasses.replace(cfg, warnings=tuple(v.warnings))
 
 
 def _config(v: Validator, root: Node, path: str, text: str) -> Config | None:
@@ -126,9 +122,9 @@ def _options(v: Validator, node: Node, event: str) -> Options:
     m = v.mapping(node, "options", schema.OPTIONS.keys)
     if m is None:
         return Options()
-    case = v.choice(m["case"], "options.case", ("sensitive", "insensitive")) if "case" in m else None
-    ts = v.choice(m["trailing_slash"], "options.trailing_slash", ("ignore", "strict")) if "trailing_slash" in m else None
-    spill = v.choice(m["spill"], "options.spill", ("auto", "never", "always")) if "spill" in m else None
+    case = v.choice(m["case"], "options.case", CASE_MODES) if "case" in m else None
+    ts = v.choice(m["trailing_slash"], "options.trailing_slash", SLASH_MODES) if "trailing_slash" in m else None
+    spill = v.choice(m["spill"], "options.spill", SPILL_MODES) if "spill" in m else None
     index = None
     if "index" in m:
         index = v.string(m["index"], "options.index")
@@ -213,6 +209,3 @@ def _seed(v: Validator, path: str, digest: Any) -> list[tuple[str, str]]:
             continue
         out.append((key, value))
     return out
-
-
-# ------------------------------------------------------------------ matching

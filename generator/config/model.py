@@ -1,19 +1,22 @@
 """The typed model of a validated routes.yaml.
 
 Everything downstream (planner, emitter, reference model, lints) reads only this
-model; nothing re-reads YAML. Every record carries the `Span` it came from.
+model; the one YAML node kept is a function's `tests:` (`Function.tests`), which the
+test-case reader parses. Every record carries the `Span` it came from.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Union
+from typing import TYPE_CHECKING, Literal, get_args
 
-from cfroutes.errors import Span
+from cfroutes.errors import Diagnostic, Span
 from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
 from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
-from cfroutes.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
+
+if TYPE_CHECKING:
+    from cfroutes.config.yamlload import Node
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -65,7 +68,7 @@ class Param:
     name: str
 
 
-Segment = Union[str, Param]
+Segment = str | Param
 
 
 @dataclass(frozen=True)
@@ -121,11 +124,14 @@ class HostPattern:
         return tuple(s.name for s in self.labels if isinstance(s, Param))
 
 
+CondKind = Literal["equals", "present", "absent", "regex"]
+
+
 @dataclass(frozen=True)
 class ValueCond:
     """A condition on a query parameter, header or cookie."""
 
-    kind: str  # "equals" | "present" | "absent" | "regex"
+    kind: CondKind
     value: str | None = None  # a regex: its ES5 source (named groups renumbered)
     groups: tuple[tuple[str, int], ...] = ()  # a regex's named groups: (name, group number); they bind
 
@@ -173,7 +179,7 @@ class Ref:
     fields: tuple[str, ...] = ()
 
 
-Part = Union[str, Ref]
+Part = str | Ref
 
 
 @dataclass(frozen=True)
@@ -230,7 +236,7 @@ class Origin:
     rewrite: Rewrite | None = None
 
 
-Action = Union[Redirect, Rewrite, Respond, Origin]
+Action = Redirect | Rewrite | Respond | Origin
 
 
 @dataclass(frozen=True)
@@ -297,12 +303,20 @@ class HeaderRule:
         return self.label
 
 
+CaseMode = Literal["sensitive", "insensitive"]
+SlashMode = Literal["ignore", "strict"]
+SpillMode = Literal["auto", "never", "always"]
+CASE_MODES: tuple[CaseMode, ...] = get_args(CaseMode)
+SLASH_MODES: tuple[SlashMode, ...] = get_args(SlashMode)
+SPILL_MODES: tuple[SpillMode, ...] = get_args(SpillMode)
+
+
 @dataclass(frozen=True)
 class Options:
-    case: str = "sensitive"  # sensitive | insensitive
-    trailing_slash: str = "ignore"  # ignore | strict
+    case: CaseMode = "sensitive"
+    trailing_slash: SlashMode = "ignore"
     index: str | None = None
-    spill: str = "auto"  # auto | never | always
+    spill: SpillMode = "auto"
 
     @property
     def icase(self) -> bool:
@@ -333,7 +347,7 @@ class Function:
     routes: tuple[Route, ...]
     headers: tuple[HeaderRule, ...]
     kvs: Kvs | None = None
-    tests: object = None  # the raw yamlload.Node of `tests:` (parsed by generator.testing)
+    tests: Node | None = None  # the YAML node of `tests:`, parsed by testing/cases.py
 
 
 @dataclass(frozen=True)
@@ -342,6 +356,7 @@ class Config:
     functions: tuple[Function, ...]
     sha256: str  # of the config text and its seed files
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)  # the validator's
 
     def function(self, name: str) -> Function | None:
         for f in self.functions:

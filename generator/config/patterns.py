@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Span, Template
+from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Template
+from cfroutes.errors import Span
 from cfroutes.platform import regex
 from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
 
@@ -210,7 +211,7 @@ def convert_regex(src: str) -> tuple[RegexPattern | None, list[str]]:
     Returns the ES5 source and (name, number) pairs: a walk over the one regex parser's tree
     (`platform.regex`) that rewrites `(?<name>` to `(` and `\\k<name>` to `(?:\\N)` and copies
     every other character. Final syntax validation is done by compiling in QuickJS (see
-    validate.check_regex_js).
+    platform/regexcheck.regex_error).
     """
     errs: list[str] = []
     if src.startswith("/") and re.match(r"^/.*/[a-z]*\Z", src) and len(src) > 2 and not src.endswith("/"):

@@ -2,7 +2,7 @@
 
 Every mapping of the format is an `Obj` here: its keys (in the order the docs list them),
 what each value may be, and which keys are required. The validator reads its allowed
-keys from these objects (validator.py, validate.py, validate_routes.py, testing/cases.py),
+keys from these objects (validator.py, load.py, routes.py, testing/cases.py),
 and `json_schema()` renders the same table as a JSON Schema (draft-07, what editors'
 YAML language servers read), so the format is written down once.
 
@@ -15,8 +15,17 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cfroutes.config.model import JS1, JS2, METHODS, REDIRECT_STATUSES, VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.config.model import (
+    CASE_MODES,
+    METHODS,
+    REDIRECT_STATUSES,
+    SLASH_MODES,
+    SPILL_MODES,
+    VIEWER_REQUEST,
+    VIEWER_RESPONSE,
+)
 from cfroutes.platform.limits import NAME_CHARS
+from cfroutes.platform.profile import JS1, JS2
 
 SCHEMA_ID = "https://cfroutes.dev/schema/routes.schema.json"
 CASES_SCHEMA_ID = "https://cfroutes.dev/schema/cases.schema.json"
@@ -181,12 +190,12 @@ RULE = Obj("header rule", {
 }, any_of_required=(("set",), ("remove",)))
 OPTIONS = Obj("options", {
     "case": doc("sensitive (default) or insensitive path matching (captures keep their case)",
-                {"enum": ["sensitive", "insensitive"]}),
-    "trailing_slash": doc("ignore (default: /a matches /a/) or strict", {"enum": ["ignore", "strict"]}),
+                {"enum": list(CASE_MODES)}),
+    "trailing_slash": doc("ignore (default: /a matches /a/) or strict", {"enum": list(SLASH_MODES)}),
     "index": doc("a file name such as index.html appended to URIs ending in / (or without a . in the last "
                  "segment) that go on to the origin", {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"}),
     "spill": doc("auto (default), never or always: move exact routes into the KeyValueStore when the code is "
-                 "over its size budget", {"enum": ["auto", "never", "always"]}),
+                 "over its size budget", {"enum": list(SPILL_MODES)}),
 })
 KVS = Obj("kvs", {
     "name": doc("the KeyValueStore's name (1-64 of A-Z a-z 0-9 _ -)", {"type": "string", "pattern": f"^{NAME_CHARS}$"}),

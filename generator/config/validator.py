@@ -27,11 +27,11 @@ from cfroutes.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from cfroutes.platform.regexcheck import edge_problems, redos_problems, regex_error
 
 T = TypeVar("T")
+_S = TypeVar("_S", bound=str)  # a choice: one of a Literal's strings
 
 FUNC_NAME_RE = re.compile(rf"^{NAME_CHARS}\Z")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}\Z")
 # the keys of each mapping come from the one description of the format (schema.py)
-MATCH_KEYS = tuple(schema.MATCH)
 ACTION_KEYS = tuple(schema.ACTIONS)
 ROUTE_KEYS = schema.ROUTE.keys
 RULE_KEYS = schema.RULE.keys
@@ -103,16 +103,17 @@ class Validator:
             return None
         return v
 
-    def choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
+    def choice(self, node: Node, what: str, choices: tuple[_S, ...]) -> _S | None:
         s = self.string(node, what)
         if s is None:
             return None
-        if s not in choices:
-            close = difflib.get_close_matches(s, choices, n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else None
-            self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint, code=Code.NOT_A_CHOICE)
-            return None
-        return s
+        for c in choices:
+            if s == c:
+                return c
+        close = difflib.get_close_matches(s, choices, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else None
+        self.err(node, f"{what} must be one of {', '.join(choices)}; got '{s}'", hint=hint, code=Code.NOT_A_CHOICE)
+        return None
 
     def string_list(self, node: Node, what: str) -> list[tuple[Node, str]] | None:
         if not node.is_list:
@@ -197,30 +198,24 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
             host, errs = parse_host(s)
             for e in errs:
                 v.err(m["host"], e, code=Code.PATTERN)
-    methods = None
+    methods: tuple[str, ...] | None = None
     if "methods" in m:
         items = v.string_list(m["methods"], "methods")
         if items is not None:
-            methods = []
             for n, s in items:
                 if s.upper() not in METHODS:
                     v.err(n, f"unknown method '{s}'; use {', '.join(METHODS)}", code=Code.NOT_A_CHOICE)
-                else:
-                    methods.append(s.upper())
             if not items:
                 v.err(m["methods"], "methods must not be empty", code=Code.EMPTY_VALUE)
-            methods = tuple(methods)
-    country = None
+            methods = tuple(s.upper() for _, s in items if s.upper() in METHODS)
+    country: tuple[str, ...] | None = None
     if "country" in m:
         items = v.string_list(m["country"], "country")
         if items is not None:
-            country = []
             for n, s in items:
                 if not COUNTRY_RE.match(s):
                     v.err(n, f"country must be a two-letter upper-case ISO code, got {s!r}")
-                else:
-                    country.append(s)
-            country = tuple(country)
+            country = tuple(s for _, s in items if COUNTRY_RE.match(s))
             v.warn(m["country"], "`country` reads the cloudfront-viewer-country header, which reaches the function "
                    "only when the cache policy or origin request policy forwards it",
                    hint="add CloudFront-Viewer-Country to the behaviour's cache or origin request policy",
@@ -231,12 +226,12 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     # names bound twice
     mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country)
     names = list(mt.names)
-    for n in set(names):
-        if names.count(n) > 1:
-            v.err(where, f"name '{n}' is bound twice (host, path and condition bindings share one namespace)",
+    for bound in set(names):
+        if names.count(bound) > 1:
+            v.err(where, f"name '{bound}' is bound twice (host, path and condition bindings share one namespace)",
                   code=Code.NAME)
-        if n in ("host", "path", "query") and n not in mt.condition_names:  # groups: reported in _conditions
-            v.err(where, f"parameter ':{n}' shadows the built-in {{{n}}}; choose another name", code=Code.NAME)
+        if bound in ("host", "path", "query") and bound not in mt.condition_names:  # groups: reported in _conditions
+            v.err(where, f"parameter ':{bound}' shadows the built-in {{{bound}}}; choose another name", code=Code.NAME)
     return mt
 
 
@@ -274,6 +269,3 @@ def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCo
             if s is not None and v.no_control(c, s, f"{what}.{name}"):
                 out.append((name, ValueCond("present") if s == "*" else ValueCond("equals", s)))
     return tuple(out)
-
-
-# ------------------------------------------------------------------ routes

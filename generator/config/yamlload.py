@@ -6,11 +6,11 @@ line and column of any value.
 """
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import yaml
 from cfroutes.codes import Code
-from cfroutes.errors import Diagnostic, End, InputError, Span
+from cfroutes.errors import Diagnostic, End, InputError, Span, file_diagnostic
 from cfroutes.safeio import YAML_MAX, UserFileError, read_text
 
 _BLANKZ = "\0 \t\r\n\x85\u2028\u2029"
@@ -75,7 +75,6 @@ try:  # the C loader is ~4x faster on large configs
 except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = _PureLoader
 
-Scalar = Union[str, int, float, bool, None]
 _NO_KEYS: dict[str, Any] = {}  # shared by every non-mapping node; never mutated
 
 
@@ -241,7 +240,7 @@ def load_file(path: str) -> tuple[Node, str]:
     try:
         text = read_text(path, YAML_MAX)
     except UserFileError as e:
-        raise InputError([e.diagnostic()]) from None
+        raise InputError([file_diagnostic(e)]) from None
     return load_text(text, path), text
 
 
@@ -338,7 +337,9 @@ class _Converter:
             try:
                 out_list = [self.convert(v, depth + 1) for v in n.value]
             except _Refused as e:
-                raise e.at(span) if fresh else e
+                if fresh:
+                    e.at(span)
+                raise
             self.active.discard(i)
             return Node(out_list, span, None, False, None, _end(n))
         if tag != _MAP_TAG:
@@ -375,7 +376,9 @@ class _Converter:
                 keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES, None, _end(k))
                 out[key] = self.convert(v, depth + 1)
         except _Refused as e:
-            raise e.at(site) if fresh else e
+            if fresh:
+                e.at(site)
+            raise
         self.active.discard(i)
         return Node(out, span, None, False, keys, _end(n))
 

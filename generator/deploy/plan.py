@@ -4,10 +4,10 @@ A function is created when missing, updated when its DEVELOPMENT code or config
 (runtime, comment, store association) differs from the build, re-tested when its
 DEVELOPMENT comment does not say its last remote tests passed, and published when its
 LIVE stage differs. A store is created when missing; every store gets the `kvs plan`
-batches (generator.kvs.plan) in two phases: additive ones (new versioned spilled keys,
+batches (kvs/updates.py) in two phases: additive ones (new versioned spilled keys,
 missing seed keys) before any code that reads them, deletions of spilled versions that
 neither the new code nor the code LIVE ran before this deploy reads after the publish.
-Every AWS name is `prefix + name` (SPEC §7). See docs/deploy.md.
+Every AWS name is `prefix + name`. See docs/deploy.md.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from cfroutes.config.model import code_spill_version, spill_version
 from cfroutes.deploy.aws import Aws
 from cfroutes.errors import Diagnostic, InputError
 from cfroutes.iac.source import Bundle, comment
-from cfroutes.kvs.plan import KvsPlan, plan_updates
+from cfroutes.kvs.updates import KvsPlan, plan_updates
 from cfroutes.testing.cases import Case
 
 #: the DEVELOPMENT comment's suffix that records the last remote test result of its code

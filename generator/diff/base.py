@@ -90,7 +90,7 @@ def checkout_config(config: str, ref: str) -> Iterator[str]:
     blobs = _git(str(top), "cat-file", "--batch", data="".join(f"{sha}\n" for sha, _ in wanted).encode())
     with tempfile.TemporaryDirectory(prefix="cfroutes-base-") as tmp:
         pos = 0
-        for sha, path in wanted:
+        for _sha, path in wanted:
             header_end = blobs.index(b"\n", pos)
             _, _, size = blobs[pos:header_end].split()
             start = header_end + 1

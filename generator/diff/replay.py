@@ -351,7 +351,7 @@ def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
                     continue
                 if event is None:
                     continue
-                chain = (ctx.memo.get((ctx.chain, rq.key)) if phase == VIEWER_RESPONSE and rq.function is None
+                chain = (ctx.memo.get((ctx.chain, rq.key)) if phase == VIEWER_RESPONSE and rq.function is None and ctx.chain
                          else None)
                 ctx.memo[key] = ("", "", False, False, "", "")  # a placeholder: a repeat is not queued twice
                 keys.append(key)

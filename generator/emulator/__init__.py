@@ -1,4 +1,4 @@
-"""QuickJS emulator of the CloudFront Functions runtime (issue 3)."""
+"""QuickJS emulator of the CloudFront Functions runtime."""
 from __future__ import annotations
 
 from cfroutes.emulator.result import FunctionLoadError, Invocation

@@ -7,8 +7,8 @@ regex (`^/(a+)+$`) on a long path runs for hours in any engine, so every executi
 bounded as the emulator bounds a function:
 
 - time: QuickJS's interrupt with the emulator's per-call CPU limit
-  (`runtime.DEFAULT_TIME_LIMIT`); the binding's regex engine polls it
-  (`runtime.binding_interrupts_regex`), so the call ends with "interrupted". Where the
+  (`watchdog.DEFAULT_TIME_LIMIT`); the binding's regex engine polls it
+  (`binding_interrupts_regex`), so the call ends with "interrupted". Where the
   binding's regex engine does not poll it (quickjs 1.19.4), the call goes to the
   watchdog's worker process instead (`watchdog.py`), whose wall-clock deadline kills it;
 - memory: the context's memory limit (`limits.MEMORY_MAX`, what a function gets) and the
@@ -28,6 +28,8 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
+from cfroutes.emulator import watchdog
+from cfroutes.emulator.watchdog import DEFAULT_TIME_LIMIT, STACK_LIMIT
 from cfroutes.platform.limits import MEMORY_MAX
 
 _JS = (
@@ -58,18 +60,11 @@ class Overrun(Exception):
         return f"the regex /{self.source}/{self.flags} {self.reason} on {shown!r}"
 
 
-def _limit() -> float:
-    from cfroutes.emulator.runtime import DEFAULT_TIME_LIMIT
-
-    return DEFAULT_TIME_LIMIT
-
-
 class _Engine:
     """One QuickJS context with the limits set (per process, used under its lock)."""
 
     def __init__(self) -> None:
         import quickjs
-        from cfroutes.emulator.runtime import STACK_LIMIT
 
         self.pid = os.getpid()
         self.lock = threading.Lock()
@@ -77,7 +72,7 @@ class _Engine:
         ctx.set_max_stack_size(STACK_LIMIT)
         ctx.eval(_JS)
         ctx.set_memory_limit(int(ctx.memory()["malloc_size"]) + MEMORY_MAX)
-        ctx.set_time_limit(_limit())
+        ctx.set_time_limit(DEFAULT_TIME_LIMIT)
         self.ctx, self.run, self.check = ctx, ctx.get("__x"), ctx.get("__c")
 
     def exec(self, source: str, flags: str, text: str) -> tuple[bool, Any]:
@@ -88,7 +83,7 @@ class _Engine:
             except Exception as exc:  # noqa: BLE001 - the engine's own errors are classified below
                 msg = str(exc).split("\n", 1)[0]
                 if "interrupted" in msg:
-                    return False, f"ran out of time (stopped after {_limit():g} s of CPU)"
+                    return False, f"ran out of time (stopped after {DEFAULT_TIME_LIMIT:g} s of CPU)"
                 if "out of memory" in msg or msg in ("null", "") or "stack overflow" in msg:
                     return False, f"ran out of memory (the limit is {MEMORY_MAX // (1 << 20)} MB)"
                 raise
@@ -129,27 +124,30 @@ def exec_here(_prepared: Any, source: str, flags: str, text: str) -> tuple[bool,
     return ok, out
 
 
+def binding_interrupts_regex() -> bool:
+    """True with quickjs-ng (regex honours the time limit); False with quickjs 1.19.4."""
+    import quickjs
+
+    return bool(quickjs.Context().eval("typeof Iterator") == "function")
+
+
 @lru_cache(maxsize=1)
 def _in_process() -> bool:
-    from cfroutes.emulator import watchdog
-    from cfroutes.emulator.runtime import binding_interrupts_regex
-
     return binding_interrupts_regex() or not watchdog.enabled()
 
 
 def _run(source: str, flags: str, text: str) -> tuple[bool, Any]:
     if _in_process():
         return exec_here(None, source, flags, text)
-    from cfroutes.emulator import runtime, watchdog
-
-    limit = watchdog.wall_limit(_limit())
+    limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT)
     try:
-        ok, reply = watchdog.worker(runtime._HANDLERS).call("regex", 0, True, (source, flags, text), limit)
+        ok, reply = watchdog.worker(watchdog.HANDLERS).call("regex", 0, True, (source, flags, text), limit)
     except watchdog.WorkerCrash as exc:  # the worker died (e.g. killed for its memory): an overrun too
         return False, f"ended the engine process ({exc})"
     if not ok:
         return False, f"ran out of time (stopped by the wall-clock watchdog after {limit:.1f} s)"
-    return reply  # type: ignore[no-any-return]
+    result: tuple[bool, Any] = reply  # the worker's answer: exec_here's (ok, groups or reason)
+    return result
 
 
 @lru_cache(maxsize=16384)

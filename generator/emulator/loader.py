@@ -50,7 +50,7 @@ def _line_starts(src: str) -> list[int]:
 def transform(source: str, analysis: Analysis) -> tuple[str, PositionMap]:
     """The instrumented script for `source` and the map back to it."""
     # (offset, order, text): closers sort before openers at one offset; inner closers first.
-    edits: list[tuple[int, int, str]] = [(0, 0, STRICT)]
+    edits: list[tuple[int, float, str]] = [(0, 0, STRICT)]  # (offset, order among equal offsets, text)
     replaced: list[tuple[int, int, str]] = []
     for start, end, local, module in analysis.imports:
         original = source[start:end]

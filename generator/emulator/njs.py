@@ -1,4 +1,4 @@
-"""Run CloudFront Functions in njs, the engine CloudFront's runtime descends from (issue 9).
+"""Run CloudFront Functions in njs, the engine CloudFront's runtime descends from.
 
 A second engine next to the QuickJS emulator (runtime.py). The function file is handed to
 the `njs` binary unchanged, so njs parses exactly the bytes that ship, and njs's own
@@ -49,7 +49,7 @@ from cfroutes.platform.profile import STRUCTURAL, get_profile
 try:
     import resource
 except ImportError:  # pragma: no cover - not POSIX
-    resource = None  # type: ignore[assignment]
+    resource = None  # type: ignore[assignment]  # a missing optional module
 
 INSTALL_HINT = "apt-get install njs, or brew install njs on macOS"
 CASE_TIMEOUT = 2.0        # wall-clock seconds per event (njs has no time limit of its own)

@@ -11,7 +11,6 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,14 +20,13 @@ from cfroutes.emulator.loader import PositionMap, transform
 from cfroutes.emulator.prelude import prelude_sections, store_json
 from cfroutes.emulator.result import FunctionLoadError, Invocation, cut_logs
 from cfroutes.emulator.validate import check_output
+from cfroutes.emulator.watchdog import DEFAULT_TIME_LIMIT, STACK_LIMIT
 from cfroutes.platform.event import VIEWER_REQUEST, event_type
 from cfroutes.platform.jscheck import analyze
 from cfroutes.platform.limits import MEMORY_MAX
 from cfroutes.platform.profile import JS2, STRUCTURAL, get_profile
 
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
-DEFAULT_TIME_LIMIT = 1.0             # seconds of CPU per eval/call/job (backstop)
-STACK_LIMIT = 512 * 1024
 MAX_JOBS = 100_000
 
 _PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
@@ -51,11 +49,6 @@ class PreparedFunction:
     is_async: bool = False
     raw_query: bool = False
     key: int = field(default_factory=lambda: next(_KEYS), compare=False, repr=False)  # the worker's cache key
-
-
-def binding_interrupts_regex() -> bool:
-    """True with quickjs-ng (regex honours the time limit); False with quickjs 1.19.4."""
-    return quickjs.Context().eval("typeof Iterator") == "function"
 
 
 def _deletions(runtime: str) -> dict[str, list[str]]:
@@ -363,8 +356,9 @@ class _WarmHere:
         return inv
 
 
-_HANDLERS: dict[str, Callable[..., Any]] = {"invoke": _invoke_here, "new_warm": _WarmHere, "warm": _WarmHere.invoke,
-                                           "regex": jsregex.exec_here}  # jsregex: the fallback where the binding cannot interrupt a regex
+_HANDLERS = watchdog.HANDLERS
+_HANDLERS.update({"invoke": _invoke_here, "new_warm": _WarmHere, "warm": _WarmHere.invoke,
+                  "regex": jsregex.exec_here})  # jsregex: the fallback where the binding cannot interrupt a regex
 
 
 class _HandlerError(Exception):
@@ -399,7 +393,7 @@ def _settle(ctx: Any, promise: Any) -> Any:
 
 def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
     if isinstance(exc, _HandlerError):
-        text = exc.args[0] + "\n" + (exc.args[1] if len(exc.args) > 1 else "")
+        text: str = exc.args[0] + "\n" + (exc.args[1] if len(exc.args) > 1 else "")
     else:
         text = str(exc)
     first = text.split("\n", 1)[0]

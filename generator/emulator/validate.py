@@ -105,8 +105,8 @@ def _norm(v: Any) -> Any:
 def _query_string(q: Any) -> tuple[str, list[str]]:
     """Rebuild the query string of `q` (object or string); also return problems."""
     if isinstance(q, str):
-        errs = ["request.querystring: contains spaces, control characters or '#'"] if QUERY_BAD_RE.search(q) else []
-        return q.lstrip("?"), errs
+        bad = ["request.querystring: contains spaces, control characters or '#'"] if QUERY_BAD_RE.search(q) else []
+        return q.lstrip("?"), bad
     if q is None:
         return "", []
     if not isinstance(q, dict):

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
+DEFAULT_TIME_LIMIT = 1.0  # seconds of CPU per eval/call/job (QuickJS's interrupt: the backstop)
+STACK_LIMIT = 512 * 1024  # bytes of native stack a QuickJS context may use
 WALL_SLACK = 1.0          # seconds on top of the per-call CPU limits (context set-up, scheduling)
 WALL_PER_LIMIT = 2        # a call may use its CPU limit this many times (load, handler, jobs)
 TIMEOUT_ERROR = ("time limit exceeded: the function ran too long (stopped by the wall-clock watchdog after "
@@ -281,6 +283,11 @@ class Worker:
 
 _WORKER: Worker | None = None
 _WORKER_LOCK = threading.Lock()
+
+
+#: the worker's operations by name, filled in by emulator/runtime.py when it is imported (which
+#: importing anything in cfroutes.emulator does); the forked worker sees them as they were then
+HANDLERS: dict[str, Callable[..., Any]] = {}
 
 
 def worker(handlers: dict[str, Callable[..., Any]]) -> Worker:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 
-from cfroutes.config.model import JS1, VIEWER_REQUEST
+from cfroutes.config.model import VIEWER_REQUEST
 from cfroutes.iac import escape
 from cfroutes.iac.source import Bundle, camel, comment, snake
+from cfroutes.platform.profile import JS1
 
 CLASS = "CfroutesFunctions"
 

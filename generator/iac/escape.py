@@ -1,4 +1,4 @@
-"""The one escaping helper per output language of `cfroutes export` (issue 18).
+"""The one escaping helper per output language of `cfroutes export`.
 
 Names that come from outside the config's content (its file name, `--dist`, `--prefix`)
 reach generated code only through these functions: as a string literal of the language, or

@@ -15,7 +15,7 @@ from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, CompiledFunction, bundle, compile_config
 from cfroutes.errors import CheckFailed, render_all
 from cfroutes.iac import escape
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 
 #: what `--prefix` may hold: names stay in CloudFront's alphabet (functions and stores alike)
 PREFIX_RE = re.compile(r"[A-Za-z0-9_-]*")  # what NAME_CHARS allows, possibly empty

@@ -1,7 +1,7 @@
 """`cfroutes import`: routes.yaml from Netlify, Vercel, Amplify or AWS CloudFront Redirector rules.
 
 One module per platform reads its files into a `common.Import`; `writer` renders
-it; `run_import` then loads the text with the real validator (`validate.load_config`)
+it; `run_import` then loads the text with the real validator (`config.load.load_config`)
 and turns any route the validator refuses into a "not carried" comment, so the
 output always passes `cfroutes check`'s validation.
 """

@@ -14,10 +14,9 @@ from typing import Any
 
 from cfroutes import safeio
 from cfroutes.codes import Code
-from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.errors import Diagnostic, InputError, Severity, Span, file_diagnostic
 
 #: what a request-controlled name may look like in cfroutes templates
-NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BUILTINS = ("host", "path", "query", "splat")
 #: rules one import reads at most (a routes.yaml of `safeio.YAML_MAX` bytes holds fewer routes)
 MAX_RULES = 50_000
@@ -74,7 +73,7 @@ class Import:
 
     def warn(self, out: Out | None, file: str, line: int, msg: str, *, comment: bool = True) -> None:
         """A `FILE:LINE: warning:` on stderr and (when `out` is given) a comment at the route."""
-        self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity="warning", code=Code.IMPORT_WARNING))
+        self.warnings.append(Diagnostic(Span(file, line, 1), msg, severity=Severity.WARNING, code=Code.IMPORT_WARNING))
         if out is not None and comment:
             out.notes.append("warning: " + msg)
 
@@ -103,7 +102,7 @@ def read_text(path: str) -> str:
     try:
         text = safeio.read_text(path, safeio.IMPORT_MAX, "import file")
     except safeio.UserFileError as e:
-        raise InputError([e.diagnostic()]) from None
+        raise InputError([file_diagnostic(e)]) from None
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         i = text.index("\x00")

@@ -38,7 +38,7 @@ def scalar(v: Any) -> str:
 def _plain_str(s: str) -> bool:
     """True when YAML's implicit typing reads the plain scalar `s` as a string (not a number, a
     boolean, null or a date): the loader's resolvers, without parsing a document per value."""
-    tag = _RESOLVER.resolve(yaml.ScalarNode, s, (True, False))  # type: ignore[no-untyped-call]
+    tag = _RESOLVER.resolve(yaml.ScalarNode, s, (True, False))  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
     return bool(tag == "tag:yaml.org,2002:str")
 
 

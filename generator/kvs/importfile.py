@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 
-from cfroutes.platform.limits import KVS_KEY_MAX as KEY_MAX
-from cfroutes.platform.limits import KVS_STORE_MAX as FILE_MAX
-from cfroutes.platform.limits import KVS_VALUE_MAX as VALUE_MAX
+from cfroutes.platform.limits import KVS_KEY_MAX, KVS_STORE_MAX, KVS_VALUE_MAX
 
 
 def render(data: list[tuple[str, str]]) -> str:
@@ -20,16 +18,16 @@ def validate_entries(data: list[tuple[str, str]], rendered: str | None = None) -
     seen: set[str] = set()
     for k, v in data:
         kb, vb = len(k.encode("utf-8")), len(v.encode("utf-8"))
-        if not 1 <= kb <= KEY_MAX:
-            problems.append(f"key {k[:60]!r} is {kb} bytes (limit {KEY_MAX})")
-        if vb > VALUE_MAX:
-            problems.append(f"value of {k[:60]!r} is {vb} bytes (limit {VALUE_MAX})")
+        if not 1 <= kb <= KVS_KEY_MAX:
+            problems.append(f"key {k[:60]!r} is {kb} bytes (limit {KVS_KEY_MAX})")
+        if vb > KVS_VALUE_MAX:
+            problems.append(f"value of {k[:60]!r} is {vb} bytes (limit {KVS_VALUE_MAX})")
         if k in seen:
             problems.append(f"duplicate key {k[:60]!r}")
         seen.add(k)
     size = len((render(data) if rendered is None else rendered).encode("utf-8"))
-    if size > FILE_MAX:
-        problems.append(f"import file is {size:,} bytes (limit {FILE_MAX:,})")
+    if size > KVS_STORE_MAX:
+        problems.append(f"import file is {size:,} bytes (limit {KVS_STORE_MAX:,})")
     return problems
 
 
@@ -157,7 +155,7 @@ def _entries(items: object, name: str, kname: str, vname: str, text: str, string
             got = sorted(set(item) - {kname, vname}) if isinstance(item, dict) else []
             why = f" (unknown key {got[0][:40]!r})" if got else ""
             raise StoreFileError(f'{name}[{i}]: expected {{"{kname}": string, "{vname}": string}}{why}', text,
-                                 _nth_entry(text, kname, i))
+                                 _where(text, kname, i))
         key, value = item[kname], item[vname]
         if not isinstance(value, str):
             if strings_only:
@@ -168,10 +166,6 @@ def _entries(items: object, name: str, kname: str, vname: str, text: str, string
             raise StoreFileError(f"{name}[{i}]: duplicate key {key[:60]!r}", text, _where(text, key, 1))
         out[key] = value
     return out
-
-
-def _nth_entry(text: str, kname: str, i: int) -> int:
-    return _where(text, kname, i)
 
 
 def _first(text: str) -> int:

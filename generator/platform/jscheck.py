@@ -158,8 +158,8 @@ def nesting_issue(source: str, limit: int = MAX_NESTING) -> JsIssue | None:
 
 def _parse(source: str, module: bool) -> Any:
     parser = Parser(source, options={"range": True, "loc": True})
-    # esprima-python validates regex literals with Python's `re`, which rejects valid JS
-    # (named groups `(?<n>..)`, `[^]`); QuickJS compiles them for real at load time.
+    # esprima-fork checks regex literals with its own rules (Scanner.testRegExp), not the
+    # engine's; QuickJS compiles every literal for real at load time, so that check is off.
     parser.scanner.testRegExp = lambda pattern, flags: None
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, _PARSE_RECURSION))
@@ -232,7 +232,7 @@ def analyze(source: str, runtime: str) -> Analysis:
 
 
 def _is_new_date(node: Any) -> bool:
-    return node.type == "NewExpression" and node.callee.type == "Identifier" and node.callee.name == "Date"
+    return bool(node.type == "NewExpression" and node.callee.type == "Identifier" and node.callee.name == "Date")
 
 
 def _pos(node: Any) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""CloudFront's numeric limits and character rules, written once (shared/reference/cloudfront-platform.md §3-4).
+"""CloudFront's numeric limits and character rules, written once (from the CloudFront Developer Guide: quotas, and the functions' runtime and event pages).
 
 Read by the compiler (size, KVS limits), the config loader and test-case parser (seeds,
 KVS keys), the emulator (what a function may return), the KVS tools and the report.

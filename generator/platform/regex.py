@@ -167,8 +167,10 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend(reversed(n.items))
         elif isinstance(n, Alt):
             stack.extend(reversed(n.branches))
-        elif isinstance(n, (Group, Quant)) or (isinstance(n, Assert) and n.body is not None):
-            stack.append(n.body)  # type: ignore[arg-type]
+        elif isinstance(n, (Group, Quant)):
+            stack.append(n.body)
+        elif isinstance(n, Assert) and n.body is not None:
+            stack.append(n.body)
 
 
 def edit(src: str, edits: list[tuple[int, int, str]]) -> str:

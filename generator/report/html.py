@@ -20,9 +20,9 @@ from typing import Any
 
 import jinja2
 from cfroutes import __version__
-from cfroutes.compiler import SIZE_LIMIT, Compiled
+from cfroutes.compiler import Compiled
 from cfroutes.errors import Diagnostic
-from cfroutes.platform.limits import KVS_STORE_MAX
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX, KVS_STORE_MAX
 from cfroutes.report.describe import action_text, match_text
 from cfroutes.testing.cases import Case
 from cfroutes.testing.coverage import Coverage, Item, measure
@@ -121,8 +121,8 @@ def _function_view(cf: Any, rows: list[Row], cov: Coverage, mine: list[TestView]
                "percent": min(100.0, 100.0 * size / KVS_STORE_MAX), "spilled": len(cf.plan.spilled),
                "seed": len(fn.kvs.seed) if fn.kvs else 0}
     return {
-        "name": fn.name, "event": fn.event, "runtime": fn.runtime, "size": cf.size, "limit": SIZE_LIMIT,
-        "percent": min(100.0, 100.0 * cf.size / SIZE_LIMIT), "rows": rows,
+        "name": fn.name, "event": fn.event, "runtime": fn.runtime, "size": cf.size, "limit": FUNCTION_SIZE_MAX,
+        "percent": min(100.0, 100.0 * cf.size / FUNCTION_SIZE_MAX), "rows": rows,
         "coverage": Coverage.percent(cov.of(fn.name)), "kvs": kvs,
         "passed": sum(t.passed for t in mine), "failed": [t for t in mine if not t.passed],
         "tests": mine, "options": fn.options, "untested": sum(not r.hits for r in rows),

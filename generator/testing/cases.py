@@ -1,4 +1,4 @@
-"""Parse and validate test cases (SPEC §4) into typed, positioned `Case` records.
+"""Parse and validate test cases (docs/testing.md) into typed, positioned `Case` records.
 
 Cases live inline under a function's `tests:` or in case files (`*.cases.yaml`):
 either a list of cases or a mapping `{config?, function?, tests: [...]}`, where

@@ -19,10 +19,10 @@ from cfroutes.compiler import Compiled
 from cfroutes.config.model import Function
 from cfroutes.emulator.jsregex import Overrun
 from cfroutes.emulator.local_edge import merge_store
-from cfroutes.errors import Diagnostic
+from cfroutes.errors import Diagnostic, Severity
 from cfroutes.platform.event import function_runs
 from cfroutes.reference import Trace, evaluate
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import Case
 
 
@@ -118,7 +118,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
             rule = exc.rule
             span = rule.span if rule is not None else case.span
             warnings.append(Diagnostic(span, f"{exc.describe()} (case '{case.name}', {case.span.file}:{case.span.line}): "
-                                       "the case counts for no route", severity="warning"))
+                                       "the case counts for no route", severity=Severity.WARNING))
             continue
         except Exception:  # noqa: BLE001 - a case the model cannot evaluate exercises what it reached
             pass

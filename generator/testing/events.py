@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Union
+from typing import Any
 
 from cfroutes.config.model import METHODS, VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.platform.headers import TOKEN_RE, is_disallowed
@@ -29,7 +29,7 @@ REQUEST_ID = "cfroutes-test-4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoU
 _BAD_TARGET = re.compile(r'[^\x21-\x7e]|["<>]')
 _HOST_RE = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\Z|^\[[0-9A-Fa-f:.]+\]\Z")
 
-HeaderValues = Union[str, Sequence[str]]
+HeaderValues = str | Sequence[str]
 
 
 class RequestError(ValueError):
@@ -228,8 +228,8 @@ def build_event(request: str, *, event_type: str = VIEWER_REQUEST,
         for name, value in parse_cookie_header(line):
             if name:
                 _add_value(jar, name, value)
-    for name, value in (cookies or {}).items():
-        for v in _values(f"cookie {name}", value):
+    for name, values in (cookies or {}).items():
+        for v in _values(f"cookie {name}", values):
             if not name or not TOKEN_RE.match(name):
                 raise RequestError(f"invalid cookie name {name!r}")
             if ";" in v:

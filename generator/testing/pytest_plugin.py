@@ -31,7 +31,7 @@ CASE_FILE_SUFFIX = ".cases.yaml"
 
 _CONFIG_RE = re.compile(r"^version\s*:", re.MULTILINE)
 _FUNCTIONS_RE = re.compile(r"^functions\s*:", re.MULTILINE)
-_SUITES = pytest.StashKey[dict]()
+_SUITES: pytest.StashKey[dict[str, _Suite | InputError]] = pytest.StashKey()  # by the config's real path
 
 
 def _looks_like_config(path: Path) -> bool:
@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cfroutes")
     group.addoption("--cfroutes-coverage", action="store_true",
                     help="after the run, list routes and header rules no collected case exercised")
-    from cfroutes.cli.main import percent
+    from cfroutes.testing.fail_under import percent
 
     group.addoption("--cfroutes-fail-under", type=percent, default=None, metavar="PCT",
                     help="fail the session when route coverage is below PCT (implies --cfroutes-coverage)")
@@ -110,7 +110,7 @@ class _Suite:
         self.ran: list[Case] = []  # the cases run in this session (route coverage)
 
 
-def _suite(node: pytest.Node, path: str) -> _Suite:
+def _suite(node: pytest.Item | pytest.Collector, path: str) -> _Suite:
     suites = node.config.stash.setdefault(_SUITES, {})
     key = os.path.realpath(path)
     if key not in suites:
@@ -130,9 +130,9 @@ def _suite_or_error(path: str) -> _Suite | InputError:
 
 def node_name(text: str) -> str:
     """A function or case name as one part of a node id: control and bidi characters escaped for the
-    terminal (`safeio.escape_terminal`: `\\t`, `\\x1b`, `\\u202e`), and `::` (pytest's separator)
+    terminal (`terminal.escape_terminal`: `\\t`, `\\x1b`, `\\u202e`), and `::` (pytest's separator)
     written `:\\x3a`, so a case name can neither repaint the terminal nor forge another node id."""
-    from cfroutes.safeio import escape_terminal
+    from cfroutes.terminal import escape_terminal
 
     return escape_terminal(text).replace("::", ":\\x3a")
 
@@ -152,7 +152,7 @@ class _YamlFile(pytest.File):
         for fn, group in by_fn.items():
             yield FunctionNode.from_parent(self, name=node_name(fn), suite=suite, cases=group)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, InputError):
             return render_all(excinfo.value.diagnostics)
@@ -174,7 +174,7 @@ class CasesFile(_YamlFile):
     """A `*.cases.yaml` file, tested against its config."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from cfroutes.safeio import escape_terminal
+        from cfroutes.terminal import escape_terminal
         from cfroutes.testing.cases import config_for, file_cases
 
         self._check_declared()
@@ -193,7 +193,8 @@ class CasesFile(_YamlFile):
         refused before it is read: a case file from a pull request must not make pytest load (and
         print a line of) `../.env`, `~/.aws/credentials` or `/proc/self/environ`. The same rule and
         function (`safeio.is_within`, symlinks resolved) as a config's seed files."""
-        from cfroutes.safeio import escape_terminal, is_within
+        from cfroutes.safeio import is_within
+        from cfroutes.terminal import escape_terminal
         from cfroutes.testing.cases import declared_config_at
 
         declared = declared_config_at(str(self.path))
@@ -257,7 +258,7 @@ class CaseItem(pytest.Item):
         if not result.passed:
             raise CaseFailed(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
             from cfroutes.testing.runner import failure_line, format_diff
@@ -285,7 +286,7 @@ class BuildItem(pytest.Item):
         if self.suite.compiled.errors:
             raise BuildFailed(render_all(self.suite.compiled.errors))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, BuildFailed):
             return str(excinfo.value)

@@ -53,7 +53,7 @@ from cfroutes.emulator.local_edge import (
     merge_store,
 )
 from cfroutes.platform.event import entry_value, entry_values, format_query
-from cfroutes.safeio import escape_terminal
+from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import Case
 
 DEBUG_HEADER = "x-cfroutes-route"
@@ -123,7 +123,7 @@ def failure_line(res: CaseResult) -> str:
 
 def format_diff(res: CaseResult) -> str:
     """The readable diff of a failure: request, route, outcome, then expected/actual per field
-    (control characters from data escaped: see safeio.escape_terminal)."""
+    (control characters from data escaped: see terminal.escape_terminal)."""
     c = res.case
     lines = [f"  request:  {c.request}"]
     if res.route is not None:

@@ -1,4 +1,4 @@
-"""Every SPEC §1 feature, shown by running the emitted function in the emulator."""
+"""Every routes.yaml feature (docs/semantics.md), shown by running the emitted function in the emulator."""
 from __future__ import annotations
 
 import pytest

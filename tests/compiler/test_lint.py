@@ -1,4 +1,4 @@
-"""Loop and shadow lints that follow regex and templated routes (issue 12): sample requests derived
+"""Loop and shadow lints that follow regex and templated routes: sample requests derived
 from each route go through the reference model; each loop is reported once."""
 from __future__ import annotations
 

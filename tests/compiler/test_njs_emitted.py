@@ -131,7 +131,7 @@ def test_njs_answers_like_the_emulator(tmp_path: Any, name: str) -> None:
     prepared = prepare(source, "cloudfront-js-2.0")
     assert len(got) == len(events)
     kinds = set()
-    for ev, out in zip(events, got):
+    for ev, out in zip(events, got, strict=True):
         inv = invoke(prepared, ev)
         assert inv.error == "" and not inv.validation_errors, (ev["request"], inv.error, inv.validation_errors)
         expected = inv.output.get("response") or inv.output.get("request")

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfroutes.compiler import SIZE_LIMIT, compile_config, pipeline
+from cfroutes.compiler import compile_config, pipeline
 from cfroutes.compiler import plan as planner
 from cfroutes.compiler.emit import render
 from cfroutes.emulator import invoke, prepare
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 from cfroutes.testing.events import build_event
 
 SLUGS = [f"a-rather-long-article-slug-{i}" for i in range(40)]
@@ -82,10 +83,10 @@ def test_auto_spill_takes_the_second_attempt(tmp_path: Path) -> None:
     cf = compiled.functions[0]
     fn = cf.function
     # not the shortcut (exact routes alone over budget): the inline attempt was made and was too big
-    assert pipeline._exact_bytes(fn) <= SIZE_LIMIT
-    assert len(render(planner.plan(fn), input_sha256=compiled.functions[0].input_sha256).encode()) > SIZE_LIMIT
+    assert pipeline._exact_bytes(fn) <= FUNCTION_SIZE_MAX
+    assert len(render(planner.plan(fn), input_sha256=compiled.functions[0].input_sha256).encode()) > FUNCTION_SIZE_MAX
     assert cf.spilled and len(cf.plan.spilled) == 200 and cf.plan.X == []
-    assert cf.size <= SIZE_LIMIT
+    assert cf.size <= FUNCTION_SIZE_MAX
     fn_js = prepare(cf.source, fn.runtime)
 
     def run(request: str) -> dict[str, Any]:
@@ -101,5 +102,5 @@ def test_without_spill_the_same_config_is_over_the_limit(tmp_path: Path) -> None
     compiled = compile_config(_just_over(tmp_path, "never"))
     assert not compiled.functions[0].spilled
     [err] = compiled.errors
-    assert f"over the {SIZE_LIMIT:,}-byte CloudFront Functions limit" in err.message
+    assert f"over the {FUNCTION_SIZE_MAX:,}-byte CloudFront Functions limit" in err.message
     assert "200 exact routes" in (err.hint or "")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 
 from cfroutes.cli.main import main
-from cfroutes.compiler import SIZE_LIMIT, compile_config
+from cfroutes.compiler import compile_config
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.emulator import invoke, prepare
 from cfroutes.kvs.importfile import validate_entries
-from cfroutes.kvs.plan import MAX_KEYS, plan_updates
+from cfroutes.kvs.updates import plan_updates
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX, UPDATE_KEYS_MAX_KEYS
 from cfroutes.testing.events import build_event
 
 
@@ -33,7 +34,7 @@ def test_20000_exact_routes_spill_and_keep_first_match_order(tmp_path) -> None:
     c = compile_config(_big_config(tmp_path, 20000))
     assert not c.errors
     f = c.functions[0]
-    assert f.spilled and f.size <= SIZE_LIMIT
+    assert f.spilled and f.size <= FUNCTION_SIZE_MAX
     store = f.kvs_dict()
     assert len(store) == 20001 and all(k.startswith(SPILL_PREFIX) for k in store)
     assert validate_entries(f.kvs_data) == []
@@ -74,14 +75,14 @@ def test_20000_exact_routes_spilled_bundle_answers_every_request_in_njs(tmp_path
     got = njs.run_batch(prep, [(ev, store) for ev in events])
     assert len(got) == len(want)
     wrong = []
-    for (path, loc), inv, ev in zip(want, got, events):
+    for (path, loc), inv in zip(want, got, strict=True):
         out = inv.output or {}
         actual = out["response"]["headers"]["location"]["value"] if "response" in out else None
         expected = None if loc is None else loc + "?utm=1"
         if inv.error or inv.validation_errors or actual != expected or (loc is None and out["request"]["uri"] != path):
             wrong.append((path, expected, actual, inv.error, inv.validation_errors))
     assert not wrong, (len(wrong), wrong[:3])
-    for ev, inv in list(zip(events, got))[::997]:  # QuickJS on a spread of them
+    for ev, inv in list(zip(events, got, strict=True))[::997]:  # QuickJS on a spread of them
         assert njs.same_outcome(invoke(prep, ev, store), inv)
 
 
@@ -110,7 +111,7 @@ def test_kvs_plan_batches_and_ownership() -> None:
     assert "tenant-b" in puts and f"{SPILL_PREFIX}/r0" not in puts and len(puts) == 120
     assert deletes == [f"{SPILL_PREFIX}/gone"]
     assert "someone-else" not in puts + deletes and p.foreign == 1
-    assert all(len(b.get("Puts", [])) + len(b.get("Deletes", [])) <= MAX_KEYS for b in p.batches)
+    assert all(len(b.get("Puts", [])) + len(b.get("Deletes", [])) <= UPDATE_KEYS_MAX_KEYS for b in p.batches)
     assert len(p.batches) == 3 and len(p.cleanup) == 1
     # a version kept for rollback is not deleted; other versions are
     old, other = f"{SPILL_PREFIX}0123abcd:/x", f"{SPILL_PREFIX}99999999:/x"

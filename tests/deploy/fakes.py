@@ -66,7 +66,7 @@ def stubbed(service: str, calls: Calls) -> tuple[Any, Stubber]:
 
 
 def cases_of(config: str = "routes.yaml") -> tuple[Any, list[Any]]:
-    from cfroutes.cli.test import collect
+    from cfroutes.testing.session import collect
 
     compiled = compile_config(config)
     return compiled, collect(compiled, [])

@@ -16,7 +16,7 @@ from cfroutes.deploy.apply import write_batches  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy.plan import StoreStep  # noqa: E402
 from cfroutes.iac.source import comment  # noqa: E402
-from cfroutes.kvs.plan import plan_updates  # noqa: E402
+from cfroutes.kvs.updates import plan_updates  # noqa: E402
 
 from .fakes import (  # noqa: E402
     ANY,

@@ -182,7 +182,7 @@ def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.
     real_many = rp._Side.run_many
 
     def one_at_a_time(self: object, name: str, events: list[object], kvss: list[object]) -> list[object]:
-        return [real_many(self, name, [e], [k])[0] for e, k in zip(events, kvss)]  # type: ignore[arg-type]
+        return [real_many(self, name, [e], [k])[0] for e, k in zip(events, kvss, strict=True)]  # type: ignore[arg-type]
 
     monkeypatch.setattr(rp._Side, "run_many", one_at_a_time)   # one invocation per round trip
     assert run(1) == batched

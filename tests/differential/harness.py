@@ -15,9 +15,10 @@ from typing import Any
 from cfroutes.compiler.emit import render
 from cfroutes.compiler.plan import plan
 from cfroutes.config.load import load_config
-from cfroutes.config.model import JS2, SPILL_PREFIX, Function
+from cfroutes.config.model import SPILL_PREFIX, Function
 from cfroutes.emulator import invoke, prepare
 from cfroutes.kvs.importfile import validate_entries
+from cfroutes.platform.profile import JS2
 from cfroutes.reference import evaluate
 
 from .yamltext import dump
@@ -98,7 +99,7 @@ class Case:
         for v in self.variants:
             data = self.store_of(v, store)
             got = njs.run_batch(v.prepared, [(ev, data) for ev in events])
-            for ev, n in zip(events, got):
+            for ev, n in zip(events, got, strict=True):
                 want, want_origin = evaluate_in_njs_key_order(self.fn, ev, store)
                 spec = evaluate(self.fn, ev, store)
                 q = invoke(v.prepared, ev, data)

@@ -1,4 +1,4 @@
-"""The differential suite's generated functions through njs (issue 9).
+"""The differential suite's generated functions through njs.
 
 Same strategies as test_differential.py: random valid configs, each built inline and
 spilled, random requests. Each variant's events run in one njs process and must agree

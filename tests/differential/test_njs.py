@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from cfroutes.compiler.emit import render
 from cfroutes.compiler.plan import plan
-from cfroutes.config.model import JS2, SPILL_PREFIX
+from cfroutes.config.model import SPILL_PREFIX
+from cfroutes.platform.profile import JS2
 from cfroutes.reference import evaluate
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -83,7 +84,7 @@ def _check(fn: Any, text: str, runs: list[tuple[dict[str, Any], dict[str, str]]]
         got = njs.run(render(p), fn.event, [(e, {**{k: v for k, v in (kvs or {}).items()
                                                       if not (spill and k.startswith(SPILL_PREFIX))},
                                                    **(dict(p.spilled) if spill else {})}) for e, kvs in runs])
-        for (e, kvs), (out, origin) in zip(runs, got):
+        for (e, kvs), (out, origin) in zip(runs, got, strict=True):
             want, want_origin = evaluate(fn, e, kvs if fn.kvs is not None else None)
             assert (out, origin) == (want, want_origin), (
                 f"njs ({'spill' if spill else 'inline'}) disagrees\nconfig:\n{text}\nevent: {json.dumps(e)}\n"

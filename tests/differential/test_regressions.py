@@ -188,7 +188,7 @@ def test_host_named_proto_in_exact_tables() -> None:
     assert out(y, ev("/", host="x"))["response"]["statusCode"] == 200
 
 
-# ------------------------------------------------------------------ issue 10: hostile data
+# ------------------------------------------------------------------ hostile data
 def loc(o: dict[str, Any]) -> str:
     return o["response"]["headers"]["location"]["value"]
 
@@ -259,7 +259,7 @@ def test_crlf_nul_space_never_reach_uri_origin_or_headers() -> None:
     assert "x-t" not in out(y, ev("/h"), {"t": "a\nb"})["request"]["headers"]
 
 
-# ------------------------------------------------------------------ issue 12: ports of real configs
+# ------------------------------------------------------------------ ports of real configs
 def test_request_query_goes_before_the_fragment() -> None:
     """`https://x.test/p#f` with `?q=1` gave `https://x.test/p#f?q=1` (18 of react.dev's 52 rules)."""
     y = HEAD + """
@@ -292,7 +292,7 @@ def test_condition_named_groups_bind() -> None:
 
 
 def test_control_from_the_request_line_is_encoded_in_a_location() -> None:
-    """issue 18: `/s/<TAB>/evil.test` on `redirect: "/{splat}"` gave `Location: /\\t/evil.test`,
+    """`/s/<TAB>/evil.test` on `redirect: "/{splat}"` gave `Location: /\\t/evil.test`,
     which browsers read as //evil.test (semantics §4.1: percent-encoded, then the collapse)."""
     y = HEAD + """
     routes:

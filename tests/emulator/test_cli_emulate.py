@@ -163,7 +163,7 @@ OK_SRC = "function handler(e) { return e.request; }"
      "duplicate key 'host'"),
 ])
 def test_event_with_a_duplicate_json_key_is_refused(tmp_path: Path, text: str, where: str, fragment: str) -> None:
-    """issue 18: the last of two keys silently won; --event now reads strict JSON, as --kvs does."""
+    """The last of two keys silently won; --event now reads strict JSON, as --kvs does."""
     code, out, err = _run(tmp_path, OK_SRC, text)
     assert code == 2 and out == "", err
     assert where + " error: invalid event: " in err and fragment in err, err

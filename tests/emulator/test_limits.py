@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from cfroutes.emulator import WarmFunction, invoke, prepare, run_function, watchdog
-from cfroutes.emulator.runtime import binding_interrupts_regex
+from cfroutes.emulator.jsregex import binding_interrupts_regex
 from support import BOTH, V2, request_event, run
 
 GOOD = prepare("function handler(e) { e.request.uri = '/ok'; return e.request; }", V2)

@@ -65,7 +65,7 @@ def bounded(argv: list[str], *, mem_mb: int = 1024, timeout: float = 60, cwd: st
     except subprocess.TimeoutExpired:
         p.kill()
         p.communicate()
-        raise AssertionError(f"cfroutes {' '.join(argv)} still running after {timeout} s")
+        raise AssertionError(f"cfroutes {' '.join(argv)} still running after {timeout} s") from None
     return p.returncode, err
 
 

@@ -1,4 +1,4 @@
-"""`cfroutes diff` on hostile input (issue 18): a log of many short unreadable lines keeps only the
+"""`cfroutes diff` on hostile input: a log of many short unreadable lines keeps only the
 examples shown and a count (bounded memory, measured in a child process), and a huge `--base` is
 not echoed whole."""
 from __future__ import annotations

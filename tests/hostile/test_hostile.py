@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from cfroutes.cli.main import main
-from cfroutes.compiler import SIZE_LIMIT, compile_config
+from cfroutes.compiler import compile_config
 from cfroutes.emulator import invoke, prepare
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 from cfroutes.reference import evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -178,7 +179,7 @@ def test_ten_thousand_exact_routes_spill(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0, err
     assert took < 60, f"10,000 routes took {took:.1f}s"
     src = (tmp_path / "dist" / "f.js").read_text(encoding="utf-8")
-    assert len(src.encode()) <= SIZE_LIMIT
+    assert len(src.encode()) <= FUNCTION_SIZE_MAX
     import json
 
     data = json.loads((tmp_path / "dist" / "f.kvs.json").read_text(encoding="utf-8"))["data"]

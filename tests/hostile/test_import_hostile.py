@@ -1,4 +1,4 @@
-"""`cfroutes import` on hostile input (issue 18, item 4): every input is read through the one bounded
+"""`cfroutes import` on hostile input: every input is read through the one bounded
 reader (a FIFO does not hang, /dev/zero is not read), every malformed input is exit 2 with a
 positioned message or a "not carried" rule (exit 1), never a traceback or an internal error, in
 bounded time and memory; whatever is written is YAML that `cfroutes check` loads, and every

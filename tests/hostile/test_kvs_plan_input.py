@@ -10,7 +10,7 @@ import pytest
 from _hostile import KVS_FN, assert_refused, cli
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.kvs.importfile import JSON_DEPTH_MAX, StoreFileError, parse
-from cfroutes.kvs.plan import parse_current, plan_updates
+from cfroutes.kvs.updates import parse_current, plan_updates
 
 LIVE = "/live-value-of-a-tenant"
 

@@ -1,4 +1,4 @@
-"""issue 18: a backtracking regex route and a long path hung every command that runs the reference
+"""A backtracking regex route and a long path hung every command that runs the reference
 model (`check`, `build`, `build --check`, `test --coverage`, `report`, `pytest --cfroutes-coverage`).
 Every regex execution now goes through `emulator/jsregex.py` (bounded in time and memory); an
 overrun is a positioned warning at the regex's route."""

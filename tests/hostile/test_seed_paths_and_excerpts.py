@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _hostile import BASE, KVS_FN, ROUTES, assert_refused, cli
 from cfroutes.errors import Diagnostic, Span
-from cfroutes.safeio import EXCERPT_MAX
+from cfroutes.terminal import EXCERPT_MAX
 
 SECRET = "CFROUTES_FAKE_SECRET_TOKEN"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from _hostile import BASE, cli
-from cfroutes.safeio import escape_lines, escape_terminal
+from cfroutes.terminal import escape_lines, escape_terminal
 
 EVIL = "\x1b]0;pwned\x07\x1b[2J\u202e\x9b31m\r"
 

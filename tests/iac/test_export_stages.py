@@ -528,7 +528,7 @@ def test_cdk_typescript_synth_the_spilled_config_with_prefix(big: Path) -> None:
     assert len(dist["CacheBehaviors"][0]["FunctionAssociations"]) == 1
 
 
-# ------------------------------------------------------------------ hostile names (issue 18)
+# ------------------------------------------------------------------ hostile names
 @pytest.mark.parametrize("name", HOSTILE, ids=lambda n: ascii(n)[1:-1][:24])
 def test_escape_helpers_round_trip(name: str) -> None:
     want = escape.text(name)

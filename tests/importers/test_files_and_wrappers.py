@@ -1,4 +1,4 @@
-"""Issue 21, per platform: non-forced Netlify redirects that files shadow (a forced `X X 200!` rule is
+"""Per platform: non-forced Netlify redirects that files shadow (a forced `X X 200!` rule is
 evidence that X exists) or that loop once every rule applies, and the wrappers Amplify rules are kept in."""
 from __future__ import annotations
 

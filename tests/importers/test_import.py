@@ -29,10 +29,10 @@ IMPORTS = [
     ("csv", ["csv/rules.csv"], ["csv/rules.answers.yaml"], 0,
      ["date window 2024-06-01T00:00:00 .. 2024-09-01T00:00:00 is not evaluated",
       "replaced by line 14 (same host and path"]),
-    # issue 21: sources without a path, nf_lang / nf_country, files that shadow non-forced rules
+    # sources without a path, nf_lang / nf_country, files that shadow non-forced rules
     ("netlify", ["round3/_redirects"], ["round3/netlify.answers.yaml"], 0,
      ["the nf_lang cookie is honoured first"]),
-    # issue 21: the {"appId", "region", "rules"} wrapper, a domain rule appends the path
+    # the {"appId", "region", "rules"} wrapper, a domain rule appends the path
     ("amplify", ["round3/amplify-wrapped.json"], ["round3/amplify.answers.yaml"], 0, []),
 ]
 

@@ -228,10 +228,10 @@ def test_a_failing_test_is_red_in_its_row_and_listed_with_its_diff(tmp_path: Pat
 
 def test_pass_and_fail_come_from_the_runner_results(tmp_path: Path) -> None:
     """The page shows what the run reported, not a verdict of its own: flip the results, the page follows."""
-    from cfroutes.cli.test import collect
     from cfroutes.compiler import compile_config
     from cfroutes.report.html import render
     from cfroutes.testing.runner import Mismatch, Runner
+    from cfroutes.testing.session import collect
 
     (tmp_path / "routes.yaml").write_text(RICH)
     compiled = compile_config(str(tmp_path / "routes.yaml"))

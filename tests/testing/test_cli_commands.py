@@ -114,7 +114,7 @@ def test_run_request_that_goes_on(write: Write, one_function: str, capsys: pytes
 def test_run_needs_function_when_several(write: Write, two_functions: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     path = write("routes.yaml", two_functions)
-    assert main(["run", "-c", path, "/x"]) == 0  # the only viewer-request function (issue 12)
+    assert main(["run", "-c", path, "/x"]) == 0  # the only viewer-request function
     assert capsys.readouterr().out.startswith("function: site (viewer-request")
     assert main(["run", "-c", path, "-f", "headers", "/x"]) == 2
     assert "did you mean 'headers-fn'?" in capsys.readouterr().err

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from cfroutes.cli.main import main
-from cfroutes.cli.test import collect
 from cfroutes.compiler import compile_config
 from cfroutes.testing.coverage import measure
+from cfroutes.testing.session import collect
 
 CONFIG = """\
 version: 1
@@ -158,6 +158,6 @@ def test_fail_under_outside_0_to_100_is_refused(tmp_path: Path, capsys: pytest.C
 
 
 def test_fail_under_accepts_the_bounds(tmp_path: Path) -> None:
-    from cfroutes.cli.main import percent
+    from cfroutes.testing.fail_under import percent
 
     assert (percent("0"), percent("100"), percent("87.5")) == (0.0, 100.0, 87.5)

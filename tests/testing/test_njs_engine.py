@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from cfroutes.cli.check import check
 from cfroutes.cli.main import main
-from cfroutes.cli.test import collect
 from cfroutes.cli.test import test as cfroutes_test
 from cfroutes.compiler import compile_config
 from cfroutes.testing.runner import Runner
+from cfroutes.testing.session import collect
 
 ROOT = Path(__file__).resolve().parents[2]
 Write = Callable[[str, str], str]
@@ -49,7 +49,7 @@ def test_njs_answers_each_case_like_quickjs(njs: Any, config: str, tmp_path: Pat
     assert suite
     runner = Runner(compiled)
     got = runner.njs_invocations(suite)
-    for case, n in zip(suite, got):
+    for case, n in zip(suite, got, strict=True):
         assert njs.same_outcome(runner.invoke(case), n), case.name
     assert runner.njs_load_errors() == []
 

@@ -151,7 +151,7 @@ SECRET = "AWS_SECRET_ACCESS_KEY=planted-" + "9f3c1e"
                                      "/etc/passwd", "../.env"])
 def test_case_file_config_outside_the_project_is_never_read(pytester: pytest.Pytester,
                                                            monkeypatch: pytest.MonkeyPatch, written: str) -> None:
-    """issue 18: a case file's `config:` is confined to the project (safeio.is_within, as seed paths)
+    """A case file's `config:` is confined to the project (safeio.is_within, as seed paths)
     and must name a cfroutes config; no line of the named file reaches the output."""
     proj = pytester.path / "proj"
     (proj / "tests").mkdir(parents=True)
@@ -185,7 +185,7 @@ def test_case_file_config_inside_the_project_still_works(pytester: pytest.Pytest
 
 
 def test_node_ids_escape_controls_bidi_and_the_separator(pytester: pytest.Pytester) -> None:
-    """issue 18: a case name is one part of a node id: no raw ESC/RLO/TAB reaches the terminal, and
+    """A case name is one part of a node id: no raw ESC/RLO/TAB reaches the terminal, and
     `::` cannot forge another part (`-k`, `--deselect`, junit names)."""
     pytester.makefile(".yaml", routes=ROUTES)
     (pytester.path / "evil.cases.yaml").write_text(

@@ -1,4 +1,4 @@
-"""Issue 12's small items: one `country` warning per function, `check` without tests says so,
+"""Small items: one `country` warning per function, `check` without tests says so,
 `cfroutes run --country`, and `run` choosing the only viewer-request function."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cfroutes.cli.main import main
-from cfroutes.config.load import load_config, warnings_of
+from cfroutes.config.load import load_config
 
 CONFIG = """\
 version: 1
@@ -32,7 +32,7 @@ def _write(tmp_path: Path, text: str = CONFIG) -> str:
 
 
 def test_one_country_warning_per_function(tmp_path: Path) -> None:
-    ws = [w for w in warnings_of(load_config(_write(tmp_path))) if "country" in w.message]
+    ws = [w for w in load_config(_write(tmp_path)).warnings if "country" in w.message]
     assert [(w.span.line, w.message.endswith("(3 routes and header rules of this function use it)")) for w in ws] \
         == [(6, True), (13, False)]
 

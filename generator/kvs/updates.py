@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cfroutes.config.model import SPILL_PREFIX, spill_version
-from cfroutes.platform.limits import UPDATE_KEYS_MAX_BYTES as MAX_BYTES
-from cfroutes.platform.limits import UPDATE_KEYS_MAX_KEYS as MAX_KEYS
+from cfroutes.kvs import importfile
+from cfroutes.platform.limits import UPDATE_KEYS_MAX_BYTES, UPDATE_KEYS_MAX_KEYS
 
 
 @dataclass
@@ -30,20 +30,20 @@ class KvsPlan:
     foreign: int = 0  # keys in the store the config does not own
     kept_versions: int = 0  # spilled keys of a version kept for rollback
 
+    def summary(self) -> dict[str, int]:
+        return {"puts": self.puts, "deletes": self.deletes, "batches": len(self.batches),
+                "after_publish_batches": len(self.cleanup), "seed_keys_kept": self.kept_seed,
+                "rollback_keys_kept": self.kept_versions, "foreign_keys_untouched": self.foreign}
+
     def to_json(self) -> dict[str, object]:
-        return {"batches": self.batches, "after_publish": self.cleanup, "summary": {
-            "puts": self.puts, "deletes": self.deletes, "batches": len(self.batches),
-            "after_publish_batches": len(self.cleanup), "seed_keys_kept": self.kept_seed,
-            "rollback_keys_kept": self.kept_versions, "foreign_keys_untouched": self.foreign}}
+        return {"batches": self.batches, "after_publish": self.cleanup, "summary": self.summary()}
 
 
 def parse_current(text: str) -> dict[str, str]:
     """The whole store's content: an import file, a JSON object of strings, or complete
-    `list-keys` output. Anything else raises kvsfile.StoreFileError (a ValueError): reading
+    `list-keys` output. Anything else raises importfile.StoreFileError (a ValueError): reading
     a store wrongly would plan PUTs of seed values over live tenant values."""
-    from cfroutes.kvs import importfile as kvsfile
-
-    return kvsfile.parse(text, strings_only=True, listing=True)
+    return importfile.parse(text, strings_only=True, listing=True)
 
 
 def plan_updates(desired: list[tuple[str, str]], seed_keys: set[str], current: dict[str, str],
@@ -82,7 +82,7 @@ def plan_updates(desired: list[tuple[str, str]], seed_keys: set[str], current: d
 
     for key, value in puts:
         cost = len(key.encode()) + len(value.encode()) + 32
-        if count + 1 > MAX_KEYS or size + cost > MAX_BYTES:
+        if count + 1 > UPDATE_KEYS_MAX_KEYS or size + cost > UPDATE_KEYS_MAX_BYTES:
             flush()
         batch["Puts"].append({"Key": key, "Value": value})
         count, size = count + 1, size + cost
@@ -90,7 +90,7 @@ def plan_updates(desired: list[tuple[str, str]], seed_keys: set[str], current: d
     into = result.cleanup
     for key in deletes:
         cost = len(key.encode()) + 16
-        if count + 1 > MAX_KEYS or size + cost > MAX_BYTES:
+        if count + 1 > UPDATE_KEYS_MAX_KEYS or size + cost > UPDATE_KEYS_MAX_BYTES:
             flush()
         batch["Deletes"].append({"Key": key})
         count, size = count + 1, size + cost
