@@ -55,8 +55,8 @@ from cfroutes.platform.event import format_query, viewer_response_runs
 from cfroutes.platform.headers import is_disallowed
 from cfroutes.platform.limits import VALUE_CONTROL_RE
 from cfroutes.reference import Trace, evaluate, match_host, request_of
-from cfroutes.safeio import escape_terminal
 from cfroutes.serve.server import MAX_REQUEST_BODY, WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
+from cfroutes.terminal import escape_terminal
 from cfroutes.testing.events import RequestError, build_event, build_response, check_authority
 
 MAX_BODY = 10 * 1024 * 1024       # an upstream origin's body; over it: 502, never a cut 200
