@@ -190,3 +190,37 @@ def test_origin_helper_rules_accept_the_documented_shapes(mode: Mode) -> None:
            "originShield: {enabled: true, region: 'us-east-2'}}); return event.request; }\n")
     inv = run(mode, src, request_event(headers={"host": {"value": "www.example.com"}}))
     assert inv.ok, (inv.error, inv.validation_errors)
+
+
+# ------------------------------------------------------------------ njs: cf.cwt
+@pytest.mark.njs
+def test_cf_cwt_runs_in_njs_against_python_cbor_and_hmac() -> None:
+    # The prelude's CBOR/COSE code on njs's own HMAC and Buffer: a token built by cbor2 and
+    # hashlib validates, and a generated one carries the tag Python computes
+    # (DG/cwt-support-cloudfront-functions.html: COSE MAC0 with HS256).
+    import hashlib
+    import hmac
+
+    import cbor2
+    key, prot, payload = b"k1", cbor2.dumps({1: 5}), cbor2.dumps({1: "iss", 4: 12345})
+    tag = hmac.new(key, cbor2.dumps(["MAC0", prot, b"", payload]), hashlib.sha256).digest()
+    token = cbor2.dumps(cbor2.CBORTag(61, cbor2.CBORTag(17, [prot, {}, payload, tag])))
+    src = """import cf from 'cloudfront';
+function handler(event) {
+  var q = event.request.querystring;
+  var r = cf.cwt.validateToken(Buffer.from(q.t.value, 'hex'), {key: q.k.value});
+  console.log(JSON.stringify(r.payload));
+  var t = cf.cwt.generateToken({payload: {1: 'me', 4: 7}}, {key: q.k.value, coseTag: 'MAC0'});
+  console.log(Buffer.from(t).toString('hex'));
+  try { cf.cwt.validateToken(Buffer.from(q.t.value.slice(0, -2) + '00', 'hex'), {key: q.k.value}); }
+  catch (e) { console.log('refused'); }
+  return event.request;
+}"""
+    inv = run(Mode.NJS, src, request_event(querystring={"t": {"value": token.hex()}, "k": {"value": "k1"}}))
+    assert inv.ok, (inv.error, inv.validation_errors)
+    assert json.loads(inv.logs[0]) == {"1": "iss", "4": 12345}
+    made = cbor2.loads(bytes.fromhex(inv.logs[1]))
+    prot2, _, payload2, tag2 = made.value
+    assert made.tag == 17 and cbor2.loads(payload2) == {1: "me", 4: 7}
+    assert tag2 == hmac.new(key, cbor2.dumps(["MAC0", prot2, b"", payload2]), hashlib.sha256).digest()
+    assert inv.logs[2] == "refused"
