@@ -186,7 +186,8 @@ def test_ten_thousand_exact_routes_spill(tmp_path: Path, capsys: pytest.CaptureF
     assert len(kvs) == 10_000
     p = prepare(src)
     out = invoke(p, ev("/page-9999"), kvs).output
-    assert out == {"response": {"statusCode": 301, "headers": {"location": {"value": "/to-9999"}}}}
+    # FunctionOutput always has `cookies` (docs/fidelity.md #37)
+    assert out == {"response": {"statusCode": 301, "headers": {"location": {"value": "/to-9999"}}, "cookies": {}}}
 
 
 def test_ten_thousand_pattern_routes_fail_on_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
