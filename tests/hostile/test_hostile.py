@@ -51,7 +51,7 @@ def test_odd_text_in_bodies_and_header_values(s: str, tmp_path: Path, capsys: py
     src = (tmp_path / "dist" / "f.js").read_text(encoding="utf-8")
     assert src.isascii() and "</script" not in src and "\u2028" not in src
     out = invoke(prepare(src), ev("/body"), {}).output
-    assert out == {"response": {"statusCode": 200, "body": s, "headers": {
+    assert out == {"response": {"statusCode": 200, "body": s, "cookies": {}, "headers": {
         "x-h": {"value": s}, "content-type": {"value": "text/plain; charset=utf-8"}}}}
     for uri in ("/body", "/set", "/other"):
         agree(text, ev(uri))
