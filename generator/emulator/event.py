@@ -117,3 +117,28 @@ def _event(event: Any) -> Iterator[str]:
             yield f"response.statusDescription: must be a string, got {_type(resp['statusDescription'])}"
         yield from _optional(resp, "response", "headers", names=True)
         yield from _optional(resp, "response", "cookies", attributes=True)
+
+
+def complete(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as the function receives it: CloudFront's request always has `querystring`,
+    `headers` and `cookies` objects (empty when the viewer sent none), and a viewer-response
+    event's `response` its `headers` and `cookies` (docs/fidelity.md "Event and output shape":
+    DG/functions-event-structure.html). The one place both engines' input is completed
+    (local_edge.LocalEdge); `event` itself is not changed. A field present with another type is
+    left for `event_problems` to report."""
+    req = event.get("request")
+    resp = event.get("response")
+    missing = (isinstance(req, dict) and any(k not in req for k in _REQUEST_OBJECTS)) or \
+        (isinstance(resp, dict) and any(k not in resp for k in _RESPONSE_OBJECTS))
+    if not missing:
+        return event
+    out = dict(event)
+    if isinstance(req, dict):
+        out["request"] = dict(req, **{k: {} for k in _REQUEST_OBJECTS if k not in req})
+    if isinstance(resp, dict):
+        out["response"] = dict(resp, **{k: {} for k in _RESPONSE_OBJECTS if k not in resp})
+    return out
+
+
+_REQUEST_OBJECTS = ("querystring", "headers", "cookies")
+_RESPONSE_OBJECTS = ("headers", "cookies")

@@ -12,6 +12,10 @@ store) and runs them as the edge does:
   answers with the origin's response unchanged and says why (`Invocation.skipped`); the rule
   itself is `platform.event.function_runs`, and this class is the one place that applies it
   to runs (`test_function` runs a function as TestFunction does, without it);
+- every event is completed as CloudFront delivers it (`event.complete`: empty `querystring`,
+  `headers`, `cookies` objects where the event has none) before any engine sees it, and every
+  output is normalised as FunctionOutput prints it (`validate.normalise`, in the result path
+  both engines share);
 - `invoke_many` sends a batch per function (one pipelined round trip to QuickJS's worker;
   njs splits a big batch over `jobs` processes);
 - `through` plays one viewer request through the whole flow: viewer-request function ->
@@ -45,6 +49,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from cfroutes.emulator import njs
+from cfroutes.emulator.event import complete
 from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.runtime import PreparedFunction, WarmFunction, prepare
 from cfroutes.platform.event import (
@@ -383,7 +388,7 @@ class LocalEdge:
         loaded = self._load(name)
         if isinstance(loaded, str):
             return Invocation(error=loaded)
-        return loaded.run([(event, self.function(name).store if store is None else store)])[0]
+        return loaded.run([(complete(event), self.function(name).store if store is None else store)])[0]
 
     def invoke(self, name: str, event: dict[str, Any], kvs: Mapping[str, str | None] | None = None) -> Invocation:
         """One call as the edge makes it (`kvs`: overrides merged over the function's store)."""
@@ -410,7 +415,8 @@ class LocalEdge:
             size = len(idx) if not self.engine.batch else max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
             for k in range(0, len(idx), size):
                 part = idx[k:k + size]
-                units.append((loaded, part, [(requests[i].event, merge_store(store, requests[i].kvs)) for i in part]))
+                units.append((loaded, part, [(complete(requests[i].event), merge_store(store, requests[i].kvs))
+                                             for i in part]))
 
         def one(unit: tuple[Loaded, list[int], list[Call]]) -> None:
             loaded, part, calls = unit

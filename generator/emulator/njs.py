@@ -209,7 +209,8 @@ def harness(runtime: str) -> str:
     cfg = {"digest": prof.digest_default, "req": sorted(prof.require_modules), "del": "", "allow": allow,
            "keep": sorted(STRUCTURAL), "rawq": prof.raw_query_string, "cf": cf,
            "replaceAll": "replaceAll" in prof.members.get("String.prototype", frozenset())}
-    body = "".join(prelude_sections()[s] for s in _SECTIONS + (("cloudfront",) if cf else ()))
+    # cf.cwt: the prelude's pure-JS CBOR/COSE section on njs's own crypto HMAC and Buffer
+    body = "".join(prelude_sections()[s] for s in _SECTIONS + (("cloudfront", "bytes", "cwt") if cf else ()))
     head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":"))}
     return head + body + _GLUE_TAIL
 

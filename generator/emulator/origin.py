@@ -13,7 +13,10 @@ _IP = re.compile(r"^(\d{1,3}\.){3}\d{1,3}\Z|^\[?[0-9a-fA-F:]+\]?\Z")
 _S3 = re.compile(r"\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com\Z")
 
 
-def validate_origin(origin: dict[str, Any], event_type: str, kind: str) -> list[str]:
+def validate_origin(origin: dict[str, Any], event_type: str, kind: str,
+                    request_headers: Any = None) -> list[str]:
+    """The problems of the origin helper call `origin` recorded ({method, params}); `request_headers`:
+    the headers of the request the function returned (a `customHeaders` name may not be one)."""
     method = origin.get("method", "")
     params = origin.get("params")
     where = f"origin.{method}"
@@ -22,7 +25,8 @@ def validate_origin(origin: dict[str, Any], event_type: str, kind: str) -> list[
     if kind != "request":
         return [f"{where}: an origin was selected but the function returned a response"]
     if method == "updateRequestOrigin":
-        return list(_update(where, params))
+        present = {str(k).lower() for k in request_headers} if isinstance(request_headers, dict) else set()
+        return list(_update(where, params, present))
     if method == "selectRequestOriginById":
         p = params or {}
         errs = [] if isinstance(p.get("originId"), str) and p["originId"] else [f"{where}.originId: must be a non-empty string"]
@@ -33,7 +37,7 @@ def validate_origin(origin: dict[str, Any], event_type: str, kind: str) -> list[
     return [f"{where}: unknown origin helper"]
 
 
-def _update(where: str, p: Any) -> Iterator[str]:
+def _update(where: str, p: Any, present: frozenset[str] | set[str] = frozenset()) -> Iterator[str]:
     if not isinstance(p, dict):
         yield f"{where}: takes an object"
         return
@@ -58,12 +62,21 @@ def _update(where: str, p: Any) -> Iterator[str]:
             for name, value in ch.items():
                 if is_disallowed(name):
                     yield f"{where}.customHeaders.{name.lower()}: disallowed header"
+                elif name.lower() in present:
+                    yield (f"{where}.customHeaders.{name.lower()}: the request already has this header "
+                           "(custom origin headers may not repeat a request header)")
                 elif not isinstance(value, str):
                     yield f"{where}.customHeaders.{name}: value must be a string"
     ca = p.get("connectionAttempts")
     if ca is not None and (not isinstance(ca, int) or isinstance(ca, bool) or not 1 <= ca <= 3):
         yield f"{where}.connectionAttempts: must be 1-3"
     yield from _timeouts(where, p.get("timeouts"))
+    osh = p.get("originShield")
+    if osh is not None:
+        if not isinstance(osh, dict):
+            yield f"{where}.originShield: must be an object {{enabled, region}}"
+        elif osh.get("enabled") is True and not (isinstance(osh.get("region"), str) and osh["region"]):
+            yield f"{where}.originShield.region: required when Origin Shield is enabled (a region code such as us-east-2)"
     oac = p.get("originAccessControlConfig")
     if oac is not None:
         if not isinstance(oac, dict):
@@ -102,6 +115,8 @@ def _common(where: str, p: Any) -> Iterator[str]:
         v = p.get(key)
         if v is not None and (not isinstance(v, str) or len(v) > DOMAIN_NAME_MAX):
             yield f"{where}.{key}: must be a string of at most {DOMAIN_NAME_MAX} characters"
+        elif isinstance(v, str) and (":" in v or _IP.match(v)):
+            yield f"{where}.{key}: must be a host name without port or IP address"
     names = p.get("allowedCertificateNames")
     if names is not None and (not isinstance(names, list) or len(names) > 20
                               or any(not isinstance(n, str) or len(n) > 64 for n in names)):

@@ -42,15 +42,51 @@ def check_output(inv: Invocation, value: Any, event: dict[str, Any]) -> None:
     if kind is None:
         inv.validation_errors = errs
         return
-    inv.output = {kind: value}
     inv.validation_errors = validate(event, kind, value, inv.origin)
+    inv.output = {kind: normalise(value)}
+
+
+def normalise(value: dict[str, Any]) -> dict[str, Any]:
+    """The returned request or response as CloudFront's FunctionOutput prints it (docs/fidelity.md
+    "Event and output shape"; the one place both engines' output goes through):
+
+    - a query, header or cookie entry keeps only the fields CloudFront knows: `value`, `multiValue`
+      (each item its `value`) and, in a response's cookies, `attributes`; anything else (the AWS
+      samples' lower-case `multivalue`) is dropped. Evidence: aws-samples/amazon-cloudfront-functions
+      url-rewrite-single-page-apps, whose event has `"accept": {"value": "text/html", "multivalue":
+      [...]}` and whose recorded FunctionOutput has `"accept":{"value":"text/html"}`;
+    - `cookies` is always there, `{}` when the function returned none (redirect-based-on-country's
+      generated 302 and kvs-jwt-verify's request both print `"cookies":{}`).
+
+    Validation runs on what the function returned, before this; entries of the wrong shape are left
+    as they are (they are validation errors already)."""
+    out = dict(value)
+    attrs = "statusCode" in value
+    for key in ("querystring", "headers", "cookies"):
+        group = out.get(key)
+        if isinstance(group, dict):
+            out[key] = {name: _entry(v, attrs and key == "cookies") for name, v in group.items()}
+    if "cookies" not in out or out["cookies"] is None:
+        out["cookies"] = {}
+    return out
+
+
+def _entry(v: Any, attributes: bool) -> Any:
+    if not isinstance(v, dict):
+        return v
+    keep = ("value", "attributes") if attributes else ("value",)
+    out = {k: v[k] for k in keep if k in v}
+    mv = v.get("multiValue")
+    if "multiValue" in v:
+        out["multiValue"] = [_entry(m, attributes) for m in mv] if isinstance(mv, list) else mv
+    return out
 
 
 def validate(event: dict[str, Any], kind: str, value: dict[str, Any], origin: dict[str, Any] | None) -> list[str]:
     etype = (event.get("context") or {}).get("eventType", VIEWER_REQUEST)
     errs = list(_request(event, value) if kind == "request" else _response(event, value, etype))
     if origin is not None:
-        errs.extend(validate_origin(origin, etype, kind))
+        errs.extend(validate_origin(origin, etype, kind, value.get("headers") if kind == "request" else None))
     return errs
 
 

@@ -117,7 +117,7 @@ def parse(text: str, *, strings_only: bool = False, listing: bool = False) -> di
         if extra:
             raise StoreFileError(f"unknown top-level key {extra[0][:60]!r} in an import file "
                                  '(expected only "data")', text, _where(text, extra[0], 0))
-        return _entries(doc["data"], "data", "key", "value", text, strings_only)
+        return _limits(_entries(doc["data"], "data", "key", "value", text, strings_only), text)
     if "Items" in doc or "NextToken" in doc:
         if not listing:
             raise StoreFileError('`list-keys` output ("Items") is not a KVS import file here; '
@@ -133,7 +133,7 @@ def parse(text: str, *, strings_only: bool = False, listing: bool = False) -> di
                                  '(expected "Items")', text, _where(text, extra[0], 0))
         if "Items" not in doc:
             raise StoreFileError('`list-keys` output without "Items"', text, _first(text))
-        return _entries(doc["Items"], "Items", "Key", "Value", text, strings_only=True)
+        return _limits(_entries(doc["Items"], "Items", "Key", "Value", text, strings_only=True), text)
     out: dict[str, str] = {}
     for k, v in doc.items():
         if not isinstance(v, str):
@@ -142,7 +142,27 @@ def parse(text: str, *, strings_only: bool = False, listing: bool = False) -> di
                                      text, _where(text, k, 0))
             v = _as_value(v)
         out[k] = v
-    return out
+    return _limits(out, text)
+
+
+def _limits(store: dict[str, str], text: str) -> dict[str, str]:
+    """`store` if it keeps the KeyValueStore's own limits (key 1-512 bytes, value at most 1,024
+    bytes, keys and values together at most 5 MB: platform/limits.py), else a StoreFileError at the
+    first offending key. CloudFront refuses such a store at import, so it is never served."""
+    total = 0
+    for k, v in store.items():
+        kb, vb = len(k.encode("utf-8", "surrogatepass")), len(v.encode("utf-8", "surrogatepass"))
+        if not 1 <= kb <= KEY_MAX:
+            raise StoreFileError(f"key {k[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KEY_MAX} bytes",
+                                 text, _where(text, k, 0))
+        if vb > VALUE_MAX:
+            raise StoreFileError(f"the value of {k[:60]!r} is {vb} bytes; KeyValueStore values are at most "
+                                 f"{VALUE_MAX} bytes", text, _where(text, k, 0))
+        total += kb + vb
+    if total > FILE_MAX:
+        raise StoreFileError(f"the store holds {total:,} bytes of keys and values; a KeyValueStore holds at most "
+                             f"{FILE_MAX:,}", text, _first(text))
+    return store
 
 
 def _entries(items: object, name: str, kname: str, vname: str, text: str, strings_only: bool) -> dict[str, str]:

@@ -22,7 +22,7 @@ from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE,
 from cfroutes.config.yamlload import Node, load_file
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.platform.headers import TOKEN_RE
-from cfroutes.platform.limits import KVS_KEY_MAX
+from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
 from cfroutes.safeio import read_head
 from cfroutes.testing.events import RequestError, build_event
 
@@ -355,6 +355,10 @@ def _kvs(v: Validator, node: Node, fn: Function | None) -> dict[str, str | None]
             s = v.string(val, f"kvs.{key}", allow_empty=True)
             if s is not None:
                 out[key] = s
+        if out.get(key) is not None and len(str(out[key]).encode("utf-8", "surrogatepass")) > KVS_VALUE_MAX:
+            v.err(val, f"the KVS value of {key[:60]!r} is {len(str(out[key]).encode('utf-8', 'surrogatepass'))} bytes; "
+                       f"KeyValueStore values are at most {KVS_VALUE_MAX} bytes")
+            del out[key]
     return out
 
 

@@ -17,6 +17,7 @@ import pytest
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import invoke, prepare
 from cfroutes.emulator import njs as _njs
+from cfroutes.emulator.validate import normalise
 
 NJS = _njs.binary() or "njs"
 pytestmark = pytest.mark.njs
@@ -135,6 +136,7 @@ def test_njs_answers_like_the_emulator(tmp_path: Any, name: str) -> None:
         inv = invoke(prepared, ev)
         assert inv.error == "" and not inv.validation_errors, (ev["request"], inv.error, inv.validation_errors)
         expected = inv.output.get("response") or inv.output.get("request")
-        assert out == expected, (ev["request"]["uri"], ev["request"]["headers"].get("host"))
+        # raw njs prints what the handler returned; FunctionOutput is that, normalised (docs/fidelity.md #36-37)
+        assert normalise(out) == expected, (ev["request"]["uri"], ev["request"]["headers"].get("host"))
         kinds.add(out.get("statusCode", "request"))
     assert len(kinds) > 1  # the list reaches more than one outcome

@@ -52,7 +52,7 @@ def test_odd_text_in_bodies_and_header_values(s: str, tmp_path: Path, capsys: py
     src = (tmp_path / "dist" / "f.js").read_text(encoding="utf-8")
     assert src.isascii() and "</script" not in src and "\u2028" not in src
     out = invoke(prepare(src), ev("/body"), {}).output
-    assert out == {"response": {"statusCode": 200, "body": s, "headers": {
+    assert out == {"response": {"statusCode": 200, "body": s, "cookies": {}, "headers": {
         "x-h": {"value": s}, "content-type": {"value": "text/plain; charset=utf-8"}}}}
     for uri in ("/body", "/set", "/other"):
         agree(text, ev(uri))
@@ -187,7 +187,8 @@ def test_ten_thousand_exact_routes_spill(tmp_path: Path, capsys: pytest.CaptureF
     assert len(kvs) == 10_000
     p = prepare(src)
     out = invoke(p, ev("/page-9999"), kvs).output
-    assert out == {"response": {"statusCode": 301, "headers": {"location": {"value": "/to-9999"}}}}
+    # FunctionOutput always has `cookies` (docs/fidelity.md #37)
+    assert out == {"response": {"statusCode": 301, "headers": {"location": {"value": "/to-9999"}}, "cookies": {}}}
 
 
 def test_ten_thousand_pattern_routes_fail_on_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

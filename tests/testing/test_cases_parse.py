@@ -187,6 +187,31 @@ functions:
     assert case.kvs == {"k": None, "j": '{"a":[1,2]}', "n": "5"}
 
 
+def test_case_kvs_value_over_the_store_limit_is_positioned(write: Write) -> None:
+    # a case's `kvs:` goes through the KeyValueStore's own limits (value at most 1,024 bytes,
+    # DG/cloudfront-limits.html), like `--kvs` files: CloudFront could never serve it
+    path = write("routes.yaml", f"""\
+version: 1
+functions:
+  f:
+    event: viewer-request
+    kvs: {{name: store}}
+    routes:
+      - path: /x
+        lookup: {{key: k, as: t}}
+        rewrite: "{{t}}"
+    tests:
+      - request: /x
+        kvs: {{k: {"v" * 1025}}}
+        expect: {{uri: /x}}
+""")
+    with pytest.raises(InputError) as exc:
+        inline_cases(load_config(path))
+    d = exc.value.diagnostics[0]
+    assert "1025 bytes" in d.message and "at most 1024 bytes" in d.message
+    assert (d.span.line, d.span.col) == (12, 18)
+
+
 def test_find_case_files_prunes_other_configs_and_build_dirs(write: Write, one_function: str, tmp_path) -> None:
     cfg = write("routes.yaml", one_function)
     write("tests/a.cases.yaml", "[]")
