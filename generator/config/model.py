@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Union
 
 from cfroutes.errors import Span
+from cfroutes.platform.cache_policies import CachePolicy
 from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
 from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 from cfroutes.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
@@ -334,6 +335,7 @@ class Function:
     headers: tuple[HeaderRule, ...]
     kvs: Kvs | None = None
     tests: object = None  # the raw yamlload.Node of `tests:` (parsed by generator.testing)
+    cache: CachePolicy | None = None  # `cache:` its behaviour's cache policy (None: none declared)
 
 
 @dataclass(frozen=True)
