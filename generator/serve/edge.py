@@ -42,6 +42,7 @@ from cfroutes.errors import InputError, render_all
 from cfroutes.platform.event import format_query
 from cfroutes.platform.headers import is_disallowed
 from cfroutes.reference import Trace, evaluate
+from cfroutes.serve import cache as edge_cache
 from cfroutes.testing.events import RequestError, build_event, build_response
 
 MAX_BODY = 10 * 1024 * 1024
@@ -57,6 +58,7 @@ class Build:
     warm: dict[str, WarmFunction | FunctionLoadError] = field(default_factory=dict)
     stores: dict[str, dict[str, str] | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: edge_cache.EdgeCache | None = None  # the declared cache policy's cache (serve/cache.py)
 
     def function(self, event: str) -> Any:
         if self.compiled is None:
@@ -127,6 +129,7 @@ class Edge:
             return b
         problems = render_all(compiled.errors) if compiled.errors else ""
         b = Build(compiled if not compiled.errors else None, problems)
+        b.cache = edge_cache.for_build(b.compiled)
         self._files = _watched(self.config, compiled)
         b.stamps = _stamps(self._files)
         return b
@@ -259,13 +262,14 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         start = time.perf_counter()
         edge = self.edge
+        self._cache_headers: list[tuple[str, str]] = []  # x-cache and age, when a cache policy is declared
         try:
             status, headers, body, note = self._edge(edge)
         except Exception as exc:  # noqa: BLE001 - a request never takes the server down
             status, headers = 500, [("content-type", "text/plain; charset=utf-8")]
             body, note = f"cfroutes serve: internal error: {exc!r}\n".encode(), f"(internal error: {exc!r})"
         edge.log(f"{self.command} {self.path} -> {status} {note} ({(time.perf_counter() - start) * 1000:.1f} ms)")
-        self._send(status, headers, body)
+        self._send(status, headers + self._cache_headers, body)
 
     def _edge(self, edge: Edge) -> tuple[int, list[tuple[str, str]], bytes, str]:
         b = edge.current()
@@ -304,9 +308,17 @@ class Handler(BaseHTTPRequestHandler):
             out = inv.output or {}
             if "response" in out:
                 resp = out["response"]
+                if b.cache is not None:
+                    self._cache_headers = [("x-cache", edge_cache.FUNCTION_ANSWER)]
                 return int(resp.get("statusCode", 200)), _headers_of(resp), _body_of(resp) or b"", " ".join(notes)
             req = out.get("request", req)
-        status, oheaders, obody = edge.fetch(self.command, req)
+        if b.cache is not None:  # CloudFront's cache between the function and the origin
+            res = b.cache.fetch(self.command, req, lambda: edge.fetch(self.command, req))
+            status, oheaders, obody = res.status, res.headers, res.body
+            self._cache_headers = res.extra_headers()
+            notes.append(f"cache {res.x_cache.split()[0].lower()} key {res.key}")
+        else:
+            status, oheaders, obody = edge.fetch(self.command, req)
         notes.append(f"origin {req['uri']}")
         vresp = b.function(VIEWER_RESPONSE)
         if vresp is not None and status < 400:
