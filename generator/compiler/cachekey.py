@@ -325,6 +325,20 @@ def _rule(rule: HeaderRule, policy: CachePolicy) -> RouteCache:
     return rc
 
 
+def route_keys(functions: list[Function]) -> dict[tuple[str, str], str]:
+    """(function, `TITLE (line N)` as `diff` names a route) -> the route's cache summary, for the
+    functions that declare a policy."""
+    out: dict[tuple[str, str], str] = {}
+    for fn in functions:
+        a = analyse(fn)
+        if a is None:
+            continue
+        for r, rc in zip(fn.routes, a.routes, strict=False):
+            out[(fn.name, f"{r.title} (line {r.span.line})")] = (f"{a.policy.name} key {a.policy.describe()}; "
+                                                                 f"reads {rc.summary()}")
+    return out
+
+
 def check_function(fn: Function) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """The errors and warnings of the cache check (nothing when no policy is declared)."""
     a = analyse(fn)
