@@ -39,7 +39,8 @@ def validate_cache(v: Validator, node: Node, event: str, name: str) -> CachePoli
     m = v.mapping(node, "cache", schema.CACHE.keys)
     if m is None:
         return None
-    policy = CachePolicy(f"{name}-cache", span=node.span)
+    # the console's defaults for a new policy: compressed objects cached apart (normalized Accept-Encoding)
+    policy = CachePolicy(f"{name}-cache", compress=True, span=node.span)
     if "key" in m:
         policy = _key(v, m["key"], policy)
     if "ttl" in m:
@@ -114,7 +115,7 @@ def _ttl(v: Validator, node: Node, p: CachePolicy) -> CachePolicy:
             got[k] = n
     lo = got.get("min", 0)
     # CloudFront's defaults: default 1 day (or the minimum when larger), max 1 year (or the default)
-    default = got.get("default", max(DEFAULT_TTL, lo))
+    default = got.get("default", min(max(DEFAULT_TTL, lo), got.get("max", MAX_TTL)))
     hi = got.get("max", max(MAX_TTL, default))
     if not lo <= default <= hi:
         v.err(node, f"cache.ttl needs min <= default <= max, got min {lo}, default {default}, max {hi}",

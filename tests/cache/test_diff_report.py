@@ -27,12 +27,12 @@ def test_diff_names_the_cache_key_of_the_changed_route(tmp_path: Path) -> None:
     code, out, _ = _run(tmp_path, "--base", "HEAD", "--log", str(log))
     assert code == 1
     assert ("    cache: CachingOptimized key URI + Accept-Encoding (normalized) + no cookies + no query; reads the URI "
-            "only -> site-cache key URI + Host + no cookies + no query; reads the URI only\n") in out
+            "only -> site-cache key URI + Host + Accept-Encoding (normalized) + no cookies + no query; reads the URI only\n") in out
 
 
 def test_report_shows_the_policy_and_each_route_s_key(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     page = render(compile_config(str(root / "routes.yaml")), [], [])
-    assert "site-router-cache: key URI + Host + no cookies + no query" in page
+    assert "site-router-cache: key URI + Host + Accept-Encoding (normalized) + no cookies + no query" in page
     assert "cache: cookie &#39;beta&#39; (carried into the URI)" in page
     assert "cache: the Host header (in the key)" in page
