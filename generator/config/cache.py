@@ -25,6 +25,10 @@ def validate_cache(v: Validator, node: Node, event: str, name: str) -> CachePoli
               "runs)", code=Code.CACHE_POLICY)
         return None
     if not node.is_map:
+        if node.is_list or node.value is None:
+            v.err(node, f"cache must be a managed policy name or a mapping {{key, ttl}}, got {node.type_name()}",
+                  hint="managed policies: " + ", ".join(MANAGED), code=Code.WRONG_TYPE)
+            return None
         s = v.string(node, "cache")
         if s is None:
             return None
@@ -73,6 +77,9 @@ def _all_none_or_list(v: Validator, node: Node, what: str) -> tuple[bool, tuple[
     if node.is_list:
         names = _names(v, node, what, header=False)
         return None if names is None else (False, names)
+    if node.is_map or node.value is None:
+        v.err(node, f"{what} must be all, none or a list of names, got {node.type_name()}", code=Code.WRONG_TYPE)
+        return None
     word = v.choice(node, what, ("all", "none"))
     return None if word is None else (word == "all", ())
 

@@ -319,7 +319,8 @@ class Handler(BaseHTTPRequestHandler):
             notes.append(f"cache {res.x_cache.split()[0].lower()} key {res.key}")
         else:
             status, oheaders, obody = edge.fetch(self.command, req)
-        notes.append(f"origin {req['uri']}")
+        if not self._cache_headers or self._cache_headers[0][1] != edge_cache.HIT:  # a hit never asks the origin
+            notes.append(f"origin {req['uri']}")
         vresp = b.function(VIEWER_RESPONSE)
         if vresp is not None and status < 400:
             shown = {n: v for n, v in oheaders.items() if n not in HOP_BY_HOP and not is_disallowed(n)}
