@@ -238,6 +238,72 @@ def _catch_all(r: Route) -> bool:
             and not m.has_conditions and (r.lookup is None or r.lookup.missing is not None))
 
 
+def _distinct(xs: list[Outcome], keep: int = 2) -> list[Outcome]:
+    """At most `keep` distinct outcomes for each of (origin, query) and headers: two distinct values
+    already tell that some differs from any one outcome, so the tails stay small (linear time)."""
+    out: list[Outcome] = []
+    oq: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    hs: set[tuple[str, ...]] = set()
+    for x in xs:
+        new_oq, new_h = (x.origin, x.query) not in oq and len(oq) < keep, x.headers not in hs and len(hs) < keep
+        if new_oq or new_h:
+            out.append(x)
+            oq.add((x.origin, x.query))
+            hs.add(x.headers)
+    return out
+
+
+def _tails(routes: tuple[Route, ...], outcomes: list[Outcome]) -> list[list[Outcome]]:
+    """Per route, the outcomes a request failing it can get: each later route answering through the
+    cache up to the first catch-all, and no route's (the behaviour's origin) when none follows."""
+    tails: list[list[Outcome]] = [[] for _ in routes]
+    tail = [Outcome()]
+    for j in range(len(routes) - 1, -1, -1):
+        tails[j] = tail
+        mine = [] if _edge_answer(routes[j]) else [outcomes[j]]
+        tail = _distinct(mine + ([] if _catch_all(routes[j]) else tail))
+    return tails
+
+
+def _first(r: Route, icase: bool) -> str | None:
+    """The route's first literal path segment, None when its path can start with anything."""
+    p = r.match.path
+    if p is None or r.match.regex is not None or not p.segments or not isinstance(p.segments[0], str):
+        return None
+    return p.segments[0].lower() if icase else p.segments[0]
+
+
+class _Later:
+    """The later routes a request failing route i can reach, by first path segment: routes whose
+    first literal segments differ never see the same request."""
+
+    def __init__(self, fn: Function, outcomes: list[Outcome]) -> None:
+        self.fn, self.outcomes = fn, outcomes
+        icase = fn.options.icase
+        self.first = [_first(r, icase) for r in fn.routes]
+        self.by_first: dict[str | None, list[int]] = {}
+        for j, f in enumerate(self.first):
+            self.by_first.setdefault(f, []).append(j)
+
+    def others(self, i: int, mine: Outcome) -> list[Outcome]:
+        f = self.first[i]
+        if f is None:  # its paths can start with anything: every later route (bounded by the tail)
+            cands: list[int] = list(range(i + 1, len(self.fn.routes)))
+        else:
+            cands = sorted(j for k in (f, None) for j in self.by_first.get(k, []) if j > i)
+        out: list[Outcome] = []
+        for j in cands:
+            r = self.fn.routes[j]
+            if not _edge_answer(r):
+                o = self.outcomes[j]
+                if o != mine:
+                    return [o]  # one that differs is enough
+                out.append(o)
+            if _catch_all(r):
+                return out
+        return out + [Outcome()]
+
+
 def analyse(fn: Function, policy: CachePolicy | None = None) -> Analysis | None:
     """The cache analysis of one function under `policy` (default: the one it declares); None when
     no policy is declared or the function is not a viewer-request function."""
@@ -246,6 +312,8 @@ def analyse(fn: Function, policy: CachePolicy | None = None) -> Analysis | None:
         return None
     a = _Fn(fn, policy)
     outcomes = [a.outcome(r) for r in fn.routes]
+    tails = _tails(fn.routes, [o for o, _ in outcomes])
+    later = _Later(fn, [o for o, _ in outcomes])
     out: list[RouteCache] = []
     for i, r in enumerate(fn.routes):
         rc = RouteCache(r.title, r.span)
@@ -256,14 +324,9 @@ def analyse(fn: Function, policy: CachePolicy | None = None) -> Analysis | None:
             continue
         mine, built = outcomes[i]
         # what a request that fails this route's conditions gets: the later routes', or no route's
-        others: list[Outcome] = []
-        for j in range(i + 1, len(fn.routes)):
-            if not _edge_answer(fn.routes[j]):
-                others.append(outcomes[j][0])
-            if _catch_all(fn.routes[j]):
-                break
-        else:
-            others.append(Outcome())
+        others = tails[i]
+        if len(others) > 1 or (others and others[0] != mine):
+            others = later.others(i, mine)  # something differs: only the routes its paths can reach
         origin_differs = any(o.origin != mine.origin or o.query != mine.query for o in others)
         header_differs = any(o.headers != mine.headers for o in others)
         reported: set[Part] = set()

@@ -218,3 +218,25 @@ def test_the_example_declares_a_policy_and_passes() -> None:
     tenant = [r for r in a.routes if r.label.startswith("route 'tenant")]
     assert tenant and not any(r.findings for r in tenant)
     assert [d.code for d in a.diagnostics] == [Code.CACHE_KEY_HEADER]
+
+
+def test_a_later_origin_route_on_other_paths_does_not_implicate_earlier_routes(tmp_path: Path) -> None:
+    compiled = compile_config(write(tmp_path, """\
+        version: 1
+        functions:
+          router:
+            event: viewer-request
+            cache: CachingOptimized
+            routes:
+              - host: ":tenant.example.com"
+                path: /brand/*
+                rewrite: /tenants/{tenant}/{splat}
+              - host: ":tenant.example.com"
+                path: /api/admin/*
+                origin: { id: admin }
+              - path: /api/*
+                origin: { id: api }
+        """))
+    # route 1 never sees /api requests; route 2 is chosen by Host and its origin differs from what another
+    # host's request gets (route 3's); route 3 (a fixed origin for a path) reads nothing unkeyed
+    assert [(d.code, d.span.line) for d in compiled.errors] == [(Code.CACHE_KEY_ANSWER, 10)], compiled.errors
