@@ -79,6 +79,10 @@ class Code(str, enum.Enum):
     UNREACHABLE_ROUTE = ("CFR301", "a route can never match: an earlier route answers every request it matches")
     REDIRECT_LOOP = ("CFR302", "a redirect that leads back to a URL the same function redirects again, forever")
     REDIRECT_CHAIN = ("CFR303", "a redirect whose target is redirected again (two hops where one would do)")
+    CACHE_POLICY = ("CFR350", "an invalid `cache:` policy (unknown managed policy, key names, TTLs)")
+    CACHE_KEY_ANSWER = ("CFR351", "a route's origin or forwarded query depends on a request part the cache key leaves out "
+                                  "(one viewer's cached answer is served to another)")
+    CACHE_KEY_HEADER = ("CFR352", "a header sent to the origin depends on a request part the cache key leaves out")
 
     # CloudFront limits and the runtime profile
     FUNCTION_SIZE = ("CFR401", "a built function over the 10,240-byte code size quota")

@@ -12,6 +12,7 @@ from typing import TextIO
 from cfroutes.codes import Code
 from cfroutes.colour import paint, wanted
 from cfroutes.compiler import Compiled, compile_config
+from cfroutes.compiler.cachekey import route_keys
 from cfroutes.diff import logs
 from cfroutes.diff.base import checkout_config
 from cfroutes.diff.replay import EXAMPLES_KEPT, Change, Replay, Result, case_replay, log_replay, replay
@@ -77,13 +78,25 @@ def _progress(stderr: TextIO, start: float) -> tuple[Callable[[Result], None] | 
     return show, clear
 
 
-def _text(groups: list[Change], examples: int, stdout: TextIO) -> None:
-    """One block per group: count, function, route(s), kind of outcome, then examples."""
+def _cache(keys: tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]], ch: Change) -> tuple[str, str]:
+    """The cache key of the group's route before and after (compiler/cachekey.py); "" without a policy."""
+    def one(k: dict[tuple[str, str], str], route: str) -> str:
+        return k.get((ch.function, route.removesuffix(" lookup missing")), "")
+    return one(keys[0], ch.route_before), one(keys[1], ch.route_after)
+
+
+def _text(groups: list[Change], examples: int, stdout: TextIO,
+          keys: tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]] = ({}, {})) -> None:
+    """One block per group: count, function, route(s), kind of outcome, its cache key, then examples."""
     on = wanted(stdout)
     for ch in groups:
         routes = ch.route_before if ch.route_before == ch.route_after else f"{ch.route_before} -> {ch.route_after}"
         kinds = f"{ch.before}, other values" if ch.before == ch.after else f"{ch.before} -> {ch.after}"
         stdout.write(escape_terminal(f"{ch.count:,} request(s), {ch.function}: {routes}: {kinds}") + "\n")
+        was, now = _cache(keys, ch)
+        if was or now:
+            cache = now if was == now else f"{was or '(no policy)'} -> {now or '(no policy)'}"
+            stdout.write(escape_terminal(f"    cache: {cache}") + "\n")
         for ex in ch.examples[:examples]:
             stdout.write(escape_terminal(f"    e.g. {ex.request}  ({ex.source})") + "\n")
             stdout.write(paint(escape_terminal(f"      - {ex.before}"), "red", on) + "\n")
@@ -92,11 +105,13 @@ def _text(groups: list[Change], examples: int, stdout: TextIO) -> None:
             stdout.write(f"    ... and {ch.count - min(examples, len(ch.examples)):,} more\n")
 
 
-def _json(result: Result, groups: list[Change], examples: int, base: str, skipped: int) -> str:
+def _json(result: Result, groups: list[Change], examples: int, base: str, skipped: int,
+          keys: tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]] = ({}, {})) -> str:
     return json.dumps({
         "base": base, "replayed": result.replayed, "changed": result.changed, "skipped_lines": skipped,
         "groups": [{"function": ch.function, "route_before": ch.route_before, "route_after": ch.route_after,
                     "outcome_before": ch.before, "outcome_after": ch.after, "count": ch.count,
+                    "cache_before": _cache(keys, ch)[0], "cache_after": _cache(keys, ch)[1],
                     "examples": [dataclasses.asdict(ex) for ex in ch.examples[:examples]]} for ch in groups],
     }, indent=2, ensure_ascii=False) + "\n"
 
@@ -128,10 +143,11 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
         stderr.write(f"{b}\n")
     if len(bad) > logs.MAX_ERRORS_SHOWN:
         stderr.write(f"... and {len(bad) - logs.MAX_ERRORS_SHOWN:,} more skipped log lines\n")
+    keys = (route_keys([f.function for f in before.functions]), route_keys([f.function for f in after.functions]))
     if fmt == "json":
-        stdout.write(_json(result, result.groups(), examples, base, len(bad)))
+        stdout.write(_json(result, result.groups(), examples, base, len(bad), keys))
         return ExitCode.FAILED if result.changed else ExitCode.OK
-    _text(result.groups(), examples, stdout)
+    _text(result.groups(), examples, stdout, keys)
     elapsed = time.perf_counter() - start
     skipped = f", {len(bad):,} log line(s) skipped" if bad else ""
     stdout.write(f"{result.replayed:,} requests replayed, {result.changed:,} changed "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cfroutes.codes import Code
+from cfroutes.compiler.cachekey import check_function as cache_problems
 from cfroutes.compiler.lint import lint_function
 from cfroutes.compiler.plan import Plan
 from cfroutes.config.model import Function
@@ -35,6 +36,9 @@ def verify_function(fn: Function, p: Plan, src: str, *, spilled: bool, kvs_data:
     out.errors.extend(profile_problems(src, fn))
     lint_errors, out.warnings = lint_function(fn, p)
     out.errors.extend(lint_errors)
+    cache_errors, cache_warnings = cache_problems(fn)  # only when the function declares `cache:`
+    out.errors.extend(cache_errors)
+    out.warnings.extend(cache_warnings)
     if kvs_data is not None and kvs_file is not None:
         out.errors.extend(kvs_problems(fn, kvs_data, kvs_file))
     return out

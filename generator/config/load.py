@@ -14,6 +14,7 @@ from typing import Any
 
 from cfroutes.codes import Code
 from cfroutes.config import schema
+from cfroutes.config.cache import validate_cache
 from cfroutes.config.model import (
     CASE_MODES,
     SLASH_MODES,
@@ -104,7 +105,9 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     if options.spill == "always" and (kvs is None or not get_profile(runtime).key_value_store):
         v.err(m.get("options") or node, f"spill: always needs runtime {KVS_RUNTIME} and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto", code=Code.RUNTIME_NEEDED)
-    return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"))
+    cache = validate_cache(v, m["cache"], event, name) if "cache" in m else None
+    return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"),
+                    cache=cache)
 
 
 def _one_country_warning(v: Validator, start: int) -> None:

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, get_args
 
 from cfroutes.errors import Diagnostic, Span
+from cfroutes.platform.cache_policies import CachePolicy
 from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
 from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 
@@ -348,6 +349,7 @@ class Function:
     headers: tuple[HeaderRule, ...]
     kvs: Kvs | None = None
     tests: Node | None = None  # the YAML node of `tests:`, parsed by testing/cases.py
+    cache: CachePolicy | None = None  # `cache:` its behaviour's cache policy (None: none declared)
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,31 @@ KVS = Obj("kvs", {
                 "source", STRING),
 }, required=("name",))
 
+CACHE_NAMES = {"type": "array", "maxItems": 10, "items": STRING}
+CACHE_KEY = Obj("cache key", {
+    "host": doc("true: the Host header is in the cache key (each host, each tenant, cached apart)", {"type": "boolean"}),
+    "headers": doc("request headers in the cache key (at most 10; host here is host: true)", CACHE_NAMES),
+    "cookies": doc("cookies in the cache key: all, none (default) or a list of names", one_of(
+        {"enum": ["all", "none"]}, CACHE_NAMES)),
+    "query": doc("query strings in the cache key: all, none (default) or a list of names", one_of(
+        {"enum": ["all", "none"]}, CACHE_NAMES)),
+})
+CACHE_TTL = Obj("cache ttl", {
+    "min": doc("minimum TTL in seconds (default 0): also used when the origin says no-store, no-cache or private",
+               {"type": "integer", "minimum": 0}),
+    "default": doc("default TTL in seconds when the origin sends no Cache-Control max-age/s-maxage or Expires "
+                   "(default 86400)", {"type": "integer", "minimum": 0}),
+    "max": doc("maximum TTL in seconds: caps the origin's max-age, s-maxage and Expires (default 31536000)",
+               {"type": "integer", "minimum": 0}),
+})
+CACHE = Obj("cache policy", {
+    "key": doc("what the cache key holds besides the URI: {host, headers, cookies, query}", CACHE_KEY),
+    "ttl": doc("how long objects stay cached, in seconds: {min, default, max}", CACHE_TTL),
+})
+MANAGED_CACHE_POLICIES = ["Amplify", "CachingDisabled", "CachingOptimized", "CachingOptimizedForUncompressedObjects",
+                          "Elemental-MediaPackage", "UseOriginCacheControlHeaders",
+                          "UseOriginCacheControlHeaders-QueryStrings"]
+
 # ------------------------------------------------------------------ test cases
 VALUES = {"type": "object", "additionalProperties": one_of(TEXT, {"type": "array", "minItems": 1, "items": TEXT})}
 EXPECT_VALUES = {"type": "object",
@@ -259,6 +284,9 @@ FUNCTION = Obj("function", {
     "routes": doc("routes in order: the first that matches wins", {"type": "array", "items": ROUTE}),
     "headers": doc("header rules: every rule that matches applies, in order", {"type": "array", "items": RULE}),
     "tests": doc("inline test cases", {"type": "array", "items": CASE}),
+    "cache": doc("viewer-request: the cache policy of the function's cache behaviour, a managed policy by name or "
+                 "{key, ttl}; `check` reports routes whose answer depends on a request part the key leaves out",
+                 one_of({"enum": MANAGED_CACHE_POLICIES}, CACHE)),
 }, required=("event",))
 CONFIG = Obj("routes.yaml", {
     "version": doc("the format version: 1", {"const": 1}),

@@ -15,9 +15,10 @@ bundle whose manifest names its functions).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from cfroutes.config.model import VIEWER_REQUEST
-from cfroutes.iac import escape
+from cfroutes.iac import cachepolicy, escape
 from cfroutes.iac.source import Bundle, camel, comment, snake
 from cfroutes.platform.profile import JS1
 
@@ -57,7 +58,7 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
     lines = _header(b, config, "//", escape.ts_comment(config)) + [
         "import * as fs from 'fs';",
         "import * as path from 'path';",
-        "import { AssetHashType } from 'aws-cdk-lib';",
+        "import { AssetHashType, Duration } from 'aws-cdk-lib';",
         "import { Construct } from 'constructs';",
         "import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';",
         "",
@@ -89,6 +90,9 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
     for cf in b.functions:
         lines.append(f"  /** {cf.function.event}: {b.name(cf.name)} */")
         lines.append(f"  public readonly {_lower_camel(cf.name)}: cloudfront.Function;")
+    for s in cachepolicy.specs(b):
+        lines.append(f"  /** the cache policy of {s.function}'s behaviour ({escape.ts_comment(s.policy.name)}) */")
+        lines.append(f"  public readonly {_lower_camel(s.function)}CachePolicy: cloudfront.ICachePolicy;")
     lines += [
         "",
         f"  constructor(scope: Construct, id: string, props: {CLASS}Props = {{}}) {{",
@@ -121,6 +125,7 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
         if cf.kvs_data is not None and cf.function.kvs is not None:
             lines.append(f"      keyValueStore: this.{_lower_camel(cf.function.kvs.name)}Store,")
         lines += ["      autoPublish: true,", "    });"]
+    lines += _ts_cache_policies(b)
     lines += [
         "  }",
         "",
@@ -161,7 +166,7 @@ def python(b: Bundle, config: str, dist_rel: str) -> str:
         "import os",
         "from typing import Any, List, Optional",
         "",
-        "from aws_cdk import AssetHashType",
+        "from aws_cdk import AssetHashType, Duration",
         "from aws_cdk import aws_cloudfront as cloudfront",
         "from constructs import Construct",
         "",
@@ -204,6 +209,7 @@ def python(b: Bundle, config: str, dist_rel: str) -> str:
         if cf.kvs_data is not None and cf.function.kvs is not None:
             lines.append(f"            key_value_store=self.{snake(cf.function.kvs.name)}_store,")
         lines += ["            auto_publish=True,", "        )"]
+    lines += _py_cache_policies(b)
     lines += [
         "",
         "    def function_associations(self) -> List[cloudfront.FunctionAssociation]:",
@@ -229,6 +235,68 @@ def python(b: Bundle, config: str, dist_rel: str) -> str:
         "        return {**options, \"function_associations\": extra + self.function_associations()}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _behaviors(s: cachepolicy.Spec, q: Callable[[str], str], names_of: str) -> list[str]:
+    """The CDK expressions of a policy's header, cookie and query behaviours (q: the quote helper)."""
+    p = s.policy
+
+    def one(cls: str, behavior: str, names: list[str]) -> str:
+        if behavior == "whitelist":
+            return f"cloudfront.{cls}.{names_of}(" + ", ".join(q(n) for n in names) + ")"
+        return f"cloudfront.{cls}.{behavior}()"
+    return [one("CacheHeaderBehavior", s.header_behavior, s.headers),
+            one("CacheCookieBehavior", s.cookie_behavior, list(p.cookies)),
+            one("CacheQueryStringBehavior", s.query_behavior, list(p.query))]
+
+
+def _ts_cache_policies(b: Bundle) -> list[str]:
+    out: list[str] = []
+    for s in cachepolicy.specs(b):
+        prop, lid = f"this.{_lower_camel(s.function)}CachePolicy", _ts(camel(s.function) + "CachePolicy")
+        if s.managed_id:
+            out.append(f"    {prop} = cloudfront.CachePolicy.fromCachePolicyId(this, {lid}, {_ts(s.managed_id)});")
+            continue
+        p = s.policy
+        h, c, qs = _behaviors(s, _ts, "allowList")
+        out += [f"    {prop} = new cloudfront.CachePolicy(this, {lid}, {{",
+                f"      cachePolicyName: {_ts(s.name)},",
+                f"      comment: {_ts(s.comment)},",
+                f"      minTtl: Duration.seconds({p.min_ttl}),",
+                f"      defaultTtl: Duration.seconds({p.default_ttl}),",
+                f"      maxTtl: Duration.seconds({p.max_ttl}),",
+                f"      headerBehavior: {h},",
+                f"      cookieBehavior: {c},",
+                f"      queryStringBehavior: {qs},",
+                f"      enableAcceptEncodingGzip: {str(p.compress).lower()},",
+                f"      enableAcceptEncodingBrotli: {str(p.compress).lower()},",
+                "    });"]
+    return out
+
+
+def _py_cache_policies(b: Bundle) -> list[str]:
+    out: list[str] = []
+    for s in cachepolicy.specs(b):
+        prop, lid = f"self.{snake(s.function)}_cache_policy", _py(camel(s.function) + "CachePolicy")
+        if s.managed_id:
+            out.append(f"        {prop} = cloudfront.CachePolicy.from_cache_policy_id(self, {lid}, {_py(s.managed_id)})")
+            continue
+        p = s.policy
+        h, c, qs = _behaviors(s, _py, "allow_list")
+        out += [f"        {prop} = cloudfront.CachePolicy(",
+                f"            self, {lid},",
+                f"            cache_policy_name={_py(s.name)},",
+                f"            comment={_py(s.comment)},",
+                f"            min_ttl=Duration.seconds({p.min_ttl}),",
+                f"            default_ttl=Duration.seconds({p.default_ttl}),",
+                f"            max_ttl=Duration.seconds({p.max_ttl}),",
+                f"            header_behavior={h},",
+                f"            cookie_behavior={c},",
+                f"            query_string_behavior={qs},",
+                f"            enable_accept_encoding_gzip={p.compress},",
+                f"            enable_accept_encoding_brotli={p.compress},",
+                "        )"]
+    return out
 
 
 def render(b: Bundle, config: str, out_dir: str, lang: str) -> str:

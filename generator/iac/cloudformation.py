@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from cfroutes.compiler import CompiledFunction
 from cfroutes.errors import Diagnostic, InputError, Span
-from cfroutes.iac import escape
+from cfroutes.iac import cachepolicy, escape
 from cfroutes.iac.source import Bundle, camel, comment
 
 BUCKET_PARAM = "KvsImportBucket"
@@ -130,6 +130,7 @@ def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str,
             "Value": {"Fn::GetAtt": [fn_ids[cf.name], "FunctionMetadata.FunctionARN"]},
             "Export": {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{b.name(cf.name)}-arn"}},
         }
+    _cache_policies(b, taken, resources, outputs)
     doc: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": escape.cfn_text(f"CloudFront Functions built by cfroutes from {config}")
@@ -141,6 +142,32 @@ def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str,
     doc["Resources"] = resources
     doc["Outputs"] = outputs
     return doc
+
+
+def _cache_policies(b: Bundle, taken: set[str], resources: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """The declared cache policies: created (AWS::CloudFront::CachePolicy) or a managed policy's ID."""
+    for s in cachepolicy.specs(b):
+        lid = _ids([s.function], "CachePolicy", taken)[s.function]
+        value: Any = s.managed_id
+        if s.managed_id is None:
+            p = s.policy
+            key: dict[str, Any] = {
+                "EnableAcceptEncodingGzip": p.compress, "EnableAcceptEncodingBrotli": p.compress,
+                "HeadersConfig": {"HeaderBehavior": s.header_behavior, **({"Headers": s.headers} if s.headers else {})},
+                "CookiesConfig": {"CookieBehavior": s.cookie_behavior,
+                                  **({"Cookies": list(p.cookies)} if s.cookie_behavior == "whitelist" else {})},
+                "QueryStringsConfig": {"QueryStringBehavior": s.query_behavior,
+                                       **({"QueryStrings": list(p.query)} if s.query_behavior == "whitelist" else {})},
+            }
+            resources[lid] = {"Type": "AWS::CloudFront::CachePolicy", "Properties": {"CachePolicyConfig": {
+                "Name": s.name, "Comment": escape.cfn_text(s.comment), "MinTTL": p.min_ttl,
+                "DefaultTTL": p.default_ttl, "MaxTTL": p.max_ttl, "ParametersInCacheKeyAndForwardedToOrigin": key}}}
+            value = {"Ref": lid}
+        outputs[lid + "Id"] = {
+            "Description": escape.cfn_text(f"the CachePolicyId of the behaviour {s.function} runs on ({s.policy.name}: "
+                                           "the key `cfroutes check` proved the routes against)"),
+            "Value": value,
+        }
 
 
 def size_warning(text: str, output: str) -> str | None:

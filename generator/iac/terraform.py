@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
-from cfroutes.iac import escape
+from cfroutes.iac import cachepolicy, escape
 from cfroutes.iac.source import Bundle, comment, snake
 
 PROVIDER_MIN = "5.100"  # the provider line `terraform validate` was run against (5.100.0); older 5.x may work
@@ -202,6 +202,7 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
             ]),
         ]
         assoc.append(f"  {{ event_type = {string(cf.function.event)}, function_arn = aws_cloudfront_function.{r}.arn }},")
+    items += _cache_policies(b)
     items += [
         Blank(),
         Comment("Attach the functions to a cache behaviour of your aws_cloudfront_distribution"),
@@ -218,6 +219,46 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
             Attr("value", "[\n" + "\n".join(assoc) + "\n]"),
         ]),
     ]
+    return items
+
+
+def _names(names: list[str]) -> str:
+    return "[" + ", ".join(string(n) for n in names) + "]"
+
+
+def _cache_policies(b: Bundle) -> list[Item]:
+    """The declared cache policies: an aws_cloudfront_cache_policy, or a managed policy's ID."""
+    items: list[Item] = []
+    for s in cachepolicy.specs(b):
+        r = snake(s.function)
+        value = string(s.managed_id) if s.managed_id else f"aws_cloudfront_cache_policy.{r}.id"
+        if s.managed_id is None:
+            p = s.policy
+
+            def config(kind: str, behavior: str, names: list[str], attr: str) -> Block:
+                body: list[Item] = [Attr(f"{attr}_behavior", string(behavior))]
+                if names and behavior == "whitelist":
+                    body.append(Block(f"{kind}s", (), [Attr("items", _names(names))]))
+                return Block(f"{kind}s_config", (), body)
+
+            items += [Blank(), Block("resource", ("aws_cloudfront_cache_policy", r), [
+                Attr("name", string(s.name)),
+                Attr("comment", string(s.comment)),
+                Attr("min_ttl", str(p.min_ttl)),
+                Attr("default_ttl", str(p.default_ttl)),
+                Attr("max_ttl", str(p.max_ttl)),
+                Block("parameters_in_cache_key_and_forwarded_to_origin", (), [
+                    Attr("enable_accept_encoding_brotli", str(p.compress).lower()),
+                    Attr("enable_accept_encoding_gzip", str(p.compress).lower()),
+                    config("header", s.header_behavior, s.headers, "header"),
+                    config("cookie", s.cookie_behavior, list(p.cookies), "cookie"),
+                    config("query_string", s.query_behavior, list(p.query), "query_string"),
+                ]),
+            ])]
+        items += [Blank(), Block("output", (f"{r}_cache_policy_id",), [
+            Attr("description", string(f"cache_policy_id of the behaviour {s.function} runs on ({s.policy.name})")),
+            Attr("value", value),
+        ])]
     return items
 
 

@@ -152,16 +152,16 @@ def _limits(store: dict[str, str], text: str) -> dict[str, str]:
     total = 0
     for k, v in store.items():
         kb, vb = len(k.encode("utf-8", "surrogatepass")), len(v.encode("utf-8", "surrogatepass"))
-        if not 1 <= kb <= KEY_MAX:
-            raise StoreFileError(f"key {k[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KEY_MAX} bytes",
+        if not 1 <= kb <= KVS_KEY_MAX:
+            raise StoreFileError(f"key {k[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KVS_KEY_MAX} bytes",
                                  text, _where(text, k, 0))
-        if vb > VALUE_MAX:
+        if vb > KVS_VALUE_MAX:
             raise StoreFileError(f"the value of {k[:60]!r} is {vb} bytes; KeyValueStore values are at most "
-                                 f"{VALUE_MAX} bytes", text, _where(text, k, 0))
+                                 f"{KVS_VALUE_MAX} bytes", text, _where(text, k, 0))
         total += kb + vb
-    if total > FILE_MAX:
+    if total > KVS_STORE_MAX:
         raise StoreFileError(f"the store holds {total:,} bytes of keys and values; a KeyValueStore holds at most "
-                             f"{FILE_MAX:,}", text, _first(text))
+                             f"{KVS_STORE_MAX:,}", text, _first(text))
     return store
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 from cfroutes import __version__
 from cfroutes.compiler import Compiled
+from cfroutes.compiler.cachekey import analyse
 from cfroutes.errors import Diagnostic
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX, KVS_STORE_MAX
 from cfroutes.report.describe import action_text, match_text
@@ -53,6 +54,7 @@ class Row:
     anchor: str = ""
     tests: list[Link] = field(default_factory=list)  # failing first
     lints: list[Link] = field(default_factory=list)
+    cache: str = ""  # how the request parts it reads are kept apart in the cache (compiler/cachekey.py)
 
     @property
     def failing(self) -> int:
@@ -96,6 +98,7 @@ def _rows(fi: int, cf: Any, cov: Coverage) -> list[tuple[Row, Item | None]]:
     out: list[tuple[Row, Item | None]] = []
     routes = {it.index: it for it in cov.of(fn.name) if it.kind == "route"}
     rules = {it.index: it for it in cov.of(fn.name) if it.kind == "header rule"}
+    cache = analyse(fn)
     for r in fn.routes:
         it = routes.get(r.index)
         spilled = cf.spilled and r.is_exact
@@ -109,6 +112,9 @@ def _rows(fi: int, cf: Any, cov: Coverage) -> list[tuple[Row, Item | None]]:
             ("status " + ", ".join(map(str, h.status))) if h.status else "") if x)
         out.append((Row("header rule", h.index, h.label, h.span.line, match_text(h.match), act,
                         it.hits if it else [], "", f"f{fi}-h{h.index + 1}"), it))
+    if cache is not None:
+        for (row, _), rc in zip(out, cache.routes, strict=True):
+            row.cache = rc.summary()
     return out
 
 
@@ -125,7 +131,9 @@ def _function_view(cf: Any, rows: list[Row], cov: Coverage, mine: list[TestView]
         "percent": min(100.0, 100.0 * cf.size / FUNCTION_SIZE_MAX), "rows": rows,
         "coverage": Coverage.percent(cov.of(fn.name)), "kvs": kvs,
         "passed": sum(t.passed for t in mine), "failed": [t for t in mine if not t.passed],
-        "tests": mine, "options": fn.options, "untested": sum(not r.hits for r in rows),
+        "tests": mine, "options": fn.options,
+        "untested": sum(not r.hits for r in rows),
+        "cache": f"{fn.cache.name}: key {fn.cache.describe()}" if fn.cache else "",
     }
 
 

@@ -55,6 +55,7 @@ from cfroutes.platform.event import format_query, viewer_response_runs
 from cfroutes.platform.headers import is_disallowed
 from cfroutes.platform.limits import VALUE_CONTROL_RE
 from cfroutes.reference import Trace, evaluate, match_host, request_of
+from cfroutes.serve import cache as edge_cache
 from cfroutes.serve.server import MAX_REQUEST_BODY, WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.events import RequestError, build_event, build_response, check_authority
@@ -162,6 +163,7 @@ class Build:
     stamps: dict[str, float] = field(default_factory=dict)
     runner: Runner | None = None
     hosts: tuple[HostPattern, ...] = ()  # the host patterns of every route (--allowed-hosts routed)
+    cache: edge_cache.EdgeCache | None = None  # the declared cache policy's cache (serve/cache.py)
 
     def function(self, event: str) -> Any:
         if self.compiled is None:
@@ -254,6 +256,7 @@ class Edge:
             return b
         problems = render_all(compiled.errors) if compiled.errors else ""
         b = Build(compiled if not compiled.errors else None, problems)
+        b.cache = edge_cache.for_build(b.compiled)
         self._files = _watched(self.config, compiled)
         b.stamps = {f: before[f] if f in before else _stamps([f])[f] for f in self._files}
         if b.compiled is not None:
@@ -494,6 +497,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         start = time.perf_counter()
         edge = self.edge
+        self._cache_headers: list[tuple[str, str]] = []  # x-cache and age, when a cache policy is declared
         try:
             status, headers, body, note = self._edge(edge)
         except Exception as exc:  # noqa: BLE001 - a request never takes the server down
@@ -501,7 +505,7 @@ class Handler(BaseHTTPRequestHandler):
             body = b"cfroutes serve: internal error (the server's log has the details)\n"
             note = f"(internal error: {type(exc).__name__}: {exc})"
         edge.log(f"{self.command} {self.path} -> {status} {note} ({(time.perf_counter() - start) * 1000:.1f} ms)")
-        self._send(status, headers, body)
+        self._send(status, headers + self._cache_headers, body)
 
     def _refuse(self, status: int, text: str, note: str) -> tuple[int, list[tuple[str, str]], Body, str]:
         self.close_connection = True
@@ -568,10 +572,20 @@ class Handler(BaseHTTPRequestHandler):
             out = inv.output or {}
             if "response" in out:
                 resp = out["response"]
+                if b.cache is not None:
+                    self._cache_headers = [("x-cache", edge_cache.FUNCTION_ANSWER)]
                 return int(resp.get("statusCode", 200)), _headers_of(resp), _body_of(resp) or b"", " ".join(notes)
             req = out.get("request", req)
-        status, oheaders, obody = edge.fetch(self.command, req, body)
-        notes.append(f"origin {req['uri']}")
+        if b.cache is not None:  # CloudFront's cache between the function and the origin
+            res = b.cache.fetch(self.command, req, lambda: edge.fetch(self.command, req, body))
+            status, oheaders = res.status, res.headers
+            obody = res.body if isinstance(res.body, (bytes, FileBody)) else b""
+            self._cache_headers = res.extra_headers()
+            notes.append(f"cache {res.x_cache.split()[0].lower()} key {res.key}")
+        else:
+            status, oheaders, obody = edge.fetch(self.command, req, body)
+        if not self._cache_headers or self._cache_headers[0][1] != edge_cache.HIT:  # a hit never asks the origin
+            notes.append(f"origin {req['uri']}")
         vresp = b.function(VIEWER_RESPONSE)
         if vresp is not None and viewer_response_runs(status):
             shown = {n: v for n, v in oheaders.items() if n not in HOP_BY_HOP and not is_disallowed(n)}

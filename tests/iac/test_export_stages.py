@@ -131,8 +131,9 @@ def hcl_unquote(lit: str) -> str:
 def test_prefix_names_every_function_and_store_in_every_target(project: Path) -> None:
     assert run("cloudformation", "--prefix", "stg-", "--kvs-bucket", "b-1", "-o", "s.json") == 0
     doc = json.loads((project / "s.json").read_text())
-    names = sorted(r["Properties"]["Name"] for r in doc["Resources"].values())
-    assert names == ["stg-app-routing", "stg-security-headers", "stg-site-router"]
+    names = sorted(r["Properties"].get("Name") or r["Properties"]["CachePolicyConfig"]["Name"]
+                   for r in doc["Resources"].values())
+    assert names == ["stg-app-routing", "stg-security-headers", "stg-site-router", "stg-site-router-cache"]
     assert doc["Parameters"]["AppRoutingImportKey"]["Default"] == "stg-site-router.kvs.json"
     assert run("terraform", "--prefix", "stg-", "-o", "main.tf") == 0
     tf = (project / "main.tf").read_text()
@@ -140,7 +141,8 @@ def test_prefix_names_every_function_and_store_in_every_target(project: Path) ->
     for lang in ("typescript", "python"):
         assert run("cdk", "--lang", lang, "--prefix", "stg-", "-o", f"c.{lang}") == 0
         text = (project / f"c.{lang}").read_text()
-        found = re.findall(r'(?:functionName|keyValueStoreName|function_name|key_value_store_name)[:=] ?'
+        found = re.findall(r'(?:functionName|keyValueStoreName|cachePolicyName|function_name|key_value_store_name|'
+                           r'cache_policy_name)[:=] ?'
                            r'["\']([^"\']+)', text)
         assert sorted(found) == names, text
 
