@@ -7,13 +7,13 @@ from typing import Any, TextIO
 
 from cfroutes.codes import Code
 from cfroutes.colour import wanted
-from cfroutes.emulator import FunctionLoadError, Invocation
+from cfroutes.emulator import FunctionLoadError, Invocation, connection
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
 from cfroutes.errors import Diagnostic, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
-from cfroutes.platform.event import event_type
+from cfroutes.platform.event import CONNECTION_REQUEST, event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
 from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
 
@@ -96,6 +96,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         if refused is not None:
             return report_refused(refused, source, stdout, stderr)
         inv = edge.test_function(fn.name, event)  # as TestFunction runs it: whatever the origin status
-    json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
+    result = connection.test_result(inv) if fn.event == CONNECTION_REQUEST else inv.to_test_result()
+    json.dump(result, stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
     return 0 if inv.ok else 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cfroutes.emulator.result import Invocation
 from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.profile import CONNECTION
 
@@ -124,3 +125,19 @@ def connection_problems(event: Any) -> Iterator[str]:
 def runtime_problem(runtime: str) -> str:
     """'' when connection functions run on `runtime`, else the message."""
     return "" if runtime == CONNECTION.runtime else f"connection functions run on {CONNECTION.runtime} only, not {runtime}"
+
+
+def test_result(inv: Invocation) -> dict[str, Any]:
+    """The ConnectionFunctionTestResult shape of TestConnectionFunction (API reference:
+    ComputeUtilization, ConnectionFunctionExecutionLogs, ConnectionFunctionErrorMessage,
+    ConnectionFunctionOutput; the ConnectionFunctionSummary is the deployed function's metadata,
+    which a local run has none of), plus ValidationErrors and Steps as `emulate` prints for viewer
+    functions. ConnectionFunctionOutput is a JSON string of `{"decision": "allow"|"deny"}` (and
+    `customData`, what logCustomData was given): the API types it as a string and documents no
+    inner structure, so this content is cfroutes' own."""
+    viewer = inv.to_test_result()
+    return {"ConnectionFunctionOutput": viewer["FunctionOutput"],
+            "ConnectionFunctionErrorMessage": viewer["FunctionErrorMessage"],
+            "ConnectionFunctionExecutionLogs": viewer["FunctionExecutionLogs"],
+            "ComputeUtilization": viewer["ComputeUtilization"],
+            "ValidationErrors": viewer["ValidationErrors"], "Steps": viewer["Steps"]}

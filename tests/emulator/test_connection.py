@@ -121,3 +121,19 @@ def test_connection_events_are_recognised_and_checked() -> None:
     leaf = conn()
     leaf["clientCertificate"]["certificates"]["leaf"]["validity"]["notAfter"] = 1
     assert event_problems(leaf) == ["clientCertificate.certificates.leaf.validity.notAfter: must be a string, got a number"]
+
+
+def test_emulate_prints_the_connection_test_result_shape(tmp_path: Any) -> None:
+    import io
+
+    from cfroutes.cli.emulate import emulate
+    fn, ev, kvs = tmp_path / "f.js", tmp_path / "e.json", tmp_path / "k.json"
+    fn.write_text(REVOCATION)
+    ev.write_text(json.dumps(conn()))
+    kvs.write_text(json.dumps({"data": [{"key": "4a3f5c92d1e87b6c", "value": "1"}]}))
+    out, err = io.StringIO(), io.StringIO()
+    assert emulate(str(fn), str(ev), None, str(kvs), out, err) == 0, err.getvalue()
+    result = json.loads(out.getvalue())
+    assert sorted(result) == ["ComputeUtilization", "ConnectionFunctionErrorMessage", "ConnectionFunctionExecutionLogs",
+                              "ConnectionFunctionOutput", "Steps", "ValidationErrors"]
+    assert json.loads(result["ConnectionFunctionOutput"])["decision"] == "deny"
