@@ -20,6 +20,7 @@ call `check_decision`. Both engines thus run the function's own bytes plus the s
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,6 +97,10 @@ def connection_problems(event: Any) -> Iterator[str]:
     for key in ("connectionId", "clientIp"):
         if key in event and not isinstance(event[key], str):
             yield f"{key}: must be a string, got {_type(event[key])}"
+    size = len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > CONNECTION.test_object_max:
+        yield (f"connection: {size} bytes as compact JSON; TestConnectionFunction takes a connection object of at most "
+               f"{CONNECTION.test_object_max} bytes")
     if "clientIp" not in event:
         yield "clientIp: missing (the connecting client's IPv4 or IPv6 address)"
     cert = event.get("clientCertificate")

@@ -137,3 +137,10 @@ def test_emulate_prints_the_connection_test_result_shape(tmp_path: Any) -> None:
     assert sorted(result) == ["ComputeUtilization", "ConnectionFunctionErrorMessage", "ConnectionFunctionExecutionLogs",
                               "ConnectionFunctionOutput", "Steps", "ValidationErrors"]
     assert json.loads(result["ConnectionFunctionOutput"])["decision"] == "deny"
+
+
+def test_an_oversize_connection_object_is_refused() -> None:
+    big = dict(conn(), padding="x" * CONNECTION.test_object_max)
+    problems = event_problems(big)
+    assert len(problems) == 1 and f"at most {CONNECTION.test_object_max} bytes" in problems[0]
+    assert event_problems(dict(conn(), padding="x" * 1000)) == []
