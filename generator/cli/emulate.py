@@ -8,12 +8,13 @@ from typing import TextIO
 from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.colour import wanted
+from cfroutes.emulator import connection
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
 from cfroutes.errors import Diagnostic, ExitCode, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
-from cfroutes.platform.event import event_type
+from cfroutes.platform.event import CONNECTION_REQUEST, event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
 from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
 
@@ -74,6 +75,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         if refused is not None:
             return report_refused(refused, source, stdout, stderr)
         inv = edge.test_function(fn.name, event)  # as TestFunction runs it: whatever the origin status
-    json.dump(inv.to_test_result(), stdout, indent=2, ensure_ascii=False)
+    result = connection.test_result(inv) if fn.event == CONNECTION_REQUEST else inv.to_test_result()
+    json.dump(result, stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
     return ExitCode.OK if inv.ok else ExitCode.FAILED

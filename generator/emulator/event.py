@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cfroutes.platform.event import EVENT_TYPES, VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.emulator.connection import connection_problems, is_engine_event
+from cfroutes.platform.event import EVENT_TYPES, VIEWER_REQUEST, VIEWER_RESPONSE, is_connection_event
 from cfroutes.platform.headers import TOKEN_RE
 
 
@@ -69,6 +70,8 @@ def _optional(parent: dict[str, Any], where: str, key: str, **kw: Any) -> Iterat
 
 def event_problems(event: Any) -> list[str]:
     """Every way `event` departs from the CloudFront Functions event structure ([] when fine)."""
+    if isinstance(event, dict) and is_connection_event(event):  # connection functions (emulator/connection.py)
+        return list(connection_problems(event["connection"] if is_engine_event(event) else event))
     return list(_event(event))
 
 

@@ -29,9 +29,12 @@ that is not local fits the same protocol: `load` gets the function's name, so Cl
 TestFunction for a deployed function is an engine whose loaded form calls the API
 (docs/internals.md, "Engines").
 
-Connection functions (`connection-request`, SPEC §7) are an extension point: a third event
-type in `platform.event`, a rule next to `function_runs`, and a step before `through`'s
-viewer-request step.
+Connection functions (`connection-request`, SPEC §7) use this extension point: a function whose
+event is connection-request is checked and loaded with the adapter of emulator/connection.py
+appended (runtime 2.0 only, else it does not load), and each call's event, the documented
+connection object, is wrapped for the engines' one harness (`_engine_event`); both engines run
+it the same way. (A step before `through`'s viewer-request step is not played: `serve` speaks
+plain HTTP.)
 
 Thread safety: every method may be called from several threads (`cfroutes serve`); a loaded
 QuickJS function serves one call at a time (its worker pipe has a lock), njs takes a process
@@ -48,17 +51,19 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from cfroutes.emulator import njs
+from cfroutes.emulator import connection, njs
 from cfroutes.emulator.event import complete
 from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.runtime import PreparedFunction, WarmFunction, prepare
 from cfroutes.platform.event import (
+    CONNECTION_REQUEST,
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
     VIEWER_RESPONSE_SKIPPED,
     function_runs,
     viewer_response_runs,
 )
+from cfroutes.platform.jscheck import JsIssue
 
 #: the message of every call to a function that does not load (a prefix of it)
 DOES_NOT_LOAD = "the function does not load: "
@@ -128,6 +133,13 @@ def merge_store(store: Store | None, overrides: Mapping[str, str | None] | None)
         else:
             merged[k] = v
     return merged
+
+
+def _engine_event(fn: EdgeFunction, event: dict[str, Any]) -> dict[str, Any]:
+    """The event the engine gets for a call of `fn` (a connection object is wrapped for the adapter)."""
+    if fn.event == CONNECTION_REQUEST and not connection.is_engine_event(event):
+        return connection.engine_event(event)
+    return event
 
 
 def skipped(event: Mapping[str, Any]) -> Invocation:
@@ -343,8 +355,12 @@ class LocalEdge:
             p = self._prepared.get(name)
             if p is None:
                 fn = self.function(name)
+                is_conn = fn.event == CONNECTION_REQUEST
+                bad = connection.runtime_problem(fn.runtime) if is_conn else ""
                 try:
-                    p = prepare(fn.source, fn.runtime, fn.where)
+                    if bad:
+                        raise FunctionLoadError([JsIssue(1, 1, bad)], fn.where)
+                    p = prepare(connection.adapt(fn.source) if is_conn else fn.source, fn.runtime, fn.where)
                 except FunctionLoadError as exc:
                     p = exc
                 self._prepared[name] = p
@@ -388,7 +404,8 @@ class LocalEdge:
         loaded = self._load(name)
         if isinstance(loaded, str):
             return Invocation(error=loaded)
-        return loaded.run([(complete(event), self.function(name).store if store is None else store)])[0]
+        fn = self.function(name)
+        return loaded.run([(_engine_event(fn, complete(event)), fn.store if store is None else store)])[0]
 
     def invoke(self, name: str, event: dict[str, Any], kvs: Mapping[str, str | None] | None = None) -> Invocation:
         """One call as the edge makes it (`kvs`: overrides merged over the function's store)."""
@@ -415,7 +432,8 @@ class LocalEdge:
             size = len(idx) if not self.engine.batch else max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
             for k in range(0, len(idx), size):
                 part = idx[k:k + size]
-                units.append((loaded, part, [(complete(requests[i].event), merge_store(store, requests[i].kvs))
+                fn = self.functions[name]
+                units.append((loaded, part, [(_engine_event(fn, complete(requests[i].event)), merge_store(store, requests[i].kvs))
                                              for i in part]))
 
         def one(unit: tuple[Loaded, list[int], list[Call]]) -> None:

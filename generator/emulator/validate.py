@@ -10,6 +10,7 @@ import binascii
 from collections.abc import Iterator
 from typing import Any
 
+from cfroutes.emulator import connection
 from cfroutes.emulator.origin import validate_origin
 from cfroutes.emulator.result import Invocation
 from cfroutes.platform.event import VIEWER_REQUEST, VIEWER_RESPONSE, join_query
@@ -38,6 +39,9 @@ def classify(event: dict[str, Any], value: Any, is_event: bool) -> tuple[str | N
 def check_output(inv: Invocation, value: Any, event: dict[str, Any]) -> None:
     """Fill `inv` from what the handler returned: `output` when it is a request or response,
     and the validation errors CloudFront would answer 502 for."""
+    if connection.is_engine_event(event):  # a connection function: its decision (emulator/connection.py)
+        inv.output, inv.validation_errors = connection.check_decision(value)
+        return
     kind, errs = classify(event, value, False)
     if kind is None:
         inv.validation_errors = errs

@@ -16,6 +16,10 @@ from typing import Any
 
 VIEWER_REQUEST = "viewer-request"
 VIEWER_RESPONSE = "viewer-response"
+#: connection functions (mTLS, SPEC §7): their own event, the connection object (emulator/connection.py)
+CONNECTION_REQUEST = "connection-request"
+#: top-level fields that make an event a connection object (DG/write-connection-function-code.html)
+CONNECTION_FIELDS = ("connectionId", "clientIp", "clientCertificate")
 #: the event types of the functions cfroutes runs (connection-request: SPEC §7, not yet)
 EVENT_TYPES = (VIEWER_REQUEST, VIEWER_RESPONSE)
 #: CloudFront runs no viewer-response function for an origin status of this or higher
@@ -24,8 +28,20 @@ VIEWER_RESPONSE_SKIPPED = ("CloudFront skips viewer-response functions when the 
                            f"{VIEWER_RESPONSE_STATUS_LIMIT} or higher")
 
 
+def is_connection_event(event: Mapping[str, Any]) -> bool:
+    """A connection function's event: the connection object itself (no `request`, one of its fields),
+    or an event whose `context.eventType` says connection-request."""
+    ctx = event.get("context")
+    if isinstance(ctx, dict) and ctx.get("eventType") == CONNECTION_REQUEST:
+        return True
+    return "request" not in event and any(k in event for k in CONNECTION_FIELDS)
+
+
 def event_type(event: Mapping[str, Any]) -> str:
-    """`context.eventType` of an event (viewer-request when it has none)."""
+    """`context.eventType` of an event (viewer-request when it has none; connection-request for a
+    connection object)."""
+    if is_connection_event(event):
+        return CONNECTION_REQUEST
     return str((event.get("context") or {}).get("eventType") or VIEWER_REQUEST)
 
 

@@ -225,3 +225,28 @@ def get_profile(runtime: str) -> RuntimeProfile:
         return PROFILES[runtime]
     except KeyError:
         raise ValueError(f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}") from None
+
+
+@dataclass(frozen=True)
+class ConnectionProfile:
+    """What CloudFront documents for connection functions (mTLS), as data.
+
+    Sources: DG/write-connection-function-code.html (handler `connectionHandler(connection)`, the
+    connection object's fields, `connection.allow()` / `connection.deny()`, `logCustomData`, a
+    5 ms execution limit), DG/connection-functions.html (runtime cloudfront-js-2.0, one
+    KeyValueStore), DG/test-connection-functions.html (TestConnectionFunction, a test object of
+    at most 40 KB).
+    """
+
+    event: str                       # the event type name cfroutes uses (routes.yaml `event:`)
+    runtime: str                     # the only runtime connection functions run on
+    handler: str                     # the entry point's name
+    decisions: tuple[str, ...]       # the methods on the connection object that decide
+    log_method: str                  # connection.logCustomData(text)
+    execution_limit_ms: int          # documented execution limit per connection
+    test_object_max: int             # TestConnectionFunction's ConnectionObject, bytes
+
+
+CONNECTION = ConnectionProfile(
+    event="connection-request", runtime=JS2, handler="connectionHandler", decisions=("allow", "deny"),
+    log_method="logCustomData", execution_limit_ms=5, test_object_max=40_960)

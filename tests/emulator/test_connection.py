@@ -1,0 +1,146 @@
+"""Connection functions (mTLS) in the emulator, on both engines through LocalEdge.
+
+The function below is written from the Developer Guide's connection-function pages
+(DG/write-connection-function-code.html: `connectionHandler(connection)`, the connection object,
+`connection.allow()` / `connection.deny()`, `logCustomData`; DG/implement-certificate-revocation.html:
+serial numbers without colons as KVS keys, revoked when the key exists). Expected decisions are what
+those pages say the function does, not output of this emulator.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cfroutes.emulator.event import event_problems
+from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge, Mode
+from cfroutes.platform.event import CONNECTION_REQUEST, event_type
+from cfroutes.platform.profile import CONNECTION, JS1, JS2
+
+REVOCATION = """import cf from 'cloudfront';
+
+async function connectionHandler(connection) {
+    if (!connection.clientCertificate) {
+        console.log("no client certificate");
+        return connection.deny();
+    }
+    const leaf = connection.clientCertificate.certificates.leaf;
+    const serial = leaf.serialNumber.replace(/:/g, "");
+    if (await cf.kvs().exists(serial)) {
+        connection.logCustomData(`revoked ${serial}`);
+        return connection.deny();
+    }
+    if (!leaf.subject.includes("O=Example Corp")) {
+        return connection.deny();
+    }
+    return connection.allow();
+}
+"""
+
+SUBJECT_ONLY = """function connectionHandler(connection) {
+    var subject = connection.clientCertificate.certificates.leaf.subject;
+    if (subject.indexOf("O=Example Corp") < 0) { connection.deny(); } else { connection.allow(); }
+}
+"""
+
+
+def conn(serial: str = "4a:3f:5c:92:d1:e8:7b:6c", subject: str = "CN=client.example.com,O=Example Corp,C=US",
+         cert: bool = True) -> dict[str, Any]:
+    c: dict[str, Any] = {"connectionId": "Fdb-test==", "clientIp": "203.0.113.42"}
+    if cert:
+        c["clientCertificate"] = {"certificates": {"leaf": {
+            "subject": subject, "issuer": "CN=Example Corp Intermediate CA,O=Example Corp,C=US",
+            "serialNumber": serial, "validity": {"notBefore": "2024-01-15T00:00:00Z", "notAfter": "2025-01-14T23:59:59Z"},
+            "sha256Fingerprint": "a1b2c3"}}}
+    return c
+
+
+@pytest.fixture(params=[Mode.QUICKJS, Mode.NJS])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    if request.param is Mode.NJS:
+        request.getfixturevalue("njs")  # tests/conftest.py: skips (fails in CI) without njs
+    return Mode(request.param)
+
+
+def edge_of(mode: Mode, source: str, runtime: str = JS2, store: dict[str, str] | None = None) -> LocalEdge:
+    return LocalEdge([EdgeFunction("c", source, runtime, CONNECTION_REQUEST, store)], mode)
+
+
+def decision(edge: LocalEdge, event: dict[str, Any]) -> str:
+    inv = edge.invoke("c", event)
+    assert inv.ok, (inv.error, inv.validation_errors)
+    assert inv.output is not None
+    return str(inv.output["decision"])
+
+
+def test_revocation_list_in_the_store_decides(mode: Mode) -> None:
+    with edge_of(mode, REVOCATION, store={"4a3f5c92d1e87b6c": "revoked"}) as edge:
+        inv = edge.invoke("c", conn())
+        assert inv.ok and inv.output == {"decision": "deny", "customData": ["revoked 4a3f5c92d1e87b6c"]}
+        assert decision(edge, conn(serial="01:02")) == "allow"
+        assert decision(edge, conn(serial="01:02", subject="CN=x,O=Other")) == "deny"
+        none = edge.invoke("c", conn(cert=False))
+        assert none.output == {"decision": "deny"} and none.logs == ["no client certificate"]
+
+
+def test_a_sync_handler_decides_too(mode: Mode) -> None:
+    with edge_of(mode, SUBJECT_ONLY) as edge:
+        assert decision(edge, conn()) == "allow"
+        assert decision(edge, conn(subject="CN=x,O=Other")) == "deny"
+
+
+def test_no_decision_or_two_decisions_are_errors(mode: Mode) -> None:
+    with edge_of(mode, "function connectionHandler(c) { if (c.clientIp === '1.1.1.1') { c.allow(); c.deny(); } }") as edge:
+        inv = edge.invoke("c", conn())
+        assert inv.output is None and inv.validation_errors == [
+            "connection: the function must call connection.allow() or connection.deny()"]
+        two = edge.invoke("c", dict(conn(), clientIp="1.1.1.1"))
+        assert two.output == {"decision": "allow"} and "called 2 times" in two.validation_errors[0]
+
+
+def test_a_missing_handler_and_a_throw_are_errors(mode: Mode) -> None:
+    with edge_of(mode, "function handlerX(c) { c.allow(); }") as edge:
+        assert "connectionHandler" in edge.invoke("c", conn()).error
+    with edge_of(mode, "function connectionHandler(c) { throw new Error('boom'); }") as edge:
+        assert "boom" in edge.invoke("c", conn()).error
+
+
+def test_runtime_1_is_refused() -> None:
+    with edge_of(Mode.QUICKJS, SUBJECT_ONLY, runtime=JS1) as edge:
+        failure = edge.load_failure("c")
+        assert failure is not None and CONNECTION.runtime in str(failure)
+
+
+def test_connection_events_are_recognised_and_checked() -> None:
+    assert event_type(conn()) == CONNECTION_REQUEST
+    assert event_problems(conn()) == [] and event_problems(conn(cert=False)) == []
+    bad = json.loads('{"clientIp": 5, "clientCertificate": {"certificates": {}}}')
+    assert event_problems(bad) == ["clientIp: must be a string, got a number",
+                                   "clientCertificate.certificates.leaf: missing (an object with subject, issuer, "
+                                   "serialNumber, validity)"]
+    leaf = conn()
+    leaf["clientCertificate"]["certificates"]["leaf"]["validity"]["notAfter"] = 1
+    assert event_problems(leaf) == ["clientCertificate.certificates.leaf.validity.notAfter: must be a string, got a number"]
+
+
+def test_emulate_prints_the_connection_test_result_shape(tmp_path: Any) -> None:
+    import io
+
+    from cfroutes.cli.emulate import emulate
+    fn, ev, kvs = tmp_path / "f.js", tmp_path / "e.json", tmp_path / "k.json"
+    fn.write_text(REVOCATION)
+    ev.write_text(json.dumps(conn()))
+    kvs.write_text(json.dumps({"data": [{"key": "4a3f5c92d1e87b6c", "value": "1"}]}))
+    out, err = io.StringIO(), io.StringIO()
+    assert emulate(str(fn), str(ev), None, str(kvs), out, err) == 0, err.getvalue()
+    result = json.loads(out.getvalue())
+    assert sorted(result) == ["ComputeUtilization", "ConnectionFunctionErrorMessage", "ConnectionFunctionExecutionLogs",
+                              "ConnectionFunctionOutput", "Steps", "ValidationErrors"]
+    assert json.loads(result["ConnectionFunctionOutput"])["decision"] == "deny"
+
+
+def test_an_oversize_connection_object_is_refused() -> None:
+    big = dict(conn(), padding="x" * CONNECTION.test_object_max)
+    problems = event_problems(big)
+    assert len(problems) == 1 and f"at most {CONNECTION.test_object_max} bytes" in problems[0]
+    assert event_problems(dict(conn(), padding="x" * 1000)) == []
