@@ -74,6 +74,7 @@ class Code(str, enum.Enum):
     REGEX_WARNING = ("CFR203", "a regex that works but is risky (catastrophic backtracking)")
     LITERAL_CHARACTER = ("CFR204", "a character written literally that another platform reads as syntax")
     TARGET = ("CFR205", "a redirect or rewrite target of the wrong shape")
+    PATH_NEVER_SENT = ("CFR206", "a literal path no request carries (a '%' that starts no %XX escape, a '.' or '..' segment)")
 
     # lints
     UNREACHABLE_ROUTE = ("CFR301", "a route can never match: an earlier route answers every request it matches")

@@ -42,6 +42,7 @@ from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.emulator.jsregex import Overrun, exec_regex
 from cfroutes.platform.event import format_query
 from cfroutes.platform.limits import KVS_KEY_MAX, LOCATION_BAD
+from cfroutes.platform.uri import normal_path, uri_text
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
@@ -179,6 +180,8 @@ def request_of(event_request: dict[str, Any]) -> Req:
 
 # ------------------------------------------------------------------ matching
 def _seg_eq(pat: str, seg: str, icase: bool) -> bool:
+    # both in the normal form (semantics §1.1), then lower-cased under insensitive
+    pat, seg = normal_path(pat), normal_path(seg)
     return js_lower(pat) == js_lower(seg) if icase else pat == seg
 
 
@@ -302,13 +305,14 @@ def _escape_host(text: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in HOST_ESCAPE else ch for ch in text)
 
 
-def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False) -> str:
+def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False, uri: bool = False) -> str:
     """Substitute bindings verbatim; a missing JSON field, or one holding a character `site`
-    refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded."""
+    refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded.
+    `uri` (a Location or a rewritten URI): literal text is made valid URI text (§5)."""
     out: list[str] = []
     for part in t.parts:
         if isinstance(part, str):
-            out.append(part)
+            out.append(uri_text(part) if uri else part)
             continue
         assert isinstance(part, Ref)
         v = b[part.name]
@@ -421,9 +425,9 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     a = route.action
     p = _Planned(sets=tuple((n, render(t, b, HEADER)) for n, t in route.set_headers))
     if isinstance(a, Redirect):
-        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True))
+        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True, uri=True))
     elif isinstance(a, Rewrite):
-        p.rewrite_to = render(a.to, b, URI)
+        p.rewrite_to = render(a.to, b, URI, uri=True)
     elif isinstance(a, Origin):
         if a.origin_id is not None:
             opts = {"hostHeader": render(a.host_header, b, URI)} if a.host_header is not None else None
@@ -438,7 +442,7 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
                 params["hostHeader"] = render(a.host_header, b, URI)
             p.origin = {"method": "updateRequestOrigin", "params": params}
         if a.rewrite is not None:
-            p.rewrite_to = render(a.rewrite.to, b, URI)
+            p.rewrite_to = render(a.rewrite.to, b, URI, uri=True)
     return p
 
 

@@ -14,6 +14,7 @@ from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.config.model import SPILL_PREFIX, spill_prefix
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.errors import Span
+from cfroutes.platform.uri import NORMAL_JS
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
@@ -141,6 +142,7 @@ def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
         mark=js(plan.mark),
         V=",".join(f"/[{c}]/" for c in DATA_BAD),
         label=f"/{HOST_LABEL_RE}/",
+        normaljs=NORMAL_JS,
         hostesc="/[" + "".join("\\" + c if c in "\\/]^-" else c for c in HOST_ESCAPE) + "]/g",
     )
     if not pretty:

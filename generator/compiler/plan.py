@@ -31,6 +31,7 @@ from cfroutes.config.model import (
 from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.errors import Diagnostic
 from cfroutes.platform.profile import get_profile
+from cfroutes.platform.uri import needs_normal, normal_path, uri_text
 
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
 
@@ -51,10 +52,18 @@ class Plan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def template(t: Template) -> Any:
+def template(t: Template, uri: bool = False) -> Any:
+    """A template's record; `uri`: a Location or rewritten URI, whose literal text is made
+    valid URI text (non-ASCII percent-encoded, platform/uri.py)."""
     if t.is_literal:
-        return t.literal
-    return [p if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
+        return uri_text(t.literal) if uri else t.literal
+    return [(uri_text(p) if uri else p) if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
+
+
+def _seg(s: str, icase: bool) -> str:
+    """A literal path segment in the normal form (semantics §1.1), lower-cased under icase."""
+    s = normal_path(s)
+    return s.lower() if icase else s
 
 
 def _conds(cs: tuple[tuple[str, ValueCond], ...], site: Callable[[str], int]) -> list[list[Any]]:
@@ -73,9 +82,7 @@ def match_record(m: Match, icase: bool, strict: bool,
                  site: Callable[[str], int] = lambda _: SITE_HEADER) -> dict[str, Any]:
     r: dict[str, Any] = {}
     if m.path is not None:
-        r["p"] = [
-            (s.lower() if icase else s) if isinstance(s, str) else [s.name] for s in m.path.segments
-        ]
+        r["p"] = [_seg(s, icase) if isinstance(s, str) else [s.name] for s in m.path.segments]
         if m.path.splat:
             r["s"] = 1
         elif strict and m.path.trailing_slash and m.path.segments:
@@ -114,7 +121,7 @@ def respond_record(a: Respond) -> dict[str, Any]:
 
 
 def _rewrite_record(a: Rewrite) -> dict[str, Any]:
-    r: dict[str, Any] = {"u": template(a.to)}
+    r: dict[str, Any] = {"u": template(a.to, uri=True)}
     if a.query == "drop":
         r["qd"] = 1
     return r
@@ -127,8 +134,8 @@ def action_record(route: Route, debug: bool) -> Any:
         simple = (a.status == 301 and a.query == "keep" and a.to.is_literal and not route.set_headers
                   and not route.remove_headers and not debug)
         if simple:
-            return a.to.literal  # the densest form: a bare target string
-        r = {"t": "r", "u": template(a.to)}
+            return uri_text(a.to.literal)  # the densest form: a bare target string
+        r = {"t": "r", "u": template(a.to, uri=True)}
         hn = host_parts(a.to)
         if hn:
             r["hn"] = hn  # placeholders in the first hn parts lie in the host: percent-encoded
@@ -167,7 +174,7 @@ def exact_key(route: Route, icase: bool, strict: bool) -> tuple[str, bool]:
     p = route.match.path
     assert p is not None
     segs = [s for s in p.segments if isinstance(s, str)]
-    key = "/" + "/".join(segs) + ("/" if strict and p.trailing_slash and segs else "")
+    key = normal_path("/" + "/".join(segs) + ("/" if strict and p.trailing_slash and segs else ""))
     if icase:
         key = key.lower()
     host = route.match.host
@@ -253,7 +260,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
         m = route.match
         first = m.path.segments[0] if m.path is not None and m.path.segments else None
         if isinstance(first, str) and m.regex is None:
-            groups.setdefault("/" + (first.lower() if icase else first), []).append(pos)
+            groups.setdefault("/" + _seg(first, icase), []).append(pos)
         else:
             generic.append(pos)
     G: dict[str, list[int]] = {k: sorted(set(v) | set(generic)) for k, v in groups.items()}
@@ -298,6 +305,11 @@ def _may_have_fragment(route: Route) -> bool:
     return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
 
 
+def _has_pct_literal(fn: Function) -> bool:
+    ms = [r.match for r in fn.routes] + [h.match for h in fn.headers]
+    return any(isinstance(s, str) and needs_normal(s) for m in ms if m.path is not None for s in m.path.segments)
+
+
 def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
@@ -338,6 +350,9 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
+        # a literal path with a '%' or a non-ASCII character: the request's path is compared in
+        # the normal form (NU, platform/uri.py); other configs keep their bytes
+        "pct": _has_pct_literal(fn),
         "methods": any(m.methods for m in matches),
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port
