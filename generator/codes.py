@@ -65,6 +65,7 @@ class Code(str, enum.Enum):
     NAME = ("CFR111", "a function, store or binding name that is invalid, taken twice or shadows a built-in")
     SEED = ("CFR112", "a KVS seed file or value that the store would refuse")
     UNSAFE_TARGET = ("CFR113", "a target or origin taken from the request (an open redirect, an origin anyone picks)")
+    FILES = ("CFR115", "a `files:` folder or list that cannot be used, or a `file:` condition without `files:`")
     VIEWER_HEADER = ("CFR114", "a condition on a header that reaches the function only when forwarded")
 
     # paths, hosts, templates, regexes

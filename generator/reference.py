@@ -147,6 +147,7 @@ class Req:
     headers: dict[str, Any]
     querystring: dict[str, Any]
     cookies: dict[str, Any]
+    exists: bool = False  # the path is one of the function's `files:` (config/files.py)
 
 
 def _value(obj: Any, name: str) -> Any:
@@ -262,6 +263,8 @@ def match(m: Match, r: Req, icase: bool, strict: bool, site: dict[str, int] | No
     rendered (names not in it: header values)."""
     b: dict[str, Any] = {"host": r.host, "path": r.uri, "query": r.query}
     if m.methods is not None and r.method not in m.methods:
+        return None
+    if m.file is not None and (m.file == "exists") != r.exists:
         return None
     if m.host is not None and not match_host(m.host, r, b):
         return None
@@ -467,6 +470,8 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     strict = fn.options.strict
     original = event["request"]
     r = request_of(original)
+    if fn.files is not None:
+        r.exists = fn.files.exists(r.uri)
     req = copy.deepcopy(original)
     for route in fn.routes:
         site = sites(route)

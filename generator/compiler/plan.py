@@ -47,6 +47,7 @@ class Plan:
     spill_version: str = ""  # the spilled table's content hash, in every spilled key ("" = no spill)
     mark: str = ""  # stands for the last path segment inside exact redirect targets ("" = unused)
     flags: dict[str, bool] = field(default_factory=dict)
+    FS: dict[str, int] = field(default_factory=dict)  # the files that exist (`files:`), normal form
     shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
     exact_count: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -106,6 +107,8 @@ def match_record(m: Match, icase: bool, strict: bool,
         r["ck"] = _conds(m.cookies, site)
     if m.country:
         r["co"] = list(m.country)
+    if m.file is not None:
+        r["fl"] = 1 if m.file == "exists" else 2  # against c.f (the request's path in FS: 1, else 2)
     return r
 
 
@@ -280,6 +283,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
                   spill_version=version, shadowed=shadowed, exact_count=exact_count)
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
+    if fn.files is not None and any(m.file for m in [*(r.match for r in fn.routes), *(h.match for h in fn.headers)]):
+        result.FS = {p: 1 for p in sorted(fn.files.paths)}
     result.flags = _flags(fn, result, spill, debug)
     return result
 
@@ -313,6 +318,7 @@ def _has_pct_literal(fn: Function) -> bool:
 def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
+    # (a `file:` condition is no value condition: F.conds stays off for it)
     acts = [r.action for r in routes]
     lookups = any(r.lookup for r in routes)
     cond_groups = any(m.condition_names for m in matches)
@@ -352,7 +358,9 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "icase": fn.options.icase,
         # a literal path with a '%' or a non-ASCII character: the request's path is compared in
         # the normal form (NU, platform/uri.py); other configs keep their bytes
-        "pct": _has_pct_literal(fn),
+        "pct": _has_pct_literal(fn) or bool(p.FS),
+        # `file:` conditions: FS, the site's files, tested once per request (c.f)
+        "files": bool(p.FS),
         "methods": any(m.methods for m in matches),
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port

@@ -105,10 +105,30 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     if "headers" in m:
         rules = v.items(m["headers"], "headers", lambda n, i: validate_rule(v, n, i, ctx))
     _one_country_warning(v, first_warning)
+    files = _files(v, m, routes, rules, cfg_path, digest)
     if options.spill == "always" and (kvs is None or not get_profile(runtime).key_value_store):
         v.err(m.get("options") or node, f"spill: always needs runtime {KVS_RUNTIME} and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto", code=Code.RUNTIME_NEEDED)
-    return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"))
+    return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"),
+                    files)
+
+
+def _files(v: Validator, m: dict[str, Any], routes: list[Route], rules: list[HeaderRule], cfg_path: str,
+           digest: Any) -> Any:
+    """`files:` (config/files.py); every `file:` condition needs it, and the set must fit inline."""
+    from cfroutes.config.files import INLINE_BYTES_MAX, inline_bytes, load_files
+
+    files = load_files(v, m["files"], cfg_path, digest) if "files" in m else None
+    users = [x.span for x in routes if x.match.file is not None] + [x.span for x in rules if x.match.file is not None]
+    if users and files is None and "files" not in m:
+        v.err(users[0], "a `file:` condition needs the function's `files:` (the publish folder or a list "
+              "of paths)", hint="add `files: public` (your publish folder) to the function", code=Code.FILES)
+    if files is not None and users and inline_bytes(files) > INLINE_BYTES_MAX:
+        v.err(m["files"], f"files: {files.source} holds {len(files.paths):,} paths ({inline_bytes(files):,} bytes); "
+              f"a function holds up to {INLINE_BYTES_MAX:,} bytes of them inline, and keeping them in the "
+              "function's KVS is not built yet", hint="list only the paths the `file:` routes decide on",
+              code=Code.FILES)
+    return files
 
 
 def _one_country_warning(v: Validator, start: int) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from cfroutes.errors import Span
 from cfroutes.platform.event import VIEWER_REQUEST as VIEWER_REQUEST  # re-exported: the event types
 from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 from cfroutes.platform.profile import JS1, JS2  # noqa: F401 - re-exported: the runtimes a function may name
+
+if TYPE_CHECKING:
+    from cfroutes.config.files import Files
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -142,6 +145,7 @@ class Match:
     headers: tuple[tuple[str, ValueCond], ...] = ()  # names lower-case
     cookies: tuple[tuple[str, ValueCond], ...] = ()
     country: tuple[str, ...] | None = None
+    file: str | None = None  # "exists" | "missing": the request's path in the function's `files:`
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -161,7 +165,7 @@ class Match:
 
     @property
     def has_conditions(self) -> bool:
-        return bool(self.methods or self.query or self.headers or self.cookies or self.country)
+        return bool(self.methods or self.query or self.headers or self.cookies or self.country or self.file)
 
 
 # ---------------------------------------------------------------- templates
@@ -334,6 +338,7 @@ class Function:
     headers: tuple[HeaderRule, ...]
     kvs: Kvs | None = None
     tests: object = None  # the raw yamlload.Node of `tests:` (parsed by generator.testing)
+    files: Files | None = None  # config.files.Files: the site's files (`files:`), or None
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,8 @@ MATCH = {
     "country": doc("viewer countries (ISO codes, e.g. [DE, AT]) from cloudfront-viewer-country, which the cache "
                    "or origin request policy must forward",
                    {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
+    "file": doc("exists: the request's path is one of the function's `files:` (a folder's index.html counts for "
+                "the folder); missing: it is not", {"enum": ["exists", "missing"]}),
 }
 RESPONSE = Obj("response", {
     "status": doc("the status code of the response made at the edge (200-599)",
@@ -250,6 +252,8 @@ FUNCTION = Obj("function", {
     "routes": doc("routes in order: the first that matches wins", {"type": "array", "items": ROUTE}),
     "headers": doc("header rules: every rule that matches applies, in order", {"type": "array", "items": RULE}),
     "tests": doc("inline test cases", {"type": "array", "items": CASE}),
+    "files": doc("the site's files for `file:` conditions: the publish folder, or a text file with one URI path "
+                 "per line (relative to routes.yaml, inside its folder)", STRING),
 }, required=("event",))
 CONFIG = Obj("routes.yaml", {
     "version": doc("the format version: 1", {"const": 1}),

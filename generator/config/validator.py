@@ -234,7 +234,8 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     for key in ("query", "headers", "cookies"):
         conds[key] = _conditions(v, m[key], key) if key in m else ()
     # names bound twice
-    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country)
+    file = v.choice(m["file"], "file", ("exists", "missing")) if "file" in m else None
+    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country, file)
     names = list(mt.names)
     for n in set(names):
         if names.count(n) > 1:
