@@ -11,9 +11,10 @@ from cfroutes.safeio import escape_terminal
 
 
 def import_(platform: str, files: list[str], *, output: str | None, function: str,
-            stdout: TextIO, stderr: TextIO) -> int:
+            stdout: TextIO, stderr: TextIO, site: str | None = None) -> int:
     command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
-    imp, text = run_import(platform, files, function, command)  # InputError -> exit 2
+    base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+    imp, text = run_import(platform, files, function, command, site=site, base=base)  # InputError -> exit 2
     for w in sorted(imp.warnings, key=lambda d: (d.span.file, d.span.line)):
         stderr.write(escape_terminal(f"{w.span.file}:{w.span.line}: warning: {w.message}") + "\n")
     for o in imp.not_carried:

@@ -1,0 +1,70 @@
+"""`cfroutes import ... --site DIR` (issue 21): rules that Netlify applies only where no file exists
+are carried exactly with `files:` and `file: missing`; without --site a non-forced catch-all that
+answers 404 is not carried (it would rewrite every existing page it matches)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cfroutes.cli.main import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+CASES = """
+tests:
+  - name: a 404 page per section, where no file exists (Netlify docs, custom 404 per language)
+    request: /de/no-such-page
+    expect: { uri: /de/404.html }
+  - name: an existing page is served, not the 404 page
+    request: /de/about.html
+    expect: { uri: /de/about.html }
+  - name: an existing folder (its index.html) is served
+    request: /de/team/
+    expect: { uri: /de/team/ }
+"""
+
+
+def _site(root: Path) -> None:
+    # no /index.html: the answers file's cases for `/` are those of a site without one (on Netlify an
+    # existing /index.html shadows the non-forced rules for `/`, as `file: missing` does here)
+    for f in ("de/about.html", "de/team/index.html", "de/404.html"):
+        (root / "public" / f).parent.mkdir(parents=True, exist_ok=True)
+        (root / "public" / f).write_text("x")
+
+
+def test_site_carries_non_forced_rules_exactly(tmp_path: Path, capsys: Any) -> None:
+    _site(tmp_path)
+    out = tmp_path / "routes.yaml"
+    code = main(["import", "netlify", str(FIXTURES / "netlify/_redirects"), "-o", str(out),
+                 "--site", str(tmp_path / "public")])
+    err = capsys.readouterr().err
+    assert code == 1, err  # Role= is never carried
+    assert "not forced: Netlify applies this rule only when no file exists" not in err
+    text = out.read_text()
+    assert "    files: public\n" in text and "file: missing" in text
+    (tmp_path / "site.cases.yaml").write_text(CASES)
+    (tmp_path / "answers.cases.yaml").write_text((FIXTURES / "netlify/redirects.answers.yaml").read_text())
+    code = main(["check", "-c", str(out)])
+    cap = capsys.readouterr()
+    assert code == 0, cap.out + cap.err
+    assert " 0 failed" in cap.out
+
+
+def test_without_site_a_404_catch_all_is_not_carried(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "_redirects").write_text("/:lang/* /:lang/404/ 404\n/app/* /index.html 200\n")
+    out = tmp_path / "routes.yaml"
+    code = main(["import", "netlify", str(tmp_path / "_redirects"), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "_redirects:1: error: not carried: not forced" in err and "--site" in err
+    assert "_redirects:2: warning: not forced" in err
+    assert "rewrite: \"/{lang}/404/\"" not in out.read_text().split("# _redirects:2")[0].replace("#  ", "")
+
+
+def test_site_outside_the_output_folder_is_refused(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "_redirects").write_text("/a /b\n")
+    (tmp_path / "public").mkdir()
+    code = main(["import", "netlify", str(tmp_path / "_redirects"), "-o", str(tmp_path / "sub" / "routes.yaml"),
+                 "--site", str(tmp_path / "public")])
+    assert code == 2
+    assert "outside" in capsys.readouterr().err
