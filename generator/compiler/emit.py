@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 import rjsmin
 from cfroutes import __version__
-from cfroutes.compiler.plan import Plan, exact_key
+from cfroutes.compiler.plan import FILE_MARK, Plan, exact_key
 from cfroutes.config.model import SPILL_PREFIX, spill_prefix
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.errors import Span
@@ -136,6 +136,7 @@ def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
         F=plan.flags,
         G=js(plan.G),
         FS=js(plan.FS),
+        filemark=js(FILE_MARK),
         **tables,
         prefix=js(SPILL_PREFIX),
         spill=js(spill_prefix(plan.spill_version)),

@@ -33,6 +33,10 @@ from cfroutes.errors import Diagnostic
 from cfroutes.platform.profile import get_profile
 from cfroutes.platform.uri import needs_normal, normal_path, uri_text
 
+#: after the spill prefix, a key of a file that exists (`files:` in the store); exact route keys
+#: start with '/' or a host, never with it
+FILE_MARK = "!"
+
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
 
 
@@ -48,6 +52,7 @@ class Plan:
     mark: str = ""  # stands for the last path segment inside exact redirect targets ("" = unused)
     flags: dict[str, bool] = field(default_factory=dict)
     FS: dict[str, int] = field(default_factory=dict)  # the files that exist (`files:`), normal form
+    files_kvs: bool = False  # the files are keys of the store (FILE_MARK + path), not FS
     shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
     exact_count: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -284,7 +289,15 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
                   spill_version=version, shadowed=shadowed, exact_count=exact_count)
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
     if fn.files is not None and any(m.file for m in [*(r.match for r in fn.routes), *(h.match for h in fn.headers)]):
-        result.FS = {p: 1 for p in sorted(fn.files.paths)}
+        if files_in_store(fn):  # large: versioned keys in the store, beside spilled routes
+            for path in sorted(fn.files.paths):
+                spilled[FILE_MARK + path] = "1"
+            version = spill_table_version(spilled)
+            result.spilled = sorted((spill_prefix(version) + k, v) for k, v in spilled.items())
+            result.spill_version = version
+            result.files_kvs = True
+        else:
+            result.FS = {p: 1 for p in sorted(fn.files.paths)}
     result.flags = _flags(fn, result, spill, debug)
     return result
 
@@ -310,6 +323,14 @@ def _may_have_fragment(route: Route) -> bool:
     return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
 
 
+def files_in_store(fn: Function) -> bool:
+    """Does the function keep its `files:` set in its KVS (too large to write into the code)?"""
+    from cfroutes.config.files import INLINE_BYTES_MAX, inline_bytes
+
+    return (fn.files is not None and fn.kvs is not None and get_profile(fn.runtime).key_value_store
+            and inline_bytes(fn.files) > INLINE_BYTES_MAX)
+
+
 def _has_pct_literal(fn: Function) -> bool:
     ms = [r.match for r in fn.routes] + [h.match for h in fn.headers]
     return any(isinstance(s, str) and needs_normal(s) for m in ms if m.path is not None for s in m.path.segments)
@@ -332,13 +353,13 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
     # exact actions: bare strings (the XR fast path) and records (the generic A)
     exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for _, v in p.spilled]
+        json.loads(v)[1] for k, v in p.spilled if not k.startswith(spill_prefix(p.spill_version) + FILE_MARK)]
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
     exacthost = any(r.match.host is not None for r in routes if r.is_exact)
     host = any(m.host is not None for m in matches)
     return {
-        "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled))),
+        "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled)) or p.files_kvs),
         "lookup": lookups,
         "json": any(r.lookup and r.lookup.format == "json" for r in routes),
         # V: the characters that stop a data value binding, by site (lookups, condition groups)
@@ -351,16 +372,18 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         # the request's query goes before a '#' a redirect target may carry (literal or data)
         "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
-        "spill": spill and bool(p.spilled),
-        "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
+        "spill": spill and p.exact_count > 0,
+        "spillhost": spill and p.exact_count > 0 and any(r.match.host is not None for r in routes if r.is_exact),
         "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
         # a literal path with a '%' or a non-ASCII character: the request's path is compared in
         # the normal form (NU, platform/uri.py); other configs keep their bytes
-        "pct": _has_pct_literal(fn) or bool(p.FS),
+        "pct": _has_pct_literal(fn) or bool(p.FS) or p.files_kvs,
         # `file:` conditions: FS, the site's files, tested once per request (c.f)
-        "files": bool(p.FS),
+        "files": bool(p.FS) or p.files_kvs,
+        # ... or, when large, keys of the store: one KVS read per request (FE)
+        "fileskvs": p.files_kvs,
         "methods": any(m.methods for m in matches),
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port

@@ -27,9 +27,12 @@ FILES_LIST_MAX = 8 * 1024 * 1024
 #: the index document whose folder counts as existing
 INDEX = "index.html"
 #: up to this many bytes of paths the set is written into the function (a hash set); above it
-#: a function with a `kvs:` keeps the set in its store (not built yet: an error says so)
+#: the set lives in the function's KVS (versioned keys beside spilled routes, compiler/plan.py)
 INLINE_BYTES_MAX = 4096
 CONDITION = ("exists", "missing")
+#: the longest path (UTF-8 bytes, normal form) a set may hold: a KVS key (512 bytes) holds it with
+#: the spill prefix and its version (13 bytes) and the file mark
+FILE_PATH_MAX = 480
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ functions:
 
 SITE = ["index.html", "docs/index.html", "about.html", "blog/café.html", "en/post.html"]
 URIS = ["/", "/docs", "/docs/", "/docs/index.html", "/about.html", "/about", "/blog/caf%C3%A9.html",
-        "/blog/caf%c3%a9.html", "/blog/café.html", "/blog/x", "/en/nope", "/en/post.html", "/EN/post.html", "/x"]
+        "/blog/caf%c3%a9.html", "/blog/café.html", "/blog/x", "/en/nope", "/en/post.html", "/EN/post.html", "/x",
+        "/p007", "/p007/", "/p299/index.html", "/p300/"]
 
 
 def _site(d: str) -> None:
@@ -48,12 +49,20 @@ def _site(d: str) -> None:
         open(os.path.join(d, "site", f), "w").close()
 
 
-@pytest.fixture(scope="module", params=["folder", "list"])
+#: a site too large for the function: its files are keys of the store
+BIG = [f"p{i:03d}/index.html" for i in range(300)]
+
+
+@pytest.fixture(scope="module", params=["folder", "list", "store"])
 def case(request: Any) -> Case:
     with tempfile.TemporaryDirectory() as d:
         if request.param == "folder":
             _site(d)
             text = CONFIG.replace("{files}", "site")
+        elif request.param == "store":
+            with open(os.path.join(d, "paths.txt"), "w", encoding="utf-8") as fh:
+                fh.write("".join("/" + f + "\n" for f in SITE + BIG))
+            text = CONFIG.replace("{files}", "paths.txt\n    kvs: {name: s}")
         else:
             with open(os.path.join(d, "paths.txt"), "w", encoding="utf-8") as fh:
                 fh.write("# the site\n" + "".join("/" + f + "\n" for f in SITE) + "\n")
@@ -104,4 +113,18 @@ def test_loader_refuses() -> None:
     msg = _load("    files: p.txt\n", {"p.txt": "/ok\nno-slash\n/a b\n"})
     assert "p.txt:2 not a URI path" in msg and "p.txt:3 not a URI path" in msg and "CFR115" in msg
     big = "".join(f"/page-{i:05d}/index.html\n" for i in range(400))
-    assert "not built yet" in _load("    files: p.txt\n", {"p.txt": big})
+    assert "more live in its KVS" in _load("    files: p.txt\n", {"p.txt": big})
+    assert _load("    files: p.txt\n    kvs: {name: s}\n", {"p.txt": big}) == ""
+
+
+def test_a_large_set_lives_in_the_store(case: Case) -> None:
+    from cfroutes.compiler.plan import plan
+
+    p = plan(case.fn)
+    if case.fn.kvs is None:
+        assert p.FS and not p.files_kvs
+        return
+    assert p.files_kvs and not p.FS
+    keys = [k for k, _ in p.spilled]
+    assert all(k.startswith("\u00a7r:" + p.spill_version + ":!/") for k in keys)
+    assert {k.split(":!", 1)[1] for k in keys} == set(case.fn.files.paths) and len(keys) == 8 + 3 * 300

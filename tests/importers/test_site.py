@@ -68,3 +68,67 @@ def test_site_outside_the_output_folder_is_refused(tmp_path: Path, capsys: Any) 
                  "--site", str(tmp_path / "public")])
     assert code == 2
     assert "outside" in capsys.readouterr().err
+
+
+AMPLIFY = """[
+  {"source": "/docs/<*>", "target": "/docs/404.html", "status": "404"},
+  {"source": "/<*>", "target": "/index.html", "status": "404-200"}
+]"""
+
+AMPLIFY_CASES = """
+tests:
+  - name: 404-200 serves the SPA shell where no file matches (Amplify docs, SPA redirects)
+    request: /app/settings
+    expect: { uri: /index.html }
+  - name: an existing file is served as it is, even without a '.'-free last segment rule
+    request: /about/
+    expect: { uri: /about/ }
+  - name: an existing asset is served
+    request: /main.js
+    expect: { uri: /main.js }
+  - name: a missing docs page gets the docs 404 page
+    request: /docs/nope
+    expect: { uri: /docs/404.html }
+"""
+
+VERCEL = """{"rewrites": [{"source": "/blog/:slug", "destination": "/blog/post.html?slug=:slug"},
+                          {"source": "/(.*)", "destination": "/index.html"}]}"""
+
+VERCEL_CASES = """
+tests:
+  - name: rewrites apply after the filesystem (Vercel docs, rewrites)
+    request: /blog/hello
+    expect: { uri: /blog/post.html, querystring: "slug=hello" }
+  - name: an existing file wins over a rewrite
+    request: /blog/post.html
+    expect: { uri: /blog/post.html }
+  - name: a catch-all rewrite leaves existing pages alone
+    request: /about/
+    expect: { uri: /about/ }
+  - name: the catch-all serves the shell elsewhere
+    request: /x/y
+    expect: { uri: /index.html }
+"""
+
+
+def _site_files(root: Path, files: list[str]) -> None:
+    for f in files:
+        (root / "public" / f).parent.mkdir(parents=True, exist_ok=True)
+        (root / "public" / f).write_text("x")
+
+
+def test_amplify_and_vercel_with_site(tmp_path: Path, capsys: Any) -> None:
+    for platform, name, source, cases in (("amplify", "rules.json", AMPLIFY, AMPLIFY_CASES),
+                                          ("vercel", "vercel.json", VERCEL, VERCEL_CASES)):
+        d = tmp_path / platform
+        _site_files(d, ["index.html", "about/index.html", "main.js", "docs/404.html", "blog/post.html"])
+        (d / name).write_text(source)
+        out = d / "routes.yaml"
+        code = main(["import", platform, str(d / name), "-o", str(out), "--site", str(d / "public")])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert "only when no file matches" not in err, err
+        (d / "site.cases.yaml").write_text(cases)
+        code = main(["check", "-c", str(out)])
+        cap = capsys.readouterr()
+        assert code == 0, cap.out + cap.err
