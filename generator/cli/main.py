@@ -114,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
                    "vercel: vercel.json; amplify: custom rules JSON; csv: the redirector's CSV")
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
+    p.add_argument("--cases", metavar="FILE", help="also write one test case per source rule, answered as the "
+                   "source platform answers it (netlify)")
     p.add_argument("--site", metavar="DIR", help="the site's publish folder (inside the output's folder): rules "
                    "that apply only where no file exists are carried exactly, with `files:` and `file: missing`")
 
@@ -242,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cfroutes.cli.import_ import import_
 
             result.code = import_(args.platform, args.files, output=args.output, function=args.function,
-                                  stdout=out, stderr=err, site=args.site)
+                                  stdout=out, stderr=err, site=args.site, cases=args.cases)
         elif args.command == "schema":
             from cfroutes.cli.schema import schema
 

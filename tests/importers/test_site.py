@@ -132,3 +132,32 @@ def test_amplify_and_vercel_with_site(tmp_path: Path, capsys: Any) -> None:
         code = main(["check", "-c", str(out)])
         cap = capsys.readouterr()
         assert code == 0, cap.out + cap.err
+
+
+def test_cases_one_per_rule_pass_on_the_fixtures(tmp_path: Path, capsys: Any) -> None:
+    """`--cases`: the cases are Netlify's answers computed from the source rules; a faithful
+    translation passes them, and a rule shadowed by an earlier one is answered by that one."""
+    for fixture in ("netlify/_redirects", "round3/_redirects"):
+        d = tmp_path / fixture.split("/")[0]
+        d.mkdir()
+        main(["import", "netlify", str(FIXTURES / fixture), "-o", str(d / "routes.yaml"),
+              "--cases", str(d / "gen.cases.yaml")])
+        err = capsys.readouterr().err
+        made = int(err.split("wrote ")[1].split(" case")[0])
+        assert made >= 4, err
+        text = (d / "gen.cases.yaml").read_text()
+        assert text.count("  - name: ") == made and "config: routes.yaml" in text
+        assert main(["check", "-c", str(d / "routes.yaml")]) == 0
+        assert f"{made} passed, 0 failed" in capsys.readouterr().out
+
+
+def test_cases_catch_a_wrong_translation(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "_redirects").write_text("/a/:x /b/:x 302\n")
+    main(["import", "netlify", str(tmp_path / "_redirects"), "-o", str(tmp_path / "routes.yaml"),
+          "--cases", str(tmp_path / "gen.cases.yaml")])
+    capsys.readouterr()
+    assert "expect: { status: 302, location: /b/n-x }" in (tmp_path / "gen.cases.yaml").read_text()
+    cfg = tmp_path / "routes.yaml"
+    cfg.write_text(cfg.read_text().replace('"/b/{x}"', '"/c/{x}"'))  # a translation error
+    assert main(["check", "-c", str(cfg)]) == 1
+    assert "FAIL" in capsys.readouterr().out
