@@ -336,12 +336,22 @@ class Runner:
         target = out.get("response") or out.get("request") or {}
         name = _header(target.get("headers"), DEBUG_HEADER)
         if name is not None:
-            return name
+            return self._located(case.function, name)
         if inv.error or inv.validation_errors:
             return "(unknown: the function failed)"
         if case.event_type == VIEWER_RESPONSE:
             return "(no route: header rules only)"
         return "(no route matched)"
+
+    def _located(self, function: str, label: str) -> str:
+        """`route 2 (routes.yaml:23, from _redirects:57)`: the deciding route's line and source rule."""
+        from cfroutes.config.sourceref import where
+
+        cf = self.compiled.function(function)
+        for r in cf.function.routes if cf is not None else ():
+            if r.label == label:
+                return f"{label} ({where(r.span)})"
+        return label
 
     def run_case(self, case: Case, *, explain: bool = True, inv: Invocation | None = None) -> CaseResult:
         inv = self.invoke(case) if inv is None else inv

@@ -161,3 +161,19 @@ def test_cases_catch_a_wrong_translation(tmp_path: Path, capsys: Any) -> None:
     cfg.write_text(cfg.read_text().replace('"/b/{x}"', '"/c/{x}"'))  # a translation error
     assert main(["check", "-c", str(cfg)]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_failures_run_and_coverage_name_the_line_and_the_source_rule(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "_redirects").write_text("# old blog\n/old /new 301\n\n/blog/* /news/:splat 301\n")
+    cfg = tmp_path / "routes.yaml"
+    main(["import", "netlify", str(tmp_path / "_redirects"), "-o", str(cfg)])
+    capsys.readouterr()
+    line = cfg.read_text().splitlines().index("      - path: /blog/*") + 1
+    assert main(["run", "-c", str(cfg), "/blog/x"]) == 0
+    assert f"route:    route 2 (routes.yaml:{line}, from _redirects:4)" in capsys.readouterr().out
+    (tmp_path / "a.cases.yaml").write_text("tests:\n  - request: /blog/x\n    expect: { status: 302 }\n")
+    assert main(["check", "-c", str(cfg)]) == 1
+    assert f"route 2 (routes.yaml:{line}, from _redirects:4)" in capsys.readouterr().out
+    main(["test", "-c", str(cfg), "--coverage"])
+    cap = capsys.readouterr()
+    assert "route 1 of 'router' (from _redirects:2) is not exercised" in cap.out + cap.err
