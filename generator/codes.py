@@ -65,6 +65,7 @@ class Code(str, enum.Enum):
     NAME = ("CFR111", "a function, store or binding name that is invalid, taken twice or shadows a built-in")
     SEED = ("CFR112", "a KVS seed file or value that the store would refuse")
     UNSAFE_TARGET = ("CFR113", "a target or origin taken from the request (an open redirect, an origin anyone picks)")
+    FILES = ("CFR115", "a `files:` folder or list that cannot be used, or a `file:` condition without `files:`")
     VIEWER_HEADER = ("CFR114", "a condition on a header that reaches the function only when forwarded")
 
     # paths, hosts, templates, regexes
@@ -74,6 +75,7 @@ class Code(str, enum.Enum):
     REGEX_WARNING = ("CFR203", "a regex that works but is risky (catastrophic backtracking)")
     LITERAL_CHARACTER = ("CFR204", "a character written literally that another platform reads as syntax")
     TARGET = ("CFR205", "a redirect or rewrite target of the wrong shape")
+    PATH_NEVER_SENT = ("CFR206", "a literal path no request carries (a '%' that starts no %XX escape, a '.' or '..' segment)")
 
     # lints
     UNREACHABLE_ROUTE = ("CFR301", "a route can never match: an earlier route answers every request it matches")

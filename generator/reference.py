@@ -42,6 +42,7 @@ from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.emulator.jsregex import Overrun, exec_regex
 from cfroutes.platform.event import format_query
 from cfroutes.platform.limits import KVS_KEY_MAX, LOCATION_BAD
+from cfroutes.platform.uri import normal_path, uri_text
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _INDEX_KEY = re.compile(r"^(0|[1-9][0-9]*)\Z")
@@ -153,6 +154,7 @@ class Req:
     headers: dict[str, Any]
     querystring: dict[str, Any]
     cookies: dict[str, Any]
+    exists: bool = False  # the path is one of the function's `files:` (config/files.py)
 
 
 def _value(obj: Any, name: str) -> Any:
@@ -186,6 +188,8 @@ def request_of(event_request: dict[str, Any]) -> Req:
 
 # ------------------------------------------------------------------ matching
 def _seg_eq(pat: str, seg: str, icase: bool) -> bool:
+    # both in the normal form (semantics §1.1), then lower-cased under insensitive
+    pat, seg = normal_path(pat), normal_path(seg)
     return js_lower(pat) == js_lower(seg) if icase else pat == seg
 
 
@@ -267,6 +271,8 @@ def match(m: Match, r: Req, icase: bool, strict: bool, site: dict[str, int] | No
     b: dict[str, Any] = {"host": r.host, "path": r.uri, "query": r.query}
     if m.methods is not None and r.method not in m.methods:
         return None
+    if m.file is not None and (m.file == "exists") != r.exists:
+        return None
     if m.host is not None and not match_host(m.host, r, b):
         return None
     if m.path is not None and not match_path(m.path, r, icase, strict, b):
@@ -309,13 +315,14 @@ def _escape_host(text: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in HOST_ESCAPE else ch for ch in text)
 
 
-def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False) -> str:
+def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False, uri: bool = False) -> str:
     """Substitute bindings verbatim; a missing JSON field, or one holding a character `site`
-    refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded."""
+    refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded.
+    `uri` (a Location or a rewritten URI): literal text is made valid URI text (§5)."""
     out: list[str] = []
     for part in t.parts:
         if isinstance(part, str):
-            out.append(part)
+            out.append(uri_text(part) if uri else part)
             continue
         assert isinstance(part, Ref)
         v = b[part.name]
@@ -428,9 +435,9 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     a = route.action
     p = _Planned(sets=tuple((n, render(t, b, HEADER)) for n, t in route.set_headers))
     if isinstance(a, Redirect):
-        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True))
+        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True, uri=True))
     elif isinstance(a, Rewrite):
-        p.rewrite_to = render(a.to, b, URI)
+        p.rewrite_to = render(a.to, b, URI, uri=True)
     elif isinstance(a, Origin):
         if a.origin_id is not None:
             opts = {"hostHeader": render(a.host_header, b, URI)} if a.host_header is not None else None
@@ -445,7 +452,7 @@ def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
                 params["hostHeader"] = render(a.host_header, b, URI)
             p.origin = {"method": "updateRequestOrigin", "params": params}
         if a.rewrite is not None:
-            p.rewrite_to = render(a.rewrite.to, b, URI)
+            p.rewrite_to = render(a.rewrite.to, b, URI, uri=True)
     return p
 
 
@@ -470,6 +477,8 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     strict = fn.options.strict
     original = event["request"]
     r = request_of(original)
+    if fn.files is not None:
+        r.exists = fn.files.exists(r.uri)
     req = copy.deepcopy(original)
     for route in fn.routes:
         site = sites(route)

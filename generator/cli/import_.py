@@ -11,9 +11,10 @@ from cfroutes.terminal import escape_terminal
 
 
 def import_(platform: str, files: list[str], *, output: str | None, function: str,
-            stdout: TextIO, stderr: TextIO) -> int:
+            stdout: TextIO, stderr: TextIO, site: str | None = None, cases: str | None = None) -> int:
     command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
-    imp, text = run_import(platform, files, function, command)  # InputError -> exit 2
+    base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+    imp, text = run_import(platform, files, function, command, site=site, base=base)  # InputError -> exit 2
     for w in sorted(imp.warnings, key=lambda d: (d.span.file, d.span.line)):
         stderr.write(escape_terminal(f"{w.span.file}:{w.span.line}: warning: {w.message}") + "\n")
     for o in imp.not_carried:
@@ -26,6 +27,17 @@ def import_(platform: str, files: list[str], *, output: str | None, function: st
         write_file(output, text)  # InputError -> exit 2
     else:
         stdout.write(text)
+    if cases:
+        from cfroutes.importers.cases import render_cases
+
+        config = os.path.relpath(os.path.abspath(output) if output else os.path.join(os.getcwd(), "routes.yaml"),
+                                 os.path.dirname(os.path.abspath(cases))).replace(os.sep, "/")
+        ctext, made, without = render_cases(imp, config, function)
+        if not ctext:
+            raise InputError([Diagnostic(Span("--cases", 1, 1), f"--cases: not built for {platform} yet (netlify only)")])
+        write_file(cases, ctext)  # InputError -> exit 2
+        stderr.write(f"wrote {made} case(s) to {escape_terminal(cases)}; {without} carried rule(s) without a case "
+                     "(conditions, hosts, query parameters or proxies)\n")
     stderr.write(f"imported {imp.rules} rule(s) into {len(imp.carried)} route(s) and header rule(s): "
                  f"{len(imp.not_carried)} not carried, {len(imp.skipped)} skipped, {len(imp.warnings)} warning(s)"
                  + (f" -> {escape_terminal(output)}" if output else "") + "\n")

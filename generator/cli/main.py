@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                    "vercel: vercel.json; amplify: custom rules JSON; csv: the redirector's CSV")
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
+    p.add_argument("--cases", metavar="FILE", help="also write one test case per source rule, answered as the "
+                   "source platform answers it (netlify)")
+    p.add_argument("--site", metavar="DIR", help="the site's publish folder (inside the output's folder): rules "
+                   "that apply only where no file exists are carried exactly, with `files:` and `file: missing`")
 
     p = sub.add_parser("schema", help="print the JSON Schema of routes.yaml (or of a cases file)")
     p.add_argument("--cases", action="store_true", help="the schema of *.cases.yaml files")
@@ -235,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cfroutes.cli.import_ import import_
 
             result.code = import_(args.platform, args.files, output=args.output, function=args.function,
-                                  stdout=out, stderr=err)
+                                  stdout=out, stderr=err, site=args.site, cases=args.cases)
         elif args.command == "schema":
             from cfroutes.cli.schema import schema
 

@@ -97,7 +97,8 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
     inv = runner.invoke(case)
     route = runner.route_of(case)
     stdout.write(f"function: {name} ({fn.function.event}, {fn.size:,} bytes)\n")
-    stdout.write(f"route:    {route}\n")
+    where = runner.where_of(name, route)
+    stdout.write(f"route:    {route}" + (f" ({where})" if where else "") + "\n")
     stdout.write(f"outcome:  {outcome(inv)}\n")
     if inv.skipped:
         stdout.write(f"note:     {inv.skipped}\n")

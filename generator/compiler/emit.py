@@ -10,10 +10,11 @@ from typing import Any
 import jinja2
 import rjsmin
 from cfroutes import __version__
-from cfroutes.compiler.plan import Plan, exact_key
+from cfroutes.compiler.plan import FILE_MARK, Plan, exact_key
 from cfroutes.config.model import SPILL_PREFIX, spill_prefix
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.errors import Span
+from cfroutes.platform.uri import NORMAL_JS
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
@@ -134,6 +135,8 @@ def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
     src = _env().get_template("router.js.j2").render(
         F=plan.flags,
         G=js(plan.G),
+        FS=js(plan.FS),
+        filemark=js(FILE_MARK),
         **tables,
         prefix=js(SPILL_PREFIX),
         spill=js(spill_prefix(plan.spill_version)),
@@ -141,6 +144,7 @@ def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
         mark=js(plan.mark),
         V=",".join(f"/[{c}]/" for c in DATA_BAD),
         label=f"/{HOST_LABEL_RE}/",
+        normaljs=NORMAL_JS,
         hostesc="/[" + "".join("\\" + c if c in "\\/]^-" else c for c in HOST_ESCAPE) + "]/g",
     )
     if not pretty:

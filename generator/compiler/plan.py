@@ -32,6 +32,11 @@ from cfroutes.config.model import (
 from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.errors import Diagnostic
 from cfroutes.platform.profile import get_profile
+from cfroutes.platform.uri import needs_normal, normal_path, uri_text
+
+#: after the spill prefix, a key of a file that exists (`files:` in the store); exact route keys
+#: start with '/' or a host, never with it
+FILE_MARK = "!"
 
 COND_KIND = {"equals": 0, "present": 1, "absent": 2, "regex": 3}
 
@@ -47,15 +52,25 @@ class Plan:
     spill_version: str = ""  # the spilled table's content hash, in every spilled key ("" = no spill)
     mark: str = ""  # stands for the last path segment inside exact redirect targets ("" = unused)
     flags: dict[str, bool] = field(default_factory=dict)
+    FS: dict[str, int] = field(default_factory=dict)  # the files that exist (`files:`), normal form
+    files_kvs: bool = False  # the files are keys of the store (FILE_MARK + path), not FS
     shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
     exact_count: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def template(t: Template) -> Any:
+def template(t: Template, uri: bool = False) -> Any:
+    """A template's record; `uri`: a Location or rewritten URI, whose literal text is made
+    valid URI text (non-ASCII percent-encoded, platform/uri.py)."""
     if t.is_literal:
-        return t.literal
-    return [p if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
+        return uri_text(t.literal) if uri else t.literal
+    return [(uri_text(p) if uri else p) if isinstance(p, str) else [p.name, *p.fields] for p in t.parts]
+
+
+def _seg(s: str, icase: bool) -> str:
+    """A literal path segment in the normal form (semantics §1.1), lower-cased under icase."""
+    s = normal_path(s)
+    return s.lower() if icase else s
 
 
 def _conds(cs: tuple[tuple[str, ValueCond], ...], site: Callable[[str], int]) -> list[list[Any]]:
@@ -74,9 +89,7 @@ def match_record(m: Match, icase: bool, strict: bool,
                  site: Callable[[str], int] = lambda _: SITE_HEADER) -> dict[str, Any]:
     r: dict[str, Any] = {}
     if m.path is not None:
-        r["p"] = [
-            (s.lower() if icase else s) if isinstance(s, str) else [s.name] for s in m.path.segments
-        ]
+        r["p"] = [_seg(s, icase) if isinstance(s, str) else [s.name] for s in m.path.segments]
         if m.path.splat:
             r["s"] = 1
         elif strict and m.path.trailing_slash and m.path.segments:
@@ -100,6 +113,8 @@ def match_record(m: Match, icase: bool, strict: bool,
         r["ck"] = _conds(m.cookies, site)
     if m.country:
         r["co"] = list(m.country)
+    if m.file is not None:
+        r["fl"] = 1 if m.file == "exists" else 2  # against c.f (the request's path in FS: 1, else 2)
     return r
 
 
@@ -115,7 +130,7 @@ def respond_record(a: Respond) -> dict[str, Any]:
 
 
 def _rewrite_record(a: Rewrite) -> dict[str, Any]:
-    r: dict[str, Any] = {"u": template(a.to)}
+    r: dict[str, Any] = {"u": template(a.to, uri=True)}
     if a.query == "drop":
         r["qd"] = 1
     return r
@@ -128,8 +143,8 @@ def action_record(route: Route, debug: bool) -> Any:
         simple = (a.status == 301 and a.query == "keep" and a.to.is_literal and not route.set_headers
                   and not route.remove_headers and not debug)
         if simple:
-            return a.to.literal  # the densest form: a bare target string
-        r = {"t": "r", "u": template(a.to)}
+            return uri_text(a.to.literal)  # the densest form: a bare target string
+        r = {"t": "r", "u": template(a.to, uri=True)}
         hn = host_parts(a.to)
         if hn:
             r["hn"] = hn  # placeholders in the first hn parts lie in the host: percent-encoded
@@ -168,7 +183,7 @@ def exact_key(route: Route, icase: bool, strict: bool) -> tuple[str, bool]:
     p = route.match.path
     assert p is not None
     segs = [s for s in p.segments if isinstance(s, str)]
-    key = "/" + "/".join(segs) + ("/" if strict and p.trailing_slash and segs else "")
+    key = normal_path("/" + "/".join(segs) + ("/" if strict and p.trailing_slash and segs else ""))
     if icase:
         key = key.lower()
     host = route.match.host
@@ -254,7 +269,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
         m = route.match
         first = m.path.segments[0] if m.path is not None and m.path.segments else None
         if isinstance(first, str) and m.regex is None:
-            groups.setdefault("/" + (first.lower() if icase else first), []).append(pos)
+            groups.setdefault("/" + _seg(first, icase), []).append(pos)
         else:
             generic.append(pos)
     G: dict[str, list[int]] = {k: sorted(set(v) | set(generic)) for k, v in groups.items()}
@@ -274,6 +289,16 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
                   spill_version=version, shadowed=shadowed, exact_count=exact_count)
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
+    if fn.files is not None and any(m.file for m in [*(r.match for r in fn.routes), *(h.match for h in fn.headers)]):
+        if files_in_store(fn):  # large: versioned keys in the store, beside spilled routes
+            for path in sorted(fn.files.paths):
+                spilled[FILE_MARK + path] = "1"
+            version = spill_table_version(spilled)
+            result.spilled = sorted((spill_prefix(version) + k, v) for k, v in spilled.items())
+            result.spill_version = version
+            result.files_kvs = True
+        else:
+            result.FS = {p: 1 for p in sorted(fn.files.paths)}
     result.flags = _flags(fn, result, spill, debug)
     return result
 
@@ -299,9 +324,23 @@ def _may_have_fragment(route: Route) -> bool:
     return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
 
 
+def files_in_store(fn: Function) -> bool:
+    """Does the function keep its `files:` set in its KVS (too large to write into the code)?"""
+    from cfroutes.config.files import INLINE_BYTES_MAX, inline_bytes
+
+    return (fn.files is not None and fn.kvs is not None and get_profile(fn.runtime).key_value_store
+            and inline_bytes(fn.files) > INLINE_BYTES_MAX)
+
+
+def _has_pct_literal(fn: Function) -> bool:
+    ms = [r.match for r in fn.routes] + [h.match for h in fn.headers]
+    return any(isinstance(s, str) and needs_normal(s) for m in ms if m.path is not None for s in m.path.segments)
+
+
 def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
+    # (a `file:` condition is no value condition: F.conds stays off for it)
     acts = [r.action for r in routes]
     lookups = any(r.lookup for r in routes)
     cond_groups = any(m.condition_names for m in matches)
@@ -315,13 +354,13 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
     # exact actions: bare strings (the XR fast path) and records (the generic A)
     exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for _, v in p.spilled]
+        json.loads(v)[1] for k, v in p.spilled if not k.startswith(spill_prefix(p.spill_version) + FILE_MARK)]
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
     exacthost = any(r.match.host is not None for r in routes if r.is_exact)
     host = any(m.host is not None for m in matches)
     return {
-        "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled))),
+        "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled)) or p.files_kvs),
         "lookup": lookups,
         "json": any(r.lookup and r.lookup.format == "json" for r in routes),
         # V: the characters that stop a data value binding, by site (lookups, condition groups)
@@ -334,11 +373,18 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         # the request's query goes before a '#' a redirect target may carry (literal or data)
         "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
-        "spill": spill and bool(p.spilled),
-        "spillhost": spill and bool(p.spilled) and any(r.match.host is not None for r in routes if r.is_exact),
+        "spill": spill and p.exact_count > 0,
+        "spillhost": spill and p.exact_count > 0 and any(r.match.host is not None for r in routes if r.is_exact),
         "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
+        # a literal path with a '%' or a non-ASCII character: the request's path is compared in
+        # the normal form (NU, platform/uri.py); other configs keep their bytes
+        "pct": _has_pct_literal(fn) or bool(p.FS) or p.files_kvs,
+        # `file:` conditions: FS, the site's files, tested once per request (c.f)
+        "files": bool(p.FS) or p.files_kvs,
+        # ... or, when large, keys of the store: one KVS read per request (FE)
+        "fileskvs": p.files_kvs,
         "methods": any(m.methods for m in matches),
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port

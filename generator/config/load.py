@@ -102,12 +102,35 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     if "headers" in m:
         rules = v.items(m["headers"], "headers", lambda n, i: validate_rule(v, n, i, ctx))
     _one_country_warning(v, first_warning)
+    files = _files(v, m, routes, rules, cfg_path, digest)
     if options.spill == "always" and (kvs is None or not get_profile(runtime).key_value_store):
         v.err(m.get("options") or node, f"spill: always needs runtime {KVS_RUNTIME} and a `kvs:` block",
               hint="add `kvs: {name: ...}` or use spill: auto", code=Code.RUNTIME_NEEDED)
     cache = validate_cache(v, m["cache"], event, name) if "cache" in m else None
     return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"),
-                    cache=cache)
+                    files, cache=cache)
+
+
+def _files(v: Validator, m: dict[str, Any], routes: list[Route], rules: list[HeaderRule], cfg_path: str,
+           digest: Any) -> Any:
+    """`files:` (config/files.py); every `file:` condition needs it, and the set must fit inline."""
+    from cfroutes.config.files import FILE_PATH_MAX, INLINE_BYTES_MAX, inline_bytes, load_files
+
+    files = load_files(v, m["files"], cfg_path, digest) if "files" in m else None
+    users = [x.span for x in routes if x.match.file is not None] + [x.span for x in rules if x.match.file is not None]
+    if users and files is None and "files" not in m:
+        v.err(users[0], "a `file:` condition needs the function's `files:` (the publish folder or a list "
+              "of paths)", hint="add `files: public` (your publish folder) to the function", code=Code.FILES)
+    if files is not None and users and inline_bytes(files) > INLINE_BYTES_MAX and "kvs" not in m:
+        v.err(m["files"], f"files: {files.source} holds {len(files.paths):,} paths ({inline_bytes(files):,} bytes); "
+              f"a function holds up to {INLINE_BYTES_MAX:,} bytes of them inline, more live in its KVS",
+              hint="add `kvs: {name: ...}` to the function (runtime cloudfront-js-2.0)", code=Code.FILES)
+    if files is not None and users:
+        long = [p for p in files.paths if len(p.encode("utf-8")) > FILE_PATH_MAX]
+        if long:
+            v.err(m["files"], f"files: {files.source}: the path {long[0][:80]!r}... is over {FILE_PATH_MAX} bytes "
+                  "(a KVS key holds it with its prefix)", code=Code.FILES)
+    return files
 
 
 def _one_country_warning(v: Validator, start: int) -> None:

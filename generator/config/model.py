@@ -19,6 +19,9 @@ from cfroutes.platform.event import VIEWER_RESPONSE as VIEWER_RESPONSE
 if TYPE_CHECKING:
     from cfroutes.config.yamlload import Node
 
+if TYPE_CHECKING:
+    from cfroutes.config.files import Files
+
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 BUILTIN_NAMES = ("host", "path", "splat", "query")
@@ -149,6 +152,7 @@ class Match:
     headers: tuple[tuple[str, ValueCond], ...] = ()  # names lower-case
     cookies: tuple[tuple[str, ValueCond], ...] = ()
     country: tuple[str, ...] | None = None
+    file: str | None = None  # "exists" | "missing": the request's path in the function's `files:`
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -168,7 +172,7 @@ class Match:
 
     @property
     def has_conditions(self) -> bool:
-        return bool(self.methods or self.query or self.headers or self.cookies or self.country)
+        return bool(self.methods or self.query or self.headers or self.cookies or self.country or self.file)
 
 
 # ---------------------------------------------------------------- templates
@@ -349,6 +353,7 @@ class Function:
     headers: tuple[HeaderRule, ...]
     kvs: Kvs | None = None
     tests: Node | None = None  # the YAML node of `tests:`, parsed by testing/cases.py
+    files: Files | None = None  # config.files.Files: the site's files (`files:`), or None
     cache: CachePolicy | None = None  # `cache:` its behaviour's cache policy (None: none declared)
 
 

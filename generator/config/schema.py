@@ -127,6 +127,8 @@ MATCH = {
     "country": doc("viewer countries (ISO codes, e.g. [DE, AT]) from cloudfront-viewer-country, which the cache "
                    "or origin request policy must forward",
                    {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
+    "file": doc("exists: the request's path is one of the function's `files:` (a folder's index.html counts for "
+                "the folder); missing: it is not", {"enum": ["exists", "missing"]}),
 }
 RESPONSE = Obj("response", {
     "status": doc("the status code of the response made at the edge (200-599)",
@@ -287,6 +289,8 @@ FUNCTION = Obj("function", {
     "cache": doc("viewer-request: the cache policy of the function's cache behaviour, a managed policy by name or "
                  "{key, ttl}; `check` reports routes whose answer depends on a request part the key leaves out",
                  one_of({"enum": MANAGED_CACHE_POLICIES}, CACHE)),
+    "files": doc("the site's files for `file:` conditions: the publish folder, or a text file with one URI path "
+                 "per line (relative to routes.yaml, inside its folder)", STRING),
 }, required=("event",))
 CONFIG = Obj("routes.yaml", {
     "version": doc("the format version: 1", {"const": 1}),

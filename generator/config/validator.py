@@ -25,6 +25,7 @@ from cfroutes.config.yamlload import Node
 from cfroutes.errors import Diagnostic, Severity, Span
 from cfroutes.platform.limits import CONTROL_RE, NAME_CHARS, TEXT_CONTROL_RE
 from cfroutes.platform.regexcheck import edge_problems, redos_problems, regex_error
+from cfroutes.platform.uri import never_sent
 
 T = TypeVar("T")
 _S = TypeVar("_S", bound=str)  # a choice: one of a Literal's strings
@@ -187,6 +188,10 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
             if port and not errs:
                 v.warn(m["path"], f"path contains {port[0]!r}, which matches literally here", hint=port[1],
                        code=Code.LITERAL_CHARACTER)
+            never = never_sent(s) if not errs else None
+            if never:
+                v.warn(m["path"], f"no request carries this path: {never[0]}", hint=never[1],
+                       code=Code.PATH_NEVER_SENT)
     elif "regex" in m:
         regex = v.regex(m["regex"])
         for name, _ in regex.groups if regex is not None else ():
@@ -224,7 +229,8 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
     for key in ("query", "headers", "cookies"):
         conds[key] = _conditions(v, m[key], key) if key in m else ()
     # names bound twice
-    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country)
+    file = v.choice(m["file"], "file", ("exists", "missing")) if "file" in m else None
+    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country, file)
     names = list(mt.names)
     for bound in set(names):
         if names.count(bound) > 1:

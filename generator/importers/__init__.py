@@ -33,27 +33,56 @@ def _reader(platform: str) -> Callable[[list[str]], Import]:
     return read
 
 
-def read(platform: str, files: list[str]) -> Import:
-    """Parse the platform's files (InputError, exit 2, on unreadable/unparseable input)."""
-    return _reader(platform)(files)
+def read(platform: str, files: list[str], site: str | None = None) -> Import:
+    """Parse the platform's files (InputError, exit 2, on unreadable/unparseable input); `site`:
+    the publish folder as routes.yaml names it (rules that apply only where no file exists get
+    `file: missing`)."""
+    from cfroutes.importers import common
+
+    common.SITE = site
+    try:
+        imp = _reader(platform)(files)
+    finally:
+        common.SITE = None
+    imp.site = site
+    return imp
 
 
-def _validate(text: str) -> list[tuple[int, str]]:
-    """(output line, message) of every validation error of the rendered config."""
+def _validate(text: str, base: str | None = None) -> list[tuple[int, str]]:
+    """(output line, message) of every validation error of the rendered config; `base`: the folder
+    it is written to (with `--site`, whose `files:` is relative to it), else a temporary one."""
     from cfroutes.config.load import load_config
 
-    with tempfile.TemporaryDirectory(prefix="cfroutes-import-") as d:
-        path = os.path.join(d, "routes.yaml")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+    with tempfile.TemporaryDirectory(prefix="cfroutes-import-", dir=base) as d:
+        path = os.path.join(base or d, os.path.basename(d) + ".yaml" if base else "routes.yaml")
         try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
             load_config(path)
         except InputError as e:
             return [(diag.span.line, diag.message) for diag in e.diagnostics]
+        finally:
+            if base and os.path.exists(path):
+                os.unlink(path)
     return []
 
 
-def run_import(platform: str, files: list[str], function: str, command: str) -> tuple[Import, str]:
+def _site(site: str, base: str) -> str:
+    """`--site DIR` as the routes.yaml written to `base` names it; InputError when it is not a folder
+    inside `base` (a config reads files only below its own folder)."""
+    from cfroutes.safeio import is_within
+
+    if not os.path.isdir(site):
+        raise InputError([Diagnostic(Span("--site", 1, 1), f"--site {site}: not a folder")])
+    if not is_within(site, base):
+        raise InputError([Diagnostic(Span("--site", 1, 1), f"--site {site} is outside {base}, the folder the "
+                                     "routes.yaml is written to (a config reads files only below its folder)",
+                                     hint="write the routes.yaml (-o) next to the publish folder")])
+    return os.path.relpath(os.path.realpath(site), os.path.realpath(base)).replace(os.sep, "/")
+
+
+def run_import(platform: str, files: list[str], function: str, command: str, site: str | None = None,
+               base: str | None = None) -> tuple[Import, str]:
     """Read, render and validate; routes the validator refuses become "not carried".
 
     Bad input is an InputError (exit 2): an unreadable or malformed file, a `--function` name
@@ -65,7 +94,8 @@ def run_import(platform: str, files: list[str], function: str, command: str) -> 
             raise InputError([Diagnostic(Span("--function", 1, 1), f"function name {function!r} is not 1-56 "
                                          "characters of A-Z a-z 0-9 _ - (CloudFront's rule, with room for "
                                          "the `-headers` function)")])
-    imp = read(platform, files)
+    rel = _site(site, base or os.getcwd()) if site is not None else None
+    imp = read(platform, files, rel)
     while True:  # each pass demotes at least one route, so this ends
         text, spans = render(imp, function, command)
         size = len(text.encode("utf-8", "surrogatepass"))
@@ -74,7 +104,7 @@ def run_import(platform: str, files: list[str], function: str, command: str) -> 
                                          f"over the {YAML_MAX:,} a routes.yaml may have",
                                          hint="split the rules, or move large lookup tables into a KeyValueStore "
                                               "seed")])
-        problems = _validate(text)
+        problems = _validate(text, (base or os.getcwd()) if rel is not None else None)
         if not problems:
             return imp, text
         demoted = False

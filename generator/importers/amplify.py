@@ -189,6 +189,16 @@ def _rule(imp: Import, path: str, r: Any) -> None:
             return
         out.last = True
         served = "with status 404" if status == "404" else "with status 200"
+        if imp.site is not None:  # exactly Amplify's condition: no file matches
+            fields["file"] = "missing"
+            fields["rewrite"] = tmpl
+            out.notes.append(f"applies only where no file of {imp.site} exists (--site); moved to the end")
+            if status == "404":
+                imp.warn(out, path, line, f"status 404: Amplify serves {tmpl} with status 404; a viewer-request "
+                         "rewrite cannot set the status (the origin's, normally 200, is served; for a real 404 add a "
+                         f"CloudFront custom error response 404 -> {tmpl}, 404)")
+            out.fields = fields
+            return
         if src_splat_catch_all(fields) and "{" not in tmpl:
             # like Amplify's own SPA rule: leave requests for files (a dot in the last segment) alone
             prefix = fields.pop("path")[:-2]

@@ -55,9 +55,15 @@ def read(files: list[str]) -> Import:
     imp.notes += [
         "Netlify semantics: first match wins; 301 by default; paths match case-blind and with or without",
         "a trailing slash; the query passes through unless a rule matches query parameters.",
-        "Netlify skips a non-forced rule when a file exists at the path; a viewer-request function cannot",
-        "see the origin's files, so every rule here behaves as forced (`!`).",
     ]
+    imp.notes += ([
+        "Netlify skips a non-forced rule when a file exists at the path: with --site, such a rule here",
+        f"says `file: missing`, tested against the files of {imp.site} (`files:`).",
+    ] if imp.site is not None else [
+        "Netlify skips a non-forced rule when a file exists at the path; a viewer-request function cannot",
+        "see the origin's files, so every rule here behaves as forced (`!`); import with --site DIR to",
+        "carry it exactly.",
+    ])
     # _redirects rules come before netlify.toml rules (Netlify's documented order)
     def order(p: str) -> int:
         base = os.path.basename(p)
@@ -348,7 +354,18 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
         imp.routes.append(out)
         imp.fail(out, reason)
         return
-    if not rule["force"] and src.has_pattern and (status == 200 or status >= 400) and not proxy \
+    if not rule["force"] and imp.site is not None:
+        fields["file"] = "missing"  # exactly Netlify's shadowing: the rule applies where no file exists
+        out.notes.append(f"not forced: applies only where no file of {imp.site} exists (--site)")
+    elif not rule["force"] and src.has_pattern and status >= 400 and not proxy:
+        reason = (f"not forced: Netlify serves {target} with {status} only where no file exists; without "
+                  "--site the import cannot tell which paths are files, and the rewrite would replace every "
+                  "existing page it matches (import with --site PUBLISH_DIR, or use a CloudFront custom error "
+                  f"response {status} -> {target})")
+        imp.routes.append(out)
+        imp.fail(out, reason)
+        return
+    elif not rule["force"] and src.has_pattern and (status == 200 or status >= 400) and not proxy \
             and "country" not in conds and "language" not in conds:
         imp.warn(out, file, line, "not forced: Netlify applies this rule only when no file exists at the path; "
                  "here it applies to every matching request, files included (for an SPA fallback prefer a "
@@ -470,7 +487,7 @@ def _files_shadow(imp: Import) -> None:
     also matches X: then a warning). A non-forced redirect whose sample request loops through
     the imported redirects gets a warning (Netlify breaks such a loop where a file exists)."""
     outs = [o for o in imp.routes if o.rule is not None]
-    if not outs:
+    if not outs or imp.site is not None:  # with --site every non-forced rule says `file: missing`
         return
     try:
         _shadow_checks(imp, outs, _Rules(outs))

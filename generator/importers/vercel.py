@@ -487,7 +487,10 @@ def _rule(imp: Import, path: str, r: Any, *, redirect: bool) -> None:
                      "distribution's origin settings (protocol, timeouts, cache policy) apply")
         else:
             fields["rewrite"] = dest
-            if "regex" in match or any(":" in s for s in match.values() if isinstance(s, str)):
+            if imp.site is not None:  # Vercel checks the filesystem before rewrites: exactly that
+                fields["file"] = "missing"
+                out.notes.append(f"Vercel applies rewrites only where no file of {imp.site} exists (--site)")
+            elif "regex" in match or any(":" in s for s in match.values() if isinstance(s, str)):
                 imp.warn(out, path, line, "Vercel applies rewrites only when no file matches the path; here it "
                          "applies to every matching request, files included")
     if alts:

@@ -111,6 +111,8 @@ def render(imp: Import, function: str, command: str) -> tuple[str, dict[int, tup
         lines.append("    event: viewer-request")
         if imp.options:
             lines.append(f"    options: {flow(imp.options)}")
+        if imp.site is not None:
+            lines.append(f"    files: {scalar(imp.site)}")
         if not any(o.carried for o in routes):
             lines.append("    routes: []")
         else:

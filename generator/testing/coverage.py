@@ -19,7 +19,7 @@ from cfroutes.compiler import Compiled
 from cfroutes.config.model import Function
 from cfroutes.emulator.jsregex import Overrun
 from cfroutes.emulator.local_edge import merge_store
-from cfroutes.errors import Diagnostic, Severity
+from cfroutes.errors import Diagnostic, Severity, Span
 from cfroutes.platform.event import function_runs
 from cfroutes.reference import Trace, evaluate
 from cfroutes.terminal import escape_terminal
@@ -44,7 +44,11 @@ class Item:
         return bool(self.hits)
 
     def uncovered_line(self) -> str:
-        return f"{self.file}:{self.line}: {self.title or self.label} of '{self.function}' is not exercised by any test"
+        from cfroutes.config.sourceref import source_rule
+
+        src = source_rule(Span(self.file, self.line, 1))
+        return (f"{self.file}:{self.line}: {self.title or self.label} of '{self.function}'"
+                + (f" (from {src})" if src else "") + " is not exercised by any test")
 
 
 @dataclass

@@ -77,6 +77,7 @@ class CaseResult:
     mismatches: list[Mismatch] = field(default_factory=list)
     invocation: Invocation | None = None
     route: str | None = None  # filled for failures: the route that matched, or a note
+    where: str = ""  # the route's routes.yaml line and, for an imported route, its source rule
     note: str = ""
 
     @property
@@ -127,7 +128,7 @@ def format_diff(res: CaseResult) -> str:
     c = res.case
     lines = [f"  request:  {c.request}"]
     if res.route is not None:
-        lines.append(f"  route:    {res.route}")
+        lines.append(f"  route:    {res.route}" + (f" ({res.where})" if res.where else ""))
     lines.append(f"  outcome:  {outcome(res.invocation)}")
     if res.note:
         lines.append(f"  note:     {res.note}")
@@ -343,12 +344,24 @@ class Runner:
             return "(no route: header rules only)"
         return "(no route matched)"
 
+    def where_of(self, function: str, label: str | None) -> str:
+        """`routes.yaml:23, from _redirects:57`: the line (and source rule) of the route `label`
+        names, "" when it names none (config/sourceref.py)."""
+        from cfroutes.config.sourceref import where
+
+        cf = self.compiled.function(function)
+        for r in cf.function.routes if cf is not None else ():
+            if r.label == label:
+                return where(r.span)
+        return ""
+
     def run_case(self, case: Case, *, explain: bool = True, inv: Invocation | None = None) -> CaseResult:
         inv = self.invoke(case) if inv is None else inv
         res = CaseResult(case, compare(case, inv), inv)
         _note_skipped(res)
         if explain and not res.passed:
             res.route = self.route_of(case)
+            res.where = self.where_of(case.function, res.route)
         return res
 
     def run(self, cases: list[Case], *, jobs: int | None = None) -> list[CaseResult]:
@@ -406,6 +419,7 @@ class Runner:
             _note_skipped(res)
             if not res.passed:
                 res.route = self.route_of(case)
+                res.where = self.where_of(case.function, res.route)
             results.append(res)
         return results
 

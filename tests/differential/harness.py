@@ -66,7 +66,7 @@ class Case:
                 continue  # a spilled key over the KVS limits: the build refuses it (compile_function)
             src = render(p)
             case.variants.append(Variant("spill" if s else "inline", src, prepare(src, fn.runtime),
-                                        dict(p.spilled) if s else None))
+                                        dict(p.spilled) if s or p.files_kvs else None))
         return case
 
     @staticmethod

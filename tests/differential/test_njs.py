@@ -83,7 +83,8 @@ def _check(fn: Any, text: str, runs: list[tuple[dict[str, Any], dict[str, str]]]
         p = plan(fn, spill=spill)
         got = njs.run(render(p), fn.event, [(e, {**{k: v for k, v in (kvs or {}).items()
                                                       if not (spill and k.startswith(SPILL_PREFIX))},
-                                                   **(dict(p.spilled) if spill else {})}) for e, kvs in runs])
+                                                   **(dict(p.spilled) if spill or p.files_kvs else {})})
+                                  for e, kvs in runs])
         for (e, kvs), (out, origin) in zip(runs, got, strict=True):
             want, want_origin = evaluate(fn, e, kvs if fn.kvs is not None else None)
             assert (out, origin) == (want, want_origin), (

@@ -43,7 +43,7 @@ def test_test_failure_prints_one_line_and_a_diff(write: Write, one_function: str
     assert cfroutes_test(path, [], stdout=out, stderr=err) == 1
     text = out.getvalue()
     assert text.splitlines()[0] == f'FAIL {path}:15:9 site: docs: uri expected "/public/b.html", got "/public/a.html"'
-    assert "  route:    route 2\n" in text
+    assert "  route:    route 2 (routes.yaml:" in text
     assert '  - uri: "/public/b.html"\n  + uri: "/public/a.html"\n' in text
     assert text.endswith("1 passed, 1 failed\n")
 
@@ -96,7 +96,7 @@ def test_run_prints_route_outcome_json_and_cost(write: Write, one_function: str)
                stdout=out, stderr=err)
     assert code == 0
     text = out.getvalue()
-    assert "route:    old-blog\n" in text
+    assert "route:    old-blog (routes.yaml:" in text
     assert "outcome:  response 301 location /blog/x?utm=1\n" in text
     assert re.search(r"^cost:     \d+ steps, ComputeUtilization ~\d+ \(an estimate\)$", text, re.MULTILINE)
     body = text[text.index("{"):text.rindex("}") + 1]

@@ -65,7 +65,7 @@ def test_collects_inline_and_case_files_and_reports_diff(pytester: pytest.Pytest
     ])
     result.stdout.fnmatch_lines([
         'FAIL routes.yaml:15:9 site: docs page: uri expected "/public/WRONG.html", got "/public/a.html"',
-        "  route:    route 2",
+        "  route:    route 2 (routes.yaml:*)",
         '  - uri: "/public/WRONG.html"',
         '  + uri: "/public/a.html"',
     ])

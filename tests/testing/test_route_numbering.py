@@ -45,7 +45,7 @@ def test_validation_coverage_lint_run_debug_header_and_report_count_alike(tmp_pa
     code, text = _main("check", "-c", str(cfg))
     assert "redirect loop from /a: route 1 (line 6) -> route 3 (line 8) -> route 1 (line 6)" in text
     code, text = _main("run", "-c", str(cfg), "/c")
-    assert "route:    route 2\n" in text                                # read from the debug build's header
+    assert "route:    route 2 (routes.yaml:7)\n" in text              # from the debug build's header, with its line
     ok = tmp_path / "ok.yaml"
     ok.write_text(BROKEN.replace("{BOGUS}", "").replace("redirect: /a }", "redirect: /e }"))
     code, text = _main("build", "-c", str(ok), "--debug-header", "-o", str(tmp_path / "dbg"))

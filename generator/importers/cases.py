@@ -1,0 +1,84 @@
+"""`cfroutes import ... --cases FILE`: one test case per source rule, computed from the SOURCE
+platform's semantics (not from the translation), so a translation error shows at import time.
+
+Netlify only, for now: for every carried path-only rule without conditions, a sample request its
+source matches (`:name` -> `n-name`, `*` -> `a/b`), answered as Netlify answers it: the first
+such rule in the file that matches the sample (rules with conditions, hosts or query parameters
+need requests this does not build, and get no case), assuming no file exists at the sample path.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cfroutes.importers.common import Import, Out
+from cfroutes.importers.writer import block, scalar
+from cfroutes.yamltext import comment
+
+REDIRECT = (301, 302, 303, 307, 308)
+
+
+def _sample(frm: str) -> str:
+    return re.sub(r":([A-Za-z_][A-Za-z0-9_]*)", lambda m: "n-" + m.group(1), frm.replace("*", "a/b"))
+
+
+def _fill(to: str, groups: dict[str, str]) -> str:
+    return re.sub(r":([A-Za-z_][A-Za-z0-9_]*)", lambda g: groups.get(g.group(1), g.group(0)), to)
+
+
+def netlify_cases(imp: Import) -> tuple[list[tuple[Out, dict[str, Any], str]], int]:
+    """(source route, case, note) per rule with a case, and how many carried rules got none."""
+    from cfroutes.importers.netlify import _Rules
+
+    outs = [o for o in imp.routes if o.rule is not None]
+    rules = _Rules(outs)
+    made: list[tuple[Out, dict[str, Any], str]] = []
+    seen: set[int] = set()
+    for _, o, r, _ in rules.items:
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        sample = _sample(r["from"])
+        hit = rules.first(sample)
+        if hit is None:
+            continue
+        _, ho, hr, m = hit
+        groups = {k: v for k, v in m.groupdict().items() if v is not None}
+        to, status = hr["to"], hr["status"]
+        note = ""
+        if not isinstance(to, str):
+            continue
+        target = _fill(to, groups)
+        expect: dict[str, Any]
+        if status in REDIRECT:
+            expect = {"status": status, "location": target}
+        elif status == 200 and not target.startswith(("http://", "https://")):
+            path, _, query = target.partition("?")
+            expect = {"uri": path} | ({"querystring": query} if query else {})
+        elif 400 <= status <= 599 and not target.startswith(("http://", "https://")):
+            expect = {"uri": target.partition("?")[0]}
+            note = (f"Netlify answers {status} with this page; CloudFront serves it with the origin's status "
+                    "(docs/migrating.md)")
+        else:
+            continue  # a proxy: its answer is the other site's
+        if ho is not o:
+            note = (note + "; " if note else "") + f"{ho.short_ref} answers it first on Netlify"
+        made.append((o, {"name": f"{o.short_ref}: {o.source_text}"[:200], "request": sample, "expect": expect},
+                     note))
+    carried = sum(1 for o in imp.routes if o.carried and o.rule is not None)
+    return made, carried - len(made)
+
+
+def render_cases(imp: Import, config_name: str, function: str) -> tuple[str, int, int]:
+    """The cases file's text, how many cases, how many carried rules have none."""
+    if imp.platform != "netlify":
+        return "", 0, 0
+    made, without = netlify_cases(imp)
+    lines = ["# " + comment(f"One case per {imp.platform} rule, answered as {imp.platform} answers it "
+                     "(assuming no file exists at the sample path); written by `cfroutes import --cases`."),
+             f"config: {scalar(config_name)}", f"function: {scalar(function)}", "tests:" if made else "tests: []"]
+    for _, case, note in made:
+        if note:
+            lines.append("  # " + comment(note))
+        lines.extend(block(case, 4, "  - "))
+    return "\n".join(lines) + "\n", len(made), without
