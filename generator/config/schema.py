@@ -220,6 +220,13 @@ EXPECT = Obj("expect", {
     "body": doc("the body of a response made at the edge", {"type": "string"}),
     "error": doc("the function throws an error containing this text", {"type": "string"}),
 }, extra={"minProperties": 1})
+CASE_TENANT = Obj("tenant", {
+    "id": doc("the distribution tenant's ID (cf.distributionTenant.id), e.g. dt_1a2b3c4d5e6f7", STRING),
+    "params": doc("the tenant's parameters (cf.distributionTenant.parameters.get): name -> value",
+                  {"type": "object", "additionalProperties": TEXT}),
+    "endpoint": doc("the connection group's domain (event.context.endpoint), e.g. d111111abcdef8.cloudfront.net",
+                    STRING),
+}, required=("id",))
 CASE = Obj("test case", {
     "name": doc("what the case checks (shown on failure)", STRING),
     "function": doc("the function to run (needed when the config has several)", STRING),
@@ -232,6 +239,8 @@ CASE = Obj("test case", {
                {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null", "object",
                                                                      "array"]}}),
     "response": doc("viewer-response functions: the origin's response", CASE_RESPONSE),
+    "tenant": doc("run on a multi-tenant distribution as this tenant: {id, params?, endpoint?} (without it: a "
+                  "standard distribution)", CASE_TENANT),
     "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error",
                   EXPECT),
 }, required=("request", "expect"))
