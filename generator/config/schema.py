@@ -101,6 +101,11 @@ STATUS = {"type": "integer", "minimum": 100, "maximum": 599}
 QUERY = {"enum": ["keep", "drop"]}
 
 # ------------------------------------------------------------------ routes.yaml
+TENANT_MATCH = Obj("tenant match", {
+    "id": doc("the distribution tenant's ID, e.g. dt_1a2b3c4d5e6f7", STRING),
+    "params": doc("tenant parameters: name -> a value to equal, \"*\" (present), null (absent) or {regex: ...}",
+                  CONDS),
+})
 MATCH = {
     "path": doc("the URI path pattern: literal segments, :name binds one segment, a final * binds the rest as "
                 "{splat} (/a/* matches /a, /a/ and /a/b/c)", PATH),
@@ -118,6 +123,9 @@ MATCH = {
     "country": doc("viewer countries (ISO codes, e.g. [DE, AT]) from cloudfront-viewer-country, which the cache "
                    "or origin request policy must forward",
                    {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
+    "tenant": doc("the distribution tenant (CloudFront SaaS Manager, runtime 2.0): {id?, params?: name -> a value "
+                  "to equal, \"*\" (present), null (absent) or {regex: ...}}; a standard distribution never matches",
+                  TENANT_MATCH),
 }
 RESPONSE = Obj("response", {
     "status": doc("the status code of the response made at the edge (200-599)",
