@@ -18,7 +18,7 @@ import os
 
 from cfroutes.config.model import JS1, VIEWER_REQUEST
 from cfroutes.iac import escape
-from cfroutes.iac.source import Bundle, camel, comment, snake
+from cfroutes.iac.source import Bundle, camel, comment, snake, tenant_lines
 
 CLASS = "CfroutesFunctions"
 
@@ -43,6 +43,7 @@ def _header(b: Bundle, config: str, mark: str, name: str) -> list[str]:
         f"{mark} this construct: run `cfroutes deploy --apply{prefix}` before `cdk deploy`; it writes the",
         f"{mark} new keys first (old ones stay until the new code is LIVE), so the code never reads a",
         f"{mark} missing key. A behaviour takes one function per event type: attach the ones you need.",
+        *(f"{mark} {line}" for line in tenant_lines(b, escape.ts_comment if mark == "//" else escape.py_comment)),
     ]
 
 

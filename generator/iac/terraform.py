@@ -22,7 +22,7 @@ from typing import Union
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.iac import escape
-from cfroutes.iac.source import Bundle, comment, snake
+from cfroutes.iac.source import Bundle, comment, snake, tenant_lines
 
 PROVIDER_MIN = "5.100"  # the provider line `terraform validate` was run against (5.100.0); older 5.x may work
 
@@ -176,6 +176,7 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
                 f"(config sha256 {b.compiled.config.sha256[:12]})."),
         Comment("Regenerate with `cfroutes export terraform`; the code and the KeyValueStore import files"),
         Comment(f"are read from {escape.hcl_comment(dist + '/')} at plan time: run `cfroutes build` first."),
+        *(Comment(line) for line in tenant_lines(b, escape.hcl_comment)),
         Blank(),
         Block("terraform", (), [Block("required_providers", (), [
             Attr("aws", "{\n  source  = \"hashicorp/aws\"\n  version = \">= " + PROVIDER_MIN + "\"\n}")])]),
