@@ -24,6 +24,7 @@ from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_RESPONSE
 from cfroutes.deploy.aws import Aws, AwsFailure
 from cfroutes.emulator import FunctionLoadError, Invocation, WarmFunction, prepare
+from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.testing.cases import Case
 from cfroutes.testing.runner import Mismatch, Runner, compare, outcome, q
 
@@ -177,6 +178,9 @@ class RemoteRunner:
             return res
         if case.event_type == VIEWER_RESPONSE and case.event["response"]["statusCode"] >= 400:
             res.skipped = "CloudFront does not run viewer-response functions for origin status >= 400"
+            return res
+        if TENANT_KEY in case.event:
+            res.skipped = "the case runs as a distribution tenant; TestFunction has no tenant input"
             return res
         size = len(json.dumps(case.event, separators=(",", ":")).encode("utf-8"))
         if size > EVENT_MAX:

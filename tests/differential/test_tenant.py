@@ -65,7 +65,7 @@ def tenant_function(draw: Any) -> dict[str, Any]:
         groups = [n for n in (r.get("tenant", {}).get("params") or {}).values() if isinstance(n, dict)]
         if groups and spec["event"] == "viewer-request" and "respond" not in r:
             name = groups[0]["regex"].split("<")[1].split(">")[0]
-            r["set_headers"] = {**r.get("set_headers", {}), "x-group": "{%s}" % name}
+            r["set_headers"] = {**r.get("set_headers", {}), "x-group": "{" + name + "}"}
     return spec
 
 
