@@ -108,6 +108,8 @@ class _RefChecker:
                 hint = None
                 if ref.name == "splat":
                     hint = "{splat} is bound only by a path pattern ending in '*'"
+                elif ref.name == "tenant" and ref.fields:
+                    hint = "the distribution tenant is {tenant.id} or {tenant.params.NAME}"
                 else:
                     close = difflib.get_close_matches(ref.name, sorted(self.bound), n=1, cutoff=0.6)
                     if close:
