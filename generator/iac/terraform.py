@@ -176,11 +176,13 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
                 f"(config sha256 {b.compiled.config.sha256[:12]})."),
         Comment("Regenerate with `cfroutes export terraform`; the code and the KeyValueStore import files"),
         Comment(f"are read from {escape.hcl_comment(dist + '/')} at plan time: run `cfroutes build` first."),
-        *(Comment(line) for line in tenant_lines(b, escape.hcl_comment)),
         Blank(),
         Block("terraform", (), [Block("required_providers", (), [
             Attr("aws", "{\n  source  = \"hashicorp/aws\"\n  version = \">= " + PROVIDER_MIN + "\"\n}")])]),
     ]
+    tenants = tenant_lines(b, escape.hcl_comment)
+    if tenants:
+        items += [Blank(), *(Comment(line) for line in tenants)]
     reads: dict[str, list[str]] = {}
     for name, owner in b.stores().items():
         more, reads[name] = _store_items(b, name, owner, dist)
