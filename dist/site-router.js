@@ -1,5 +1,5 @@
-// cfroutes 0.1.0 site-router input-sha256:18b718b4003ef96d
-import cf from'cloudfront';var K=cf.kvs();var P=[{p:["configurator"],h:[["tenant"],"salessqueeze","com"],t:"w",u:[["target"]],lk:[[["tenant"]],"target",0,0,2]},{p:["brand"],s:1,h:[["tenant"],"salessqueeze","com"],t:"w",u:["/tenants/",["brand","folder"],"/",["splat"]],lk:[["brand:",["tenant"]],"brand",1,{t:"s",st:404,b:"unknown tenant"}]},{p:["old-blog"],s:1,t:"r",u:["/blog/",["splat"]]},{p:[],s:1,h:["www","salessqueeze","com"],t:"r",u:["https://salessqueeze.com/",["splat"]],st:308},{p:["docs",["section"],["page"]],t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:["app"],s:1,ck:[["beta",0,"1"]],t:"w",u:["/public/app-beta/",["splat"]]},{p:["wp-admin"],s:1,t:"s",st:404},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];var G={"/configurator":[0,3,7],"/brand":[1,3,7],"/old-blog":[2,3,7],"/docs":[3,4,7],"/app":[3,5,7],"/wp-admin":[3,6,7],"":[3,7]};var X=[[3,{"":{"/pricing.html":"/pricing"}}],[6,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];var H=[{p:["api"],s:1,sh:[["x-forwarded-tenant",[["host"]]]]}];var Z={};var V=[/[\0-\x1f\x7f]/,/[\0- \x7f]/,/[\0- \x7f#]/];function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
+// cfroutes 0.1.0 site-router input-sha256:60764c365196b2e6
+import cf from'cloudfront';var K=cf.kvs();var P=[{p:["configurator"],h:[["tenant"],"salessqueeze","com"],t:"w",u:[["target"]],lk:[[["tenant"]],"target",0,0,2]},{p:["brand"],s:1,h:[["tenant"],"salessqueeze","com"],t:"w",u:["/tenants/",["brand","folder"],"/",["splat"]],lk:[["brand:",["tenant"]],"brand",1,{t:"s",st:404,b:"unknown tenant"}]},{p:["assets"],s:1,t:"w",u:["/tenants/",["@tenant","params","TenantPath"],"/assets/",["splat"]],tn:["",[["TenantPath",1]],[["TenantPath",2]],-1]},{p:["old-blog"],s:1,t:"r",u:["/blog/",["splat"]]},{p:[],s:1,h:["www","salessqueeze","com"],t:"r",u:["https://salessqueeze.com/",["splat"]],st:308},{p:["docs",["section"],["page"]],t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:["app"],s:1,ck:[["beta",0,"1"]],t:"w",u:["/public/app-beta/",["splat"]]},{p:["wp-admin"],s:1,t:"s",st:404},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];var G={"/configurator":[0,4,8],"/brand":[1,4,8],"/assets":[2,4,8],"/old-blog":[3,4,8],"/docs":[4,5,8],"/app":[4,6,8],"/wp-admin":[4,7,8],"":[4,8]};var X=[[4,{"":{"/pricing.html":"/pricing"}}],[7,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];var H=[{p:["api"],s:1,sh:[["x-forwarded-tenant",[["host"]]]]}];var Z={};var V=[/[\0-\x1f\x7f]/,/[\0- \x7f]/,/[\0- \x7f#]/];function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
 else a+=(n++?'&':'')+(o[k].value===''?k:k+'='+o[k].value);}
@@ -25,13 +25,20 @@ function W(w,q,b){var s=T(w.u,b),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.sli
 function D(r,b){var a=[r.u,r.oi,r.od,r.op,r.oh,r.w&&r.w.u],i;for(i=0;i<a.length;i++)if(a[i])T(a[i],b,V[i||r.t!='r'?2:1]);if(r.sh)for(i=0;i<r.sh.length;i++)T(r.sh[i][1],b,V[0]);}
 function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d==47||d==92)))l=l.replace(/^[\/\\]+/,'/');if(k&&(k=qs(q.querystring)))l+=(l.indexOf('?')<0?'?':'&')+k;return l;}
 function LE(t,s){return typeof t=='string'?s:s.replace(/[\x00-\x20\x7f]/g,encodeURIComponent);}
+function TN(d,b){var t,p=Object.create(null),o=Object.create(null),i,n,v;try{t=cf.distributionTenant;v=t.id;}catch(z){return d[0]===0?2:1;}
+if(d[0]&&v!==d[0])return 1;if(d[1]){for(i=0;i<d[1].length;i++){n=d[1][i][0];try{o[n]={value:t.parameters.get(n)};}catch(z){}}
+if(!vc(o,d[1],b))return 1;}
+if(d[3]>=0&&V[d[3]].test(v))return 2;for(i=0;i<d[2].length;i++){n=d[2][i][0];try{p[n]=t.parameters.get(n);}catch(z){return 2;}
+if(V[d[2][i][1]].test(p[n]))return 2;}
+b['@tenant']={id:v,params:p};return 0;}
 function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(LE(r.u,T(r.u,b)),!r.qd,q)}}};if(r.t=='s')o=S(r);if(o){E(o.headers,r,b);return o;}
 if(r.t=='w')W(r,q,b);E(q.headers,r,b);return N(q,c);}
 function N(q,c){if(!c)c=C(q);var u=q.uri;if(u.charCodeAt(u.length-1)==47)q.uri=u+"index.html";else if(u.lastIndexOf('.')<=u.lastIndexOf('/'))q.uri=u+'/'+"index.html";for(var i=0,b;i<H.length;i++)if(b=M(H[i],c))E(q.headers,H[i],b);return q;}
 async function handler(e){var q=e.request,u=q.uri,c=null,x=null,xa=0,xr=0,i,r,b,v,n,L,k,d,kd,kl;k=u.charCodeAt(0)==47?u:'/'+u.slice(1);if(k.length>1&&k.charCodeAt(k.length-1)==47)k=k.slice(0,-1);if(u=='//')k='';d=k.lastIndexOf('/');kd=k.slice(0,d);kl=k.slice(d);for(i=0;i<X.length;i++){if((v=X[i][1][kd])&&(v=v[kl]))break;}
 if(i<X.length){xr=X[i][0];xa=v;}
 n=xa?xr:P.length;if(n){i=u.indexOf('/',1);L=G['/'+(i<0?u.slice(1):u.slice(1,i))]||G[''];}
-if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(r.lk[2]){b[r.lk[1]]=v=JSON.parse(v);D(r,b);}else
+if(L&&L[0]<n){c=C(q);for(i=0;i<L.length&&L[i]<n;i++){r=P[L[i]];b=M(r,c);if(!b)continue;if(r.tn&&(v=TN(r.tn,b))){if(v>1&&r.lk&&r.lk[3])return S(r.lk[3]);continue;}
+if(r.lk){v=T(r.lk[0],b);try{if(v.indexOf("\u00a7r:")==0)throw Z;v=await K.get(v);if(r.lk[2]){b[r.lk[1]]=v=JSON.parse(v);D(r,b);}else
 if(V[r.lk[4]].test(v))throw Z;}catch(z){v=Z;}
 if(v===Z){if(r.lk[3])return S(r.lk[3]);continue;}
 b[r.lk[1]]=v;}

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from cfroutes.config.model import (
     SPILL_PREFIX,
+    TENANT_REF,
     VIEWER_RESPONSE,
     Function,
     HostPattern,
@@ -36,10 +37,12 @@ from cfroutes.config.model import (
     Rewrite,
     Route,
     Template,
+    TenantCond,
     ValueCond,
 )
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.emulator.jsregex import Overrun, exec_regex
+from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.platform.event import format_query
 from cfroutes.platform.limits import KVS_KEY_MAX, LOCATION_BAD
 from cfroutes.platform.uri import normal_path, uri_text
@@ -155,6 +158,7 @@ class Req:
     querystring: dict[str, Any]
     cookies: dict[str, Any]
     exists: bool = False  # the path is one of the function's `files:` (config/files.py)
+    tenant: dict[str, Any] | None = None  # the distribution tenant {id, params} (None: a standard distribution)
 
 
 def _value(obj: Any, name: str) -> Any:
@@ -288,7 +292,18 @@ def match(m: Match, r: Req, icase: bool, strict: bool, site: dict[str, int] | No
             return None
     if m.country is not None and _value(r.headers, "cloudfront-viewer-country") not in m.country:
         return None
+    if m.tenant is not None and not tenant_holds(m.tenant, r.tenant, b, site or {}):
+        return None
     return b
+
+
+def tenant_holds(tc: TenantCond, tenant: dict[str, Any] | None, b: dict[str, Any], site: dict[str, int]) -> bool:
+    """`tenant: {id?, params?}`: a tenant (not a standard distribution), its ID, its parameters as
+    conditions (a parameter the tenant lacks is absent)."""
+    if tenant is None or (tc.id is not None and tenant["id"] != tc.id):
+        return False
+    params = {k: {"value": v} for k, v in tenant["params"].items()}
+    return all(cond_holds(params, name, c, b, site) for name, c in tc.params)
 
 
 # ------------------------------------------------------------------ templates
@@ -325,6 +340,8 @@ def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = 
             out.append(uri_text(part) if uri else part)
             continue
         assert isinstance(part, Ref)
+        if part.name == TENANT_REF and part.name not in b:
+            raise Missing()  # a standard distribution: no tenant to read
         v = b[part.name]
         for f in part.fields:
             if not isinstance(v, dict) or f not in v:
@@ -479,12 +496,16 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     r = request_of(original)
     if fn.files is not None:
         r.exists = fn.files.exists(r.uri)
+    tenant = event.get(TENANT_KEY)
+    r.tenant = tenant
     req = copy.deepcopy(original)
     for route in fn.routes:
         site = sites(route)
         b = match_rule(route, r, icase, strict, site)
         if b is None:
             continue
+        if tenant is not None:  # {tenant.id}, {tenant.params.NAME}: a parameter it lacks is missing
+            b[TENANT_REF] = {"id": tenant["id"], "params": dict(tenant["params"])}
         try:
             if route.lookup is not None:
                 b[route.lookup.as_name] = lookup(route, b, kvs, site.get(route.lookup.as_name, HEADER))

@@ -11,6 +11,7 @@ from cfroutes.colour import wanted
 from cfroutes.emulator import connection
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
+from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, ExitCode, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
@@ -35,7 +36,7 @@ def _invalid(stderr: TextIO, diags: list[Diagnostic], limit: int = 20) -> int:
 
 
 def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: str | None,
-            stdout: TextIO, stderr: TextIO, engine: str = "quickjs") -> int:
+            stdout: TextIO, stderr: TextIO, engine: str = "quickjs", tenant: Tenant | None = None) -> int:
     """Run one function file on one event; print a TestResult-shaped JSON object.
 
     Exit codes: 0 ok; 1 the function failed, its output is invalid, or CloudFront would refuse
@@ -74,7 +75,7 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         refused = edge.load_failure(fn.name)  # the static profile runs first, whatever the engine
         if refused is not None:
             return report_refused(refused, source, stdout, stderr)
-        inv = edge.test_function(fn.name, event)  # as TestFunction runs it: whatever the origin status
+        inv = edge.test_function(fn.name, with_tenant(event, tenant))  # as TestFunction runs it: whatever the origin status
     result = connection.test_result(inv) if fn.event == CONNECTION_REQUEST else inv.to_test_result()
     json.dump(result, stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")

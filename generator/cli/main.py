@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from cfroutes import __version__
 from cfroutes.cli.error_handler import error_handler
 from cfroutes.cli.formats import CHECK_FORMATS, TEST_FORMATS, Format
-from cfroutes.errors import ExitCode
+from cfroutes.codes import Code
+from cfroutes.emulator.tenant import Tenant, tenant_from_options
+from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.platform.profile import RUNTIMES
 from cfroutes.testing.fail_under import percent
 
@@ -21,6 +23,22 @@ def _engine(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("quickjs", "
     p.add_argument("--engine", choices=choices, default="quickjs",
                    help="quickjs (embedded, default), njs (the nginx engine CloudFront's runtime descends from)"
                    + (", or both (a divergence fails)" if "both" in choices else ""))
+
+
+def _tenant(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("distribution tenant (CloudFront SaaS Manager; without --tenant-id: a standard distribution)")
+    g.add_argument("--tenant-id", help="run as this distribution tenant (cf.distributionTenant.id), e.g. dt_1a2b3c4d5e6f7")
+    g.add_argument("--tenant-param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter of the tenant (cf.distributionTenant.parameters.get), repeatable")
+    g.add_argument("--endpoint", help="the connection group's domain (event.context.endpoint)")
+
+
+def _tenant_of(args: argparse.Namespace) -> Tenant | None:
+    """The tenant options as a Tenant (None: a standard distribution); bad ones exit 2."""
+    try:
+        return tenant_from_options(args.tenant_id, args.tenant_param, args.endpoint)
+    except ValueError as exc:
+        raise InputError([Diagnostic(Span("<command line>", 1, 1), str(exc), code=Code.ARGUMENT)]) from None
 
 
 def _format(p: argparse.ArgumentParser, choices: tuple[Format, ...]) -> None:
@@ -70,12 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kvs-delete", action="append", default=[], metavar="KEY",
                    help="run as if the store had no such key (repeatable)")
     p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
+    _tenant(p)
 
     p = sub.add_parser("emulate", help="run any CloudFront Function file on an event (TestResult JSON)")
     p.add_argument("function_file")
     p.add_argument("--event", required=True, help="event JSON file")
     p.add_argument("--runtime", choices=RUNTIMES)
     p.add_argument("--kvs", help="KVS import file or plain JSON object")
+    _tenant(p)
     _engine(p, ("quickjs", "njs"))
 
     p = sub.add_parser("diff", help="requests (from access logs or the test cases) whose outcome a change alters")
@@ -200,11 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result.code = run(args.config, args.request, function=args.function, headers=args.header,
                               kvs=args.kvs, stdout=out, stderr=err, country=args.country,
-                              kvs_delete=args.kvs_delete)
+                              kvs_delete=args.kvs_delete, tenant=_tenant_of(args))
         elif args.command == "emulate":
             from cfroutes.cli.emulate import emulate
 
-            result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err, engine=args.engine)
+            result.code = emulate(args.function_file, args.event, args.runtime, args.kvs, out, err, engine=args.engine,
+                                  tenant=_tenant_of(args))
         elif args.command == "diff":
             from cfroutes.cli.diff import diff
 

@@ -11,6 +11,7 @@ from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.terminal import EscapingWriter
 from cfroutes.testing.cases import Case, Expect
@@ -68,7 +69,8 @@ def parse_kvs(items: list[str], deletes: Sequence[str] = ()) -> dict[str, str | 
 
 
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
-        stdout: TextIO, stderr: TextIO, country: str | None = None, kvs_delete: Sequence[str] = ()) -> int:
+        stdout: TextIO, stderr: TextIO, country: str | None = None, kvs_delete: Sequence[str] = (),
+        tenant: Tenant | None = None) -> int:
     stdout = EscapingWriter(stdout)  # type: ignore[assignment]  # data (uri, logs, headers) may hold ESC
     compiled = compile_config(config)
     name = _pick(compiled, function)
@@ -86,6 +88,7 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
         event = build_event(request, event_type=fn.function.event, headers=hdrs)
     except RequestError as e:
         raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
+    event = with_tenant(event, tenant)
     if compiled.errors:
         stderr.write("warning: the build has errors (see `cfroutes check`); running it anyway\n")
     runner = Runner(compiled)

@@ -17,6 +17,7 @@ from typing import Any
 
 from cfroutes.config.model import (
     SPILL_VERSION_LEN,
+    TENANT_REF,
     VIEWER_RESPONSE,
     Function,
     Match,
@@ -264,6 +265,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
                          respond_record(lk.missing) if lk.missing else 0]
             if lk.format != "json":  # a JSON lookup's fields are checked where they are rendered (D)
                 rec["lk"].append(name_site(sites, lk.as_name))
+        if route.match.tenant is not None or route.tenant_refs:
+            rec["tn"] = tenant_record(route, sites)
         pos = len(P)
         P.append(rec)
         m = route.match
@@ -301,6 +304,22 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
             result.FS = {p: 1 for p in sorted(fn.files.paths)}
     result.flags = _flags(fn, result, spill, debug)
     return result
+
+
+def tenant_record(route: Route, sites: list[tuple[int, Template]]) -> list[Any]:
+    """[id condition (0 none, "" any tenant, else the ID), parameter conditions or 0,
+    [[parameter, site]] the templates render, the site of {tenant.id} or -1] (router.js.j2 TN)."""
+    tc = route.match.tenant
+    refs = route.tenant_refs
+    site: dict[tuple[str, ...], int] = {}
+    for s, t in sites:
+        for r in t.refs:
+            if r.name == TENANT_REF:
+                site[r.fields] = max(site.get(r.fields, SITE_HEADER), s)
+    conds = _conds(tc.params, lambda n: name_site(sites, n)) if tc is not None and tc.params else 0
+    params = sorted({r.fields[1] for r in refs if r.fields[0] == "params"})
+    return [0 if tc is None else tc.id or "", conds, [[n, site[("params", n)]] for n in params],
+            site.get(("id",), -1)]
 
 
 def spill_table_version(table: dict[str, str]) -> str:
@@ -364,7 +383,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "lookup": lookups,
         "json": any(r.lookup and r.lookup.format == "json" for r in routes),
         # V: the characters that stop a data value binding, by site (lookups, condition groups)
-        "datacheck": lookups or cond_groups,
+        "datacheck": lookups or cond_groups or any("tn" in r for r in p.P),
         "condgroups": cond_groups,
         # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
         "hostenc": any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
@@ -411,4 +430,6 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "xrec": xrec,
         "act": bool(p.P) or xrec,  # the generic action interpreter A (and T, C)
         "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
+        # the distribution tenant (TN): routes with `tenant:` or {tenant.id}/{tenant.params.NAME}
+        "tenant": any("tn" in r for r in p.P),
     }

@@ -141,6 +141,19 @@ class ValueCond:
 
 
 @dataclass(frozen=True)
+class TenantCond:
+    """`tenant: {id?, params?}`: the distribution tenant (CloudFront SaaS Manager) a route is for."""
+
+    id: str | None = None  # None: any tenant (but a tenant: not a standard distribution)
+    params: tuple[tuple[str, ValueCond], ...] = ()
+
+
+#: the binding of the distribution tenant: `{tenant.id}` and `{tenant.params.NAME}` are refs to it
+#: (not a name a route can bind: `{tenant}` without a field stays an ordinary name)
+TENANT_REF = "@tenant"
+
+
+@dataclass(frozen=True)
 class Match:
     """All conditions of a route or header rule; all must hold."""
 
@@ -153,6 +166,7 @@ class Match:
     cookies: tuple[tuple[str, ValueCond], ...] = ()
     country: tuple[str, ...] | None = None
     file: str | None = None  # "exists" | "missing": the request's path in the function's `files:`
+    tenant: TenantCond | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -168,11 +182,13 @@ class Match:
     @property
     def condition_names(self) -> tuple[str, ...]:
         """Names bound by named groups of `{regex}` query/header/cookie conditions."""
-        return tuple(n for _, c in self.query + self.headers + self.cookies for n, _ in c.groups)
+        tenant = self.tenant.params if self.tenant is not None else ()
+        return tuple(n for _, c in self.query + self.headers + self.cookies + tenant for n, _ in c.groups)
 
     @property
     def has_conditions(self) -> bool:
-        return bool(self.methods or self.query or self.headers or self.cookies or self.country or self.file)
+        return bool(self.methods or self.query or self.headers or self.cookies or self.country or self.file
+                    or self.tenant is not None)
 
 
 # ---------------------------------------------------------------- templates
@@ -286,7 +302,15 @@ class Route:
             and (m.host is None or m.host.is_literal)
             and not m.has_conditions
             and self.lookup is None
+            and not self.tenant_refs
         )
+
+    @cached_property
+    def tenant_refs(self) -> tuple[Ref, ...]:
+        """`{tenant.id}` / `{tenant.params.NAME}` in the templates the route renders."""
+        from cfroutes.config.patterns import rendered_templates
+
+        return tuple(r for _, t in rendered_templates(self) for r in t.refs if r.name == TENANT_REF)
 
 
 @dataclass(frozen=True)

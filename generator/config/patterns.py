@@ -8,7 +8,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from cfroutes.config.model import HostPattern, Param, Part, PathPattern, Ref, RegexPattern, Segment, Template
+from cfroutes.config.model import (
+    TENANT_REF,
+    HostPattern,
+    Param,
+    Part,
+    PathPattern,
+    Ref,
+    RegexPattern,
+    Segment,
+    Template,
+)
 from cfroutes.errors import Span
 from cfroutes.platform import regex
 from cfroutes.platform.limits import CONTROL, CONTROL_RE, LOCATION_BAD, QUERY_BAD
@@ -115,7 +125,7 @@ def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
         if not all(NAME_RE.match(b) for b in bits):
             errs.append(f"bad placeholder {{{inner}}}: expected {{name}} or {{name.field}}")
         else:
-            parts.append(Ref(bits[0], tuple(bits[1:])))
+            parts.append(tenant_ref(bits) or Ref(bits[0], tuple(bits[1:])))
         pos = m.end()
     tail = src[pos:]
     if "{" in tail or "}" in tail:
@@ -125,6 +135,13 @@ def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
     if errs:
         return None, errs
     return Template(src, tuple(parts), span), []
+
+
+def tenant_ref(bits: list[str]) -> Ref | None:
+    """`{tenant.id}` or `{tenant.params.NAME}`: a ref to the distribution tenant (TENANT_REF)."""
+    if bits[0] == "tenant" and (bits[1:] == ["id"] or (len(bits) == 3 and bits[1] == "params")):
+        return Ref(TENANT_REF, tuple(bits[1:]))
+    return None
 
 
 # ---------------------------------------------------------------- data values (semantics §4.1)

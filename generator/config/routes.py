@@ -9,6 +9,7 @@ from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.model import (
     REDIRECT_STATUSES,
+    TENANT_REF,
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
     HeaderRule,
@@ -65,7 +66,7 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
             bound.add(lookup.as_name)
             if lookup.format == "json":
                 json_names.add(lookup.as_name)
-    check = _RefChecker(v, bound, json_names, match)
+    check = _RefChecker(v, bound, json_names, match, True)
     action: Any = None
     kind = actions[0] if actions != ["rewrite", "origin"] and actions != ["origin", "rewrite"] else "origin"
     if kind == "redirect":
@@ -83,22 +84,32 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
                                   "set_headers", "remove_headers")
     if action is None or len(v.diags) > nerr:
         return None
-    return Route(index, node.span, match, action, lookup, sets, removes, allow_external, name)
+    route = Route(index, node.span, match, action, lookup, sets, removes, allow_external, name)
+    return route if _tenant_allowed(v, node, m, ctx, route) else None
 
 
 class _RefChecker:
     """Checks that every {name} in a template is bound, and JSON field use."""
 
-    def __init__(self, v: Validator, bound: set[str], json_names: set[str], match: Match) -> None:
+    def __init__(self, v: Validator, bound: set[str], json_names: set[str], match: Match,
+                 tenant: bool | None = None) -> None:
         self.v, self.bound, self.json_names, self.match = v, bound, json_names, match
+        self.tenant = tenant  # {tenant.id}/{tenant.params.NAME}: True allowed, False reported, None: header rules
 
     def __call__(self, node: Node, t: Template, what: str) -> bool:
         ok = True
         for ref in t.refs:
-            if ref.name not in self.bound:
+            if ref.name == TENANT_REF:
+                if self.tenant is None:
+                    self.v.err(node, f"{what}: {{tenant.{'.'.join(ref.fields)}}} is available in routes, not in header rules",
+                               code=Code.TEMPLATE)
+                ok = ok and bool(self.tenant)
+            elif ref.name not in self.bound:
                 hint = None
                 if ref.name == "splat":
                     hint = "{splat} is bound only by a path pattern ending in '*'"
+                elif ref.name == "tenant" and ref.fields:
+                    hint = "the distribution tenant is {tenant.id} or {tenant.params.NAME}"
                 else:
                     close = difflib.get_close_matches(ref.name, sorted(self.bound), n=1, cutoff=0.6)
                     if close:
@@ -112,6 +123,23 @@ class _RefChecker:
                 self.v.err(node, f"{what}: {{{ref.name}.{'.'.join(ref.fields)}}} reads a field, which needs a lookup with format: json", code=Code.TEMPLATE)
                 ok = False
         return ok
+
+
+def _tenant_allowed(v: Validator, node: Node, m: dict[str, Node], ctx: FnCtx, route: Route) -> bool:
+    """May this route read the distribution tenant (`tenant:` or {tenant.id}/{tenant.params.NAME})?
+    Reports why not: cf.distributionTenant is in the cloudfront module, runtime 2.0 only; a JSON
+    lookup named `tenant` would make {tenant.id} ambiguous."""
+    if route.match.tenant is None and not route.tenant_refs:
+        return True
+    if not get_profile(ctx.runtime).origin_helpers:  # the cloudfront module: runtime 2.0
+        v.err(m.get("tenant") or node, f"distribution tenants (cf.distributionTenant) need runtime {ORIGIN_RUNTIME}",
+              code=Code.RUNTIME_NEEDED)
+        return False
+    if route.lookup is not None and route.lookup.as_name == "tenant" and route.lookup.format == "json":
+        v.err(m["lookup"], "lookup.as: a JSON lookup named 'tenant' would make {tenant.id} and "
+              "{tenant.params.NAME} ambiguous; choose another name", code=Code.NAME)
+        return False
+    return True
 
 
 def _target(v: Validator, node: Node, what: str, check: _RefChecker) -> Template | None:
@@ -319,7 +347,9 @@ def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | N
     key = v.template(m["key"], "lookup.key")
     if key is not None:
         for ref in key.refs:
-            if ref.name not in bound or ref.fields:
+            if ref.name == TENANT_REF:
+                v.err(m["key"], "lookup.key: the distribution tenant cannot be part of a key (yet)", code=Code.TEMPLATE)
+            elif ref.name not in bound or ref.fields:
                 v.err(m["key"], f"lookup.key: {{{'.'.join((ref.name,) + ref.fields)}}} is not bound by this route", code=Code.TEMPLATE)
     as_name = v.string(m["as"], "lookup.as")
     if as_name is not None and (not NAME_RE.match(as_name) or as_name in bound):
@@ -377,6 +407,9 @@ def validate_rule(v: Validator, node: Node, index: int, ctx: FnCtx) -> HeaderRul
         return None
     nerr = len(v.diags)
     match = match_conditions(v, m, node)
+    if match.tenant is not None:
+        v.err(m["tenant"], "`tenant` matches routes, not header rules", hint="put the header edit on a route "
+              "(set_headers) that matches the tenant", code=Code.CONFIG_INVALID)
     bound = set(match.names) | {"host", "path", "query"}
     if match.path is not None and match.path.splat:
         bound.add("splat")

@@ -110,6 +110,11 @@ STATUS = {"type": "integer", "minimum": 100, "maximum": 599}
 QUERY = {"enum": ["keep", "drop"]}
 
 # ------------------------------------------------------------------ routes.yaml
+TENANT_MATCH = Obj("tenant match", {
+    "id": doc("the distribution tenant's ID, e.g. dt_1a2b3c4d5e6f7", STRING),
+    "params": doc("tenant parameters: name -> a value to equal, \"*\" (present), null (absent) or {regex: ...}",
+                  CONDS),
+})
 MATCH = {
     "path": doc("the URI path pattern: literal segments, :name binds one segment, a final * binds the rest as "
                 "{splat} (/a/* matches /a, /a/ and /a/b/c)", PATH),
@@ -129,6 +134,9 @@ MATCH = {
                    {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}}),
     "file": doc("exists: the request's path is one of the function's `files:` (a folder's index.html counts for "
                 "the folder); missing: it is not", {"enum": ["exists", "missing"]}),
+    "tenant": doc("the distribution tenant (CloudFront SaaS Manager, runtime 2.0): {id?, params?: name -> a value "
+                  "to equal, \"*\" (present), null (absent) or {regex: ...}}; a standard distribution never matches",
+                  TENANT_MATCH),
 }
 RESPONSE = Obj("response", {
     "status": doc("the status code of the response made at the edge (200-599)",
@@ -256,6 +264,13 @@ EXPECT = Obj("expect", {
     "body": doc("the body of a response made at the edge", {"type": "string"}),
     "error": doc("the function throws an error containing this text", {"type": "string"}),
 }, extra={"minProperties": 1})
+CASE_TENANT = Obj("tenant", {
+    "id": doc("the distribution tenant's ID (cf.distributionTenant.id), e.g. dt_1a2b3c4d5e6f7", STRING),
+    "params": doc("the tenant's parameters (cf.distributionTenant.parameters.get): name -> value",
+                  {"type": "object", "additionalProperties": TEXT}),
+    "endpoint": doc("the connection group's domain (event.context.endpoint), e.g. d111111abcdef8.cloudfront.net",
+                    STRING),
+}, required=("id",))
 CASE = Obj("test case", {
     "name": doc("what the case checks (shown on failure)", STRING),
     "function": doc("the function to run (needed when the config has several)", STRING),
@@ -268,6 +283,8 @@ CASE = Obj("test case", {
                {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null", "object",
                                                                      "array"]}}),
     "response": doc("viewer-response functions: the origin's response", CASE_RESPONSE),
+    "tenant": doc("run on a multi-tenant distribution as this tenant: {id, params?, endpoint?} (without it: a "
+                  "standard distribution)", CASE_TENANT),
     "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error",
                   EXPECT),
 }, required=("request", "expect"))

@@ -18,6 +18,7 @@ from cfroutes.config.model import (
     Match,
     RegexPattern,
     Template,
+    TenantCond,
     ValueCond,
 )
 from cfroutes.config.patterns import convert_regex, parse_host, parse_path, parse_template, porting_hint
@@ -230,7 +231,8 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
         conds[key] = _conditions(v, m[key], key) if key in m else ()
     # names bound twice
     file = v.choice(m["file"], "file", ("exists", "missing")) if "file" in m else None
-    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country, file)
+    tenant = _tenant(v, m["tenant"]) if "tenant" in m else None
+    mt = Match(path, regex, host, methods, conds["query"], conds["headers"], conds["cookies"], country, file, tenant)
     names = list(mt.names)
     for bound in set(names):
         if names.count(bound) > 1:
@@ -239,6 +241,20 @@ def match_conditions(v: Validator, m: dict[str, Node], where: Node) -> Match:
         if bound in ("host", "path", "query") and bound not in mt.condition_names:  # groups: reported in _conditions
             v.err(where, f"parameter ':{bound}' shadows the built-in {{{bound}}}; choose another name", code=Code.NAME)
     return mt
+
+
+def _tenant(v: Validator, node: Node) -> TenantCond | None:
+    """`tenant: {id?, params?}` (CloudFront SaaS Manager): params are conditions as query/headers/cookies."""
+    m = v.mapping(node, "tenant", schema.TENANT_MATCH.keys)
+    if m is None:
+        return None
+    tid = None
+    if "id" in m:
+        tid = v.string(m["id"], "tenant.id")
+        if tid is not None and not v.no_control(m["id"], tid, "tenant.id"):
+            tid = None
+    params = _conditions(v, m["params"], "tenant.params") if "params" in m else ()
+    return TenantCond(tid, params)
 
 
 def _conditions(v: Validator, node: Node, what: str) -> tuple[tuple[str, ValueCond], ...]:

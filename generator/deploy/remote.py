@@ -24,6 +24,7 @@ from cfroutes.compiler import Compiled
 from cfroutes.deploy.aws import Aws, AwsFailure
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge, merge_store
+from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.platform.event import VIEWER_RESPONSE_SKIPPED, function_runs
 from cfroutes.platform.limits import TEST_FUNCTION_EVENT_MAX
 from cfroutes.testing.cases import Case
@@ -178,6 +179,9 @@ class RemoteRunner:
             return res
         if not function_runs(case.event_type, case.event):
             res.skipped = VIEWER_RESPONSE_SKIPPED
+            return res
+        if TENANT_KEY in case.event:
+            res.skipped = "the case runs as a distribution tenant; TestFunction has no tenant input"
             return res
         size = len(json.dumps(case.event, separators=(",", ":")).encode("utf-8"))
         if size > TEST_FUNCTION_EVENT_MAX:

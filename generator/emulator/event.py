@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cfroutes.emulator.connection import connection_problems, is_engine_event
+from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.platform.event import EVENT_TYPES, VIEWER_REQUEST, VIEWER_RESPONSE, is_connection_event
 from cfroutes.platform.headers import TOKEN_RE
 
@@ -85,7 +86,11 @@ def _event(event: Any) -> Iterator[str]:
     etype = VIEWER_REQUEST
     if not isinstance(ctx, dict):
         yield f"context: must be an object, got {_type(ctx)}"
-    elif "eventType" in ctx:
+    elif "endpoint" in ctx and not isinstance(ctx["endpoint"], str):
+        yield f"context.endpoint: must be a string (the connection group's domain), got {_type(ctx['endpoint'])}"
+    if TENANT_KEY in event:
+        yield f"{TENANT_KEY}: reserved by the emulator; give the tenant with --tenant-id and --tenant-param"
+    if isinstance(ctx, dict) and "eventType" in ctx:
         etype = ctx["eventType"]
         if etype not in EVENT_TYPES:
             yield f"context.eventType: must be {' or '.join(EVENT_TYPES)}, got {_type(etype)}"

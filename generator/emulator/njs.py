@@ -175,6 +175,7 @@ async function run(handler) {
     for (i = 0; i < cmd.cases.length; i++) {
       c = cmd.cases[i];
       G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
+      G.__cf$tenant(c.e);
       if (c.n) { text = await repeat(handler, c); out(text); continue; }
       t = 0;
       try {

@@ -9,7 +9,7 @@ var T0 = G.__cf_t0, steps = 0, budget = G.__cf_budget, over = false, logs = [], 
 var PNOW = G.performance && typeof G.performance.now === "function" ? G.performance.now.bind(G.performance) : null, nativeMs = 0;
 // the store is parsed here, before the 2 MB function memory limit is set: in CloudFront its
 // data lives outside the function
-var EVTYPE = G.__cf_evtype, KVSJ = "", KVS = G.__cf_kvs ? JP(G.__cf_kvs) : null, MODS = {}, REG = {};
+var EVTYPE = G.__cf_evtype, KVSJ = "", KVS = G.__cf_kvs ? JP(G.__cf_kvs) : null, MODS = {}, REG = {}, TENANT = null;
 delete G.__cf_t0; delete G.__cf_kvs; delete G.__cf_budget; delete G.__cf_evtype;
 defProp(G, "__cf$t", { value: function () { if (++steps > budget) { over = true; throw new RangeError("step budget exceeded"); } } });
 defProp(G, "__cf$m", { value: REG });
@@ -17,7 +17,15 @@ defProp(G, "__cf$s", { value: function () { return JS({ steps: steps, over: over
 // warm reuse (WarmFunction): the per-invocation state, reset before each call
 defProp(G, "__cf$reset", { value: function (t0, b, ev, kj) {
   T0 = t0; steps = 0; budget = b; over = false; logs = []; logChars = 0; origin = null; EVTYPE = ev; nativeMs = 0;
+  TENANT = null;
   if (kj !== "=") KVS = kj ? JP(kj) : null;
+} });
+// the distribution tenant of this call (multi-tenant distribution): the emulator's own event key
+// `__cf_tenant` ({id, params}) is taken off the event before the handler sees it; none = standard
+defProp(G, "__cf$tenant", { value: function (ev) {
+  var t = ev !== null && typeof ev === "object" ? ev.__cf_tenant : undefined;
+  if (t !== undefined) delete ev.__cf_tenant;
+  TENANT = t !== null && typeof t === "object" ? t : null;
 } });
 function native(f) {  // f, with its running time counted in nativeMs
   return function nativeCall() {
@@ -671,8 +679,27 @@ MODS.cloudfront = function () {
   defProp(cf, "edgeLocation", { enumerable: true, get: function () {
     return EVTYPE === "viewer-request" ? { name: "IAD89", serverIp: "198.51.100.10", region: "us-east-1" } : undefined;
   } });
+  // CloudFront SaaS Manager (DeveloperGuide "Helper methods for CloudFront SaaS Manager
+  // properties"): on a standard distribution (no tenant) every use throws the type error
+  // "distributionTenant module is not available"; a parameter the tenant does not have throws
+  // DistributionTenantParameterKeyNotFound.
   defProp(cf, "distributionTenant", { enumerable: false, get: function () {
-    throw new Error("distributionTenant module is not available");
+    if (TENANT === null) throw new TypeError("distributionTenant module is not available");
+    var t = TENANT, params = t.params || {};
+    return {
+      id: t.id,
+      parameters: {
+        get: function get(name) {
+          var key = "" + name;
+          if (!hasOwn.call(params, key)) {
+            var e = new Error(key);
+            e.name = "DistributionTenantParameterKeyNotFound";
+            throw e;
+          }
+          return params[key];
+        }
+      }
+    };
   } });
   return cf;
 };

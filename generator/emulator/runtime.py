@@ -19,6 +19,7 @@ from cfroutes.emulator import cost, jsregex, watchdog
 from cfroutes.emulator.loader import PositionMap, transform
 from cfroutes.emulator.prelude import prelude_sections, store_json
 from cfroutes.emulator.result import FunctionLoadError, Invocation, cut_logs
+from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.emulator.validate import check_output
 from cfroutes.emulator.watchdog import DEFAULT_TIME_LIMIT, STACK_LIMIT
 from cfroutes.platform.event import VIEWER_REQUEST, event_type
@@ -186,6 +187,8 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
         ev = ctx.parse_json(json.dumps(event, ensure_ascii=True))
         if prepared.raw_query:
             ctx.get("__cf_req")(ev)
+        if TENANT_KEY in event:
+            ctx.get("__cf$tenant")(ev)
         start = time.perf_counter()
         if not isinstance(handler, quickjs.Object):
             raise _HandlerError("ReferenceError: handler is not defined")

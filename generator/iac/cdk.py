@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from cfroutes.config.model import VIEWER_REQUEST
 from cfroutes.iac import cachepolicy, escape
-from cfroutes.iac.source import Bundle, camel, comment, snake
+from cfroutes.iac.source import Bundle, camel, comment, snake, tenant_lines
 from cfroutes.platform.profile import JS1
 
 CLASS = "CfroutesFunctions"
@@ -45,6 +45,7 @@ def _header(b: Bundle, config: str, mark: str, name: str) -> list[str]:
         f"{mark} this construct: run `cfroutes deploy --apply{prefix}` before `cdk deploy`; it writes the",
         f"{mark} new keys first (old ones stay until the new code is LIVE), so the code never reads a",
         f"{mark} missing key. A behaviour takes one function per event type: attach the ones you need.",
+        *(f"{mark} {line}" for line in tenant_lines(b, escape.ts_comment if mark == "//" else escape.py_comment)),
     ]
 
 

@@ -21,7 +21,7 @@ import yaml
 from cfroutes.compiler import CompiledFunction
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.iac import cachepolicy, escape
-from cfroutes.iac.source import Bundle, camel, comment
+from cfroutes.iac.source import Bundle, camel, comment, tenant_parameters
 
 BUCKET_PARAM = "KvsImportBucket"
 
@@ -137,6 +137,9 @@ def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str,
                        + f" (config sha256 {b.compiled.config.sha256[:12]}); regenerate with cfroutes export "
                        "cloudformation",
     }
+    tenants = tenant_parameters(b)
+    if tenants:  # what the multi-tenant distribution's TenantConfig.ParameterDefinitions must define
+        doc["Metadata"] = {"cfroutes": {"TenantParameters": tenants}}
     if params:
         doc["Parameters"] = params
     doc["Resources"] = resources

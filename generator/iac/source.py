@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -88,6 +89,30 @@ def comment(cf: CompiledFunction, config: str, name: str | None = None) -> str:
     name's other characters as `?` (a value, not code: shown as is by the console)."""
     base = re.sub(r"[^\x20-\x7e]", "?", escape.text(os.path.basename(config)))
     return f"cfroutes: {cf.function.event} function {name or cf.name} from {base}"[:128]
+
+
+def tenant_parameters(b: Bundle) -> dict[str, list[str]]:
+    """Function name (as deployed) -> the distribution tenant parameters its routes read
+    (`tenant: {params}` conditions, {tenant.params.NAME}); functions that read none are left out."""
+    out: dict[str, list[str]] = {}
+    for cf in b.functions:
+        names = {n for r in cf.function.routes if r.match.tenant is not None for n, _ in r.match.tenant.params}
+        names |= {ref.fields[1] for r in cf.function.routes for ref in r.tenant_refs if ref.fields[0] == "params"}
+        if names:
+            out[b.name(cf.name)] = sorted(names)
+    return out
+
+
+def tenant_lines(b: Bundle, esc: Callable[[str], str]) -> list[str]:
+    """The tenant parameters as comment lines; `esc` is the target's one comment-escaping helper,
+    applied to the names (the rest is fixed text). [] when no function reads a tenant parameter."""
+    params = tenant_parameters(b)
+    if not params:
+        return []
+    return ["Distribution tenant parameters (CloudFront SaaS Manager) the functions read: define them in the",
+            "multi-tenant distribution's TenantConfig.ParameterDefinitions and give each tenant its values;",
+            "a tenant without one falls through those routes (or gets the route's lookup `missing` answer):",
+            *(f"  {esc(fn)}: {', '.join(esc(n) for n in names)}" for fn, names in params.items())]
 
 
 def camel(name: str) -> str:

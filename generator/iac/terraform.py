@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.iac import cachepolicy, escape
-from cfroutes.iac.source import Bundle, comment, snake
+from cfroutes.iac.source import Bundle, comment, snake, tenant_lines
 
 PROVIDER_MIN = "5.100"  # the provider line `terraform validate` was run against (5.100.0); older 5.x may work
 
@@ -172,6 +172,9 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
         Block("terraform", (), [Block("required_providers", (), [
             Attr("aws", "{\n  source  = \"hashicorp/aws\"\n  version = \">= " + PROVIDER_MIN + "\"\n}")])]),
     ]
+    tenants = tenant_lines(b, escape.hcl_comment)
+    if tenants:
+        items += [Blank(), *(Comment(line) for line in tenants)]
     reads: dict[str, list[str]] = {}
     for name, owner in b.stores().items():
         more, reads[name] = _store_items(b, name, owner, dist)

@@ -20,6 +20,7 @@ from cfroutes.config import schema
 from cfroutes.config.load import Validator
 from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE, Config, Function
 from cfroutes.config.yamlload import Node, load_file
+from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.platform.headers import TOKEN_RE
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
@@ -260,6 +261,7 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
     cookies = _values_map(v, m["cookies"], "cookies", header=False) if "cookies" in m else None
     viewer_ip = v.string(m["viewer_ip"], "viewer_ip") if "viewer_ip" in m else None
     kvs = _kvs(v, m["kvs"], fn) if "kvs" in m else None
+    tenant = _tenant(v, m["tenant"]) if "tenant" in m else None
     response = None
     if "response" in m:
         if fn is not None and fn.event != VIEWER_RESPONSE:
@@ -292,7 +294,7 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
         return None
     if expect is None or len(v.diags) > n_err:
         return None
-    return Case(name, fn.name, fn.event, request, event, expect, kvs, node.span, index)
+    return Case(name, fn.name, fn.event, request, with_tenant(event, tenant), expect, kvs, node.span, index)
 
 
 def _request_span(node: Node, text: str, column: int) -> Span:
@@ -329,6 +331,29 @@ def _values_map(v: Validator, node: Node, what: str, *, header: bool,
             if s is not None and v.no_control(val, s, f"{what}.{name}"):
                 out[key] = s
     return out
+
+
+def _tenant(v: Validator, node: Node) -> Tenant | None:
+    """`tenant: {id, params?, endpoint?}`: the distribution tenant the case runs for."""
+    m = v.mapping(node, "tenant", schema.CASE_TENANT.keys)
+    if m is None:
+        return None
+    tid = v.string(m["id"], "tenant.id") if "id" in m else None
+    if "id" not in m:
+        v.err(node, "tenant needs `id:` (the distribution tenant's ID, e.g. dt_1a2b3c4d5e6f7)", code=Code.CASE_INVALID)
+    params: dict[str, str] = {}
+    if "params" in m:
+        pnode = m["params"]
+        if not pnode.is_map:
+            v.err(pnode, f"tenant.params must be a mapping of parameter name to value, got {pnode.type_name()}",
+                  code=Code.WRONG_TYPE)
+        else:
+            for key, val in pnode.value.items():
+                s = v.string(val, f"tenant.params.{key}", allow_empty=True)
+                if s is not None:
+                    params[key] = s
+    endpoint = v.string(m["endpoint"], "tenant.endpoint") if "endpoint" in m else None
+    return None if tid is None else Tenant(tid, params, endpoint)
 
 
 def _kvs(v: Validator, node: Node, fn: Function | None) -> dict[str, str | None] | None:

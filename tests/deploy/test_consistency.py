@@ -149,15 +149,15 @@ def test_prefix_names_everything_and_attach_updates_the_default_behaviour(projec
     aws = Aws(FakeCloudFront(account, faults), FakeKvs(account, faults))
     code = handled(cli_test.test_remote, "routes.yaml", [], stage="LIVE", stdout=out, stderr=err, aws=aws,
                    prefix="stg-")
-    assert code == 0 and "18 passed, 0 failed, 1 skipped" in out.getvalue(), out.getvalue() + err.getvalue()
+    assert code == 0 and "19 passed, 0 failed, 3 skipped" in out.getvalue(), out.getvalue() + err.getvalue()
     assert set(faults.log) == {"test_function"}
     out, err = io_pair()
     assert handled(cli_test.test_remote, "routes.yaml", [], stage="LIVE", stdout=out, stderr=err, aws=aws) == 1
     assert "function 'site-router' has no LIVE stage" in err.getvalue()
 
 
-STEPS = 25  # mutating calls of the v1 -> v2 deploy below (test_step_count keeps this honest)
-FIRST_STEPS = 26  # mutating calls of a first deploy into an empty account
+STEPS = 26  # mutating calls of the v1 -> v2 deploy below (test_step_count keeps this honest)
+FIRST_STEPS = 27  # mutating calls of a first deploy into an empty account
 
 
 def _v1_deployed(project, account):
