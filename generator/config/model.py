@@ -305,12 +305,26 @@ class Route:
             and not self.tenant_refs
         )
 
+    def templates(self) -> list[tuple[str, Template]]:
+        """Every template the route renders, with where it goes: "location" (a redirect's target),
+        "uri" (a rewrite or origin field) or "header" (patterns.rendered_templates maps these to sites)."""
+        a = self.action
+        out: list[tuple[str, Template]] = []
+        if isinstance(a, Redirect):
+            out.append(("location", a.to))
+        elif isinstance(a, Rewrite):
+            out.append(("uri", a.to))
+        elif isinstance(a, Origin):
+            out += [("uri", t) for t in (a.origin_id, a.domain, a.path, a.host_header) if t is not None]
+            if a.rewrite is not None:
+                out.append(("uri", a.rewrite.to))
+        out += [("header", t) for _, t in self.set_headers]
+        return out
+
     @cached_property
     def tenant_refs(self) -> tuple[Ref, ...]:
         """`{tenant.id}` / `{tenant.params.NAME}` in the templates the route renders."""
-        from cfroutes.config.patterns import rendered_templates
-
-        return tuple(r for _, t in rendered_templates(self) for r in t.refs if r.name == TENANT_REF)
+        return tuple(r for _, t in self.templates() for r in t.refs if r.name == TENANT_REF)
 
 
 @dataclass(frozen=True)

@@ -163,20 +163,8 @@ if TYPE_CHECKING:
 
 def rendered_templates(route: Route) -> list[tuple[int, Template]]:
     """Every template a route renders, with the site (SITE_*) it is rendered into."""
-    from cfroutes.config.model import Origin, Redirect, Rewrite
-
-    a = route.action
-    out: list[tuple[int, Template]] = []
-    if isinstance(a, Redirect):
-        out.append((SITE_LOCATION, a.to))
-    elif isinstance(a, Rewrite):
-        out.append((SITE_URI, a.to))
-    elif isinstance(a, Origin):
-        out += [(SITE_URI, t) for t in (a.origin_id, a.domain, a.path, a.host_header) if t is not None]
-        if a.rewrite is not None:
-            out.append((SITE_URI, a.rewrite.to))
-    out += [(SITE_HEADER, t) for _, t in route.set_headers]
-    return out
+    site = {"location": SITE_LOCATION, "uri": SITE_URI, "header": SITE_HEADER}
+    return [(site[where], t) for where, t in route.templates()]
 
 
 def name_site(templates: list[tuple[int, Template]], name: str) -> int:
