@@ -134,6 +134,8 @@ def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
     src = _env().get_template("router.js.j2").render(
         F=plan.flags,
         G=js(plan.G),
+        Y=js(plan.Y),
+        YD=js(plan.YD),
         **tables,
         prefix=js(SPILL_PREFIX),
         spill=js(spill_prefix(plan.spill_version)),
