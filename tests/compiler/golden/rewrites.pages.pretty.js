@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 pages input-sha256:7f0fc702c97c00f8
+// cfroutes 0.1.0 pages input-sha256:bbfe98baf4bbaadc
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:fe3be76bf945d27b
+// cfroutes 0.1.0 tenants input-sha256:855523b88232c0cb
 import cf from 'cloudfront';
 var K = cf.kvs();
 // P: pattern routes in order; G: first path segment -> positions in P to try;
