@@ -137,6 +137,8 @@ def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
         G=js(plan.G),
         FS=js(plan.FS),
         filemark=js(FILE_MARK),
+        Y=js(plan.Y),
+        YD=js(plan.YD),
         **tables,
         prefix=js(SPILL_PREFIX),
         spill=js(spill_prefix(plan.spill_version)),

@@ -39,6 +39,6 @@ def input_sha256(plan: Plan) -> str:
         None if fn.kvs is None else [fn.kvs.name, fn.kvs.seed],  # tuples dump as arrays
         plan.P, plan.G, plan.X, plan.H, plan.spilled, plan.mark,
         sorted(k for k, v in plan.flags.items() if v),
-    ] + ([plan.FS] if plan.FS else [])  # the site's files (`files:`), when a `file:` condition reads them
+    ] + ([plan.FS] if plan.FS else []) + ([plan.Y, plan.YD] if plan.YD else [])  # files; prefix routes as data
     text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

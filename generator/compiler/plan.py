@@ -57,6 +57,10 @@ class Plan:
     files_kvs: bool = False  # the files are keys of the store (FILE_MARK + path), not FS
     shadowed: list[tuple[Route, Route]] = field(default_factory=list)  # (dropped, by)
     exact_count: int = 0
+    # prefix routes (docs/internals.md): Y like X, keyed by literal prefix; YD their depths, longest first
+    Y: list[list[Any]] = field(default_factory=list)
+    YD: list[int] = field(default_factory=list)
+    prefix_count: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -216,8 +220,26 @@ def _uses_mark(X: list[list[Any]], mark: str) -> bool:
                               for _, t in X for d in t.values() for v in d.values())
 
 
-def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
-    """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore."""
+def prefix_key(route: Route, icase: bool) -> str | None:
+    """The table key of a prefix route (`/a/b/*`: literal segments, a splat, nothing else), or None."""
+    m = route.match
+    p = m.path
+    if (p is None or not p.splat or not p.segments or any(not isinstance(s, str) for s in p.segments)
+            or m.host is not None or m.regex is not None or m.methods or m.has_conditions or route.lookup):
+        return None
+    key = "/" + "/".join(s for s in p.segments if isinstance(s, str))
+    if normal_path(key) != key:  # a literal with % or non-ASCII stays a pattern route (compared in §1.1's form)
+        return None
+    return key.lower() if icase else key
+
+
+def _under(key: str, prefix: str) -> bool:
+    return key == prefix or key.startswith(prefix + "/")
+
+
+def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int = 0) -> Plan:
+    """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore. `prefix`: 0 prefix
+    routes stay pattern routes, 1 they go to the table Y, 2 to the KeyValueStore (with `spill`)."""
     icase = fn.options.icase
     strict = fn.options.strict
     P: list[dict[str, Any]] = []
@@ -230,11 +252,34 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
     groups: dict[str, list[int]] = {}
     exact_count = 0
     mark = _choose_mark(fn, debug)
+    Y: list[list[Any]] = []
+    prefixes: dict[str, Route] = {}  # kept prefix routes, in order
+    depths: set[int] = set()
     for route in fn.routes:
+        pk = prefix_key(route, icase) if prefix else None
+        if pk is not None:
+            by = next((r for q, r in prefixes.items() if _under(pk, q)), None)
+            if by is not None:  # an earlier prefix route takes every request this one would
+                shadowed.append((route, by))
+                continue
+            prefixes[pk] = route
+            rank = len(P)
+            act = action_record(route, debug)
+            depths.add(pk.count("/"))
+            if prefix == 2 and spill:
+                spilled["*" + pk] = json.dumps([rank, act], separators=(",", ":"), ensure_ascii=False)
+            else:
+                if not Y or Y[-1][0] != rank:
+                    Y.append([rank, {}])
+                cut = pk.rindex("/")
+                Y[-1][1].setdefault(pk[:cut], {})[pk[cut:]] = act
+            continue
         if route.is_exact:
             key, with_host = exact_key(route, icase, strict)
             path_key = key[key.index("/"):]
             by = seen_hostless.get(path_key) or (seen_host.get(key) if with_host else None)
+            if by is None and prefixes:  # an earlier prefix route (same rank) takes its requests
+                by = next((r for q, r in prefixes.items() if _under(path_key, q)), None)
             if by is not None:
                 shadowed.append((route, by))
                 continue
@@ -290,7 +335,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False) -> Plan:
         H.append(h)
     version = spill_table_version(spilled) if spilled else ""
     result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
-                  spill_version=version, shadowed=shadowed, exact_count=exact_count)
+                  spill_version=version, shadowed=shadowed, exact_count=exact_count,
+                  Y=Y, YD=sorted(depths, reverse=True), prefix_count=len(prefixes))
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
     if fn.files is not None and any(m.file for m in [*(r.match for r in fn.routes), *(h.match for h in fn.headers)]):
         if files_in_store(fn):  # large: versioned keys in the store, beside spilled routes
@@ -373,7 +419,12 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
     # exact actions: bare strings (the XR fast path) and records (the generic A)
     exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for k, v in p.spilled if not k.startswith(spill_prefix(p.spill_version) + FILE_MARK)]
+        json.loads(v)[1] for k, v in p.spilled
+        if not k.startswith((spill_prefix(p.spill_version) + FILE_MARK, spill_prefix(p.spill_version) + "*"))]
+    prefix_actions = [v for _, t in p.Y for d in t.values() for v in d.values()] + [
+        json.loads(v)[1] for k, v in p.spilled if k.startswith(spill_prefix(p.spill_version) + "*")]
+    spilled_exact = sum(1 for k, _ in p.spilled
+                        if not k.startswith((spill_prefix(p.spill_version) + "*", spill_prefix(p.spill_version) + FILE_MARK)))
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
     exacthost = any(r.match.host is not None for r in routes if r.is_exact)
@@ -392,8 +443,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         # the request's query goes before a '#' a redirect target may carry (literal or data)
         "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
-        "spill": spill and p.exact_count > 0,
-        "spillhost": spill and p.exact_count > 0 and any(r.match.host is not None for r in routes if r.is_exact),
+        "spill": spill and bool(spilled_exact),
+        "spillhost": spill and bool(spilled_exact) and any(r.match.host is not None for r in routes if r.is_exact),
         "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
@@ -424,11 +475,14 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "debug": debug,
         "patterns": bool(p.P),
         "match": bool(p.P) or bool(fn.headers),
-        "exact": bool(p.X) or bool(p.spilled),
+        "exact": bool(p.X) or bool(spilled_exact),
         "mark": bool(p.mark),
         "xstr": xstr,
         "xrec": xrec,
-        "act": bool(p.P) or xrec,  # the generic action interpreter A (and T, C)
+        "act": bool(p.P) or xrec or any(not isinstance(a, str) for a in prefix_actions),  # A (and T, C)
+        # prefix routes (`/a/b/*`) as data: Y inline, or spilled under spill + '*' + prefix
+        "prefix": bool(prefix_actions),
+        "yspill": bool(prefix_actions) and not p.Y,
         "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
         # the distribution tenant (TN): routes with `tenant:` or {tenant.id}/{tenant.params.NAME}
         "tenant": any("tn" in r for r in p.P),

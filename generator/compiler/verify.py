@@ -13,12 +13,13 @@ from cfroutes.codes import Code
 from cfroutes.compiler.cachekey import check_function as cache_problems
 from cfroutes.compiler.lint import lint_function
 from cfroutes.compiler.plan import Plan
+from cfroutes.compiler.sizehelp import size_hint
 from cfroutes.config.model import Function
 from cfroutes.errors import Diagnostic
 from cfroutes.kvs import importfile
 from cfroutes.platform.jscheck import lint_source
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
-from cfroutes.platform.profile import KVS_RUNTIME
+from cfroutes.platform.profile import KVS_RUNTIME, get_profile
 
 
 @dataclass
@@ -53,6 +54,9 @@ def size_problems(fn: Function, p: Plan, src: str, *, spilled: bool) -> list[Dia
     if p.exact_count and not spilled:
         hint = (f"set `options.spill: auto` (or always) with a `kvs:` store on runtime {KVS_RUNTIME} "
                 f"to move the {p.exact_count} exact routes into the KeyValueStore")
+    if spilled or p.YD:  # spilling is not enough (or was already tried): which routes cost what
+        can_store = get_profile(fn.runtime).key_value_store and fn.kvs is not None
+        hint = size_hint(p, spilled=spilled, can_store=can_store)
     return [Diagnostic(fn.span, f"function '{fn.name}' is {size:,} bytes, {size - FUNCTION_SIZE_MAX:,} over "
                                 f"the {FUNCTION_SIZE_MAX:,}-byte CloudFront Functions limit", hint=hint, code=Code.FUNCTION_SIZE)]
 

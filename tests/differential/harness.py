@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler.emit import render
-from cfroutes.compiler.plan import plan
+from cfroutes.compiler.plan import plan, prefix_key
 from cfroutes.config.load import load_config
 from cfroutes.config.model import SPILL_PREFIX, Function
 from cfroutes.emulator import invoke, prepare
@@ -59,14 +59,17 @@ class Case:
     @classmethod
     def build(cls, fn: Function, text: str = "", spill: bool = True) -> Case:
         case = cls(fn, text)
-        modes = [False] + ([True] if spill and fn.runtime == JS2 and fn.kvs is not None else [])
-        for s in modes:
-            p = plan(fn, spill=s)
+        can = spill and fn.runtime == JS2 and fn.kvs is not None
+        modes = [(False, 0)] + ([(True, 0)] if can else [])
+        if any(prefix_key(r, fn.options.icase) for r in fn.routes):  # prefix routes as data (plan.py)
+            modes += [(False, 1)] + ([(True, 2)] if can else [])
+        for s, pre in modes:
+            p = plan(fn, spill=s, prefix=pre)
             if s and validate_entries(p.spilled):
                 continue  # a spilled key over the KVS limits: the build refuses it (compile_function)
             src = render(p)
-            case.variants.append(Variant("spill" if s else "inline", src, prepare(src, fn.runtime),
-                                        dict(p.spilled) if s or p.files_kvs else None))
+            label = ("spill" if s else "inline") + ("-prefix" if pre else "")
+            case.variants.append(Variant(label, src, prepare(src, fn.runtime), dict(p.spilled) if s or p.files_kvs else None))
         return case
 
     @staticmethod

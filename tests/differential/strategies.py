@@ -178,11 +178,15 @@ def _respond(draw: Any) -> dict[str, Any]:
 def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool, data: bool = False) -> dict[str, Any]:
     """One route; with `data`, a pattern route that always looks up the key "x" (see kvs_data)."""
     names = list(draw(st.permutations(NAMES)))
-    if not data and draw(st.integers(0, 2)) == 0:  # an exact route: literal path, maybe a literal host (tables / KVS)
+    shape = 5 if data else draw(st.integers(0, 5))
+    if shape <= 1:  # an exact route: literal path, maybe a literal host (tables / KVS)
         segs = draw(st.lists(st.sampled_from(SEGS[:-1]), max_size=2))
         m, bound = {"path": "/" + "/".join(segs) + ("/" if segs and draw(st.integers(0, 3)) == 0 else "")}, []
         if draw(st.integers(0, 2)) == 0:
             m["host"] = ".".join(draw(st.lists(st.sampled_from(LABELS), min_size=1, max_size=3)))
+    elif shape == 2:  # a prefix route: literal segments and a splat, nothing else (plan.py's Y / spilled)
+        segs = draw(st.lists(st.sampled_from(SEGS[:-1]), min_size=1, max_size=3))
+        m, bound = {"path": "/" + "/".join(segs) + "/*"}, ["splat"]
     else:
         m, bound = draw(match_spec(names))
     r: dict[str, Any] = dict(m)
