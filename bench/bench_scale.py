@@ -1,7 +1,7 @@
 """Scale benchmarks: density, per-request cost vs route count, build time.
 
     python bench/bench_scale.py            # everything, prints a Markdown table
-    python bench/bench_scale.py density    # one part: density | cost | build
+    python bench/bench_scale.py density    # one part: density | cost | build | prefix
 
 Numbers are written down in docs/benchmarks.md with the date and machine.
 """
@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -126,6 +127,35 @@ def cost() -> list[dict[str, object]]:
     return rows
 
 
+def prefix_config(n: int) -> str:
+    """n prefix routes of the docs-site shape (`/v1.2-docs/section-7/* -> /docs/section-7/`) and
+    a few exact and pattern routes, with a store and spill: auto (issue 23)."""
+    lines = ["version: 1", "functions:", "  f:", "    event: viewer-request", "    runtime: cloudfront-js-2.0",
+             "    kvs: {name: routes}", "    options: {spill: auto}", "    routes:"]
+    for i in range(n):
+        target = f"/docs/section-{i // 9}/" if i % 5 else f"/docs/section-{i // 9}/{{splat}}"
+        lines.append(f"      - {{path: '/v1.{i % 9}-docs/section-{i // 9}/*', redirect: '{target}'}}")
+    for i in range(20):
+        lines.append(f"      - {{path: '/blog/post-{i}', redirect: '/articles/{i}'}}")
+        lines.append(f"      - {{path: '/tags/{i}/:t', rewrite: '/t/{i}/{{t}}'}}")
+    return "\n".join(lines) + "\n"
+
+
+def prefix() -> Iterator[dict[str, object]]:
+    """Prefix routes as data: bytes, where they live, reads per request, cost per request."""
+    for n in (99, 1000, 5000):  # each row printed as it is measured
+        c, secs = _compile(prefix_config(n))
+        f = c.functions[0]
+        assert not c.errors, [str(e) for e in c.errors]
+        rnd = random.Random(n)
+        uris = [f"/v1.{i % 9}-docs/section-{i // 9}/page/x" for i in (rnd.randrange(n) for _ in range(10))]
+        uris += ["/blog/post-3", "/tags/3/x", "/nothing/here"]
+        us, steps = _measure(f.source, f.function.runtime, f.kvs_dict(), uris, reps=1)
+        yield ({"prefix_routes": n, "bytes": f.size, "where": "kvs" if f.plan.flags.get("yspill") else "inline",
+                     "reads_per_request_max": len(f.plan.YD), "kvs_entries": len(f.plan.spilled),
+                     "build_s": round(secs, 2), "median_us": round(us, 1), "median_steps": steps})
+
+
 def build() -> dict[str, object]:
     """Build time and peak memory of 20,000 exact redirects + 20 patterns, in a fresh process."""
     with tempfile.TemporaryDirectory() as d:
@@ -146,7 +176,7 @@ def build() -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    parts = argv or ["density", "cost", "build"]
+    parts = argv or ["density", "cost", "build", "prefix"]
     if "density" in parts:
         print("density:", json.dumps(density()))
     if "cost" in parts:
@@ -154,6 +184,9 @@ def main(argv: list[str]) -> None:
             print("cost:", json.dumps(row))
     if "build" in parts:
         print("build:", json.dumps(build()))
+    if "prefix" in parts:
+        for row in prefix():
+            print("prefix:", json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
