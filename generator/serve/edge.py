@@ -32,7 +32,6 @@ import base64
 import html
 import http.client
 import io
-import itertools
 import mimetypes
 import os
 import re
@@ -48,7 +47,7 @@ from typing import Any, BinaryIO
 
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE, Function, HostPattern
-from cfroutes.emulator import Invocation, watchdog
+from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import LocalEdge
 from cfroutes.errors import InputError, render_all
 from cfroutes.platform.event import format_query, viewer_response_runs
@@ -62,7 +61,6 @@ from cfroutes.testing.events import RequestError, build_event, build_response, c
 
 MAX_BODY = 10 * 1024 * 1024       # an upstream origin's body; over it: 502, never a cut 200
 MAX_UPSTREAM_HEADERS = 100         # an upstream answer with more headers: 502
-ROUTE_DEADLINE = 2.0               # seconds of wall clock to name the route of one request
 ENGINE_WAIT = 10.0                 # seconds a request waits for the engine before it is answered 503
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te",
                         "trailer", "proxy-authenticate", "proxy-authorization", "content-length"})
@@ -86,16 +84,12 @@ Body = bytes | FileBody
 
 
 # ------------------------------------------------------------------ the seam: engine calls
-_KEYS = itertools.count(1)
 _ENGINE_SLOT = threading.Lock()   # one function invocation at a time (the watchdog's worker serves one)
-_ROUTE_SLOT = threading.Lock()    # one route naming at a time (its own worker)
-_ROUTE_WORKER: watchdog.Worker | None = None
-_ROUTE_WORKER_LOCK = threading.Lock()
 
 
-def _route_here(prepared: tuple[Function, dict[str, str] | None], event: dict[str, Any]) -> str:
-    """The route that decides `event` (reference model), in the route worker's process."""
-    fn, store = prepared
+def _route_name(fn: Function, store: dict[str, str] | None, event: dict[str, Any]) -> str:
+    """The route that decides `event`, by the reference model (its regexes run through the one
+    bounded regex engine, emulator/jsregex.py: an overrun ends as "?", never a hang)."""
     t = Trace()
     try:
         evaluate(fn, event, store, t)
@@ -106,29 +100,19 @@ def _route_here(prepared: tuple[Function, dict[str, str] | None], event: dict[st
     return fn.routes[t.route].title + (" (missing)" if t.missing else "")
 
 
-def _route_worker() -> watchdog.Worker:
-    global _ROUTE_WORKER
-    with _ROUTE_WORKER_LOCK:
-        if _ROUTE_WORKER is None or _ROUTE_WORKER.owner != os.getpid():
-            _ROUTE_WORKER = watchdog.Worker({"route": _route_here})
-        return _ROUTE_WORKER
-
-
 class Runner:
     """Every engine call `serve` makes, for one build: the seam to point at another engine.
 
     `invoke` runs a built function on the local edge (its shipped bytes, warm, with the seed store) in the
     watchdog's worker process (emulator/watchdog.py): a runaway function, a ReDoS regex
     included, ends at the wall-clock limit with `time limit exceeded` (answered 503).
-    `route` names the route that decides a request through the reference model, which runs
-    `RegExp#exec` in QuickJS: it runs in a watchdog `Worker` of its own, stopped after
-    `ROUTE_DEADLINE` seconds. The parent process never runs JavaScript for a request, so
-    handler threads share no engine context. Calls wait at most `ENGINE_WAIT` seconds for
-    their turn, then answer busy."""
+    `route` names the route that decides a request through the reference model, whose regexes
+    run in the one bounded regex engine (emulator/jsregex.py: CPU and memory limits, one locked
+    context), so handler threads share no unguarded engine context. Invocations wait at most
+    `ENGINE_WAIT` seconds for their turn, then answer busy."""
 
     def __init__(self, compiled: Compiled) -> None:
         self.stores: dict[str, dict[str, str] | None] = {cf.name: cf.kvs_dict() for cf in compiled.functions}
-        self.keys = {cf.name: next(_KEYS) for cf in compiled.functions}
         # the build on the local edge: shipped bytes, warm, the seed store, the watchdog's bound
         self.edge = LocalEdge.of(compiled.functions)
 
@@ -141,19 +125,7 @@ class Runner:
             _ENGINE_SLOT.release()
 
     def route(self, cf: Any, event: dict[str, Any]) -> str:
-        prepared = (cf.function, self.stores[cf.name])
-        if not _ROUTE_SLOT.acquire(timeout=ENGINE_WAIT):
-            return "? (busy)"
-        try:
-            if not watchdog.enabled():
-                return _route_here(prepared, event)
-            try:
-                ok, name = _route_worker().call("route", self.keys[cf.name], prepared, (event,), ROUTE_DEADLINE)
-            except (watchdog.WorkerCrash, RuntimeError):
-                return "?"
-            return str(name) if ok else f"? (stopped after {ROUTE_DEADLINE:.0f} s)"
-        finally:
-            _ROUTE_SLOT.release()
+        return _route_name(cf.function, self.stores[cf.name], event)
 
 
 @dataclass
@@ -242,11 +214,7 @@ class Edge:
         # as changed by the next request, which compiles again
         before = _stamps(self._files)
         try:
-            if watchdog.enabled():
-                compiled = compile_config(self.config)
-            else:  # the lints run the reference model's regex context here, which route naming shares
-                with _ROUTE_SLOT:
-                    compiled = compile_config(self.config)
+            compiled = compile_config(self.config)
         except InputError as exc:
             b = Build(None, render_all(exc.diagnostics))
             # the files the last good build read (its seeds) and every file an error names,
