@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="example requests shown per group of changes (default 3, at most 100)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json (the groups with counts and examples)")
+    _add_serve_tenants_arguments(p, "diff")
 
     p = sub.add_parser("report", help="one self-contained HTML page: routes, sizes, KVS use, coverage, lints")
     _config(p)
@@ -233,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cfroutes.cli.diff import diff
 
             result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err,
-                               examples=args.examples, fmt=args.format)
+                               examples=args.examples, fmt=args.format, tenants_file=args.tenants)
         elif args.command == "report":
             from cfroutes.cli.report import report
 

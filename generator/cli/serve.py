@@ -14,8 +14,14 @@ from cfroutes.emulator.tenant import Tenant
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 
 
-def _add_serve_tenants_arguments(p: argparse.ArgumentParser) -> None:
-    """`serve --tenants FILE` (beside --tenant-id, --tenant-param and --endpoint)."""
+def _add_serve_tenants_arguments(p: argparse.ArgumentParser, command: str = "serve") -> None:
+    """`serve --tenants FILE` (beside --tenant-id, --tenant-param and --endpoint) and `diff --tenants FILE`
+    (here, not in cli/diff.py, so that parsing the command line stays light)."""
+    if command == "diff":
+        p.add_argument("--tenants", metavar="FILE",
+                       help="replay log lines as a multi-tenant distribution: the tenants file of `serve --tenants` "
+                            "maps each line's host to its tenant (log lines carry none)")
+        return
     p.add_argument("--tenants", metavar="FILE",
                    help="act as a multi-tenant distribution: a YAML file mapping each tenant's domains to its "
                         "id, params and endpoint; a request's Host picks the tenant (README: serve)")
