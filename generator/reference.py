@@ -27,6 +27,7 @@ from cfroutes.config.model import (
     TENANT_REF,
     VIEWER_RESPONSE,
     Function,
+    HeaderRule,
     HostPattern,
     Match,
     Origin,
@@ -504,8 +505,7 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
         b = match_rule(route, r, icase, strict, site)
         if b is None:
             continue
-        if tenant is not None:  # {tenant.id}, {tenant.params.NAME}: a parameter it lacks is missing
-            b[TENANT_REF] = {"id": tenant["id"], "params": dict(tenant["params"])}
+        bind_tenant(b, tenant)
         try:
             if route.lookup is not None:
                 b[route.lookup.as_name] = lookup(route, b, kvs, site.get(route.lookup.as_name, HEADER))
@@ -539,6 +539,22 @@ def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = N
     return _finish_request(fn, req, r, trace), None
 
 
+def bind_tenant(b: dict[str, Any], tenant: dict[str, Any] | None) -> None:
+    """{tenant.id}, {tenant.params.NAME} read `b`: a parameter the tenant lacks (or no tenant) is missing."""
+    if tenant is not None:
+        b[TENANT_REF] = {"id": tenant["id"], "params": dict(tenant["params"])}
+
+
+def rule_sets(rule: HeaderRule, b: dict[str, Any], tenant: dict[str, Any] | None) -> list[tuple[str, str]] | None:
+    """The values a matching header rule sets, or None: a tenant value it reads is missing
+    (semantics §6: the rule does not apply)."""
+    bind_tenant(b, tenant)
+    try:
+        return [(n, render(t, b)) for n, t in rule.set]
+    except Missing:
+        return None
+
+
 def _finish_request(fn: Function, req: dict[str, Any], r: Req, trace: Trace) -> dict[str, Any]:
     """Index file, then every matching header rule (matched on the request as received)."""
     if fn.event == VIEWER_RESPONSE:  # a respond-only function never lets a request go on
@@ -553,9 +569,10 @@ def _finish_request(fn: Function, req: dict[str, Any], r: Req, trace: Trace) -> 
             req["uri"] = u + "/" + fn.options.index
     for rule in fn.headers:
         b = match_rule(rule, r, icase, strict)
-        if b is not None:
+        sets = None if b is None else rule_sets(rule, b, r.tenant)
+        if sets is not None:
             trace.rules.append(rule.index)
-            edit_headers(req.setdefault("headers", {}), [(n, render(t, b)) for n, t in rule.set], rule.remove)
+            edit_headers(req.setdefault("headers", {}), sets, rule.remove)
     return {"request": req}
 
 
@@ -568,7 +585,8 @@ def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -
             if rule.status and resp.get("statusCode") not in rule.status:
                 continue
             b = match_rule(rule, r, icase, strict)
-            if b is not None:
+            sets = None if b is None else rule_sets(rule, b, r.tenant)
+            if sets is not None:
                 trace.rules.append(rule.index)
-                edit_headers(resp["headers"], [(n, render(t, b)) for n, t in rule.set], rule.remove)
+                edit_headers(resp["headers"], sets, rule.remove)
     return {"response": resp}

@@ -13,10 +13,12 @@ from cfroutes.codes import Code
 from cfroutes.colour import paint, wanted
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.compiler.cachekey import route_keys
+from cfroutes.config.model import HeaderRule, Route
 from cfroutes.diff import logs
 from cfroutes.diff.base import checkout_config
 from cfroutes.diff.replay import EXAMPLES_KEPT, Change, Replay, Result, case_replay, log_replay, replay
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, remember_source
+from cfroutes.serve.tenants import TenantMap, host_name, load_tenants
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import find_case_files, inline_cases, load_cases
 
@@ -42,14 +44,30 @@ def _base_build(config: str, ref: str) -> Compiled:
             raise InputError(moved) from None
 
 
-def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: logs.BadLines) -> Iterator[Replay]:
+def reads_tenant(compiled: Compiled) -> bool:
+    """Does some route or header rule of the config read the distribution tenant?"""
+    rules: list[Route | HeaderRule] = []
+    for f in compiled.config.functions:
+        rules += [*f.routes, *f.headers]
+    return any(r.match.tenant is not None or r.tenant_refs for r in rules)
+
+
+def _requests(compiled: Compiled, log_files: list[str], cases: bool, bad: logs.BadLines,
+              tenants: TenantMap | None = None) -> Iterator[Replay]:
     if cases:
         suite = inline_cases(compiled.config) + load_cases(compiled.config, find_case_files(compiled.config.path))
         for c in suite:
-            yield case_replay(c)
+            yield case_replay(c)  # with the case's own tenant
     for path in log_files:
         for lr in logs.read(path, bad):
-            yield log_replay(lr)
+            tenant = None
+            if tenants is not None:
+                tenant = tenants.tenant_for(lr.host)
+                if tenant is None:  # CloudFront answers such a host 403 before any function runs
+                    bad.append(logs.BadLine(lr.file, lr.line, f"no distribution tenant has the domain "
+                                            f"{host_name(lr.host)} (--tenants {tenants.path})"))
+                    continue
+            yield log_replay(lr, tenant)
 
 
 def _progress(stderr: TextIO, start: float) -> tuple[Callable[[Result], None] | None, Callable[[], None]]:
@@ -117,7 +135,7 @@ def _json(result: Result, groups: list[Change], examples: int, base: str, skippe
 
 
 def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO,
-         examples: int = EXAMPLES, fmt: str = "text") -> int:
+         examples: int = EXAMPLES, fmt: str = "text", tenants_file: str | None = None) -> int:
     start = time.perf_counter()
     if not 0 <= examples <= EXAMPLES_KEPT:
         raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--examples {examples}: give 0 to "
@@ -127,8 +145,13 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
             raise InputError([Diagnostic(Span(path, 1, 1), "log file does not exist or is not a regular file", code=Code.LOG_FILE)])
     if not log_files and not cases:
         cases = True  # nothing named: the test cases are the requests
+    tenants = load_tenants(tenants_file, os.path.dirname(os.path.abspath(config))) if tenants_file else None
     after = compile_config(config)
     before = _base_build(config, base)
+    if log_files and tenants is None and (reads_tenant(after) or reads_tenant(before)):
+        stderr.write("note: log lines carry no distribution tenant: they are replayed as on a standard distribution "
+                     "(routes with `tenant:` or tenant values fall through); `--tenants FILE` maps each line's "
+                     "host to its tenant\n")
     bad = logs.BadLines()  # the first examples and a count: bounded memory
     def unusable(rq: Replay, reason: str) -> None:
         file, _, line = rq.source.rpartition(":")
@@ -136,7 +159,7 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
 
     show, clear = _progress(stderr, start)
     try:
-        result = replay(before, after, _requests(after, log_files, cases, bad), unusable, progress=show)
+        result = replay(before, after, _requests(after, log_files, cases, bad, tenants), unusable, progress=show)
     finally:
         clear()
     for b in bad[:logs.MAX_ERRORS_SHOWN]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from cfroutes import __version__
 from cfroutes.cli.error_handler import error_handler
 from cfroutes.cli.formats import CHECK_FORMATS, TEST_FORMATS, Format
+from cfroutes.cli.serve import _add_serve_tenants_arguments
 from cfroutes.codes import Code
 from cfroutes.emulator.tenant import Tenant, tenant_from_options
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
@@ -108,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="example requests shown per group of changes (default 3, at most 100)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json (the groups with counts and examples)")
+    _add_serve_tenants_arguments(p, "diff")
 
     p = sub.add_parser("report", help="one self-contained HTML page: routes, sizes, KVS use, coverage, lints")
     _config(p)
@@ -121,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allowed-hosts", default="any", metavar="any|routed|NAME,...",
                    help="Host headers answered: any (default); routed: the hosts the routes name and "
                         "localhost (DNS rebinding protection); or a list such as 'a.test,*.b.test'")
+    _tenant(p)
+    _add_serve_tenants_arguments(p)
 
     p = sub.add_parser("import", help="a routes.yaml from Netlify, Vercel, Amplify or AWS redirector CSV rules")
     p.add_argument("platform", choices=("netlify", "vercel", "amplify", "csv"))
@@ -230,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cfroutes.cli.diff import diff
 
             result.code = diff(args.config, args.base, args.log, args.cases, stdout=out, stderr=err,
-                               examples=args.examples, fmt=args.format)
+                               examples=args.examples, fmt=args.format, tenants_file=args.tenants)
         elif args.command == "report":
             from cfroutes.cli.report import report
 
@@ -239,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cfroutes.cli.serve import serve
 
             result.code = serve(args.config, args.origin, args.port, args.host, stdout=out, stderr=err,
-                                allowed_hosts=args.allowed_hosts)
+                                allowed_hosts=args.allowed_hosts, tenant=_tenant_of(args), tenants_file=args.tenants)
         elif args.command == "kvs" and args.kvs_command != "plan":
             from cfroutes.cli.kvs import kvs_command
 

@@ -1,19 +1,37 @@
-"""`cfroutes serve [--origin DIR|http://127.0.0.1:PORT] [--port 8787] [--host H] [--allowed-hosts any|routed|NAMES]`:
-click through the site with the new rules."""
+"""`cfroutes serve [--origin DIR|http://127.0.0.1:PORT] [--port 8787] [--host H] [--allowed-hosts any|routed|NAMES]
+[--tenant-id ID [--tenant-param K=V]... [--endpoint D] | --tenants FILE]`: click through the site with the new rules
+(as a standard distribution, or as a multi-tenant one: serve/tenants.py)."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from typing import TextIO
 
 from cfroutes.codes import Code
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.emulator.tenant import Tenant
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-from cfroutes.serve.edge import make_server
+
+
+def _add_serve_tenants_arguments(p: argparse.ArgumentParser, command: str = "serve") -> None:
+    """`serve --tenants FILE` (beside --tenant-id, --tenant-param and --endpoint) and `diff --tenants FILE`
+    (here, not in cli/diff.py, so that parsing the command line stays light)."""
+    if command == "diff":
+        p.add_argument("--tenants", metavar="FILE",
+                       help="replay log lines as a multi-tenant distribution: the tenants file of `serve --tenants` "
+                            "maps each line's host to its tenant (log lines carry none)")
+        return
+    p.add_argument("--tenants", metavar="FILE",
+                   help="act as a multi-tenant distribution: a YAML file mapping each tenant's domains to its "
+                        "id, params and endpoint; a request's Host picks the tenant (README: serve)")
 
 
 def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO,
-          allowed_hosts: str = "any") -> int:
+          allowed_hosts: str = "any", tenant: Tenant | None = None, tenants_file: str | None = None) -> int:
+    from cfroutes.serve.edge import make_server
+    from cfroutes.serve.tenants import TenantMap, load_tenants
+
     if origin is not None and not origin.startswith(("http://", "https://")) and not os.path.isdir(origin):
         raise InputError([Diagnostic(Span("--origin", 1, 1), f"--origin {origin!r} is neither a folder nor an "
                                      "http:// URL", hint="e.g. `--origin public/` or `--origin http://127.0.0.1:3000`", code=Code.ARGUMENT)])
@@ -25,12 +43,20 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
                                      "any, routed or a comma-separated list of host names",
                                      hint="e.g. `--allowed-hosts routed` or `--allowed-hosts app.test,*.app.test`", code=Code.ARGUMENT)])
 
+    if tenant is not None and tenants_file is not None:
+        raise InputError([Diagnostic(Span("--tenants", 1, 1), "--tenants and --tenant-id exclude each other",
+                                     hint="--tenant-id: every request is for one tenant; --tenants: the Host picks it",
+                                     code=Code.ARGUMENT)])
+    tenants = TenantMap(fixed=tenant)
+    if tenants_file is not None:
+        tenants = load_tenants(tenants_file, os.path.dirname(os.path.abspath(config)))
+
     def log(line: str) -> None:
         stdout.write(line + "\n")
         stdout.flush()
 
     try:
-        server = make_server(config, origin, port, log, host=host, allowed_hosts=allowed_hosts)
+        server = make_server(config, origin, port, log, host=host, allowed_hosts=allowed_hosts, tenants=tenants)
     except (OSError, ValueError) as exc:  # ValueError: a --host that is no address at all
         what = "--port" if isinstance(exc, OSError) and exc.errno in (98, 13) else "--host"
         raise InputError([Diagnostic(Span(what, 1, 1), f"cannot listen on {host}:{port}: "
@@ -42,7 +68,8 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
                     if b.compiled and (cf := b.function(ev)) is not None) or "no functions (config error)"
     addr = server.server_address
     shown = f"[{addr[0]}]" if ":" in addr[0] else addr[0]
-    log(f"cfroutes serve: http://{shown}:{addr[1]}/ ({fns}; origin: {origin or 'none'}); Ctrl-C stops")
+    dist = f"; multi-tenant: {tenants.describe()}" if tenants.multi_tenant else ""
+    log(f"cfroutes serve: http://{shown}:{addr[1]}/ ({fns}; origin: {origin or 'none'}{dist}); Ctrl-C stops")
     if b.compiled is None:
         stderr.write(b.error + "\n")
     try:

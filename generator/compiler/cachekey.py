@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from cfroutes.codes import Code
 from cfroutes.config.model import (
+    TENANT_REF,
     Function,
     HeaderRule,
     Match,
@@ -47,7 +48,8 @@ from cfroutes.platform.cache_policies import COUNTRY_HEADER, CachePolicy
 @dataclass(frozen=True, order=True)
 class Part:
     """A part of the viewer's request: `host`, `header NAME`, `cookie NAME`, `query NAME`, `query *` (the whole
-    query string), `uri` (always in the key)."""
+    query string), `uri` (always in the key), `tenant id` / `tenant params.NAME` (the distribution
+    tenant the request arrived for: kept apart by Host, since each domain belongs to one tenant)."""
 
     kind: str
     name: str = ""
@@ -60,12 +62,14 @@ class Part:
             return "the query string"
         if self.kind == "header" and self.name == COUNTRY_HEADER:
             return f"the viewer's country ({COUNTRY_HEADER})"
+        if self.kind == "tenant":
+            return "the distribution tenant's ID" if self.name == "id" else f"tenant parameter '{self.name[7:]}'"
         return f"{self.kind} '{self.name}'"
 
     def keyed(self, policy: CachePolicy) -> bool:
         if self.kind == "uri":
             return True
-        if self.kind == "host":
+        if self.kind in ("host", "tenant"):  # a tenant's domains are its own: Host in the key keeps tenants apart
             return policy.host
         if self.kind == "header":
             return policy.has_header(self.name)
@@ -78,6 +82,8 @@ class Part:
     def remedy(self) -> str:
         if self.kind == "host":
             return "cache: {key: {host: true}}"
+        if self.kind == "tenant":
+            return "cache: {key: {host: true}}: each tenant's domains are its own"
         if self.kind == "query":
             return "cache: {key: {query: all}}" if self.name == "*" else f"cache: {{key: {{query: [{self.name}]}}}}"
         if self.kind == "cookie":
@@ -132,7 +138,8 @@ def _binding(m: Match) -> dict[str, Part]:
         out.update((n, HOST) for n in m.host.names)
     for n in (m.path.names if m.path else ()) + (m.regex.names if m.regex else ()):
         out[n] = URI
-    for kind, conds in (("query", m.query), ("header", m.headers), ("cookie", m.cookies)):
+    tenant = (("tenant", tuple(("params." + n, c) for n, c in m.tenant.params)),) if m.tenant else ()
+    for kind, conds in (("query", m.query), ("header", m.headers), ("cookie", m.cookies), *tenant):
         for name, c in conds:
             out.update((g, Part(kind, name)) for g, _ in c.groups)
     return out
@@ -147,13 +154,18 @@ def _selection_parts(m: Match) -> list[Part]:
     parts += [Part("query", n) for n, _ in m.query]
     if m.country:
         parts.append(Part("header", COUNTRY_HEADER))
+    if m.tenant is not None:  # `tenant: {}` alone reads nothing: a distribution always or never has tenants
+        parts += [Part("tenant", "id")] if m.tenant.id is not None else []
+        parts += [Part("tenant", "params." + n) for n, _ in m.tenant.params]
     return parts
 
 
 def _template_parts(t: Template, bound: dict[str, Part], lookups: dict[str, list[Part]]) -> list[Part]:
     out: list[Part] = []
     for ref in t.refs:
-        if ref.name in lookups:
+        if ref.name == TENANT_REF:  # {tenant.id}, {tenant.params.NAME}
+            out.append(Part("tenant", ".".join(ref.fields)))
+        elif ref.name in lookups:
             out += lookups[ref.name]
         elif ref.name in bound:
             out.append(bound[ref.name])

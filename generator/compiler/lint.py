@@ -28,6 +28,7 @@ from cfroutes.codes import Code
 from cfroutes.compiler.plan import Plan, exact_key
 from cfroutes.config.model import Function, Match, PathPattern, Redirect, Route, ValueCond
 from cfroutes.emulator.jsregex import Overrun, exec_regex
+from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.errors import Diagnostic, Severity
 from cfroutes.platform import regex as jsregex
 from cfroutes.platform.event import format_query
@@ -60,6 +61,8 @@ def match_covers(a: Match, b: Match, icase: bool, strict: bool) -> bool:
     """Every request matched by `b` is matched by `a` (conservative)."""
     if a.regex is not None or a.query or a.headers or a.cookies or a.country:
         return False
+    if a.tenant is not None and (a.tenant.params or b.tenant is None or a.tenant.id not in (None, b.tenant.id)):
+        return False  # `tenant:` covers only a route for the same tenant (or any tenant)
     if a.methods and not (b.methods and set(b.methods) <= set(a.methods)):
         return False
     if a.host is not None:
@@ -96,7 +99,7 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
                 warnings.append(Diagnostic(r.span, f"route can never match: {a.label} (line {a.span.line}) "
                                            "matches every request it matches, first", severity=Severity.WARNING, code=Code.UNREACHABLE_ROUTE))
                 break
-        if not r.is_exact and r.lookup is None:
+        if not r.is_exact and r.lookup is None and not r.tenant_refs:  # both may fall through
             shadowers.add(r)
     walker = _Walker(fn, icase, strict)
     cache: dict[int, list[tuple[dict[str, Any], Any]]] = {}
@@ -301,7 +304,9 @@ class _Walker:
             if route.lookup is not None or route.index in self.overrun:
                 continue
             if r is None:
-                r = reference.request_of(req)
+                r = _request_of(req)
+            if not _tenant_values(route, r.tenant):
+                continue  # a tenant value it renders is missing: it falls through (semantics §4.0)
             b = reference.match_rule(route, r, self.icase, self.strict)
             if b is not None:
                 return route, b, r
@@ -334,10 +339,12 @@ class _Walker:
             action = route.action
             assert isinstance(action, Redirect)
             if b is None and not action.to.is_literal or route.set_headers:
-                r = r or reference.request_of(req)
+                r = r or _request_of(req)
                 b = reference.match_rule(route, r, self.icase, self.strict)
             try:
-                to = action.to.literal if action.to.is_literal else reference._prepare(route, b or {}).location
+                b = dict(b or {})
+                reference.bind_tenant(b, r.tenant if r is not None else None)
+                to = action.to.literal if action.to.is_literal else reference._prepare(route, b).location
                 loc = reference.redirect_location(to, action, r or _QueryOnly(query))
             except reference.Missing:
                 return path, None, False
@@ -356,6 +363,41 @@ class _QueryOnly:
 
 _PORT = re.compile(r":[0-9]*$")
 _ABSOLUTE = re.compile(r"^https?://([^/?#]*)(.*)$", re.IGNORECASE)
+
+
+def _request_of(req: dict[str, Any]) -> reference.Req:
+    """The reference model's request, with the distribution tenant a sample carries (TENANT_KEY)."""
+    r = reference.request_of(req)
+    r.tenant = req.get(TENANT_KEY)
+    return r
+
+
+def _tenant_values(route: Route, tenant: dict[str, Any] | None) -> bool:
+    """Does `tenant` have every value the route's templates and lookup key read? (None: no tenant)"""
+    if not route.tenant_refs:
+        return True
+    return tenant is not None and all(ref.fields[0] != "params" or ref.fields[1] in tenant["params"]
+                                      for ref in route.tenant_refs)
+
+
+def _sample_tenant(r: Route) -> dict[str, Any] | None | bool:
+    """A distribution tenant the route's `tenant:` holds for and whose parameters its templates read:
+    None when it reads no tenant, False when none can be made (a regex without an example)."""
+    tc = r.match.tenant
+    if tc is None and not r.tenant_refs:
+        return None
+    params: dict[str, str] = {}
+    for name, c in tc.params if tc is not None else ():
+        v = _cond_value(c)
+        if v is False:
+            return False
+        if isinstance(v, str):
+            params[name] = v
+    absent = {n for n, c in (tc.params if tc is not None else ()) if c.kind == "absent"}
+    for ref in r.tenant_refs:
+        if ref.fields[0] == "params" and ref.fields[1] not in params and ref.fields[1] not in absent:
+            params[ref.fields[1]] = _PARAM_VALUES[0]
+    return {"id": (tc.id if tc is not None else None) or "dt_cfroutes_lint", "params": params}
 
 
 def _host_key(req: dict[str, Any]) -> str:
@@ -408,7 +450,8 @@ _PARAM_VALUES = ("cfr1", "z-9_Q")
 def _samples(r: Route, icase: bool, strict: bool) -> list[tuple[dict[str, Any], Any]]:
     """Requests the route matches, derived from its own conditions (empty when none can be made)."""
     m = r.match
-    if r.lookup is not None:
+    tenant = _sample_tenant(r)
+    if r.lookup is not None or tenant is False:
         return []
     if r.is_exact:
         assert m.path is not None
@@ -442,12 +485,14 @@ def _samples(r: Route, icase: bool, strict: bool) -> list[tuple[dict[str, Any], 
         for host in hosts:
             h = dict(headers)
             h["host"] = {"value": host}
-            req = {"method": (m.methods or ("GET",))[0], "uri": uri, "querystring": dict(query),
-                   "headers": h, "cookies": dict(cookies)}
+            req: dict[str, Any] = {"method": (m.methods or ("GET",))[0], "uri": uri, "querystring": dict(query),
+                                   "headers": h, "cookies": dict(cookies)}
+            if isinstance(tenant, dict):  # the tenant travels with the sample (and the redirects it follows)
+                req[TENANT_KEY] = tenant
             if r.is_exact:  # a literal path and host: it matches by construction
                 out.append((req, None))
                 continue
-            rq = reference.request_of(req)
+            rq = _request_of(req)
             if reference.match_rule(r, rq, icase, strict) is not None:
                 out.append((req, rq))
     return out

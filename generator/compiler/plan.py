@@ -20,6 +20,7 @@ from cfroutes.config.model import (
     TENANT_REF,
     VIEWER_RESPONSE,
     Function,
+    HeaderRule,
     Match,
     Origin,
     Redirect,
@@ -332,6 +333,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             h["rh"] = list(rule.remove)
         if rule.status:
             h["ss"] = list(rule.status)
+        if rule.match.tenant is not None or rule.tenant_refs:
+            h["tn"] = tenant_record(rule, [(SITE_HEADER, t) for _, t in rule.set])
         H.append(h)
     version = spill_table_version(spilled) if spilled else ""
     result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
@@ -352,9 +355,10 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
     return result
 
 
-def tenant_record(route: Route, sites: list[tuple[int, Template]]) -> list[Any]:
+def tenant_record(route: Route | HeaderRule, sites: list[tuple[int, Template]]) -> list[Any]:
     """[id condition (0 none, "" any tenant, else the ID), parameter conditions or 0,
-    [[parameter, site]] the templates render, the site of {tenant.id} or -1] (router.js.j2 TN)."""
+    [[parameter, site]] the templates (and the lookup key) read, the site of {tenant.id} or -1]
+    (router.js.j2 TN). A value only a lookup key reads has the header site (§4.1)."""
     tc = route.match.tenant
     refs = route.tenant_refs
     site: dict[tuple[str, ...], int] = {}
@@ -364,8 +368,9 @@ def tenant_record(route: Route, sites: list[tuple[int, Template]]) -> list[Any]:
                 site[r.fields] = max(site.get(r.fields, SITE_HEADER), s)
     conds = _conds(tc.params, lambda n: name_site(sites, n)) if tc is not None and tc.params else 0
     params = sorted({r.fields[1] for r in refs if r.fields[0] == "params"})
-    return [0 if tc is None else tc.id or "", conds, [[n, site[("params", n)]] for n in params],
-            site.get(("id",), -1)]
+    reads_id = any(r.fields == ("id",) for r in refs)
+    return [0 if tc is None else tc.id or "", conds, [[n, site.get(("params", n), SITE_HEADER)] for n in params],
+            site.get(("id",), SITE_HEADER) if reads_id else -1]
 
 
 def spill_table_version(table: dict[str, str]) -> str:
@@ -434,7 +439,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "lookup": lookups,
         "json": any(r.lookup and r.lookup.format == "json" for r in routes),
         # V: the characters that stop a data value binding, by site (lookups, condition groups)
-        "datacheck": lookups or cond_groups or any("tn" in r for r in p.P),
+        "datacheck": lookups or cond_groups or any("tn" in r for r in p.P + p.H),
         "condgroups": cond_groups,
         # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
         "hostenc": any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
@@ -484,6 +489,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "prefix": bool(prefix_actions),
         "yspill": bool(prefix_actions) and not p.Y,
         "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
-        # the distribution tenant (TN): routes with `tenant:` or {tenant.id}/{tenant.params.NAME}
-        "tenant": any("tn" in r for r in p.P),
+        # the distribution tenant (TN): routes and header rules with `tenant:` or
+        # {tenant.id}/{tenant.params.NAME} (also in a lookup key)
+        "tenant": any("tn" in r for r in p.P + p.H),
     }

@@ -323,8 +323,9 @@ class Route:
 
     @cached_property
     def tenant_refs(self) -> tuple[Ref, ...]:
-        """`{tenant.id}` / `{tenant.params.NAME}` in the templates the route renders."""
-        return tuple(r for _, t in self.templates() for r in t.refs if r.name == TENANT_REF)
+        """`{tenant.id}` / `{tenant.params.NAME}` in the templates the route renders and its lookup key."""
+        keys = [self.lookup.key] if self.lookup is not None else []
+        return tuple(r for t in [*(t for _, t in self.templates()), *keys] for r in t.refs if r.name == TENANT_REF)
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,15 @@ class HeaderRule:
     def label(self) -> str:
         """`header rule N`, 1-based as validation errors count."""
         return f"header rule {self.index + 1}"
+
+    @cached_property
+    def tenant_refs(self) -> tuple[Ref, ...]:
+        """`{tenant.id}` / `{tenant.params.NAME}` in the values the rule sets."""
+        return tuple(r for _, t in self.set for r in t.refs if r.name == TENANT_REF)
+
+    def templates(self) -> list[tuple[str, Template]]:
+        """What the rule renders: header values (as Route.templates)."""
+        return [("header", t) for _, t in self.set]
 
     @property
     def title(self) -> str:

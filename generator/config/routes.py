@@ -66,7 +66,7 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
             bound.add(lookup.as_name)
             if lookup.format == "json":
                 json_names.add(lookup.as_name)
-    check = _RefChecker(v, bound, json_names, match, True)
+    check = _RefChecker(v, bound, json_names, match)
     action: Any = None
     kind = actions[0] if actions != ["rewrite", "origin"] and actions != ["origin", "rewrite"] else "origin"
     if kind == "redirect":
@@ -91,20 +91,15 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> Route | 
 class _RefChecker:
     """Checks that every {name} in a template is bound, and JSON field use."""
 
-    def __init__(self, v: Validator, bound: set[str], json_names: set[str], match: Match,
-                 tenant: bool | None = None) -> None:
+    def __init__(self, v: Validator, bound: set[str], json_names: set[str], match: Match) -> None:
         self.v, self.bound, self.json_names, self.match = v, bound, json_names, match
-        self.tenant = tenant  # {tenant.id}/{tenant.params.NAME}: True allowed, False reported, None: header rules
 
     def __call__(self, node: Node, t: Template, what: str) -> bool:
         ok = True
         for ref in t.refs:
             if ref.name == TENANT_REF:
-                if self.tenant is None:
-                    self.v.err(node, f"{what}: {{tenant.{'.'.join(ref.fields)}}} is available in routes, not in header rules",
-                               code=Code.TEMPLATE)
-                ok = ok and bool(self.tenant)
-            elif ref.name not in self.bound:
+                continue  # the distribution tenant: _tenant_allowed checks the runtime
+            if ref.name not in self.bound:
                 hint = None
                 if ref.name == "splat":
                     hint = "{splat} is bound only by a path pattern ending in '*'"
@@ -125,17 +120,17 @@ class _RefChecker:
         return ok
 
 
-def _tenant_allowed(v: Validator, node: Node, m: dict[str, Node], ctx: FnCtx, route: Route) -> bool:
-    """May this route read the distribution tenant (`tenant:` or {tenant.id}/{tenant.params.NAME})?
-    Reports why not: cf.distributionTenant is in the cloudfront module, runtime 2.0 only; a JSON
-    lookup named `tenant` would make {tenant.id} ambiguous."""
+def _tenant_allowed(v: Validator, node: Node, m: dict[str, Node], ctx: FnCtx, route: Route | HeaderRule) -> bool:
+    """May this route or header rule read the distribution tenant (`tenant:` or
+    {tenant.id}/{tenant.params.NAME})? Reports why not: cf.distributionTenant is in the cloudfront
+    module, runtime 2.0 only; a JSON lookup named `tenant` would make {tenant.id} ambiguous."""
     if route.match.tenant is None and not route.tenant_refs:
         return True
     if not get_profile(ctx.runtime).origin_helpers:  # the cloudfront module: runtime 2.0
         v.err(m.get("tenant") or node, f"distribution tenants (cf.distributionTenant) need runtime {ORIGIN_RUNTIME}",
               code=Code.RUNTIME_NEEDED)
         return False
-    if route.lookup is not None and route.lookup.as_name == "tenant" and route.lookup.format == "json":
+    if isinstance(route, Route) and route.lookup is not None and route.lookup.as_name == "tenant" and route.lookup.format == "json":
         v.err(m["lookup"], "lookup.as: a JSON lookup named 'tenant' would make {tenant.id} and "
               "{tenant.params.NAME} ambiguous; choose another name", code=Code.NAME)
         return False
@@ -162,7 +157,9 @@ _REQUEST_CONTROLLED_BUILTINS = {"path", "splat", "query"}
 
 def _request_controlled(ref_name: str, match: Match) -> bool:
     host_names = set(match.host.names) if match.host else set()
-    if ref_name == "host" or ref_name in host_names:
+    # a tenant parameter's regex groups: the distribution's owner sets the parameters, not the viewer
+    tenant_groups = {g for _, c in match.tenant.params for g, _ in c.groups} if match.tenant else set()
+    if ref_name == "host" or ref_name in host_names or ref_name in tenant_groups:
         return False
     if ref_name in _REQUEST_CONTROLLED_BUILTINS:
         return True
@@ -348,8 +345,8 @@ def _lookup(v: Validator, node: Node, ctx: FnCtx, bound: set[str]) -> Lookup | N
     if key is not None:
         for ref in key.refs:
             if ref.name == TENANT_REF:
-                v.err(m["key"], "lookup.key: the distribution tenant cannot be part of a key (yet)", code=Code.TEMPLATE)
-            elif ref.name not in bound or ref.fields:
+                continue  # {tenant.id}, {tenant.params.NAME}: _tenant_allowed checks the runtime
+            if ref.name not in bound or ref.fields:
                 v.err(m["key"], f"lookup.key: {{{'.'.join((ref.name,) + ref.fields)}}} is not bound by this route", code=Code.TEMPLATE)
     as_name = v.string(m["as"], "lookup.as")
     if as_name is not None and (not NAME_RE.match(as_name) or as_name in bound):
@@ -407,9 +404,6 @@ def validate_rule(v: Validator, node: Node, index: int, ctx: FnCtx) -> HeaderRul
         return None
     nerr = len(v.diags)
     match = match_conditions(v, m, node)
-    if match.tenant is not None:
-        v.err(m["tenant"], "`tenant` matches routes, not header rules", hint="put the header edit on a route "
-              "(set_headers) that matches the tenant", code=Code.CONFIG_INVALID)
     bound = set(match.names) | {"host", "path", "query"}
     if match.path is not None and match.path.splat:
         bound.add("splat")
@@ -428,4 +422,5 @@ def validate_rule(v: Validator, node: Node, index: int, ctx: FnCtx) -> HeaderRul
         v.err(node, "a header rule needs `set` or `remove`", code=Code.MISSING_KEY)
     if len(v.diags) > nerr:
         return None
-    return HeaderRule(index, node.span, match, sets, removes, status)
+    rule = HeaderRule(index, node.span, match, sets, removes, status)
+    return rule if _tenant_allowed(v, node, m, ctx, rule) else None

@@ -162,7 +162,7 @@ ORIGIN = Obj("origin", {
     "host_header": doc("the Host header the origin receives", TEMPLATE),
 })
 LOOKUP = Obj("lookup", {
-    "key": doc("the KeyValueStore key to read, a template such as {tenant}", TEMPLATE),
+    "key": doc("the KeyValueStore key to read, a template such as {tenant} or {tenant.params.site}/configurator", TEMPLATE),
     "format": doc("string (default) or json: {as.field} then reads fields of the JSON value",
                   {"enum": ["string", "json"]}),
     "as": doc("the name the value is bound to ({as} in templates)", STRING),

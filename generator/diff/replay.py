@@ -30,6 +30,7 @@ from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import LocalEdge, Request, merge_store
+from cfroutes.emulator.tenant import TENANT_KEY, Tenant, with_tenant
 from cfroutes.platform.event import format_query
 from cfroutes.reference import Trace, evaluate
 from cfroutes.testing.events import RequestError, build_event, build_response
@@ -395,16 +396,17 @@ def _one(rq: Replay, ctx: _Ctx) -> list[tuple[str, str, str, str, str]] | str:
     return found
 
 
-def log_replay(lr: Any) -> Replay:
+def log_replay(lr: Any, tenant: Tenant | None = None) -> Replay:
     """A Replay from a logs.LogRequest; its events are built on first use (a repeat needs none),
-    and a request CloudFront could not have passed raises RequestError then."""
+    and a request CloudFront could not have passed raises RequestError then. A log line carries no
+    distribution tenant: `tenant` is the one its host maps to (`diff --tenants`), else none."""
     headers = {"cookie": lr.cookie} if lr.cookie else None
     built: dict[str, dict[str, Any]] = {}
 
     def events(kind: str) -> dict[str, Any]:
         if kind not in built:
             if VIEWER_REQUEST not in built:
-                built[VIEWER_REQUEST] = build_event(lr.request_line, headers=headers)
+                built[VIEWER_REQUEST] = with_tenant(build_event(lr.request_line, headers=headers), tenant)
             if kind == VIEWER_RESPONSE:  # the same request, a 200 from the origin
                 ev = json.loads(json.dumps(built[VIEWER_REQUEST]))
                 ev["context"]["eventType"] = VIEWER_RESPONSE
@@ -417,6 +419,9 @@ def log_replay(lr: Any) -> Replay:
 
 
 def case_replay(case: Any) -> Replay:
-    return Replay(f"{case.span.file}:{case.span.line}", f"{case.request} (case '{case.name}')",
+    """A case replays with its own tenant (its event carries it), named beside the request."""
+    tenant = case.event.get(TENANT_KEY)
+    who = f", tenant {tenant['id']}" if isinstance(tenant, dict) else ""
+    return Replay(f"{case.span.file}:{case.span.line}", f"{case.request} (case '{case.name}'{who})",
                   {case.event_type: case.event}, kvs=case.kvs, function=case.function,
                   key=f"\0case {case.span}")  # one case, one key: its kvs overrides are its own

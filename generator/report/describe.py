@@ -29,6 +29,9 @@ def match_text(m: Match) -> str:
     parts += [_cond("cookie", n, c) for n, c in m.cookies]
     if m.country:
         parts.append("country " + ", ".join(m.country))
+    if m.tenant is not None:  # the distribution tenant (CloudFront SaaS Manager)
+        parts.append(f"tenant {m.tenant.id}" if m.tenant.id is not None else "any distribution tenant")
+        parts += [_cond("tenant parameter", n, c) for n, c in m.tenant.params]
     return " · ".join(parts) or "every request"
 
 

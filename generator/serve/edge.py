@@ -7,6 +7,9 @@ in `Handler`:
 0. is refused with 400 when CloudFront would refuse it (a Host that is no host, two Hosts,
    a bare CR in the head, a bad Content-Length), and with 421 when `--allowed-hosts` does
    not name its host;
+   As a multi-tenant distribution (`--tenant-id`, or `--tenants FILE`: serve/tenants.py) the
+   request is for the tenant whose domain its Host names (403 when none has it), and the
+   functions see that tenant (cf.distributionTenant, event.context.endpoint);
 1. becomes a viewer-request event as CloudFront builds it (`testing.events.build_event`:
    lower-case headers, `host`, query and cookies in the `{value, multiValue}` shape; the
    headers CloudFront never shows a function are left out);
@@ -49,6 +52,7 @@ from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE, Function, HostPattern
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import LocalEdge
+from cfroutes.emulator.tenant import with_tenant
 from cfroutes.errors import InputError, render_all
 from cfroutes.platform.event import format_query, viewer_response_runs
 from cfroutes.platform.headers import is_disallowed
@@ -56,6 +60,8 @@ from cfroutes.platform.limits import VALUE_CONTROL_RE
 from cfroutes.reference import Trace, evaluate, match_host, request_of
 from cfroutes.serve import cache as edge_cache
 from cfroutes.serve.server import MAX_REQUEST_BODY, WRITE_TIMEOUT, DeadlineWriter, EdgeServer, Outgoing, Request
+from cfroutes.serve.tenants import TenantMap, host_name, load_tenants
+from cfroutes.serve.tenants import stamp as tenant_file_stamp
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.events import RequestError, build_event, build_response, check_authority
 
@@ -196,11 +202,13 @@ class Edge:
     """The state shared by the handler threads: the current build and the origin."""
 
     def __init__(self, config: str, origin: str | None, log: Callable[[str], None],
-                 allowed_hosts: str = "any") -> None:
+                 allowed_hosts: str = "any", tenants: TenantMap | None = None) -> None:
         self.config = config
         self.origin = origin
         self._log = log
         self.hosts = HostPolicy(allowed_hosts)
+        self.tenants = tenants or TenantMap()  # the distribution tenants (serve/tenants.py); none: standard
+        self._tenants_stamp = tenant_file_stamp(self.tenants.path)
         self.lock = threading.Lock()
         self._files = [config]
         self.build = self._compile()
@@ -232,6 +240,23 @@ class Edge:
             b.hosts = tuple(r.match.host for f in b.compiled.config.functions for r in f.routes
                             if r.match.host is not None)
         return b
+
+    def tenant_map(self) -> TenantMap:
+        """The tenants, read again when the --tenants file changed (a file that no longer reads keeps
+        the previous tenants, and says why in the log)."""
+        path = self.tenants.path
+        if path is None:
+            return self.tenants
+        with self.lock:
+            now = tenant_file_stamp(path)
+            if now != self._tenants_stamp:
+                self._tenants_stamp = now
+                try:
+                    self.tenants = load_tenants(path, os.path.dirname(os.path.abspath(self.config)))
+                    self.log(f"tenants reloaded: {self.tenants.describe()}")
+                except InputError as exc:
+                    self.log("tenants file has errors (the previous tenants stay):\n" + render_all(exc.diagnostics))
+            return self.tenants
 
     def current(self) -> Build:
         """The build, rebuilt first when the config or a seed file changed."""
@@ -519,13 +544,18 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             hdrs.setdefault(low, []).append(v)
         hdrs["host"] = [host]
+        tenants = edge.tenant_map()
+        tenant = tenants.tenant_for(host) if tenants.multi_tenant else None
+        if tenants.multi_tenant and tenant is None:  # CloudFront refuses a Host no tenant has
+            return self._refuse(403, f"no distribution tenant has the domain {host_name(host)} "
+                                f"(--tenants {tenants.path})", "(no tenant)")
         try:
-            event = build_event(f"{self.command} http://{host}{self.path}", headers=hdrs,
-                                viewer_ip=self.client_address[0])
+            event = with_tenant(build_event(f"{self.command} http://{host}{self.path}", headers=hdrs,
+                                            viewer_ip=self.client_address[0]), tenant)
         except (RequestError, ValueError) as exc:
             return 400, [TEXT], f"{exc}\n".encode(), "(bad request)"
         runner = b.runner
-        notes: list[str] = []
+        notes: list[str] = [f"tenant {tenant.id}"] if tenant is not None else []
         vreq = b.function(VIEWER_REQUEST)
         req = event["request"]
         if vreq is not None:
@@ -586,7 +616,7 @@ def _discard(body: Body) -> None:
 
 
 def make_server(config: str, origin: str | None, port: int, log: Callable[[str], None],
-                host: str = "127.0.0.1", allowed_hosts: str = "any") -> EdgeServer:
-    edge = Edge(config, origin, log, allowed_hosts)
+                host: str = "127.0.0.1", allowed_hosts: str = "any", tenants: TenantMap | None = None) -> EdgeServer:
+    edge = Edge(config, origin, log, allowed_hosts, tenants)
     handler = type("BoundHandler", (Handler,), {"edge": edge})
     return EdgeServer((host, port), handler)

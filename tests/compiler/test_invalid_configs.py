@@ -94,6 +94,13 @@ CASES = [
      "6:9: error: parameter ':host' shadows the built-in {host}"),
     ("bound-twice", HEAD + "    routes:\n      - host: ':x.example.com'\n        path: /:x\n        redirect: /b\n",
      "6:9: error: name 'x' is bound twice"),
+    ("tenant-rule-on-runtime-1", HEAD + "    runtime: cloudfront-js-1.0\n    headers:\n      - tenant: {id: dt_a}\n        set: {x-a: b}\n",
+     "7:17: error: distribution tenants (cf.distributionTenant) need runtime cloudfront-js-2.0"),
+    ("tenant-value-in-a-rule-on-runtime-1", HEAD + "    runtime: cloudfront-js-1.0\n    headers:\n      - path: /a\n        set: {x-a: \"{tenant.id}\"}\n",
+     "7:9: error: distribution tenants (cf.distributionTenant) need runtime cloudfront-js-2.0"),
+    ("tenant-field-unknown-in-a-key", HEAD + "    runtime: cloudfront-js-2.0\n    kvs: {name: s}\n    routes:\n"
+     "      - path: /a\n        lookup: {key: \"{tenant.site}\", as: t}\n        rewrite: /{t}\n",
+     "9:23: error: lookup.key: {tenant.site} is not bound by this route"),
 ]
 
 

@@ -117,3 +117,53 @@ def test_every_alternative_of_a_regex_is_tried_before_calling_it_shadowed(tmp_pa
           redirect: /new
     """, options="    options: { trailing_slash: strict }\n")
     assert not any("never match" in w for w in warnings), warnings
+
+
+# ------------------------------------------------------------------ distribution tenants
+JS2 = "    runtime: cloudfront-js-2.0\n"
+
+
+def test_a_tenant_route_is_not_dead_and_shadows_only_its_own_tenant(tmp_path: Path) -> None:
+    # samples carry a tenant that the route's `tenant:` holds for; `tenant:` covers only the same tenant
+    errors, warnings = _lint(tmp_path, """
+        - path: /*
+          tenant: { id: dt_acme }
+          origin: { id: acme-origin }
+        - path: /assets/*
+          tenant: { params: { TenantPath: "*" } }
+          rewrite: /t/{tenant.params.TenantPath}/{splat}
+        - path: /x
+          tenant: { id: dt_acme }
+          rewrite: /y
+        - path: /*
+          rewrite: /public/{splat}
+        - path: /z
+          tenant: { id: dt_beta }
+          rewrite: /zz
+    """, JS2)
+    assert not errors
+    assert [w.split(":")[0] for w in warnings] == ["13", "18"], warnings  # /x by route 1, /z by the catch-all
+    assert "route 1 (line 7)" in warnings[0] and "route 4 (line 16)" in warnings[1]
+
+
+def test_a_route_rendering_a_tenant_value_falls_through_without_it(tmp_path: Path) -> None:
+    # without the parameter the first route answers nothing: the catch-all is not dead
+    errors, warnings = _lint(tmp_path, """
+        - path: /*
+          rewrite: /t/{tenant.params.Path}/{splat}
+        - path: /*
+          rewrite: /public/{splat}
+    """, JS2)
+    assert not errors and not warnings
+
+
+def test_a_redirect_loop_between_tenant_routes(tmp_path: Path) -> None:
+    errors, _ = _lint(tmp_path, """
+        - path: /a
+          tenant: { params: { Plan: { regex: "^(?<plan>pro)$" } } }
+          redirect: /b/{plan}
+        - path: /b/:p
+          tenant: { params: { Plan: "*" } }
+          redirect: /a?from={tenant.params.Plan}
+    """, JS2)
+    assert len(errors) == 1 and errors[0].startswith("7: redirect loop from /a")

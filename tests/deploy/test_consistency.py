@@ -149,7 +149,7 @@ def test_prefix_names_everything_and_attach_updates_the_default_behaviour(projec
     aws = Aws(FakeCloudFront(account, faults), FakeKvs(account, faults))
     code = handled(cli_test.test_remote, "routes.yaml", [], stage="LIVE", stdout=out, stderr=err, aws=aws,
                    prefix="stg-")
-    assert code == 0 and "19 passed, 0 failed, 3 skipped" in out.getvalue(), out.getvalue() + err.getvalue()
+    assert code == 0 and "19 passed, 0 failed, 5 skipped" in out.getvalue(), out.getvalue() + err.getvalue()
     assert set(faults.log) == {"test_function"}
     out, err = io_pair()
     assert handled(cli_test.test_remote, "routes.yaml", [], stage="LIVE", stdout=out, stderr=err, aws=aws) == 1

@@ -188,3 +188,12 @@ def test_get_and_put_escape_keys_and_values_for_the_terminal(project):
 def test_an_empty_store_name_is_exit_2(project, sub, args):
     code, _, err = run(sub, *args, store="")
     assert code == 2 and "--store is empty" in err
+
+
+def test_put_checks_a_key_a_tenant_lookup_reads(project):
+    # the example's saas-tenant-configurator reads "{tenant.params.site}/configurator" into a rewrite
+    fns = [f for f in load_config("routes.yaml").functions if f.name == "site-router"]
+    errors, warnings = validate_put("acme/configurator", "/cache/acme.html", fns)
+    assert errors == [] and warnings == []
+    errors, _ = validate_put("acme/configurator", "/cache/a b.html", fns)
+    assert errors and "saas-tenant-configurator" in errors[0]  # a space never binds into a URI (§4.1)

@@ -340,3 +340,78 @@ def test_progress_only_on_a_terminal_outside_ci(repo: Path, monkeypatch: pytest.
         assert text.endswith("\r\x1b[K")  # the status line is cleared before the result
     else:
         assert text == ""
+
+
+# ------------------------------------------------------------------ distribution tenants
+# Cases replay with their own tenant; log lines carry none, so they replay as on a standard
+# distribution (with a note) unless `--tenants FILE` maps each line's host to its tenant (a host no
+# tenant has is skipped, as CloudFront refuses it).
+TENANT_BEFORE = """\
+version: 1
+functions:
+  site:
+    event: viewer-request
+    runtime: cloudfront-js-2.0
+    kvs: { name: s, seed: seed.yaml }
+    routes:
+      - name: configurator
+        path: /configurator
+        lookup: { key: "{tenant.params.site}/configurator", as: target }
+        rewrite: "{target}"
+      - name: public
+        path: /*
+        rewrite: /public/{splat}
+    tests:
+      - request: GET https://acme.test/configurator
+        tenant: { id: dt_acme, params: { site: acme } }
+        expect: { uri: /c/acme-v1.html }
+      - request: GET https://acme.test/configurator
+        expect: { uri: /public/configurator }
+"""
+TENANTS_FILE = """\
+tenants:
+  - { id: dt_acme, domains: [acme.test], params: { site: acme } }
+  - { id: dt_beta, domains: [beta.test], params: { site: beta } }
+"""
+
+
+@pytest.fixture()
+def tenant_repo(tmp_path: Path) -> Path:
+    (tmp_path / "routes.yaml").write_text(TENANT_BEFORE)
+    (tmp_path / "seed.yaml").write_text("acme/configurator: /c/acme-v1.html\nbeta/configurator: /c/beta.html\n")
+    (tmp_path / "tenants.yaml").write_text(TENANTS_FILE)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / "seed.yaml").write_text("acme/configurator: /c/acme-v2.html\nbeta/configurator: /c/beta.html\n")
+    return tmp_path
+
+
+def test_cases_replay_with_their_tenant(tenant_repo: Path) -> None:
+    code, out, _ = _run(tenant_repo, "--base", "HEAD", "--cases")
+    assert code == 1 and "2 requests replayed, 1 changed" in out
+    assert "route 'configurator' (line 8): request, other values" in out
+    assert "tenant dt_acme)  (" in out  # the case names its tenant
+    assert "      - request /c/acme-v1.html\n      + request /c/acme-v2.html\n" in out
+
+
+def test_log_lines_without_tenants_replay_as_a_standard_distribution(tenant_repo: Path) -> None:
+    log = tenant_repo / "access.log"
+    log.write_text(_log(_line("GET", "acme.test", "/configurator")))
+    code, out, err = _run(tenant_repo, "--base", "HEAD", "--log", str(log))
+    assert code == 0 and "1 requests replayed, 0 changed" in out  # the tenant route falls through
+    assert "note: log lines carry no distribution tenant" in err and "--tenants FILE" in err
+
+
+def test_log_lines_with_tenants_by_host(tenant_repo: Path) -> None:
+    log = tenant_repo / "access.log"
+    log.write_text(_log(_line("GET", "acme.test", "/configurator"), _line("GET", "beta.test", "/configurator"),
+                        _line("GET", "evil.test", "/configurator")))
+    code, out, err = _run(tenant_repo, "--base", "HEAD", "--log", str(log), "--tenants", str(tenant_repo / "tenants.yaml"))
+    assert code == 1 and "2 requests replayed, 1 changed" in out and "1 log line(s) skipped" in out
+    assert "      - request /c/acme-v1.html\n      + request /c/acme-v2.html\n" in out
+    assert "access.log:5: warning: skipped log line: no distribution tenant has the domain evil.test" in err
+    assert "note: log lines carry no" not in err
+    (tenant_repo / "tenants.yaml").write_text("tenants: [1]\n")
+    code, _, err = _run(tenant_repo, "--base", "HEAD", "--log", str(log), "--tenants", str(tenant_repo / "tenants.yaml"))
+    assert code == 2 and "tenants.yaml:1:" in err

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from . import strategies as S
-from .cases import agree, request_event
+from .cases import agree, case_of, request_event
 from .harness import Case, config_text, load_function
 
 EXAMPLES = int(os.environ.get("CFROUTES_DIFF_TENANT_EXAMPLES", "60"))
@@ -61,12 +61,32 @@ def tenant_function(draw: Any) -> dict[str, Any]:
             else:
                 if draw(st.booleans()):
                     r["set_headers"] = {**r.get("set_headers", {}), "x-tenant": "t:" + ref}
+        if "lookup" in r and draw(st.booleans()):  # a tenant value in the key (the store has tenant keys)
+            r["lookup"]["key"] = draw(st.sampled_from(["", "k-"])) + draw(st.sampled_from(TREFS))
         # a regex group used by no template binds nothing visible: render one into a header
         groups = [n for n in (r.get("tenant", {}).get("params") or {}).values() if isinstance(n, dict)]
         if groups and spec["event"] == "viewer-request" and "respond" not in r:
             name = groups[0]["regex"].split("<")[1].split(">")[0]
             r["set_headers"] = {**r.get("set_headers", {}), "x-group": "{" + name + "}"}
+    for h in spec.get("headers", []):  # header rules: `tenant:` and tenant values in what they set
+        if draw(st.booleans()):
+            h["tenant"] = draw(st.sampled_from([{}, {"id": "dt_acme"}, {"params": {"Plan": "*"}},
+                                                {"params": {"TenantPath": None, "Plan": {"regex": "^(?<rg>[a-z]*)$"}}}]))
+            if "rg" in str(h["tenant"]):
+                h["set"] = {**h.get("set", {}), "x-rg": "{rg}"}
+        if draw(st.booleans()):
+            h["set"] = {**h.get("set", {}), "x-tn": "v=" + draw(st.sampled_from(TREFS))}
     return spec
+
+
+def tenant_kvs(draw: Any) -> dict[str, str]:
+    """Random store contents plus values under the tenant IDs and parameter values (bare and k-)."""
+    kvs = draw(S.kvs_data())
+    for k in draw(st.lists(st.sampled_from(TIDS + TVALUES), max_size=6, unique=True)):
+        for key in (k, "k-" + k):
+            if key:
+                kvs[key] = draw(st.sampled_from(S.KVS_STRINGS + S.KVS_JSON))
+    return kvs
 
 
 @st.composite
@@ -92,7 +112,7 @@ def _case(spec: dict[str, Any]) -> Case:
 @given(spec=tenant_function(), data=st.data())
 def test_quickjs_agrees_with_reference_on_tenants(spec: dict[str, Any], data: Any) -> None:
     case = _case(spec)
-    kvs = data.draw(S.kvs_data())
+    kvs = tenant_kvs(data.draw)
     for _ in range(EVENTS):
         ev = with_tenant(data.draw(S.event(case.fn.event)), data.draw(tenant_of()))
         problems = case.check(ev, kvs)
@@ -105,7 +125,7 @@ def test_quickjs_agrees_with_reference_on_tenants(spec: dict[str, Any], data: An
 @given(spec=tenant_function(), data=st.data())
 def test_njs_agrees_with_reference_and_quickjs_on_tenants(njs: Any, spec: dict[str, Any], data: Any) -> None:
     case = _case(spec)
-    kvs = data.draw(S.kvs_data())
+    kvs = tenant_kvs(data.draw)
     events = [with_tenant(data.draw(S.event(case.fn.event)), data.draw(tenant_of())) for _ in range(EVENTS)]
     problems = case.check_njs(events, kvs)
     assert not problems, f"{len(problems)} divergence(s); the first:\n{problems[0]}"
@@ -164,3 +184,98 @@ def test_the_tenant_is_not_left_in_the_event_for_the_reference() -> None:
     before = copy.deepcopy(ev)
     agree(CONFIG, ev)
     assert ev == before
+
+
+# ------------------------------------------------------------------ tenant values everywhere (lookup keys, header rules)
+CONFIG_KEYS = """
+version: 1
+functions:
+  f:
+    event: viewer-request
+    runtime: cloudfront-js-2.0
+    kvs: { name: s }
+    routes:
+      - path: /configurator
+        lookup: { key: "{tenant.params.site}/configurator", as: target }
+        rewrite: "{target}"
+      - path: /by-id/*
+        lookup: { key: "{tenant.id}:{splat}", as: t, missing: { status: 404, body: none } }
+        rewrite: /{t}
+      - path: /json
+        lookup: { key: "brand:{tenant.params.site}", format: json, as: br }
+        set_headers: { x-folder: "{br.folder}", x-site: "{tenant.params.site}" }
+        rewrite: /b/{br.folder}/{tenant.params.Path}
+    headers:
+      - tenant: { id: dt_acme }
+        set: { x-acme: "yes" }
+      - set: { x-tenant: "{tenant.id}", x-plan: "p={tenant.params.Plan}" }
+      - tenant: { params: { Plan: { regex: "^(?<plan>[a-z]+)$" } } }
+        path: /json
+        set: { x-plan-name: "{plan}" }
+        remove: [x-drop]
+"""
+KEYS_KVS = {"acme/configurator": "/cache/acme.html", "beta/configurator": "/cache/b\tx.html",
+            "dt_acme:a/b": "acme-ab", "brand:acme": '{"folder": "acme-f"}', "x y/configurator": "/sp"}
+
+
+KEY_CASES = [
+    ("/configurator", Tenant("dt_acme", {"site": "acme", "Plan": "pro"})),
+    ("/configurator", Tenant("dt_beta", {"site": "beta"})),            # a value with TAB: missing (URI site)
+    ("/configurator", Tenant("dt_acme", {})),                          # no parameter: the next route
+    ("/configurator", None),                                           # a standard distribution
+    ("/configurator", Tenant("dt_x", {"site": "x y"})),                # a key may hold a space
+    ("/configurator", Tenant("dt_x", {"site": "x\ty"})),               # a key value with TAB is data (header site)
+    ("/by-id/a/b", Tenant("dt_acme", {})),
+    ("/by-id/a/c", Tenant("dt_acme", {})),                             # missing key: the missing answer
+    ("/by-id/a/b", None),                                              # no tenant: the missing answer
+    ("/json", Tenant("dt_acme", {"site": "acme", "Path": "p", "Plan": "gold", "x": "1"})),
+    ("/json", Tenant("dt_acme", {"site": "acme", "Plan": "GOLD"})),    # Path missing: next; rule 3 fails
+    ("/json", Tenant("__proto__", {"site": "__proto__", "Plan": "\x7f"})),
+    ("/other", Tenant("dt_beta", {"Plan": "x\ny"})),                   # a header rule's value with LF: not applied
+    ("/other", None),
+]
+
+
+def _key_event(uri: str, tenant: Tenant | None) -> dict[str, Any]:
+    ev = request_event(uri, host="ex.com")
+    ev["request"]["headers"]["x-drop"] = {"value": "1"}
+    return with_tenant(ev, tenant)
+
+
+@pytest.mark.parametrize("uri, tenant", KEY_CASES)
+def test_tenant_values_in_keys_and_header_rules_agree(uri: str, tenant: Tenant | None) -> None:
+    agree(CONFIG_KEYS, _key_event(uri, tenant), KEYS_KVS)
+
+
+def test_tenant_values_in_keys_and_header_rules_agree_in_njs(njs: Any) -> None:
+    problems = case_of(CONFIG_KEYS).check_njs([_key_event(u, t) for u, t in KEY_CASES], KEYS_KVS)
+    assert not problems, problems[0]
+
+
+CONFIG_RESPONSE = """
+version: 1
+functions:
+  f:
+    event: viewer-response
+    runtime: cloudfront-js-2.0
+    routes:
+      - path: /gone
+        tenant: { params: { Closed: "1" } }
+        respond: { status: 410, body: closed }
+    headers:
+      - tenant: { id: dt_acme }
+        status: [200]
+        set: { x-acme: "yes" }
+      - set: { x-tenant: "{tenant.id}/{tenant.params.Plan}" }
+"""
+
+
+@pytest.mark.parametrize("uri, tenant", [
+    ("/gone", Tenant("dt_acme", {"Closed": "1", "Plan": "pro"})),
+    ("/gone", Tenant("dt_acme", {"Closed": "0"})),
+    ("/x", Tenant("dt_beta", {"Plan": "a b"})),
+    ("/x", None),
+])
+def test_tenant_in_viewer_response_header_rules_agree(uri: str, tenant: Tenant | None) -> None:
+    ev = request_event(uri, host="ex.com", event_type="viewer-response")
+    agree(CONFIG_RESPONSE, with_tenant(ev, tenant))

@@ -401,3 +401,12 @@ def test_the_filter_box_and_a_page_without_scripts(tmp_path: Path) -> None:
         browser.eval('var o = document.getElementById("only"); o.checked = true; o.dispatchEvent(new Event("change"))')
         shown = browser.eval(MEASURE)["visible"]
         assert shown == [i for i in every if i != "t1"]   # t1 passes; every row has a failing test, no test or a lint
+
+
+def test_the_distribution_tenant_in_words() -> None:
+    from cfroutes.config.model import Match, TenantCond, ValueCond
+    from cfroutes.report.describe import match_text
+
+    m = Match(tenant=TenantCond("dt_acme", (("Plan", ValueCond("equals", "pro")), ("Beta", ValueCond("absent")))))
+    assert match_text(m) == "tenant dt_acme · tenant parameter Plan = pro · tenant parameter Beta absent"
+    assert match_text(Match(tenant=TenantCond())) == "any distribution tenant"

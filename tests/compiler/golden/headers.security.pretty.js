@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 security input-sha256:9396dd5db9708ec6
+// cfroutes 0.1.0 security input-sha256:c9c7e1e7500e4a91
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
