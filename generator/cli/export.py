@@ -1,13 +1,16 @@
 """`cfroutes export cloudformation|terraform|cdk [-o FILE] [--lang typescript|python] [--prefix P] [--kvs-bucket B]`."""
 from __future__ import annotations
 
+import argparse
 import os
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.iac import cdk, cloudformation, source, terraform
+from cfroutes.modes import Choice, choice
 from cfroutes.terminal import escape_terminal
 
 
@@ -50,3 +53,32 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
                  f"{len(b.functions)} function(s), {len(b.stores())} store(s)"
                  f"{', names prefixed ' + repr(prefix) if prefix else ''}\n")
     return ExitCode.OK
+
+
+class Target(Choice):
+    CLOUDFORMATION = "cloudformation"
+    TERRAFORM = "terraform"
+    CDK = "cdk"
+
+
+class Lang(Choice):
+    """The CDK construct's language."""
+
+    TYPESCRIPT = "typescript"
+    PYTHON = "python"
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("target", **choice(Target))
+    p.add_argument("-o", "--output", help="output file (default: stdout); CloudFormation: .json or YAML")
+    p.add_argument("--lang", **choice(Lang), help="CDK language (default: by -o's extension)")
+    p.add_argument("--dist", default="dist", help="the bundle directory the output refers to (default: ./dist)")
+    p.add_argument("--prefix", default="", help="name every function and store P<name> (stages in one account)")
+    p.add_argument("--kvs-bucket", help="CloudFormation: the S3 bucket holding the stores' import files "
+                   "(needed when a function reads seed keys or spilled routes)")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return export(args.config, args.target, args.output, lang=args.lang, dist=args.dist, prefix=args.prefix,
+                  kvs_bucket=args.kvs_bucket, stdout=stdout, stderr=stderr)

@@ -2,10 +2,12 @@
 click through the site with the new rules."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
@@ -56,3 +58,18 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(serve("routes.yaml", None, 8787, "127.0.0.1", stdout=sys.stdout, stderr=sys.stderr))
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("--origin", metavar="DIR|URL", help="a folder, or an upstream such as http://127.0.0.1:3000")
+    p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)")
+    p.add_argument("--allowed-hosts", default="any", metavar="any|routed|NAME,...",
+                   help="Host headers answered: any (default); routed: the hosts the routes name and "
+                        "localhost (DNS rebinding protection); or a list such as 'a.test,*.b.test'")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return serve(args.config, args.origin, args.port, args.host, stdout=stdout, stderr=stderr,
+                 allowed_hosts=args.allowed_hosts)

@@ -14,9 +14,20 @@ from collections.abc import Callable
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.importers.common import Import
 from cfroutes.importers.writer import render
+from cfroutes.modes import Choice
 from cfroutes.safeio import YAML_MAX
 
-PLATFORMS = ("netlify", "vercel", "amplify", "csv")
+
+class Platform(Choice):
+    """What `cfroutes import` reads."""
+
+    NETLIFY = "netlify"
+    VERCEL = "vercel"
+    AMPLIFY = "amplify"
+    CSV = "csv"
+
+
+PLATFORMS = tuple(p.value for p in Platform)
 
 
 def _reader(platform: str) -> Callable[[list[str]], Import]:
@@ -121,4 +132,4 @@ def run_import(platform: str, files: list[str], function: str, command: str, sit
                                          f"(its line {line}): {m}") for line, m in problems[:20]])
 
 
-__all__ = ["PLATFORMS", "read", "run_import"]
+__all__ = ["PLATFORMS", "Platform", "read", "run_import"]
