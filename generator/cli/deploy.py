@@ -1,5 +1,5 @@
 """`cfroutes deploy [--apply] [--stage DEVELOPMENT|LIVE] [--prefix P] [--attach DIST_ID[:PATH_PATTERN]]`:
-the plan (generator/deploy/plan.py), and with --apply the consistent order
+the plan (generator/deploy/changeset.py), and with --apply the consistent order
 (generator/deploy/apply.py). On any failure, what LIVE runs now and whether its data is
 complete is printed before the error line."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.deploy.apply import Progress, apply, live_state, parse_attach
 from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure
-from cfroutes.deploy.plan import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
+from cfroutes.deploy.changeset import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.modes import Stage, choice
 

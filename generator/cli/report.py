@@ -8,7 +8,7 @@ from cfroutes.cli import options
 from cfroutes.compiler import compile_config, gc_paused
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import ExitCode
-from cfroutes.report.html import render
+from cfroutes.report.html import report_page
 from cfroutes.testing.runner import Runner
 from cfroutes.testing.session import collect
 
@@ -18,7 +18,7 @@ def report(config: str, output: str, *, stdout: TextIO, stderr: TextIO) -> int:
     with gc_paused():
         suite = collect(compiled, None)
     results = Runner(compiled).run(suite)
-    page = render(compiled, suite, results)
+    page = report_page(compiled, suite, results)
     if output == "-":
         stdout.write(page)
         return ExitCode.OK

@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from cfroutes.config.schema import render
+from cfroutes.config.schema import json_schema_text
 from cfroutes.errors import ExitCode
 
 
 def schema(*, cases: bool, stdout: TextIO) -> int:
-    stdout.write(render(cases))
+    stdout.write(json_schema_text(cases))
     return ExitCode.OK
 
 

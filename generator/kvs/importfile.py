@@ -6,7 +6,7 @@ import json
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_STORE_MAX, KVS_VALUE_MAX
 
 
-def render(data: list[tuple[str, str]]) -> str:
+def import_file_text(data: list[tuple[str, str]]) -> str:
     """The import file, deterministic: entries in the given order, one per line."""
     rows = [json.dumps({"key": k, "value": v}, ensure_ascii=False, separators=(",", ":")) for k, v in data]
     return '{"data":[\n' + ",\n".join(rows) + "\n]}\n" if rows else '{"data":[]}\n'
@@ -25,7 +25,7 @@ def validate_entries(data: list[tuple[str, str]], rendered: str | None = None) -
         if k in seen:
             problems.append(f"duplicate key {k[:60]!r}")
         seen.add(k)
-    size = len((render(data) if rendered is None else rendered).encode("utf-8"))
+    size = len((import_file_text(data) if rendered is None else rendered).encode("utf-8"))
     if size > KVS_STORE_MAX:
         problems.append(f"import file is {size:,} bytes (limit {KVS_STORE_MAX:,})")
     return problems
