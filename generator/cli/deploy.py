@@ -21,7 +21,7 @@ def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) 
                  "re-run `cfroutes deploy --apply` to converge (every step compares before it writes)\n")
 
 
-def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: TextIO, stderr: TextIO,
+def deploy(config: str, *, apply_changes: bool, stage: Stage, dist: str, stdout: TextIO, stderr: TextIO,
            aws: Aws | None = None, profile: str | None = None, region: str | None = None,
            prefix: str = "", attach: str | None = None) -> int:
     from cfroutes.compiler import gc_paused

@@ -121,7 +121,7 @@ def _json(result: Result, groups: list[Change], examples: int, base: str, skippe
 
 
 def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO,
-         examples: int = EXAMPLES, fmt: str = "text") -> int:
+         examples: int = EXAMPLES, fmt: Format = Format.TEXT) -> int:
     start = time.perf_counter()
     if not 0 <= examples <= EXAMPLES_KEPT:
         raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--examples {examples}: give 0 to "
@@ -148,7 +148,7 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
     if len(bad) > logs.MAX_ERRORS_SHOWN:
         stderr.write(f"... and {len(bad) - logs.MAX_ERRORS_SHOWN:,} more skipped log lines\n")
     keys = (route_keys([f.function for f in before.functions]), route_keys([f.function for f in after.functions]))
-    if fmt == "json":
+    if fmt == Format.JSON:
         stdout.write(_json(result, result.groups(), examples, base, len(bad), keys))
         return ExitCode.FAILED if result.changed else ExitCode.OK
     _text(result.groups(), examples, stdout, keys)

@@ -12,7 +12,7 @@ from cfroutes.modes import choice
 from cfroutes.terminal import escape_terminal
 
 
-def import_(platform: str, files: list[str], *, output: str | None, function: str,
+def import_(platform: Platform, files: list[str], *, output: str | None, function: str,
             stdout: TextIO, stderr: TextIO, site: str | None = None, cases: str | None = None) -> int:
     command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
     base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
