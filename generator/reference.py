@@ -331,7 +331,7 @@ def _escape_host(text: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in HOST_ESCAPE else ch for ch in text)
 
 
-def render(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False, uri: bool = False) -> str:
+def fill(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False, uri: bool = False) -> str:
     """Substitute bindings verbatim; a missing JSON field, or one holding a character `site`
     refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded.
     `uri` (a Location or a rewritten URI): literal text is made valid URI text (§5)."""
@@ -381,7 +381,7 @@ def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None, site: in
     character its `site` refuses is missing."""
     lk = route.lookup
     assert lk is not None
-    key = render(lk.key, b)
+    key = fill(lk.key, b)
     if (key.startswith(SPILL_PREFIX) or key == "" or len(key.encode("utf-8", "surrogatepass")) > KVS_KEY_MAX
             or kvs is None or key not in kvs):
         raise Missing()
@@ -451,26 +451,26 @@ class _Planned:
 
 def _prepare(route: Route, b: dict[str, Any]) -> _Planned:
     a = route.action
-    p = _Planned(sets=tuple((n, render(t, b, HEADER)) for n, t in route.set_headers))
+    p = _Planned(sets=tuple((n, fill(t, b, HEADER)) for n, t in route.set_headers))
     if isinstance(a, Redirect):
-        p.location = _LOCATION_ENCODE.sub(_percent, render(a.to, b, LOCATION, redirect=True, uri=True))
+        p.location = _LOCATION_ENCODE.sub(_percent, fill(a.to, b, LOCATION, redirect=True, uri=True))
     elif isinstance(a, Rewrite):
-        p.rewrite_to = render(a.to, b, URI, uri=True)
+        p.rewrite_to = fill(a.to, b, URI, uri=True)
     elif isinstance(a, Origin):
         if a.origin_id is not None:
-            opts = {"hostHeader": render(a.host_header, b, URI)} if a.host_header is not None else None
+            opts = {"hostHeader": fill(a.host_header, b, URI)} if a.host_header is not None else None
             p.origin = {"method": "selectRequestOriginById",
-                        "params": {"originId": render(a.origin_id, b, URI), "options": opts}}
+                        "params": {"originId": fill(a.origin_id, b, URI), "options": opts}}
         else:
             assert a.domain is not None
-            params: dict[str, Any] = {"domainName": render(a.domain, b, URI)}
+            params: dict[str, Any] = {"domainName": fill(a.domain, b, URI)}
             if a.path is not None:
-                params["originPath"] = render(a.path, b, URI)
+                params["originPath"] = fill(a.path, b, URI)
             if a.host_header is not None:
-                params["hostHeader"] = render(a.host_header, b, URI)
+                params["hostHeader"] = fill(a.host_header, b, URI)
             p.origin = {"method": "updateRequestOrigin", "params": params}
         if a.rewrite is not None:
-            p.rewrite_to = render(a.rewrite.to, b, URI, uri=True)
+            p.rewrite_to = fill(a.rewrite.to, b, URI, uri=True)
     return p
 
 
@@ -550,7 +550,7 @@ def rule_sets(rule: HeaderRule, b: dict[str, Any], tenant: dict[str, Any] | None
     (semantics §6: the rule does not apply)."""
     bind_tenant(b, tenant)
     try:
-        return [(n, render(t, b)) for n, t in rule.set]
+        return [(n, fill(t, b)) for n, t in rule.set]
     except Missing:
         return None
 

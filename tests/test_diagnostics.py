@@ -12,7 +12,7 @@ from cfroutes.config.load import load_config
 from cfroutes.errors import Diagnostic, End, InputError, Severity, Span
 from cfroutes.testing.cases import inline_cases
 
-from tests.compiler.test_invalid_configs import CASES, HEAD
+from tests.config.test_invalid_configs import CASES, HEAD
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -60,7 +60,7 @@ def imports_of(module: str, path: Path, known: dict[str, Path]) -> set[tuple[str
             if t == PACKAGE or t.startswith(PACKAGE + "."):
                 resolved = _resolve(t, known)
                 if resolved is not None and resolved != module:
-                    out.add((resolved, node.lineno))
+                    out.add((resolved, getattr(node, "lineno", 0)))
     return out
 
 

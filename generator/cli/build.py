@@ -1,8 +1,10 @@
 """`cfroutes build`: write the bundle, or with --check compare it (CI freshness gate)."""
 from __future__ import annotations
 
+import argparse
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.colour import wanted
 from cfroutes.compiler import bundle, compile_config
 from cfroutes.errors import ExitCode, file_diagnostic, render_all
@@ -43,3 +45,17 @@ def build(config: str, output: str, *, check: bool, pretty: bool, debug_header: 
             kvs = f", kvs {len(f.kvs_data)} entries ({len(f.plan.spilled)} spilled routes)"
         stdout.write(f"{output}/{f.name}.js  {f.size:,} bytes ({FUNCTION_SIZE_MAX - f.size:,} headroom){kvs}\n")
     return ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("-o", "--output", default="dist", help="output directory (default: ./dist)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when the output is stale")
+    p.add_argument("--pretty", action="store_true", help="readable, unminified code (not for upload)")
+    p.add_argument("--debug-header", action="store_true",
+                   help="add an x-cfroutes-route header naming the matched route (costs bytes)")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return build(args.config, args.output, check=args.check, pretty=args.pretty, debug_header=args.debug_header,
+                 stdout=stdout, stderr=stderr)

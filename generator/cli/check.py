@@ -1,15 +1,16 @@
 """`cfroutes check`: validate, build in memory, verify, lint, run every test; the pre-commit hook."""
 from __future__ import annotations
 
+import argparse
 import time
 from typing import TextIO
 
-from cfroutes.cli import formats
-from cfroutes.cli.formats import Format
+from cfroutes.cli import formats, options
+from cfroutes.cli.options import Format
 from cfroutes.colour import paint, wanted
 from cfroutes.compiler import compile_config
-from cfroutes.emulator.local_edge import Mode
 from cfroutes.errors import ExitCode, InputError, render_all
+from cfroutes.modes import Mode
 from cfroutes.testing.runner import Runner
 from cfroutes.testing.session import collect, report
 
@@ -78,3 +79,14 @@ def _check_machine(config: str, *, strict: bool, engine: str, fmt: Format, stdou
     formats.write(records, fmt, stdout, suite="cfroutes check", elapsed=time.perf_counter() - start)
     failed = compiled.errors or unloaded or any(not r.passed for r in results) or (strict and compiled.warnings)
     return ExitCode.FAILED if failed else ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    options.format_(p, options.CHECK_FORMATS)
+    options.engine(p)
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return check(args.config, strict=args.strict, engine=args.engine, fmt=args.format, stdout=stdout, stderr=stderr)

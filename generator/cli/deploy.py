@@ -1,16 +1,19 @@
 """`cfroutes deploy [--apply] [--stage DEVELOPMENT|LIVE] [--prefix P] [--attach DIST_ID[:PATH_PATTERN]]`:
-the plan (generator/deploy/plan.py), and with --apply the consistent order
+the plan (generator/deploy/changeset.py), and with --apply the consistent order
 (generator/deploy/apply.py). On any failure, what LIVE runs now and whether its data is
 complete is printed before the error line."""
 from __future__ import annotations
 
+import argparse
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.deploy.apply import Progress, apply, live_state, parse_attach
 from cfroutes.deploy.aws import NO_CREDENTIALS, Aws, AwsFailure
-from cfroutes.deploy.plan import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
+from cfroutes.deploy.changeset import OFFLINE, DeployPlan, describe, describe_offline, make_plan, nothing_to_do
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.modes import Stage, choice
 
 
 def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) -> None:
@@ -18,7 +21,7 @@ def _print_live(aws: Aws, plan: DeployPlan, progress: Progress, stdout: TextIO) 
                  "re-run `cfroutes deploy --apply` to converge (every step compares before it writes)\n")
 
 
-def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: TextIO, stderr: TextIO,
+def deploy(config: str, *, apply_changes: bool, stage: Stage, dist: str, stdout: TextIO, stderr: TextIO,
            aws: Aws | None = None, profile: str | None = None, region: str | None = None,
            prefix: str = "", attach: str | None = None) -> int:
     from cfroutes.compiler import gc_paused
@@ -75,3 +78,22 @@ def deploy(config: str, *, apply_changes: bool, stage: str, dist: str, stdout: T
         return ExitCode.FAILED
     stdout.write("deploy complete\n")
     return ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("--apply", action="store_true", help="carry the plan out (default: print it)")
+    p.add_argument("--stage", **choice(Stage), default=Stage.LIVE,
+                   help="LIVE (default): publish and write existing stores; DEVELOPMENT: stop after the tests")
+    p.add_argument("--dist", default="dist", help="the bundle directory (only compared; default: ./dist)")
+    p.add_argument("--prefix", default="", metavar="P",
+                   help="name every function and store P<name> in AWS (staging and prod in one account)")
+    p.add_argument("--attach", metavar="DIST_ID[:PATH_PATTERN]",
+                   help="associate the published viewer functions with the distribution's cache behaviour "
+                        "(default behaviour without PATH_PATTERN), ETag-guarded")
+    options.aws(p)
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return deploy(args.config, apply_changes=args.apply, stage=args.stage, dist=args.dist, stdout=stdout,
+                  stderr=stderr, profile=args.profile, region=args.region, prefix=args.prefix, attach=args.attach)

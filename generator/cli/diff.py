@@ -1,6 +1,7 @@
 """`cfroutes diff --base GIT_REF [--log FILE ...] [--cases]`: what a change does to real requests."""
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import json
@@ -9,6 +10,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from cfroutes.cli import options
+from cfroutes.cli.options import Format
 from cfroutes.codes import Code
 from cfroutes.colour import paint, wanted
 from cfroutes.compiler import Compiled, compile_config
@@ -18,6 +21,7 @@ from cfroutes.diff import logs
 from cfroutes.diff.base import checkout_config
 from cfroutes.diff.replay import EXAMPLES_KEPT, Change, Replay, Result, case_replay, log_replay, replay
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, remember_source
+from cfroutes.modes import choice
 from cfroutes.serve.tenants import TenantMap, host_name, load_tenants
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import find_case_files, inline_cases, load_cases
@@ -135,7 +139,7 @@ def _json(result: Result, groups: list[Change], examples: int, base: str, skippe
 
 
 def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: TextIO, stderr: TextIO,
-         examples: int = EXAMPLES, fmt: str = "text", tenants_file: str | None = None) -> int:
+         examples: int = EXAMPLES, fmt: Format = Format.TEXT, tenants_file: str | None = None) -> int:
     start = time.perf_counter()
     if not 0 <= examples <= EXAMPLES_KEPT:
         raise InputError([Diagnostic(Span("<command line>", 1, 1), f"--examples {examples}: give 0 to "
@@ -167,7 +171,7 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
     if len(bad) > logs.MAX_ERRORS_SHOWN:
         stderr.write(f"... and {len(bad) - logs.MAX_ERRORS_SHOWN:,} more skipped log lines\n")
     keys = (route_keys([f.function for f in before.functions]), route_keys([f.function for f in after.functions]))
-    if fmt == "json":
+    if fmt == Format.JSON:
         stdout.write(_json(result, result.groups(), examples, base, len(bad), keys))
         return ExitCode.FAILED if result.changed else ExitCode.OK
     _text(result.groups(), examples, stdout, keys)
@@ -176,3 +180,24 @@ def diff(config: str, base: str, log_files: list[str], cases: bool, *, stdout: T
     stdout.write(f"{result.replayed:,} requests replayed, {result.changed:,} changed "
                  f"(against {base}{skipped}) in {elapsed:.2f}s\n")
     return ExitCode.FAILED if result.changed else ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("--base", required=True, metavar="GIT_REF", help="the revision to compare with (e.g. origin/main)")
+    p.add_argument("--log", action="append", default=[], metavar="FILE",
+                   help="a CloudFront standard access log, plain or .gz (repeatable)")
+    p.add_argument("--cases", action="store_true",
+                   help="replay the test cases' requests too (the default without --log)")
+    p.add_argument("--examples", type=int, default=EXAMPLES, metavar="N",
+                   help="example requests shown per group of changes (default 3, at most 100)")
+    p.add_argument("--format", **choice(Format, (Format.TEXT, Format.JSON)), default=Format.TEXT,
+                   help="text (default) or json (the groups with counts and examples)")
+    p.add_argument("--tenants", metavar="FILE",
+                   help="replay log lines as a multi-tenant distribution: the tenants file of `serve --tenants` "
+                        "maps each line's host to its tenant (log lines carry none)")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return diff(args.config, args.base, args.log, args.cases, stdout=stdout, stderr=stderr, examples=args.examples,
+                fmt=args.format, tenants_file=args.tenants)

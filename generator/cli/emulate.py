@@ -1,10 +1,12 @@
 """`cfroutes emulate FILE.js --event EVENT.json [--runtime R] [--kvs KVS.json]`."""
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.colour import wanted
@@ -15,6 +17,7 @@ from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, ExitCode, Span, render_all
 from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
+from cfroutes.modes import Mode
 from cfroutes.platform.event import CONNECTION_REQUEST, event_type
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
 from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
@@ -80,3 +83,17 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
     json.dump(result, stdout, indent=2, ensure_ascii=False)
     stdout.write("\n")
     return ExitCode.OK if inv.ok else ExitCode.FAILED
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("function_file")
+    p.add_argument("--event", required=True, help="event JSON file")
+    p.add_argument("--runtime", choices=RUNTIMES)
+    p.add_argument("--kvs", help="KVS import file or plain JSON object")
+    options.tenant(p)
+    options.engine(p, (Mode.QUICKJS, Mode.NJS))
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return emulate(args.function_file, args.event, args.runtime, args.kvs, stdout, stderr, engine=args.engine,
+                   tenant=options.tenant_of(args))

@@ -12,7 +12,6 @@ Each output language has its escaping here: `github_data`/`github_property` (Git
 """
 from __future__ import annotations
 
-import enum
 import json
 import socket
 import time
@@ -20,24 +19,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import TextIO
 
+from cfroutes.cli.options import Format
 from cfroutes.codes import Code
 from cfroutes.errors import Diagnostic, Severity, Span
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.runner import CaseResult, failure_line, format_diff
-
-
-class Format(str, enum.Enum):
-    TEXT = "text"
-    JSON = "json"
-    GITHUB = "github"
-    JUNIT = "junit"
-
-    def __str__(self) -> str:
-        return str.__str__(self)
-
-
-CHECK_FORMATS = (Format.TEXT, Format.JSON, Format.GITHUB)
-TEST_FORMATS = (Format.TEXT, Format.JSON, Format.GITHUB, Format.JUNIT)
 
 
 @dataclass

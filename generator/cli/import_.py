@@ -1,16 +1,18 @@
 """`cfroutes import PLATFORM FILE... [-o OUT] [--function NAME]`: a commented routes.yaml from another platform."""
 from __future__ import annotations
 
+import argparse
 import os
 from typing import TextIO
 
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-from cfroutes.importers import run_import
+from cfroutes.importers import Platform, run_import
+from cfroutes.modes import choice
 from cfroutes.terminal import escape_terminal
 
 
-def import_(platform: str, files: list[str], *, output: str | None, function: str,
+def import_(platform: Platform, files: list[str], *, output: str | None, function: str,
             stdout: TextIO, stderr: TextIO, site: str | None = None, cases: str | None = None) -> int:
     command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
     base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
@@ -42,3 +44,20 @@ def import_(platform: str, files: list[str], *, output: str | None, function: st
                  f"{len(imp.not_carried)} not carried, {len(imp.skipped)} skipped, {len(imp.warnings)} warning(s)"
                  + (f" -> {escape_terminal(output)}" if output else "") + "\n")
     return ExitCode.FAILED if imp.not_carried else ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("platform", **choice(Platform))
+    p.add_argument("files", nargs="+", metavar="FILE", help="netlify: _redirects, netlify.toml, _headers; "
+                   "vercel: vercel.json; amplify: custom rules JSON; csv: the redirector's CSV")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--function", default="router", help="name of the viewer-request function (default: router)")
+    p.add_argument("--cases", metavar="FILE", help="also write one test case per source rule, answered as the "
+                   "source platform answers it (netlify)")
+    p.add_argument("--site", metavar="DIR", help="the site's publish folder (inside the output's folder): rules "
+                   "that apply only where no file exists are carried exactly, with `files:` and `file: missing`")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return import_(args.platform, args.files, output=args.output, function=args.function, stdout=stdout,
+                   stderr=stderr, site=args.site, cases=args.cases)

@@ -3,9 +3,11 @@ without a redeploy. `put` is validated against the config first (generator/deplo
 keys and values are escaped for the terminal (terminal.escape_terminal)."""
 from __future__ import annotations
 
+import argparse
 import json
-from typing import Any
+from typing import Any, TextIO
 
+from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.config.model import SPILL_PREFIX, Config
 from cfroutes.deploy.aws import Aws
@@ -87,3 +89,32 @@ def kvs_command(config: str, sub: str, store: str | None, key: str | None, value
         r = delete(aws, arn, key)
         stderr.write(f"deleted {_q(key)} from {escape_terminal(store)} (now {r.get('ItemCount')} keys, ETag {r.get('ETag')})\n")
     return ExitCode.OK
+
+
+#: `cfroutes kvs SUBCOMMAND`: `plan` in kvs_plan.py, the data-plane calls here
+SUBCOMMANDS = {
+    "plan": options.Command("kvs_plan", "UpdateKeys batches that turn the current store into the bundle's"),
+    "get": options.Command("kvs", "print a key's value"),
+    "put": options.Command("kvs", "validate against the config, then PutKey"),
+    "delete": options.Command("kvs", "DeleteKey"),
+    "list": options.Command("kvs", "every key (ListKeys pages), as list-keys JSON"),
+}
+
+
+def group_arguments(p: argparse.ArgumentParser) -> None:
+    """`cfroutes kvs`: the subcommands."""
+    options.add_commands(p, SUBCOMMANDS, dest="kvs_command", metavar="SUBCOMMAND")
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    """`cfroutes kvs get|put|delete|list`."""
+    options.config(p)
+    p.add_argument("--store", help="store NAME or ARN (default: the config's only store)")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    options.aws(p)
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return kvs_command(args.config, args.kvs_command, args.store, args.key, args.value, stdout=stdout, stderr=stderr,
+                       profile=args.profile, region=args.region)

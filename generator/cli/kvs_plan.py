@@ -1,9 +1,11 @@
 """`cfroutes kvs plan --current FILE`: UpdateKeys batches for a live store (JSON on stdout)."""
 from __future__ import annotations
 
+import argparse
 import json
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.compiler import compile_config
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, file_diagnostic, render_all
@@ -47,3 +49,16 @@ def kvs_plan(config: str, current_path: str, *, function: str | None, stdout: Te
                  f"{s['seed_keys_kept']} seed keys kept as they are live; "
                  f"{s['foreign_keys_untouched']} keys not owned by the config left untouched\n")
     return ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("-f", "--function", help="function name (needed when several have a store)")
+    p.add_argument("--current", required=True,
+                   help="current store content: import file, JSON object or list-keys output")
+    p.add_argument("--overwrite-seed", action="store_true", help="also reset seed keys whose live value differs")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return kvs_plan(args.config, args.current, function=args.function, stdout=stdout, stderr=stderr,
+                    overwrite_seed=args.overwrite_seed)

@@ -1,12 +1,14 @@
 """`cfroutes run`: send one request through a built function and show what happened."""
 from __future__ import annotations
 
+import argparse
 import difflib
 import json
 import re
 from collections.abc import Sequence
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
@@ -118,3 +120,20 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
 
 
 __all__ = ["run", "parse_headers", "parse_kvs", "DEBUG_HEADER"]
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("-f", "--function", help="function name (default: the only one, or the only viewer-request one)")
+    p.add_argument("request", help="'GET https://host/path?q' or just a path")
+    p.add_argument("-H", "--header", action="append", default=[], help="'name: value' (repeatable)")
+    p.add_argument("--kvs", action="append", default=[], help="key=value merged over the seed (repeatable)")
+    p.add_argument("--kvs-delete", action="append", default=[], metavar="KEY",
+                   help="run as if the store had no such key (repeatable)")
+    p.add_argument("--country", help="the viewer's country (sets cloudfront-viewer-country), e.g. DE")
+    options.tenant(p)
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return run(args.config, args.request, function=args.function, headers=args.header, kvs=args.kvs, stdout=stdout,
+               stderr=stderr, country=args.country, kvs_delete=args.kvs_delete, tenant=options.tenant_of(args))

@@ -8,23 +8,11 @@ import os
 import sys
 from typing import TextIO
 
+from cfroutes.cli import options
 from cfroutes.codes import Code
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
 from cfroutes.emulator.tenant import Tenant
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
-
-
-def _add_serve_tenants_arguments(p: argparse.ArgumentParser, command: str = "serve") -> None:
-    """`serve --tenants FILE` (beside --tenant-id, --tenant-param and --endpoint) and `diff --tenants FILE`
-    (here, not in cli/diff.py, so that parsing the command line stays light)."""
-    if command == "diff":
-        p.add_argument("--tenants", metavar="FILE",
-                       help="replay log lines as a multi-tenant distribution: the tenants file of `serve --tenants` "
-                            "maps each line's host to its tenant (log lines carry none)")
-        return
-    p.add_argument("--tenants", metavar="FILE",
-                   help="act as a multi-tenant distribution: a YAML file mapping each tenant's domains to its "
-                        "id, params and endpoint; a request's Host picks the tenant (README: serve)")
 
 
 def serve(config: str, origin: str | None, port: int, host: str, *, stdout: TextIO, stderr: TextIO,
@@ -83,3 +71,22 @@ def serve(config: str, origin: str | None, port: int, host: str, *, stdout: Text
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(serve("routes.yaml", None, 8787, "127.0.0.1", stdout=sys.stdout, stderr=sys.stderr))
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("--origin", metavar="DIR|URL", help="a folder, or an upstream such as http://127.0.0.1:3000")
+    p.add_argument("--port", type=int, default=8787, help="port to listen on (default 8787; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)")
+    p.add_argument("--allowed-hosts", default="any", metavar="any|routed|NAME,...",
+                   help="Host headers answered: any (default); routed: the hosts the routes name and "
+                        "localhost (DNS rebinding protection); or a list such as 'a.test,*.b.test'")
+    options.tenant(p)
+    p.add_argument("--tenants", metavar="FILE",
+                   help="act as a multi-tenant distribution: a YAML file mapping each tenant's domains to its "
+                        "id, params and endpoint; a request's Host picks the tenant (README: serve)")
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return serve(args.config, args.origin, args.port, args.host, stdout=stdout, stderr=stderr,
+                 allowed_hosts=args.allowed_hosts, tenant=options.tenant_of(args), tenants_file=args.tenants)

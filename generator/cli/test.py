@@ -1,16 +1,18 @@
 """`cfroutes test`: run the test cases of a config (inline and `*.cases.yaml`) or of named files."""
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any, TextIO
 
-from cfroutes.cli import formats
-from cfroutes.cli.formats import Format
+from cfroutes.cli import formats, options
+from cfroutes.cli.options import Format
 from cfroutes.codes import Code
 from cfroutes.colour import wanted
 from cfroutes.compiler import Compiled, compile_config, gc_paused
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span, render_all
 from cfroutes.testing.cases import Case
+from cfroutes.testing.fail_under import percent
 from cfroutes.testing.runner import Runner
 from cfroutes.testing.session import collect, report
 
@@ -104,3 +106,22 @@ def test_remote(config: str, case_files: list[str], *, stage: str, stdout: TextI
     targets = live_targets(aws, compiled, names, stage, stderr, prefix)
     _, failed, _ = report(RemoteRunner(aws, compiled, targets).run(suite), stdout)
     return ExitCode.FAILED if failed or compiled.errors else ExitCode.OK
+
+
+def arguments(p: argparse.ArgumentParser) -> None:
+    options.config(p)
+    p.add_argument("cases", nargs="*", help="test case YAML files (default: the config's inline tests)")
+    p.add_argument("--coverage", action="store_true", help="list routes and header rules no case exercises")
+    p.add_argument("--fail-under", type=percent, metavar="PCT",
+                   help="exit 1 when coverage is below PCT (implies --coverage)")
+    options.format_(p, options.TEST_FORMATS)
+    p.add_argument("--watch", action="store_true",
+                   help="rerun the affected cases whenever the config, a seed or a cases file changes (Ctrl-C stops)")
+    options.aws(p.add_argument_group("remote (CloudFront's TestFunction, needs cfroutes[aws])"), remote=True)
+    options.engine(p)
+
+
+def execute(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return test(args.config, args.cases, engine=args.engine, stdout=stdout, stderr=stderr, coverage=args.coverage,
+                fail_under=args.fail_under, remote=args.remote, stage=args.stage, profile=args.profile,
+                region=args.region, prefix=args.prefix, fmt=args.format, watch=args.watch)

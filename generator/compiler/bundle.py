@@ -41,7 +41,7 @@ def bundle_files(c: Compiled) -> dict[str, bytes]:
         files[f"{f.name}.js"] = data
         kvs = None
         if f.kvs_data is not None and f.function.kvs is not None:
-            kdata = (f.kvs_file if f.kvs_file is not None else importfile.render(f.kvs_data)).encode("utf-8")
+            kdata = (f.kvs_file if f.kvs_file is not None else importfile.import_file_text(f.kvs_data)).encode("utf-8")
             files[f"{f.name}.kvs.json"] = kdata
             kvs = {"name": f.function.kvs.name, "entries": len(f.kvs_data), "bytes": len(kdata),
                    "spilled_routes": len(f.plan.spilled)}

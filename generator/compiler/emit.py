@@ -124,7 +124,7 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def render(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
+def function_source(plan: Plan, *, pretty: bool = False, input_sha256: str = "") -> str:
     """The function's source: minified (default) or readable with --pretty (one route per
     line, each with its name and source line). Line 1 names the function's input hash
     (compiler/fingerprint.py), so it changes only when this function's inputs do."""

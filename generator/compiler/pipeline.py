@@ -10,7 +10,7 @@ import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cfroutes.compiler.emit import render
+from cfroutes.compiler.emit import function_source
 from cfroutes.compiler.fingerprint import input_sha256
 from cfroutes.compiler.plan import Plan, plan, prefix_key
 from cfroutes.compiler.verify import verify_function
@@ -64,15 +64,15 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
         spill = True  # the exact routes alone cannot fit: skip the inline attempt
     p = plan(fn, spill=spill, debug=debug)
     digest = input_sha256(p)
-    src = render(p, pretty=pretty, input_sha256=digest)
+    src = function_source(p, pretty=pretty, input_sha256=digest)
     # the deployable (minified) size decides, so --pretty spills exactly when the real build does
-    size = len((render(p, input_sha256=digest) if pretty else src).encode("utf-8"))
+    size = len((function_source(p, input_sha256=digest) if pretty else src).encode("utf-8"))
     if size > FUNCTION_SIZE_MAX and fn.options.spill == "auto" and can_spill and p.exact_count and not spill:
         spill = True
         p = plan(fn, spill=True, debug=debug)
         digest = input_sha256(p)
-        src = render(p, pretty=pretty, input_sha256=digest)
-        size = len((render(p, input_sha256=digest) if pretty else src).encode("utf-8"))
+        src = function_source(p, pretty=pretty, input_sha256=digest)
+        size = len((function_source(p, input_sha256=digest) if pretty else src).encode("utf-8"))
     # still over: prefix routes (`/a/b/*`) become data, inline (Y), then spilled when a store can hold them
     levels = [1] + ([2] if (spill or (fn.options.spill == "auto" and can_spill)) else [])
     if size > FUNCTION_SIZE_MAX and not debug and any(prefix_key(r, fn.options.icase) for r in fn.routes):
@@ -80,12 +80,12 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
             spill = spill or level == 2
             p = plan(fn, spill=spill, debug=debug, prefix=level)
             digest = input_sha256(p)
-            src = render(p, pretty=pretty, input_sha256=digest)
-            size = len((render(p, input_sha256=digest) if pretty else src).encode("utf-8"))
+            src = function_source(p, pretty=pretty, input_sha256=digest)
+            size = len((function_source(p, input_sha256=digest) if pretty else src).encode("utf-8"))
             if size <= FUNCTION_SIZE_MAX:
                 break
     kvs_data = None if fn.kvs is None else list(fn.kvs.seed) + list(p.spilled)
-    kvs_file = None if kvs_data is None else importfile.render(kvs_data)
+    kvs_file = None if kvs_data is None else importfile.import_file_text(kvs_data)
     checked = verify_function(fn, p, src, spilled=spill, kvs_data=kvs_data, kvs_file=kvs_file,
                               check_size=not (debug or pretty))
     return CompiledFunction(fn, src, p, spill, kvs_data, kvs_file, digest), checked.errors, checked.warnings

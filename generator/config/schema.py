@@ -330,5 +330,5 @@ def json_schema(cases: bool = False) -> dict[str, Any]:
     return {"$schema": DRAFT, "$id": sid, **body}
 
 
-def render(cases: bool = False) -> str:
+def json_schema_text(cases: bool = False) -> str:
     return json.dumps(json_schema(cases), indent=2, ensure_ascii=False) + "\n"

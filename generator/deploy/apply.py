@@ -28,7 +28,7 @@ from typing import TextIO
 from cfroutes.compiler import Compiled
 from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE, spill_version
 from cfroutes.deploy.aws import Aws, AwsFailure, Conflict
-from cfroutes.deploy.plan import DeployPlan, FunctionStep, StoreStep, code_versions, short_sha
+from cfroutes.deploy.changeset import DeployPlan, FunctionStep, StoreStep, code_versions, short_sha
 from cfroutes.deploy.remote import RemoteRunner, Target, report
 
 KVS_RETRIES = 3

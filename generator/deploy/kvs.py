@@ -22,7 +22,7 @@ from typing import Any
 from cfroutes.config.model import SPILL_PREFIX, Config, Function, Lookup, Param, Ref, Route, Template
 from cfroutes.config.patterns import DATA_BAD, HOST_LABEL_RE, SITE_HEADER, SITE_LOCATION, name_site, rendered_templates
 from cfroutes.deploy.aws import Aws, AwsFailure, Conflict
-from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
+from cfroutes.kvs.importfile import entry_problems
 from cfroutes.platform.profile import get_profile
 
 RETRIES = 3
@@ -89,11 +89,7 @@ def validate_put(key: str, value: str, functions: list[Function]) -> tuple[list[
     """(errors, warnings) of putting `key` = `value` into the store of `functions`."""
     errors: list[str] = []
     warnings: list[str] = []
-    kb, vb = len(key.encode("utf-8")), len(value.encode("utf-8"))
-    if not 1 <= kb <= KVS_KEY_MAX:
-        errors.append(f"key is {kb} bytes; KeyValueStore keys are 1 to {KVS_KEY_MAX} bytes")
-    if vb > KVS_VALUE_MAX:
-        errors.append(f"value is {vb} bytes; KeyValueStore values are at most {KVS_VALUE_MAX} bytes")
+    errors += entry_problems(key, value)  # the KeyValueStore's key and value sizes
     if key.startswith(SPILL_PREFIX):
         errors.append(f"key starts with the reserved prefix {SPILL_PREFIX!r}: spilled routes are written by "
                       "`cfroutes deploy`, never by hand")

@@ -25,12 +25,13 @@ from cfroutes.deploy.aws import Aws, AwsFailure
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge, merge_store
 from cfroutes.emulator.tenant import TENANT_KEY
+from cfroutes.modes import Stage
 from cfroutes.platform.event import VIEWER_RESPONSE_SKIPPED, function_runs
 from cfroutes.platform.limits import TEST_FUNCTION_EVENT_MAX
 from cfroutes.testing.cases import Case
 from cfroutes.testing.runner import Mismatch, compare, outcome, q
 
-STAGES = ("DEVELOPMENT", "LIVE")
+STAGES = tuple(s.value for s in Stage)
 
 
 @dataclass

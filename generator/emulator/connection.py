@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from cfroutes.emulator.jsvalue import json_value as _type  # the one wording, shared with event.py
 from cfroutes.emulator.result import Invocation
 from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.profile import CONNECTION
@@ -72,18 +73,6 @@ def check_decision(value: Any) -> tuple[dict[str, Any] | None, list[str]]:
     if len(calls) > 1:
         return out, [f"connection: allow()/deny() called {len(calls)} times ({', '.join(calls)}); call one, once"]
     return out, []
-
-
-def _type(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    return "an array" if isinstance(v, list) else "an object"
 
 
 _LEAF_STRINGS = ("subject", "issuer", "serialNumber", "sha256Fingerprint")

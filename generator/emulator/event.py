@@ -13,21 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from cfroutes.emulator.connection import connection_problems, is_engine_event
+from cfroutes.emulator.jsvalue import json_value as _type  # the one wording, shared with connection.py
 from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.platform.event import EVENT_TYPES, VIEWER_REQUEST, VIEWER_RESPONSE, is_connection_event
 from cfroutes.platform.headers import TOKEN_RE
-
-
-def _type(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return f"the number {v!r}"
-    if isinstance(v, str):
-        return f"the string {v!r}" if len(v) <= 40 else "a string"
-    return "an array" if isinstance(v, list) else "an object"
 
 
 def _entries(where: str, obj: Any, attributes: bool = False, names: bool = False) -> Iterator[str]:

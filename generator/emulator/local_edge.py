@@ -48,13 +48,13 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, Protocol
 
 from cfroutes.emulator import connection, njs
 from cfroutes.emulator.event import complete
 from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.runtime import PreparedFunction, WarmFunction, prepare
+from cfroutes.modes import Mode as Mode  # re-exported: defined in the light modes.py, which argparse reads
 from cfroutes.platform.event import (
     CONNECTION_REQUEST,
     VIEWER_REQUEST,
@@ -72,18 +72,6 @@ NJS_BATCH = 500
 
 Store = dict[str, str]
 Call = tuple[dict[str, Any], "Store | None"]  # an event and the store it reads
-
-
-class Mode(str, Enum):
-    """What `--engine` selects: one engine, or two side by side."""
-
-    QUICKJS = "quickjs"
-    NJS = "njs"
-    BOTH = "both"
-
-    def __str__(self) -> str:  # the name as typed (`--engine njs`), in messages and f-strings alike
-        return self.value
-
 
 MODES = tuple(m.value for m in Mode)
 

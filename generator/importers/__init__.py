@@ -13,10 +13,21 @@ from collections.abc import Callable
 
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.importers.common import Import
-from cfroutes.importers.writer import render
+from cfroutes.importers.writer import routes_yaml
+from cfroutes.modes import Choice
 from cfroutes.safeio import YAML_MAX
 
-PLATFORMS = ("netlify", "vercel", "amplify", "csv")
+
+class Platform(Choice):
+    """What `cfroutes import` reads."""
+
+    NETLIFY = "netlify"
+    VERCEL = "vercel"
+    AMPLIFY = "amplify"
+    CSV = "csv"
+
+
+PLATFORMS = tuple(p.value for p in Platform)
 
 
 def _reader(platform: str) -> Callable[[list[str]], Import]:
@@ -97,7 +108,7 @@ def run_import(platform: str, files: list[str], function: str, command: str, sit
     rel = _site(site, base or os.getcwd()) if site is not None else None
     imp = read(platform, files, rel)
     while True:  # each pass demotes at least one route, so this ends
-        text, spans = render(imp, function, command)
+        text, spans = routes_yaml(imp, function, command)
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > YAML_MAX:
             raise InputError([Diagnostic(Span(files[0], 1, 1), f"the imported routes.yaml would be {size:,} bytes, "
@@ -121,4 +132,4 @@ def run_import(platform: str, files: list[str], function: str, command: str, sit
                                          f"(its line {line}): {m}") for line, m in problems[:20]])
 
 
-__all__ = ["PLATFORMS", "read", "run_import"]
+__all__ = ["PLATFORMS", "Platform", "read", "run_import"]

@@ -92,7 +92,7 @@ def _entry(out: Out, pad: str, spans: dict[int, tuple[int, int]], lines: list[st
     spans[id(out)] = (start, len(lines))
 
 
-def render(imp: Import, function: str, command: str) -> tuple[str, dict[int, tuple[int, int]]]:
+def routes_yaml(imp: Import, function: str, command: str) -> tuple[str, dict[int, tuple[int, int]]]:
     """The routes.yaml text, and the output line range (1-based, inclusive) of every carried entry."""
     lines: list[str] = []
     spans: dict[int, tuple[int, int]] = {}

@@ -6,10 +6,23 @@ import json
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_STORE_MAX, KVS_VALUE_MAX
 
 
-def render(data: list[tuple[str, str]]) -> str:
+def import_file_text(data: list[tuple[str, str]]) -> str:
     """The import file, deterministic: entries in the given order, one per line."""
     rows = [json.dumps({"key": k, "value": v}, ensure_ascii=False, separators=(",", ":")) for k, v in data]
     return '{"data":[\n' + ",\n".join(rows) + "\n]}\n" if rows else '{"data":[]}\n'
+
+
+def entry_problems(key: str, value: str) -> list[str]:
+    """How one entry breaks the KeyValueStore's own limits (key 1-512 bytes, value at most 1,024
+    bytes: platform/limits.py), as messages; [] when it keeps them. The one check of an entry's size."""
+    kb, vb = len(key.encode("utf-8", "surrogatepass")), len(value.encode("utf-8", "surrogatepass"))
+    problems = []
+    if not 1 <= kb <= KVS_KEY_MAX:
+        problems.append(f"key {key[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KVS_KEY_MAX} bytes")
+    if vb > KVS_VALUE_MAX:
+        problems.append(f"the value of {key[:60]!r} is {vb} bytes; KeyValueStore values are at most "
+                        f"{KVS_VALUE_MAX} bytes")
+    return problems
 
 
 def validate_entries(data: list[tuple[str, str]], rendered: str | None = None) -> list[str]:
@@ -17,15 +30,11 @@ def validate_entries(data: list[tuple[str, str]], rendered: str | None = None) -
     problems = []
     seen: set[str] = set()
     for k, v in data:
-        kb, vb = len(k.encode("utf-8")), len(v.encode("utf-8"))
-        if not 1 <= kb <= KVS_KEY_MAX:
-            problems.append(f"key {k[:60]!r} is {kb} bytes (limit {KVS_KEY_MAX})")
-        if vb > KVS_VALUE_MAX:
-            problems.append(f"value of {k[:60]!r} is {vb} bytes (limit {KVS_VALUE_MAX})")
+        problems += entry_problems(k, v)
         if k in seen:
             problems.append(f"duplicate key {k[:60]!r}")
         seen.add(k)
-    size = len((render(data) if rendered is None else rendered).encode("utf-8"))
+    size = len((import_file_text(data) if rendered is None else rendered).encode("utf-8"))
     if size > KVS_STORE_MAX:
         problems.append(f"import file is {size:,} bytes (limit {KVS_STORE_MAX:,})")
     return problems
@@ -151,14 +160,10 @@ def _limits(store: dict[str, str], text: str) -> dict[str, str]:
     first offending key. CloudFront refuses such a store at import, so it is never served."""
     total = 0
     for k, v in store.items():
-        kb, vb = len(k.encode("utf-8", "surrogatepass")), len(v.encode("utf-8", "surrogatepass"))
-        if not 1 <= kb <= KVS_KEY_MAX:
-            raise StoreFileError(f"key {k[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KVS_KEY_MAX} bytes",
-                                 text, _where(text, k, 0))
-        if vb > KVS_VALUE_MAX:
-            raise StoreFileError(f"the value of {k[:60]!r} is {vb} bytes; KeyValueStore values are at most "
-                                 f"{KVS_VALUE_MAX} bytes", text, _where(text, k, 0))
-        total += kb + vb
+        problems = entry_problems(k, v)
+        if problems:
+            raise StoreFileError(problems[0], text, _where(text, k, 0))
+        total += len(k.encode("utf-8", "surrogatepass")) + len(v.encode("utf-8", "surrogatepass"))
     if total > KVS_STORE_MAX:
         raise StoreFileError(f"the store holds {total:,} bytes of keys and values; a KeyValueStore holds at most "
                              f"{KVS_STORE_MAX:,}", text, _first(text))

@@ -4,7 +4,7 @@ same meaning, and cannot backtrack exponentially (ReDoS).
 CloudFront's runtime documents its RegExp as ES5.1 "Perl compatible" plus named groups; it
 descends from njs, which hands the pattern to PCRE2. QuickJS accepting a pattern proves
 nothing there, so `edge_problems` refuses, with the engine's reason, what njs 0.7.9 refuses or
-reads differently (measured: tests/compiler/test_regex_edge.py runs each case in njs). The
+reads differently (measured: tests/platform/test_regex_edge.py runs each case in njs). The
 table of refused constructs is `regex.EDGE_ESCAPES` plus the rules of the one regex parser
 (`platform/regex.py`), which collects them while it reads the pattern.
 

@@ -185,7 +185,7 @@ def _starts(compiled: Compiled, functions: list[dict[str, Any]], cases: list[Cas
     return marks
 
 
-def render(compiled: Compiled, cases: list[Case], results: list[CaseResult]) -> str:
+def report_page(compiled: Compiled, cases: list[Case], results: list[CaseResult]) -> str:
     cov = measure(compiled, cases)
     tests = _tests(cases, results)
     functions = []

@@ -47,11 +47,11 @@ from cfroutes.emulator.local_edge import (
     MODES,
     Comparator,
     LocalEdge,
-    Mode,
     Request,
     edge_function,
     merge_store,
 )
+from cfroutes.modes import Mode
 from cfroutes.platform.event import entry_value, entry_values, format_query
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import Case

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from cfroutes.compiler import compile_config
-from cfroutes.report.html import render
+from cfroutes.report.html import report_page
 
 from tests.diff.test_diff import BEFORE, _git, _line, _log, _run
 
@@ -32,7 +32,7 @@ def test_diff_names_the_cache_key_of_the_changed_route(tmp_path: Path) -> None:
 
 def test_report_shows_the_policy_and_each_route_s_key(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
-    page = render(compile_config(str(root / "routes.yaml")), [], [])
+    page = report_page(compile_config(str(root / "routes.yaml")), [], [])
     assert "site-router-cache: key URI + Host + Accept-Encoding (normalized) + no cookies + no query" in page
     assert "cache: cookie &#39;beta&#39; (carried into the URI)" in page
     assert "cache: the Host header (in the key)" in page

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cfroutes.cli import main as cli_main
+from cfroutes.cli.options import declare_all
 
 #: command (kvs subcommands as "kvs NAME") -> "module:function" that main() calls
 HANDLERS = {
@@ -47,7 +48,13 @@ def _commands(p: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Itera
             yield prefix + (name,), sub
 
 
-COMMANDS = dict(_commands(cli_main._parser()))
+def _declared() -> argparse.ArgumentParser:
+    p = cli_main._parser()
+    declare_all(p)  # each command's arguments (declared lazily, when it runs)
+    return p
+
+
+COMMANDS = dict(_commands(_declared()))
 
 
 def _minimal_argv(cmd: tuple[str, ...], p: argparse.ArgumentParser) -> list[str]:

@@ -180,7 +180,7 @@ _REGRESSIONS = [
 @pytest.mark.parametrize("edit,message", _REGRESSIONS, ids=[m for _, m in _REGRESSIONS])
 def test_a_template_regression_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any,
                                                edit: Any, message: str) -> None:
-    real = compiler.render
+    real = compiler.function_source
 
     def regressed(*args: Any, **kwargs: Any) -> str:
         src = real(*args, **kwargs)
@@ -188,7 +188,7 @@ def test_a_template_regression_fails_the_build(tmp_path: Path, monkeypatch: pyte
         assert bad != src, "the regression did not apply: the emitted shape changed"
         return bad
 
-    monkeypatch.setattr(compiler, "render", regressed)
+    monkeypatch.setattr(compiler, "function_source", regressed)
     cfg = _config(tmp_path, "spilled")
     compiled = compile_config(cfg)
     assert any(message in d.message and "a cfroutes bug" in d.message for d in compiled.errors), compiled.errors

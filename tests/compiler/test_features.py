@@ -1,6 +1,8 @@
 """Every routes.yaml feature (docs/semantics.md), shown by running the emitted function in the emulator."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 
@@ -316,7 +318,7 @@ def test_lookup_reserved_prefix_counts_as_missing(build) -> None:
     key = spill_prefix(f.cf.plan.spill_version) + "/exact"
     assert key in store  # the spilled route's own entry (versioned: docs/deploy.md)
     store["plain"] = "x"
-    event = {"version": "1.0", "context": {"eventType": "viewer-request"}, "viewer": {"ip": "1.2.3.4"},
+    event: dict[str, Any] = {"version": "1.0", "context": {"eventType": "viewer-request"}, "viewer": {"ip": "1.2.3.4"},
              "request": {"method": "GET", "uri": "/k/plain", "querystring": {}, "headers": {}, "cookies": {}}}
     assert invoke(f.prepared, event, store).output["request"]["uri"] == "/found/x"
     event["request"]["uri"] = "/k/" + key  # a raw event naming a reserved key

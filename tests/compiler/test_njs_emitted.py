@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import invoke, prepare
-from cfroutes.emulator import njs as _njs
+from cfroutes.emulator import njs as njs_engine
 from cfroutes.emulator.validate import normalise
 
-NJS = _njs.binary() or "njs"
+NJS = njs_engine.binary() or "njs"
 pytestmark = pytest.mark.njs
 
 ROUTES = """

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cfroutes.compiler import compile_config, pipeline
 from cfroutes.compiler import plan as planner
-from cfroutes.compiler.emit import render
+from cfroutes.compiler.emit import function_source
 from cfroutes.emulator import invoke, prepare
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX
 from cfroutes.testing.events import build_event
@@ -84,7 +84,7 @@ def test_auto_spill_takes_the_second_attempt(tmp_path: Path) -> None:
     fn = cf.function
     # not the shortcut (exact routes alone over budget): the inline attempt was made and was too big
     assert pipeline._exact_bytes(fn) <= FUNCTION_SIZE_MAX
-    assert len(render(planner.plan(fn), input_sha256=compiled.functions[0].input_sha256).encode()) > FUNCTION_SIZE_MAX
+    assert len(function_source(planner.plan(fn), input_sha256=compiled.functions[0].input_sha256).encode()) > FUNCTION_SIZE_MAX
     assert cf.spilled and len(cf.plan.spilled) == 200 and cf.plan.X == []
     assert cf.size <= FUNCTION_SIZE_MAX
     fn_js = prepare(cf.source, fn.runtime)

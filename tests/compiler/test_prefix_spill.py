@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from cfroutes.cli.main import main as cli
-from cfroutes.compiler.emit import render
+from cfroutes.compiler.emit import function_source
 from cfroutes.compiler.pipeline import compile_config
 from cfroutes.compiler.plan import plan
 from cfroutes.config.load import load_config
@@ -138,7 +138,7 @@ def test_spilled_prefix_routes_answer_as_inline(tmp_path: Path, case_opt: str, t
     uris = uris_of(["/a/b/exact", "/a/b/*", "/a/c", "/b/c/*", "/b/c/d", "/b/c/host", "/Docs/v1/*", "/z/", "/b/x"])
     answers = {}
     for key, p in builds.items():
-        src = render(p)
+        src = function_source(p)
         store = dict(p.spilled)
         v = Variant(str(key), src, prepare(src, fn.runtime), store if key[0] else None)
         case = Case(fn, "", [v])

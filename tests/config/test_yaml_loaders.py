@@ -84,4 +84,4 @@ def test_whatever_libyaml_reads_in_flow_the_pure_loader_reads_identically(value:
         want = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return  # libyaml refuses it: nothing to agree with
-    assert yaml.load(text, Loader=yamlload._PureLoader) == want, text
+    assert yaml.load(text, Loader=yamlload._PureLoader) == want, text  # type: ignore[arg-type]  # (stubs list PyYAML's own loaders)

@@ -12,6 +12,7 @@ import boto3
 from botocore.stub import ANY, Stubber  # noqa: F401 - ANY is re-exported to the tests
 from cfroutes.compiler import compile_config
 from cfroutes.emulator import run_function
+from cfroutes.platform.event import function_runs
 
 ARN = "arn:aws:cloudfront::123456789012:key-value-store/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 
@@ -97,7 +98,7 @@ def cloudfront_result(compiled: Any, case: Any, store: dict[str, str] | None, *,
 def runs_remotely(case: Any) -> bool:
     if "__cf_tenant" in case.event:  # TestFunction has no tenant input: test --remote skips such a case
         return False
-    return not (case.event_type == "viewer-response" and case.event["response"]["statusCode"] >= 400)
+    return function_runs(case.event_type, case.event)  # no viewer-response function on an origin status >= 400
 
 
 def seed_store(compiled: Any, name: str = "site-router") -> dict[str, str]:

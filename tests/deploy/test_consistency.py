@@ -283,7 +283,7 @@ def test_attach_to_a_missing_behaviour_names_the_ones_there(project, account):
 
 
 def test_code_versions_of_old_and_new_code():
-    from cfroutes.deploy.plan import code_versions
+    from cfroutes.deploy.changeset import code_versions
 
     assert code_versions(b'try{v=await K.get("\\u00a7r:"+k)}') == {""}  # a build before versioning
     assert code_versions(b'if(v.indexOf("\\u00a7r:")==0)throw Z') == set()  # only the lookup guard

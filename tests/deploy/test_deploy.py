@@ -14,7 +14,7 @@ from cfroutes.cli.deploy import deploy  # noqa: E402
 from cfroutes.config.model import SPILL_PREFIX  # noqa: E402
 from cfroutes.deploy.apply import write_batches  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
-from cfroutes.deploy.plan import StoreStep  # noqa: E402
+from cfroutes.deploy.changeset import StoreStep  # noqa: E402
 from cfroutes.iac.source import comment  # noqa: E402
 from cfroutes.kvs.updates import plan_updates  # noqa: E402
 

@@ -146,10 +146,10 @@ def test_log_fields_are_read_by_name(tmp_path: Path) -> None:
     p = tmp_path / "v2.log"
     p.write_text("#Fields: cs-uri-stem x-host-header cs-method cs-uri-query\n"
                  "/a\tWWW.Example.com\tPOST\tk=v\n/b\t-\tGET\t-\n")
-    bad: list[logs.BadLine] = []
+    bad = logs.BadLines()
     got = list(logs.read(str(p), bad))
     assert [(r.method, r.host, r.uri, r.query) for r in got] == [("POST", "www.example.com", "/a", "k=v")]
-    assert [b.line for b in bad] == [3] and "invalid host" in bad[0].reason
+    assert [b.line for b in bad] == [3] and "invalid host" in list(bad)[0].reason
 
 
 def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +167,7 @@ def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.
         before = compile_config(p)
 
     def run(jobs: int) -> tuple[int, int, list[object], list[str]]:
-        bad: list[logs.BadLine] = []
+        bad = logs.BadLines()
         reqs = [rp.log_replay(lr) for lr in logs.read(str(log), bad)]
         res = rp.replay(before, after, reqs, jobs=jobs)
         return (res.replayed, res.changed, [(c.function, c.route_before, c.route_after, c.before, c.after, c.count,
@@ -182,7 +182,7 @@ def test_parallel_blocks_agree_with_one_process(repo: Path, monkeypatch: pytest.
     real_many = rp._Side.run_many
 
     def one_at_a_time(self: object, name: str, events: list[object], kvss: list[object]) -> list[object]:
-        return [real_many(self, name, [e], [k])[0] for e, k in zip(events, kvss, strict=True)]  # type: ignore[arg-type]
+        return [real_many(self, name, [e], [k])[0] for e, k in zip(events, kvss, strict=True)]  # type: ignore[arg-type, list-item]
 
     monkeypatch.setattr(rp._Side, "run_many", one_at_a_time)   # one invocation per round trip
     assert run(1) == batched
@@ -245,8 +245,8 @@ def test_unchanged_functions_are_not_run_and_answers_skip_viewer_response(repo: 
     assert code == 1
     # /old-blog/x is a redirect: the viewer-response function never sees it, so no change there
     assert "/old-blog/x" not in out
-    assert ('1 request(s), sec: no route: response 200, headers, other values\n' in out and
-            '      - response 200 headers {"strict-transport-security": "max-age=1; includeSubDomains"}\n'
+    assert '1 request(s), sec: no route: response 200, headers, other values\n' in out
+    assert ('      - response 200 headers {"strict-transport-security": "max-age=1; includeSubDomains"}\n'
             '      + response 200 headers {"strict-transport-security": "max-age=2; includeSubDomains"}\n') in out
     # site is unchanged: run once per request (to learn whether it answers), on one side only
     assert runs.count("site") == 2 and runs.count("sec") == 2
@@ -264,8 +264,8 @@ def test_outside_git_and_missing_seed_at_base(tmp_path: Path, repo: Path) -> Non
     _git(repo, "rm", "-q", "seed.yaml")
     _git(repo, "commit", "-qm", "no seed")
     (repo / "seed.yaml").write_text("a: /x\n")
-    code, _, err = _run(repo, "--base", "HEAD")
-    assert code == 2 and "cfroutes-base-" not in err and "HEAD:" in err
+    code, _, message = _run(repo, "--base", "HEAD")
+    assert code == 2 and "cfroutes-base-" not in message and "HEAD:" in message
 
 
 def test_one_edited_route_over_many_urls_is_one_group(repo: Path) -> None:

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from cfroutes.compiler.emit import render
+from cfroutes.compiler.emit import function_source
 from cfroutes.compiler.plan import plan, prefix_key
 from cfroutes.config.load import load_config
 from cfroutes.config.model import SPILL_PREFIX, Function
@@ -67,7 +67,7 @@ class Case:
             p = plan(fn, spill=s, prefix=pre)
             if s and validate_entries(p.spilled):
                 continue  # a spilled key over the KVS limits: the build refuses it (compile_function)
-            src = render(p)
+            src = function_source(p)
             label = ("spill" if s else "inline") + ("-prefix" if pre else "")
             case.variants.append(Variant(label, src, prepare(src, fn.runtime), dict(p.spilled) if s or p.files_kvs else None))
         return case

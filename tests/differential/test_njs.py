@@ -13,7 +13,7 @@ import tempfile
 from typing import Any
 
 import pytest
-from cfroutes.compiler.emit import render
+from cfroutes.compiler.emit import function_source
 from cfroutes.compiler.plan import plan
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.platform.profile import JS2
@@ -81,7 +81,7 @@ RUNS: list[tuple[dict[str, Any], dict[str, str]]] = [
 def _check(fn: Any, text: str, runs: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
     for spill in [False] + ([True] if fn.runtime == JS2 and fn.kvs is not None else []):
         p = plan(fn, spill=spill)
-        got = njs.run(render(p), fn.event, [(e, {**{k: v for k, v in (kvs or {}).items()
+        got = njs.run(function_source(p), fn.event, [(e, {**{k: v for k, v in (kvs or {}).items()
                                                       if not (spill and k.startswith(SPILL_PREFIX))},
                                                    **(dict(p.spilled) if spill or p.files_kvs else {})})
                                   for e, kvs in runs])

@@ -127,8 +127,8 @@ def test_run_reports_a_refused_build_like_test_function(tmp_path: Path, monkeypa
     from cfroutes.cli.main import main
     from cfroutes.compiler import pipeline as compiler
 
-    real = compiler.render
-    monkeypatch.setattr(compiler, "render",  # a template regression: the shape the last round shipped
+    real = compiler.function_source
+    monkeypatch.setattr(compiler, "function_source",  # a template regression: the shape the last round shipped
                         lambda *a, **k: real(*a, **k).replace("x=null,", "x=JSON.parse(await K.get('k')),", 1))
     cfg = tmp_path / "routes.yaml"
     cfg.write_text("version: 1\nfunctions:\n  f:\n    event: viewer-request\n    runtime: cloudfront-js-2.0\n"

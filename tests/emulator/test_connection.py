@@ -115,12 +115,12 @@ def test_connection_events_are_recognised_and_checked() -> None:
     assert event_type(conn()) == CONNECTION_REQUEST
     assert event_problems(conn()) == [] and event_problems(conn(cert=False)) == []
     bad = json.loads('{"clientIp": 5, "clientCertificate": {"certificates": {}}}')
-    assert event_problems(bad) == ["clientIp: must be a string, got a number",
+    assert event_problems(bad) == ["clientIp: must be a string, got the number 5",
                                    "clientCertificate.certificates.leaf: missing (an object with subject, issuer, "
                                    "serialNumber, validity)"]
     leaf = conn()
     leaf["clientCertificate"]["certificates"]["leaf"]["validity"]["notAfter"] = 1
-    assert event_problems(leaf) == ["clientCertificate.certificates.leaf.validity.notAfter: must be a string, got a number"]
+    assert event_problems(leaf) == ["clientCertificate.certificates.leaf.validity.notAfter: must be a string, got the number 1"]
 
 
 def test_emulate_prints_the_connection_test_result_shape(tmp_path: Any) -> None:

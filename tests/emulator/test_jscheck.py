@@ -1,6 +1,8 @@
 """The static checker: positions, feature names, the analysis cache."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cfroutes.platform import jscheck
 from cfroutes.platform.jscheck import check_source, lint_source
@@ -77,7 +79,12 @@ def test_analysis_is_cached_and_a_new_source_is_parsed_once(monkeypatch: pytest.
     # serves both. (Speed itself is measured by bench/, not asserted here.)
     parses: list[str] = []
     real = jscheck._parse
-    monkeypatch.setattr(jscheck, "_parse", lambda src, module: parses.append(src) or real(src, module))
+
+    def counting(src: str, module: bool) -> Any:
+        parses.append(src)
+        return real(src, module)
+
+    monkeypatch.setattr(jscheck, "_parse", counting)
     fn = "".join("function f%d(a, b) { return a + b + %d; }\n" % (i, i) for i in range(50))
     fn += "function handler(event) { return event.request; } // %s\n" % id(parses)  # new to the cache
     assert check_source(fn, V2) == [] and lint_source(fn, V2) == []

@@ -20,7 +20,7 @@ from cfroutes.platform.profile import PROFILES, RuntimeProfile
 from support import V1, V2
 
 
-def _swap(monkeypatch: pytest.MonkeyPatch, module: object, name: str, **fields: object) -> RuntimeProfile:
+def _swap(monkeypatch: pytest.MonkeyPatch, module: object, name: str, **fields: Any) -> RuntimeProfile:
     prof = dataclasses.replace(PROFILES[name], **fields)
     monkeypatch.setattr(module, "get_profile", lambda rt: prof if rt == name else PROFILES[rt])
     return prof

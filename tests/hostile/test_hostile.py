@@ -104,7 +104,7 @@ def test_very_long_paths(tmp_path: Path) -> None:
         agree(text, ev(uri))
     # spilled, the exact route's key would break the 512-byte KVS key limit: refused (exit 1)
     c = compile_config(_write(tmp_path, _fn_yaml(routes, extra="    options: {spill: always}\n")))
-    assert any("KeyValueStore" in e.message and "limit 512" in e.message for e in c.errors)
+    assert any("KeyValueStore" in e.message and "keys are 1-512 bytes" in e.message for e in c.errors)
 
 
 REFUSED: list[tuple[str, str, str]] = [

@@ -4,6 +4,7 @@ merge keys of aliases, and a flat file of a million tiny nodes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _hostile import BASE, KVS_FN, ROUTES, assert_refused, bounded, cli
@@ -58,7 +59,7 @@ def test_bomb_is_counted_not_expanded(name: str, monkeypatch: pytest.MonkeyPatch
     made = {"n": 0}
     real = yamlload.Node.__init__
 
-    def counting(self: yamlload.Node, *a: object, **k: object) -> None:
+    def counting(self: yamlload.Node, *a: Any, **k: Any) -> None:
         made["n"] += 1
         real(self, *a, **k)
 

@@ -229,7 +229,7 @@ def test_a_failing_test_is_red_in_its_row_and_listed_with_its_diff(tmp_path: Pat
 def test_pass_and_fail_come_from_the_runner_results(tmp_path: Path) -> None:
     """The page shows what the run reported, not a verdict of its own: flip the results, the page follows."""
     from cfroutes.compiler import compile_config
-    from cfroutes.report.html import render
+    from cfroutes.report.html import report_page
     from cfroutes.testing.runner import Mismatch, Runner
     from cfroutes.testing.session import collect
 
@@ -240,7 +240,7 @@ def test_pass_and_fail_come_from_the_runner_results(tmp_path: Path) -> None:
     assert [r.passed for r in results] == [True, False]
     results[0].mismatches.append(Mismatch("status", "999", "301"))
     results[1].mismatches.clear()
-    p = _parse(render(compiled, suite, results))
+    p = _parse(report_page(compiled, suite, results))
     assert "fail" in p.ids["t1"]["class"].split() and "pass" in p.ids["t2"]["class"].split()
     assert [(b["href"], b["data-result"]) for b in p.badges if b["inside"].startswith("f0-")] == [
         ("#t1", "fail"), ("#t2", "pass")]

@@ -16,7 +16,7 @@ from cfroutes.config import schema
 from cfroutes.config.load import load_config
 from cfroutes.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SHIPPED = ROOT / "generator" / "schemas"
 
 
