@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def site(tmp_path: Path) -> Path:
 
 
 class Running:
-    def __init__(self, root: Path, origin: str | None, **kw: str) -> None:
+    def __init__(self, root: Path, origin: str | None, **kw: Any) -> None:
         self.lines: list[str] = []
         self.httpd = make_server(str(root / "routes.yaml"), origin, 0, self.lines.append, **kw)
         self.host, self.port = self.httpd.server_address[:2]
