@@ -14,9 +14,9 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cfroutes.emulator import watchdog
