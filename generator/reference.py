@@ -580,6 +580,7 @@ def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -
 # ------------------------------------------------------------------ connection functions (§9)
 _ISO_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,3}))?Z")
 _DN_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9.-]*")
+_ASCII_UPPER = re.compile(r"[A-Z]+")
 
 
 def _obj(value: Any, key: str) -> Any:
@@ -617,8 +618,8 @@ def parse_dn(text: str | None) -> dict[str, list[str]]:
 
 
 def cert_normal(value: str | None) -> str | None:
-    """A serial number or fingerprint in §9's normal form: colons removed, lower case."""
-    return None if value is None else js_lower(value.replace(":", ""))
+    """A serial number or fingerprint in §9's normal form: colons removed, ASCII letters lower case."""
+    return None if value is None else _ASCII_UPPER.sub(lambda m: m.group().lower(), value.replace(":", ""))
 
 
 def _time(value: str | None) -> str | None:

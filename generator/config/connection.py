@@ -29,8 +29,8 @@ HEX_RE = re.compile(r"^[0-9a-f]+\Z")
 
 
 def cert_normal(value: str) -> str:
-    """The normal form of a serial number or fingerprint: colons removed, lower case (§9)."""
-    return value.replace(":", "").lower()
+    """The normal form of a serial number or fingerprint: colons removed, ASCII letters lower case (§9)."""
+    return re.sub("[A-Z]+", lambda m: m.group().lower(), value.replace(":", ""))
 
 
 def time_normal(value: str) -> str:

@@ -134,4 +134,6 @@ def test_reference_quickjs_and_njs_agree(njs: Any, case: tuple[dict[str, Any], l
             for ev, inv in zip(events, edge.invoke_many(requests), strict=True):
                 want = evaluate_connection(fn, ev, kvs)
                 assert inv.ok and not inv.validation_errors, (mode, inv.error, inv.validation_errors, ev)
-                assert inv.output == want, (mode.value, json.dumps(fn_spec), json.dumps(ev), inv.output, want)
+                if inv.output != want:
+                    pytest.fail(f"{mode.value}: {inv.output} != reference {want}\n{json.dumps(fn_spec)}\n"
+                                f"{json.dumps(ev)}\nstore {store}")
