@@ -306,6 +306,10 @@ EXPECT = Obj("expect", {
                   one_of({"type": "null"}, EXPECT_ORIGIN)),
     "body": doc("the body of a response made at the edge", {"type": "string"}),
     "error": doc("the function throws an error containing this text", {"type": "string"}),
+    "allow": doc("connection-request functions: true (the connection is allowed) or false (denied)",
+                 {"type": "boolean"}),
+    "log": doc("connection-request functions: the texts given to connection.logCustomData, in order",
+               {"type": "array", "items": {"type": "string"}}),
 }, extra={"minProperties": 1})
 CASE_TENANT = Obj("tenant", {
     "id": doc("the distribution tenant's ID (cf.distributionTenant.id), e.g. dt_1a2b3c4d5e6f7", STRING),
@@ -314,6 +318,18 @@ CASE_TENANT = Obj("tenant", {
     "endpoint": doc("the connection group's domain (event.context.endpoint), e.g. d111111abcdef8.cloudfront.net",
                     STRING),
 }, required=("id",))
+CASE_CONNECTION = Obj("connection", {
+    "clientIp": doc("the client's IP address (default 192.0.2.1)", STRING),
+    "connectionId": doc("the connection's ID (default cfroutes-test)", STRING),
+    "clientCertificate": doc("false: the viewer presented no certificate (default true: the leaf below)",
+                             {"type": "boolean"}),
+    "subject": doc("the leaf certificate's subject DN (default CN=client.example.com)", {"type": "string"}),
+    "issuer": doc("the leaf certificate's issuer DN (default CN=cfroutes test CA)", {"type": "string"}),
+    "serialNumber": doc("the leaf certificate's serial number (default 01)", STRING),
+    "sha256Fingerprint": doc("the leaf certificate's SHA-256 fingerprint (default 64 zeros)", STRING),
+    "notBefore": doc("validity.notBefore (default 2025-01-01T00:00:00Z)", STRING),
+    "notAfter": doc("validity.notAfter (default 2027-01-01T00:00:00Z)", STRING),
+})
 CASE = Obj("test case", {
     "name": doc("what the case checks (shown on failure)", STRING),
     "function": doc("the function to run (needed when the config has several)", STRING),
@@ -328,9 +344,12 @@ CASE = Obj("test case", {
     "response": doc("viewer-response functions: the origin's response", CASE_RESPONSE),
     "tenant": doc("run on a multi-tenant distribution as this tenant: {id, params?, endpoint?} (without it: a "
                   "standard distribution)", CASE_TENANT),
-    "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error",
-                  EXPECT),
-}, required=("request", "expect"))
+    "connection": doc("connection-request functions, instead of `request`: the connection object's fields, each "
+                      "with a default (clientIp, clientCertificate, subject, issuer, serialNumber, ...)",
+                      CASE_CONNECTION),
+    "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error; "
+                  "connection functions: allow, log, error", EXPECT),
+}, required=("expect",), any_of_required=(("request",), ("connection",)))
 CASES_FILE = Obj("case file", {
     "config": doc("the routes.yaml these cases are for (relative to this file)", STRING),
     "function": doc("the function every case runs unless it names one", STRING),
