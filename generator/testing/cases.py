@@ -309,6 +309,17 @@ LEAF_DEFAULTS = {"subject": "CN=client.example.com", "issuer": "CN=cfroutes test
 VALIDITY_DEFAULTS = {"notBefore": "2025-01-01T00:00:00Z", "notAfter": "2027-01-01T00:00:00Z"}
 
 
+def connection_event(fields: dict[str, str], certificate: bool = True) -> dict[str, Any]:
+    """The connection object of a case (or `cfroutes run`): `fields` over the defaults; without
+    `certificate`, no clientCertificate (the viewer presented none)."""
+    conn: dict[str, Any] = {k: fields.get(k, d) for k, d in CONNECTION_DEFAULTS.items()}
+    if certificate:
+        leaf: dict[str, Any] = {k: fields.get(k, d) for k, d in LEAF_DEFAULTS.items()}
+        leaf["validity"] = {k: fields.get(k, d) for k, d in VALIDITY_DEFAULTS.items()}
+        conn["clientCertificate"] = {"certificates": {"leaf": leaf}}
+    return conn
+
+
 def _connection_case(v: Validator, node: Node, m: dict[str, Node], index: int, fn: Function | None) -> Case | None:
     """A case of a connection-request function: `connection: {...}` (defaults for what it leaves
     out) and `expect: {allow, log?, error?}`."""
@@ -321,9 +332,7 @@ def _connection_case(v: Validator, node: Node, m: dict[str, Node], index: int, f
         if key in m:
             v.err(node.keys[key], f"`{key}` does not apply to a connection-request function (use `connection:`)",
                   code=Code.CASE_REQUEST)
-    conn: dict[str, Any] = dict(CONNECTION_DEFAULTS)
-    leaf: dict[str, Any] = dict(LEAF_DEFAULTS)
-    validity = dict(VALIDITY_DEFAULTS)
+    fields: dict[str, str] = {}
     cert = True
     cm = v.mapping(m["connection"], "connection", schema.CASE_CONNECTION.keys) if "connection" in m else {}
     for key, val in (cm or {}).items():
@@ -334,17 +343,10 @@ def _connection_case(v: Validator, node: Node, m: dict[str, Node], index: int, f
                 cert = val.value
             continue
         text = v.string(val, f"connection.{key}", allow_empty=key in ("subject", "issuer"))
-        if text is None:
-            continue
-        if key in CONNECTION_DEFAULTS:
-            conn[key] = text
-        elif key in VALIDITY_DEFAULTS:
-            validity[key] = text
-        else:
-            leaf[key] = text
-    if cert:
-        conn["clientCertificate"] = {"certificates": {"leaf": {**leaf, "validity": validity}}}
-    elif cm and any(k in cm for k in (*LEAF_DEFAULTS, *VALIDITY_DEFAULTS)):
+        if text is not None:
+            fields[key] = text
+    conn = connection_event(fields, cert)
+    if not cert and cm and any(k in cm for k in (*LEAF_DEFAULTS, *VALIDITY_DEFAULTS)):
         v.err(cm["clientCertificate"], "clientCertificate: false (no certificate) with certificate fields",
               code=Code.CASE_REQUEST)
     kvs = _kvs(v, m["kvs"], fn) if "kvs" in m else None
