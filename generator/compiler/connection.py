@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -127,14 +128,20 @@ def verify(fn: Function, src: str, kvs_data: list[tuple[str, str]] | None, kvs_f
     return out
 
 
-def compile_connection(fn: Function, *, pretty: bool = False, debug: bool = False) -> tuple[Any, list[Diagnostic],
-                                                                                            list[Diagnostic]]:
-    """A CompiledFunction (pipeline.py) of a connection function, its errors and warnings."""
-    from cfroutes.compiler.pipeline import CompiledFunction
-
+def compile_connection(fn: Function, *, pretty: bool = False, debug: bool = False) -> Built:
+    """A connection function built and verified (pipeline.compile_function makes its CompiledFunction)."""
     src, digest = render(fn, pretty=pretty)
     kvs_data = None if fn.kvs is None else list(fn.kvs.seed)
     kvs_file = None if kvs_data is None else importfile.render(kvs_data)
     checked = verify(fn, src, kvs_data, kvs_file, check_size=not (pretty or debug))
-    empty = Plan(fn, [], {}, [], [])
-    return CompiledFunction(fn, src, empty, False, kvs_data, kvs_file, digest), checked.errors, checked.warnings
+    return Built(src, digest, Plan(fn, [], {}, [], []), kvs_data, kvs_file, checked)
+
+
+@dataclass
+class Built:
+    source: str
+    input_sha256: str
+    plan: Plan  # empty: a connection function has no route tables
+    kvs_data: list[tuple[str, str]] | None
+    kvs_file: str | None
+    checked: Verified

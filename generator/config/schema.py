@@ -364,7 +364,7 @@ FUNCTION = Obj("function", {
     "kvs": doc("the function's KeyValueStore (runtime 2.0): {name, seed?}", KVS),
     "options": doc("matching options: case, trailing_slash, index, spill", OPTIONS),
     "routes": doc("routes in order: the first that matches wins (connection-request: routes that allow or deny)",
-                  {"type": "array", "items": one_of(ROUTE, CONNECTION_ROUTE)}),
+                  {"type": "array"}),
     "headers": doc("header rules: every rule that matches applies, in order", {"type": "array", "items": RULE}),
     "tests": doc("inline test cases", {"type": "array", "items": CASE}),
     "cache": doc("viewer-request: the cache policy of the function's cache behaviour, a managed policy by name or "
@@ -372,7 +372,14 @@ FUNCTION = Obj("function", {
                  one_of({"enum": MANAGED_CACHE_POLICIES}, CACHE)),
     "files": doc("the site's files for `file:` conditions: the publish folder, or a text file with one URI path "
                  "per line (relative to routes.yaml, inside its folder)", STRING),
-}, required=("event",))
+}, required=("event",), extra={  # routes of a connection-request function allow or deny
+    "if": {"properties": {"event": {"const": CONNECTION_REQUEST, "description": "a connection-request function"}},
+           "required": ["event"]},
+    "then": {"properties": {"routes": {"description": "routes that allow or deny a connection, in order: the first "
+                                                      "that matches decides (none: deny)",
+                                       "items": CONNECTION_ROUTE.schema()}}},
+    "else": {"properties": {"routes": {"description": "routes in order: the first that matches wins",
+                                       "items": ROUTE.schema()}}}})
 CONFIG = Obj("routes.yaml", {
     "version": doc("the format version: 1", {"const": 1}),
     "functions": doc("function name (1-64 of A-Z a-z 0-9 _ -, the file dist/NAME.js) -> function",
