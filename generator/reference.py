@@ -716,8 +716,8 @@ def connection_route_holds(r: ConnRoute, conn: dict[str, Any], leaf: dict[str, A
         if t is None or not (t < bound[1] if bound[0] == "before" else t > bound[1]):
             return False
     if r.lookup is not None:
-        key = _conn_render(r.lookup.key, conn, leaf, soft=False)
-        if key is None or _in_store(key, kvs) != r.lookup.exists:
+        kvs_key = _conn_render(r.lookup.key, conn, leaf, soft=False)
+        if kvs_key is None or _in_store(kvs_key, kvs) != r.lookup.exists:
             return False
     return True
 

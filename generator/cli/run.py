@@ -13,9 +13,9 @@ from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
 from cfroutes.config import schema
 from cfroutes.config.model import VIEWER_RESPONSE
-from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.terminal import EscapingWriter
 from cfroutes.testing.cases import Case, Expect, connection_event
 from cfroutes.testing.events import RequestError, build_event

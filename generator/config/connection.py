@@ -14,7 +14,7 @@ import re
 
 from cfroutes.codes import Code
 from cfroutes.config import schema
-from cfroutes.config.model import CertValue, ConnLookup, ConnRoute, Template, ValueCond
+from cfroutes.config.model import CertValue, ConnLookup, ConnRoute, Decision, Template, ValueCond
 from cfroutes.config.validator import FnCtx, Validator, _conditions
 from cfroutes.config.yamlload import Node
 from cfroutes.platform.profile import CONNECTION
@@ -108,7 +108,7 @@ def validate_route(v: Validator, node: Node, index: int, ctx: FnCtx) -> ConnRout
     log = _template(v, m["log"], "log") if "log" in m else None
     if len(v.diags) > nerr:
         return None
-    decision = "allow" if decisions[0] == "allow" else "deny"
+    decision: Decision = "allow" if decisions[0] == "allow" else "deny"
     return ConnRoute(index, node.span, decision, client_ip, certificate, dns["subject"], dns["issuer"], serial,
                      fingerprint, not_before, not_after, lookup, log, name)
 

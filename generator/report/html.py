@@ -22,6 +22,7 @@ import jinja2
 from cfroutes import __version__
 from cfroutes.compiler import Compiled
 from cfroutes.compiler.cachekey import analyse
+from cfroutes.config.model import ConnRoute, HeaderRule, Route
 from cfroutes.errors import Diagnostic
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX, KVS_STORE_MAX
 from cfroutes.report.describe import action_text, connection_action_text, connection_match_text, match_text
@@ -180,7 +181,8 @@ def _starts(compiled: Compiled, functions: list[dict[str, Any]], cases: list[Cas
     for cf, fv in zip(compiled.functions, functions, strict=True):
         fn = cf.function
         marks.setdefault(fn.span.file, []).append((fn.span.line, None))
-        for item, row in zip([*fn.routes, *fn.connection, *fn.headers], fv["rows"], strict=True):
+        items: list[Route | ConnRoute | HeaderRule] = [*fn.routes, *fn.connection, *fn.headers]
+        for item, row in zip(items, fv["rows"], strict=True):
             marks.setdefault(item.span.file, []).append((item.span.line, row))
     for c in cases:
         marks.setdefault(c.span.file, []).append((c.span.line, None))

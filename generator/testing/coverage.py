@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cfroutes.compiler import Compiled
-from cfroutes.config.model import Function
+from cfroutes.config.model import ConnRoute, Function, Route
 from cfroutes.emulator.jsregex import Overrun
 from cfroutes.emulator.local_edge import merge_store
 from cfroutes.errors import Diagnostic, Severity, Span
@@ -92,8 +92,8 @@ class Coverage:
 
 
 def _items(fn: Function) -> list[Item]:
-    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line, title=r.title)
-             for r in (*fn.routes, *fn.connection)]
+    routes: list[Route | ConnRoute] = [*fn.routes, *fn.connection]  # a connection function's routes decide too
+    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line, title=r.title) for r in routes]
     items += [Item("header rule", fn.name, h.index, h.label, h.span.file, h.span.line, title=h.title)
               for h in fn.headers]
     return items

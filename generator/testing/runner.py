@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler import Compiled, compile_function
-from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.config.model import VIEWER_RESPONSE, ConnRoute, Route
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import (
     COMPARED,
@@ -375,7 +375,8 @@ class Runner:
         from cfroutes.config.sourceref import where
 
         cf = self.compiled.function(function)
-        for r in (*cf.function.routes, *cf.function.connection) if cf is not None else ():
+        routes: list[Route | ConnRoute] = [*cf.function.routes, *cf.function.connection] if cf is not None else []
+        for r in routes:
             if r.label == label:
                 return where(r.span)
         return ""
