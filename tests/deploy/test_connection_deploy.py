@@ -14,12 +14,12 @@ import pytest
 
 boto3 = pytest.importorskip("boto3")
 from botocore.stub import ANY, Stubber  # noqa: E402
+from cfroutes.compiler import compile_config  # noqa: E402
 from cfroutes.deploy.apply import apply  # noqa: E402
 from cfroutes.deploy.aws import Aws  # noqa: E402
 from cfroutes.deploy.plan import make_plan  # noqa: E402
 from cfroutes.deploy.remote import RemoteRunner, Target  # noqa: E402
 from cfroutes.iac.source import load  # noqa: E402
-from cfroutes.compiler import compile_config  # noqa: E402
 from cfroutes.testing.session import collect  # noqa: E402
 
 CONFIG = """version: 1
