@@ -8,6 +8,7 @@ from cfroutes.codes import Code
 from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.iac import cdk, cloudformation, source, terraform
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.terminal import escape_terminal
 
 
@@ -38,6 +39,9 @@ def export(config: str, target: str, output: str | None, *, lang: str | None, di
                          f"`cfroutes deploy --apply{' --prefix ' + prefix if prefix else ''}` (keys first)\n")
     elif target == "terraform":
         text = terraform.render(b, config, out_dir)
+        for cf in b.functions:
+            if cf.function.event == CONNECTION_REQUEST:
+                stderr.write("warning: " + escape_terminal(" ".join(terraform.connection_not_exported(b, cf))) + "\n")
     else:
         if lang is None:
             lang = "python" if output and output.endswith(".py") else "typescript"
