@@ -129,3 +129,18 @@ def test_the_pytest_plugin_runs_connection_cases(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "passed" in proc.stdout and "failed" not in proc.stdout
+
+
+@pytest.mark.skipif(not __import__("shutil").which("git"), reason="git not installed")
+def test_diff_groups_connection_cases_whose_decision_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = setup(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(git + cmd, cwd=tmp_path, check=True, capture_output=True)
+    Path(cfg).write_text(CONFIG.replace("        subject: {O: Example Corp}\n        allow: true",
+                                        "        subject: {O: Example Corp}\n        deny: true"))
+    assert main(["diff", "-c", cfg, "--base", "HEAD"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "mtls: route 'office' (line 14): connection allow -> connection deny" in out
