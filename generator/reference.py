@@ -577,7 +577,7 @@ def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -
     return {"response": resp}
 
 
-# ------------------------------------------------------------------ connection functions (§9)
+# ------------------------------------------------------------------ connection functions (§10)
 _ISO_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,3}))?Z")
 _DN_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9.-]*")
 _ASCII_UPPER = re.compile(r"[A-Z]+")
@@ -594,7 +594,7 @@ def _text(value: Any, key: str) -> str | None:
 
 
 def parse_dn(text: str | None) -> dict[str, list[str]]:
-    """§9: attributes split at unescaped `,` or `+`; type and value at the first unescaped `=`;
+    """§10: attributes split at unescaped `,` or `+`; type and value at the first unescaped `=`;
     a backslash stands for the character after it; spaces trimmed; types upper-cased."""
     out: dict[str, list[str]] = {}
     if text is None:
@@ -618,7 +618,7 @@ def parse_dn(text: str | None) -> dict[str, list[str]]:
 
 
 def cert_normal(value: str | None) -> str | None:
-    """A serial number or fingerprint in §9's normal form: colons removed, ASCII letters lower case."""
+    """A serial number or fingerprint in §10's normal form: colons removed, ASCII letters lower case."""
     return None if value is None else _ASCII_UPPER.sub(lambda m: m.group().lower(), value.replace(":", ""))
 
 
@@ -689,7 +689,7 @@ def _in_store(key: str, kvs: dict[str, str] | None) -> bool:
 
 def connection_route_holds(r: ConnRoute, conn: dict[str, Any], leaf: dict[str, Any] | None,
                            kvs: dict[str, str] | None) -> bool:
-    """Every condition of a connection route (§9) holds for this connection."""
+    """Every condition of a connection route (§10) holds for this connection."""
     if r.certificate is not None and (leaf is not None) != r.certificate:
         return False
     if r.client_ip is not None:

@@ -1,6 +1,6 @@
 """Build a connection-request (mTLS) function: its routes as data for templates/connection.js.j2,
 rendered, minified and verified like every function (size quota, the runtime profile with the
-emulator's connection adapter, the store's limits). Semantics: docs/semantics.md §9."""
+emulator's connection adapter, the store's limits). Semantics: docs/semantics.md §10."""
 from __future__ import annotations
 
 import hashlib

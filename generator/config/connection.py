@@ -5,7 +5,7 @@ A connection route is a set of conditions on the connection object as CloudFront
 `subject`, `issuer`, `serialNumber`, `validity.{notBefore,notAfter}`, `sha256Fingerprint`), an
 optional KeyValueStore condition (`lookup: {key, exists}`: revocation and device lists,
 DG/implement-certificate-revocation.html), an optional `log:` text for `connection.logCustomData`,
-and its decision, `allow: true` or `deny: true`. Semantics: docs/semantics.md §9.
+and its decision, `allow: true` or `deny: true`. Semantics: docs/semantics.md §10.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from cfroutes.config.yamlload import Node
 from cfroutes.platform.profile import CONNECTION
 
 ROUTE_KEYS = schema.CONNECTION_ROUTE.keys
-#: what a `lookup.key` or `log:` template may name: the connection's values (normal forms in §9)
+#: what a `lookup.key` or `log:` template may name: the connection's values (normal forms in §10)
 TEMPLATE_NAMES = ("serialNumber", "sha256Fingerprint", "clientIp", "connectionId")
 DN_FIELDS = ("subject", "issuer")
 ISO_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z\Z")
@@ -29,7 +29,7 @@ HEX_RE = re.compile(r"^[0-9a-f]+\Z")
 
 
 def cert_normal(value: str) -> str:
-    """The normal form of a serial number or fingerprint: colons removed, ASCII letters lower case (§9)."""
+    """The normal form of a serial number or fingerprint: colons removed, ASCII letters lower case (§10)."""
     return re.sub("[A-Z]+", lambda m: m.group().lower(), value.replace(":", ""))
 
 

@@ -419,7 +419,7 @@ class ConnLookup:
 
 @dataclass(frozen=True)
 class ConnRoute:
-    """A route of a connection-request function (docs/semantics.md §9): all conditions hold, then
+    """A route of a connection-request function (docs/semantics.md §10): all conditions hold, then
     `decision`. Conditions read the connection object as CloudFront documents it."""
 
     index: int

@@ -112,7 +112,7 @@ def _route_of(side: _Side, name: str, event: dict[str, Any], kvs: dict[str, str 
         return ABSENT
     trace = Trace()
     try:
-        if cf.function.event == CONNECTION_REQUEST:  # semantics §9
+        if cf.function.event == CONNECTION_REQUEST:  # semantics §10
             evaluate_connection(cf.function, event, merge_store(side.stores[name], kvs), trace)
         else:
             evaluate(cf.function, event, merge_store(side.stores[name], kvs), trace)

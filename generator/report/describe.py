@@ -60,7 +60,7 @@ def action_text(r: Route) -> str:
 
 
 def connection_match_text(r: ConnRoute) -> str:
-    """A connection route's conditions (docs/semantics.md §9)."""
+    """A connection route's conditions (docs/semantics.md §10)."""
     parts: list[str] = []
     if r.certificate is not None:
         parts.append("a client certificate" if r.certificate else "no client certificate")

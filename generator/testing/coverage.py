@@ -119,7 +119,7 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
         try:
             # the store a case sees: the bundle's store with the case's kvs merged
             store = merge_store(stores.get(fn.name), case.kvs)
-            if fn.event == CONNECTION_REQUEST:  # which route allowed or denied (semantics §9)
+            if fn.event == CONNECTION_REQUEST:  # which route allowed or denied (semantics §10)
                 evaluate_connection(fn, case.event, store, trace)
             else:
                 evaluate(fn, case.event, store, trace)

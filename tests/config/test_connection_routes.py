@@ -1,4 +1,4 @@
-"""`event: connection-request` functions in routes.yaml (mTLS, SPEC §7, docs/semantics.md §9):
+"""`event: connection-request` functions in routes.yaml (mTLS, SPEC §7, docs/semantics.md §10):
 validation with positions and codes, the build (its own template, size, the profile check with the
 emulator's adapter), and the emitted function deciding as the reference model does on both engines."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Connection-request (mTLS) functions in the reference model, QuickJS and njs: random routes
-(every match key of docs/semantics.md §9, lookups and logs) over random connection objects
+(every match key of docs/semantics.md §10, lookups and logs) over random connection objects
 (hostile IP text, escaped and repeated DN attributes, serials in every case and with colons,
 validity in and out of the ISO form, missing and mistyped fields), built by the real pipeline and
 run through LocalEdge on both engines. Bounded by CFROUTES_DIFF_CONNECTION_EXAMPLES (default 40)."""
