@@ -188,3 +188,39 @@ def test_viewer_functions_keep_their_own_budget() -> None:
                                 "request": {"method": "GET", "uri": "/", "querystring": {}, "headers": {},
                                             "cookies": {}}})
         assert inv.ok, inv.error
+
+
+GUIDE_AS_ROUTES = """version: 1
+functions:
+  c:
+    event: connection-request
+    kvs: {name: revoked}
+    routes:
+      - clientCertificate: false
+        deny: true
+      - lookup: {key: "{serialNumber}"}
+        log: "revoked {serialNumber}"
+        deny: true
+      - subject: {O: Example Corp}
+        allow: true
+      - deny: true
+"""
+
+
+def test_the_guides_revocation_function_and_its_routes_yaml_form_agree(mode: Mode, tmp_path: Any) -> None:
+    """REVOCATION (written from the guide) and the same behaviour declared in routes.yaml decide
+    alike on connections where the two readings coincide (lower-case serials; the organisation as
+    a whole DN attribute, which the guide's `includes` reads as a substring)."""
+    from cfroutes.compiler.pipeline import compile_config
+
+    (tmp_path / "routes.yaml").write_text(GUIDE_AS_ROUTES)
+    compiled = compile_config(str(tmp_path / "routes.yaml"))
+    assert not compiled.errors
+    store = {"4a3f5c92d1e87b6c": "revoked"}
+    events = [conn(), conn(serial="01:02"), conn(cert=False), conn(subject="CN=x,O=Other Corp,C=US"),
+              conn(serial="4a:3f:5c:92:d1:e8:7b:6c", subject="CN=x,O=Other,C=US")]
+    with edge_of(mode, REVOCATION, store=store) as guide, LocalEdge.of(compiled.functions, mode) as ours:
+        for ev in events:
+            a, b = guide.invoke("c", ev), ours.invoke("c", ev, store)
+            assert a.ok and b.ok, (a.error, b.error)
+            assert a.output == b.output, (ev, a.output, b.output)
