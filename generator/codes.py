@@ -67,6 +67,9 @@ class Code(str, enum.Enum):
     UNSAFE_TARGET = ("CFR113", "a target or origin taken from the request (an open redirect, an origin anyone picks)")
     FILES = ("CFR115", "a `files:` folder or list that cannot be used, or a `file:` condition without `files:`")
     VIEWER_HEADER = ("CFR114", "a condition on a header that reaches the function only when forwarded")
+    CONNECTION = ("CFR130", "an invalid route or setting of a connection-request (mTLS) function")
+    CONNECTION_DEFAULT = ("CFR131", "a connection-request function whose last route is not a default: "
+                                    "connections no route matches are denied")
 
     # paths, hosts, templates, regexes
     PATTERN = ("CFR200", "an invalid path or host pattern")

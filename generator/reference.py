@@ -16,6 +16,7 @@ memory raises `jsregex.Overrun`, its `rule` set to the route or header rule.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from cfroutes.config.model import (
     SPILL_PREFIX,
     TENANT_REF,
     VIEWER_RESPONSE,
+    CertValue,
+    ConnRoute,
     Function,
     HeaderRule,
     HostPattern,
@@ -590,3 +593,167 @@ def _finish_response(fn: Function, resp: dict[str, Any], r: Req, trace: Trace) -
                 trace.rules.append(rule.index)
                 edit_headers(resp["headers"], sets, rule.remove)
     return {"response": resp}
+
+
+# ------------------------------------------------------------------ connection functions (§10)
+_ISO_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,3}))?Z")
+_DN_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9.-]*")
+_ASCII_UPPER = re.compile(r"[A-Z]+")
+
+
+def _obj(value: Any, key: str) -> Any:
+    """`value[key]` when `value` is a JSON object that has it, else None."""
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _text(value: Any, key: str) -> str | None:
+    v = _obj(value, key)
+    return v if isinstance(v, str) else None
+
+
+def parse_dn(text: str | None) -> dict[str, list[str]]:
+    """§10: attributes split at unescaped `,` or `+`; type and value at the first unescaped `=`;
+    a backslash stands for the character after it; spaces trimmed; types upper-cased."""
+    out: dict[str, list[str]] = {}
+    if text is None:
+        return out
+    pieces: list[list[str]] = [[""]]  # each attribute: [type] or [type, value]
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "")
+            pieces[-1][-1] += ch
+        elif ch in ",+":
+            pieces.append([""])
+        elif ch == "=" and len(pieces[-1]) == 1:
+            pieces[-1].append("")
+        else:
+            pieces[-1][-1] += ch
+    for piece in pieces:
+        if len(piece) == 2 and _DN_TYPE.fullmatch(piece[0].strip(" ")):
+            out.setdefault(piece[0].strip(" ").upper(), []).append(piece[1].strip(" "))
+    return out
+
+
+def cert_normal(value: str | None) -> str | None:
+    """A serial number or fingerprint in §10's normal form: colons removed, ASCII letters lower case."""
+    return None if value is None else _ASCII_UPPER.sub(lambda m: m.group().lower(), value.replace(":", ""))
+
+
+def _time(value: str | None) -> str | None:
+    m = _ISO_TIME.fullmatch(value) if value is not None else None
+    return None if m is None else f"{m.group(1)}.{(m.group(2) or '').ljust(3, '0')}"
+
+
+def client_address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's address as Python's ipaddress reads it (no scope, ASCII only), else None."""
+    if text is None or "%" in text or not text.isascii():
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _dn_holds(conds: tuple[tuple[str, ValueCond], ...], dn: dict[str, list[str]]) -> bool:
+    for attr, c in conds:
+        values = dn.get(attr, [])
+        if c.kind == "present" and not values or c.kind == "absent" and values:
+            return False
+        if c.kind == "equals" and c.value not in values:
+            return False
+        if c.kind == "regex" and not any(regex_exec(c.value or "", "", v) is not None for v in values):
+            return False
+    return True
+
+
+def _cert_holds(cv: CertValue, value: str | None) -> bool:
+    if value is None:
+        return False
+    if cv.regex is not None:
+        return regex_exec(cv.regex, "", value) is not None
+    return cert_normal(value) in cv.values
+
+
+def _conn_value(ref: Ref, conn: dict[str, Any], leaf: dict[str, Any] | None) -> str | None:
+    if ref.name in ("serialNumber", "sha256Fingerprint"):
+        return cert_normal(_text(leaf, ref.name))
+    if ref.fields:
+        values = parse_dn(_text(leaf, ref.name)).get(ref.fields[0], [])
+        return values[0] if values else None
+    return _text(conn, ref.name)
+
+
+def _conn_render(t: Template, conn: dict[str, Any], leaf: dict[str, Any] | None, soft: bool) -> str | None:
+    out = ""
+    for part in t.parts:
+        if isinstance(part, str):
+            out += part
+            continue
+        v = _conn_value(part, conn, leaf)
+        if v is None and not soft:
+            return None
+        out += v or ""
+    return out
+
+
+def _in_store(key: str, kvs: dict[str, str] | None) -> bool:
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: no store holds such a key
+        return False
+    return 0 < size <= KVS_KEY_MAX and kvs is not None and key in kvs
+
+
+def connection_route_holds(r: ConnRoute, conn: dict[str, Any], leaf: dict[str, Any] | None,
+                           kvs: dict[str, str] | None) -> bool:
+    """Every condition of a connection route (§10) holds for this connection."""
+    if r.certificate is not None and (leaf is not None) != r.certificate:
+        return False
+    if r.client_ip is not None:
+        addr = client_address(_text(conn, "clientIp"))
+        if addr is None or not any(addr in ipaddress.ip_network(n) for n in r.client_ip):
+            return False
+    needs_leaf = (r.subject or r.issuer or r.serial is not None or r.fingerprint is not None
+                  or r.not_before is not None or r.not_after is not None)
+    if needs_leaf and leaf is None:
+        return False
+    if r.subject and not _dn_holds(r.subject, parse_dn(_text(leaf, "subject"))):
+        return False
+    if r.issuer and not _dn_holds(r.issuer, parse_dn(_text(leaf, "issuer"))):
+        return False
+    if r.serial is not None and not _cert_holds(r.serial, _text(leaf, "serialNumber")):
+        return False
+    if r.fingerprint is not None and not _cert_holds(r.fingerprint, _text(leaf, "sha256Fingerprint")):
+        return False
+    validity = _obj(leaf, "validity")
+    for bound, key in ((r.not_before, "notBefore"), (r.not_after, "notAfter")):
+        if bound is None:
+            continue
+        t = _time(_text(validity, key))
+        if t is None or not (t < bound[1] if bound[0] == "before" else t > bound[1]):
+            return False
+    if r.lookup is not None:
+        kvs_key = _conn_render(r.lookup.key, conn, leaf, soft=False)
+        if kvs_key is None or _in_store(kvs_key, kvs) != r.lookup.exists:
+            return False
+    return True
+
+
+def evaluate_connection(fn: Function, conn: dict[str, Any], kvs: dict[str, str] | None = None,
+                        trace: Trace | None = None) -> dict[str, Any]:
+    """What a connection function built from `fn` decides for the connection object `conn`:
+    `{"decision": "allow"|"deny"}`, with `customData` when a route logs (the emulator's output).
+    No route: deny."""
+    certs = _obj(_obj(conn, "clientCertificate"), "certificates")
+    leaf = _obj(certs, "leaf")
+    leaf = leaf if isinstance(leaf, dict) else None
+    for i, r in enumerate(fn.connection):
+        if connection_route_holds(r, conn, leaf, kvs):
+            if trace is not None:
+                trace.route = i
+            out: dict[str, Any] = {"decision": r.decision}
+            if r.log is not None:
+                out["customData"] = [_conn_render(r.log, conn, leaf, soft=True) or ""]
+            return out
+    return {"decision": "deny"}

@@ -11,6 +11,7 @@ from cfroutes.compiler.bundle import write_file
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
 from cfroutes.iac import cdk, cloudformation, source, terraform
 from cfroutes.modes import Choice, choice
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.terminal import escape_terminal
 
 
@@ -56,6 +57,9 @@ def export(config: str, target: Target, output: str | None, *, lang: Lang | None
                          f"`cfroutes deploy --apply{' --prefix ' + prefix if prefix else ''}` (keys first)\n")
     elif target == Target.TERRAFORM:
         text = terraform.render(b, config, out_dir)
+        for cf in b.functions:
+            if cf.function.event == CONNECTION_REQUEST:
+                stderr.write("warning: " + escape_terminal(" ".join(terraform.connection_not_exported(b, cf))) + "\n")
     else:
         if lang is None:
             lang = Lang.PYTHON if output and output.endswith(".py") else Lang.TYPESCRIPT

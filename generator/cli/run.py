@@ -5,18 +5,21 @@ import argparse
 import difflib
 import json
 import re
+import shlex
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from cfroutes.cli import options
 from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.compiler import Compiled, compile_config
+from cfroutes.config import schema
 from cfroutes.config.model import VIEWER_RESPONSE
 from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, ExitCode, InputError, Span
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.terminal import EscapingWriter
-from cfroutes.testing.cases import Case, Expect
+from cfroutes.testing.cases import Case, Expect, connection_event
 from cfroutes.testing.events import RequestError, build_event
 from cfroutes.testing.runner import DEBUG_HEADER, Runner, errors_of, outcome
 
@@ -70,6 +73,30 @@ def parse_kvs(items: list[str], deletes: Sequence[str] = ()) -> dict[str, str | 
     return out
 
 
+def connection_request(text: str) -> dict[str, Any]:
+    """`cfroutes run` of a connection-request function: the request is `field=value` words
+    (shell-quoted: `clientIp=203.0.113.9 'subject=CN=laptop,O=Example Corp'`, `clientCertificate=false`),
+    each field of a case's `connection:`, the others at their defaults (testing/cases.py)."""
+    try:
+        words = shlex.split(text)
+    except ValueError as e:
+        raise _fail(f"connection {text!r}: {e}") from None
+    fields: dict[str, str] = {}
+    certificate = True
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or key not in schema.CASE_CONNECTION.keys:
+            raise _fail(f"connection: {word!r} is not field=value",
+                        hint="fields: " + ", ".join(schema.CASE_CONNECTION.keys))
+        if key == "clientCertificate":
+            if value not in ("true", "false"):
+                raise _fail(f"connection: clientCertificate={value!r}: expected true or false")
+            certificate = value == "true"
+        else:
+            fields[key] = value
+    return connection_event(fields, certificate)
+
+
 def run(config: str, request: str, *, function: str | None, headers: list[str], kvs: list[str],
         stdout: TextIO, stderr: TextIO, country: str | None = None, kvs_delete: Sequence[str] = (),
         tenant: Tenant | None = None) -> int:
@@ -86,11 +113,16 @@ def run(config: str, request: str, *, function: str | None, headers: list[str], 
         if not re.fullmatch(r"[A-Za-z]{2}", country):
             raise _fail(f"--country {country!r}: expected a two-letter country code such as DE")
         hdrs["cloudfront-viewer-country"] = [country.upper()]
-    try:
-        event = build_event(request, event_type=fn.function.event, headers=hdrs)
-    except RequestError as e:
-        raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
-    event = with_tenant(event, tenant)
+    if fn.function.event == CONNECTION_REQUEST:
+        if hdrs or tenant is not None:
+            raise _fail("-H, --country and --tenant-* do not apply to a connection-request function")
+        event = connection_request(request)
+    else:
+        try:
+            event = build_event(request, event_type=fn.function.event, headers=hdrs)
+        except RequestError as e:
+            raise _fail(f"request {request!r}: {e.message}", e.column or 1, e.hint) from None
+        event = with_tenant(event, tenant)
     if compiled.errors:
         stderr.write("warning: the build has errors (see `cfroutes check`); running it anyway\n")
     runner = Runner(compiled)

@@ -58,6 +58,12 @@ class Compiled:
 def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: bool = False,
                      ) -> tuple[CompiledFunction, list[Diagnostic], list[Diagnostic]]:
     """Plan, emit and verify one function; spill exact routes to KVS when needed."""
+    if fn.connection:  # a connection-request (mTLS) function: its own template (compiler/connection.py)
+        from cfroutes.compiler.connection import compile_connection
+
+        b = compile_connection(fn, pretty=pretty, debug=debug)
+        return (CompiledFunction(fn, b.source, b.plan, False, b.kvs_data, b.kvs_file, b.input_sha256),
+                b.checked.errors, b.checked.warnings)
     can_spill = get_profile(fn.runtime).key_value_store and fn.kvs is not None
     spill = fn.options.spill == "always" and can_spill
     if fn.options.spill == "auto" and can_spill and _exact_bytes(fn) > FUNCTION_SIZE_MAX:

@@ -33,8 +33,9 @@ from cfroutes.config.routes import validate_route, validate_rule
 from cfroutes.config.validator import FUNC_NAME_RE, FUNCTION_KEYS, FnCtx, Validator
 from cfroutes.config.yamlload import Node, load_file
 from cfroutes.errors import InputError
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
-from cfroutes.platform.profile import JS1, JS2, KVS_RUNTIME, get_profile
+from cfroutes.platform.profile import CONNECTION, JS1, JS2, KVS_RUNTIME, get_profile
 from cfroutes.safeio import is_within
 
 __all__ = ["Validator", "load_config"]
@@ -85,13 +86,15 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
         return None
     event = VIEWER_REQUEST
     if "event" in m:
-        event = v.choice(m["event"], "event", (VIEWER_REQUEST, VIEWER_RESPONSE)) or VIEWER_REQUEST
+        event = v.choice(m["event"], "event", (VIEWER_REQUEST, VIEWER_RESPONSE, CONNECTION_REQUEST)) or VIEWER_REQUEST
     else:
         v.err(node, f"function '{name}' needs `event: viewer-request` or `event: viewer-response`", code=Code.MISSING_KEY)
     runtime = JS2
     if "runtime" in m:
         runtime = v.choice(m["runtime"], "runtime", (JS2, JS1)) or JS2
     kvs = _kvs(v, m["kvs"], runtime, cfg_path, digest) if "kvs" in m else None
+    if event == CONNECTION_REQUEST:
+        return _connection_function(v, name, node, m, runtime, kvs)
     options = _options(v, m["options"], event) if "options" in m else Options()
     ctx = FnCtx(name, event, runtime, kvs is not None)
     first_warning = len(v.warnings)
@@ -109,6 +112,28 @@ def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -
     cache = validate_cache(v, m["cache"], event, name) if "cache" in m else None
     return Function(name, node.span, event, runtime, options, tuple(routes), tuple(rules), kvs, m.get("tests"),
                     files, cache=cache)
+
+
+def _connection_function(v: Validator, name: str, node: Node, m: dict[str, Node], runtime: str,
+                         kvs: Kvs | None) -> Function | None:
+    """An `event: connection-request` function (mTLS, config/connection.py): runtime 2.0 only, routes
+    that allow or deny, no header rules, options, cache or files."""
+    from cfroutes.config.connection import validate_routes
+
+    if runtime != CONNECTION.runtime:
+        v.err(m["runtime"], f"connection functions run on {CONNECTION.runtime} only, not {runtime}",
+              hint=f"set `runtime: {CONNECTION.runtime}`", code=Code.RUNTIME_NEEDED)
+    for key in ("headers", "options", "cache", "files"):
+        if key in m:
+            v.err(node.keys[key], f"`{key}:` does not apply to a connection-request function (it runs during the "
+                  "TLS handshake, before any HTTP request)", code=Code.CONNECTION)
+    routes = []
+    if "routes" in m:
+        routes = validate_routes(v, m["routes"], FnCtx(name, CONNECTION_REQUEST, runtime, kvs is not None))
+    else:
+        v.err(node, f"connection function '{name}' needs `routes:` that allow or deny", code=Code.MISSING_KEY)
+    return Function(name, node.span, CONNECTION_REQUEST, runtime, Options(), (), (), kvs, m.get("tests"),
+                    connection=tuple(routes))
 
 
 def _files(v: Validator, m: dict[str, Any], routes: list[Route], rules: list[HeaderRule], cfg_path: str,

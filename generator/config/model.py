@@ -403,6 +403,64 @@ class Function:
     tests: Node | None = None  # the YAML node of `tests:`, parsed by testing/cases.py
     files: Files | None = None  # config.files.Files: the site's files (`files:`), or None
     cache: CachePolicy | None = None  # `cache:` its behaviour's cache policy (None: none declared)
+    connection: tuple[ConnRoute, ...] = ()  # event connection-request: its routes (routes is empty)
+
+
+# ---------------------------------------------------------------- connection functions (mTLS)
+Decision = Literal["allow", "deny"]
+
+
+@dataclass(frozen=True)
+class CertValue:
+    """A condition on a certificate value (serialNumber, sha256Fingerprint): one of `values` (in
+    the normal form: colons removed, lower case), or a regex searched in the value as given."""
+
+    values: tuple[str, ...] = ()
+    regex: str | None = None  # ES5 source
+
+
+@dataclass(frozen=True)
+class ConnLookup:
+    """`lookup: {key, exists}`: the route matches when the key is (exists) or is not in the store."""
+
+    key: Template
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class ConnRoute:
+    """A route of a connection-request function (docs/semantics.md §10): all conditions hold, then
+    `decision`. Conditions read the connection object as CloudFront documents it."""
+
+    index: int
+    span: Span
+    decision: Decision
+    client_ip: tuple[str, ...] | None = None  # CIDRs (ipaddress' text), any of them
+    certificate: bool | None = None  # True: a client certificate was presented; False: none
+    subject: tuple[tuple[str, ValueCond], ...] = ()  # DN attribute (upper case) -> condition
+    issuer: tuple[tuple[str, ValueCond], ...] = ()
+    serial: CertValue | None = None
+    fingerprint: CertValue | None = None
+    not_before: tuple[str, str] | None = None  # ("before"|"after", ISO 8601 UTC)
+    not_after: tuple[str, str] | None = None
+    lookup: ConnLookup | None = None
+    log: Template | None = None  # connection.logCustomData(text)
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or f"route {self.index + 1}"
+
+    @property
+    def title(self) -> str:
+        return f"route '{self.name}'" if self.name else self.label
+
+    @property
+    def is_default(self) -> bool:
+        """No condition: it decides every connection that reaches it."""
+        return (self.client_ip is None and self.certificate is None and not self.subject and not self.issuer
+                and self.serial is None and self.fingerprint is None and self.not_before is None
+                and self.not_after is None and self.lookup is None)
 
 
 @dataclass(frozen=True)

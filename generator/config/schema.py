@@ -24,6 +24,7 @@ from cfroutes.config.model import (
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
 )
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.limits import NAME_CHARS
 from cfroutes.platform.profile import JS1, JS2
 
@@ -213,6 +214,48 @@ KVS = Obj("kvs", {
                 "source", STRING),
 }, required=("name",))
 
+# ------------------------------------------------------------------ connection functions (mTLS)
+CERT_VALUE = one_of({**TEXT, "description": "a value (colons and case ignored)"},
+                    {"type": "array", "minItems": 1, "items": TEXT, "description": "any of these values"},
+                    REGEX_COND)
+DN = {"type": "object", "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9.-]*$"}, "additionalProperties": COND}
+ISO_TIME = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$"}
+VALIDITY = Obj("validity bound", {
+    "before": doc("the time is earlier than this (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z)", ISO_TIME),
+    "after": doc("the time is later than this (ISO 8601 UTC)", ISO_TIME),
+}, extra={"minProperties": 1, "maxProperties": 1})
+CONN_LOOKUP = Obj("connection lookup", {
+    "key": doc("the KeyValueStore key, a template: {serialNumber}, {sha256Fingerprint} (colons removed, lower "
+               "case), {clientIp}, {connectionId}, {subject.CN}, {issuer.O}, ...", TEMPLATE),
+    "exists": doc("true (default): the route matches when the key is in the store; false: when it is not",
+                  {"type": "boolean"}),
+}, required=("key",))
+CONNECTION_MATCH = {
+    "clientIp": doc("the client's IP address is in one of these networks (CIDR, IPv4 or IPv6; a bare address is "
+                    "/32 or /128)", one_of(STRING, {"type": "array", "minItems": 1, "items": STRING})),
+    "clientCertificate": doc("true: the viewer presented a client certificate; false: it did not (optional mode)",
+                             {"type": "boolean"}),
+    "subject": doc("the leaf certificate's subject DN by attribute (CN, O, OU, C, ...): a value to equal, \"*\" "
+                   "(present), null (absent) or {regex: ...}; any value of a repeated attribute may match", DN),
+    "issuer": doc("the leaf certificate's issuer DN by attribute, as `subject`", DN),
+    "serialNumber": doc("the leaf certificate's serial number: a value or a list of values (colons and case "
+                        "ignored), or {regex: ...} searched in the value as given", CERT_VALUE),
+    "sha256Fingerprint": doc("the leaf certificate's SHA-256 fingerprint: a value or list (colons and case "
+                             "ignored), or {regex: ...}", CERT_VALUE),
+    "notBefore": doc("the leaf certificate's validity.notBefore: {before?, after?}", VALIDITY),
+    "notAfter": doc("the leaf certificate's validity.notAfter: {before?, after?}", VALIDITY),
+}
+CONNECTION_ROUTE = Obj("connection route", {
+    "name": doc("a label for messages, coverage and the report", STRING),
+    **CONNECTION_MATCH,
+    "lookup": doc("a condition on the function's KeyValueStore: {key, exists?} (revocation or device lists)",
+                  CONN_LOOKUP),
+    "log": doc("text added to the connection log (connection.logCustomData) when this route decides; a template "
+               "with the lookup key's names", TEMPLATE),
+    "allow": doc("allow the connection (connection.allow())", {"const": True}),
+    "deny": doc("deny the connection (connection.deny())", {"const": True}),
+}, extra=exactly_one((("allow",), ("deny",)), ("allow", "deny")))
+
 CACHE_NAMES = {"type": "array", "maxItems": 10, "items": STRING}
 CACHE_KEY = Obj("cache key", {
     "host": doc("true: the Host header is in the cache key (each host, each tenant, cached apart)", {"type": "boolean"}),
@@ -263,6 +306,10 @@ EXPECT = Obj("expect", {
                   one_of({"type": "null"}, EXPECT_ORIGIN)),
     "body": doc("the body of a response made at the edge", {"type": "string"}),
     "error": doc("the function throws an error containing this text", {"type": "string"}),
+    "allow": doc("connection-request functions: true (the connection is allowed) or false (denied)",
+                 {"type": "boolean"}),
+    "log": doc("connection-request functions: the texts given to connection.logCustomData, in order",
+               {"type": "array", "items": {"type": "string"}}),
 }, extra={"minProperties": 1})
 CASE_TENANT = Obj("tenant", {
     "id": doc("the distribution tenant's ID (cf.distributionTenant.id), e.g. dt_1a2b3c4d5e6f7", STRING),
@@ -271,6 +318,18 @@ CASE_TENANT = Obj("tenant", {
     "endpoint": doc("the connection group's domain (event.context.endpoint), e.g. d111111abcdef8.cloudfront.net",
                     STRING),
 }, required=("id",))
+CASE_CONNECTION = Obj("connection", {
+    "clientIp": doc("the client's IP address (default 192.0.2.1)", STRING),
+    "connectionId": doc("the connection's ID (default cfroutes-test)", STRING),
+    "clientCertificate": doc("false: the viewer presented no certificate (default true: the leaf below)",
+                             {"type": "boolean"}),
+    "subject": doc("the leaf certificate's subject DN (default CN=client.example.com)", {"type": "string"}),
+    "issuer": doc("the leaf certificate's issuer DN (default CN=cfroutes test CA)", {"type": "string"}),
+    "serialNumber": doc("the leaf certificate's serial number (default 01)", STRING),
+    "sha256Fingerprint": doc("the leaf certificate's SHA-256 fingerprint (default 64 zeros)", STRING),
+    "notBefore": doc("validity.notBefore (default 2025-01-01T00:00:00Z)", STRING),
+    "notAfter": doc("validity.notAfter (default 2027-01-01T00:00:00Z)", STRING),
+})
 CASE = Obj("test case", {
     "name": doc("what the case checks (shown on failure)", STRING),
     "function": doc("the function to run (needed when the config has several)", STRING),
@@ -285,9 +344,12 @@ CASE = Obj("test case", {
     "response": doc("viewer-response functions: the origin's response", CASE_RESPONSE),
     "tenant": doc("run on a multi-tenant distribution as this tenant: {id, params?, endpoint?} (without it: a "
                   "standard distribution)", CASE_TENANT),
-    "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error",
-                  EXPECT),
-}, required=("request", "expect"))
+    "connection": doc("connection-request functions, instead of `request`: the connection object's fields, each "
+                      "with a default (clientIp, clientCertificate, subject, issuer, serialNumber, ...)",
+                      CASE_CONNECTION),
+    "expect": doc("what should happen: status, location, uri, querystring, headers, cookies, origin, body, error; "
+                  "connection functions: allow, log, error", EXPECT),
+}, required=("expect",), any_of_required=(("request",), ("connection",)))
 CASES_FILE = Obj("case file", {
     "config": doc("the routes.yaml these cases are for (relative to this file)", STRING),
     "function": doc("the function every case runs unless it names one", STRING),
@@ -295,12 +357,14 @@ CASES_FILE = Obj("case file", {
 }, required=("tests",))
 
 FUNCTION = Obj("function", {
-    "event": doc("viewer-request (before the cache) or viewer-response (on the way back)",
-                 {"enum": [VIEWER_REQUEST, VIEWER_RESPONSE]}),
+    "event": doc("viewer-request (before the cache), viewer-response (on the way back) or connection-request "
+                 "(mTLS: the TLS handshake, runtime 2.0; routes allow or deny)",
+                 {"enum": [VIEWER_REQUEST, VIEWER_RESPONSE, CONNECTION_REQUEST]}),
     "runtime": doc("cloudfront-js-2.0 (default) or cloudfront-js-1.0", {"enum": [JS2, JS1]}),
     "kvs": doc("the function's KeyValueStore (runtime 2.0): {name, seed?}", KVS),
     "options": doc("matching options: case, trailing_slash, index, spill", OPTIONS),
-    "routes": doc("routes in order: the first that matches wins", {"type": "array", "items": ROUTE}),
+    "routes": doc("routes in order: the first that matches wins (connection-request: routes that allow or deny)",
+                  {"type": "array"}),
     "headers": doc("header rules: every rule that matches applies, in order", {"type": "array", "items": RULE}),
     "tests": doc("inline test cases", {"type": "array", "items": CASE}),
     "cache": doc("viewer-request: the cache policy of the function's cache behaviour, a managed policy by name or "
@@ -308,7 +372,14 @@ FUNCTION = Obj("function", {
                  one_of({"enum": MANAGED_CACHE_POLICIES}, CACHE)),
     "files": doc("the site's files for `file:` conditions: the publish folder, or a text file with one URI path "
                  "per line (relative to routes.yaml, inside its folder)", STRING),
-}, required=("event",))
+}, required=("event",), extra={  # routes of a connection-request function allow or deny
+    "if": {"properties": {"event": {"const": CONNECTION_REQUEST, "description": "a connection-request function"}},
+           "required": ["event"]},
+    "then": {"properties": {"routes": {"description": "routes that allow or deny a connection, in order: the first "
+                                                      "that matches decides (none: deny)",
+                                       "items": CONNECTION_ROUTE.schema()}}},
+    "else": {"properties": {"routes": {"description": "routes in order: the first that matches wins",
+                                       "items": ROUTE.schema()}}}})
 CONFIG = Obj("routes.yaml", {
     "version": doc("the format version: 1", {"const": 1}),
     "functions": doc("function name (1-64 of A-Z a-z 0-9 _ -, the file dist/NAME.js) -> function",

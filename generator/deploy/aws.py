@@ -7,6 +7,7 @@ inject clients (moto, tests/deploy/fakes.py).
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,9 @@ class Aws:
         self._cf, self._kvs = cf, kvs
         self.profile, self.region, self.sleep = profile, region, sleep
         self._session: Any = None
+        #: AWS names of connection-request (mTLS) functions: their calls go to the connection-function
+        #: API (`connection_call`); plan.py and remote.py register them
+        self.connection_functions: set[str] = set()
 
     # ---------------------------------------------------------------- clients
     def _make(self, service: str) -> Any:
@@ -112,7 +116,10 @@ class Aws:
         return self._kvs
 
     def call(self, client: Any, op: str, **params: Any) -> dict[str, Any]:
-        """`client.op(**params)` with every failure as a one-line AwsFailure."""
+        """`client.op(**params)` with every failure as a one-line AwsFailure. A function operation on
+        a registered connection function goes to the connection-function API (`connection_call`)."""
+        if op in CONNECTION_OPS and params.get("Name") in self.connection_functions:
+            return self.connection_call(op, **params)
         _boto3()
         import botocore.exceptions as bex
 
@@ -132,6 +139,51 @@ class Aws:
             raise AwsFailure(f"{_op_name(op)}: {NO_CREDENTIALS}") from None
         except bex.BotoCoreError as e:
             raise AwsFailure(f"{_op_name(op)} failed: " + " ".join(str(e).split())) from None
+
+    # ---------------------------------------------------------------- control plane: connection functions
+    def connection_call(self, op: str, **params: Any) -> dict[str, Any]:
+        """A viewer-function operation (create_function, update_function, publish_function,
+        describe_function, get_function, test_function) carried out with the connection-function API
+        of CloudFront (CreateConnectionFunction, ...; botocore's service model), answered in the
+        viewer operation's shape, so deploy, plan and `test --remote` treat both kinds alike.
+        Connection functions are named by `Identifier` (describe, get: the name is passed) or by `Id`
+        after creation (update, publish, test: read from DescribeConnectionFunction)."""
+        name = params["Name"]
+        if op == "create_function":
+            r = self.call(self.cf, "create_connection_function", Name=name,
+                          ConnectionFunctionConfig=params["FunctionConfig"],
+                          ConnectionFunctionCode=params["FunctionCode"])
+            return {"FunctionSummary": _viewer_summary(r["ConnectionFunctionSummary"]), "ETag": r["ETag"]}
+        if op == "describe_function":
+            r = self.call(self.cf, "describe_connection_function", Identifier=name, Stage=params.get("Stage", "DEVELOPMENT"))
+            return {"FunctionSummary": _viewer_summary(r["ConnectionFunctionSummary"]), "ETag": r["ETag"]}
+        if op == "get_function":
+            r = self.call(self.cf, "get_connection_function", Identifier=name, Stage=params.get("Stage", "DEVELOPMENT"))
+            return {"FunctionCode": r["ConnectionFunctionCode"], "ETag": r["ETag"]}
+        ident = self.connection_id(name)
+        if op == "update_function":
+            r = self.call(self.cf, "update_connection_function", Id=ident, IfMatch=params["IfMatch"],
+                          ConnectionFunctionConfig=params["FunctionConfig"],
+                          ConnectionFunctionCode=params["FunctionCode"])
+            return {"FunctionSummary": _viewer_summary(r["ConnectionFunctionSummary"]), "ETag": r["ETag"]}
+        if op == "publish_function":
+            r = self.call(self.cf, "publish_connection_function", Id=ident, IfMatch=params["IfMatch"])
+            return {"FunctionSummary": _viewer_summary(r["ConnectionFunctionSummary"])}
+        # test_function: the connection object goes as ConnectionObject (the event is its wrapper or itself)
+        event = json.loads(params["EventObject"])
+        obj = event.get("connection", event) if isinstance(event, dict) else event
+        r = self.call(self.cf, "test_connection_function", Id=ident, IfMatch=params["IfMatch"],
+                      Stage=params.get("Stage", "DEVELOPMENT"),
+                      ConnectionObject=json.dumps(obj, separators=(",", ":")).encode("utf-8"))
+        t = r.get("ConnectionFunctionTestResult") or {}
+        return {"TestResult": {"FunctionOutput": t.get("ConnectionFunctionOutput", ""),
+                               "FunctionErrorMessage": t.get("ConnectionFunctionErrorMessage", ""),
+                               "FunctionExecutionLogs": t.get("ConnectionFunctionExecutionLogs") or [],
+                               "ComputeUtilization": t.get("ComputeUtilization", "0")}}
+
+    def connection_id(self, name: str) -> str:
+        r = self.call(self.cf, "describe_connection_function", Identifier=name, Stage="DEVELOPMENT")
+        return str(r["ConnectionFunctionSummary"]["Id"])
 
     # ---------------------------------------------------------------- control plane: functions
     def describe_function(self, name: str, stage: str = "DEVELOPMENT") -> tuple[dict[str, Any], str] | None:
@@ -210,6 +262,19 @@ class Aws:
             token = r.get("NextToken")
             if not token:
                 return out
+
+
+#: the function operations `Aws.connection_call` carries out for connection functions
+CONNECTION_OPS = frozenset({"create_function", "update_function", "publish_function", "describe_function",
+                            "get_function", "test_function"})
+
+
+def _viewer_summary(s: dict[str, Any]) -> dict[str, Any]:
+    """A ConnectionFunctionSummary in FunctionSummary's shape (what plan.py and apply.py read)."""
+    return {"Name": s.get("Name"), "Status": s.get("Status"), "Id": s.get("Id"),
+            "FunctionConfig": s.get("ConnectionFunctionConfig") or {},
+            "FunctionMetadata": {"FunctionARN": s.get("ConnectionFunctionArn"), "Stage": s.get("Stage"),
+                                 "LastModifiedTime": s.get("LastModifiedTime")}}
 
 
 def check_region(region: str) -> None:

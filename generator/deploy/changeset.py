@@ -23,6 +23,7 @@ from cfroutes.deploy.aws import Aws
 from cfroutes.errors import Diagnostic, InputError
 from cfroutes.iac.source import Bundle, comment
 from cfroutes.kvs.updates import KvsPlan, plan_updates
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.testing.cases import Case
 
 #: the DEVELOPMENT comment's suffix that records the last remote test result of its code
@@ -173,6 +174,8 @@ def make_plan(aws: Aws, b: Bundle, config: str, cases: list[Case], *, stage: str
         st = plan.store(store_name)
         store_arn = st.arn if st else None
         step = FunctionStep(cf, "create", [], True, "new function", None, comment(cf, config), store_name, prefix)
+        if cf.function.event == CONNECTION_REQUEST:  # its own API (Aws.connection_call)
+            aws.connection_functions.add(step.name)
         code = cf.source.encode("utf-8")
         dev = aws.describe_function(step.name, "DEVELOPMENT")
         if dev is not None:

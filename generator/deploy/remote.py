@@ -26,7 +26,7 @@ from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge, merge_store
 from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.modes import Stage
-from cfroutes.platform.event import VIEWER_RESPONSE_SKIPPED, function_runs
+from cfroutes.platform.event import CONNECTION_REQUEST, VIEWER_RESPONSE_SKIPPED, function_runs
 from cfroutes.platform.limits import TEST_FUNCTION_EVENT_MAX
 from cfroutes.testing.cases import Case
 from cfroutes.testing.runner import Mismatch, compare, outcome, q
@@ -148,6 +148,9 @@ class RemoteRunner:
     def __init__(self, aws: Aws, compiled: Compiled, targets: dict[str, Target]) -> None:
         self.aws, self.compiled, self.targets = aws, compiled, targets
         # the emulator side: the stage's code on the local edge, with the store TestFunction reads
+        for t in targets.values():
+            if self._event_of(t.name) == CONNECTION_REQUEST:
+                aws.connection_functions.add(t.aws_name or t.name)
         self.edge = LocalEdge([EdgeFunction(t.name, t.source, t.runtime, self._event_of(t.name), t.store,
                                             f"{t.stage}:{t.name}.js") for t in targets.values()])
 
@@ -222,6 +225,8 @@ def live_targets(aws: Aws, compiled: Compiled, names: Iterable[str], stage: str,
     for name in names:
         cf = compiled.function(name)
         assert cf is not None, name
+        if cf.function.event == CONNECTION_REQUEST:  # its own API (Aws.connection_call)
+            aws.connection_functions.add(prefix + name)
         described = aws.describe_function(prefix + name, stage)
         code = aws.function_code(prefix + name, stage)
         if described is None or code is None:

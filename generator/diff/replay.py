@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler import Compiled
-from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE
+from cfroutes.config.model import VIEWER_REQUEST, VIEWER_RESPONSE, ConnRoute, Route
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import LocalEdge, Request, merge_store
 from cfroutes.emulator.tenant import TENANT_KEY, Tenant, with_tenant
-from cfroutes.platform.event import format_query
-from cfroutes.reference import Trace, evaluate
+from cfroutes.platform.event import CONNECTION_REQUEST, format_query
+from cfroutes.reference import Trace, evaluate, evaluate_connection
 from cfroutes.testing.events import RequestError, build_event, build_response
 from cfroutes.testing.runner import origin_summary
 
@@ -113,12 +113,16 @@ def _route_of(side: _Side, name: str, event: dict[str, Any], kvs: dict[str, str 
         return ABSENT
     trace = Trace()
     try:
-        evaluate(cf.function, event, merge_store(side.stores[name], kvs), trace)
+        if cf.function.event == CONNECTION_REQUEST:  # semantics §10
+            evaluate_connection(cf.function, event, merge_store(side.stores[name], kvs), trace)
+        else:
+            evaluate(cf.function, event, merge_store(side.stores[name], kvs), trace)
     except Exception:  # noqa: BLE001 - the request's outcome is still shown; only the route is unknown
         return "(route unknown)"
     if trace.route is None:
         return "no route"
-    route = cf.function.routes[trace.route]
+    route: Route | ConnRoute = (cf.function.connection if cf.function.event == CONNECTION_REQUEST
+                                else cf.function.routes)[trace.route]
     return f"{route.title} (line {route.span.line})" + (" lookup missing" if trace.missing else "")
 
 
@@ -141,6 +145,9 @@ def summarize(inv: Invocation | None, event: dict[str, Any]) -> str:
     if errors:
         return "error: " + "; ".join(errors)
     out = inv.output or {}
+    if "decision" in out:  # a connection function
+        logs = out.get("customData") or []
+        return f"connection {out['decision']}" + (f" log {json.dumps(logs, ensure_ascii=False)}" if logs else "")
     if "response" in out:
         r = out["response"] or {}
         given = _headers_map((event.get("response") or {}).get("headers"))
@@ -335,7 +342,7 @@ def _prefetch(block: list[Replay], ctx: _Ctx) -> None:
     build's engine worker as one batch. Viewer-request functions go first: when there is one,
     a request it answers never reaches a viewer-response function (NOT_RUN on that side).
     A request that cannot be an event is recorded in `ctx.errors`."""
-    for phase in (VIEWER_REQUEST, VIEWER_RESPONSE):
+    for phase in (VIEWER_REQUEST, VIEWER_RESPONSE, CONNECTION_REQUEST):
         for name in (x for x in ctx.names if ctx.types[x] == phase):
             keys: list[tuple[str, str]] = []
             events: list[dict[str, Any]] = []
@@ -403,7 +410,9 @@ def log_replay(lr: Any, tenant: Tenant | None = None) -> Replay:
     headers = {"cookie": lr.cookie} if lr.cookie else None
     built: dict[str, dict[str, Any]] = {}
 
-    def events(kind: str) -> dict[str, Any]:
+    def events(kind: str) -> dict[str, Any] | None:
+        if kind == CONNECTION_REQUEST:
+            return None  # an HTTP request log says nothing of the TLS handshake
         if kind not in built:
             if VIEWER_REQUEST not in built:
                 built[VIEWER_REQUEST] = with_tenant(build_event(lr.request_line, headers=headers), tenant)

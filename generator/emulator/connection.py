@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from cfroutes.emulator import cost
 from cfroutes.emulator.jsvalue import json_value as _type  # the one wording, shared with event.py
 from cfroutes.emulator.result import Invocation
 from cfroutes.platform.event import CONNECTION_REQUEST
@@ -41,6 +42,25 @@ ADAPTER = (
     " var cfConnResult = connectionHandler(cfConn);"
     " return cfConnResult && typeof cfConnResult.then === 'function' ? cfConnResult.then(cfConnOut) : cfConnOut(); }\n"
 )
+
+
+#: the 5 ms execution limit (DG/write-connection-function-code.html) in QuickJS steps, at the
+#: calibration of emulator/cost.py (10,000 steps ~ 1 ms ~ 100 % ComputeUtilization): deterministic,
+#: so a case never passes or fails with the machine's load
+STEP_LIMIT = CONNECTION.execution_limit_ms * 100 * cost.STEPS_PER_PERCENT
+#: njs counts no steps: a connection function still running after this many wall-clock seconds is
+#: stopped (50 times the limit, so a busy machine never fails a function that is within it)
+NJS_TIMEOUT = 0.25
+_OVER = ("step budget exceeded", "time limit exceeded")
+
+
+def over_limit(inv: Invocation) -> Invocation:
+    """A call that ran out of its steps or time, reported as CloudFront's execution limit."""
+    if inv.error and inv.error.startswith(_OVER):
+        inv.error = (f"execution limit exceeded: a connection function runs at most {CONNECTION.execution_limit_ms} ms "
+                     f"({inv.error})")
+        inv.compute_utilization = 100
+    return inv
 
 
 def adapt(source: str) -> str:

@@ -183,10 +183,27 @@ class QuickJsEngine:
         self.time_limit = time_limit
 
     def load(self, fn: EdgeFunction, prepared: PreparedFunction) -> Loaded:
+        if fn.event == CONNECTION_REQUEST:  # the 5 ms execution limit, as steps (emulator/connection.py)
+            budget = min(self.step_budget or connection.STEP_LIMIT, connection.STEP_LIMIT)
+            return _ConnectionLimited(_QuickJsLoaded(prepared, budget, self.time_limit))
         return _QuickJsLoaded(prepared, self.step_budget, self.time_limit)
 
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:
         return ""  # the static check is QuickJS's load check
+
+
+class _ConnectionLimited:
+    """A connection function on an engine: a call over its steps or time is CloudFront's 5 ms
+    execution limit (emulator/connection.py)."""
+
+    def __init__(self, inner: Loaded) -> None:
+        self.inner = inner
+
+    def run(self, calls: Sequence[Call]) -> list[Invocation]:
+        return [connection.over_limit(inv) for inv in self.inner.run(calls)]
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class _NjsLoaded:
@@ -237,6 +254,9 @@ class NjsEngine:
         self.case_timeout = case_timeout
 
     def load(self, fn: EdgeFunction, prepared: PreparedFunction) -> Loaded:
+        if fn.event == CONNECTION_REQUEST:  # the 5 ms execution limit, coarsely (emulator/connection.py)
+            timeout = min(self.case_timeout, connection.NJS_TIMEOUT)
+            return _ConnectionLimited(_NjsLoaded(prepared, timeout, self.batch))
         return _NjsLoaded(prepared, self.case_timeout, self.batch)
 
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:

@@ -17,9 +17,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import VIEWER_REQUEST
 from cfroutes.iac import cachepolicy, escape
 from cfroutes.iac.source import Bundle, camel, comment, snake, tenant_lines
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.profile import JS1
 
 CLASS = "CfroutesFunctions"
@@ -90,7 +92,8 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
         lines.append(f"  public readonly {_lower_camel(name)}Store: cloudfront.KeyValueStore;")
     for cf in b.functions:
         lines.append(f"  /** {cf.function.event}: {b.name(cf.name)} */")
-        lines.append(f"  public readonly {_lower_camel(cf.name)}: cloudfront.Function;")
+        kind = "CfnConnectionFunction" if cf.function.event == CONNECTION_REQUEST else "Function"
+        lines.append(f"  public readonly {_lower_camel(cf.name)}: cloudfront.{kind};")
     for s in cachepolicy.specs(b):
         lines.append(f"  /** the cache policy of {s.function}'s behaviour ({escape.ts_comment(s.policy.name)}) */")
         lines.append(f"  public readonly {_lower_camel(s.function)}CachePolicy: cloudfront.ICachePolicy;")
@@ -115,6 +118,9 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
             ]
         lines.append("    });")
     for cf in b.functions:
+        if cf.function.event == CONNECTION_REQUEST:  # mTLS: the L1 resource (no L2 construct)
+            lines += _ts_connection(b, cf, config)
+            continue
         runtime = "JS_1_0" if cf.function.runtime == JS1 else "JS_2_0"
         lines += [
             f"    this.{_lower_camel(cf.name)} = new cloudfront.Function(this, {_ts(camel(cf.name))}, {{",
@@ -135,6 +141,8 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
         "    return [",
     ]
     for cf in b.functions:
+        if cf.function.event == CONNECTION_REQUEST:
+            continue  # a distribution's connection function, not a behaviour's
         ev = "VIEWER_REQUEST" if cf.function.event == VIEWER_REQUEST else "VIEWER_RESPONSE"
         lines.append(f"      {{ function: this.{_lower_camel(cf.name)}, eventType: cloudfront.FunctionEventType.{ev} }},")
     lines += [
@@ -156,6 +164,43 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _ts_connection(b: Bundle, cf: CompiledFunction, config: str) -> list[str]:
+    """A connection function as `CfnConnectionFunction` (AWS::CloudFront::ConnectionFunction), its
+    code read from the bundle at synth time."""
+    out = [
+        f"    this.{_lower_camel(cf.name)} = new cloudfront.CfnConnectionFunction(this, {_ts(camel(cf.name))}, {{",
+        f"      name: {_ts(b.name(cf.name))},",
+        f"      connectionFunctionCode: fs.readFileSync(path.join(dist, {_ts(cf.name + '.js')}), 'utf8'),",
+        "      connectionFunctionConfig: {",
+        f"        comment: {_ts(comment(cf, config, b.name(cf.name)))},",
+        f"        runtime: {_ts(cf.function.runtime)},",
+    ]
+    if cf.kvs_data is not None and cf.function.kvs is not None:
+        out.append(f"        keyValueStoreAssociations: [{{ keyValueStoreArn: "
+                   f"this.{_lower_camel(cf.function.kvs.name)}Store.keyValueStoreArn }}],")
+    return out + ["      },", "      autoPublish: true,", "    });"]
+
+
+def _py_connection(b: Bundle, cf: CompiledFunction, config: str) -> list[str]:
+    """As `_ts_connection`, in Python."""
+    out = [
+        f"        with open(os.path.join(dist, {_py(cf.name + '.js')}), encoding=\"utf-8\") as fh:",
+        f"            {snake(cf.name)}_code = fh.read()",
+        f"        self.{snake(cf.name)} = cloudfront.CfnConnectionFunction(",
+        f"            self, {_py(camel(cf.name))},",
+        f"            name={_py(b.name(cf.name))},",
+        f"            connection_function_code={snake(cf.name)}_code,",
+        "            connection_function_config=cloudfront.CfnConnectionFunction.ConnectionFunctionConfigProperty(",
+        f"                comment={_py(comment(cf, config, b.name(cf.name)))},",
+        f"                runtime={_py(cf.function.runtime)},",
+    ]
+    if cf.kvs_data is not None and cf.function.kvs is not None:
+        out += ["                key_value_store_associations=[cloudfront.CfnConnectionFunction."
+                f"KeyValueStoreAssociationProperty(key_value_store_arn=self.{snake(cf.function.kvs.name)}_store."
+                "key_value_store_arn)],"]
+    return out + ["            ),", "            auto_publish=True,", "        )"]
 
 
 def python(b: Bundle, config: str, dist_rel: str) -> str:
@@ -198,6 +243,9 @@ def python(b: Bundle, config: str, dist_rel: str) -> str:
             ]
         lines.append("        )")
     for cf in b.functions:
+        if cf.function.event == CONNECTION_REQUEST:  # mTLS: the L1 resource (no L2 construct)
+            lines += _py_connection(b, cf, config)
+            continue
         runtime = "JS_1_0" if cf.function.runtime == JS1 else "JS_2_0"
         lines += [
             f"        self.{snake(cf.name)} = cloudfront.Function(",
@@ -218,6 +266,8 @@ def python(b: Bundle, config: str, dist_rel: str) -> str:
         "        return [",
     ]
     for cf in b.functions:
+        if cf.function.event == CONNECTION_REQUEST:
+            continue  # a distribution's connection function, not a behaviour's
         ev = "VIEWER_REQUEST" if cf.function.event == VIEWER_REQUEST else "VIEWER_RESPONSE"
         lines.append(f"            cloudfront.FunctionAssociation(function=self.{snake(cf.name)}, "
                      f"event_type=cloudfront.FunctionEventType.{ev}),")

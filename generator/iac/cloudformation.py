@@ -22,6 +22,7 @@ from cfroutes.compiler import CompiledFunction
 from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.iac import cachepolicy, escape
 from cfroutes.iac.source import Bundle, camel, comment, tenant_parameters
+from cfroutes.platform.event import CONNECTION_REQUEST
 
 BUCKET_PARAM = "KvsImportBucket"
 
@@ -115,6 +116,9 @@ def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str,
         if cf.kvs_data is not None and cf.function.kvs is not None:
             cfg["KeyValueStoreAssociations"] = [
                 {"KeyValueStoreARN": {"Fn::GetAtt": [store_ids[cf.function.kvs.name], "Arn"]}}]
+        if cf.function.event == CONNECTION_REQUEST:  # mTLS: its own resource type
+            _connection(b, cf, cfg, fn_ids[cf.name], resources, outputs)
+            continue
         resources[fn_ids[cf.name]] = {
             "Type": "AWS::CloudFront::Function",
             "Properties": {
@@ -145,6 +149,23 @@ def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str,
     doc["Resources"] = resources
     doc["Outputs"] = outputs
     return doc
+
+
+def _connection(b: Bundle, cf: CompiledFunction, cfg: dict[str, Any], rid: str, resources: dict[str, Any],
+                outputs: dict[str, Any]) -> None:
+    """A connection function (mTLS) as AWS::CloudFront::ConnectionFunction (its config has the
+    viewer function's shape: Comment, Runtime, KeyValueStoreAssociations [{KeyValueStoreARN}])."""
+    resources[rid] = {
+        "Type": "AWS::CloudFront::ConnectionFunction",
+        "Properties": {"Name": b.name(cf.name), "AutoPublish": True, "ConnectionFunctionConfig": cfg,
+                       "ConnectionFunctionCode": b.text(f"{cf.name}.js")},
+    }
+    outputs[rid + "Arn"] = {
+        "Description": f"connection function {b.name(cf.name)} (mTLS): the distribution's connection function "
+                       "association (ConnectionFunctionAssociation), with viewer mTLS enabled",
+        "Value": {"Fn::GetAtt": [rid, "ConnectionFunctionArn"]},
+        "Export": {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{b.name(cf.name)}-arn"}},
+    }
 
 
 def _cache_policies(b: Bundle, taken: set[str], resources: dict[str, Any], outputs: dict[str, Any]) -> None:

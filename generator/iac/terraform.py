@@ -24,6 +24,7 @@ from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
 from cfroutes.iac import cachepolicy, escape
 from cfroutes.iac.source import Bundle, comment, snake, tenant_lines
+from cfroutes.platform.event import CONNECTION_REQUEST
 
 PROVIDER_MIN = "5.100"  # the provider line `terraform validate` was run against (5.100.0); older 5.x may work
 
@@ -182,6 +183,9 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
     assoc: list[str] = []
     for cf in b.functions:
         r = snake(cf.name)
+        if cf.function.event == CONNECTION_REQUEST:
+            items += [Blank(), *(Comment(line) for line in connection_not_exported(b, cf))]
+            continue
         body: list[Item] = [
             Attr("name", string(b.name(cf.name))),
             Attr("runtime", string(cf.function.runtime)),
@@ -223,6 +227,18 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
         ]),
     ]
     return items
+
+
+#: the hashicorp/aws provider this export was checked against has no connection-function resource
+CONNECTION_PROVIDER_CHECKED = "5.100.0"
+
+
+def connection_not_exported(b: Bundle, cf: CompiledFunction) -> list[str]:
+    """What the HCL says instead of a connection function (also printed by `cfroutes export`)."""
+    return [f"connection function {escape.hcl_comment(b.name(cf.name))} (mTLS) is not exported: the hashicorp/aws "
+            f"provider ({CONNECTION_PROVIDER_CHECKED} checked)",
+            "has no resource for CloudFront connection functions; deploy it with `cfroutes deploy`, or export",
+            "cloudformation or cdk (AWS::CloudFront::ConnectionFunction)"]
 
 
 def _names(names: list[str]) -> str:

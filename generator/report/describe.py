@@ -1,7 +1,7 @@
 """Routes and header rules in words, for the report (read from the typed model only)."""
 from __future__ import annotations
 
-from cfroutes.config.model import Match, Origin, Redirect, Respond, Rewrite, Route, ValueCond
+from cfroutes.config.model import ConnRoute, Match, Origin, Redirect, Respond, Rewrite, Route, ValueCond
 
 
 def _cond(kind: str, name: str, c: ValueCond) -> str:
@@ -60,3 +60,27 @@ def action_text(r: Route) -> str:
     if r.remove_headers:
         out += "; remove " + ", ".join(r.remove_headers)
     return out
+
+
+def connection_match_text(r: ConnRoute) -> str:
+    """A connection route's conditions (docs/semantics.md §10)."""
+    parts: list[str] = []
+    if r.certificate is not None:
+        parts.append("a client certificate" if r.certificate else "no client certificate")
+    if r.client_ip is not None:
+        parts.append("clientIp in " + ", ".join(r.client_ip))
+    parts += [_cond("subject", n, c) for n, c in r.subject]
+    parts += [_cond("issuer", n, c) for n, c in r.issuer]
+    for what, cv in (("serialNumber", r.serial), ("sha256Fingerprint", r.fingerprint)):
+        if cv is not None:
+            parts.append(f"{what} ~ /{cv.regex}/" if cv.regex is not None else f"{what} in " + ", ".join(cv.values))
+    for what, bound in (("notBefore", r.not_before), ("notAfter", r.not_after)):
+        if bound is not None:
+            parts.append(f"{what} {bound[0]} {bound[1]}")
+    if r.lookup is not None:
+        parts.append(f"KVS key {r.lookup.key.source} " + ("exists" if r.lookup.exists else "missing"))
+    return " · ".join(parts) or "every connection"
+
+
+def connection_action_text(r: ConnRoute) -> str:
+    return r.decision + (f"; log {r.log.source}" if r.log is not None else "")

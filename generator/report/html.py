@@ -22,9 +22,10 @@ import jinja2
 from cfroutes import __version__
 from cfroutes.compiler import Compiled
 from cfroutes.compiler.cachekey import analyse
+from cfroutes.config.model import ConnRoute, HeaderRule, Route
 from cfroutes.errors import Diagnostic
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX, KVS_STORE_MAX
-from cfroutes.report.describe import action_text, match_text
+from cfroutes.report.describe import action_text, connection_action_text, connection_match_text, match_text
 from cfroutes.testing.cases import Case
 from cfroutes.testing.coverage import Coverage, Item, measure
 from cfroutes.testing.runner import CaseResult, failure_line, format_diff
@@ -104,6 +105,10 @@ def _rows(fi: int, cf: Any, cov: Coverage) -> list[tuple[Row, Item | None]]:
         spilled = cf.spilled and r.is_exact
         out.append((Row("route", r.index, r.label, r.span.line, match_text(r.match), action_text(r),
                         it.hits if it else [], "KVS" if spilled else "inline", f"f{fi}-r{r.index + 1}"), it))
+    for cr in fn.connection:  # a connection-request function's routes (allow or deny)
+        it = routes.get(cr.index)
+        out.append((Row("route", cr.index, cr.label, cr.span.line, connection_match_text(cr), connection_action_text(cr),
+                        it.hits if it else [], "inline", f"f{fi}-r{cr.index + 1}"), it))
     for h in fn.headers:
         it = rules.get(h.index)
         act = "; ".join(x for x in (
@@ -176,7 +181,8 @@ def _starts(compiled: Compiled, functions: list[dict[str, Any]], cases: list[Cas
     for cf, fv in zip(compiled.functions, functions, strict=True):
         fn = cf.function
         marks.setdefault(fn.span.file, []).append((fn.span.line, None))
-        for item, row in zip(list(fn.routes) + list(fn.headers), fv["rows"], strict=True):
+        items: list[Route | ConnRoute | HeaderRule] = [*fn.routes, *fn.connection, *fn.headers]
+        for item, row in zip(items, fv["rows"], strict=True):
             marks.setdefault(item.span.file, []).append((item.span.line, row))
     for c in cases:
         marks.setdefault(c.span.file, []).append((c.span.line, None))

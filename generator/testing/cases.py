@@ -22,6 +22,7 @@ from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE,
 from cfroutes.config.yamlload import Node, load_file
 from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.headers import TOKEN_RE
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
 from cfroutes.safeio import read_head
@@ -54,6 +55,8 @@ class Expect:
     origin_absent: bool = False  # `origin: null`: no origin helper may be called
     body: str | None = None
     error: str | None = None
+    allow: bool | None = None  # connection functions: the decision
+    log: tuple[str, ...] | None = None  # connection functions: what logCustomData was given
     spans: dict[str, Span] = field(default_factory=dict, compare=False)
 
 
@@ -248,6 +251,8 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
         else:
             v.err(node, "this case needs `function:` (the config has several functions: "
                   + ", ".join(f.name for f in config.functions) + ")", code=Code.CASE_FUNCTION)
+    if fn is not None and fn.event == CONNECTION_REQUEST or "connection" in m:
+        return _connection_case(v, node, m, index, fn)
     req_node = m.get("request")
     request = None
     if req_node is None:
@@ -295,6 +300,68 @@ def _case(v: Validator, node: Node, index: int, config: Config, owner: Function 
     if expect is None or len(v.diags) > n_err:
         return None
     return Case(name, fn.name, fn.event, request, with_tenant(event, tenant), expect, kvs, node.span, index)
+
+
+#: a case's connection object: every field it does not name (docs/testing.md)
+CONNECTION_DEFAULTS = {"connectionId": "cfroutes-test", "clientIp": "192.0.2.1"}
+LEAF_DEFAULTS = {"subject": "CN=client.example.com", "issuer": "CN=cfroutes test CA", "serialNumber": "01",
+                 "sha256Fingerprint": "0" * 64}
+VALIDITY_DEFAULTS = {"notBefore": "2025-01-01T00:00:00Z", "notAfter": "2027-01-01T00:00:00Z"}
+
+
+def connection_event(fields: dict[str, str], certificate: bool = True) -> dict[str, Any]:
+    """The connection object of a case (or `cfroutes run`): `fields` over the defaults; without
+    `certificate`, no clientCertificate (the viewer presented none)."""
+    conn: dict[str, Any] = {k: fields.get(k, d) for k, d in CONNECTION_DEFAULTS.items()}
+    if certificate:
+        leaf: dict[str, Any] = {k: fields.get(k, d) for k, d in LEAF_DEFAULTS.items()}
+        leaf["validity"] = {k: fields.get(k, d) for k, d in VALIDITY_DEFAULTS.items()}
+        conn["clientCertificate"] = {"certificates": {"leaf": leaf}}
+    return conn
+
+
+def _connection_case(v: Validator, node: Node, m: dict[str, Node], index: int, fn: Function | None) -> Case | None:
+    """A case of a connection-request function: `connection: {...}` (defaults for what it leaves
+    out) and `expect: {allow, log?, error?}`."""
+    n_err = len(v.diags)
+    if fn is not None and fn.event != CONNECTION_REQUEST:
+        v.err(m["connection"], f"`connection` is for connection-request functions; '{fn.name}' is {fn.event}",
+              hint="give it a `request:` instead", code=Code.CASE_REQUEST)
+        return None
+    for key in ("request", "headers", "cookies", "viewer_ip", "response", "tenant"):
+        if key in m:
+            v.err(node.keys[key], f"`{key}` does not apply to a connection-request function (use `connection:`)",
+                  code=Code.CASE_REQUEST)
+    fields: dict[str, str] = {}
+    cert = True
+    cm = v.mapping(m["connection"], "connection", schema.CASE_CONNECTION.keys) if "connection" in m else {}
+    for key, val in (cm or {}).items():
+        if key == "clientCertificate":
+            if not isinstance(val.value, bool):
+                v.err(val, "connection.clientCertificate must be true or false", code=Code.WRONG_TYPE)
+            else:
+                cert = val.value
+            continue
+        text = v.string(val, f"connection.{key}", allow_empty=key in ("subject", "issuer"))
+        if text is not None:
+            fields[key] = text
+    conn = connection_event(fields, cert)
+    if not cert and cm and any(k in cm for k in (*LEAF_DEFAULTS, *VALIDITY_DEFAULTS)):
+        v.err(cm["clientCertificate"], "clientCertificate: false (no certificate) with certificate fields",
+              code=Code.CASE_REQUEST)
+    kvs = _kvs(v, m["kvs"], fn) if "kvs" in m else None
+    expect = None
+    if "expect" not in m:
+        v.err(node, "a test case needs `expect:` (allow: true or false)", code=Code.CASE_EXPECT)
+    else:
+        expect = _expect(v, m["expect"], fn)
+    label = f"connection from {conn['clientIp']}" + ("" if cert else " without a certificate")
+    name = label
+    if "name" in m:
+        name = v.string(m["name"], "name") or name
+    if fn is None or expect is None or len(v.diags) > n_err:
+        return None
+    return Case(name, fn.name, CONNECTION_REQUEST, label, conn, expect, kvs, node.span, index)
 
 
 def _request_span(node: Node, text: str, column: int) -> Span:
@@ -439,6 +506,25 @@ def _expect(v: Validator, node: Node, fn: Function | None) -> Expect | None:
                     v.err(on, "expect.origin needs id, domain, path or host_header (or null: no origin change)", code=Code.CASE_EXPECT)
                 kw["origin"] = {k: s for k, n in om.items()
                                 if (s := v.string(n, f"expect.origin.{k}")) is not None}
+    for key in ("allow",):
+        if key in m and m[key].value is not None:
+            if not isinstance(m[key].value, bool):
+                v.err(m[key], "expect.allow must be true or false", code=Code.WRONG_TYPE)
+            else:
+                kw["allow"] = m[key].value
+    if "log" in m and m["log"].value is not None:
+        items = v.string_list(m["log"], "expect.log")
+        if items is not None:
+            kw["log"] = tuple(text for _, text in items)
+    conn_keys = [k for k in ("allow", "log") if k in m]
+    if fn is not None and fn.event == CONNECTION_REQUEST:
+        other = [k for k in m if k not in ("allow", "log", "error")]
+        if other:
+            v.err(m[other[0]], f"expect.{other[0]} does not apply to a connection-request function; it expects "
+                  "allow (true or false), log or error", code=Code.CASE_EXPECT)
+    elif fn is not None and conn_keys:
+        v.err(m[conn_keys[0]], f"expect.{conn_keys[0]} is for connection-request functions; '{fn.name}' is "
+              f"{fn.event}", code=Code.CASE_EXPECT)
     if fn is not None:
         req_keys = [k for k in ("uri", "querystring", "origin") if k in m]
         resp_keys = [k for k in ("status", "location", "body") if k in m]

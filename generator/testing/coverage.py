@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cfroutes.compiler import Compiled
-from cfroutes.config.model import Function
+from cfroutes.config.model import ConnRoute, Function, Route
 from cfroutes.emulator.jsregex import Overrun
 from cfroutes.emulator.local_edge import merge_store
 from cfroutes.errors import Diagnostic, Severity, Span
-from cfroutes.platform.event import function_runs
-from cfroutes.reference import Trace, evaluate
+from cfroutes.platform.event import CONNECTION_REQUEST, function_runs
+from cfroutes.reference import Trace, evaluate, evaluate_connection
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import Case
 
@@ -92,7 +92,8 @@ class Coverage:
 
 
 def _items(fn: Function) -> list[Item]:
-    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line, title=r.title) for r in fn.routes]
+    routes: list[Route | ConnRoute] = [*fn.routes, *fn.connection]  # a connection function's routes decide too
+    items = [Item("route", fn.name, r.index, r.label, r.span.file, r.span.line, title=r.title) for r in routes]
     items += [Item("header rule", fn.name, h.index, h.label, h.span.file, h.span.line, title=h.title)
               for h in fn.headers]
     return items
@@ -117,7 +118,11 @@ def measure(compiled: Compiled, cases: list[Case]) -> Coverage:
         trace = Trace()
         try:
             # the store a case sees: the bundle's store with the case's kvs merged
-            evaluate(fn, case.event, merge_store(stores.get(fn.name), case.kvs), trace)
+            store = merge_store(stores.get(fn.name), case.kvs)
+            if fn.event == CONNECTION_REQUEST:  # which route allowed or denied (semantics §10)
+                evaluate_connection(fn, case.event, store, trace)
+            else:
+                evaluate(fn, case.event, store, trace)
         except Overrun as exc:  # bounded (emulator/jsregex.py): a warning at the route, not a hang
             rule = exc.rule
             span = rule.span if rule is not None else case.span

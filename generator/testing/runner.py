@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler import Compiled, compile_function
-from cfroutes.config.model import VIEWER_RESPONSE
+from cfroutes.config.model import VIEWER_RESPONSE, ConnRoute, Route
 from cfroutes.emulator import Invocation
 from cfroutes.emulator.local_edge import (
     COMPARED,
@@ -52,7 +52,7 @@ from cfroutes.emulator.local_edge import (
     merge_store,
 )
 from cfroutes.modes import Mode
-from cfroutes.platform.event import entry_value, entry_values, format_query
+from cfroutes.platform.event import CONNECTION_REQUEST, entry_value, entry_values, format_query
 from cfroutes.terminal import escape_terminal
 from cfroutes.testing.cases import Case
 
@@ -100,6 +100,10 @@ def outcome(inv: Invocation | None) -> str:
     if inv is None:
         return "not run"
     out = inv.output or {}
+    if "decision" in out:  # a connection function (emulator/connection.py)
+        logs = out.get("customData") or []
+        return f"connection {'allowed' if out['decision'] == 'allow' else 'denied'}" + (
+            f" (log {q(logs)})" if logs else "")
     if "response" in out:
         r = out["response"] or {}
         loc = _header(r.get("headers"), "location")
@@ -220,6 +224,13 @@ def compare(case: Case, inv: Invocation) -> list[Mismatch]:
         add("error", _Shown("(no error)"), "; ".join(q(x) for x in errs))
         if inv.output is None:
             return mism  # nothing came out: the other fields would only repeat the error
+    if e.allow is not None:
+        decision = out.get("decision")
+        if decision != ("allow" if e.allow else "deny"):
+            add("allow", _Shown("true" if e.allow else "false"),
+                f"(none: {outcome(inv)})" if decision is None else "true" if decision == "allow" else "false")
+    if e.log is not None and list(e.log) != list(out.get("customData") or []):
+        add("log", list(e.log), q(list(out.get("customData") or [])))
     no_resp = f"(none: {outcome(inv)})"
     if e.status is not None:
         actual = resp.get("statusCode") if isinstance(resp, dict) else None
@@ -332,6 +343,8 @@ class Runner:
 
     def route_of(self, case: Case) -> str:
         """Which route matched: run the case through the debug build and read its header."""
+        if case.event_type == CONNECTION_REQUEST:
+            return self._connection_route(case)
         inv = self.invoke(case, debug=True)
         out = inv.output or {}
         target = out.get("response") or out.get("request") or {}
@@ -344,13 +357,26 @@ class Runner:
             return "(no route: header rules only)"
         return "(no route matched)"
 
+    def _connection_route(self, case: Case) -> str:
+        """Which route of a connection function decides: the reference model says (its build has
+        no debug header to read)."""
+        from cfroutes.reference import Trace, evaluate_connection
+
+        cf = self.compiled.function(case.function)
+        if cf is None:
+            return "(unknown)"
+        trace = Trace()
+        evaluate_connection(cf.function, case.event, self.store_for(cf.kvs_dict(), case.kvs), trace)
+        return "(no route matched: denied)" if trace.route is None else cf.function.connection[trace.route].label
+
     def where_of(self, function: str, label: str | None) -> str:
         """`routes.yaml:23, from _redirects:57`: the line (and source rule) of the route `label`
         names, "" when it names none (config/sourceref.py)."""
         from cfroutes.config.sourceref import where
 
         cf = self.compiled.function(function)
-        for r in cf.function.routes if cf is not None else ():
+        routes: list[Route | ConnRoute] = [*cf.function.routes, *cf.function.connection] if cf is not None else []
+        for r in routes:
             if r.label == label:
                 return where(r.span)
         return ""

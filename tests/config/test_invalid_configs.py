@@ -21,7 +21,7 @@ CASES = [
     ("bad-function-name", "version: 1\nfunctions:\n  bad name!:\n    event: viewer-request\n",
      "3:3: error: function name 'bad name!' must be 1-64 characters"),
     ("unknown-event", "version: 1\nfunctions:\n  f:\n    event: origin-request\n",
-     "4:12: error: event must be one of viewer-request, viewer-response; got 'origin-request'"),
+     "4:12: error: event must be one of viewer-request, viewer-response, connection-request; got 'origin-request'"),
     ("bad-runtime", HEAD + "    runtime: cloudfront-js-3.0\n", "5:14: error: runtime must be one of"),
     ("unknown-route-key", HEAD + "    routes:\n      - path: /a\n        redirct: /b\n",
      "7:9: error: unknown key 'redirct' in route 1"),

@@ -144,3 +144,83 @@ def test_an_oversize_connection_object_is_refused() -> None:
     problems = event_problems(big)
     assert len(problems) == 1 and f"at most {CONNECTION.test_object_max} bytes" in problems[0]
     assert event_problems(dict(conn(), padding="x" * 1000)) == []
+
+
+BUSY = """function connectionHandler(connection) {
+    if (connection.clientIp === "203.0.113.1") { connection.allow(); return; }
+    var n = 0, i;
+    var stop = connection.clientIp === "203.0.113.2" ? 20000 : -1;
+    for (i = 0; i !== stop; i++) { n += i; }
+    connection.allow();
+}
+"""
+
+
+def test_the_5_ms_execution_limit_stops_a_busy_loop(mode: Mode) -> None:
+    """DG/write-connection-function-code.html: a connection function runs at most 5 ms. QuickJS counts
+    it in steps (deterministic), njs stops the function after connection.NJS_TIMEOUT. A quick event
+    goes first so njs's allowance for the first event of a batch does not apply to the busy one."""
+    from cfroutes.emulator.connection import STEP_LIMIT
+    from cfroutes.emulator.local_edge import Request
+
+    with edge_of(mode, BUSY) as edge:
+        quick, busy = edge.invoke_many([Request("c", conn() | {"clientIp": "203.0.113.1"}),
+                                        Request("c", conn() | {"clientIp": "198.51.100.7"})])
+        assert quick.ok and quick.output == {"decision": "allow"}
+        assert not busy.ok and busy.output is None
+        assert busy.error is not None and busy.error.startswith("execution limit exceeded: a connection function "
+                                                                "runs at most 5 ms")
+        assert busy.compute_utilization == 100
+        if mode is Mode.QUICKJS:  # a loop well inside the step limit still decides
+            assert STEP_LIMIT == CONNECTION.execution_limit_ms * 10_000
+            inv = edge.invoke("c", conn() | {"clientIp": "203.0.113.2"})
+            assert inv.ok and inv.output == {"decision": "allow"} and inv.steps < STEP_LIMIT
+
+
+def test_viewer_functions_keep_their_own_budget() -> None:
+    """The 5 ms limit is the connection functions': a viewer function may take more steps."""
+    src = "function handler(e) { var n = 0, i; for (i = 0; i < 60000; i++) { n += i; } return e.request; }"
+    from cfroutes.platform.event import VIEWER_REQUEST
+
+    with LocalEdge([EdgeFunction("v", src, JS2, VIEWER_REQUEST, None)], Mode.QUICKJS) as edge:
+        inv = edge.invoke("v", {"version": "1.0", "context": {"eventType": "viewer-request"},
+                                "viewer": {"ip": "192.0.2.1"},
+                                "request": {"method": "GET", "uri": "/", "querystring": {}, "headers": {},
+                                            "cookies": {}}})
+        assert inv.ok, inv.error
+
+
+GUIDE_AS_ROUTES = """version: 1
+functions:
+  c:
+    event: connection-request
+    kvs: {name: revoked}
+    routes:
+      - clientCertificate: false
+        deny: true
+      - lookup: {key: "{serialNumber}"}
+        log: "revoked {serialNumber}"
+        deny: true
+      - subject: {O: Example Corp}
+        allow: true
+      - deny: true
+"""
+
+
+def test_the_guides_revocation_function_and_its_routes_yaml_form_agree(mode: Mode, tmp_path: Any) -> None:
+    """REVOCATION (written from the guide) and the same behaviour declared in routes.yaml decide
+    alike on connections where the two readings coincide (lower-case serials; the organisation as
+    a whole DN attribute, which the guide's `includes` reads as a substring)."""
+    from cfroutes.compiler.pipeline import compile_config
+
+    (tmp_path / "routes.yaml").write_text(GUIDE_AS_ROUTES)
+    compiled = compile_config(str(tmp_path / "routes.yaml"))
+    assert not compiled.errors
+    store = {"4a3f5c92d1e87b6c": "revoked"}
+    events = [conn(), conn(serial="01:02"), conn(cert=False), conn(subject="CN=x,O=Other Corp,C=US"),
+              conn(serial="4a:3f:5c:92:d1:e8:7b:6c", subject="CN=x,O=Other,C=US")]
+    with edge_of(mode, REVOCATION, store=store) as guide, LocalEdge.of(compiled.functions, mode) as ours:
+        for ev in events:
+            a, b = guide.invoke("c", ev), ours.invoke("c", ev, store)
+            assert a.ok and b.ok, (a.error, b.error)
+            assert a.output == b.output, (ev, a.output, b.output)
