@@ -4,11 +4,14 @@ asserts, or a published test vector gives, never a value taken from this emulato
 through the local edge in QuickJS and in njs; a disagreement is an emulator bug to fix."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cfroutes.cli.main import main
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge, Mode
 from cfroutes.platform.event import event_type
 
@@ -58,7 +61,10 @@ def _at(value: Any, path: str) -> Any:
     return value
 
 
-def check(case: dict[str, Any], mode: Mode) -> None:
+def check(case: dict[str, Any], mode: Mode, tmp: Path) -> None:
+    if case.get("via") == "emulate":
+        check_emulate(case, mode, tmp)
+        return
     fn_path = HERE / "functions" / case["function"]
     fn = EdgeFunction("f", fn_path.read_text(), case["runtime"], event_type(case["event"]), case.get("kvs"), str(fn_path))
     with LocalEdge([fn], mode) as edge:
@@ -80,7 +86,31 @@ def check(case: dict[str, Any], mode: Mode) -> None:
         assert inv.logs == expect["logs"]
 
 
+def check_emulate(case: dict[str, Any], mode: Mode, tmp: Path) -> None:
+    """The case through `cfroutes emulate` exactly as a user runs it: files on disk, the options the
+    case names, the TestResult printed on stdout (its output strings parsed for `match`)."""
+    event, argv = tmp / "event.json", ["emulate", str(HERE / "functions" / case["function"])]
+    event.write_text(json.dumps(case["event"]))
+    argv += ["--event", str(event), "--runtime", case["runtime"], "--engine", str(mode), *case.get("options", [])]
+    if "kvs" in case:
+        (tmp / "kvs.json").write_text(json.dumps(case["kvs"]))
+        argv += ["--kvs", str(tmp / "kvs.json")]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    expect = case["expect"]
+    assert code == expect.get("exit", 0), err.getvalue()
+    result = json.loads(out.getvalue())
+    for key in ("FunctionOutput", "ConnectionFunctionOutput"):
+        if result.get(key):
+            result[key] = json.loads(result[key])
+    for path, value in expect.get("match", {}).items():
+        assert _at(result, path) == value, (path, result)
+    for path in expect.get("absent", []):
+        assert isinstance(_at(result, path), KeyError), (path, result)
+
+
 @pytest.mark.parametrize("mode", ENGINES)
 @pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}[{i}]" if i >= 0 else n for n, i in CASES])
-def test_case(name: str, index: int, mode: Mode) -> None:
-    check(case_of(name, index), mode)
+def test_case(name: str, index: int, mode: Mode, tmp_path: Path) -> None:
+    check(case_of(name, index), mode, tmp_path)
