@@ -147,6 +147,79 @@ if (CFG.replaceAll && typeof String.prototype.replaceAll !== "function") {
     return String(this).replace(new RegExp(String(p).replace(/[\\^$.*+?()[\]{}|\/-]/g, "\\$&"), "g"), r);
   } });
 }
+// ---- njs's own event build, output reading and tenant module. Written from the Developer Guide
+// (functions-event-structure, saas-specific-logic-function-code) and the recorded TestFunction
+// outputs, not shared with the QuickJS path (emulator/event.complete, validate.normalise, the
+// prelude's tenant getter), so that the two engines disagreeing on them is evidence
+// (docs/fidelity.md, "What njs shares with QuickJS").
+var TENANT_KEY = "__cf_tenant", NT = null, ISARR = Array.isArray;
+function plain(v) { return v !== null && typeof v === "object" && !ISARR(v); }
+function takeTenant(ev) {  // the emulator's carrier of this call's tenant, taken off the event
+  if (!plain(ev) || !hasOwn.call(ev, TENANT_KEY)) return null;
+  var t = ev[TENANT_KEY];
+  delete ev[TENANT_KEY];
+  return plain(t) ? { id: String(t.id), params: plain(t.params) ? t.params : {} } : null;
+}
+// "The request object always has querystring, headers and cookies (empty objects when the viewer
+// sent none); a viewer-response event's response has headers and cookies."
+function eventIn(ev) {
+  if (!plain(ev)) return ev;
+  [["request", ["querystring", "headers", "cookies"]], ["response", ["headers", "cookies"]]].forEach(function (p) {
+    var part = ev[p[0]];
+    if (plain(part)) p[1].forEach(function (k) { if (!hasOwn.call(part, k)) part[k] = {}; });
+  });
+  return ev;
+}
+// FunctionOutput as TestFunction prints it: entries keep `value` and `multiValue` ([{value}]), a
+// response's cookies also `attributes`; unknown entry fields are dropped; `cookies` is always
+// there ({} when the function returned none). null: not an object (the Python validation says why).
+function entryOut(e, cookieAttrs) {
+  if (!plain(e)) return e;
+  var o = {};
+  if (hasOwn.call(e, "value")) o.value = e.value;
+  if (cookieAttrs && hasOwn.call(e, "attributes")) o.attributes = e.attributes;
+  if (hasOwn.call(e, "multiValue")) {
+    o.multiValue = ISARR(e.multiValue) ? e.multiValue.map(function (m) {
+      if (!plain(m)) return m;
+      var x = {};
+      if (hasOwn.call(m, "value")) x.value = m.value;
+      if (cookieAttrs && hasOwn.call(m, "attributes")) x.attributes = m.attributes;
+      return x;
+    }) : e.multiValue;
+  }
+  return o;
+}
+function outputOf(v, evtype) {
+  if (!plain(v)) return null;
+  var kind = evtype === "viewer-response" || hasOwn.call(v, "statusCode") ? "response" : "request", o = {}, res = {};
+  O.keys(v).forEach(function (k) { o[k] = v[k]; });
+  ["querystring", "headers", "cookies"].forEach(function (g) {
+    var group = o[g], n;
+    if (!plain(group)) return;
+    n = {};
+    O.keys(group).forEach(function (name) { n[name] = entryOut(group[name], kind === "response" && g === "cookies"); });
+    o[g] = n;
+  });
+  if (o.cookies === undefined || o.cookies === null) o.cookies = {};
+  res[kind] = o;
+  return res;
+}
+function njsTenant() {  // cf.distributionTenant on a multi-tenant distribution, or the documented errors
+  if (NT === null) throw new TypeError("distributionTenant module is not available");
+  var params = NT.params;
+  return { id: NT.id, parameters: { get: function get(name) {
+    var key = String(name), e;
+    if (!hasOwn.call(params, key)) { e = new Error(key); e.name = "DistributionTenantParameterKeyNotFound"; throw e; }
+    return params[key];
+  } } };
+}
+if (CFG.cf) (function (base) {
+  MODS.cloudfront = function () {
+    var cf = typeof base === "function" ? base() : base;
+    defProp(cf, "distributionTenant", { enumerable: false, configurable: true, get: njsTenant });
+    return cf;
+  };
+})(MODS.cloudfront);
 function fail(e) {
   if (e instanceof Error) return { e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "") };
   return { e: "Uncaught " + String(e), st: "" };
@@ -158,7 +231,7 @@ async function repeat(handler, c) {
   try {
     for (k = 0; k < c.n; k++) {
       G.__cf$reset(t, 1e15, c.t, "=");
-      r = handler(JP(text));
+      r = handler(eventIn(JP(text)));
       if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
     }
   } catch (e) { return JS(fail(e)); }
@@ -175,11 +248,12 @@ async function run(handler) {
     for (i = 0; i < cmd.cases.length; i++) {
       c = cmd.cases[i];
       G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
-      G.__cf$tenant(c.e);
+      NT = takeTenant(c.e);
       if (c.n) { text = await repeat(handler, c); out(text); continue; }
       t = 0;
       try {
         if (typeof handler !== "function") throw new ReferenceError("handler is not defined");
+        eventIn(c.e);
         if (CFG.rawq && RAWQ) RAWQ(c.e);
         t = RD.now();
         r = handler(c.e);
@@ -188,7 +262,14 @@ async function run(handler) {
       } catch (e) { rec = fail(e); }
       rec.d = t ? RD.now() - t : 0;
       st = JP(G.__cf$s()); rec.logs = st.logs; rec.origin = st.origin; rec.m = NJS.memoryStats.size;
-      try { text = JS(rec); } catch (e) {
+      try {
+        if ("v" in rec) {  // read once (getters run once), then FunctionOutput from that plain copy
+          text = JS(rec.v);
+          rec.v = text === undefined ? null : JP(text);
+          if (c.t !== "connection-request") rec.o = outputOf(rec.v, c.t);
+        }
+        text = JS(rec);
+      } catch (e) {
         text = JS({ e: "TypeError: the returned object cannot be serialised: " + e.message, st: "", d: rec.d, logs: st.logs, origin: st.origin });
       }
       out(text);
@@ -263,7 +344,9 @@ def _to_invocation(rec: dict[str, Any], event: dict[str, Any], prepared: Prepare
     if "e" in rec:
         inv.error = str(rec["e"]) + _location(str(rec.get("st") or ""), prepared.source, prepared.filename)
     else:
-        check_output(inv, rec.get("v"), event)
+        check_output(inv, rec.get("v"), event)  # validation: shared (docs/fidelity.md says why)
+        if inv.output is not None and isinstance(rec.get("o"), dict):
+            inv.output = rec["o"]  # the FunctionOutput njs's harness read itself (outputOf)
     return inv  # steps and compute_utilization stay 0: no step count and a millisecond clock in njs
 
 
