@@ -45,7 +45,9 @@ def test_njs_builds_events_and_reads_outputs_itself(name: str, sabotaged: None, 
 
 
 @pytest.mark.parametrize("name", RECORDED)
-def test_quickjs_uses_the_python_pieces_the_sabotage_breaks(name: str, sabotaged: None) -> None:
+def test_quickjs_uses_the_python_pieces_the_sabotage_breaks(name: str, sabotaged: None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CFROUTES_EMULATOR_INPROCESS", "1")  # QuickJS's result path runs in this process
     got, want = _run(name, Mode.QUICKJS)
     assert got != want  # the sabotage reaches QuickJS: the njs test above is not vacuous
 
