@@ -157,6 +157,9 @@ if (CFG.replaceAll && typeof String.prototype.replaceAll !== "function") {
 // (docs/fidelity.md, "What njs shares with QuickJS").
 var TENANT_KEY = "__cf_tenant", NT = null, ISARR = Array.isArray;
 function plain(v) { return v !== null && typeof v === "object" && !ISARR(v); }
+function own(o, k, v) {  // an own property even for "__proto__" (a cookie may be called that)
+  defProp(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
 function takeTenant(ev) {  // the emulator's carrier of this call's tenant, taken off the event
   if (!plain(ev) || !hasOwn.call(ev, TENANT_KEY)) return null;
   var t = ev[TENANT_KEY];
@@ -169,7 +172,7 @@ function eventIn(ev) {
   if (!plain(ev)) return ev;
   [["request", ["querystring", "headers", "cookies"]], ["response", ["headers", "cookies"]]].forEach(function (p) {
     var part = ev[p[0]];
-    if (plain(part)) p[1].forEach(function (k) { if (!hasOwn.call(part, k)) part[k] = {}; });
+    if (plain(part)) p[1].forEach(function (k) { if (!hasOwn.call(part, k)) own(part, k, {}); });
   });
   return ev;
 }
@@ -179,8 +182,8 @@ function eventIn(ev) {
 function entryOut(e, cookieAttrs) {
   if (!plain(e)) return e;
   var o = {};
-  if (hasOwn.call(e, "value")) o.value = e.value;
-  if (cookieAttrs && hasOwn.call(e, "attributes")) o.attributes = e.attributes;
+  if (hasOwn.call(e, "value")) own(o, "value", e.value);
+  if (cookieAttrs && hasOwn.call(e, "attributes")) own(o, "attributes", e.attributes);
   if (hasOwn.call(e, "multiValue")) {
     o.multiValue = ISARR(e.multiValue) ? e.multiValue.map(function (m) {
       if (!plain(m)) return m;
@@ -195,16 +198,16 @@ function entryOut(e, cookieAttrs) {
 function outputOf(v, evtype) {
   if (!plain(v)) return null;
   var kind = evtype === "viewer-response" || hasOwn.call(v, "statusCode") ? "response" : "request", o = {}, res = {};
-  O.keys(v).forEach(function (k) { o[k] = v[k]; });
+  O.keys(v).forEach(function (k) { own(o, k, v[k]); });
   ["querystring", "headers", "cookies"].forEach(function (g) {
     var group = o[g], n;
     if (!plain(group)) return;
     n = {};
-    O.keys(group).forEach(function (name) { n[name] = entryOut(group[name], kind === "response" && g === "cookies"); });
-    o[g] = n;
+    O.keys(group).forEach(function (name) { own(n, name, entryOut(group[name], kind === "response" && g === "cookies")); });
+    own(o, g, n);
   });
-  if (o.cookies === undefined || o.cookies === null) o.cookies = {};
-  res[kind] = o;
+  if (o.cookies === undefined || o.cookies === null) own(o, "cookies", {});
+  own(res, kind, o);
   return res;
 }
 function njsTenant() {  // cf.distributionTenant on a multi-tenant distribution, or the documented errors

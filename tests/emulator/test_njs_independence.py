@@ -74,3 +74,18 @@ def test_njs_has_its_own_tenant_module(monkeypatch: pytest.MonkeyPatch, njs: Any
         assert inv.output is not None and inv.output["request"]["headers"]["x-t"] == {"value": "dt_1a2b3c4d5e6f7/tenant1"}
     finally:
         njs_engine.harness.cache_clear()
+
+
+@pytest.mark.njs
+def test_njs_reads_a_cookie_called_proto_as_an_own_entry(njs: Any) -> None:
+    # found by tests/differential once njs read outputs itself: `n[name] = ...` with the name
+    # "__proto__" set a prototype instead of an entry, and the cookie vanished from njs's output
+    event = {"version": "1.0", "context": {"eventType": "viewer-request"}, "viewer": {"ip": "192.0.2.1"},
+             "request": {"method": "GET", "uri": "/", "headers": {}, "cookies": {"__proto__": {"value": "x"}}}}
+    fn = EdgeFunction("f", "function handler(e) { return e.request; }", "cloudfront-js-2.0", "viewer-request")
+    outputs = []
+    for mode in (Mode.QUICKJS, Mode.NJS):
+        with LocalEdge([fn], mode) as edge:
+            outputs.append(edge.test_function("f", event).output)
+    assert outputs[0] == outputs[1]
+    assert outputs[1] is not None and outputs[1]["request"]["cookies"] == {"__proto__": {"value": "x"}}
