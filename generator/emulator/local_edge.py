@@ -12,10 +12,11 @@ store) and runs them as the edge does:
   answers with the origin's response unchanged and says why (`Invocation.skipped`); the rule
   itself is `platform.event.function_runs`, and this class is the one place that applies it
   to runs (`test_function` runs a function as TestFunction does, without it);
-- every event is completed as CloudFront delivers it (`event.complete`: empty `querystring`,
-  `headers`, `cookies` objects where the event has none) before any engine sees it, and every
-  output is normalised as FunctionOutput prints it (`validate.normalise`, in the result path
-  both engines share);
+- every event is completed as CloudFront delivers it (empty `querystring`, `headers`, `cookies`
+  objects where the event has none) and every output read as FunctionOutput prints it, by each
+  engine on its own: QuickJS through `event.complete` and `validate.normalise`, njs in its
+  harness's own JavaScript (njs.py), so the two disagreeing is evidence (the validation of an
+  output stays shared: docs/fidelity.md, "What njs shares with QuickJS");
 - `invoke_many` sends a batch per function (one pipelined round trip to QuickJS's worker;
   njs splits a big batch over `jobs` processes);
 - `through` plays one viewer request through the whole flow: viewer-request function ->
@@ -163,8 +164,8 @@ class _QuickJsLoaded:
         self.lock = threading.Lock()  # the in-process context (CFROUTES_EMULATOR_INPROCESS) is not thread-safe
 
     def run(self, calls: Sequence[Call]) -> list[Invocation]:
-        with self.lock:
-            return self.warm.invoke_many(list(calls))
+        with self.lock:  # QuickJS gets the event completed in Python (njs's harness completes its own)
+            return self.warm.invoke_many([(complete(event), store) for event, store in calls])
 
     def close(self) -> None:
         pass  # the context lives in the watchdog's worker (bounded LRU)
@@ -413,7 +414,7 @@ class LocalEdge:
         if isinstance(loaded, str):
             return Invocation(error=loaded)
         fn = self.function(name)
-        return loaded.run([(_engine_event(fn, complete(event)), fn.store if store is None else store)])[0]
+        return loaded.run([(_engine_event(fn, event), fn.store if store is None else store)])[0]
 
     def invoke(self, name: str, event: dict[str, Any], kvs: Mapping[str, str | None] | None = None) -> Invocation:
         """One call as the edge makes it (`kvs`: overrides merged over the function's store)."""
@@ -441,7 +442,7 @@ class LocalEdge:
             for k in range(0, len(idx), size):
                 part = idx[k:k + size]
                 fn = self.functions[name]
-                units.append((loaded, part, [(_engine_event(fn, complete(requests[i].event)), merge_store(store, requests[i].kvs))
+                units.append((loaded, part, [(_engine_event(fn, requests[i].event), merge_store(store, requests[i].kvs))
                                              for i in part]))
 
         def one(unit: tuple[Loaded, list[int], list[Call]]) -> None:

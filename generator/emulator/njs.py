@@ -4,10 +4,13 @@ A second engine next to the QuickJS emulator (runtime.py). The function file is 
 the `njs` binary unchanged, so njs parses exactly the bytes that ship, and njs's own
 refusals (`SyntaxError: await in arguments not supported`, `Token "{" not supported in this
 version`, the same strings CloudFront gives) reach the caller. What njs lacks is filled by a
-harness module built from the same prelude sections as QuickJS (kvs, origin helpers,
+harness module built from some of the prelude sections QuickJS uses (kvs, origin helpers,
 frozen clock, console capture, `rawQueryString`, eval refusal, `require` of the listed
 modules only, the runtime profile's built-in pruning); `crypto`, `querystring`, Buffer,
-TextEncoder/TextDecoder, atob/btoa and the 1.0 String byte methods are njs's own.
+TextEncoder/TextDecoder, atob/btoa and the 1.0 String byte methods are njs's own, and so are,
+written separately from the QuickJS path so that the engines disagreeing is evidence, the
+event completion (`eventIn`), the reading of the FunctionOutput (`outputOf`),
+`cf.distributionTenant` and `cf.cwt` (docs/fidelity.md, "How independent the njs engine is").
 
 One njs process (`NjsWorker`) serves many events: the script is
 
@@ -147,6 +150,245 @@ if (CFG.replaceAll && typeof String.prototype.replaceAll !== "function") {
     return String(this).replace(new RegExp(String(p).replace(/[\\^$.*+?()[\]{}|\/-]/g, "\\$&"), "g"), r);
   } });
 }
+// ---- njs's own event build, output reading and tenant module. Written from the Developer Guide
+// (functions-event-structure, saas-specific-logic-function-code) and the recorded TestFunction
+// outputs, not shared with the QuickJS path (emulator/event.complete, validate.normalise, the
+// prelude's tenant getter), so that the two engines disagreeing on them is evidence
+// (docs/fidelity.md, "What njs shares with QuickJS").
+var TENANT_KEY = "__cf_tenant", NT = null, ISARR = Array.isArray;
+function plain(v) { return v !== null && typeof v === "object" && !ISARR(v); }
+function own(o, k, v) {  // an own property even for "__proto__" (a cookie may be called that)
+  defProp(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+function takeTenant(ev) {  // the emulator's carrier of this call's tenant, taken off the event
+  if (!plain(ev) || !hasOwn.call(ev, TENANT_KEY)) return null;
+  var t = ev[TENANT_KEY];
+  delete ev[TENANT_KEY];
+  return plain(t) ? { id: String(t.id), params: plain(t.params) ? t.params : {} } : null;
+}
+// "The request object always has querystring, headers and cookies (empty objects when the viewer
+// sent none); a viewer-response event's response has headers and cookies."
+function eventIn(ev) {
+  if (!plain(ev)) return ev;
+  [["request", ["querystring", "headers", "cookies"]], ["response", ["headers", "cookies"]]].forEach(function (p) {
+    var part = ev[p[0]];
+    if (plain(part)) p[1].forEach(function (k) { if (!hasOwn.call(part, k)) own(part, k, {}); });
+  });
+  return ev;
+}
+// FunctionOutput as TestFunction prints it: entries keep `value` and `multiValue` ([{value}]), a
+// response's cookies also `attributes`; unknown entry fields are dropped; `cookies` is always
+// there ({} when the function returned none). null: not an object (the Python validation says why).
+function entryOut(e, cookieAttrs) {
+  if (!plain(e)) return e;
+  var o = {};
+  if (hasOwn.call(e, "value")) own(o, "value", e.value);
+  if (cookieAttrs && hasOwn.call(e, "attributes")) own(o, "attributes", e.attributes);
+  if (hasOwn.call(e, "multiValue")) {
+    o.multiValue = ISARR(e.multiValue) ? e.multiValue.map(function (m) {
+      if (!plain(m)) return m;
+      var x = {};
+      if (hasOwn.call(m, "value")) x.value = m.value;
+      if (cookieAttrs && hasOwn.call(m, "attributes")) x.attributes = m.attributes;
+      return x;
+    }) : e.multiValue;
+  }
+  return o;
+}
+function outputOf(v, evtype) {
+  if (!plain(v)) return null;
+  var kind = evtype === "viewer-response" || hasOwn.call(v, "statusCode") ? "response" : "request", o = {}, res = {};
+  O.keys(v).forEach(function (k) { own(o, k, v[k]); });
+  ["querystring", "headers", "cookies"].forEach(function (g) {
+    var group = o[g], n;
+    if (!plain(group)) return;
+    n = {};
+    O.keys(group).forEach(function (name) { own(n, name, entryOut(group[name], kind === "response" && g === "cookies")); });
+    own(o, g, n);
+  });
+  if (o.cookies === undefined || o.cookies === null) own(o, "cookies", {});
+  own(res, kind, o);
+  return res;
+}
+function njsTenant() {  // cf.distributionTenant on a multi-tenant distribution, or the documented errors
+  if (NT === null) throw new TypeError("distributionTenant module is not available");
+  var params = NT.params;
+  return { id: NT.id, parameters: { get: function get(name) {
+    var key = String(name), e;
+    if (!hasOwn.call(params, key)) { e = new Error(key); e.name = "DistributionTenantParameterKeyNotFound"; throw e; }
+    return params[key];
+  } } };
+}
+// cf.cwt (2.0), njs's own: CBOR Web Tokens as COSE_Mac0 with HMAC-SHA256, tokens of at most
+// 1 KB (DG/cwt-support-cloudfront-functions.html; CBOR after RFC 8949, COSE_Mac0 after RFC 8152
+// 6.2-6.3), on njs's Buffer and crypto. Every read is checked against the bytes left and nesting
+// stops at 16 levels, so a hostile token fails fast.
+var NB = G.Buffer, TD = G.TextDecoder, CWT_MAX = 1024, CWT_NEST = 16, HS256 = 5;
+function cwtError(what, why) { return new Error(what + ": " + why); }
+function cwtKey(fn, ctx) {
+  var k = plain(ctx) ? ctx.key : undefined;
+  if (typeof k === "string" && k.length) return NB.from(k, "utf8");
+  if (NB.isBuffer(k) && k.length) return k;
+  throw new TypeError("cwt." + fn + ": key must be a non-empty string or Buffer");
+}
+function isMap(v) { return plain(v) && !NB.isBuffer(v); }
+function cborReader(b, what) {
+  var p = 0;
+  function bad(why) { throw cwtError(what, why); }
+  function take(n) { var at = p; if (n > b.length - p) bad("truncated CBOR"); p += n; return at; }
+  function size(ai) {
+    var n, at, v = 0, i;
+    if (ai < 24) return ai;
+    if (ai > 27) bad(ai === 31 ? "indefinite-length CBOR items are not supported" : "malformed CBOR");
+    n = [1, 2, 4, 8][ai - 24]; at = take(n);
+    for (i = 0; i < n; i++) v = v * 256 + b[at + i];
+    return v;
+  }
+  function copy(at, n) { var out = NB.alloc(n), i; for (i = 0; i < n; i++) out[i] = b[at + i]; return out; }
+  function half(at) {
+    var h = b[at] * 256 + b[at + 1], e = (h >> 10) & 31, m = h & 1023, v;
+    v = e === 0 ? m * Math.pow(2, -24) : e === 31 ? (m ? NaN : Infinity) : (1024 + m) * Math.pow(2, e - 25);
+    return h & 0x8000 ? -v : v;
+  }
+  function item(depth) {
+    var ib, mt, ai, n, out, k, i, at;
+    if (depth > CWT_NEST) bad("CBOR nested deeper than " + CWT_NEST + " levels");
+    ib = b[take(1)]; mt = ib >> 5; ai = ib & 31;
+    if (mt === 7) {
+      if (ai >= 20 && ai <= 23) return [false, true, null, undefined][ai - 20];
+      if (ai === 25) return half(take(2));
+      if (ai === 26) return copy(take(4), 4).readFloatBE(0);
+      if (ai === 27) return copy(take(8), 8).readDoubleBE(0);
+      bad("unsupported CBOR simple value");
+    }
+    n = size(ai);
+    if (mt === 0) return n;
+    if (mt === 1) return -1 - n;
+    if (mt === 6) return item(depth + 1);
+    if (mt === 2) return copy(take(n), n);
+    if (mt === 3) {
+      at = take(n);
+      try { return new TD("utf-8", { fatal: true }).decode(copy(at, n)); } catch (e) { bad("invalid UTF-8 in a CBOR text string"); }
+    }
+    if ((mt === 4 ? n : 2 * n) > b.length - p) bad("truncated CBOR");
+    if (mt === 4) { out = []; for (i = 0; i < n; i++) out.push(item(depth + 1)); return out; }
+    out = {};
+    for (i = 0; i < n; i++) {
+      k = item(depth + 1);
+      if (typeof k === "number" && Number.isSafeInteger(k)) k = String(k);
+      else if (typeof k !== "string") bad("CBOR map keys must be integers or text strings");
+      if (hasOwn.call(out, k)) bad("duplicate CBOR map key " + k);
+      defProp(out, k, { value: item(depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return {
+    item: item,
+    tag: function () { if (p < b.length && b[p] >> 5 === 6) return size(b[take(1)] & 31); return -1; },
+    end: function (v) { if (p !== b.length) bad("trailing bytes after the CBOR item"); return v; }
+  };
+}
+function cborMap(bytes, what, part) {
+  if (!bytes.length) return {};
+  var r = cborReader(bytes, what), v = r.end(r.item(1));
+  if (!isMap(v)) throw cwtError(what, part + " must be a CBOR map");
+  return v;
+}
+function cborWriter(cap, what) {
+  var out = [];
+  function room(n) { if (out.length + n > cap) throw cwtError(what, "token exceeds the 1 KB limit"); }
+  function head(mt, n) {
+    var w, i, bytes = [];
+    if (n < 24) { room(1); out.push(mt << 5 | n); return; }
+    w = n < 256 ? 1 : n < 65536 ? 2 : n < 4294967296 ? 4 : 8;
+    for (i = 0; i < w; i++) { bytes.unshift(n % 256); n = Math.floor(n / 256); }
+    room(1 + w); out.push(mt << 5 | { 1: 24, 2: 25, 4: 26, 8: 27 }[w]);
+    for (i = 0; i < w; i++) out.push(bytes[i]);
+  }
+  function bytes(u, mt) { var i; head(mt || 2, u.length); room(u.length); for (i = 0; i < u.length; i++) out.push(u[i]); }
+  function num(v) {
+    var f, i;
+    if (Number.isSafeInteger(v)) { if (v >= 0) head(0, v); else head(1, -1 - v); return; }
+    f = NB.alloc(8); f.writeDoubleBE(v, 0); room(9); out.push(0xfb);
+    for (i = 0; i < 8; i++) out.push(f[i]);
+  }
+  function item(v, depth) {
+    var keys, i, k;
+    if (depth > CWT_NEST) throw cwtError(what, "value nested deeper than " + CWT_NEST + " levels (or cyclic)");
+    if (v === null || v === true || v === false) { room(1); out.push(v === null ? 0xf6 : v ? 0xf5 : 0xf4); }
+    else if (typeof v === "number") num(v);
+    else if (typeof v === "string") bytes(NB.from(v, "utf8"), 3);
+    else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) bytes(v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    else if (ISARR(v)) { head(4, v.length); for (i = 0; i < v.length; i++) item(v[i], depth + 1); }
+    else if (typeof v === "object") {
+      keys = O.keys(v); head(5, keys.length);
+      for (i = 0; i < keys.length; i++) {
+        k = keys[i];
+        if (/^(0|-?[1-9][0-9]{0,15})$/.test(k) && Number.isSafeInteger(+k)) num(+k); else bytes(NB.from(k, "utf8"), 3);
+        item(v[k], depth + 1);
+      }
+    }
+    else throw new TypeError(what + ": cannot encode " + (v === undefined ? "undefined" : "a " + typeof v) + " in a CWT");
+  }
+  return { out: out, head: head, bytes: bytes, item: item };
+}
+function cwtMac(key, prot, payload) {  // HMAC-SHA256 over MAC_structure ["MAC0", protected, h'', payload]
+  var w = cborWriter(Infinity, "");
+  w.head(4, 4); w.item("MAC0", 1); w.bytes(prot); w.bytes([]); w.bytes(payload);
+  return ncrypto.createHmac("sha256", key).update(NB.from(w.out)).digest();
+}
+function cwtValidate(token, ctx) {
+  var what = "CWT validation failed", key = cwtKey("validateToken", ctx), r, t, a, ph, uh, mac, diff = 0, i;
+  if (!NB.isBuffer(token)) throw new TypeError("cwt.validateToken: token must be a Buffer");
+  if (token.length > CWT_MAX) throw cwtError(what, "token exceeds the 1 KB limit (" + token.length + " bytes)");
+  r = cborReader(token, what);
+  t = r.tag();
+  if (t === 61) t = r.tag();
+  if (t !== 17) throw cwtError(what, "not a COSE_Mac0 token (CBOR tag 17, optionally inside CWT tag 61)");
+  a = r.end(r.item(1));
+  if (!ISARR(a) || a.length !== 4) throw cwtError(what, "COSE_Mac0 must be an array of 4 items");
+  if (!NB.isBuffer(a[0]) || !NB.isBuffer(a[2]) || !NB.isBuffer(a[3])) throw cwtError(what, "protected header, payload and tag must be CBOR byte strings");
+  if (!isMap(a[1])) throw cwtError(what, "unprotected header must be a CBOR map");
+  ph = cborMap(a[0], what, "protected header"); uh = a[1];
+  if ((ph["1"] !== undefined ? ph["1"] : uh["1"]) !== HS256) throw cwtError(what, "unsupported algorithm (only HS256, COSE alg 5)");
+  if (a[3].length !== 32) throw cwtError(what, "HS256 tag must be 32 bytes, got " + a[3].length);
+  mac = cwtMac(key, a[0], a[2]);
+  for (i = 0; i < 32; i++) diff |= mac[i] ^ a[3][i];
+  if (diff) throw cwtError(what, "signature verification failed");
+  return { protectedHeaders: ph, unprotectedHeaders: uh, payload: cborMap(a[2], what, "payload") };
+}
+function cwtGenerate(x, y) {  // the page gives (context, token); its examples call (token, context)
+  var what = "CWT generation failed", ctx = plain(x) && hasOwn.call(x, "coseTag") && !hasOwn.call(x, "payload") ? x : y;
+  var tok = ctx === x ? y : x, key, src, uh, ph = {}, k, w, prot, payload, mac;
+  if (!plain(ctx)) throw new TypeError("cwt.generateToken: a context {coseTag: 'MAC0', key} is required");
+  if (ctx.coseTag !== "MAC0") throw cwtError(what, "coseTag must be \"MAC0\" (the only supported COSE structure)");
+  if (ctx.cwtTag !== undefined && typeof ctx.cwtTag !== "boolean") throw new TypeError("cwt.generateToken: cwtTag must be a boolean");
+  key = cwtKey("generateToken", ctx);
+  if (!plain(tok) || !plain(tok.payload)) throw new TypeError("cwt.generateToken: the token must be an object with a payload object");
+  src = tok.protected !== undefined ? tok.protected : tok.protectedHeaders;
+  uh = tok.unprotected !== undefined ? tok.unprotected : tok.unprotectedHeaders;
+  if (src !== undefined && (src === null || typeof src !== "object")) throw new TypeError("cwt.generateToken: protected headers must be an object");
+  if (uh !== undefined && (uh === null || typeof uh !== "object")) throw new TypeError("cwt.generateToken: unprotected headers must be an object");
+  for (k in src) if (hasOwn.call(src, k)) ph[k] = src[k];
+  if (ph["1"] === undefined || ph["1"] === "5") ph["1"] = HS256;  // the page's example spells alg 5 as "5"
+  if (ph["1"] !== HS256) throw cwtError(what, "unsupported algorithm (only HS256, COSE alg 5)");
+  w = cborWriter(CWT_MAX, what); w.item(ph, 1); prot = w.out;
+  w = cborWriter(CWT_MAX, what); w.item(tok.payload, 1); payload = w.out;
+  mac = cwtMac(key, prot, payload);
+  w = cborWriter(CWT_MAX, what);
+  if (ctx.cwtTag) w.head(6, 61);
+  w.head(6, 17); w.head(4, 4); w.bytes(prot); w.item(uh || {}, 1); w.bytes(payload); w.bytes(mac);
+  return NB.from(w.out);
+}
+if (CFG.cf) (function (base) {
+  MODS.cloudfront = function () {
+    var cf = typeof base === "function" ? base() : base;
+    defProp(cf, "distributionTenant", { enumerable: false, configurable: true, get: njsTenant });
+    cf.cwt = { validateToken: function validateToken(t, c) { return cwtValidate(t, c); },
+               generateToken: function generateToken(a, b) { return cwtGenerate(a, b); } };
+    return cf;
+  };
+})(MODS.cloudfront);
 function fail(e) {
   if (e instanceof Error) return { e: (e.name || "Error") + (e.message ? ": " + e.message : ""), st: String(e.stack || "") };
   return { e: "Uncaught " + String(e), st: "" };
@@ -158,7 +400,7 @@ async function repeat(handler, c) {
   try {
     for (k = 0; k < c.n; k++) {
       G.__cf$reset(t, 1e15, c.t, "=");
-      r = handler(JP(text));
+      r = handler(eventIn(JP(text)));
       if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
     }
   } catch (e) { return JS(fail(e)); }
@@ -175,11 +417,12 @@ async function run(handler) {
     for (i = 0; i < cmd.cases.length; i++) {
       c = cmd.cases[i];
       G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
-      G.__cf$tenant(c.e);
+      NT = takeTenant(c.e);
       if (c.n) { text = await repeat(handler, c); out(text); continue; }
       t = 0;
       try {
         if (typeof handler !== "function") throw new ReferenceError("handler is not defined");
+        eventIn(c.e);
         if (CFG.rawq && RAWQ) RAWQ(c.e);
         t = RD.now();
         r = handler(c.e);
@@ -188,7 +431,14 @@ async function run(handler) {
       } catch (e) { rec = fail(e); }
       rec.d = t ? RD.now() - t : 0;
       st = JP(G.__cf$s()); rec.logs = st.logs; rec.origin = st.origin; rec.m = NJS.memoryStats.size;
-      try { text = JS(rec); } catch (e) {
+      try {
+        if ("v" in rec) {  // read once (getters run once), then FunctionOutput from that plain copy
+          text = JS(rec.v);
+          rec.v = text === undefined ? null : JP(text);
+          if (c.t !== "connection-request") rec.o = outputOf(rec.v, c.t);
+        }
+        text = JS(rec);
+      } catch (e) {
         text = JS({ e: "TypeError: the returned object cannot be serialised: " + e.message, st: "", d: rec.d, logs: st.logs, origin: st.origin });
       }
       out(text);
@@ -210,8 +460,9 @@ def harness(runtime: str) -> str:
     cfg = {"digest": prof.digest_default, "req": sorted(prof.require_modules), "del": "", "allow": allow,
            "keep": sorted(STRUCTURAL), "rawq": prof.raw_query_string, "cf": cf,
            "replaceAll": "replaceAll" in prof.members.get("String.prototype", frozenset())}
-    # cf.cwt: the prelude's pure-JS CBOR/COSE section on njs's own crypto HMAC and Buffer
-    body = "".join(prelude_sections()[s] for s in _SECTIONS + (("cloudfront", "bytes", "cwt") if cf else ()))
+    # the prelude's `cloudfront` section gives KVS, the origin helpers and edgeLocation; njs's glue
+    # (_GLUE_TAIL) replaces its distributionTenant and adds its own cf.cwt
+    body = "".join(prelude_sections()[s] for s in _SECTIONS + (("cloudfront",) if cf else ()))
     head = _GLUE_HEAD % {"cfg": json.dumps(cfg, separators=(",", ":"))}
     return head + body + _GLUE_TAIL
 
@@ -263,7 +514,9 @@ def _to_invocation(rec: dict[str, Any], event: dict[str, Any], prepared: Prepare
     if "e" in rec:
         inv.error = str(rec["e"]) + _location(str(rec.get("st") or ""), prepared.source, prepared.filename)
     else:
-        check_output(inv, rec.get("v"), event)
+        check_output(inv, rec.get("v"), event)  # validation: shared (docs/fidelity.md says why)
+        if inv.output is not None and isinstance(rec.get("o"), dict):
+            inv.output = rec["o"]  # the FunctionOutput njs's harness read itself (outputOf)
     return inv  # steps and compute_utilization stay 0: no step count and a millisecond clock in njs
 
 

@@ -683,7 +683,7 @@ MODS.cloudfront = function () {
   // properties"): on a standard distribution (no tenant) every use throws the type error
   // "distributionTenant module is not available"; a parameter the tenant does not have throws
   // DistributionTenantParameterKeyNotFound.
-  defProp(cf, "distributionTenant", { enumerable: false, get: function () {
+  defProp(cf, "distributionTenant", { enumerable: false, configurable: true, get: function () {
     if (TENANT === null) throw new TypeError("distributionTenant module is not available");
     var t = TENANT, params = t.params || {};
     return {
