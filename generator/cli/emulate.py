@@ -10,7 +10,7 @@ from cfroutes.cli import options
 from cfroutes.cli.refused import report_refused
 from cfroutes.codes import Code
 from cfroutes.colour import wanted
-from cfroutes.emulator import connection
+from cfroutes.emulator import FunctionLoadError, connection
 from cfroutes.emulator.event import event_problems
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
 from cfroutes.emulator.tenant import Tenant, with_tenant
@@ -19,6 +19,8 @@ from cfroutes.kvs.importfile import StoreFileError, load_json
 from cfroutes.kvs.importfile import parse as load_kvs
 from cfroutes.modes import Mode
 from cfroutes.platform.event import CONNECTION_REQUEST, event_type
+from cfroutes.platform.jscheck import JsIssue
+from cfroutes.platform.limits import FUNCTION_SIZE_MAX, TEST_FUNCTION_EVENT_MAX
 from cfroutes.platform.profile import JS1, JS2, RUNTIMES
 from cfroutes.safeio import EVENT_FILE_MAX, FUNCTION_MAX, STORE_MAX, UserFileError, read_text
 
@@ -54,7 +56,11 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
         return _invalid(stderr, [Diagnostic(Span(function_path, 1, 1), f"unknown runtime {runtime!r} "
                                             f"(expected {' or '.join(RUNTIMES)})", code=Code.ARGUMENT)])
     try:  # strict JSON, as --kvs: a duplicate key (two "uri"s, two "host"s) is an error, not the last one
-        event = load_json(read_text(event_path, EVENT_FILE_MAX, "event file"))
+        event_text = read_text(event_path, EVENT_FILE_MAX, "event file")
+        if len(event_text.encode()) > TEST_FUNCTION_EVENT_MAX:  # TestFunction refuses it before any function runs
+            raise ValueError(f"{len(event_text.encode()):,} bytes; CloudFront's TestFunction takes an event of "
+                             f"at most {TEST_FUNCTION_EVENT_MAX:,} bytes")
+        event = load_json(event_text)
         if not isinstance(event, dict):
             raise ValueError("the event must be a JSON object")
     except (UserFileError, ValueError) as exc:
@@ -73,6 +79,12 @@ def emulate(function_path: str, event_path: str, runtime: str | None, kvs_path: 
             line, col = (exc.line, exc.col) if isinstance(exc, (UserFileError, StoreFileError)) else (1, 1)
             code = Code.FILE_UNREADABLE if isinstance(exc, UserFileError) else Code.EMULATE_INPUT
             return _invalid(stderr, [Diagnostic(Span(kvs_path, line, col), f"invalid KVS file: {exc}", code=code)])
+    size = len(source.encode())
+    if size > FUNCTION_SIZE_MAX:  # CreateFunction/UpdateFunction refuse it: it never reaches the edge
+        return report_refused(FunctionLoadError([JsIssue(1, 1, f"the function is {size:,} bytes; CloudFront takes at "
+                                                         f"most {FUNCTION_SIZE_MAX:,}", kind="FunctionSizeLimitExceeded",
+                                                         hint="move data to a KeyValueStore or split the function")],
+                                                function_path), source, stdout, stderr)
     fn = EdgeFunction(function_path, source, runtime or infer_runtime(source), event_type(event), kvs, function_path)
     with LocalEdge([fn], engine) as edge:
         refused = edge.load_failure(fn.name)  # the static profile runs first, whatever the engine

@@ -179,3 +179,22 @@ def test_event_with_host_and_Host_is_refused(tmp_path: Path) -> None:
     ev["request"]["headers"] = {"Host": {"value": "a.test"}}  # one entry, any case: still runs
     code, out, err = _run(tmp_path, OK_SRC, ev)
     assert code != 2 and json.loads(out)["FunctionErrorMessage"] == "", err
+
+
+def test_function_over_10_kb_is_refused_as_create_function_would(tmp_path: Path) -> None:
+    body = "function handler(e) { return e.request; }\n"
+    fits = body + "//" + "x" * (10_240 - len(body) - 3) + "\n"
+    assert len(fits.encode()) == 10_240
+    assert _run(tmp_path, fits)[0] == 0
+    code, out, err = _run(tmp_path, fits + "/")  # one byte over
+    assert code == 1
+    assert "FunctionSizeLimitExceeded" in json.loads(out)["FunctionErrorMessage"]
+    assert "10,241 bytes" in err and "10,240" in err
+
+
+def test_event_over_40_kb_is_refused_as_test_function_would(tmp_path: Path) -> None:
+    ev = request_event()
+    ev["request"]["headers"]["x-pad"] = {"value": "a" * 41_000}
+    code, out, err = _run(tmp_path, "function handler(e) { return e.request; }", ev)
+    assert code == 2 and out == ""
+    assert "TestFunction takes an event of at most 40,960 bytes" in err
