@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -375,7 +376,7 @@ def sites(route: Route) -> dict[str, int]:
     return out
 
 
-def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None, site: int = HEADER) -> Any:
+def lookup(route: Route, b: dict[str, Any], kvs: Mapping[str, str] | None, site: int = HEADER) -> Any:
     """The looked-up value (string or parsed JSON); raises Missing. A string value holding a
     character its `site` refuses is missing."""
     lk = route.lookup
@@ -483,7 +484,7 @@ def redirect_location(loc: str, a: Redirect, r: HasQuery) -> str:
 
 
 # ------------------------------------------------------------------ the function
-def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = None,
+def evaluate(fn: Function, event: dict[str, Any], kvs: Mapping[str, str] | None = None,
              trace: Trace | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What the built function returns for `event`, and its origin helper call.
 

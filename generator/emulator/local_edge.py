@@ -6,8 +6,10 @@ store) and runs them as the edge does:
 - each function is prepared once (the static profile check, `runtime.prepare`); a function
   CloudFront would refuse answers every call with `the function does not load: ...`;
 - each function is loaded once into the engine and kept warm between calls;
-- a call reads the function's store with the call's overrides merged over it
-  (`merge_store`: a test case's `kvs:`);
+- a call reads the function's store with the call's overrides as a layer over it
+  (`merge_store`: a test case's `kvs:`); the store is wrapped once per function
+  (`EdgeFunction.kvs`, emulator/store.py), so an engine parses it once, never per call, and a
+  call's cost does not grow with the store's size;
 - a viewer-response function is not run on an origin status of 400 or higher: the call
   answers with the origin's response unchanged and says why (`Invocation.skipped`); the rule
   itself is `platform.event.function_runs`, and this class is the one place that applies it
@@ -49,12 +51,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any, Protocol
 
 from cfroutes.emulator import connection, njs
 from cfroutes.emulator.event import complete
 from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.runtime import PreparedFunction, WarmFunction, prepare
+from cfroutes.emulator.store import Kvs
 from cfroutes.platform.event import (
     CONNECTION_REQUEST,
     VIEWER_REQUEST,
@@ -71,7 +75,7 @@ DOES_NOT_LOAD = "the function does not load: "
 NJS_BATCH = 500
 
 Store = dict[str, str]
-Call = tuple[dict[str, Any], "Store | None"]  # an event and the store it reads
+Call = tuple[dict[str, Any], "Kvs | None"]  # an event and the store it reads
 
 
 class Mode(str, Enum):
@@ -103,6 +107,11 @@ class EdgeFunction:
     def where(self) -> str:
         return self.filename or f"dist/{self.name}.js"
 
+    @cached_property
+    def kvs(self) -> Kvs | None:
+        """The store as the engines read it: wrapped once (its JSON and digest made once)."""
+        return Kvs.of(self.store)
+
 
 class BuiltFunction(Protocol):
     """What `of` reads of a compiled function (compiler.CompiledFunction)."""
@@ -121,18 +130,15 @@ def edge_function(cf: BuiltFunction, filename: str = "") -> EdgeFunction:
     return EdgeFunction(cf.name, cf.source, cf.function.runtime, cf.function.event, cf.kvs_dict(), filename)
 
 
-def merge_store(store: Store | None, overrides: Mapping[str, str | None] | None) -> Store | None:
-    """The store one call reads: `store` with `overrides` merged over it (None deletes a key).
-    Without overrides the store object itself (engines cache per object)."""
+def merge_store(store: Mapping[str, str] | None,
+                overrides: Mapping[str, str | None] | None) -> Mapping[str, str] | None:
+    """The store one call reads: `store` with `overrides` as a layer over it (None deletes a key;
+    a read-only Kvs, nothing of `store` copied). Without overrides the store object itself."""
     if store is None or not overrides:
         return store
-    merged = dict(store)
-    for k, v in overrides.items():
-        if v is None:
-            merged.pop(k, None)
-        else:
-            merged[k] = v
-    return merged
+    kvs = Kvs.of(store)
+    assert kvs is not None
+    return kvs.over(overrides)
 
 
 def _engine_event(fn: EdgeFunction, event: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +258,7 @@ class NjsEngine:
         return _NjsLoaded(prepared, self.case_timeout, self.batch)
 
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:
-        return njs.load_error(prepared, fn.store)
+        return njs.load_error(prepared, fn.kvs)
 
 
 #: the engines, by the mode that selects each alone
@@ -393,19 +399,19 @@ class LocalEdge:
                 out.append((name, msg))
         return out
 
-    def store_for(self, name: str, overrides: Mapping[str, str | None] | None = None) -> Store | None:
+    def store_for(self, name: str, overrides: Mapping[str, str | None] | None = None) -> Mapping[str, str] | None:
         """The store a call of `name` reads: its store with `overrides` merged over it."""
-        return merge_store(self.function(name).store, overrides)
+        return merge_store(self.function(name).kvs, overrides)
 
     # ---------------------------------------------------------------- running
-    def test_function(self, name: str, event: dict[str, Any], store: Store | None = None) -> Invocation:
+    def test_function(self, name: str, event: dict[str, Any], store: Mapping[str, str] | None = None) -> Invocation:
         """The function on `event` as TestFunction runs it: no viewer-response rule; `store` replaces
         the function's own store when given."""
         loaded = self._load(name)
         if isinstance(loaded, str):
             return Invocation(error=loaded)
         fn = self.function(name)
-        return loaded.run([(_engine_event(fn, complete(event)), fn.store if store is None else store)])[0]
+        return loaded.run([(_engine_event(fn, complete(event)), fn.kvs if store is None else Kvs.of(store))])[0]
 
     def invoke(self, name: str, event: dict[str, Any], kvs: Mapping[str, str | None] | None = None) -> Invocation:
         """One call as the edge makes it (`kvs`: overrides merged over the function's store)."""
@@ -428,13 +434,13 @@ class LocalEdge:
                 for i in idx:
                     out[i] = Invocation(error=loaded)
                 continue
-            store = self.functions[name].store
+            kvs = self.functions[name].kvs
             size = len(idx) if not self.engine.batch else max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
             for k in range(0, len(idx), size):
                 part = idx[k:k + size]
                 fn = self.functions[name]
-                units.append((loaded, part, [(_engine_event(fn, complete(requests[i].event)), merge_store(store, requests[i].kvs))
-                                             for i in part]))
+                units.append((loaded, part, [(_engine_event(fn, complete(requests[i].event)),
+                                              None if kvs is None else kvs.over(requests[i].kvs)) for i in part]))
 
         def one(unit: tuple[Loaded, list[int], list[Call]]) -> None:
             loaded, part, calls = unit

@@ -10,15 +10,18 @@ invocation and waits on the pipe with a deadline. When the deadline passes, the 
 killed (SIGKILL), the invocation ends with `time limit exceeded`, and the next request
 forks a fresh child: the harness stays usable.
 
-The child keeps the prepared functions and the warm contexts it has seen (bounded LRU), so
-a request carries only the event and the KVS (one pickle each way; see docs/emulator.md,
-"Limits", for the measured overhead). Where `os.fork` is missing, or with
+The child keeps the prepared functions, the warm contexts and the stores it has seen (bounded
+LRU), so a request carries only the event and the store's reference plus the call's overrides
+(one pickle each way; a store's base crosses once, then by its digest: `_dumps`, emulator/store.py;
+see docs/emulator.md, "Limits", for the measured overhead). Where `os.fork` is missing, or with
 `CFROUTES_EMULATOR_INPROCESS=1`, calls run in this process without the watchdog.
 """
 from __future__ import annotations
 
 import ctypes
+import io
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -27,6 +30,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
+
+from cfroutes.emulator import store as kvstore
 
 DEFAULT_TIME_LIMIT = 1.0  # seconds of CPU per eval/call/job (QuickJS's interrupt: the backstop)
 STACK_LIMIT = 512 * 1024  # bytes of native stack a QuickJS context may use
@@ -67,15 +72,55 @@ def _die_with_parent() -> None:
         pass
 
 
+class _Missing(Exception):
+    """A store the message refers to by digest is no longer held by the worker."""
+
+
+class _Pickler(pickle.Pickler):
+    """Sends a store's base by its digest once the worker holds it (`known`); `sent` collects the
+    digests this message sends by value."""
+
+    def __init__(self, f: io.BytesIO, known: set[str], sent: set[str]) -> None:
+        super().__init__(f, pickle.HIGHEST_PROTOCOL)
+        self.known, self.sent = known, sent
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, kvstore.Base):
+            d = obj.digest
+            if d in self.known:
+                return d
+            self.sent.add(d)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid: Any) -> Any:
+        base = kvstore.received(str(pid))
+        if base is None:
+            raise _Missing(pid)
+        return base
+
+
+def _dumps(msg: Any, known: set[str], sent: set[str]) -> bytes:
+    f = io.BytesIO()
+    _Pickler(f, known, sent).dump(msg)
+    return f.getvalue()
+
+
 def _serve(conn: Connection, handlers: dict[str, Callable[..., Any]]) -> None:
     """The child's loop: (op, key, prepared|None, args) -> ("ok", value) | ("need",) | ("exc", repr)."""
     prepared: OrderedDict[int, Any] = OrderedDict()
     warm: OrderedDict[int, Any] = OrderedDict()
     while True:
         try:
-            op, key, prep, args = conn.recv()
+            data = conn.recv_bytes()
         except (EOFError, OSError):
             return
+        try:
+            op, key, prep, args = _Unpickler(io.BytesIO(data)).load()
+        except _Missing:  # a store it no longer holds: the parent sends everything again
+            conn.send(("need",))
+            continue
         try:
             if op == "drop":
                 warm.pop(key, None)
@@ -167,6 +212,7 @@ class Worker:
         self.pid = 0
         self.conn: Connection | None = None
         self.known: set[int] = set()
+        self.stores: set[str] = set()  # digests of the store bases the child holds
         self.generation = 0
 
     def _start(self) -> None:
@@ -192,7 +238,7 @@ class Worker:
 
         pid = _fork(serve)
         child.close()
-        self.pid, self.conn, self.known = pid, parent, set()
+        self.pid, self.conn, self.known, self.stores = pid, parent, set(), set()
         self.generation += 1
 
     def _stop(self) -> None:
@@ -210,6 +256,13 @@ class Worker:
                 pass
             self.pid = 0
 
+    def _send(self, msg: Any) -> None:
+        """One message to the child: store bases it holds go by digest (`_Pickler`)."""
+        assert self.conn is not None
+        sent: set[str] = set()
+        self.conn.send_bytes(_dumps(msg, self.stores, sent))
+        self.stores |= sent
+
     def call(self, op: str, key: int, prepared: Any, args: tuple[Any, ...], deadline: float) -> tuple[bool, Any]:
         """(True, value) or (False, None) when the deadline passed (the child is then killed)."""
         with self.lock:
@@ -219,7 +272,7 @@ class Worker:
                 assert self.conn is not None
                 send = prepared if key not in self.known else None
                 try:
-                    self.conn.send((op, key, send, args))
+                    self._send((op, key, send, args))
                     if not self.conn.poll(deadline):
                         self._stop()
                         return False, None
@@ -233,6 +286,7 @@ class Worker:
                 if reply[0] == "exc":
                     raise RuntimeError("emulator worker: " + reply[1])
                 self.known.discard(key)  # "need": evicted from the child's cache, send it again
+                self.stores.clear()
             raise RuntimeError("emulator worker: prepared function not accepted")
 
     def call_many(self, key: int, prepared: Any, head: tuple[Any, ...], items: list[Any],
@@ -253,7 +307,7 @@ class Worker:
                 target = len(out) + len(rest)
                 send = prepared if key not in self.known else None
                 try:
-                    self.conn.send(("warm_many", key, send, (*head, rest, 1 if precise else CHUNK)))
+                    self._send(("warm_many", key, send, (*head, rest, 1 if precise else CHUNK)))
                     while len(out) < target:
                         if not self.conn.poll(deadline + FLUSH_EVERY):
                             self._stop()
@@ -265,6 +319,7 @@ class Worker:
                         self.known.add(key)
                         if reply[0] == "need":
                             self.known.discard(key)
+                            self.stores.clear()
                             break
                         if reply[0] == "exc":
                             raise RuntimeError("emulator worker: " + reply[1])

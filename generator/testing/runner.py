@@ -35,7 +35,7 @@ import binascii
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -317,7 +317,8 @@ class Runner:
         return self._debug
 
     @staticmethod
-    def store_for(store: dict[str, str] | None, overrides: dict[str, str | None] | None) -> dict[str, str] | None:
+    def store_for(store: Mapping[str, str] | None,
+                  overrides: Mapping[str, str | None] | None) -> Mapping[str, str] | None:
         """The store content for one case: the bundle's store with the case's kvs merged over it."""
         return merge_store(store, overrides)
 
