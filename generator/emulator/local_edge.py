@@ -19,7 +19,8 @@ store) and runs them as the edge does:
   output is normalised as FunctionOutput prints it (`validate.normalise`, in the result path
   both engines share);
 - `invoke_many` sends a batch per function (one pipelined round trip to QuickJS's worker;
-  njs splits a big batch over `jobs` processes);
+  with `jobs` > 1 a big batch is split over `jobs` worker processes, QuickJS's watchdog workers
+  or njs processes);
 - `through` plays one viewer request through the whole flow: viewer-request function ->
   origin -> viewer-response function.
 
@@ -46,6 +47,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +56,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Protocol
 
-from cfroutes.emulator import connection, njs
+from cfroutes.emulator import connection, njs, watchdog
 from cfroutes.emulator.event import complete
 from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.runtime import PreparedFunction, WarmFunction, prepare
@@ -73,6 +75,10 @@ from cfroutes.platform.jscheck import JsIssue
 DOES_NOT_LOAD = "the function does not load: "
 #: events per njs process when a function's batch is split over several (see LocalEdge.invoke_many)
 NJS_BATCH = 500
+#: the smallest part of a batch that goes to a worker process of its own (QuickJS, `jobs` > 1)
+SPLIT_MIN = 200
+#: QuickJS worker processes per loaded function at most (concurrent runs beyond wait for one)
+WORKERS_MAX = max(2, os.cpu_count() or 1)
 
 Store = dict[str, str]
 Call = tuple[dict[str, Any], "Kvs | None"]  # an event and the store it reads
@@ -176,25 +182,49 @@ class Engine(Protocol):
 
 
 class _QuickJsLoaded:
+    """A warm function in the watchdog's workers: the main one, and extra ones for runs that go at
+    once (parts of a batch split over jobs); each worker process holds its own warm context."""
+
     def __init__(self, prepared: PreparedFunction, step_budget: int | None, time_limit: float | None) -> None:
         self.warm = WarmFunction(prepared, step_budget=step_budget, time_limit=time_limit)
         self.lock = threading.Lock()  # the in-process context (CFROUTES_EMULATOR_INPROCESS) is not thread-safe
+        self.idle = threading.Condition()
+        self.free = [0]  # worker indexes not running a part now
+        self.used = 1
 
     def run(self, calls: Sequence[Call]) -> list[Invocation]:
-        with self.lock:
-            return self.warm.invoke_many(list(calls))
+        if not watchdog.enabled():
+            with self.lock:
+                return self.warm.invoke_many(list(calls))
+        with self.idle:  # a free worker, a new one (at most WORKERS_MAX), or wait for one
+            while not self.free and self.used >= WORKERS_MAX:
+                self.idle.wait()
+            if self.free:
+                index = self.free.pop()
+            else:
+                index, self.used = self.used, self.used + 1
+        try:
+            return self.warm.invoke_many(list(calls), index)
+        finally:
+            with self.idle:
+                self.free.append(index)
+                self.idle.notify()
 
     def close(self) -> None:
         pass  # the context lives in the watchdog's worker (bounded LRU)
 
 
 class QuickJsEngine:
-    """The embedded emulator: a warm QuickJS context per function in the watchdog's worker process."""
+    """The embedded emulator: a warm QuickJS context per function in the watchdog's worker process
+    (with `jobs` > 1, a big batch is split over that many worker processes)."""
 
     name = Mode.QUICKJS.value
     label = "QuickJS"
     batch = 0
-    parallel = False  # one worker process per process: parallel runs fork (testing.runner)
+
+    @property
+    def parallel(self) -> bool:  # parts of a batch go to several watchdog workers at once
+        return watchdog.enabled()  # (in process, one context: the runner forks instead)
 
     def __init__(self, *, step_budget: int | None = None, time_limit: float | None = None) -> None:
         self.step_budget = step_budget
@@ -435,7 +465,12 @@ class LocalEdge:
                     out[i] = Invocation(error=loaded)
                 continue
             kvs = self.functions[name].kvs
-            size = len(idx) if not self.engine.batch else max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
+            if self.engine.batch:
+                size = max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
+            elif self.engine.parallel and jobs > 1:  # parts of at least SPLIT_MIN calls, one per job
+                size = max(SPLIT_MIN, math.ceil(len(idx) / jobs))
+            else:
+                size = len(idx)
             for k in range(0, len(idx), size):
                 part = idx[k:k + size]
                 fn = self.functions[name]

@@ -341,13 +341,14 @@ class WarmFunction:
         return _guarded("warm", self.prepared, (self._key, self.budget, self.time_limit, event, Kvs.of(kvs)),
                         self.time_limit)
 
-    def invoke_many(self, calls: Sequence[tuple[dict[str, Any], StoreArg]]) -> list[Invocation]:
-        """`invoke` for each (event, kvs), pipelined through the worker (no round trip per call)."""
-        if not watchdog.enabled() or len(calls) < 2:
+    def invoke_many(self, calls: Sequence[tuple[dict[str, Any], StoreArg]], worker: int = 0) -> list[Invocation]:
+        """`invoke` for each (event, kvs), pipelined through the worker (no round trip per call);
+        `worker` > 0: one of the extra worker processes (parallel parts of a batch, local_edge.py)."""
+        if not watchdog.enabled() or (len(calls) < 2 and not worker):
             return [self.invoke(e, k) for e, k in calls]
         limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT if self.time_limit is None else self.time_limit)
         items = [(e, Kvs.of(k)) for e, k in calls]
-        replies = watchdog.worker(_HANDLERS).call_many(self.prepared.key, self.prepared,
+        replies = watchdog.worker(_HANDLERS, worker).call_many(self.prepared.key, self.prepared,
                                                        (self._key, self.budget, self.time_limit), items, limit)
         return [inv if ok else _timed_out(self.time_limit) for ok, inv in replies]
 

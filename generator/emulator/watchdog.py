@@ -337,6 +337,7 @@ class Worker:
 
 
 _WORKER: Worker | None = None
+_EXTRA: list[Worker] = []  # more workers for parallel batches (`worker(..., index)`), this process's
 _WORKER_LOCK = threading.Lock()
 
 
@@ -345,10 +346,17 @@ _WORKER_LOCK = threading.Lock()
 HANDLERS: dict[str, Callable[..., Any]] = {}
 
 
-def worker(handlers: dict[str, Callable[..., Any]]) -> Worker:
-    """This process's worker (a forked copy of the caller never uses its parent's child)."""
+def worker(handlers: dict[str, Callable[..., Any]], index: int = 0) -> Worker:
+    """This process's worker (a forked copy of the caller never uses its parent's child). `index` > 0:
+    one of the extra workers that run parts of a batch in parallel (local_edge: one per job), each
+    its own process with the same deadline and bounded caches."""
     global _WORKER
     with _WORKER_LOCK:
         if _WORKER is None or _WORKER.owner != os.getpid():
             _WORKER = Worker(handlers)
-        return _WORKER
+            _EXTRA.clear()
+        if index == 0:
+            return _WORKER
+        while len(_EXTRA) < index:
+            _EXTRA.append(Worker(handlers))
+        return _EXTRA[index - 1]
