@@ -12,7 +12,7 @@ the whole store per call made a case's cost grow with the store (issue 23). So:
   again, a changed store (another digest) is; the layer is applied per call and dropped after it,
   so overrides and deletes never leak into the next call (prelude.js, `KVO`);
 - across the watchdog's pipe a base crosses once per worker (`watchdog.py` sends it by digest
-  once the worker holds it, `pickle_ref`).
+  once the worker holds it: `sending`).
 
 A `Kvs` is a read-only `Mapping` (the reference model reads it like a dict). Do not change the
 mapping a `Kvs` was made of afterwards: its JSON and digest are computed once.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -58,13 +59,37 @@ class Base:
             self._digest = hashlib.blake2b(self.json.encode("ascii"), digest_size=16).hexdigest()
         return self._digest
 
-    def __reduce__(self) -> tuple[Any, ...]:  # by value: the JSON and digest (the mapping is rebuilt on demand)
+    def __reduce__(self) -> tuple[Any, ...]:
+        """By value (the JSON and digest; the mapping is rebuilt on demand), or by digest alone
+        when the receiver holds it (`sending`: the watchdog's pipe)."""
+        known = getattr(_SENDING, "known", None)
+        if known is not None:
+            if self.digest in known:
+                return _ref, (self.digest,)
+            _SENDING.sent.add(self.digest)
         return _rebuild, (self.json, self.digest)
 
 
 #: bases the watchdog's worker has received, by digest (bounded; watchdog.py resolves references here)
 _RECEIVED: OrderedDict[str, Base] = OrderedDict()
 RECEIVED_KEEP = 8
+_SENDING = threading.local()  # while `sending`: the digests the receiver holds, and those sent now
+
+
+class Missing(Exception):
+    """A message refers to a base by digest that this process no longer holds."""
+
+
+def sending(known: set[str] | None, sent: set[str] | None = None) -> None:
+    """Pickle bases in `known` by digest on this thread, adding the others to `sent` (None: stop)."""
+    _SENDING.known, _SENDING.sent = known, sent
+
+
+def _ref(digest: str) -> Base:
+    base = _RECEIVED.get(digest)
+    if base is None:
+        raise Missing(digest)
+    return base
 
 
 def _rebuild(text: str, digest: str) -> Base:
@@ -78,11 +103,6 @@ def remember(base: Base) -> None:
     _RECEIVED.move_to_end(base.digest)
     while len(_RECEIVED) > RECEIVED_KEEP:
         _RECEIVED.popitem(last=False)
-
-
-def received(digest: str) -> Base | None:
-    """The base with this digest if this process has received it (the worker's side of `pickle_ref`)."""
-    return _RECEIVED.get(digest)
 
 
 class Kvs(Mapping[str, str]):
@@ -164,4 +184,4 @@ def store_json(kvs: Mapping[str, str] | None) -> str | None:
     return json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)
 
 
-__all__ = ["Kvs", "StoreArg", "received", "remember", "store_json"]
+__all__ = ["Kvs", "Missing", "StoreArg", "remember", "sending", "store_json"]

@@ -19,7 +19,6 @@ see docs/emulator.md, "Limits", for the measured overhead). Where `os.fork` is m
 from __future__ import annotations
 
 import ctypes
-import io
 import os
 import pickle
 import queue
@@ -72,39 +71,14 @@ def _die_with_parent() -> None:
         pass
 
 
-class _Missing(Exception):
-    """A store the message refers to by digest is no longer held by the worker."""
-
-
-class _Pickler(pickle.Pickler):
-    """Sends a store's base by its digest once the worker holds it (`known`); `sent` collects the
-    digests this message sends by value."""
-
-    def __init__(self, f: io.BytesIO, known: set[str], sent: set[str]) -> None:
-        super().__init__(f, pickle.HIGHEST_PROTOCOL)
-        self.known, self.sent = known, sent
-
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, kvstore.Base):
-            d = obj.digest
-            if d in self.known:
-                return d
-            self.sent.add(d)
-        return None
-
-
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid: Any) -> Any:
-        base = kvstore.received(str(pid))
-        if base is None:
-            raise _Missing(pid)
-        return base
-
-
 def _dumps(msg: Any, known: set[str], sent: set[str]) -> bytes:
-    f = io.BytesIO()
-    _Pickler(f, known, sent).dump(msg)
-    return f.getvalue()
+    """`msg` pickled with the store bases in `known` by digest (the others go by value and are
+    added to `sent`; emulator/store.py)."""
+    kvstore.sending(known, sent)
+    try:
+        return pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)
+    finally:
+        kvstore.sending(None)
 
 
 def _serve(conn: Connection, handlers: dict[str, Callable[..., Any]]) -> None:
@@ -117,8 +91,8 @@ def _serve(conn: Connection, handlers: dict[str, Callable[..., Any]]) -> None:
         except (EOFError, OSError):
             return
         try:
-            op, key, prep, args = _Unpickler(io.BytesIO(data)).load()
-        except _Missing:  # a store it no longer holds: the parent sends everything again
+            op, key, prep, args = pickle.loads(data)
+        except kvstore.Missing:  # a store it no longer holds: the parent sends everything again
             conn.send(("need",))
             continue
         try:
@@ -257,7 +231,7 @@ class Worker:
             self.pid = 0
 
     def _send(self, msg: Any) -> None:
-        """One message to the child: store bases it holds go by digest (`_Pickler`)."""
+        """One message to the child: store bases it holds go by digest (`_dumps`)."""
         assert self.conn is not None
         sent: set[str] = set()
         self.conn.send_bytes(_dumps(msg, self.stores, sent))
