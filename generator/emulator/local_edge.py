@@ -173,7 +173,11 @@ class Engine(Protocol):
     name: str  # the registry key, also used in messages
     label: str  # for people: "QuickJS", "njs"
     batch: int  # at most this many calls per `run` when a batch is split over threads; 0: no split
-    parallel: bool  # may several `run`s of one function go at once (threads)?
+
+    @property
+    def parallel(self) -> bool:
+        """May several `run`s of one function go at once (threads)?"""
+        ...
 
     def load(self, fn: EdgeFunction, prepared: PreparedFunction) -> Loaded: ...
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:
