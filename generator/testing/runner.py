@@ -380,7 +380,8 @@ class Runner:
             try:
                 invs = edge.invoke_many(_requests(cases), jobs=n)
             finally:
-                self.close()
+                if self.engine is not Mode.QUICKJS:
+                    self.close()  # njs's processes (QuickJS's warm contexts stay for the next run)
             return [self.run_case(c, inv=inv) for c, inv in zip(cases, invs, strict=True)]
         if n > 1 and len(cases) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             return self._run_parallel(cases, n)
