@@ -19,6 +19,7 @@ see docs/emulator.md, "Limits", for the measured overhead). Where `os.fork` is m
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import pickle
 import queue
@@ -204,6 +205,9 @@ class Worker:
                 if threading.current_thread() is threading.main_thread():
                     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
                 _die_with_parent()
+                # the caller's heap (a big build: 20,000 routes) is never collected here: without
+                # this the worker's first full collection walks (and copies on write) all of it
+                gc.freeze()
                 _serve(child, self.handlers)
             except BaseException:  # noqa: BLE001 - nothing may escape into the forked copy of the caller
                 code = 70
