@@ -81,7 +81,10 @@ class Case:
         return case
 
     def run(self, v: Variant, event: dict[str, Any], store: dict[str, str] | None) -> Invocation:
-        """One event through the variant's warm function (as TestFunction runs it; `store` None: none)."""
+        """One event through the variant's warm function (as TestFunction runs it; `store` None: none).
+        A variant made by hand (not by `build`) joins the edge on its first event."""
+        if v.label not in self.edge.functions:
+            self.edge.add(EdgeFunction(v.label, v.source, self.fn.runtime, self.fn.event))
         return self.edge.test_function(v.label, event, store)
 
     @staticmethod
