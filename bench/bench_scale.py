@@ -20,7 +20,8 @@ from collections.abc import Iterator
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from cfroutes.compiler import compile_config  # noqa: E402
-from cfroutes.emulator import invoke, prepare  # noqa: E402
+from cfroutes.emulator import WarmFunction, prepare  # noqa: E402
+from cfroutes.emulator.store import Kvs  # noqa: E402
 from cfroutes.platform.limits import FUNCTION_SIZE_MAX  # noqa: E402
 
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november "
@@ -87,11 +88,13 @@ def _event(uri: str) -> dict[str, object]:
 
 def _measure(source: str, runtime: str, kvs: dict[str, str] | None, uris: list[str], reps: int = 3
              ) -> tuple[float, float]:
-    prep = prepare(source, runtime)
+    """Median handler time and steps per request: one warm context, the store loaded once (a fresh
+    context per call would parse the whole store each time: 1.45 MB at 20,000 routes)."""
+    warm, store = WarmFunction(prepare(source, runtime)), Kvs.of(kvs)
     times, steps = [], []
     for _ in range(reps):
         for u in uris:
-            inv = invoke(prep, _event(u), kvs)
+            inv = warm.invoke(_event(u), store)
             assert inv.error == "", inv.error
             times.append(inv.duration_us)
             steps.append(inv.steps)

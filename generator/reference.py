@@ -19,6 +19,7 @@ import copy
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -379,7 +380,7 @@ def sites(route: Route) -> dict[str, int]:
     return out
 
 
-def lookup(route: Route, b: dict[str, Any], kvs: dict[str, str] | None, site: int = HEADER) -> Any:
+def lookup(route: Route, b: dict[str, Any], kvs: Mapping[str, str] | None, site: int = HEADER) -> Any:
     """The looked-up value (string or parsed JSON); raises Missing. A string value holding a
     character its `site` refuses is missing."""
     lk = route.lookup
@@ -487,7 +488,7 @@ def redirect_location(loc: str, a: Redirect, r: HasQuery) -> str:
 
 
 # ------------------------------------------------------------------ the function
-def evaluate(fn: Function, event: dict[str, Any], kvs: dict[str, str] | None = None,
+def evaluate(fn: Function, event: dict[str, Any], kvs: Mapping[str, str] | None = None,
              trace: Trace | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What the built function returns for `event`, and its origin helper call.
 
@@ -697,7 +698,7 @@ def _conn_render(t: Template, conn: dict[str, Any], leaf: dict[str, Any] | None,
     return out
 
 
-def _in_store(key: str, kvs: dict[str, str] | None) -> bool:
+def _in_store(key: str, kvs: Mapping[str, str] | None) -> bool:
     try:
         size = len(key.encode("utf-8"))
     except UnicodeEncodeError:  # a lone surrogate: no store holds such a key
@@ -706,7 +707,7 @@ def _in_store(key: str, kvs: dict[str, str] | None) -> bool:
 
 
 def connection_route_holds(r: ConnRoute, conn: dict[str, Any], leaf: dict[str, Any] | None,
-                           kvs: dict[str, str] | None) -> bool:
+                           kvs: Mapping[str, str] | None) -> bool:
     """Every condition of a connection route (§10) holds for this connection."""
     if r.certificate is not None and (leaf is not None) != r.certificate:
         return False
@@ -740,7 +741,7 @@ def connection_route_holds(r: ConnRoute, conn: dict[str, Any], leaf: dict[str, A
     return True
 
 
-def evaluate_connection(fn: Function, conn: dict[str, Any], kvs: dict[str, str] | None = None,
+def evaluate_connection(fn: Function, conn: dict[str, Any], kvs: Mapping[str, str] | None = None,
                         trace: Trace | None = None) -> dict[str, Any]:
     """What a connection function built from `fn` decides for the connection object `conn`:
     `{"decision": "allow"|"deny"}`, with `customData` when a route logs (the emulator's output).

@@ -6,8 +6,10 @@ store) and runs them as the edge does:
 - each function is prepared once (the static profile check, `runtime.prepare`); a function
   CloudFront would refuse answers every call with `the function does not load: ...`;
 - each function is loaded once into the engine and kept warm between calls;
-- a call reads the function's store with the call's overrides merged over it
-  (`merge_store`: a test case's `kvs:`);
+- a call reads the function's store with the call's overrides as a layer over it
+  (`merge_store`: a test case's `kvs:`); the store is wrapped once per function
+  (`EdgeFunction.kvs`, emulator/store.py), so an engine parses it once, never per call, and a
+  call's cost does not grow with the store's size;
 - a viewer-response function is not run on an origin status of 400 or higher: the call
   answers with the origin's response unchanged and says why (`Invocation.skipped`); the rule
   itself is `platform.event.function_runs`, and this class is the one place that applies it
@@ -18,7 +20,8 @@ store) and runs them as the edge does:
   harness's own JavaScript (njs.py), so the two disagreeing is evidence (the validation of an
   output stays shared: docs/fidelity.md, "What njs shares with QuickJS");
 - `invoke_many` sends a batch per function (one pipelined round trip to QuickJS's worker;
-  njs splits a big batch over `jobs` processes);
+  with `jobs` > 1 a big batch is split over `jobs` worker processes, QuickJS's watchdog workers
+  or njs processes);
 - `through` plays one viewer request through the whole flow: viewer-request function ->
   origin -> viewer-response function.
 
@@ -45,16 +48,19 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
-from cfroutes.emulator import connection, njs
+from cfroutes.emulator import connection, njs, watchdog
 from cfroutes.emulator.event import complete
 from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.runtime import PreparedFunction, WarmFunction, prepare
+from cfroutes.emulator.store import Kvs
 from cfroutes.modes import Mode as Mode  # re-exported: defined in the light modes.py, which argparse reads
 from cfroutes.platform.event import (
     CONNECTION_REQUEST,
@@ -70,9 +76,13 @@ from cfroutes.platform.jscheck import JsIssue
 DOES_NOT_LOAD = "the function does not load: "
 #: events per njs process when a function's batch is split over several (see LocalEdge.invoke_many)
 NJS_BATCH = 500
+#: the smallest part of a batch that goes to a worker process of its own (QuickJS, `jobs` > 1)
+SPLIT_MIN = 200
+#: QuickJS worker processes per loaded function at most (concurrent runs beyond wait for one)
+WORKERS_MAX = max(2, os.cpu_count() or 1)
 
 Store = dict[str, str]
-Call = tuple[dict[str, Any], "Store | None"]  # an event and the store it reads
+Call = tuple[dict[str, Any], "Kvs | None"]  # an event and the store it reads
 
 MODES = tuple(m.value for m in Mode)
 
@@ -92,6 +102,11 @@ class EdgeFunction:
     def where(self) -> str:
         return self.filename or f"dist/{self.name}.js"
 
+    @cached_property
+    def kvs(self) -> Kvs | None:
+        """The store as the engines read it: wrapped once (its JSON and digest made once)."""
+        return Kvs.of(self.store)
+
 
 class BuiltFunction(Protocol):
     """What `of` reads of a compiled function (compiler.CompiledFunction)."""
@@ -110,18 +125,15 @@ def edge_function(cf: BuiltFunction, filename: str = "") -> EdgeFunction:
     return EdgeFunction(cf.name, cf.source, cf.function.runtime, cf.function.event, cf.kvs_dict(), filename)
 
 
-def merge_store(store: Store | None, overrides: Mapping[str, str | None] | None) -> Store | None:
-    """The store one call reads: `store` with `overrides` merged over it (None deletes a key).
-    Without overrides the store object itself (engines cache per object)."""
+def merge_store(store: Mapping[str, str] | None,
+                overrides: Mapping[str, str | None] | None) -> Mapping[str, str] | None:
+    """The store one call reads: `store` with `overrides` as a layer over it (None deletes a key;
+    a read-only Kvs, nothing of `store` copied). Without overrides the store object itself."""
     if store is None or not overrides:
         return store
-    merged = dict(store)
-    for k, v in overrides.items():
-        if v is None:
-            merged.pop(k, None)
-        else:
-            merged[k] = v
-    return merged
+    kvs = Kvs.of(store)
+    assert kvs is not None
+    return kvs.over(overrides)
 
 
 def _engine_event(fn: EdgeFunction, event: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +162,11 @@ class Engine(Protocol):
     name: str  # the registry key, also used in messages
     label: str  # for people: "QuickJS", "njs"
     batch: int  # at most this many calls per `run` when a batch is split over threads; 0: no split
-    parallel: bool  # may several `run`s of one function go at once (threads)?
+
+    @property
+    def parallel(self) -> bool:
+        """May several `run`s of one function go at once (threads)?"""
+        ...
 
     def load(self, fn: EdgeFunction, prepared: PreparedFunction) -> Loaded: ...
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:
@@ -159,25 +175,51 @@ class Engine(Protocol):
 
 
 class _QuickJsLoaded:
+    """A warm function in the watchdog's workers: the main one, and extra ones for runs that go at
+    once (parts of a batch split over jobs); each worker process holds its own warm context."""
+
     def __init__(self, prepared: PreparedFunction, step_budget: int | None, time_limit: float | None) -> None:
         self.warm = WarmFunction(prepared, step_budget=step_budget, time_limit=time_limit)
         self.lock = threading.Lock()  # the in-process context (CFROUTES_EMULATOR_INPROCESS) is not thread-safe
+        self.idle = threading.Condition()
+        self.free = [0]  # worker indexes not running a part now
+        self.used = 1
 
     def run(self, calls: Sequence[Call]) -> list[Invocation]:
-        with self.lock:  # QuickJS gets the event completed in Python (njs's harness completes its own)
-            return self.warm.invoke_many([(complete(event), store) for event, store in calls])
+        # QuickJS gets the event completed in Python (njs's harness completes its own)
+        completed = [(complete(event), store) for event, store in calls]
+        if not watchdog.enabled():
+            with self.lock:
+                return self.warm.invoke_many(completed)
+        with self.idle:  # a free worker, a new one (at most WORKERS_MAX), or wait for one
+            while not self.free and self.used >= WORKERS_MAX:
+                self.idle.wait()
+            if self.free:
+                index = self.free.pop()
+            else:
+                index, self.used = self.used, self.used + 1
+        try:
+            return self.warm.invoke_many(completed, index)
+        finally:
+            with self.idle:
+                self.free.append(index)
+                self.idle.notify()
 
     def close(self) -> None:
         pass  # the context lives in the watchdog's worker (bounded LRU)
 
 
 class QuickJsEngine:
-    """The embedded emulator: a warm QuickJS context per function in the watchdog's worker process."""
+    """The embedded emulator: a warm QuickJS context per function in the watchdog's worker process
+    (with `jobs` > 1, a big batch is split over that many worker processes)."""
 
     name = Mode.QUICKJS.value
     label = "QuickJS"
     batch = 0
-    parallel = False  # one worker process per process: parallel runs fork (testing.runner)
+
+    @property
+    def parallel(self) -> bool:  # parts of a batch go to several watchdog workers at once
+        return watchdog.enabled()  # (in process, one context: the runner forks instead)
 
     def __init__(self, *, step_budget: int | None = None, time_limit: float | None = None) -> None:
         self.step_budget = step_budget
@@ -261,7 +303,7 @@ class NjsEngine:
         return _NjsLoaded(prepared, self.case_timeout, self.batch)
 
     def load_error(self, fn: EdgeFunction, prepared: PreparedFunction) -> str:
-        return njs.load_error(prepared, fn.store)
+        return njs.load_error(prepared, fn.kvs)
 
 
 #: the engines, by the mode that selects each alone
@@ -402,19 +444,19 @@ class LocalEdge:
                 out.append((name, msg))
         return out
 
-    def store_for(self, name: str, overrides: Mapping[str, str | None] | None = None) -> Store | None:
+    def store_for(self, name: str, overrides: Mapping[str, str | None] | None = None) -> Mapping[str, str] | None:
         """The store a call of `name` reads: its store with `overrides` merged over it."""
-        return merge_store(self.function(name).store, overrides)
+        return merge_store(self.function(name).kvs, overrides)
 
     # ---------------------------------------------------------------- running
-    def test_function(self, name: str, event: dict[str, Any], store: Store | None = None) -> Invocation:
+    def test_function(self, name: str, event: dict[str, Any], store: Mapping[str, str] | None = None) -> Invocation:
         """The function on `event` as TestFunction runs it: no viewer-response rule; `store` replaces
         the function's own store when given."""
         loaded = self._load(name)
         if isinstance(loaded, str):
             return Invocation(error=loaded)
         fn = self.function(name)
-        return loaded.run([(_engine_event(fn, event), fn.store if store is None else store)])[0]
+        return loaded.run([(_engine_event(fn, event), fn.kvs if store is None else Kvs.of(store))])[0]
 
     def invoke(self, name: str, event: dict[str, Any], kvs: Mapping[str, str | None] | None = None) -> Invocation:
         """One call as the edge makes it (`kvs`: overrides merged over the function's store)."""
@@ -437,13 +479,18 @@ class LocalEdge:
                 for i in idx:
                     out[i] = Invocation(error=loaded)
                 continue
-            store = self.functions[name].store
-            size = len(idx) if not self.engine.batch else max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
+            kvs = self.functions[name].kvs
+            if self.engine.batch:
+                size = max(1, min(self.engine.batch, math.ceil(len(idx) / max(1, jobs))))
+            elif self.engine.parallel and jobs > 1:  # parts of at least SPLIT_MIN calls, one per job
+                size = max(SPLIT_MIN, math.ceil(len(idx) / jobs))
+            else:
+                size = len(idx)
             for k in range(0, len(idx), size):
                 part = idx[k:k + size]
                 fn = self.functions[name]
-                units.append((loaded, part, [(_engine_event(fn, requests[i].event), merge_store(store, requests[i].kvs))
-                                             for i in part]))
+                units.append((loaded, part, [(_engine_event(fn, requests[i].event),
+                                              None if kvs is None else kvs.over(requests[i].kvs)) for i in part]))
 
         def one(unit: tuple[Loaded, list[int], list[Call]]) -> None:
             loaded, part, calls = unit

@@ -42,9 +42,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from cfroutes.emulator.prelude import prelude_sections, store_json
+from cfroutes.emulator.prelude import prelude_sections
 from cfroutes.emulator.result import Invocation, cut_logs
 from cfroutes.emulator.runtime import PreparedFunction
+from cfroutes.emulator.store import Kvs, StoreArg
 from cfroutes.emulator.validate import check_output
 from cfroutes.platform.event import VIEWER_REQUEST, event_type
 from cfroutes.platform.profile import STRUCTURAL, get_profile
@@ -399,7 +400,7 @@ async function repeat(handler, c) {
   var text = JS(c.e), k, r, t = RD.now();
   try {
     for (k = 0; k < c.n; k++) {
-      G.__cf$reset(t, 1e15, c.t, "=");
+      G.__cf$reset(t, 1e15, c.t, "=", c.o || "");
       r = handler(eventIn(JP(text)));
       if (r !== null && typeof r === "object" && typeof r.then === "function") r = await r;
     }
@@ -407,7 +408,8 @@ async function repeat(handler, c) {
   return JS({ ms: RD.now() - t, m: NJS.memoryStats.size });
 }
 // Commands: {"stores": [JSON text, ...], "cases": [{"e": event, "t": event type,
-// "s": store index | -1 none | -2 the store of the previous case}]}; one result line per case.
+// "s": store index | -1 none | -2 the store of the previous case, "o": the case's overrides as JSON
+// text (emulator/store.py's layer), absent for none}]}; one result line per case.
 async function run(handler) {
   out("R");
   var line, cmd, i, c, rec, r, t, st, text;
@@ -416,7 +418,7 @@ async function run(handler) {
     cmd = JP(line);
     for (i = 0; i < cmd.cases.length; i++) {
       c = cmd.cases[i];
-      G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s]);
+      G.__cf$reset(RD.now(), 1e15, c.t, c.s === -2 ? "=" : c.s < 0 ? "" : cmd.stores[c.s], c.o || "");
       NT = takeTenant(c.e);
       if (c.n) { text = await repeat(handler, c); out(text); continue; }
       t = 0;
@@ -534,8 +536,9 @@ class NjsWorker:
     event that overruns `case_timeout` (wall clock) kills the process and fails alone;
     the next event starts a new one. A function njs refuses to load fails every event
     with njs's message (`load_error`). njs frees no memory until its process ends, so a
-    process past RECYCLE_BYTES is replaced between commands. A store dict is serialised
-    once per object: do not change one between calls.
+    process past RECYCLE_BYTES is replaced between commands. A store's base crosses once per
+    process (compared by digest, emulator/store.py), a call's overrides per event; a plain
+    store dict is wrapped once per object: do not change one between calls.
     """
 
     def __init__(self, prepared: PreparedFunction, *, case_timeout: float = CASE_TIMEOUT,
@@ -556,16 +559,17 @@ class NjsWorker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._pipe: Any = None
         self._buf = b""
-        self._last_store: str | None = None  # what the running process holds as "the previous store"
+        self._last_store: str | None = None  # the digest of the base the process holds ("" none)
         self._memory = 0  # njs's heap size after the last event
-        self._jsons: dict[int, tuple[dict[str, str], str]] = {}  # id(store) -> (store, its JSON)
+        self._wrapped: dict[int, tuple[Any, Kvs]] = {}  # id(plain store) -> (it, its Kvs)
         self._finalizer = weakref.finalize(self, _cleanup, self._dir, [None, None])
 
     # -------------------------------------------------------------- process
-    def _start(self, store: str | None, evtype: str) -> None:
+    def _start(self, store: Kvs | None, evtype: str) -> None:
         rfd, wfd = os.pipe()
         with open(os.path.join(self._dir, "init.json"), "w", encoding="utf-8") as f:
-            json.dump({"fd": wfd, "store": store, "t": evtype}, f, ensure_ascii=True)
+            json.dump({"fd": wfd, "store": None if store is None else store.base.json, "t": evtype}, f,
+                      ensure_ascii=True)
         try:
             with open(os.path.join(self._dir, "stderr"), "wb") as err:
                 self._proc = subprocess.Popen([self.exe, "-r", "-p", self._dir, SCRIPT], cwd=self._dir,
@@ -586,7 +590,7 @@ class NjsWorker:
             with open(os.path.join(self._dir, "stderr"), encoding="utf-8", errors="replace") as f:
                 self.load_error = _load_error(f.read(), self.prepared)
             raise _Dead(self.load_error)
-        self._last_store = store
+        self._last_store = "" if store is None else store.digest
 
     def close_process(self) -> None:
         if self._proc is not None:
@@ -627,10 +631,10 @@ class NjsWorker:
             self._buf += chunk
 
     # -------------------------------------------------------------- running
-    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+    def invoke(self, event: dict[str, Any], kvs: StoreArg = None) -> Invocation:
         return self.run([(event, kvs)])[0]
 
-    def run(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]]) -> list[Invocation]:
+    def run(self, items: Sequence[tuple[dict[str, Any], StoreArg]]) -> list[Invocation]:
         """Every (event, kvs) in order; one Invocation each."""
         out: list[Invocation] = []
         retried = -1
@@ -653,40 +657,47 @@ class NjsWorker:
                 out.append(Invocation(error=str(dead)))
         return out
 
-    def _json(self, kvs: dict[str, str] | None) -> str | None:
-        """The store as JSON text, serialised once per store object (a 20,000-key store takes ~0.1 s)."""
-        if kvs is None:
-            return None
-        hit = self._jsons.get(id(kvs))
+    def _kvs(self, kvs: StoreArg) -> Kvs | None:
+        """The store as a Kvs (a plain mapping is wrapped once per object: its JSON is made once)."""
+        if kvs is None or isinstance(kvs, Kvs):
+            return kvs
+        hit = self._wrapped.get(id(kvs))
         if hit is None or hit[0] is not kvs:
-            if len(self._jsons) > 64:
-                self._jsons.clear()
-            hit = self._jsons[id(kvs)] = (kvs, store_json(kvs) or "")
+            if len(self._wrapped) > 64:
+                self._wrapped.clear()
+            wrapped = Kvs.of(kvs)
+            assert wrapped is not None
+            hit = self._wrapped[id(kvs)] = (kvs, wrapped)
         return hit[1]
 
-    def _send(self, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], out: list[Invocation]) -> None:
-        sj = self._json
-
+    def _send(self, items: Sequence[tuple[dict[str, Any], StoreArg]], out: list[Invocation]) -> None:
         if self._proc is None or self._proc.poll() is not None:
             self.close_process()
-            self._start(sj(items[0][1]), event_type(items[0][0]))
+            self._start(self._kvs(items[0][1]), event_type(items[0][0]))
         stores: list[str] = []
         index: dict[str, int] = {}
         cases = []
+        digests: list[str] = []
         last = self._last_store
         for event, kvs in items:
-            text = sj(kvs)
-            if text is None:
-                s = -1
-            elif text == last:
-                s = -2
+            k = self._kvs(kvs)
+            digest = "" if k is None else k.digest
+            case: dict[str, Any] = {"e": event, "t": event_type(event)}
+            if k is None:
+                case["s"] = -1
             else:
-                if text not in index:
-                    index[text] = len(stores)
-                    stores.append(text)
-                s = index[text]
-            last = text
-            cases.append({"e": event, "s": s, "t": event_type(event)})
+                if digest == last:
+                    case["s"] = -2
+                else:
+                    if digest not in index:
+                        index[digest] = len(stores)
+                        stores.append(k.base.json)
+                    case["s"] = index[digest]
+                if k.layer:
+                    case["o"] = k.layer_json
+            last = digest
+            digests.append(digest)
+            cases.append(case)
         data = json.dumps({"stores": stores, "cases": cases}, ensure_ascii=True, separators=(",", ":")).encode()
         assert self._proc is not None and self._proc.stdin is not None
         try:
@@ -695,7 +706,7 @@ class NjsWorker:
         except (BrokenPipeError, OSError):
             raise _Dead(self._stopped()) from None
         allowance = 5.0 + len(data) / 20e6  # njs parses the command before the first event
-        for event, kvs in items:
+        for (event, _), digest in zip(items, digests, strict=True):
             line = self._readline(self.case_timeout + allowance)
             allowance = 0.0
             if line is None:
@@ -706,19 +717,21 @@ class NjsWorker:
             rec = json.loads(line)
             self._memory = int(rec.get("m") or 0)
             out.append(_to_invocation(rec, event, self.prepared))
-            self._last_store = sj(kvs)
+            self._last_store = digest
 
-    def time_us(self, event: dict[str, Any], kvs: dict[str, str] | None, n: int) -> float:
+    def time_us(self, event: dict[str, Any], kvs: StoreArg, n: int) -> float:
         """Microseconds per call of the handler, over `n` calls in this process (benchmarks).
 
         Includes the harness's per-call reset and a JSON copy of the event: subtract the
         figure of an empty handler to get the function's own cost."""
         if self._proc is None or self._proc.poll() is not None:
             self.close_process()
-            self._start(self._json(kvs), event_type(event))
-        text = self._json(kvs)
-        cmd = {"stores": [] if text is None else [text], "cases": [{"e": event, "s": -1 if text is None else 0,
-                                                                     "t": event_type(event), "n": n}]}
+            self._start(self._kvs(kvs), event_type(event))
+        k = self._kvs(kvs)
+        case: dict[str, Any] = {"e": event, "s": -1 if k is None else 0, "t": event_type(event), "n": n}
+        if k is not None and k.layer:
+            case["o"] = k.layer_json
+        cmd = {"stores": [] if k is None else [k.base.json], "cases": [case]}
         assert self._proc is not None and self._proc.stdin is not None
         self._proc.stdin.write(json.dumps(cmd, ensure_ascii=True).encode() + b"\n")
         self._proc.stdin.flush()
@@ -727,7 +740,7 @@ class NjsWorker:
         if "e" in rec:
             raise RuntimeError(str(rec["e"]))
         self._memory = int(rec.get("m") or 0)
-        self._last_store = text
+        self._last_store = "" if k is None else k.digest
         return float(rec["ms"]) * 1000.0 / n
 
     def _stopped(self) -> str:
@@ -769,7 +782,7 @@ def _cleanup(directory: str, handles: list[Any]) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def run_batch(prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], dict[str, str] | None]], *,
+def run_batch(prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], StoreArg]], *,
               case_timeout: float = CASE_TIMEOUT) -> list[Invocation]:
     """Every (event, kvs) of `items` through `prepared.source` in one njs process.
 
@@ -782,17 +795,17 @@ def run_batch(prepared: PreparedFunction, items: Sequence[tuple[dict[str, Any], 
         return w.run(items)
 
 
-def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
+def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: StoreArg = None, *,
            case_timeout: float = CASE_TIMEOUT) -> Invocation:
     """One event in njs (a process of its own)."""
     return run_batch(prepared, [(event, kvs)], case_timeout=case_timeout)[0]
 
 
-def load_error(prepared: PreparedFunction, kvs: dict[str, str] | None = None) -> str:
+def load_error(prepared: PreparedFunction, kvs: StoreArg = None) -> str:
     """"" when njs loads the function (with `kvs` as its store); else njs's message."""
     with NjsWorker(prepared) as w:
         try:
-            w._start(store_json(kvs), VIEWER_REQUEST)
+            w._start(Kvs.of(kvs), VIEWER_REQUEST)
         except _Dead as dead:
             return str(dead)
     return ""

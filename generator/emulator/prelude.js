@@ -9,16 +9,18 @@ var T0 = G.__cf_t0, steps = 0, budget = G.__cf_budget, over = false, logs = [], 
 var PNOW = G.performance && typeof G.performance.now === "function" ? G.performance.now.bind(G.performance) : null, nativeMs = 0;
 // the store is parsed here, before the 2 MB function memory limit is set: in CloudFront its
 // data lives outside the function
-var EVTYPE = G.__cf_evtype, KVSJ = "", KVS = G.__cf_kvs ? JP(G.__cf_kvs) : null, MODS = {}, REG = {}, TENANT = null;
+// KVO: the call's overrides over it (a test case's `kvs:`; null = deleted), set per call by __cf$reset
+var EVTYPE = G.__cf_evtype, KVSJ = "", KVS = G.__cf_kvs ? JP(G.__cf_kvs) : null, KVO = null, MODS = {}, REG = {}, TENANT = null;
 delete G.__cf_t0; delete G.__cf_kvs; delete G.__cf_budget; delete G.__cf_evtype;
 defProp(G, "__cf$t", { value: function () { if (++steps > budget) { over = true; throw new RangeError("step budget exceeded"); } } });
 defProp(G, "__cf$m", { value: REG });
 defProp(G, "__cf$s", { value: function () { return JS({ steps: steps, over: over, logs: logs, origin: origin, native_us: nativeMs * 1000 }); } });
 // warm reuse (WarmFunction): the per-invocation state, reset before each call
-defProp(G, "__cf$reset", { value: function (t0, b, ev, kj) {
+defProp(G, "__cf$reset", { value: function (t0, b, ev, kj, ko) {
   T0 = t0; steps = 0; budget = b; over = false; logs = []; logChars = 0; origin = null; EVTYPE = ev; nativeMs = 0;
   TENANT = null;
   if (kj !== "=") KVS = kj ? JP(kj) : null;
+  KVO = ko ? JP(ko) : null;
 } });
 // the distribution tenant of this call (multi-tenant distribution): the emulator's own event key
 // `__cf_tenant` ({id, params}) is taken off the event before the handler sees it; none = standard
@@ -636,6 +638,12 @@ MODS.cloudfront = function () {
   function kvsHandle() {
     if (KVS === null && KVSJ !== "") KVS = JP(KVSJ);
     if (KVS === null) throw new Error("KeyValueStore is not associated with this function");
+    function kvHas(key) { return KVO !== null && hasOwn.call(KVO, key) ? KVO[key] !== null : hasOwn.call(KVS, key); }
+    function kvCount() {
+      var n = O.keys(KVS).length, k, i, ks = KVO === null ? [] : O.keys(KVO);
+      for (i = 0; i < ks.length; i++) { k = ks[i]; if (hasOwn.call(KVS, k)) { if (KVO[k] === null) n--; } else if (KVO[k] !== null) n++; }
+      return n;
+    }
     function check(key) {
       if (typeof key !== "string" || key === "") return "KeyValueStore key must be a non-empty string";
       if (blen(key) > 512) return "KeyValueStore key is longer than 512 bytes";
@@ -645,8 +653,8 @@ MODS.cloudfront = function () {
       get: function get(key, opts) {
         var bad = check(key), fmtName = opts && opts.format !== undefined ? opts.format : "string";
         if (bad) return Promise.reject(new Error(bad));
-        if (!hasOwn.call(KVS, key)) return Promise.reject(new Error("KeyValueStore key not found: " + key));
-        var v = KVS[key];
+        if (!kvHas(key)) return Promise.reject(new Error("KeyValueStore key not found: " + key));
+        var v = KVO !== null && hasOwn.call(KVO, key) ? KVO[key] : KVS[key];
         if (fmtName === "string") return Promise.resolve(v);
         if (fmtName === "json") { try { return Promise.resolve(JP(v)); } catch (e) { return Promise.reject(new Error("KeyValueStore value is not valid JSON: " + key)); } }
         if (fmtName === "bytes") return Promise.resolve(G.Buffer.from(v, "utf8"));
@@ -654,11 +662,11 @@ MODS.cloudfront = function () {
       },
       exists: function exists(key) {
         var bad = check(key);
-        return bad ? Promise.reject(new Error(bad)) : Promise.resolve(hasOwn.call(KVS, key));
+        return bad ? Promise.reject(new Error(bad)) : Promise.resolve(kvHas(key));
       },
       meta: function meta() {
         var iso = new RD(T0).toISOString();
-        return Promise.resolve({ creationDateTime: iso, lastUpdatedDateTime: iso, keyCount: O.keys(KVS).length });
+        return Promise.resolve({ creationDateTime: iso, lastUpdatedDateTime: iso, keyCount: kvCount() });
       }
     };
   }

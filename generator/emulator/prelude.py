@@ -2,11 +2,11 @@
 
 The file is cut into `//#section NAME` pieces: runtime.py (QuickJS) loads the pieces a
 function can reach, njs.py builds its harness module from the same pieces. The store a
-function's `cf.kvs()` reads is handed to the prelude as the JSON text `store_json` makes.
+function's `cf.kvs()` reads is handed to the prelude as JSON text (emulator/store.py: the base once,
+a call's overrides as a layer).
 """
 from __future__ import annotations
 
-import json
 from importlib import resources
 
 _SECTIONS: dict[str, str] = {}
@@ -21,7 +21,3 @@ def prelude_sections() -> dict[str, str]:
             _SECTIONS[name.strip()] = body
     return _SECTIONS
 
-
-def store_json(kvs: dict[str, str] | None) -> str | None:
-    """A mocked KeyValueStore as the prelude reads it (keys and values as strings); None: no store."""
-    return None if kvs is None else json.dumps({str(k): str(v) for k, v in kvs.items()}, ensure_ascii=True)

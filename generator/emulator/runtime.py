@@ -11,14 +11,16 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import quickjs
 from cfroutes.emulator import cost, jsregex, watchdog
 from cfroutes.emulator.loader import PositionMap, transform
-from cfroutes.emulator.prelude import prelude_sections, store_json
-from cfroutes.emulator.result import FunctionLoadError, Invocation, cut_logs
+from cfroutes.emulator.prelude import prelude_sections
+from cfroutes.emulator.result import FunctionLoadError, Invocation, cut_logs, pack, unpack
+from cfroutes.emulator.store import Kvs, StoreArg
 from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.emulator.validate import check_output
 from cfroutes.emulator.watchdog import DEFAULT_TIME_LIMIT, STACK_LIMIT
@@ -153,42 +155,64 @@ def prepare(source: str, runtime: str = JS2, filename: str = "<function>") -> Pr
 
 
 def run_function(source: str, event: dict[str, Any], runtime: str = JS2,
-                 kvs: dict[str, str] | None = None, filename: str = "<function>") -> Invocation:
+                 kvs: StoreArg = None, filename: str = "<function>") -> Invocation:
     """prepare + invoke."""
     return invoke(prepare(source, runtime, filename), event, kvs)
 
 
-def _load(prepared: PreparedFunction, kvs_json: str, budget: int, evtype: str, time_limit: float | None) -> Any:
-    """A new context with the prelude and the function evaluated (raises on load errors)."""
+def _load(prepared: PreparedFunction, kvs: Kvs | None, budget: int, evtype: str, time_limit: float | None) -> Any:
+    """A new context with the prelude and the function evaluated (raises on load errors). The
+    store's base is parsed here, before the memory limit is set; its layer (a call's overrides)
+    is set for the first call."""
     ctx = quickjs.Context()
     ctx.set_max_stack_size(STACK_LIMIT)
     ctx.set_time_limit(DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
-    ctx.set("__cf_t0", float(int(time.time() * 1000)))
+    t0 = float(int(time.time() * 1000))
+    ctx.set("__cf_t0", t0)
     ctx.set("__cf_budget", budget)
     ctx.set("__cf_evtype", evtype)
-    if kvs_json:
-        ctx.set("__cf_kvs", kvs_json)
+    if kvs is not None:
+        ctx.set("__cf_kvs", kvs.base.json)
     ctx.eval(prepared.prelude)
+    if kvs is not None and kvs.layer:
+        ctx.get("__cf$reset")(t0, budget, evtype, "=", kvs.layer_json)
     base = prepared.memory_base
-    if kvs_json:  # the prelude parsed the mocked store; it must not count against the 2 MB
+    if kvs is not None:  # the prelude parsed the mocked store; it must not count against the 2 MB
         base = max(base, int(ctx.memory().get("malloc_size", 0)))
     ctx.set_memory_limit(base + MEMORY_MAX)
     ctx.eval(prepared.code)
     return ctx
 
 
-def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: int, inv: Invocation) -> None:
+class _Internals:
+    """The prelude's functions a call uses, read once per context (they are read-only globals)."""
+
+    __slots__ = ("out", "req", "tenant", "state", "reset", "settle")
+
+    def __init__(self, ctx: Any, prepared: PreparedFunction) -> None:
+        self.out = ctx.get("__cf$out")
+        self.req = ctx.get("__cf_req") if prepared.raw_query else None
+        self.tenant = ctx.get("__cf$tenant")
+        self.state = ctx.get("__cf$s")
+        self.reset = ctx.get("__cf$reset")
+        self.settle: Any = None  # _SETTLE, compiled on the first async call
+
+
+def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: int, inv: Invocation,
+          fns: _Internals | None = None) -> None:
     """Run the handler in a loaded context and fill `inv`."""
     start = end = 0.0
     cpu = cpu0 = None
     value: Any = None
     try:
+        if fns is None:
+            fns = _Internals(ctx, prepared)
         handler = ctx.get("handler")
         ev = ctx.parse_json(json.dumps(event, ensure_ascii=True))
-        if prepared.raw_query:
-            ctx.get("__cf_req")(ev)
+        if fns.req is not None:
+            fns.req(ev)
         if TENANT_KEY in event:
-            ctx.get("__cf$tenant")(ev)
+            fns.tenant(ev)
         start = time.perf_counter()
         if not isinstance(handler, quickjs.Object):
             raise _HandlerError("ReferenceError: handler is not defined")
@@ -196,8 +220,8 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
         result = handler(ev)
         cpu = (time.thread_time() - cpu0) * 1e6  # the call alone (no result reading), for the CU estimate
         if isinstance(result, quickjs.Object):  # read as CloudFront does: no toJSON, each getter once
-            text = ctx.get("__cf$out")(result)
-            value = _settle(ctx, result) if text == "P" else json.loads(text)
+            text = fns.out(result)
+            value = _settle(ctx, result, fns) if text == "P" else json.loads(text)
         else:
             value = result
         end = time.perf_counter()
@@ -209,7 +233,7 @@ def _call(ctx: Any, prepared: PreparedFunction, event: dict[str, Any], budget: i
     inv.cpu_us = (time.thread_time() - cpu0) * 1e6 if cpu0 is not None else 0.0
     if cpu is not None and not prepared.is_async:
         inv.work_us = max(0.0, cpu - _empty_call_us())
-    _finish(ctx, inv, value, event, budget)
+    _finish(ctx, inv, value, event, budget, fns)
 
 
 _EMPTY_US: list[float] = []
@@ -232,9 +256,10 @@ def _empty_call_us() -> float:
     return _EMPTY_US[0]
 
 
-def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget: int) -> None:
+def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget: int,
+            fns: _Internals | None = None) -> None:
     try:
-        state = json.loads(ctx.get("__cf$s")()) if ctx is not None else {}
+        state = json.loads((fns.state if fns is not None else ctx.get("__cf$s"))()) if ctx is not None else {}
     except Exception:  # a context broken by out-of-memory
         state = {}
     inv.steps = int(state.get("steps", 0))
@@ -250,12 +275,12 @@ def _finish(ctx: Any, inv: Invocation, value: Any, event: dict[str, Any], budget
     inv.compute_utilization = cost.compute_utilization(inv.steps, max(0.0, inv.cpu_us - native), work)
 
 
-def _invoke_here(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None,
+def _invoke_here(prepared: PreparedFunction, event: dict[str, Any], kvs: StoreArg,
                  budget: int, time_limit: float | None) -> Invocation:
     """One invocation in a fresh context, in this process (the worker runs this)."""
     inv = Invocation()
     try:
-        ctx = _load(prepared, store_json(kvs) or "", budget, event_type(event), time_limit)
+        ctx = _load(prepared, Kvs.of(kvs), budget, event_type(event), time_limit)
     except Exception as exc:  # the top level of the function failed
         inv.error = _engine_error(exc, prepared)
         _finish(None, inv, None, event, budget)
@@ -272,11 +297,11 @@ def _timed_out(time_limit: float | None) -> Invocation:
 def _guarded(op: str, prepared: PreparedFunction, args: tuple[Any, ...], time_limit: float | None) -> Invocation:
     """Run `op` in the watchdog's worker process; `time limit exceeded` when it overruns."""
     limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
-    ok, inv = watchdog.worker(_HANDLERS).call(op, prepared.key, prepared, args, limit)
-    return inv if ok else _timed_out(time_limit)
+    ok, packed = watchdog.worker(_HANDLERS).call(op, prepared.key, prepared, args, limit)
+    return unpack(packed) if ok else _timed_out(time_limit)
 
 
-def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str] | None = None, *,
+def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: StoreArg = None, *,
            step_budget: int | None = None, time_limit: float | None = None) -> Invocation:
     """Run the handler on `event` in a fresh context. Never raises for what the function does.
 
@@ -286,7 +311,7 @@ def invoke(prepared: PreparedFunction, event: dict[str, Any], kvs: dict[str, str
     budget = DEFAULT_STEP_BUDGET if step_budget is None else int(step_budget)
     if not watchdog.enabled():
         return _invoke_here(prepared, event, kvs, budget, time_limit)
-    return _guarded("invoke", prepared, (event, kvs, budget, time_limit), time_limit)
+    return _guarded("invoke", prepared, (event, Kvs.of(kvs), budget, time_limit), time_limit)
 
 
 class WarmFunction:
@@ -308,23 +333,24 @@ class WarmFunction:
         self._key = next(_KEYS)
         self._here: _WarmHere | None = None
 
-    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+    def invoke(self, event: dict[str, Any], kvs: StoreArg = None) -> Invocation:
         if not watchdog.enabled():
             if self._here is None:
                 self._here = _WarmHere(self.prepared, self.budget, self.time_limit)
             return self._here.invoke(event, kvs)
-        return _guarded("warm", self.prepared, (self._key, self.budget, self.time_limit, event, kvs),
+        return _guarded("warm", self.prepared, (self._key, self.budget, self.time_limit, event, Kvs.of(kvs)),
                         self.time_limit)
 
-
-    def invoke_many(self, calls: list[tuple[dict[str, Any], dict[str, str] | None]]) -> list[Invocation]:
-        """`invoke` for each (event, kvs), pipelined through the worker (no round trip per call)."""
-        if not watchdog.enabled() or len(calls) < 2:
+    def invoke_many(self, calls: Sequence[tuple[dict[str, Any], StoreArg]], worker: int = 0) -> list[Invocation]:
+        """`invoke` for each (event, kvs), pipelined through the worker (no round trip per call);
+        `worker` > 0: one of the extra worker processes (parallel parts of a batch, local_edge.py)."""
+        if not watchdog.enabled() or (len(calls) < 2 and not worker):
             return [self.invoke(e, k) for e, k in calls]
         limit = watchdog.wall_limit(DEFAULT_TIME_LIMIT if self.time_limit is None else self.time_limit)
-        replies = watchdog.worker(_HANDLERS).call_many(self.prepared.key, self.prepared,
-                                                       (self._key, self.budget, self.time_limit), list(calls), limit)
-        return [inv if ok else _timed_out(self.time_limit) for ok, inv in replies]
+        items = [(e, Kvs.of(k)) for e, k in calls]
+        replies = watchdog.worker(_HANDLERS, worker).call_many(self.prepared.key, self.prepared,
+                                                       (self._key, self.budget, self.time_limit), items, limit)
+        return [unpack(packed) if ok else _timed_out(self.time_limit) for ok, packed in replies]
 
 
 class _WarmHere:
@@ -335,32 +361,46 @@ class _WarmHere:
         self.budget = budget
         self.time_limit = time_limit
         self._ctx: Any = None
-        self._reset: Any = None
-        self._kvs_json: str | None = None
+        self._fns: _Internals | None = None
+        self._digest: str | None = None  # the base store the context holds ("" none)
 
-    def invoke(self, event: dict[str, Any], kvs: dict[str, str] | None = None) -> Invocation:
+    def invoke(self, event: dict[str, Any], kvs: StoreArg = None) -> Invocation:
         inv = Invocation()
-        kj, evtype = store_json(kvs) or "", event_type(event)
+        store, evtype = Kvs.of(kvs), event_type(event)
+        digest = "" if store is None else store.digest
         try:
-            if self._ctx is None:
-                self._ctx = _load(self.prepared, kj, self.budget, evtype, self.time_limit)
-                self._reset = self._ctx.get("__cf$reset")
-            else:  # "=": the same store as last time, not parsed again
-                self._reset(float(int(time.time() * 1000)), self.budget, evtype, "=" if kj == self._kvs_json else kj)
-            self._kvs_json = kj
+            if self._ctx is None or self._fns is None or digest != self._digest:
+                # a new base store: a new context, the store parsed before the memory limit is set
+                self._ctx = self._fns = None
+                self._ctx = _load(self.prepared, store, self.budget, evtype, self.time_limit)
+                self._fns = _Internals(self._ctx, self.prepared)
+            else:  # "=": the same base store as last time, not parsed again; the call's layer
+                self._fns.reset(float(int(time.time() * 1000)), self.budget, evtype, "=",
+                                "" if store is None else store.layer_json)
+            self._digest = digest
         except Exception as exc:
-            self._ctx = None
+            self._ctx = self._fns = None
             inv.error = _engine_error(exc, self.prepared)
             _finish(None, inv, None, event, self.budget)
             return inv
-        _call(self._ctx, self.prepared, event, self.budget, inv)
+        _call(self._ctx, self.prepared, event, self.budget, inv, self._fns)
         if inv.error:
-            self._ctx = self._kvs_json = None  # never reuse a context that hit a limit or threw
+            self._ctx = self._fns = self._digest = None  # never reuse a context that hit a limit or threw
         return inv
 
 
 _HANDLERS = watchdog.HANDLERS
-_HANDLERS.update({"invoke": _invoke_here, "new_warm": _WarmHere, "warm": _WarmHere.invoke,
+def _invoke_packed(prepared: PreparedFunction, event: dict[str, Any], kvs: StoreArg, budget: int,
+                   time_limit: float | None) -> tuple[Any, ...]:
+    return pack(_invoke_here(prepared, event, kvs, budget, time_limit))
+
+
+def _warm_packed(w: _WarmHere, event: dict[str, Any], kvs: StoreArg) -> tuple[Any, ...]:
+    return pack(w.invoke(event, kvs))
+
+
+# the worker answers with packed Invocations (result.pack: plain tuples pickle in half the time)
+_HANDLERS.update({"invoke": _invoke_packed, "new_warm": _WarmHere, "warm": _warm_packed,
                   "regex": jsregex.exec_here})  # jsregex: the fallback where the binding cannot interrupt a regex
 
 
@@ -378,9 +418,11 @@ _SETTLE = """(function (p) { var box = {s: 0};
     return JSON.stringify({pending: true}); }; })"""
 
 
-def _settle(ctx: Any, promise: Any) -> Any:
+def _settle(ctx: Any, promise: Any, fns: _Internals) -> Any:
     """Await `promise` by draining the job queue; its value, or _HandlerError."""
-    reader = ctx.eval(_SETTLE)(promise)
+    if fns.settle is None:
+        fns.settle = ctx.eval(_SETTLE)
+    reader = fns.settle(promise)
     jobs = 0
     while ctx.execute_pending_job():
         jobs += 1

@@ -10,15 +10,18 @@ invocation and waits on the pipe with a deadline. When the deadline passes, the 
 killed (SIGKILL), the invocation ends with `time limit exceeded`, and the next request
 forks a fresh child: the harness stays usable.
 
-The child keeps the prepared functions and the warm contexts it has seen (bounded LRU), so
-a request carries only the event and the KVS (one pickle each way; see docs/emulator.md,
-"Limits", for the measured overhead). Where `os.fork` is missing, or with
+The child keeps the prepared functions, the warm contexts and the stores it has seen (bounded
+LRU), so a request carries only the event and the store's reference plus the call's overrides
+(one pickle each way; a store's base crosses once, then by its digest: `_dumps`, emulator/store.py;
+see docs/emulator.md, "Limits", for the measured overhead). Where `os.fork` is missing, or with
 `CFROUTES_EMULATOR_INPROCESS=1`, calls run in this process without the watchdog.
 """
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -27,6 +30,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
+
+from cfroutes.emulator import store as kvstore
 
 DEFAULT_TIME_LIMIT = 1.0  # seconds of CPU per eval/call/job (QuickJS's interrupt: the backstop)
 STACK_LIMIT = 512 * 1024  # bytes of native stack a QuickJS context may use
@@ -67,15 +72,30 @@ def _die_with_parent() -> None:
         pass
 
 
+def _dumps(msg: Any, known: set[str], sent: set[str]) -> bytes:
+    """`msg` pickled with the store bases in `known` by digest (the others go by value and are
+    added to `sent`; emulator/store.py)."""
+    kvstore.sending(known, sent)
+    try:
+        return pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)
+    finally:
+        kvstore.sending(None)
+
+
 def _serve(conn: Connection, handlers: dict[str, Callable[..., Any]]) -> None:
     """The child's loop: (op, key, prepared|None, args) -> ("ok", value) | ("need",) | ("exc", repr)."""
     prepared: OrderedDict[int, Any] = OrderedDict()
     warm: OrderedDict[int, Any] = OrderedDict()
     while True:
         try:
-            op, key, prep, args = conn.recv()
+            data = conn.recv_bytes()
         except (EOFError, OSError):
             return
+        try:
+            op, key, prep, args = pickle.loads(data)
+        except kvstore.Missing:  # a store it no longer holds: the parent sends everything again
+            conn.send(("need",))
+            continue
         try:
             if op == "drop":
                 warm.pop(key, None)
@@ -167,6 +187,7 @@ class Worker:
         self.pid = 0
         self.conn: Connection | None = None
         self.known: set[int] = set()
+        self.stores: set[str] = set()  # digests of the store bases the child holds
         self.generation = 0
 
     def _start(self) -> None:
@@ -184,6 +205,9 @@ class Worker:
                 if threading.current_thread() is threading.main_thread():
                     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
                 _die_with_parent()
+                # the caller's heap (a big build: 20,000 routes) is never collected here: without
+                # this the worker's first full collection walks (and copies on write) all of it
+                gc.freeze()
                 _serve(child, self.handlers)
             except BaseException:  # noqa: BLE001 - nothing may escape into the forked copy of the caller
                 code = 70
@@ -192,7 +216,7 @@ class Worker:
 
         pid = _fork(serve)
         child.close()
-        self.pid, self.conn, self.known = pid, parent, set()
+        self.pid, self.conn, self.known, self.stores = pid, parent, set(), set()
         self.generation += 1
 
     def _stop(self) -> None:
@@ -210,6 +234,13 @@ class Worker:
                 pass
             self.pid = 0
 
+    def _send(self, msg: Any) -> None:
+        """One message to the child: store bases it holds go by digest (`_dumps`)."""
+        assert self.conn is not None
+        sent: set[str] = set()
+        self.conn.send_bytes(_dumps(msg, self.stores, sent))
+        self.stores |= sent
+
     def call(self, op: str, key: int, prepared: Any, args: tuple[Any, ...], deadline: float) -> tuple[bool, Any]:
         """(True, value) or (False, None) when the deadline passed (the child is then killed)."""
         with self.lock:
@@ -219,7 +250,7 @@ class Worker:
                 assert self.conn is not None
                 send = prepared if key not in self.known else None
                 try:
-                    self.conn.send((op, key, send, args))
+                    self._send((op, key, send, args))
                     if not self.conn.poll(deadline):
                         self._stop()
                         return False, None
@@ -233,6 +264,7 @@ class Worker:
                 if reply[0] == "exc":
                     raise RuntimeError("emulator worker: " + reply[1])
                 self.known.discard(key)  # "need": evicted from the child's cache, send it again
+                self.stores.clear()
             raise RuntimeError("emulator worker: prepared function not accepted")
 
     def call_many(self, key: int, prepared: Any, head: tuple[Any, ...], items: list[Any],
@@ -253,7 +285,7 @@ class Worker:
                 target = len(out) + len(rest)
                 send = prepared if key not in self.known else None
                 try:
-                    self.conn.send(("warm_many", key, send, (*head, rest, 1 if precise else CHUNK)))
+                    self._send(("warm_many", key, send, (*head, rest, 1 if precise else CHUNK)))
                     while len(out) < target:
                         if not self.conn.poll(deadline + FLUSH_EVERY):
                             self._stop()
@@ -265,6 +297,7 @@ class Worker:
                         self.known.add(key)
                         if reply[0] == "need":
                             self.known.discard(key)
+                            self.stores.clear()
                             break
                         if reply[0] == "exc":
                             raise RuntimeError("emulator worker: " + reply[1])
@@ -282,6 +315,7 @@ class Worker:
 
 
 _WORKER: Worker | None = None
+_EXTRA: list[Worker] = []  # more workers for parallel batches (`worker(..., index)`), this process's
 _WORKER_LOCK = threading.Lock()
 
 
@@ -290,10 +324,17 @@ _WORKER_LOCK = threading.Lock()
 HANDLERS: dict[str, Callable[..., Any]] = {}
 
 
-def worker(handlers: dict[str, Callable[..., Any]]) -> Worker:
-    """This process's worker (a forked copy of the caller never uses its parent's child)."""
+def worker(handlers: dict[str, Callable[..., Any]], index: int = 0) -> Worker:
+    """This process's worker (a forked copy of the caller never uses its parent's child). `index` > 0:
+    one of the extra workers that run parts of a batch in parallel (local_edge: one per job), each
+    its own process with the same deadline and bounded caches."""
     global _WORKER
     with _WORKER_LOCK:
         if _WORKER is None or _WORKER.owner != os.getpid():
             _WORKER = Worker(handlers)
-        return _WORKER
+            _EXTRA.clear()
+        if index == 0:
+            return _WORKER
+        while len(_EXTRA) < index:
+            _EXTRA.append(Worker(handlers))
+        return _EXTRA[index - 1]

@@ -2,7 +2,9 @@
 
 `Case` holds one function built both ways (inline tables, and every exact route
 forced into the KeyValueStore when the function may have a store); `Case.check`
-runs one event through each and returns the divergences as readable text.
+runs one event through each and returns the divergences as readable text. Each build is
+prepared once and kept warm on a LocalEdge (one context reused across events, as `cfroutes
+test` runs it; the generated functions keep no state between calls, which this also checks).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from cfroutes.compiler.emit import function_source
 from cfroutes.compiler.plan import plan, prefix_key
 from cfroutes.config.load import load_config
 from cfroutes.config.model import SPILL_PREFIX, Function
-from cfroutes.emulator import invoke, prepare
+from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
+from cfroutes.emulator.result import FunctionLoadError, Invocation
 from cfroutes.emulator.validate import normalise
 from cfroutes.kvs.importfile import validate_entries
 from cfroutes.platform.profile import JS2
@@ -55,6 +58,7 @@ class Case:
     fn: Function
     text: str = ""
     variants: list[Variant] = field(default_factory=list)
+    edge: LocalEdge = field(default_factory=LocalEdge)  # every variant, by its label, warm
 
     @classmethod
     def build(cls, fn: Function, text: str = "", spill: bool = True) -> Case:
@@ -69,8 +73,19 @@ class Case:
                 continue  # a spilled key over the KVS limits: the build refuses it (compile_function)
             src = function_source(p)
             label = ("spill" if s else "inline") + ("-prefix" if pre else "")
-            case.variants.append(Variant(label, src, prepare(src, fn.runtime), dict(p.spilled) if s or p.files_kvs else None))
+            case.edge.add(EdgeFunction(label, src, fn.runtime, fn.event))
+            prepared = case.edge.prepare(label)
+            if isinstance(prepared, FunctionLoadError):
+                raise prepared
+            case.variants.append(Variant(label, src, prepared, dict(p.spilled) if s or p.files_kvs else None))
         return case
+
+    def run(self, v: Variant, event: dict[str, Any], store: dict[str, str] | None) -> Invocation:
+        """One event through the variant's warm function (as TestFunction runs it; `store` None: none).
+        A variant made by hand (not by `build`) joins the edge on its first event."""
+        if v.label not in self.edge.functions:
+            self.edge.add(EdgeFunction(v.label, v.source, self.fn.runtime, self.fn.event))
+        return self.edge.test_function(v.label, event, store)
 
     @staticmethod
     def store_of(v: Variant, store: dict[str, str] | None) -> dict[str, str] | None:
@@ -87,7 +102,7 @@ class Case:
         out = []
         for v in self.variants:
             data = self.store_of(v, store)
-            inv = invoke(v.prepared, event, data)
+            inv = self.run(v, event, data)
             if inv.error or inv.output != want or inv.origin != want_origin:
                 out.append(describe(self, v, event, kvs, want, want_origin, inv))
         return out
@@ -106,7 +121,7 @@ class Case:
             for ev, n in zip(events, got, strict=True):
                 want, want_origin = evaluate_in_njs_key_order(self.fn, ev, store)
                 spec = evaluate(self.fn, ev, store)
-                q = invoke(v.prepared, ev, data)
+                q = self.run(v, ev, data)
                 # the engines may differ only where njs's key order changes the answer
                 engines_differ = spec != (want, want_origin)
                 if n.error or n.output != want or n.origin != want_origin or \

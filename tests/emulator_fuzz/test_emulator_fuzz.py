@@ -3,11 +3,14 @@
 Whatever comes in, `invoke` returns an Invocation (never raises, never hangs: the step
 budget, time limit and memory limit stop runaway code), and the emulator stays
 usable for the next call. Pathological functions also run in a subprocess with a
-wall-clock timeout, so a hang fails the test instead of blocking CI.
+wall-clock timeout, so a hang fails the test instead of blocking CI. The suite's run is short
+and seeded (`CFROUTES_FUZZ_EXAMPLES`, default 40 random functions, 150 events); the long run is
+bench/bench_emulator_fuzz.py.
 """
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from differential.cases import case_of, request_event  # noqa: E402
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+FUNCTIONS = int(os.environ.get("CFROUTES_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(max_examples=max(150, FUNCTIONS), deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 WALL = 10.0  # seconds: far above the emulator's own 1 s CPU limit per call
 
@@ -124,7 +128,7 @@ def _handler(stmts: list[str], is_async: bool) -> str:
     return ("async " if is_async else "") + "function handler(event) {\n  " + "\n  ".join(stmts) + "\n  return event.request;\n}\n"
 
 
-@settings(max_examples=120, deadline=None, derandomize=True, database=None,
+@settings(max_examples=FUNCTIONS, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(stmts=st.lists(st.sampled_from(STATEMENTS), min_size=1, max_size=4), is_async=st.booleans(),
        runtime=st.sampled_from(["cloudfront-js-2.0", "cloudfront-js-1.0"]))
