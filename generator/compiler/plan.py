@@ -237,6 +237,10 @@ def _under(key: str, prefix: str) -> bool:
     return key == prefix or key.startswith(prefix + "/")
 
 
+#: json.dumps(v, separators=(",", ":"), ensure_ascii=False), one encoder for every spilled entry
+_ENTRY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int = 0) -> Plan:
     """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore. `prefix`: 0 prefix
     routes stay pattern routes, 1 they go to the table Y, 2 to the KeyValueStore (with `spill`)."""
@@ -255,6 +259,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
     Y: list[list[Any]] = []
     prefixes: dict[str, Route] = {}  # kept prefix routes, in order
     depths: set[int] = set()
+    # the spilled actions, kept for _flags (which would otherwise decode every entry's JSON)
+    spilled_acts: tuple[list[Any], list[Any]] = ([], [])  # (exact, prefix)
     for route in fn.routes:
         pk = prefix_key(route, icase) if prefix else None
         if pk is not None:
@@ -267,7 +273,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             act = action_record(route, debug)
             depths.add(pk.count("/"))
             if prefix == 2 and spill:
-                spilled["*" + pk] = json.dumps([rank, act], separators=(",", ":"), ensure_ascii=False)
+                spilled["*" + pk] = _ENTRY([rank, act])
+                spilled_acts[1].append(act)
             else:
                 if not Y or Y[-1][0] != rank:
                     Y.append([rank, {}])
@@ -292,7 +299,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
                 rec = rec.replace(last, mark, 1)  # the target repeats the source's last segment
             exact_count += 1
             if spill:
-                spilled[key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
+                spilled[key] = _ENTRY([rank, rec])
+                spilled_acts[0].append(rec)
             else:
                 if not X or X[-1][0] != rank:
                     X.append([rank, {}])
@@ -348,7 +356,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             result.files_kvs = True
         else:
             result.FS = {p: 1 for p in sorted(fn.files.paths)}
-    result.flags = _flags(fn, result, spill, debug)
+    result.flags = _flags(fn, result, spill, debug, spilled_acts)
     return result
 
 
@@ -385,8 +393,11 @@ def _may_have_fragment(route: Route) -> bool:
     """A redirect whose location may hold a '#': literal text, or data (request-line values cannot)."""
     a = route.action
     assert isinstance(a, Redirect)
+    refs = a.to.refs
+    if not refs:  # (the common case: no set to build)
+        return "#" in a.to.literal
     data = set(route.match.condition_names) | ({route.lookup.as_name} if route.lookup else set())
-    return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
+    return "#" in a.to.literal or any(ref.name in data for ref in refs)
 
 
 def files_in_store(fn: Function) -> bool:
@@ -402,7 +413,9 @@ def _has_pct_literal(fn: Function) -> bool:
     return any(isinstance(s, str) and needs_normal(s) for m in ms if m.path is not None for s in m.path.segments)
 
 
-def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
+def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
+           spilled_acts: tuple[list[Any], list[Any]]) -> dict[str, bool]:
+    """The template's switches; `spilled_acts`: the spilled (exact, prefix) actions, as planned."""
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     # (a `file:` condition is no value condition: F.conds stays off for it)
@@ -418,13 +431,9 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         n for r in routes if isinstance(r.action, Respond) for n, _ in r.action.headers] + [
         n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
     # exact actions: bare strings (the XR fast path) and records (the generic A)
-    exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for k, v in p.spilled
-        if not k.startswith((spill_prefix(p.spill_version) + FILE_MARK, spill_prefix(p.spill_version) + "*"))]
-    prefix_actions = [v for _, t in p.Y for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for k, v in p.spilled if k.startswith(spill_prefix(p.spill_version) + "*")]
-    spilled_exact = sum(1 for k, _ in p.spilled
-                        if not k.startswith((spill_prefix(p.spill_version) + "*", spill_prefix(p.spill_version) + FILE_MARK)))
+    exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + spilled_acts[0]
+    prefix_actions = [v for _, t in p.Y for d in t.values() for v in d.values()] + spilled_acts[1]
+    spilled_exact = len(spilled_acts[0])
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
     exacthost = any(r.match.host is not None for r in routes if r.is_exact)

@@ -187,6 +187,46 @@ def _count_nodes(text: str, file: str) -> None:
                                              code=Code.YAML_LIMIT)])
 
 
+class _TooManyNodes(Exception):
+    pass
+
+
+class _CountingLoader(_Loader):  # type: ignore[misc]
+    """The loader, counting the nodes it composes (one parse, no event pass before it).
+
+    The composer asks `resolve` for every node without an explicit tag; a node with one is
+    written with a `!`, so `nodes <= resolved + text.count("!")`."""
+
+    def __init__(self, stream: str, limit: int) -> None:
+        super().__init__(stream)
+        self.nodes_left = limit
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        self.nodes_left -= 1
+        if self.nodes_left < 0:
+            raise _TooManyNodes
+        return super().resolve(kind, value, implicit)
+
+
+def _compose(text: str, file: str) -> list[Any]:
+    """yaml.compose_all for a large text, refusing past NODES_MAX nodes while composing (at
+    most NODES_MAX nodes are ever held); when the bound trips, the exact event count says
+    where (or, if the `!`s were text, lets a second compose go ahead)."""
+    loader = _CountingLoader(text, NODES_MAX - text.count("!"))
+    try:
+        docs = []
+        while loader.check_node():
+            docs.append(loader.get_node())
+        return docs
+    except _TooManyNodes:
+        pass
+    finally:
+        loader.dispose()
+    del loader, docs
+    _count_nodes(text, file)  # raises, positioned, when the document is over the limit
+    return list(yaml.compose_all(text, Loader=_Loader))
+
+
 def _yaml_error(e: yaml.YAMLError, file: str, text: str) -> InputError:
     """A YAML error as one positioned line."""
     if isinstance(e, yaml.MarkedYAMLError):
@@ -212,9 +252,7 @@ def load_text(text: str, file: str) -> Node:
     ALIAS_NODES_MAX more (a "billion laughs" document is refused, not expanded).
     """
     try:
-        if _node_bound(text) > NODES_MAX:
-            _count_nodes(text, file)
-        docs = list(yaml.compose_all(text, Loader=_Loader))
+        docs = _compose(text, file) if _node_bound(text) > NODES_MAX else list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as e:
         raise _yaml_error(e, file, text) from None
     except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
