@@ -140,14 +140,17 @@ def _prune(folder: str) -> None:
 
 
 # ------------------------------------------------------------------ what a run read
-def package_digest() -> str:
+def package_roots() -> list[str]:
+    """The package's folder, and the templates' folder of a source checkout (package-dir map)."""
+    roots = [os.path.dirname(os.path.abspath(safeio.__file__))]
+    templates = os.path.join(os.path.dirname(roots[0]), "templates")
+    return roots + [templates] if os.path.isfile(os.path.join(templates, "router.js.j2")) else roots
+
+
+def package_digest(roots: list[str] | None = None) -> str:
     """sha256 of the package's own files (code, templates, schemas; an edited checkout counts)."""
     h = hashlib.sha256(sys.version.encode())
-    roots = [os.path.dirname(os.path.abspath(safeio.__file__))]
-    templates = os.path.join(os.path.dirname(roots[0]), "templates")  # a source checkout (package-dir map)
-    if os.path.isdir(templates):
-        roots.append(templates)
-    for root in roots:
+    for root in package_roots() if roots is None else roots:
         for here, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):

@@ -209,7 +209,7 @@ class Template:
     parts: tuple[Part, ...]
     span: Span
 
-    @property
+    @cached_property  # (read per route by the validator, the planner and the lints)
     def refs(self) -> tuple[Ref, ...]:
         return tuple(p for p in self.parts if isinstance(p, Ref))
 
@@ -217,7 +217,7 @@ class Template:
     def is_literal(self) -> bool:
         return not self.refs
 
-    @property
+    @cached_property
     def literal(self) -> str:
         return "".join(p for p in self.parts if isinstance(p, str))
 

@@ -351,7 +351,12 @@ class _Converter:
     def convert(self, n: Any, depth: int) -> Node:
         mark = n.start_mark
         span = Span(self.file, mark.line + 1, mark.column + 1)
-        fresh = self._count(n, span)
+        seen = self.seen  # (_count inlined for first visits: one call less per node)
+        fresh = id(n) not in seen
+        if fresh:
+            seen.add(id(n))
+        else:
+            self._count(n, span)
         if depth > _MAX_DEPTH:
             self.diags.append(Diagnostic(span, "YAML nested too deeply", code=Code.YAML_LIMIT))
             return Node(None, span)
