@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -114,6 +113,8 @@ def store(kind: str, name: str, payload: bytes, where: str | None = None) -> Non
 
 
 def _write(path: str, data: bytes) -> None:
+    import tempfile  # (only on a write: a replay imports no more than it needs)
+
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
