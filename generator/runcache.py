@@ -214,9 +214,14 @@ def recording() -> Iterator[dict[str, Any]]:
         safeio.observer = None
 
 
-def unchanged(record: dict[str, Any]) -> bool:
-    """Does every file and directory of a recorded run read as it did then?"""
+def unchanged(record: dict[str, Any], root: str) -> bool:
+    """Does every file and directory of a recorded run read as it did then? A path outside
+    `root` (the config's folder, where everything a check reads lives) makes it a miss: an
+    entry never makes cfroutes open a file the check itself would not."""
     try:
+        paths = [r[0] for r in record["reads"]] + list(record["dirs"])
+        if not all(isinstance(p, str) and safeio.is_within(p, root) for p in paths):
+            return False
         for path, cap, head, digest in record["reads"]:
             try:
                 now: str | None = hashlib.sha256(safeio._read_bytes(path, cap, "file", head)).hexdigest()

@@ -42,7 +42,7 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", fmt: Format | N
         return _check_text(config, strict, engine, stdout, stderr, start)[0]
     name = runcache.key("check", runcache.package_digest(), os.path.abspath(config), os.getcwd(), strict, engine,
                         wanted(stdout), wanted(stderr))
-    code = _replay(where, name, start, stdout, stderr)
+    code = _replay(where, name, os.path.dirname(os.path.abspath(config)), start, stdout, stderr)
     if code is not None:
         return code
     out, err = _Tee(stdout), _Tee(stderr)
@@ -55,7 +55,7 @@ def check(config: str, *, strict: bool, engine: str = "quickjs", fmt: Format | N
     return code
 
 
-def _replay(where: str, name: str, start: float, stdout: TextIO, stderr: TextIO) -> int | None:
+def _replay(where: str, name: str, root: str, start: float, stdout: TextIO, stderr: TextIO) -> int | None:
     """Write a stored run's output and return its exit code, when none of its inputs changed."""
     payload = runcache.load("check", name, where)
     if payload is None:
@@ -67,7 +67,7 @@ def _replay(where: str, name: str, start: float, stdout: TextIO, stderr: TextIO)
             return None
     except (ValueError, KeyError, TypeError):
         return None
-    if not runcache.unchanged(record):
+    if not runcache.unchanged(record, root):
         return None
     stderr.write(err)
     stdout.write(out.replace(_ELAPSED, f"{time.perf_counter() - start:.2f}s (cached)"))

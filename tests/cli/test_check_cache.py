@@ -206,3 +206,19 @@ def test_output_is_identical_to_an_uncached_check(project: Path, capsys: pytest.
     assert code == code2 == 0
     strip = lambda s: s.rsplit(" in ", 1)[0]  # noqa: E731 (the elapsed time differs)
     assert strip(cached_parts) == strip(plain)
+
+
+def test_an_entry_naming_a_file_outside_the_project_is_a_miss(project: Path, capsys: pytest.CaptureFixture[str],
+                                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    import hashlib
+    import json
+
+    outside = tmp_path_factory.mktemp("outside") / "secret"
+    outside.write_text("s")
+    _twice(project, capsys)
+    entry = next((project / runcache.DIR_NAME / "check").iterdir())
+    record = json.loads(runcache.load("check", entry.name, str(project / runcache.DIR_NAME)) or b"")
+    record["reads"].append([str(outside), 100, False, hashlib.sha256(b"s").hexdigest()])
+    runcache.store("check", entry.name, json.dumps(record).encode(), str(project / runcache.DIR_NAME))
+    code, out = _check(project, capsys)
+    assert code == 0 and "(cached)" not in out
