@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 
 MiB = 1 << 20
 #: routes.yaml, seed files and `*.cases.yaml` files
@@ -25,6 +26,11 @@ EVENT_FILE_MAX = 1 * MiB
 FUNCTION_MAX = 1 * MiB
 #: each input of `cfroutes import` (_redirects, netlify.toml, vercel.json, Amplify JSON, CSV)
 IMPORT_MAX = 8 * MiB
+
+
+#: called with (path, cap, head, bytes read or None on a UserFileError) for every read while
+#: `cfroutes check` records its inputs for its result cache (runcache.py); None otherwise
+observer: Callable[[str, int, bool, bytes | None], None] | None = None
 
 
 class UserFileError(Exception):
@@ -51,6 +57,18 @@ def read_bytes(path: str, cap: int, what: str = "file", *, head: bool = False) -
     (directory, FIFO, device, socket, a symlink to one) and a file over `cap`; with
     `head`, a longer file is not an error: its first `cap` bytes are returned.
     """
+    if observer is None:
+        return _read_bytes(path, cap, what, head)
+    try:
+        data = _read_bytes(path, cap, what, head)
+    except UserFileError:
+        observer(path, cap, head, None)
+        raise
+    observer(path, cap, head, data)
+    return data
+
+
+def _read_bytes(path: str, cap: int, what: str, head: bool) -> bytes:
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)

@@ -83,3 +83,11 @@ def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests read plain text: a FORCE_COLOR in the developer's or CI's environment must not colour it
     (tests/cli/test_colour.py sets it where it is the subject)."""
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_check_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` replays a stored result when its inputs are unchanged (runcache.py): tests that
+    patch the package in-process would see another test's result, so it is off unless a test
+    (tests/cli/test_check_cache.py) turns it on."""
+    monkeypatch.setenv("CFROUTES_NO_CACHE", "1")

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 import rjsmin
-from cfroutes import __version__
+from cfroutes import __version__, runcache
 from cfroutes.compiler.plan import FILE_MARK, Plan, exact_key
 from cfroutes.config.model import SPILL_PREFIX, spill_prefix
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
@@ -110,10 +111,29 @@ def template_source(name: str) -> str:
         return (Path(__file__).resolve().parents[2] / "templates" / name).read_text(encoding="utf-8")
 
 
+class _BytecodeCache(jinja2.BytecodeCache):
+    """The compiled template in check's cache (runcache.py; off unless a check turned it on).
+    jinja2 checks the template's checksum itself; the key adds jinja2's and Python's versions."""
+
+    @staticmethod
+    def _name(bucket: jinja2.bccache.Bucket) -> str:
+        return runcache.key("jinja", jinja2.__version__, sys.version, bucket.key)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = runcache.load("jinja", self._name(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if runcache.enabled():
+            runcache.store("jinja", self._name(bucket), bucket.bytecode_to_string())
+
+
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(template_source),
+        bytecode_cache=_BytecodeCache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

@@ -238,6 +238,10 @@ def _under(key: str, prefix: str) -> bool:
     return key == prefix or key.startswith(prefix + "/")
 
 
+#: json.dumps(v, separators=(",", ":"), ensure_ascii=False), one encoder for every spilled entry
+_ENTRY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int = 0) -> Plan:
     """Encode `fn`; with `spill`, every exact route goes to the KeyValueStore. `prefix`: 0 prefix
     routes stay pattern routes, 1 they go to the table Y, 2 to the KeyValueStore (with `spill`)."""
@@ -256,6 +260,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
     Y: list[list[Any]] = []
     prefixes: dict[str, Route] = {}  # kept prefix routes, in order
     depths: set[int] = set()
+    # the spilled actions, kept for _flags (which would otherwise decode every entry's JSON)
+    spilled_acts: tuple[list[Any], list[Any]] = ([], [])  # (exact, prefix)
     for route in fn.routes:
         pk = prefix_key(route, icase) if prefix else None
         if pk is not None:
@@ -268,7 +274,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             act = action_record(route, debug)
             depths.add(pk.count("/"))
             if prefix == 2 and spill:
-                spilled["*" + pk] = json.dumps([rank, act], separators=(",", ":"), ensure_ascii=False)
+                spilled["*" + pk] = _ENTRY([rank, act])
+                spilled_acts[1].append(act)
             else:
                 if not Y or Y[-1][0] != rank:
                     Y.append([rank, {}])
@@ -293,7 +300,8 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
                 rec = rec.replace(last, mark, 1)  # the target repeats the source's last segment
             exact_count += 1
             if spill:
-                spilled[key] = json.dumps([rank, rec], separators=(",", ":"), ensure_ascii=False)
+                spilled[key] = _ENTRY([rank, rec])
+                spilled_acts[0].append(rec)
             else:
                 if not X or X[-1][0] != rank:
                     X.append([rank, {}])
@@ -351,7 +359,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             result.files_kvs = True
         else:
             result.FS = {p: 1 for p in sorted(fn.files.paths)}
-    result.flags = _flags(fn, result, spill, debug)
+    result.flags = _flags(fn, result, spill, debug, spilled_acts)
     return result
 
 
@@ -382,7 +390,7 @@ def spill_table_version(table: dict[str, str]) -> str:
 
 def _templates(fn: Function) -> list[Template]:
     """Every template the function renders (actions, header edits, lookup keys, header rules)."""
-    return ([t for r in fn.routes for _, t in rendered_templates(r)] + [r.lookup.key for r in fn.routes if r.lookup]
+    return ([t for r in fn.routes for _, t in r.templates()] + [r.lookup.key for r in fn.routes if r.lookup]
             + [t for h in fn.headers for _, t in h.set])
 
 
@@ -390,8 +398,11 @@ def _may_have_fragment(route: Route) -> bool:
     """A redirect whose location may hold a '#': literal text, or data (request-line values cannot)."""
     a = route.action
     assert isinstance(a, Redirect)
+    refs = a.to.refs
+    if not refs:  # (the common case: no set to build)
+        return "#" in a.to.literal
     data = set(route.match.condition_names) | ({route.lookup.as_name} if route.lookup else set())
-    return "#" in a.to.literal or any(ref.name in data for ref in a.to.refs)
+    return "#" in a.to.literal or any(ref.name in data for ref in refs)
 
 
 def files_in_store(fn: Function) -> bool:
@@ -404,32 +415,39 @@ def files_in_store(fn: Function) -> bool:
 
 def _has_pct_literal(fn: Function) -> bool:
     ms = [r.match for r in fn.routes] + [h.match for h in fn.headers]
-    return any(isinstance(s, str) and needs_normal(s) for m in ms if m.path is not None for s in m.path.segments)
+    # one test of all the literal segments together (a `%` or non-ASCII one is in the whole)
+    return needs_normal("".join([s for m in ms if m.path is not None for s in m.path.segments if isinstance(s, str)]))
 
 
-def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
+def _has(kinds: set[type], cls: type) -> bool:
+    """Is an action of `cls` among the action types `kinds`?"""
+    return any(issubclass(k, cls) for k in kinds)
+
+
+def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
+           spilled_acts: tuple[list[Any], list[Any]]) -> dict[str, bool]:
+    """The template's switches; `spilled_acts`: the spilled (exact, prefix) actions, as planned."""
     routes = fn.routes
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     # (a `file:` condition is no value condition: F.conds stays off for it)
     acts = [r.action for r in routes]
+    kinds = {type(a) for a in acts}  # (one pass: `any(isinstance(...))` per kind scanned every route)
     lookups = any(r.lookup for r in routes)
     cond_groups = any(m.condition_names for m in matches)
     # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
     # have edited the query or headers (the country header included) before a rule reads them
     rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies or h.match.country
                            for h in fn.headers)
-    header_names = [n for r in routes for n, _ in r.set_headers] + list(
-        n for r in routes for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + [
-        n for r in routes if isinstance(r.action, Respond) for n, _ in r.action.headers] + [
-        n for r in routes if r.lookup and r.lookup.missing for n, _ in r.lookup.missing.headers]
+    edits = [r for r in routes if r.set_headers or r.remove_headers]
+    missing = [r.lookup.missing for r in routes if r.lookup and r.lookup.missing]
+    header_names = [n for r in edits for n, _ in r.set_headers] + list(
+        n for r in edits for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + ([
+        n for a in acts if isinstance(a, Respond) for n, _ in a.headers] if _has(kinds, Respond) else []) + [
+        n for m in missing for n, _ in m.headers]
     # exact actions: bare strings (the XR fast path) and records (the generic A)
-    exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for k, v in p.spilled
-        if not k.startswith((spill_prefix(p.spill_version) + FILE_MARK, spill_prefix(p.spill_version) + "*"))]
-    prefix_actions = [v for _, t in p.Y for d in t.values() for v in d.values()] + [
-        json.loads(v)[1] for k, v in p.spilled if k.startswith(spill_prefix(p.spill_version) + "*")]
-    spilled_exact = sum(1 for k, _ in p.spilled
-                        if not k.startswith((spill_prefix(p.spill_version) + "*", spill_prefix(p.spill_version) + FILE_MARK)))
+    exact_actions = [v for _, t in p.X for d in t.values() for v in d.values()] + spilled_acts[0]
+    prefix_actions = [v for _, t in p.Y for d in t.values() for v in d.values()] + spilled_acts[1]
+    spilled_exact = len(spilled_acts[0])
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
     exacthost = any(r.match.host is not None for r in routes if r.is_exact)
@@ -442,9 +460,9 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "datacheck": lookups or cond_groups or any("tn" in r for r in p.P + p.H),
         "condgroups": cond_groups,
         # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
-        "hostenc": any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
+        "hostenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
         # a control, space or DEL a request value brings into a redirect target is percent-encoded (LE)
-        "locenc": any(isinstance(a, Redirect) and bool(a.to.refs) for a in acts),
+        "locenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and bool(a.to.refs) for a in acts),
         # the request's query goes before a '#' a redirect target may carry (literal or data)
         "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
@@ -471,11 +489,12 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         "proto": "__proto__" in header_names,  # a header named __proto__ needs defineProperty
         "rules": bool(fn.headers),
         "response": fn.event == VIEWER_RESPONSE,
-        "redirect": any(isinstance(a, Redirect) for a in acts),
-        "respond": any(isinstance(a, Respond) for a in acts) or any(r.lookup and r.lookup.missing for r in routes),
-        "rewrite": any(isinstance(a, Rewrite) or (isinstance(a, Origin) and a.rewrite) for a in acts),
-        "origin": any(isinstance(a, Origin) for a in acts),
-        "originhost": any(isinstance(a, Origin) and a.origin_id is not None and a.host_header is not None for a in acts),
+        "redirect": _has(kinds, Redirect),
+        "respond": _has(kinds, Respond) or bool(missing),
+        "rewrite": _has(kinds, Rewrite) or (_has(kinds, Origin) and any(isinstance(a, Origin) and a.rewrite for a in acts)),
+        "origin": _has(kinds, Origin),
+        "originhost": _has(kinds, Origin) and any(isinstance(a, Origin) and a.origin_id is not None
+                                                  and a.host_header is not None for a in acts),
         "index": fn.options.index is not None,
         "debug": debug,
         "patterns": bool(p.P),
@@ -488,7 +507,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool) -> dict[str, bool]:
         # prefix routes (`/a/b/*`) as data: Y inline, or spilled under spill + '*' + prefix
         "prefix": bool(prefix_actions),
         "yspill": bool(prefix_actions) and not p.Y,
-        "edits": any(r.set_headers or r.remove_headers for r in routes) or bool(fn.headers),
+        "edits": bool(edits) or bool(fn.headers),
         # the distribution tenant (TN): routes and header rules with `tenant:` or
         # {tenant.id}/{tenant.params.NAME} (also in a lookup key)
         "tenant": any("tn" in r for r in p.P + p.H),

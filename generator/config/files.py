@@ -18,6 +18,7 @@ from cfroutes.codes import Code
 from cfroutes.errors import Span
 from cfroutes.platform.limits import CONTROL_RE
 from cfroutes.platform.uri import normal_path
+from cfroutes.runcache import note_dir
 from cfroutes.safeio import UserFileError, is_within, read_text
 
 #: the most paths a `files:` set may hold (a folder walk stops with an error past it)
@@ -64,6 +65,7 @@ def _walk(root: str) -> tuple[list[str], str | None]:
     """URI paths of the regular files below `root`; an error text past FILES_MAX."""
     found: list[str] = []
     for here, dirs, names in os.walk(root, followlinks=False):
+        note_dir(here)
         dirs.sort()
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(here, d))]
         for name in sorted(names):
@@ -115,6 +117,7 @@ def load_files(v: Any, node: Any, cfg_path: str, digest: Any) -> Files | None:
               "resolved)", hint="point files: at the publish folder or a list below routes.yaml's folder",
               code=Code.FILES)
         return None
+    note_dir(full)  # (check's result cache: the folder, or that it is none, decides the set)
     if os.path.isdir(full):
         paths, problem = _walk(full)
         if problem:

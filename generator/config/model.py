@@ -88,7 +88,7 @@ class PathPattern:
     def is_literal(self) -> bool:
         return not self.splat and all(isinstance(s, str) for s in self.segments)
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         out = tuple(s.name for s in self.segments if isinstance(s, Param))
         return out + (("splat",) if self.splat else ())
@@ -168,7 +168,7 @@ class Match:
     file: str | None = None  # "exists" | "missing": the request's path in the function's `files:`
     tenant: TenantCond | None = None
 
-    @property
+    @cached_property  # (read per route by the validator and the planner)
     def names(self) -> tuple[str, ...]:
         out: tuple[str, ...] = ()
         if self.host:
@@ -179,7 +179,7 @@ class Match:
             out += self.regex.names
         return out + self.condition_names
 
-    @property
+    @cached_property
     def condition_names(self) -> tuple[str, ...]:
         """Names bound by named groups of `{regex}` query/header/cookie conditions."""
         tenant = self.tenant.params if self.tenant is not None else ()
@@ -209,7 +209,7 @@ class Template:
     parts: tuple[Part, ...]
     span: Span
 
-    @property
+    @cached_property  # (read per route by the validator, the planner and the lints)
     def refs(self) -> tuple[Ref, ...]:
         return tuple(p for p in self.parts if isinstance(p, Ref))
 
@@ -217,7 +217,7 @@ class Template:
     def is_literal(self) -> bool:
         return not self.refs
 
-    @property
+    @cached_property
     def literal(self) -> str:
         return "".join(p for p in self.parts if isinstance(p, str))
 

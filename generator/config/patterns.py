@@ -267,6 +267,8 @@ _AMPLIFY_NAME = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 _PTR_REPEAT = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)[*+]")
 _BACKREF = re.compile(r"\$(\d)|\\(\d)")
 _ANY_GROUP = re.compile(r"\(\.\*\??\)")
+#: the characters the syntaxes below start with (`<`, `:`, `$`, a backslash, `(`)
+_HINT_CHARS = re.compile(r"[<:$\\(]")
 _PLACEHOLDER_IN_TARGET = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)|(?<=[-_.]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -276,6 +278,8 @@ def porting_hint(text: str, where: str) -> tuple[str, str] | None:
     `where` is "source" (a path pattern, where `/:name` is cfroutes syntax) or "target"
     (a template, where `:name` is literal text).
     """
+    if not _HINT_CHARS.search(text):  # (most routes: every syntax below needs one of these)
+        return None
     src = where == "source"
     if "<*>" in text:
         return "<*>", ("Amplify's <*> is a final /* in cfroutes (it binds {splat})" if src

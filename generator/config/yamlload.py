@@ -70,11 +70,30 @@ class _PureLoader(_PureScanner, yaml.parser.Parser, yaml.composer.Composer,
         yaml.resolver.Resolver.__init__(self)
 
 
-try:  # the C loader is ~4x faster on large configs
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = _PureLoader
+_STR_TAG_ = "tag:yaml.org,2002:str"
+#: first characters some implicit resolver (int, float, bool, null, ...) looks at
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
+_FAST_RESOLVE = (not yaml.resolver.Resolver.yaml_path_resolvers
+                 and None not in yaml.resolver.Resolver.yaml_implicit_resolvers)
 
+
+class _FastResolve:
+    """The composer asks `resolve` for the tag of every node: a quoted scalar, or a plain one
+    whose first character starts no implicit resolver (`/blog/x`, `path`), is a string, as
+    PyYAML's resolver finds after building two lists."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if _FAST_RESOLVE and kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _IMPLICIT_FIRST)):
+            return _STR_TAG_
+        return super().resolve(kind, value, implicit)  # type: ignore[misc]
+
+
+try:  # the C loader is ~4x faster on large configs
+    _Loader: Any = type("_Loader", (_FastResolve, yaml.CSafeLoader), {})
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = type("_Loader", (_FastResolve, _PureLoader), {})
+
+_new = tuple.__new__  # a NamedTuple (Span, End) from a tuple: its generated __new__ is Python code
 _NO_KEYS: dict[str, Any] = {}  # shared by every non-mapping node; never mutated
 
 
@@ -187,6 +206,46 @@ def _count_nodes(text: str, file: str) -> None:
                                              code=Code.YAML_LIMIT)])
 
 
+class _TooManyNodes(Exception):
+    pass
+
+
+class _CountingLoader(_Loader):  # type: ignore[misc]
+    """The loader, counting the nodes it composes (one parse, no event pass before it).
+
+    The composer asks `resolve` for every node without an explicit tag; a node with one is
+    written with a `!`, so `nodes <= resolved + text.count("!")`."""
+
+    def __init__(self, stream: str, limit: int) -> None:
+        super().__init__(stream)
+        self.nodes_left = limit
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        self.nodes_left -= 1
+        if self.nodes_left < 0:
+            raise _TooManyNodes
+        return super().resolve(kind, value, implicit)
+
+
+def _compose(text: str, file: str) -> list[Any]:
+    """yaml.compose_all for a large text, refusing past NODES_MAX nodes while composing (at
+    most NODES_MAX nodes are ever held); when the bound trips, the exact event count says
+    where (or, if the `!`s were text, lets a second compose go ahead)."""
+    loader = _CountingLoader(text, NODES_MAX - text.count("!"))
+    try:
+        docs = []
+        while loader.check_node():
+            docs.append(loader.get_node())
+        return docs
+    except _TooManyNodes:
+        pass
+    finally:
+        loader.dispose()
+    del loader, docs
+    _count_nodes(text, file)  # raises, positioned, when the document is over the limit
+    return list(yaml.compose_all(text, Loader=_Loader))
+
+
 def _yaml_error(e: yaml.YAMLError, file: str, text: str) -> InputError:
     """A YAML error as one positioned line."""
     if isinstance(e, yaml.MarkedYAMLError):
@@ -212,9 +271,7 @@ def load_text(text: str, file: str) -> Node:
     ALIAS_NODES_MAX more (a "billion laughs" document is refused, not expanded).
     """
     try:
-        if _node_bound(text) > NODES_MAX:
-            _count_nodes(text, file)
-        docs = list(yaml.compose_all(text, Loader=_Loader))
+        docs = _compose(text, file) if _node_bound(text) > NODES_MAX else list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as e:
         raise _yaml_error(e, file, text) from None
     except RecursionError:  # the pure-Python composer (no libyaml) on deep nesting
@@ -312,8 +369,13 @@ class _Converter:
 
     def convert(self, n: Any, depth: int) -> Node:
         mark = n.start_mark
-        span = Span(self.file, mark.line + 1, mark.column + 1)
-        fresh = self._count(n, span)
+        span = _new(Span, (self.file, mark.line + 1, mark.column + 1))  # (Span(...) without its Python __new__)
+        seen = self.seen  # (_count inlined for first visits: one call less per node)
+        fresh = id(n) not in seen
+        if fresh:
+            seen.add(id(n))
+        else:
+            self._count(n, span)
         if depth > _MAX_DEPTH:
             self.diags.append(Diagnostic(span, "YAML nested too deeply", code=Code.YAML_LIMIT))
             return Node(None, span)
@@ -322,7 +384,7 @@ class _Converter:
         if cls is _SCALAR:
             raw = n.value
             emark = n.end_mark
-            end = End(emark.line + 1, emark.column + 1)
+            end = _new(End, (emark.line + 1, emark.column + 1))
             if tag == _STR_TAG:
                 return Node(raw, span, raw, n.style in _PLAIN_STYLES, None, end)
             return Node(self._scalar(n, span), span, raw, n.style in _PLAIN_STYLES, None, end)
@@ -359,7 +421,7 @@ class _Converter:
             keys: dict[str, Node] = {}
             for k, v in pairs:
                 kmark = k.start_mark
-                site = kspan = Span(self.file, kmark.line + 1, kmark.column + 1)
+                site = kspan = _new(Span, (self.file, kmark.line + 1, kmark.column + 1))
                 if own is not None and id(k) not in own:
                     site = merge_site  # a merged pair: the error belongs where `<<:` is written
                 if k.__class__ is not _SCALAR:
@@ -446,7 +508,7 @@ class _Converter:
 
 def _end(n: Any) -> End:
     mark = n.end_mark
-    return End(mark.line + 1, mark.column + 1)
+    return _new(End, (mark.line + 1, mark.column + 1))
 
 
 def _describe_node(n: Any) -> str:

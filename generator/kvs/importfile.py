@@ -5,10 +5,13 @@ import json
 
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_STORE_MAX, KVS_VALUE_MAX
 
+#: json.dumps(s, ensure_ascii=False) for a string, without building an encoder per call
+_STR = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def import_file_text(data: list[tuple[str, str]]) -> str:
     """The import file, deterministic: entries in the given order, one per line."""
-    rows = [json.dumps({"key": k, "value": v}, ensure_ascii=False, separators=(",", ":")) for k, v in data]
+    rows = ['{"key":' + _STR(k) + ',"value":' + _STR(v) + "}" for k, v in data]
     return '{"data":[\n' + ",\n".join(rows) + "\n]}\n" if rows else '{"data":[]}\n'
 
 

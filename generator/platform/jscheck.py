@@ -5,12 +5,15 @@ needs (imports to rewrite, loop and function bodies to instrument, names used).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from cfroutes import runcache
 from cfroutes.platform.profile import (
     DOC_ASYNC,
     FEATURE_NAMES,
@@ -206,7 +209,62 @@ def lint_source(source: str, runtime: str) -> list[JsIssue]:
 @lru_cache(maxsize=16)
 def analyze(source: str, runtime: str) -> Analysis:
     """One esprima walk of `source`; cached because the compiler's check and the emulator's
-    prepare analyse the same emitted source. Callers must not mutate the result."""
+    prepare analyse the same emitted source (and, inside `check`, on disk: runcache.py).
+    Callers must not mutate the result."""
+    if not runcache.enabled():
+        return _analyze(source, runtime)
+    name = runcache.key("esprima", runtime, hashlib.sha256(source.encode("utf-8")).hexdigest())
+    data = runcache.load("esprima", name)
+    if data is not None:
+        try:
+            return _from_json(data)
+        except (ValueError, KeyError, TypeError):  # an entry of another shape: analyse again
+            pass
+    out = _analyze(source, runtime)
+    runcache.store("esprima", name, _to_json(out))
+    return out
+
+
+@dataclass(frozen=True)
+class _Name:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Declaration:
+    type: str
+    id: _Name
+    isAsync: bool  # noqa: N815 (esprima's name)
+
+
+@dataclass(frozen=True)
+class _Program:
+    """What callers read of the AST of a stored analysis: its top-level function declarations."""
+    body: tuple[_Declaration, ...]
+
+
+def _to_json(a: Analysis) -> bytes:
+    def issues(xs: list[JsIssue]) -> list[list[Any]]:
+        return [[i.line, i.column, i.message, i.hint, i.kind] for i in xs]
+
+    decls = None if a.program is None else [
+        [n.id.name, bool(n.isAsync)] for n in a.program.body if n.type == "FunctionDeclaration" and n.id is not None]
+    return json.dumps({"issues": issues(a.issues), "warnings": issues(a.warnings), "program": decls,
+                       "imports": a.imports, "loops": a.loop_bodies, "functions": a.function_bodies,
+                       "arrows": a.arrow_exprs, "names": sorted(a.names), "modules": sorted(a.modules)}).encode("utf-8")
+
+
+def _from_json(data: bytes) -> Analysis:
+    d = json.loads(data)
+    program = None if d["program"] is None else _Program(
+        tuple(_Declaration("FunctionDeclaration", _Name(str(n)), bool(a)) for n, a in d["program"]))
+    return Analysis(issues=[JsIssue(*i) for i in d["issues"]], warnings=[JsIssue(*i) for i in d["warnings"]],
+                    program=program, imports=[tuple(x) for x in d["imports"]],
+                    loop_bodies=[tuple(x) for x in d["loops"]], function_bodies=list(d["functions"]),
+                    arrow_exprs=[tuple(x) for x in d["arrows"]], names=set(d["names"]), modules=set(d["modules"]))
+
+
+def _analyze(source: str, runtime: str) -> Analysis:
     prof = get_profile(runtime)
     out = Analysis()
     deep = nesting_issue(source)

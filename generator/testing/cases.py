@@ -25,6 +25,7 @@ from cfroutes.errors import Diagnostic, InputError, Span
 from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.headers import TOKEN_RE
 from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
+from cfroutes.runcache import note_dir
 from cfroutes.safeio import read_head
 from cfroutes.testing.events import RequestError, build_event
 
@@ -165,6 +166,7 @@ def find_case_files(config_path: str) -> list[str]:
     target = os.path.realpath(config_path)
     found: list[str] = []
     for d, dirs, files in os.walk(root):
+        note_dir(d)  # (check's result cache: a new case file or routes.yaml is a change)
         dirs[:] = sorted(x for x in dirs if x not in SKIP_DIRS and not x.startswith(".")
                          and not os.path.isfile(os.path.join(d, x, "routes.yaml")))
         for name in sorted(files):

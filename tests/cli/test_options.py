@@ -15,7 +15,7 @@ from cfroutes.modes import Mode, Stage
 #: command -> its options ("-c --config") and positionals (dest), "=a,b" the choices
 OPTIONS = {
     "build": ['--check', '--debug-header', '--pretty', '-c --config', '-o --output'],
-    "check": ['--engine=quickjs,njs,both', '--format=text,json,github', '--strict', '-c --config'],
+    "check": ['--engine=quickjs,njs,both', '--format=text,json,github', '--no-cache', '--strict', '-c --config'],
     "deploy": ['--apply', '--attach', '--dist', '--prefix', '--profile', '--region', '--stage=DEVELOPMENT,LIVE', '-c --config'],
     "diff": ['--base', '--cases', '--examples', '--format=text,json', '--log', '--tenants', '-c --config'],
     "emulate": ['--endpoint', '--engine=quickjs,njs', '--event', '--kvs', '--runtime=cloudfront-js-1.0,cloudfront-js-2.0', '--tenant-id', '--tenant-param', 'function_file'],

@@ -146,3 +146,30 @@ def test_node_bound_is_an_upper_bound(text: str, monkeypatch: pytest.MonkeyPatch
     events = (yaml.ScalarEvent, yaml.CollectionStartEvent, yaml.AliasEvent)
     nodes = sum(isinstance(e, events) for e in yaml.parse(text, Loader=yaml.CSafeLoader))
     assert yamlload._node_bound(text) >= nodes
+
+
+def test_node_limit_counted_in_the_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large document is composed once, counting as it goes (no event pass before it); the
+    event pass only runs to position a refusal, or when the `!` allowance for explicitly
+    tagged nodes (which the composer does not count) was text."""
+    import yaml
+
+    monkeypatch.setattr(yamlload, "NODES_MAX", 300)
+    real_parse = yaml.parse
+    passes: list[int] = []
+
+    def counting_parse(*a: Any, **k: Any) -> Any:
+        passes.append(1)
+        return real_parse(*a, **k)
+
+    monkeypatch.setattr(yaml, "parse", counting_parse)
+    assert len(load_text("x: [" + "1," * 250 + "]\n", "ok.yaml").value["x"].value) == 250
+    assert passes == []
+    tagged = "x: [" + "!!str 1," * 250 + "]\n"  # 252 nodes and 500 `!`: the allowance trips, the count says ok
+    assert load_text(tagged, "tagged.yaml").value["x"].value[0].value == "1"
+    assert passes == [1]
+    for text in ("x: [" + "1," * 400 + "]\n", "x: [" + "!!str 1," * 400 + "]\n"):
+        with pytest.raises(InputError) as e:
+            load_text(text, "over.yaml")
+        d = e.value.diagnostics[0]
+        assert "more than 300 nodes" in d.message and d.span.line == 1 and d.span.col > 500
