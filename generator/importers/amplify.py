@@ -33,8 +33,8 @@ from cfroutes.importers.segments import path_source, template
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
 
 
-def read(files: list[str]) -> Import:
-    imp = Import("amplify", files, options={"trailing_slash": "strict"})
+def read(files: list[str], site: str | None = None) -> Import:
+    imp = Import("amplify", files, options={"trailing_slash": "strict"}, site=site)
     imp.notes += [
         "Amplify semantics: first match wins; a trailing slash is significant (Amplify needs explicit rules);",
         "404 and 404-200 rules apply only when no file matches, so they are moved to the end.",

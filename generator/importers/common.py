@@ -18,9 +18,6 @@ from cfroutes.errors import Diagnostic, InputError, Severity, Span, file_diagnos
 
 #: what a request-controlled name may look like in cfroutes templates
 BUILTINS = ("host", "path", "query", "splat")
-#: `--site` of the running import (set by importers.read): the publish folder as routes.yaml names
-#: it, or None: then a rule whose meaning depends on files gets a warning
-SITE: str | None = None
 #: rules one import reads at most (a routes.yaml of `safeio.YAML_MAX` bytes holds fewer routes)
 MAX_RULES = 50_000
 
@@ -64,7 +61,9 @@ class Import:
     warnings: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # file header comment lines
     rules: int = 0  # rules read
-    site: str | None = field(default_factory=lambda: SITE)  # `--site`: the publish folder (`files:`)
+    #: `--site`: the publish folder as routes.yaml names it (`files:`), or None: then a rule whose
+    #: meaning depends on files gets a warning
+    site: str | None = None
 
     def count(self, file: str, line: int = 1) -> None:
         """One more rule read; past `MAX_RULES` the import is refused (exit 2) before it takes the

@@ -50,8 +50,8 @@ REDIRECT = (301, 302, 303, 307, 308)
 _STATUS = re.compile(r"^([0-9]{3})(!?)$")
 
 
-def read(files: list[str]) -> Import:
-    imp = Import("netlify", files, options={"case": "insensitive"})
+def read(files: list[str], site: str | None = None) -> Import:
+    imp = Import("netlify", files, options={"case": "insensitive"}, site=site)
     imp.notes += [
         "Netlify semantics: first match wins; 301 by default; paths match case-blind and with or without",
         "a trailing slash; the query passes through unless a rule matches query parameters.",
@@ -78,6 +78,7 @@ def read(files: list[str]) -> Import:
         else:
             _redirects_file(imp, path, text)
     _files_shadow(imp)
+    _files_unknown(imp)
     return imp
 
 
@@ -476,6 +477,28 @@ class _Rules:
             if looped:
                 return seen, True
         return seen, False
+
+
+def _files_unknown(imp: Import) -> None:
+    """Without --site, one warning for the non-forced rules no other warning names: Netlify applies
+    each only where no file exists at the request path (so `/about /about-us 301` does nothing while
+    `about.html` is published); here each applies to every request it matches. Each such route gets
+    a comment; one warning names them all (most real `_redirects` are such rules)."""
+    if imp.site is not None:
+        return
+    outs = [o for o in imp.routes if o.carried and o.rule is not None and not o.rule["force"]
+            and not is_url(o.rule["to"]) and not any(n.startswith("warning: not forced") for n in o.notes)]
+    if not outs:
+        return
+    for o in outs:
+        o.notes.append("not forced: on Netlify this applies only where no file exists at the path (--site DIR "
+                       "carries that)")
+    refs = ", ".join(o.short_ref for o in outs[:5]) + (f" and {len(outs) - 5:,} more" if len(outs) > 5 else "")
+    imp.warn(None, outs[0].file, outs[0].line, f"{len(outs):,} non-forced rule{'s' if len(outs) > 1 else ''} "
+             f"({refs}): Netlify applies {'each' if len(outs) > 1 else 'it'} only where no file exists at the "
+             "request path; without --site the import cannot see the files, so here every one applies, also "
+             "where a file exists (import with --site PUBLISH_DIR to carry them exactly, or add `!` where the "
+             "rule must win)")
 
 
 def _files_shadow(imp: Import) -> None:
