@@ -94,6 +94,17 @@ class Import:
         return [o for o in self.routes + self.headers if o.carried]
 
 
+def status_warning(status: int, page: str) -> str:
+    """The one warning for a rule that serves `page` with an error `status` (Netlify `404`, Amplify
+    `404`): what the translation does and why the status is not carried."""
+    return (f"status {status}: the platform serves {page} with status {status}; carried as a rewrite, so the "
+            "origin's status (normally 200) is served. A viewer-request function cannot set the status of a "
+            "request that goes on to the origin; a viewer-response function could (CloudFront lets it change "
+            "the status code), but routes.yaml header rules cannot set a status yet, and a status rule on "
+            f"{page} would also turn a direct request for {page} into {status}. For the exact status add a "
+            f"CloudFront custom error response ({status} -> {page}, {status})")
+
+
 def parse_error(file: str, line: int, col: int, msg: str, hint: str | None = None) -> InputError:
     return InputError([Diagnostic(Span(file, line, col), msg, hint=hint, code=Code.IMPORT_INVALID)])
 

@@ -37,6 +37,7 @@ from cfroutes.importers.common import (
     read_text,
     shown,
     split_url,
+    status_warning,
     upper_countries,
 )
 from cfroutes.importers.segments import path_source, template
@@ -347,9 +348,7 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
             return
         fields["rewrite"] = target if not query_fields else {"to": target, "query": "drop"}
         if status != 200:
-            imp.warn(out, file, line, f"status {status}: a viewer-request rewrite cannot set the response status; "
-                     f"{target} is served with the origin's status (for a real {status} add a CloudFront custom "
-                     f"error response, or use `respond: {{status: {status}}}`)")
+            imp.warn(out, file, line, status_warning(status, target))
     else:
         reason = f"status {status} is not a redirect (301/302/303/307/308), rewrite (200) or error (4xx/5xx)"
         imp.routes.append(out)
