@@ -30,7 +30,7 @@ class Platform(Choice):
 PLATFORMS = tuple(p.value for p in Platform)
 
 
-def _reader(platform: str) -> Callable[[list[str]], Import]:
+def _reader(platform: str) -> Callable[[list[str], str | None], Import]:
     if platform == "netlify":
         from cfroutes.importers.netlify import read
     elif platform == "vercel":
@@ -48,15 +48,7 @@ def read(platform: str, files: list[str], site: str | None = None) -> Import:
     """Parse the platform's files (InputError, exit 2, on unreadable/unparseable input); `site`:
     the publish folder as routes.yaml names it (rules that apply only where no file exists get
     `file: missing`)."""
-    from cfroutes.importers import common
-
-    common.SITE = site
-    try:
-        imp = _reader(platform)(files)
-    finally:
-        common.SITE = None
-    imp.site = site
-    return imp
+    return _reader(platform)(files, site)
 
 
 def _validate(text: str, base: str | None = None) -> list[tuple[int, str]]:

@@ -26,6 +26,7 @@ from cfroutes.importers.common import (
     read_text,
     shown,
     split_url,
+    status_warning,
 )
 from cfroutes.importers.jsonpos import LinedDict, load
 from cfroutes.importers.segments import path_source, template
@@ -33,8 +34,8 @@ from cfroutes.importers.segments import path_source, template
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
 
 
-def read(files: list[str]) -> Import:
-    imp = Import("amplify", files, options={"trailing_slash": "strict"})
+def read(files: list[str], site: str | None = None) -> Import:
+    imp = Import("amplify", files, options={"trailing_slash": "strict"}, site=site)
     imp.notes += [
         "Amplify semantics: first match wins; a trailing slash is significant (Amplify needs explicit rules);",
         "404 and 404-200 rules apply only when no file matches, so they are moved to the end.",
@@ -194,9 +195,7 @@ def _rule(imp: Import, path: str, r: Any) -> None:
             fields["rewrite"] = tmpl
             out.notes.append(f"applies only where no file of {imp.site} exists (--site); moved to the end")
             if status == "404":
-                imp.warn(out, path, line, f"status 404: Amplify serves {tmpl} with status 404; a viewer-request "
-                         "rewrite cannot set the status (the origin's, normally 200, is served; for a real 404 add a "
-                         f"CloudFront custom error response 404 -> {tmpl}, 404)")
+                imp.warn(out, path, line, status_warning(404, tmpl))
             out.fields = fields
             return
         if src_splat_catch_all(fields) and "{" not in tmpl:

@@ -18,9 +18,6 @@ from cfroutes.errors import Diagnostic, InputError, Severity, Span, file_diagnos
 
 #: what a request-controlled name may look like in cfroutes templates
 BUILTINS = ("host", "path", "query", "splat")
-#: `--site` of the running import (set by importers.read): the publish folder as routes.yaml names
-#: it, or None: then a rule whose meaning depends on files gets a warning
-SITE: str | None = None
 #: rules one import reads at most (a routes.yaml of `safeio.YAML_MAX` bytes holds fewer routes)
 MAX_RULES = 50_000
 
@@ -64,7 +61,9 @@ class Import:
     warnings: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # file header comment lines
     rules: int = 0  # rules read
-    site: str | None = field(default_factory=lambda: SITE)  # `--site`: the publish folder (`files:`)
+    #: `--site`: the publish folder as routes.yaml names it (`files:`), or None: then a rule whose
+    #: meaning depends on files gets a warning
+    site: str | None = None
 
     def count(self, file: str, line: int = 1) -> None:
         """One more rule read; past `MAX_RULES` the import is refused (exit 2) before it takes the
@@ -93,6 +92,17 @@ class Import:
     @property
     def carried(self) -> list[Out]:
         return [o for o in self.routes + self.headers if o.carried]
+
+
+def status_warning(status: int, page: str) -> str:
+    """The one warning for a rule that serves `page` with an error `status` (Netlify `404`, Amplify
+    `404`): what the translation does and why the status is not carried."""
+    return (f"status {status}: the platform serves {page} with status {status}; carried as a rewrite, so the "
+            "origin's status (normally 200) is served. A viewer-request function cannot set the status of a "
+            "request that goes on to the origin; a viewer-response function could (CloudFront lets it change "
+            "the status code), but routes.yaml header rules cannot set a status yet, and a status rule on "
+            f"{page} would also turn a direct request for {page} into {status}. For the exact status add a "
+            f"CloudFront custom error response ({status} -> {page}, {status})")
 
 
 def parse_error(file: str, line: int, col: int, msg: str, hint: str | None = None) -> InputError:

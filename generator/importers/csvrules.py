@@ -25,8 +25,8 @@ COLUMNS = ("scheme", "host", "path", "qs", "regex", "includeqs", "to", "sc", "ac
            "pt", "includepath", "message", "action")
 
 
-def read(files: list[str]) -> Import:
-    imp = Import("csv", files, options={"trailing_slash": "strict"})
+def read(files: list[str], site: str | None = None) -> Import:
+    imp = Import("csv", files, options={"trailing_slash": "strict"}, site=site)
     imp.notes += [
         "AWS CloudFront Redirector semantics: domain rules, then exact host+path rules, then regex rules;",
         "the query is dropped unless includeqs=1; date windows (start/end) are not evaluated.",

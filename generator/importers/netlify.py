@@ -37,6 +37,7 @@ from cfroutes.importers.common import (
     read_text,
     shown,
     split_url,
+    status_warning,
     upper_countries,
 )
 from cfroutes.importers.segments import path_source, template
@@ -50,8 +51,8 @@ REDIRECT = (301, 302, 303, 307, 308)
 _STATUS = re.compile(r"^([0-9]{3})(!?)$")
 
 
-def read(files: list[str]) -> Import:
-    imp = Import("netlify", files, options={"case": "insensitive"})
+def read(files: list[str], site: str | None = None) -> Import:
+    imp = Import("netlify", files, options={"case": "insensitive"}, site=site)
     imp.notes += [
         "Netlify semantics: first match wins; 301 by default; paths match case-blind and with or without",
         "a trailing slash; the query passes through unless a rule matches query parameters.",
@@ -78,6 +79,7 @@ def read(files: list[str]) -> Import:
         else:
             _redirects_file(imp, path, text)
     _files_shadow(imp)
+    _files_unknown(imp)
     return imp
 
 
@@ -346,9 +348,7 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
             return
         fields["rewrite"] = target if not query_fields else {"to": target, "query": "drop"}
         if status != 200:
-            imp.warn(out, file, line, f"status {status}: a viewer-request rewrite cannot set the response status; "
-                     f"{target} is served with the origin's status (for a real {status} add a CloudFront custom "
-                     f"error response, or use `respond: {{status: {status}}}`)")
+            imp.warn(out, file, line, status_warning(status, target))
     else:
         reason = f"status {status} is not a redirect (301/302/303/307/308), rewrite (200) or error (4xx/5xx)"
         imp.routes.append(out)
@@ -476,6 +476,28 @@ class _Rules:
             if looped:
                 return seen, True
         return seen, False
+
+
+def _files_unknown(imp: Import) -> None:
+    """Without --site, one warning for the non-forced rules no other warning names: Netlify applies
+    each only where no file exists at the request path (so `/about /about-us 301` does nothing while
+    `about.html` is published); here each applies to every request it matches. Each such route gets
+    a comment; one warning names them all (most real `_redirects` are such rules)."""
+    if imp.site is not None:
+        return
+    outs = [o for o in imp.routes if o.carried and o.rule is not None and not o.rule["force"]
+            and not is_url(o.rule["to"]) and not any(n.startswith("warning: not forced") for n in o.notes)]
+    if not outs:
+        return
+    for o in outs:
+        o.notes.append("not forced: on Netlify this applies only where no file exists at the path (--site DIR "
+                       "carries that)")
+    refs = ", ".join(o.short_ref for o in outs[:5]) + (f" and {len(outs) - 5:,} more" if len(outs) > 5 else "")
+    imp.warn(None, outs[0].file, outs[0].line, f"{len(outs):,} non-forced rule{'s' if len(outs) > 1 else ''} "
+             f"({refs}): Netlify applies {'each' if len(outs) > 1 else 'it'} only where no file exists at the "
+             "request path; without --site the import cannot see the files, so here every one applies, also "
+             "where a file exists (import with --site PUBLISH_DIR to carry them exactly, or add `!` where the "
+             "rule must win)")
 
 
 def _files_shadow(imp: Import) -> None:

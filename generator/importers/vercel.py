@@ -39,8 +39,8 @@ _NAME_CH = re.compile(r"[0-9A-Za-z_]")
 DEFAULT_PATTERN = "[^/]+?"
 
 
-def read(files: list[str]) -> Import:
-    imp = Import("vercel", files, options={"trailing_slash": "strict"})
+def read(files: list[str], site: str | None = None) -> Import:
+    imp = Import("vercel", files, options={"trailing_slash": "strict"}, site=site)
     imp.notes += [
         "Vercel semantics: path-to-regexp sources, case-sensitive, a trailing slash is significant; redirects",
         "(308 permanent / 307) before rewrites; the query passes through. Vercel applies rewrites only when no",

@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 IMPORTS = [
     ("netlify", ["netlify/_redirects"], ["netlify/redirects.answers.yaml"], 1,
      ["Language= is approximated", "not forced: Netlify applies this rule only when no file exists",
-      "status 410: a viewer-request rewrite cannot set the response status", "proxy to api.example.com"]),
+      "status 410: the platform serves", "proxy to api.example.com"]),
     ("netlify", ["netlify/netlify.toml"], ["netlify/toml.answers.yaml"], 0, ["proxy to backend.example.net"]),
     ("vercel", ["vercel/vercel.json"], ["vercel/vercel.answers.yaml"], 0,
      ["cleanUrls serves /about from about.html", "Vercel applies rewrites only when no file matches"]),

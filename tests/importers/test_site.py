@@ -177,3 +177,20 @@ def test_failures_run_and_coverage_name_the_line_and_the_source_rule(tmp_path: P
     main(["test", "-c", str(cfg), "--coverage"])
     cap = capsys.readouterr()
     assert "route 1 of 'router' (from _redirects:2) is not exercised" in cap.out + cap.err
+
+
+def test_non_forced_exact_rules_warn_once_without_site(tmp_path: Path) -> None:
+    """Without --site every non-forced rule depends on files on Netlify: one warning names them,
+    each route gets a comment; with --site they say `file: missing` and the warning is gone."""
+    from cfroutes.importers import read
+
+    src = tmp_path / "_redirects"
+    src.write_text("/old /new 301\n/blog/* /news/:splat\n/x /x 200!\n", encoding="utf-8")
+    imp = read("netlify", [str(src)])
+    msgs = [d.message for d in imp.warnings]
+    assert len([m for m in msgs if "non-forced rules (_redirects:1, _redirects:2)" in m]) == 1, msgs
+    assert all(any("only where no file exists" in n for n in o.notes) for o in imp.routes[:2])
+    assert not any("only where no file exists" in n for n in imp.routes[2].notes)
+    imp = read("netlify", [str(src)], "public")
+    assert not [d for d in imp.warnings if "non-forced rules" in d.message]
+    assert [o.fields.get("file") for o in imp.routes] == ["missing", "missing", None]
