@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 security input-sha256:9396dd5db9708ec6
+// cfroutes 0.1.0 security input-sha256:99448a3a6fe03343
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 pages input-sha256:43554be746a2e4ba
+// cfroutes 0.1.0 pages input-sha256:2c3794db59389f28
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:046f163ca24291cd
+// cfroutes 0.1.0 tenants input-sha256:15a81c2cb06dae85
 import cf from 'cloudfront';
 var K = cf.kvs();
 // P: pattern routes in order; G: first path segment -> positions in P to try;
