@@ -61,6 +61,7 @@ class Plan:
     Y: list[list[Any]] = field(default_factory=list)
     YD: list[int] = field(default_factory=list)
     prefix_count: int = 0
+    ydata: dict[int, list[Any]] = field(default_factory=dict)  # route index -> its [rank, seq, record] in a list
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -425,6 +426,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             result.files_kvs = True
         else:
             result.FS = {p: 1 for p in sorted(fn.files.paths)}
+    result.ydata = {e[1]: e for v in ylists.values() for e in v}
     result.flags = _flags(fn, result, spill, debug)
     _named_flags(result.flags, bool(ylists))
     return result
