@@ -32,6 +32,7 @@ from cfroutes.config.model import (
 )
 from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.errors import Diagnostic
+from cfroutes.platform.limits import KVS_VALUE_MAX
 from cfroutes.platform.profile import get_profile
 from cfroutes.platform.uri import needs_normal, normal_path, uri_text
 
@@ -234,10 +235,6 @@ def prefix_key(route: Route, icase: bool) -> str | None:
     return key.lower() if icase else key
 
 
-def _under(key: str, prefix: str) -> bool:
-    return key == prefix or key.startswith(prefix + "/")
-
-
 def named_prefix_key(route: Route, icase: bool) -> tuple[str, int] | None:
     """The table key of a `:name` prefix route (`/a/:x/*`, `/blog/:y/:s`: literal segments, then
     at least one `:name`, no host, regex, methods, conditions or lookup) and its literal depth, or None."""
@@ -251,6 +248,14 @@ def named_prefix_key(route: Route, icase: bool) -> tuple[str, int] | None:
     if normal_path(key) != key:  # as prefix_key: % or non-ASCII stays a pattern route
         return None
     return (key.lower() if icase else key), n
+
+
+def _covering(prefixes: dict[str, Route], key: str) -> Route | None:
+    """The earliest kept prefix route whose prefix `key` lies under (equal to it or
+    followed by '/'), found by its ancestors:
+    a scan of every prefix per route made 5,000 prefix routes a 25-million-step plan."""
+    found = [prefixes[a] for a in _ancestors(key) if a in prefixes]
+    return min(found, key=lambda r: r.span.line) if len(found) > 1 else (found[0] if found else None)
 
 
 def _ancestors(key: str) -> list[str]:
@@ -319,26 +324,46 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
                 Y[-1][1].setdefault(key[:cut], {})[key[cut:]] = ylists[key]
         return ylists[key]
 
+    ybytes: dict[str, int] = {}
+
+    def fits(key: str, entry: list[Any]) -> bool:
+        """Does the spilled list of `key` stay within KVS_VALUE_MAX with `entry` (inline: always)?"""
+        if not (prefix == 2 and spill):
+            return True
+        n = ybytes.get(key, len('[-1,[]]')) + len(json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+        if n > KVS_VALUE_MAX:
+            return False
+        ybytes[key] = n
+        return True
+
     for seq, route in enumerate(fn.routes):
         if seq in named:
             nk, depth = named[seq]
-            by = next((r for q, r in prefixes.items() if _under(nk, q)), None)
+            by = _covering(prefixes, nk)
             if by is not None:  # an earlier prefix route takes every request this one would
                 shadowed.append((route, by))
                 continue
-            ylist(nk, len(P)).append(_named_entry(route, depth, len(P), seq, icase, strict, debug))
-            continue
-        pk = prefix_key(route, icase) if prefix else None
+            entry = _named_entry(route, depth, len(P), seq, icase, strict, debug)
+            if fits(nk, entry):
+                ylist(nk, len(P)).append(entry)
+                continue
+            # its spilled list would pass KVS_VALUE_MAX: it stays a pattern route (below)
+        pk = prefix_key(route, icase) if prefix and seq not in named else None
         if pk is not None:
-            by = next((r for q, r in prefixes.items() if _under(pk, q)), None)
+            by = _covering(prefixes, pk)
             if by is not None:  # an earlier prefix route takes every request this one would
                 shadowed.append((route, by))
                 continue
             prefixes[pk] = route
             rank = len(P)
             if ylists and any(a in ylists for a in _ancestors(pk)):  # under a `:name` prefix route
-                ylist(pk, rank).append(_named_entry(route, pk.count("/"), rank, seq, icase, strict, debug))
-                continue
+                entry = _named_entry(route, pk.count("/"), rank, seq, icase, strict, debug)
+                if fits(pk, entry):
+                    ylist(pk, rank).append(entry)
+                    continue
+                del prefixes[pk]  # too large for its spilled list: a pattern route in P
+                pk = None
+        if pk is not None:
             act = action_record(route, debug)
             depths.add(pk.count("/"))
             if prefix == 2 and spill:
@@ -354,7 +379,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             path_key = key[key.index("/"):]
             by = seen_hostless.get(path_key) or (seen_host.get(key) if with_host else None)
             if by is None and prefixes:  # an earlier prefix route (same rank) takes its requests
-                by = next((r for q, r in prefixes.items() if _under(path_key, q)), None)
+                by = _covering(prefixes, path_key)
             if by is not None:
                 shadowed.append((route, by))
                 continue
