@@ -1,7 +1,7 @@
 """Scale benchmarks: density, per-request cost vs route count, build time.
 
     python bench/bench_scale.py            # everything, prints a Markdown table
-    python bench/bench_scale.py density    # one part: density | cost | build | prefix
+    python bench/bench_scale.py density    # one part: density | cost | build | prefix | modes
 
 Numbers are written down in docs/benchmarks.md with the date and machine.
 """
@@ -130,13 +130,18 @@ def cost() -> list[dict[str, object]]:
     return rows
 
 
-def prefix_config(n: int) -> str:
-    """n prefix routes of the docs-site shape (`/v1.2-docs/section-7/* -> /docs/section-7/`) and
-    a few exact and pattern routes, with a store and spill: auto (issue 23)."""
+def prefix_config(n: int, shape: str = "splat") -> str:
+    """n prefix routes of the docs-site shape (`/v1.2-docs/section-7/* -> /docs/section-7/`, or
+    with shape "name" `/v1.2-docs/section-7/:page/* -> /docs/section-7/{page}/`) and a few exact
+    and pattern routes, with a store and spill: auto (issue 23)."""
     lines = ["version: 1", "functions:", "  f:", "    event: viewer-request", "    runtime: cloudfront-js-2.0",
              "    kvs: {name: routes}", "    options: {spill: auto}", "    routes:"]
     for i in range(n):
         target = f"/docs/section-{i // 9}/" if i % 5 else f"/docs/section-{i // 9}/{{splat}}"
+        if shape == "name":
+            target = target.replace("/docs/", "/docs/{page}/", 1)
+            lines.append(f"      - {{path: '/v1.{i % 9}-docs/section-{i // 9}/:page/*', redirect: '{target}'}}")
+            continue
         lines.append(f"      - {{path: '/v1.{i % 9}-docs/section-{i // 9}/*', redirect: '{target}'}}")
     for i in range(20):
         lines.append(f"      - {{path: '/blog/post-{i}', redirect: '/articles/{i}'}}")
@@ -146,17 +151,51 @@ def prefix_config(n: int) -> str:
 
 def prefix() -> Iterator[dict[str, object]]:
     """Prefix routes as data: bytes, where they live, reads per request, cost per request."""
-    for n in (99, 1000, 5000):  # each row printed as it is measured
-        c, secs = _compile(prefix_config(n))
+    for n, shape in [(n, s) for n in (99, 1000, 5000) for s in ("splat", "name")]:  # printed as measured
+        c, secs = _compile(prefix_config(n, shape))
         f = c.functions[0]
         assert not c.errors, [str(e) for e in c.errors]
         rnd = random.Random(n)
         uris = [f"/v1.{i % 9}-docs/section-{i // 9}/page/x" for i in (rnd.randrange(n) for _ in range(10))]
         uris += ["/blog/post-3", "/tags/3/x", "/nothing/here"]
         us, steps = _measure(f.source, f.function.runtime, f.kvs_dict(), uris, reps=1)
-        yield ({"prefix_routes": n, "bytes": f.size, "where": "kvs" if f.plan.flags.get("yspill") else "inline",
+        yield ({"prefix_routes": n, "shape": shape, "bytes": f.size, "where": "kvs" if f.plan.flags.get("yspill") else "inline",
                      "reads_per_request_max": len(f.plan.YD), "kvs_entries": len(f.plan.spilled),
                      "build_s": round(secs, 2), "median_us": round(us, 1), "median_steps": steps})
+
+
+def prefix_modes() -> Iterator[dict[str, object]]:
+    """`/p/*` and `/p/:x/*` routes inline (Y) and spilled, side by side: bytes, plan and render
+    time, steps and microseconds per request (the 5,000 inline rows are over the quota: measured
+    all the same, to show what the table costs)."""
+    from cfroutes.compiler.emit import render
+    from cfroutes.compiler.plan import plan
+    from cfroutes.config.load import load_config
+
+    for n in (99, 1000, 5000):
+        for shape in ("splat", "name"):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "routes.yaml")
+                with open(path, "w") as fh:
+                    fh.write(prefix_config(n, shape))
+                fn = load_config(path).functions[0]
+            rnd = random.Random(n)
+            uris = [f"/v1.{i % 9}-docs/section-{i // 9}/page/x" for i in (rnd.randrange(n) for _ in range(10))]
+            uris += ["/blog/post-3", "/tags/3/x", "/nothing/here"]
+            for mode in ("pattern", "inline", "spilled"):  # pattern: no prefix level (P, exact routes spilled)
+                t = time.process_time()
+                p = plan(fn, spill=mode != "inline", prefix={"pattern": 0, "inline": 1, "spilled": 2}[mode])
+                src = render(p)
+                secs = time.process_time() - t
+                row: dict[str, object] = {"prefix_routes": n, "shape": shape, "mode": mode, "bytes": len(src.encode("utf-8")),
+                                          "reads_per_request_max": len(p.YD), "kvs_entries": len(p.spilled),
+                                          "plan_render_cpu_s": round(secs, 2)}
+                try:
+                    us, steps = _measure(src, fn.runtime, dict(p.spilled) if p.spilled else None, uris, reps=1)
+                    row.update({"median_us": round(us, 1), "median_steps": steps})
+                except AssertionError as e:  # e.g. a table far over the quota passes the 2 MB memory limit
+                    row["error"] = str(e)
+                yield row
 
 
 def build() -> dict[str, object]:
@@ -179,7 +218,7 @@ def build() -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    parts = argv or ["density", "cost", "build", "prefix"]
+    parts = argv or ["density", "cost", "build", "prefix", "modes"]
     if "density" in parts:
         print("density:", json.dumps(density()))
     if "cost" in parts:
@@ -190,6 +229,9 @@ def main(argv: list[str]) -> None:
     if "prefix" in parts:
         for row in prefix():
             print("prefix:", json.dumps(row), flush=True)
+    if "modes" in parts:
+        for row in prefix_modes():
+            print("modes:", json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cfroutes.compiler.emit import function_source
 from cfroutes.compiler.fingerprint import input_sha256
-from cfroutes.compiler.plan import Plan, plan, prefix_key
+from cfroutes.compiler.plan import Plan, named_prefix_key, plan, prefix_key
 from cfroutes.compiler.verify import verify_function
 from cfroutes.config.load import load_config
 from cfroutes.config.model import Config, Function
@@ -81,7 +81,8 @@ def compile_function(cfg: Config, fn: Function, *, pretty: bool = False, debug: 
         size = len((function_source(p, input_sha256=digest) if pretty else src).encode("utf-8"))
     # still over: prefix routes (`/a/b/*`) become data, inline (Y), then spilled when a store can hold them
     levels = [1] + ([2] if (spill or (fn.options.spill == "auto" and can_spill)) else [])
-    if size > FUNCTION_SIZE_MAX and not debug and any(prefix_key(r, fn.options.icase) for r in fn.routes):
+    if size > FUNCTION_SIZE_MAX and not debug and any(prefix_key(r, fn.options.icase) or named_prefix_key(r, fn.options.icase)
+                                                            for r in fn.routes):
         for level in levels:
             spill = spill or level == 2
             p = plan(fn, spill=spill, debug=debug, prefix=level)

@@ -33,6 +33,7 @@ from cfroutes.config.model import (
 )
 from cfroutes.config.patterns import SITE_HEADER, host_parts, name_site, rendered_templates
 from cfroutes.errors import Diagnostic
+from cfroutes.platform.limits import KVS_VALUE_MAX
 from cfroutes.platform.profile import get_profile
 from cfroutes.platform.uri import needs_normal, normal_path, uri_text
 
@@ -62,6 +63,7 @@ class Plan:
     Y: list[list[Any]] = field(default_factory=list)
     YD: list[int] = field(default_factory=list)
     prefix_count: int = 0
+    ydata: dict[int, list[Any]] = field(default_factory=dict)  # route index -> its [rank, seq, record] in a list
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -234,8 +236,60 @@ def prefix_key(route: Route, icase: bool) -> str | None:
     return key.lower() if icase else key
 
 
-def _under(key: str, prefix: str) -> bool:
-    return key == prefix or key.startswith(prefix + "/")
+def named_prefix_key(route: Route, icase: bool) -> tuple[str, int] | None:
+    """The table key of a `:name` prefix route (`/a/:x/*`, `/blog/:y/:s`: literal segments, then
+    at least one `:name`, no host, regex, methods, conditions or lookup) and its literal depth, or None."""
+    m = route.match
+    p = m.path
+    if (p is None or not p.segments or not isinstance(p.segments[0], str) or all(isinstance(s, str) for s in p.segments)
+            or m.host is not None or m.regex is not None or m.has_conditions or route.lookup or route.tenant_refs):
+        return None
+    n = next(i for i, s in enumerate(p.segments) if not isinstance(s, str))
+    key = "/" + "/".join(s for s in p.segments[:n] if isinstance(s, str))
+    if normal_path(key) != key:  # as prefix_key: % or non-ASCII stays a pattern route
+        return None
+    return (key.lower() if icase else key), n
+
+
+def _covering(prefixes: dict[str, Route], key: str) -> Route | None:
+    """The earliest kept prefix route whose prefix `key` lies under (equal to it or
+    followed by '/'), found by its ancestors:
+    a scan of every prefix per route made 5,000 prefix routes a 25-million-step plan."""
+    found = [prefixes[a] for a in _ancestors(key) if a in prefixes]
+    return min(found, key=lambda r: r.span.line) if len(found) > 1 else (found[0] if found else None)
+
+
+def _ancestors(key: str) -> list[str]:
+    """'/a/b/c' -> ['/a', '/a/b', '/a/b/c'] (a trailing '/' adds the key itself)."""
+    parts = key.split("/")
+    return ["/".join(parts[:n]) for n in range(2, len(parts) + 1)]
+
+
+def _named_eligible(fn: Function, icase: bool, strict: bool) -> dict[int, tuple[str, int]]:
+    """Route index -> (key, depth) of the `:name` prefix routes that can be data: no exact route
+    written after one lies under its prefix (an exact match would otherwise win a tie of ranks)."""
+    last: dict[str, int] = {}  # prefix -> index of the last exact route under it
+    for i, r in enumerate(fn.routes):
+        if r.is_exact:
+            key, _ = exact_key(r, icase, strict)
+            for a in _ancestors(key[key.index("/"):]):
+                last[a] = i
+    out = {}
+    for i, r in enumerate(fn.routes):
+        nk = named_prefix_key(r, icase)
+        if nk is not None and last.get(nk[0], -1) < i:
+            out[i] = nk
+    return out
+
+
+def _named_entry(route: Route, depth: int, rank: int, seq: int, icase: bool, strict: bool, debug: bool) -> list[Any]:
+    """[rank, seq, record]: a pattern record (match_record's, the action merged) whose path omits
+    the first `depth` literal segments (the table key gives them back)."""
+    rec = match_record(route.match, icase, strict)
+    rec["p"] = rec["p"][depth:]
+    act = action_record(route, debug)
+    rec.update({"t": "r", "u": act} if isinstance(act, str) else act)
+    return [rank, seq, rec]
 
 
 #: json.dumps(v, separators=(",", ":"), ensure_ascii=False), one encoder for every spilled entry
@@ -262,15 +316,61 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
     depths: set[int] = set()
     # the spilled actions, kept for _flags (which would otherwise decode every entry's JSON)
     spilled_acts: tuple[list[Any], list[Any]] = ([], [])  # (exact, prefix)
-    for route in fn.routes:
-        pk = prefix_key(route, icase) if prefix else None
+    # `:name` prefix routes (and prefix routes after one that covers them): lists of [rank, seq, record]
+    named = _named_eligible(fn, icase, strict) if prefix else {}
+    ylists: dict[str, list[list[Any]]] = {}
+
+    def ylist(key: str, rank: int) -> list[list[Any]]:
+        if key not in ylists:
+            ylists[key] = []
+            depths.add(key.count("/"))
+            if not (prefix == 2 and spill):
+                if not Y or Y[-1][0] != rank:
+                    Y.append([rank, {}])
+                cut = key.rindex("/")
+                Y[-1][1].setdefault(key[:cut], {})[key[cut:]] = ylists[key]
+        return ylists[key]
+
+    ybytes: dict[str, int] = {}
+
+    def fits(key: str, entry: list[Any]) -> bool:
+        """Does the spilled list of `key` stay within KVS_VALUE_MAX with `entry` (inline: always)?"""
+        if not (prefix == 2 and spill):
+            return True
+        n = ybytes.get(key, len('[-1,[]]')) + len(json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+        if n > KVS_VALUE_MAX:
+            return False
+        ybytes[key] = n
+        return True
+
+    for seq, route in enumerate(fn.routes):
+        if seq in named:
+            nk, depth = named[seq]
+            by = _covering(prefixes, nk)
+            if by is not None:  # an earlier prefix route takes every request this one would
+                shadowed.append((route, by))
+                continue
+            entry = _named_entry(route, depth, len(P), seq, icase, strict, debug)
+            if fits(nk, entry):
+                ylist(nk, len(P)).append(entry)
+                continue
+            # its spilled list would pass KVS_VALUE_MAX: it stays a pattern route (below)
+        pk = prefix_key(route, icase) if prefix and seq not in named else None
         if pk is not None:
-            by = next((r for q, r in prefixes.items() if _under(pk, q)), None)
+            by = _covering(prefixes, pk)
             if by is not None:  # an earlier prefix route takes every request this one would
                 shadowed.append((route, by))
                 continue
             prefixes[pk] = route
             rank = len(P)
+            if ylists and any(a in ylists for a in _ancestors(pk)):  # under a `:name` prefix route
+                entry = _named_entry(route, pk.count("/"), rank, seq, icase, strict, debug)
+                if fits(pk, entry):
+                    ylist(pk, rank).append(entry)
+                    continue
+                del prefixes[pk]  # too large for its spilled list: a pattern route in P
+                pk = None
+        if pk is not None:
             act = action_record(route, debug)
             depths.add(pk.count("/"))
             if prefix == 2 and spill:
@@ -287,7 +387,7 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             path_key = key[key.index("/"):]
             by = seen_hostless.get(path_key) or (seen_host.get(key) if with_host else None)
             if by is None and prefixes:  # an earlier prefix route (same rank) takes its requests
-                by = next((r for q, r in prefixes.items() if _under(path_key, q)), None)
+                by = _covering(prefixes, path_key)
             if by is not None:
                 shadowed.append((route, by))
                 continue
@@ -344,10 +444,14 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
         if rule.match.tenant is not None or rule.tenant_refs:
             h["tn"] = tenant_record(rule, [(SITE_HEADER, t) for _, t in rule.set])
         H.append(h)
+    if prefix == 2 and spill:  # [-1, entries]: [rank, action] is a plain prefix route
+        for k, entries in ylists.items():
+            spilled["*" + k] = json.dumps([-1, entries], separators=(",", ":"), ensure_ascii=False)
+            spilled_acts[1].append(entries)
     version = spill_table_version(spilled) if spilled else ""
     result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
                   spill_version=version, shadowed=shadowed, exact_count=exact_count,
-                  Y=Y, YD=sorted(depths, reverse=True), prefix_count=len(prefixes))
+                  Y=Y, YD=sorted(depths, reverse=True), prefix_count=len(prefixes) + sum(e[1] in named for v in ylists.values() for e in v))
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
     if fn.files is not None and any(m.file for m in [*(r.match for r in fn.routes), *(h.match for h in fn.headers)]):
         if files_in_store(fn):  # large: versioned keys in the store, beside spilled routes
@@ -359,8 +463,17 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
             result.files_kvs = True
         else:
             result.FS = {p: 1 for p in sorted(fn.files.paths)}
+    result.ydata = {e[1]: e for v in ylists.values() for e in v}
     result.flags = _flags(fn, result, spill, debug, spilled_acts)
+    _named_flags(result.flags, bool(ylists))
     return result
+
+
+def _named_flags(flags: dict[str, bool], yname: bool) -> None:
+    """`:name` prefix routes as data (F.yname): tried with M, run with A (C and T with them)."""
+    flags["yname"] = yname
+    if yname:
+        flags["match"] = flags["act"] = True
 
 
 def tenant_record(route: Route | HeaderRule, sites: list[tuple[int, Template]]) -> list[Any]:

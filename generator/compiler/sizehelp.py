@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cfroutes.compiler.plan import Plan, exact_key, prefix_key
+from cfroutes.compiler.plan import Plan, exact_key, named_prefix_key, prefix_key
 from cfroutes.config.model import Route
 
 TOP = 5  # routes named in the hint
@@ -28,8 +28,12 @@ def route_costs(p: Plan) -> list[tuple[Route, int]]:
     inline_prefix = {d + last: a for _, t in p.Y for d, ls in t.items() for last, a in ls.items()}
     out: list[tuple[Route, int]] = []
     pos = 0
-    for r in fn.routes:
+    for i, r in enumerate(fn.routes):
         if id(r) in dropped:
+            continue
+        if i in p.ydata:  # in a list of a prefix (`/a/:x/*`): bytes when inline, else in the store
+            if p.Y:
+                out.append((r, _bytes(p.ydata[i]) + 1))
             continue
         pk = prefix_key(r, icase) if (p.Y or p.YD) else None
         if pk is not None:
@@ -56,9 +60,10 @@ def size_hint(p: Plan, *, spilled: bool, can_store: bool) -> str:
     if p.exact_count and not spilled:
         steps.append(f"set `options.spill: auto` with a `kvs:` store to move the {p.exact_count} exact routes "
                      "into the KeyValueStore")
-    prefixes = sum(1 for r in fn.routes if prefix_key(r, fn.options.icase) is not None)
+    prefixes = sum(1 for r in fn.routes if prefix_key(r, fn.options.icase) is not None
+                   or named_prefix_key(r, fn.options.icase) is not None)
     if prefixes and not can_store:
-        steps.append(f"add a `kvs:` store: the {prefixes} prefix routes (`/a/b/*`) can live in it")
+        steps.append(f"add a `kvs:` store: the {prefixes} prefix routes (`/a/b/*`, `/a/:x/*`) can live in it")
     steps.append("shorten or merge the costliest routes (one regex route for many similar paths, a lookup "
                  "keyed by a path segment), or split them into a second function")
     return "; ".join(steps) + (f". Costliest routes in the code: {top}" if top else "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfroutes.compiler.emit import function_source
-from cfroutes.compiler.plan import plan, prefix_key
+from cfroutes.compiler.plan import named_prefix_key, plan, prefix_key
 from cfroutes.config.load import load_config
 from cfroutes.config.model import SPILL_PREFIX, Function
 from cfroutes.emulator.local_edge import EdgeFunction, LocalEdge
@@ -65,7 +65,8 @@ class Case:
         case = cls(fn, text)
         can = spill and fn.runtime == JS2 and fn.kvs is not None
         modes = [(False, 0)] + ([(True, 0)] if can else [])
-        if any(prefix_key(r, fn.options.icase) for r in fn.routes):  # prefix routes as data (plan.py)
+        if any(prefix_key(r, fn.options.icase) or named_prefix_key(r, fn.options.icase)
+               for r in fn.routes):  # prefix routes as data (plan.py)
             modes += [(False, 1)] + ([(True, 2)] if can else [])
         for s, pre in modes:
             p = plan(fn, spill=s, prefix=pre)

@@ -187,6 +187,11 @@ def route_spec(draw: Any, event: str, js2: bool, has_kvs: bool, data: bool = Fal
     elif shape == 2:  # a prefix route: literal segments and a splat, nothing else (plan.py's Y / spilled)
         segs = draw(st.lists(st.sampled_from(SEGS[:-1]), min_size=1, max_size=3))
         m, bound = {"path": "/" + "/".join(segs) + "/*"}, ["splat"]
+        tail = draw(st.integers(0, 2))  # 1, 2: `:name` segments over the literal prefix (with a splat or not)
+        if tail:
+            named = names[:draw(st.integers(1, 2))]
+            m = {"path": "/" + "/".join(segs + [":" + n for n in named]) + ("/*" if tail == 1 else "")}
+            bound = named + (["splat"] if tail == 1 else [])
     else:
         m, bound = draw(match_spec(names))
     r: dict[str, Any] = dict(m)

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 moves input-sha256:7ec934c711e37be7
+// cfroutes 0.1.0 moves input-sha256:3f9b3f70a6dcc9a7
 var P=[{p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}];var G={"/blog":[0]};var X=[[0,{"/old":{"/getting-started":"/docs/`","/installation":"/docs/`"},"":{"/pricing.html":{t:"r",u:"/pricing",st:302}}}]];var B="`";var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}

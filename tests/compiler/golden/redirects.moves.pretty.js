@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 moves input-sha256:7ec934c711e37be7
+// cfroutes 0.1.0 moves input-sha256:3f9b3f70a6dcc9a7
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where

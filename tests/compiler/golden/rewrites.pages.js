@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 pages input-sha256:c85b4dd6d9399300
+// cfroutes 0.1.0 pages input-sha256:c5138efc754a697d
 var P=[{p:["docs",["section"],["page"]],ts:0,t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];var G={"/docs":[0,1],"":[1]};var X=[[1,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}

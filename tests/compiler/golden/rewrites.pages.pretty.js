@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 pages input-sha256:c85b4dd6d9399300
+// cfroutes 0.1.0 pages input-sha256:c5138efc754a697d
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where

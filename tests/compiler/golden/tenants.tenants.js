@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:abe4ef6f10077a17
+// cfroutes 0.1.0 tenants input-sha256:ba26543e695ac1fd
 import cf from'cloudfront';var K=cf.kvs();var P=[{p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}];var G={"/app":[0]};var B="`";var Z={};var V=[/[\0-\x1f\x7f]/,/[\0- \x7f]/,/[\0- \x7f#]/];function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:abe4ef6f10077a17
+// cfroutes 0.1.0 tenants input-sha256:ba26543e695ac1fd
 import cf from 'cloudfront';
 var K = cf.kvs();
 // P: pattern routes in order; G: first path segment -> positions in P to try;
