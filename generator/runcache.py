@@ -12,8 +12,12 @@ Three kinds of entries, each a file `<dir>/<kind>/<key>`:
 - `jinja`: the compiled router template (jinja2's BytecodeCache).
 - `esprima`: the syntax/profile analysis of an emitted source, keyed by its hash and runtime.
 
-Each file is `cfroutes-cache 1 <version>\\n<sha256 of the payload>\\n<payload>`: one written
-by another version, cut short or altered is a miss. Writes are atomic (a temporary file in
+Each file is `cfroutes-cache 1 <version>\\n<HMAC-SHA256 of the payload>\\n<payload>`, keyed by
+a random secret of this user (`$XDG_CACHE_HOME/cfroutes/secret`, made on first use, mode 0600):
+one written by another version or another machine (a cache committed to a repository: a
+forged `check passed`), cut short or altered is a miss. The cache folder and its kind folders
+are never followed through a symlink (a committed `.cfroutes_cache/check -> ~` would otherwise
+have its files pruned), and pruning removes only files named like entries. Writes are atomic (a temporary file in
 the same directory, then os.replace); a write that fails (read-only disk) is skipped. Each
 kind keeps at most ENTRIES_MAX files (the oldest removed) of at most ENTRY_MAX bytes.
 `CFROUTES_NO_CACHE=1` (or check(cache=False)) switches it off; `CFROUTES_CACHE_DIR` moves it.
@@ -24,8 +28,11 @@ compiler's imports.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +48,10 @@ ENTRY_MAX = 4 * safeio.MiB
 #: entries kept per kind (a write past it removes the oldest)
 ENTRIES_MAX = 64
 _MAGIC = b"cfroutes-cache 1 "
+#: an entry's file name (runcache.key): the only files `_prune` removes
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\Z")
+#: this user's signing secret, once read (b"": none could be read or made: the cache is off)
+_secret_bytes: bytes | None = None
 #: the cache directory in use (None: off); set by `active`
 _dir: str | None = None
 #: what the current `recording` has read and listed
@@ -52,7 +63,40 @@ def directory(config_path: str, enabled: bool = True) -> str | None:
     """The cache directory for `config_path`, or None when switched off."""
     if not enabled or os.environ.get(ENV_OFF, "") not in ("", "0"):
         return None
-    return os.environ.get(ENV_DIR) or os.path.join(os.path.dirname(os.path.abspath(config_path)), DIR_NAME)
+    chosen = os.environ.get(ENV_DIR)  # the user's own choice: followed through symlinks once, here
+    return os.path.realpath(chosen) if chosen else os.path.join(os.path.dirname(os.path.abspath(config_path)), DIR_NAME)
+
+
+def _secret() -> bytes:
+    """This user's random signing key (made on first use, 0600); b"" when none can be had."""
+    global _secret_bytes
+    if _secret_bytes is None:
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(home, "cfroutes", "secret")
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(os.urandom(32).hex().encode())
+            except FileExistsError:
+                pass
+            _secret_bytes = safeio._read_bytes(path, 1024, "cache secret", False).strip()
+        except (OSError, safeio.UserFileError):
+            _secret_bytes = b""
+    return _secret_bytes
+
+
+def _sign(payload: bytes) -> bytes:
+    return hmac.new(_secret(), payload, hashlib.sha256).hexdigest().encode()
+
+
+def _real_dir(path: str) -> bool:
+    """A directory that is not a symlink (the cache never follows one)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -79,7 +123,7 @@ def key(*parts: object) -> str:
 def load(kind: str, name: str, where: str | None = None) -> bytes | None:
     """The payload of an entry, or None (missing, another version, corrupt, unreadable)."""
     base = where or _dir
-    if base is None:
+    if base is None or not _secret() or not (_real_dir(base) and _real_dir(os.path.join(base, kind))):
         return None
     try:
         data = safeio._read_bytes(os.path.join(base, kind, name), ENTRY_MAX + 200, "cache entry", False)
@@ -87,7 +131,7 @@ def load(kind: str, name: str, where: str | None = None) -> bytes | None:
         return None
     head, _, rest = data.partition(b"\n")
     digest, _, payload = rest.partition(b"\n")
-    if head != _MAGIC + __version__.encode() or hashlib.sha256(payload).hexdigest().encode() != digest:
+    if head != _MAGIC + __version__.encode() or not hmac.compare_digest(_sign(payload), digest):
         return None
     return payload
 
@@ -95,7 +139,7 @@ def load(kind: str, name: str, where: str | None = None) -> bytes | None:
 def store(kind: str, name: str, payload: bytes, where: str | None = None) -> None:
     """Write an entry atomically; never fails the command (a cache that cannot be written is off)."""
     base = where or _dir
-    if base is None or len(payload) > ENTRY_MAX:
+    if base is None or len(payload) > ENTRY_MAX or not _secret():
         return
     folder = os.path.join(base, kind)
     try:
@@ -104,9 +148,13 @@ def store(kind: str, name: str, payload: bytes, where: str | None = None) -> Non
             _write(os.path.join(base, ".gitignore"), b"# created by cfroutes\n*\n")
             _write(os.path.join(base, "CACHEDIR.TAG"), b"Signature: 8a477f597d28d172789f06886806bc55\n"
                    b"# This file is a cache directory tag created by cfroutes.\n")
-        os.makedirs(folder, exist_ok=True)
-        _write(os.path.join(folder, name), _MAGIC + __version__.encode() + b"\n"
-               + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        if not _real_dir(base):  # a symlink: never written through
+            return
+        if not os.path.lexists(folder):
+            os.mkdir(folder)
+        if not _real_dir(folder):
+            return
+        _write(os.path.join(folder, name), _MAGIC + __version__.encode() + b"\n" + _sign(payload) + b"\n" + payload)
         _prune(folder)
     except OSError:
         return
@@ -129,7 +177,7 @@ def _write(path: str, data: bytes) -> None:
 
 
 def _prune(folder: str) -> None:
-    entries = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+    entries = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False) and _ENTRY_NAME.match(e.name)]
     if len(entries) <= ENTRIES_MAX:
         return
     entries.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)

@@ -183,10 +183,11 @@ def test_cache_dir_env_and_bounded(project: Path, capsys: pytest.CaptureFixture[
     _twice(project, capsys)
     assert not (project / runcache.DIR_NAME).exists() and (elsewhere / "check").is_dir()
     monkeypatch.setattr(runcache, "ENTRIES_MAX", 3)
-    for i in range(6):
-        runcache.store("check", f"k{i}", b"x", str(elsewhere))
+    names = [runcache.key("bounded", i) for i in range(6)]  # (only entry-shaped names are pruned)
+    for name in names:
+        runcache.store("check", name, b"x", str(elsewhere))
     assert len(list((elsewhere / "check").iterdir())) == 3
-    assert runcache.load("check", "k5", str(elsewhere)) == b"x"
+    assert runcache.load("check", names[5], str(elsewhere)) == b"x"
     runcache.store("check", "big", b"x" * (runcache.ENTRY_MAX + 1), str(elsewhere))
     assert runcache.load("check", "big", str(elsewhere)) is None
 
@@ -226,3 +227,31 @@ def test_an_entry_naming_a_file_outside_the_project_is_a_miss(project: Path, cap
     runcache.store("check", entry.name, json.dumps(record).encode(), str(project / runcache.DIR_NAME))
     code, out = _check(project, capsys)
     assert code == 0 and "(cached)" not in out
+
+
+def test_symlinked_cache_folders_are_never_followed(project: Path, capsys: pytest.CaptureFixture[str],
+                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A repository that commits `.cfroutes_cache/esprima -> somewhere` must not get files written
+    or pruned there (70 files: pruning to 64 would delete 6 of them)."""
+    victim = tmp_path_factory.mktemp("victim")
+    for i in range(70):
+        (victim / f"f{i}").write_text("x")
+    (project / runcache.DIR_NAME).mkdir()
+    for kind in ("check", "esprima", "jinja"):
+        (project / runcache.DIR_NAME / kind).symlink_to(victim)
+    for _ in range(2):
+        code, out = _check(project, capsys)
+        assert code == 0 and "(cached)" not in out, out
+    assert sorted(p.name for p in victim.iterdir()) == sorted(f"f{i}" for i in range(70))
+
+
+def test_an_entry_signed_elsewhere_is_a_miss(project: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An entry committed to a repository (another user's secret) never replays: a forged `check passed`."""
+    _twice(project, capsys)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("other-user")))
+    monkeypatch.setattr(runcache, "_secret_bytes", None)
+    code, out = _check(project, capsys)
+    assert code == 0 and "(cached)" not in out, out
+    code, out = _check(project, capsys)  # re-signed with this user's secret: replays again
+    assert code == 0 and "(cached)" in out, out
