@@ -81,7 +81,7 @@ def _secret() -> bytes:
                     f.write(os.urandom(32).hex().encode())
             except FileExistsError:
                 pass
-            _secret_bytes = safeio._read_bytes(path, 1024, "cache secret", False).strip()
+            _secret_bytes = safeio.read_bytes(path, 1024, "cache secret", observed=False).strip()
         except (OSError, safeio.UserFileError):
             _secret_bytes = b""
     return _secret_bytes
@@ -126,7 +126,7 @@ def load(kind: str, name: str, where: str | None = None) -> bytes | None:
     if base is None or not _secret() or not (_real_dir(base) and _real_dir(os.path.join(base, kind))):
         return None
     try:
-        data = safeio._read_bytes(os.path.join(base, kind, name), ENTRY_MAX + 200, "cache entry", False)
+        data = safeio.read_bytes(os.path.join(base, kind, name), ENTRY_MAX + 200, "cache entry", observed=False)
     except safeio.UserFileError:
         return None
     head, _, rest = data.partition(b"\n")
@@ -272,7 +272,7 @@ def unchanged(record: dict[str, Any], root: str) -> bool:
             return False
         for path, cap, head, digest in record["reads"]:
             try:
-                now: str | None = hashlib.sha256(safeio._read_bytes(path, cap, "file", head)).hexdigest()
+                now: str | None = hashlib.sha256(safeio.read_bytes(path, cap, "file", head=head, observed=False)).hexdigest()
             except safeio.UserFileError:
                 now = None
             if now != digest:

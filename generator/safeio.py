@@ -50,14 +50,15 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_bytes(path: str, cap: int, what: str = "file", *, head: bool = False) -> bytes:
+def read_bytes(path: str, cap: int, what: str = "file", *, head: bool = False, observed: bool = True) -> bytes:
     """The bytes of the regular file `path` (symlinks followed), at most `cap` of them.
 
     Raises UserFileError for a missing file, anything that is not a regular file
     (directory, FIFO, device, socket, a symlink to one) and a file over `cap`; with
-    `head`, a longer file is not an error: its first `cap` bytes are returned.
+    `head`, a longer file is not an error: its first `cap` bytes are returned. With
+    `observed=False` the read is not reported to `observer` (the result cache's own files).
     """
-    if observer is None:
+    if observer is None or not observed:
         return _read_bytes(path, cap, what, head)
     try:
         data = _read_bytes(path, cap, what, head)

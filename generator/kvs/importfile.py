@@ -15,17 +15,26 @@ def import_file_text(data: list[tuple[str, str]]) -> str:
     return '{"data":[\n' + ",\n".join(rows) + "\n]}\n" if rows else '{"data":[]}\n'
 
 
+def key_problem(key: str) -> str | None:
+    """How `key` breaks the KeyValueStore's key limit (1-512 bytes: platform/limits.py), or None."""
+    kb = len(key.encode("utf-8", "surrogatepass"))
+    if 1 <= kb <= KVS_KEY_MAX:
+        return None
+    return f"key {key[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KVS_KEY_MAX} bytes"
+
+
+def value_problem(key: str, value: str) -> str | None:
+    """How `value` (stored under `key`) breaks the value limit (at most 1,024 bytes), or None."""
+    vb = len(value.encode("utf-8", "surrogatepass"))
+    if vb <= KVS_VALUE_MAX:
+        return None
+    return f"the value of {key[:60]!r} is {vb} bytes; KeyValueStore values are at most {KVS_VALUE_MAX} bytes"
+
+
 def entry_problems(key: str, value: str) -> list[str]:
-    """How one entry breaks the KeyValueStore's own limits (key 1-512 bytes, value at most 1,024
-    bytes: platform/limits.py), as messages; [] when it keeps them. The one check of an entry's size."""
-    kb, vb = len(key.encode("utf-8", "surrogatepass")), len(value.encode("utf-8", "surrogatepass"))
-    problems = []
-    if not 1 <= kb <= KVS_KEY_MAX:
-        problems.append(f"key {key[:60]!r} is {kb} bytes; KeyValueStore keys are 1-{KVS_KEY_MAX} bytes")
-    if vb > KVS_VALUE_MAX:
-        problems.append(f"the value of {key[:60]!r} is {vb} bytes; KeyValueStore values are at most "
-                        f"{KVS_VALUE_MAX} bytes")
-    return problems
+    """How one entry breaks the KeyValueStore's own limits, as messages; [] when it keeps them.
+    The one check of an entry's size (`key_problem`, `value_problem`)."""
+    return [p for p in (key_problem(key), value_problem(key, value)) if p is not None]
 
 
 def validate_entries(data: list[tuple[str, str]], rendered: str | None = None) -> list[str]:

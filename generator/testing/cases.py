@@ -22,9 +22,9 @@ from cfroutes.config.model import SPILL_PREFIX, VIEWER_REQUEST, VIEWER_RESPONSE,
 from cfroutes.config.yamlload import Node, load_file
 from cfroutes.emulator.tenant import Tenant, with_tenant
 from cfroutes.errors import Diagnostic, InputError, Span
+from cfroutes.kvs.importfile import key_problem, value_problem
 from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.headers import TOKEN_RE
-from cfroutes.platform.limits import KVS_KEY_MAX, KVS_VALUE_MAX
 from cfroutes.runcache import note_dir
 from cfroutes.safeio import read_head
 from cfroutes.testing.events import RequestError, build_event
@@ -435,8 +435,9 @@ def _kvs(v: Validator, node: Node, fn: Function | None) -> dict[str, str | None]
     out: dict[str, str | None] = {}
     for key, val in node.value.items():
         knode = node.keys[key]
-        if not key or len(key.encode("utf-8")) > KVS_KEY_MAX:
-            v.err(knode, f"KVS keys must be 1-{KVS_KEY_MAX} bytes", code=Code.SEED)
+        problem = key_problem(key)
+        if problem is not None:
+            v.err(knode, problem, code=Code.SEED)
             continue
         if key.startswith(SPILL_PREFIX):
             v.err(knode, f"KVS keys starting with {SPILL_PREFIX!r} are reserved for spilled routes", code=Code.SEED)
@@ -449,9 +450,10 @@ def _kvs(v: Validator, node: Node, fn: Function | None) -> dict[str, str | None]
             s = v.string(val, f"kvs.{key}", allow_empty=True)
             if s is not None:
                 out[key] = s
-        if out.get(key) is not None and len(str(out[key]).encode("utf-8", "surrogatepass")) > KVS_VALUE_MAX:
-            v.err(val, f"the KVS value of {key[:60]!r} is {len(str(out[key]).encode('utf-8', 'surrogatepass'))} bytes; "
-                       f"KeyValueStore values are at most {KVS_VALUE_MAX} bytes")
+        stored = out.get(key)
+        problem = None if stored is None else value_problem(key, stored)
+        if problem is not None:
+            v.err(val, problem)
             del out[key]
     return out
 

@@ -212,6 +212,31 @@ functions:
     assert (d.span.line, d.span.col) == (12, 18)
 
 
+def test_case_kvs_key_over_the_key_limit_is_positioned_at_the_key(write: Write) -> None:
+    # keys go through the same one check as store files and `kvs put` (kvs/importfile.key_problem)
+    long_key = "é" * 257  # 514 bytes
+    path = write("routes.yaml", f"""\
+version: 1
+functions:
+  f:
+    event: viewer-request
+    kvs: {{name: store}}
+    routes:
+      - path: /x
+        lookup: {{key: k, as: t}}
+        rewrite: "{{t}}"
+    tests:
+      - request: /x
+        kvs: {{{long_key}: v}}
+        expect: {{uri: /x}}
+""")
+    with pytest.raises(InputError) as exc:
+        inline_cases(load_config(path))
+    d = exc.value.diagnostics[0]
+    assert "514 bytes" in d.message and "keys are 1-512 bytes" in d.message
+    assert (d.span.line, d.span.col) == (12, 15)
+
+
 def test_find_case_files_prunes_other_configs_and_build_dirs(write: Write, one_function: str, tmp_path) -> None:
     cfg = write("routes.yaml", one_function)
     write("tests/a.cases.yaml", "[]")
