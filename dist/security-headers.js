@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 security-headers input-sha256:2e0a354aa01e121d
+// cfroutes 0.1.0 security-headers input-sha256:9f1afb088ffbcdfe
 var H=[{p:[],s:1,sh:[["strict-transport-security","max-age=63072000; includeSubDomains; preload"],["x-content-type-options","nosniff"],["x-frame-options","DENY"],["referrer-policy","strict-origin-when-cross-origin"]],rh:["x-powered-by","server"]},{p:["assets"],s:1,sh:[["cache-control","public, max-age=31536000, immutable"]],ss:[200,304]}];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}

@@ -338,7 +338,8 @@ def _escape_host(text: str) -> str:
 def fill(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = False, uri: bool = False) -> str:
     """Substitute bindings verbatim; a missing JSON field, or one holding a character `site`
     refuses, raises Missing. In a `redirect` target a value in the host is percent-encoded.
-    `uri` (a Location or a rewritten URI): literal text is made valid URI text (§5)."""
+    `uri` (a Location or a rewritten URI): literal text and data values are made valid URI text
+    (their non-ASCII characters percent-encoded, §5)."""
     out: list[str] = []
     for part in t.parts:
         if isinstance(part, str):
@@ -357,7 +358,7 @@ def fill(t: Template, b: dict[str, Any], site: int = HEADER, redirect: bool = Fa
             raise Missing()
         if redirect and _IN_HOST.match("".join(out)):
             text = _escape_host(text)
-        out.append(text)
+        out.append(uri_text(text) if uri else text)
     return "".join(out)
 
 

@@ -15,7 +15,7 @@ from cfroutes.compiler.plan import FILE_MARK, Plan, exact_key
 from cfroutes.config.model import SPILL_PREFIX, spill_prefix
 from cfroutes.config.patterns import DATA_BAD, HOST_ESCAPE, HOST_LABEL_RE
 from cfroutes.errors import Span
-from cfroutes.platform.uri import NORMAL_JS
+from cfroutes.platform.uri import NP_JS, NU_JS, UE_JS
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _RESERVED = frozenset(
@@ -166,7 +166,9 @@ def function_source(plan: Plan, *, pretty: bool = False, input_sha256: str = "")
         mark=js(plan.mark),
         V=",".join(f"/[{c}]/" for c in DATA_BAD),
         label=f"/{HOST_LABEL_RE}/",
-        normaljs=NORMAL_JS,
+        npjs=NP_JS,
+        nujs=NU_JS,
+        uejs=UE_JS,
         hostesc="/[" + "".join("\\" + c if c in "\\/]^-" else c for c in HOST_ESCAPE) + "]/g",
     )
     if not pretty:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -532,6 +532,15 @@ def _has_pct_literal(fn: Function) -> bool:
     return needs_normal("".join([s for m in ms if m.path is not None for s in m.path.segments if isinstance(s, str)]))
 
 
+def _uri_templates(acts: list[Any]) -> Iterator[Template]:
+    """The targets rendered into a Location or a rewritten URI (redirects, rewrites, origin rewrites)."""
+    for a in acts:
+        if isinstance(a, (Redirect, Rewrite)):
+            yield a.to
+        elif isinstance(a, Origin) and a.rewrite is not None:
+            yield a.rewrite.to
+
+
 def _has(kinds: set[type], cls: type) -> bool:
     """Is an action of `cls` among the action types `kinds`?"""
     return any(issubclass(k, cls) for k in kinds)
@@ -576,6 +585,8 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
         "hostenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
         # a control, space or DEL a request value brings into a redirect target is percent-encoded (LE)
         "locenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and bool(a.to.refs) for a in acts),
+        # ... and its non-ASCII characters, in a redirect target or a rewritten URI (UE)
+        "uenc": any(bool(t.refs) for t in _uri_templates(acts)),
         # the request's query goes before a '#' a redirect target may carry (literal or data)
         "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler

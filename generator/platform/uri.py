@@ -7,7 +7,7 @@ digits of every `%XX` escape are upper case. Nothing is decoded (so `%2F` stays 
 one segment, and `%41` is not `A`).
 
 `normal_path` is used by the planner (literal segments, exact keys, first-segment groups) and
-the reference model; `NORMAL_JS` is the same function in the emitted JavaScript (the `pct`
+the reference model; `NU_JS` is the same function in the emitted JavaScript (the `pct`
 planner flag), run on the request's path only when it holds a `%` or a non-ASCII character.
 """
 from __future__ import annotations
@@ -62,10 +62,17 @@ def never_sent(path: str) -> tuple[str, str] | None:
     return None
 
 
-#: the emitted twin of `normal_path` (ES5.1; QuickJS and njs): NU(s) is the normal form of s.
-#: encodeURIComponent of a lone surrogate throws; the text then stays as it is, as in Python.
-NORMAL_JS = r"""function NP(m) {
+#: NP(m): one match of the normal form's pattern (a `%XX` escape: its hex upper case; a run of
+#: non-ASCII characters: its UTF-8 `%XX`). encodeURIComponent of a lone surrogate throws; the
+#: text then stays as it is, as in Python (`_utf8`).
+NP_JS = r"""function NP(m) {
   if (m.charCodeAt(0) == 37) return m.toUpperCase();
   try { return encodeURIComponent(m); } catch (z) { return m; }
-}
-function NU(s) { return /[%\u0080-\uffff]/.test(s) ? s.replace(/%[0-9A-Fa-f]{2}|[\u0080-\uffff]+/g, NP) : s; }"""
+}"""
+#: the emitted twin of `normal_path` (ES5.1; QuickJS and njs): NU(s) is the normal form of s.
+#: Non-ASCII is written `[^\x00-\x7f]`, never `[\u0080-\uffff]`: njs strings are code points, so
+#: a character above U+FFFF (an emoji) is one character there and outside that range.
+NU_JS = r"""function NU(s) { return /[^\x00-\x24\x26-\x7f]/.test(s) ? s.replace(/%[0-9A-Fa-f]{2}|[^\x00-\x7f]+/g, NP) : s; }"""
+#: the emitted twin of `uri_text`, applied to a rendered Location or rewritten URI whose template
+#: has placeholders (a data value's non-ASCII characters: semantics §5): UE(s).
+UE_JS = r"""function UE(s) { return /[^\x00-\x7f]/.test(s) ? s.replace(/[^\x00-\x7f]+/g, NP) : s; }"""

@@ -54,7 +54,7 @@ functions:
 
 URIS = ["/café", "/caf%C3%A9", "/caf%c3%a9", "/caf%C3%a9/", "/cafe", "/caf%C3%A9/q", "/café/q", "/caf%c3%a9/%c3%bc",
         "/日本/x", "/%e6%97%a5%e6%9c%ac/x/y", "/%E6%97%A5%E6%9C%AC", "/a%2Fb", "/a%2fb", "/a/b", "/A%2Fb",
-        "/%C3%BCn%C3%AF/q", "/ünï/%41", "/caf%C3%A9x", "/%", "/%zz", "/caf\ud800"]
+        "/%C3%BCn%C3%AF/q", "/ünï/%41", "/caf%C3%A9x", "/%", "/%zz", "/caf\ud800", "/日本/\U0001F600"]
 
 
 @pytest.mark.parametrize("uri", URIS)
@@ -106,3 +106,50 @@ def test_one_normal_form() -> None:
     assert uri_text("/ø?q=%41") == "/%C3%B8?q=%41"
     assert never_sent("/100%") is not None and never_sent("/100%25") is None
     assert never_sent("/a/../b") is not None and never_sent("/a/b") is None
+
+
+DATA = """
+version: 1
+functions:
+  f:
+    event: viewer-request
+    runtime: cloudfront-js-2.0
+    kvs: {name: s}
+    routes:
+      - path: /w/:x
+        lookup: {key: "{x}", as: t}
+        rewrite: "/r{t}?v={t}"
+      - path: /g/:x
+        lookup: {key: "{x}", as: t}
+        redirect: {to: "https://ex.test/ø{t}", status: 302}
+      - path: /h/:x
+        lookup: {key: "{x}", as: t}
+        respond: {status: 200}
+        set_headers: {x-t: "{t}"}
+"""
+DATA_KVS = {"a": "/straße", "b": "/%C3%A9/é", "c": "/plain", "d": "/日本\U0001F600"}
+
+
+@pytest.mark.parametrize("uri", ["/w/a", "/w/b", "/w/c", "/w/d", "/g/a", "/g/b", "/g/c", "/g/d", "/h/a", "/h/d"])
+def test_data_values_in_uris_agree(uri: str) -> None:
+    agree(DATA, ev(uri), DATA_KVS)
+
+
+def test_data_values_are_percent_encoded_in_uris_only() -> None:
+    # a KVS value's non-ASCII characters are UTF-8 %XX in a rewritten URI and a Location (valid
+    # URI text, §5); its escapes stay as written; a header value keeps the text as it is
+    def run(uri: str) -> dict[str, Any]:
+        return evaluate(case_of(DATA).fn, ev(uri), DATA_KVS)[0]
+    r = run("/w/a")["request"]
+    assert r["uri"] == "/r/stra%C3%9Fe" and r["querystring"]["v"]["value"] == "/stra%C3%9Fe"
+    assert run("/w/b")["request"]["uri"] == "/r/%C3%A9/%C3%A9"
+    assert run("/w/d")["request"]["uri"] == "/r/%E6%97%A5%E6%9C%AC%F0%9F%98%80"
+    assert run("/g/a")["response"]["headers"]["location"]["value"] == "https://ex.test/%C3%B8/stra%C3%9Fe"
+    assert run("/h/a")["response"]["headers"]["x-t"]["value"] == "/straße"
+    assert "UE(" in function_source(plan(case_of(DATA).fn))
+    assert "UE(" not in function_source(plan(case_of(CONFIG.replace("{x}", "x")).fn))
+
+
+def test_njs_agrees_on_data_values() -> None:
+    case = case_of(DATA)
+    _check(case.fn, DATA, [(ev(u), DATA_KVS) for u in ("/w/a", "/w/b", "/w/d", "/g/a", "/g/d", "/h/a")])

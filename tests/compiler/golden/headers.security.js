@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 security input-sha256:a867eacb6af5c2ec
+// cfroutes 0.1.0 security input-sha256:783727f7b9e0e95c
 var H=[{p:[],s:1,sh:[["x-content-type-options","nosniff"],["x-frame-options","DENY"]],rh:["x-powered-by"]},{p:["assets"],s:1,sh:[["cache-control","public, max-age=31536000, immutable"]],ss:[200]}];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}

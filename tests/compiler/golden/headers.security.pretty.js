@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 security input-sha256:a867eacb6af5c2ec
+// cfroutes 0.1.0 security input-sha256:783727f7b9e0e95c
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 moves input-sha256:3f9b3f70a6dcc9a7
+// cfroutes 0.1.0 moves input-sha256:28f205b9c5def999
 var P=[{p:["blog"],s:1,t:"r",u:["https://blog.example.com/",["splat"]]}];var G={"/blog":[0]};var X=[[0,{"/old":{"/getting-started":"/docs/`","/installation":"/docs/`"},"":{"/pricing.html":{t:"r",u:"/pricing",st:302}}}]];var B="`";var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
@@ -6,6 +6,8 @@ else a+=(n++?'&':'')+(o[k].value===''?k:k+'='+o[k].value);}
 return a;}
 function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
 return{u:u,g:g,n:n,t:t,h:h};}
+function NP(m){if(m.charCodeAt(0)==37)return m.toUpperCase();try{return encodeURIComponent(m);}catch(z){return m;}}
+function UE(s){return/[^\x00-\x7f]/.test(s)?s.replace(/[^\x00-\x7f]+/g,NP):s;}
 function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length)return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==v)return null;}
 else if(v==='')return null;else b[p[i][0]]=v;}
 if(r.s)b.splat=a.slice(p.length).join('/');}
@@ -15,7 +17,7 @@ v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(
 if(v===null||typeof v=='object')throw Z;s+=v;}
 return s;}
 function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d==47||d==92)))l=l.replace(/^[\/\\]+/,'/');if(k&&(k=qs(q.querystring)))l+=(l.indexOf('?')<0?'?':'&')+k;return l;}
-function LE(t,s){return typeof t=='string'?s:s.replace(/[\x00-\x20\x7f]/g,encodeURIComponent);}
+function LE(t,s){return typeof t=='string'?s:UE(s.replace(/[\x00-\x20\x7f]/g,encodeURIComponent));}
 function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(LE(r.u,T(r.u,b)),!r.qd,q)}}};if(o){return o;}
 return N(q,c);}
 function N(q,c){return q;}

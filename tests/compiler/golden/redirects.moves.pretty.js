@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 moves input-sha256:3f9b3f70a6dcc9a7
+// cfroutes 0.1.0 moves input-sha256:28f205b9c5def999
 // P: pattern routes in order; G: first path segment -> positions in P to try;
 // X: exact tables [k, {dir: {'/last': action}}]: exact routes preceded by k pattern
 // routes (only non-empty k); an action string is a 301 that keeps the query, where
@@ -42,6 +42,13 @@ function C(q) {
     h: h
   };
 }
+function NP(m) {
+  if (m.charCodeAt(0) == 37) return m.toUpperCase();
+  try { return encodeURIComponent(m); } catch (z) { return m; }
+}
+// UE(s): a Location or rewritten URI rendered from a template made valid URI text: the non-ASCII
+// characters a data value brought in as UTF-8 %XX (semantics §5; literal text is at build time)
+function UE(s) { return /[^\x00-\x7f]/.test(s) ? s.replace(/[^\x00-\x7f]+/g, NP) : s; }
 // match a route or header rule against the request; the bindings or null
 function M(r, c) {
   var b = Object.create(null), i, p, v, a;
@@ -85,7 +92,7 @@ function RL(l, k, q) {
 // a redirect target with placeholders: a control, space or DEL that a request value brought in is
 // percent-encoded (semantics §4.1); browsers drop TAB/LF/CR and leading blanks, so a location
 // '/\t/evil.test' would be read as '//evil.test'. Literal targets cannot hold one (build error).
-function LE(t, s) { return typeof t == 'string' ? s : s.replace(/[\x00-\x20\x7f]/g, encodeURIComponent); }
+function LE(t, s) { return typeof t == 'string' ? s : UE(s.replace(/[\x00-\x20\x7f]/g, encodeURIComponent)); }
 // run a route's action; returns the response or the request that goes on
 function A(r, b, c, q, e) {
   var o;

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 pages input-sha256:c5138efc754a697d
+// cfroutes 0.1.0 pages input-sha256:b2a85e5df977574d
 var P=[{p:["docs",["section"],["page"]],ts:0,t:"w",u:["/public/docs/",["section"],"/",["page"],".html"]},{p:[],s:1,t:"w",u:["/public/",["splat"]]}];var G={"/docs":[0,1],"":[1]};var X=[[1,{"":{"/healthz":{t:"s",st:200,b:"ok"}}}]];var Z={};function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
@@ -7,6 +7,8 @@ return a;}
 function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
 return{u:u,g:g,n:n,t:t,h:h};}
 function lc(x){return x.toLowerCase();}
+function NP(m){if(m.charCodeAt(0)==37)return m.toUpperCase();try{return encodeURIComponent(m);}catch(z){return m;}}
+function UE(s){return/[^\x00-\x7f]/.test(s)?s.replace(/[^\x00-\x7f]+/g,NP):s;}
 function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length||(!r.s&&r.ts!=c.t))return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==lc(v))return null;}
 else if(v==='')return null;else b[p[i][0]]=v;}
 if(r.s)b.splat=a.slice(p.length).join('/');}
@@ -16,7 +18,7 @@ v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(
 if(v===null||typeof v=='object')throw Z;s+=v;}
 return s;}
 function S(r){var h={},i;if(r.hh)for(i=0;i<r.hh.length;i++)h[r.hh[i][0]]={value:r.hh[i][1]};if(r.ct)h['content-type']={value:r.ct};else if(r.b!==undefined&&!h['content-type'])h['content-type']={value:'text/plain; charset=utf-8'};var o={statusCode:r.st,headers:h};if(r.b!==undefined)o.body=r.b;return o;}
-function W(w,q,b){var s=T(w.u,b),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
+function W(w,q,b){var s=typeof w.u=='string'?w.u:UE(T(w.u,b)),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
 function A(r,b,c,q,e){var o;if(r.t=='s')o=S(r);if(o){return o;}
 if(r.t=='w')W(r,q,b);return N(q,c);}
 function N(q,c){var u=q.uri;if(u.charCodeAt(u.length-1)==47)q.uri=u+"index.html";else if(u.lastIndexOf('.')<=u.lastIndexOf('/'))q.uri=u+'/'+"index.html";return q;}

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:ba26543e695ac1fd
+// cfroutes 0.1.0 tenants input-sha256:5a71bd3a518843d1
 import cf from'cloudfront';var K=cf.kvs();var P=[{p:["app"],s:1,h:[["tenant"],"example","com"],t:"w",u:["/",["folder"],"/",["splat"]],lk:[["app:",["tenant"]],"folder",0,{t:"s",st:404,b:"no such tenant"},2]}];var G={"/app":[0]};var B="`";var Z={};var V=[/[\0-\x1f\x7f]/,/[\0- \x7f]/,/[\0- \x7f#]/];function own(o,k){return o!=null&&Object.prototype.hasOwnProperty.call(o,k);}
 function hv(o,k){return own(o,k)?o[k].value:undefined;}
 function qs(o){var a='',n=0,k,m,j;for(k in o){m=o[k].multiValue;if(m&&m.length){for(j=0;j<m.length;j++)a+=(n++?'&':'')+(m[j].value===''?k:k+'='+m[j].value);}
@@ -7,6 +7,8 @@ return a;}
 function HL(h){h=h.toLowerCase();return h.indexOf(':')<0?h:h.replace(/:[0-9]*$/,'');}
 function C(q){var u=q.uri,s=u.slice(1),g=s===''?[]:s.split('/'),n=g,t=0,h=hv(q.headers,'host')||'';if(g.length&&g[g.length-1]===''){n=g.slice(0,-1);t=1;}
 return{u:u,g:g,n:n,t:t,l:HL(h),h:h};}
+function NP(m){if(m.charCodeAt(0)==37)return m.toUpperCase();try{return encodeURIComponent(m);}catch(z){return m;}}
+function UE(s){return/[^\x00-\x7f]/.test(s)?s.replace(/[^\x00-\x7f]+/g,NP):s;}
 function M(r,c){var b=Object.create(null),i,p,v,a;b.host=c.h;b.path=c.u;if(r.h){a=c.l.split('.');p=r.h;if(r.hw?a.length<=p.length:a.length!=p.length)return null;a=a.slice(a.length-p.length);for(i=0;i<p.length;i++){if(typeof p[i]=='string'){if(p[i]!==a[i])return null;}
 else if(!/^[a-z0-9_-]+$/.test(a[i]))return null;else b[p[i][0]]=a[i];}}
 if(r.p){p=r.p;a=r.s?c.g:c.n;if(r.s?a.length<p.length:a.length!=p.length)return null;for(i=0;i<p.length;i++){v=a[i];if(typeof p[i]=='string'){if(p[i]!==v)return null;}
@@ -18,7 +20,7 @@ v=b[p[0]];for(j=1;j<p.length;j++){if(typeof v!='object'||Array.isArray(v)||!own(
 if(v===null||typeof v=='object')throw Z;s+=v;}
 return s;}
 function S(r){var h={},i;if(r.hh)for(i=0;i<r.hh.length;i++)h[r.hh[i][0]]={value:r.hh[i][1]};if(r.ct)h['content-type']={value:r.ct};else if(r.b!==undefined&&!h['content-type'])h['content-type']={value:'text/plain; charset=utf-8'};var o={statusCode:r.st,headers:h};if(r.b!==undefined)o.body=r.b;return o;}
-function W(w,q,b){var s=T(w.u,b),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
+function W(w,q,b){var s=typeof w.u=='string'?w.u:UE(T(w.u,b)),i=s.indexOf('?'),o,a,j,k,v,e;q.uri=(i<0?s:s.slice(0,i)).replace(/^(?!\/)/,'/');if(w.qd)q.querystring={};if(i<0)return;o=q.querystring;a=s.slice(i+1).split('&');for(j=0;j<a.length;j++){if(a[j]==='')continue;e=a[j].indexOf('=');k=e<0?a[j]:a[j].slice(0,e);v=e<0?'':a[j].slice(e+1);if(k==='__proto__')continue;if(!own(o,k))o[k]={value:v};else o[k]={value:o[k].value,multiValue:(o[k].multiValue||[{value:o[k].value}]).concat([{value:v}])};}}
 function RL(l,k,q){var a=l.charCodeAt(0),d=l.charCodeAt(1);if(a==92||(a==47&&(d==47||d==92)))l=l.replace(/^[\/\\]+/,'/');if(k&&(k=qs(q.querystring)))l+=(l.indexOf('?')<0?'?':'&')+k;return l;}
 function A(r,b,c,q,e){var o;if(r.t=='r')o={statusCode:r.st||301,headers:{location:{value:RL(T(r.u,b),!r.qd,q)}}};if(r.t=='s')o=S(r);if(o){return o;}
 if(r.t=='w')W(r,q,b);return N(q,c);}

@@ -1,4 +1,4 @@
-// cfroutes 0.1.0 tenants input-sha256:ba26543e695ac1fd
+// cfroutes 0.1.0 tenants input-sha256:5a71bd3a518843d1
 import cf from 'cloudfront';
 var K = cf.kvs();
 // P: pattern routes in order; G: first path segment -> positions in P to try;
@@ -40,6 +40,13 @@ function C(q) {
     h: h
   };
 }
+function NP(m) {
+  if (m.charCodeAt(0) == 37) return m.toUpperCase();
+  try { return encodeURIComponent(m); } catch (z) { return m; }
+}
+// UE(s): a Location or rewritten URI rendered from a template made valid URI text: the non-ASCII
+// characters a data value brought in as UTF-8 %XX (semantics §5; literal text is at build time)
+function UE(s) { return /[^\x00-\x7f]/.test(s) ? s.replace(/[^\x00-\x7f]+/g, NP) : s; }
 // match a route or header rule against the request; the bindings or null
 function M(r, c) {
   var b = Object.create(null), i, p, v, a;
@@ -97,7 +104,7 @@ function S(r) {
 }
 // rewrite the uri (and query) of the request
 function W(w, q, b) {
-  var s = T(w.u, b), i = s.indexOf('?'), o, a, j, k, v, e;
+  var s = typeof w.u == 'string' ? w.u : UE(T(w.u, b)), i = s.indexOf('?'), o, a, j, k, v, e;
   q.uri = (i < 0 ? s : s.slice(0, i)).replace(/^(?!\/)/, '/');
   if (w.qd) q.querystring = {};
   if (i < 0) return;
