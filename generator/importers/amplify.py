@@ -108,6 +108,8 @@ def _rule(imp: Import, path: str, r: Any) -> None:
         else f"<{kind(r)}>"
     out = Out(path, line, {}, source_text=summary)
     imp.routes.append(out)
+    if isinstance(r, dict):  # the source rule as written, for `--cases` (importers/amplify_cases.py)
+        out.rule = {"kind": "amplify", "rule": r}
     try:
         if not isinstance(r, dict):
             raise FieldError(f"a custom rule must be an object, not {kind(r)}")

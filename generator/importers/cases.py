@@ -1,7 +1,7 @@
 """`cfroutes import ... --cases FILE`: one test case per source rule, computed from the SOURCE
 platform's semantics (not from the translation), so a translation error shows at import time.
 
-Netlify only, for now: for every carried path-only rule without conditions, a sample request its
+Netlify here; Vercel in vercel_cases.py, Amplify in amplify_cases.py. Netlify: for every carried path-only rule without conditions, a sample request its
 source matches (`:name` -> `n-name`, `*` -> `a/b`), answered as Netlify answers it: the first
 such rule in the file that matches the sample (rules with conditions, hosts or query parameters
 need requests this does not build, and get no case), assuming no file exists at the sample path.
@@ -69,13 +69,33 @@ def netlify_cases(imp: Import) -> tuple[list[tuple[Out, dict[str, Any], str]], i
     return made, carried - len(made)
 
 
-def render_cases(imp: Import, config_name: str, function: str) -> tuple[str, int, int]:
-    """The cases file's text, how many cases, how many carried rules have none."""
-    if imp.platform != "netlify":
-        return "", 0, 0
-    made, without = netlify_cases(imp)
-    lines = ["# " + comment(f"One case per {imp.platform} rule, answered as {imp.platform} answers it "
-                     "(assuming no file exists at the sample path); written by `cfroutes import --cases`."),
+PLATFORMS = ("netlify", "vercel", "amplify")
+
+
+def render_cases(imp: Import, config_name: str, function: str,
+                 site: str | None = None) -> tuple[str, int, dict[str, int]]:
+    """The cases file's text, how many cases, and the carried rules without one by reason (`site`: the
+    publish folder as a path to read, or None: then a rule whose answer depends on files gets none)."""
+    without: dict[str, int]
+    if imp.platform == "netlify":
+        made, n = netlify_cases(imp)
+        without = {"conditions, hosts, query parameters or proxies": n} if n else {}
+        assumed = " (assuming no file exists at the sample path)"
+    elif imp.platform == "vercel":
+        from cfroutes.importers.vercel_cases import vercel_cases
+
+        made, without = vercel_cases(imp, function, site)
+        assumed = ""
+    elif imp.platform == "amplify":
+        from cfroutes.importers.amplify_cases import amplify_cases
+
+        made, without = amplify_cases(imp, site)
+        assumed = ""
+    else:
+        return "", 0, {}
+    name = {"netlify": "Netlify", "vercel": "Vercel", "amplify": "Amplify"}[imp.platform]
+    lines = ["# " + comment(f"One case per {name} rule, answered as {name} answers it{assumed}; written by "
+                            "`cfroutes import --cases`."),
              f"config: {scalar(config_name)}", f"function: {scalar(function)}", "tests:" if made else "tests: []"]
     for _, case, note in made:
         if note:
