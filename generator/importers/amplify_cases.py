@@ -24,7 +24,7 @@ from typing import Any
 
 from cfroutes.emulator import jsregex
 from cfroutes.importers.common import Import, Out, is_url, split_url
-from cfroutes.importers.vercel_cases import HOST, NoCase, Request
+from cfroutes.importers.vercel_cases import NoCase, Request, neutral_host
 
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
 #: paths tried on a `</regex/>` source, in order
@@ -129,28 +129,28 @@ def answer(outs: list[Out], req: Request, site: str | None) -> tuple[Out | None,
     return None, {"uri": req.path}, ""
 
 
-def _sample(r: dict[str, Any]) -> Request:
+def _sample(r: dict[str, Any], neutral: str) -> Request:
     source = str(r.get("source", ""))
     codes = _countries(r)
     if source.startswith("</") and source.endswith("/>"):
         for p in REGEX_SAMPLES:
             try:
                 if jsregex.exec_regex(source[2:-2], "", p) is not None:
-                    req = Request(p)
+                    req = Request(p, host=neutral)
                     break
             except jsregex.Overrun:
                 raise NoCase("a regex source ran out of time") from None
         else:
             raise NoCase("no sample path for the regex source")
     else:
-        host = HOST
+        host = neutral
         if is_url(source):
             _, host, rest = split_url(source)
             source = rest if rest not in ("", "/") else "/<*>"
         path = _ANGLE.sub(lambda m: "a/b" if m.group(1) == "*" else "n-" + m.group(1), source.partition("?")[0])
         if not path.startswith("/"):
             raise NoCase("the source is not a path")
-        req = Request(path, host=host.lower() or HOST)
+        req = Request(path, host=host.lower() or neutral)
     if codes:
         req.headers["cloudfront-viewer-country"] = codes[0]
     return req
@@ -159,6 +159,8 @@ def _sample(r: dict[str, Any]) -> Request:
 def amplify_cases(imp: Import, site: str | None) -> tuple[list[tuple[Out, dict[str, Any], str]], dict[str, int]]:
     """(source rule, case, note) per rule with a case, and the rules without one by reason."""
     outs = [o for o in imp.routes if o.rule is not None and isinstance(o.rule.get("rule"), dict)]
+    neutral = neutral_host({split_url(str(o.rule["rule"].get("source")))[1].lower() for o in outs
+                            if o.rule is not None and is_url(str(o.rule["rule"].get("source")))})
     made: list[tuple[Out, dict[str, Any], str]] = []
     without: dict[str, int] = {}
     for o in outs:
@@ -166,7 +168,7 @@ def amplify_cases(imp: Import, site: str | None) -> tuple[list[tuple[Out, dict[s
             continue
         assert o.rule is not None
         try:
-            req = _sample(o.rule["rule"])
+            req = _sample(o.rule["rule"], neutral)
             who, expect, note = answer(outs, req, site)
         except NoCase as e:
             reason = str(e).split(":")[0]

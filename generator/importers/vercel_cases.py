@@ -32,7 +32,16 @@ from cfroutes.importers.vercel import DEFAULT_PATTERN, PtrError, parse_ptr, ptr_
 
 #: values tried for a parameter with a custom pattern, after the pattern's own first alternative
 CANDIDATES = ("a/b", "a", "1", "2024", "en", "a.html", "a.js", "a-b", "")
+#: the host of a case written as just `/path` (docs/testing.md)
 HOST = "example.com"
+#: hosts a sample request may have when no rule asks for one: the first no rule names
+HOSTS = (HOST, "www.example.com", "site.example", "www.site.example")
+
+
+def neutral_host(named: set[str]) -> str:
+    """A host none of the rules' host conditions names (`named`: lower-case), so a sample request that
+    asks for no host is not answered by a domain rule by accident."""
+    return next((h for h in HOSTS if h not in named), "cfroutes-sample.example")
 
 
 class NoCase(Exception):
@@ -329,7 +338,11 @@ def answer(rules: Rules, req: Request, site: str | None) -> tuple[Out | None, di
         dest = fill(str(rule["destination"]), bound | values)
         if is_url(dest):
             raise NoCase("a proxy: the answer is another site's")
-        return o, {"uri": dest.partition("?")[0].partition("#")[0]}
+        path, _, query = dest.partition("#")[0].partition("?")
+        used = {m.group(1) for m in _DEST.finditer(str(rule["destination"])) if m.group(1)}
+        if query and not req.query and set(values) <= used:  # no parameter is added to the query
+            return o, {"uri": path, "querystring": query}
+        return o, {"uri": path}
     return None, {"uri": p}
 
 
@@ -346,8 +359,8 @@ def _headers_answer(rules: Rules, req: Request) -> dict[str, str]:
     return out
 
 
-def _request_for(rule: dict[str, Any], src: Source) -> Request:
-    req = Request(src.sample)
+def _request_for(rule: dict[str, Any], src: Source, host: str) -> Request:
+    req = Request(src.sample, host=host)
     _satisfy(rule, req)
     return req
 
@@ -356,6 +369,10 @@ def vercel_cases(imp: Import, function: str, site: str | None) -> tuple[list[tup
                                                                         dict[str, int]]:
     """(source rule, case, note) per rule with a case, and the rules without one by reason."""
     rules = _rules(imp)
+    named = {str(i.get("value", "")).replace("\\.", ".").lower() for _, rule, _ in
+             rules.redirects + rules.rewrites + rules.headers for i in rule.get("has") or []
+             if isinstance(i, dict) and i.get("type") == "host"}
+    host = neutral_host(named)
     made: list[tuple[Out, dict[str, Any], str]] = []
     without: dict[str, int] = {}
     for o in imp.routes + imp.headers:
@@ -363,7 +380,7 @@ def vercel_cases(imp: Import, function: str, site: str | None) -> tuple[list[tup
         if r is None or not o.carried:
             continue
         try:
-            case, note = _case(rules, o, r, function, site)
+            case, note = _case(rules, o, r, function, site, host)
         except NoCase as e:
             reason = str(e).split(":")[0]
             without[reason] = without.get(reason, 0) + 1
@@ -372,16 +389,17 @@ def vercel_cases(imp: Import, function: str, site: str | None) -> tuple[list[tup
     return made, without
 
 
-def _case(rules: Rules, o: Out, r: dict[str, Any], function: str, site: str | None) -> tuple[dict[str, Any], str]:
+def _case(rules: Rules, o: Out, r: dict[str, Any], function: str, site: str | None,
+          host: str) -> tuple[dict[str, Any], str]:
     name = f"{o.short_ref}: {o.source_text}"[:200]
     if r["kind"] == "trailingSlash":
-        req = Request("/n-page/" if r["trailingSlash"] is False else "/n-page")
+        req = Request("/n-page/" if r["trailingSlash"] is False else "/n-page", host=host)
     elif r["kind"] == "cleanUrls":
-        req = Request("/n-page.html")
+        req = Request("/n-page.html", host=host)
     else:
         rule = r["rule"]
         src = compile_source(str(rule["source"]))
-        req = _request_for(rule, src)
+        req = _request_for(rule, src, host)
         if r["kind"] == "header":
             got = _headers_answer(rules, req)
             keys = [str(i["key"]).lower() for i in rule.get("headers") or [] if isinstance(i, dict)]
