@@ -65,8 +65,8 @@ def netlify_cases(imp: Import) -> tuple[list[tuple[Out, dict[str, Any], str]], i
             note = (note + "; " if note else "") + f"{ho.short_ref} answers it first on Netlify"
         made.append((o, {"name": f"{o.short_ref}: {o.source_text}"[:200], "request": sample, "expect": expect},
                      note))
-    carried = sum(1 for o in imp.routes if o.carried and o.rule is not None)
-    return made, carried - len(made)
+    sources = {(o.file, o.line) for o in imp.routes if o.carried}  # a condition's alternatives share a line
+    return made, len(sources - {(o.file, o.line) for o, _, _ in made})
 
 
 PLATFORMS = ("netlify", "vercel", "amplify")
