@@ -399,9 +399,12 @@ def _matcher(frm: str) -> re.Pattern[str] | None:
     if any(":" in seg and not re.fullmatch(r":[A-Za-z_][A-Za-z0-9_]*", seg) for seg in frm.split("/")):
         return None
     out, pos, splat = "^", 0, False
-    for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|\*", frm):
+    for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|/\*$|\*", frm):
         out += re.escape(frm[pos:m.start()])
-        if m.group(0) == "*":
+        if m.group(0) == "/*":  # `/a/*` matches `/a` too: Netlify compares paths with the trailing slash
+            out += "(?:/(?P<splat>.*))?"  # normalized away, so `/a` is `/a/`, whose splat is empty
+            splat = True
+        elif m.group(0) == "*":
             out += "(?P<splat>.*)" if not splat else ".*"
             splat = True
         else:

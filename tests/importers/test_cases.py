@@ -161,3 +161,12 @@ def test_a_broken_translation_fails_its_case(tmp_path: Path, capsys: Any, name: 
     out.write_text(text.replace(good, bad))
     assert main(["test", "-c", str(out)]) == 1
     assert "1 failed" in capsys.readouterr().out
+
+
+def test_netlify_splat_matches_its_parent_path(tmp_path: Path, capsys: Any) -> None:
+    """Netlify normalizes the trailing slash before matching (docs.netlify.com "Redirect options",
+    Trailing slash), so `/shop` is `/shop/`, which `/:lang/*` matches with an empty splat: the first
+    rule answers `/shop`, on Netlify as in the translation (the case generator used to say the second)."""
+    tests, _ = _import(tmp_path, capsys, "netlify", "_redirects", "/:lang/* /:lang/404.html 404!\n/shop /store 301!\n")
+    assert tests[1]["request"] == "/shop" and tests[1]["expect"] == {"uri": "/shop/404.html"}
+    assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
