@@ -170,3 +170,24 @@ def test_netlify_splat_matches_its_parent_path(tmp_path: Path, capsys: Any) -> N
     tests, _ = _import(tmp_path, capsys, "netlify", "_redirects", "/:lang/* /:lang/404.html 404!\n/shop /store 301!\n")
     assert tests[1]["request"] == "/shop" and tests[1]["expect"] == {"uri": "/shop/404.html"}
     assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
+
+
+def test_netlify_pretty_url_page_is_a_file(tmp_path: Path, capsys: Any) -> None:
+    """Netlify answers `/ko/faq` from `ko/faq.html` (its pretty-URL resolution), so a non-forced
+    `/ko/*` rule is skipped there. `files:` does not count X.html for /X: the import says so, once per
+    rule, and the forced rule the warning suggests makes the page served as on Netlify."""
+    shutil.copytree(REAL / "jest", tmp_path / "jest")
+    d = tmp_path / "jest"
+    args = ["import", "netlify", str(d / "_redirects"), "-o", str(d / "routes.yaml"), "--site", str(d / "public")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.count("pretty URLs") == 1 and "_redirects:23: warning: Netlify serves /ko/faq from ko/faq.html" in err
+    case = "function: router\ntests:\n  - request: /ko/faq\n    expect: { uri: /ko/faq.html }\n"
+    (d / "faq.cases.yaml").write_text(case)
+    assert main(["test", "-c", str(d / "routes.yaml")]) == 1  # imported as is: /ko/404.html
+    capsys.readouterr()
+    text = (d / "_redirects").read_text().replace("\n/ko/*", "\n/ko/faq /ko/faq.html 200!\n/ko/*", 1)
+    (d / "_redirects").write_text(text)
+    assert main(args) == 0
+    assert "pretty URLs" not in capsys.readouterr().err
+    assert main(["test", "-c", str(d / "routes.yaml")]) == 0, capsys.readouterr().out
