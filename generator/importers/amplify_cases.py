@@ -65,6 +65,9 @@ def match(r: dict[str, Any], req: Request) -> tuple[dict[str, str], bool] | None
     if codes and req.headers.get("cloudfront-viewer-country", "").upper() not in codes:
         return None
     if source.startswith("</") and source.endswith("/>"):
+        _spent[0] += 1
+        if _spent[0] > REGEX_BUDGET:
+            raise NoCase(f"over budget: more than {REGEX_BUDGET:,} source regexes run")
         try:
             m = jsregex.exec_regex(source[2:-2], "", req.path)
         except jsregex.Overrun:
@@ -97,9 +100,35 @@ def _exists(site: str, path: str) -> bool:
     return os.path.isfile(full) or os.path.isfile(os.path.join(full, "index.html"))
 
 
-def answer(outs: list[Out], req: Request, site: str | None) -> tuple[Out | None, dict[str, Any], str]:
+class Index:
+    """The rules in order, with literal paths indexed, so that a sample is compared as text with the
+    thousands of literal rules a large file has and matched as a pattern only against the others."""
+
+    def __init__(self, outs: list[Out]) -> None:
+        self.outs = outs
+        self.literal: dict[str, list[int]] = {}
+        self.others: list[tuple[int, str]] = []  # (position, the literal prefix a matching path has)
+        for i, o in enumerate(outs):
+            assert o.rule is not None
+            src = str(o.rule["rule"].get("source", ""))
+            if src.startswith("/") and not re.search(r"[<?]", src):
+                self.literal.setdefault(src, []).append(i)
+            else:
+                self.others.append((i, src.split("<")[0] if src.startswith("/") and "?" not in src else ""))
+
+    def candidates(self, path: str) -> list[Out]:
+        found = self.literal.get(path, []) + [i for i, prefix in self.others if path.startswith(prefix)]
+        return [self.outs[i] for i in sorted(found)]
+
+
+#: regex sources run at most per import (each through the bounded engine); past it no more cases
+REGEX_BUDGET = 200_000
+_spent = [0]
+
+
+def answer(rules: Index, req: Request, site: str | None) -> tuple[Out | None, dict[str, Any], str]:
     """(the rule that answers, the case's `expect`, a note) for `req`, as Amplify answers it."""
-    for o in outs:
+    for o in rules.candidates(req.path):
         assert o.rule is not None
         r = o.rule["rule"]
         hit = match(r, req)
@@ -163,13 +192,15 @@ def amplify_cases(imp: Import, site: str | None) -> tuple[list[tuple[Out, dict[s
                             if o.rule is not None and is_url(str(o.rule["rule"].get("source")))})
     made: list[tuple[Out, dict[str, Any], str]] = []
     without: dict[str, int] = {}
+    _spent[0] = 0
+    index = Index(outs)
     for o in outs:
         if not o.carried:
             continue
         assert o.rule is not None
         try:
             req = _sample(o.rule["rule"], neutral)
-            who, expect, note = answer(outs, req, site)
+            who, expect, note = answer(index, req, site)
         except NoCase as e:
             reason = str(e).split(":")[0]
             without[reason] = without.get(reason, 0) + 1

@@ -90,6 +90,8 @@ class Source:
     names: list[str]
     sample: str
     values: dict[str, str]
+    literal: str | None = None  # the whole path, when the source has no parameter
+    prefix: str = ""  # the literal text every matching path starts with
 
 
 def compile_source(source: str) -> Source:
@@ -117,11 +119,29 @@ def compile_source(source: str) -> Source:
     rx, names = ptr_regex(tokens)
     if not sample.startswith("/"):
         raise NoCase("the source does not start with /")
-    return Source(rx, names, sample, values)
+    prefix = ""
+    for t in tokens:
+        if not isinstance(t, str):
+            break
+        prefix += t
+    return Source(rx, names, sample, values, sample if all(isinstance(t, str) for t in tokens) else None, prefix)
+
+
+#: source regexes run at most per import (each through the bounded engine); past it the rules left get
+#: no case ("over budget"): a file of literal paths needs none (they are compared as text)
+REGEX_BUDGET = 200_000
+_spent = [0]
 
 
 def _match(src: Source, path: str) -> dict[str, str] | None:
     """The parameters (by path-to-regexp name) when the source matches `path`."""
+    if src.literal is not None:
+        return {} if path == src.literal else None
+    if not path.startswith(src.prefix):
+        return None
+    _spent[0] += 1
+    if _spent[0] > REGEX_BUDGET:
+        raise NoCase(f"over budget: more than {REGEX_BUDGET:,} source regexes run")
     try:
         m = jsregex.exec_regex(src.regex, "", path)
     except jsregex.Overrun:
@@ -263,6 +283,23 @@ class Rules:
     redirects: list[tuple[Out, dict[str, Any], Source]] = field(default_factory=list)
     rewrites: list[tuple[Out, dict[str, Any], Source]] = field(default_factory=list)
     headers: list[tuple[Out, dict[str, Any], Source]] = field(default_factory=list)
+    _index: dict[int, tuple[dict[str, list[int]], list[int]]] = field(default_factory=dict)
+
+    def candidates(self, items: list[tuple[Out, dict[str, Any], Source]],
+                   path: str) -> list[tuple[Out, dict[str, Any], Source]]:
+        """The items that may match `path`, in order: literal sources equal to it and the others."""
+        if id(items) not in self._index:
+            literal: dict[str, list[int]] = {}
+            others: list[int] = []
+            for i, (_, _, src) in enumerate(items):
+                if src.literal is not None:
+                    literal.setdefault(src.literal, []).append(i)
+                else:
+                    others.append(i)
+            self._index[id(items)] = literal, others
+        literal, others = self._index[id(items)]
+        return [items[i] for i in sorted(literal.get(path, []) + [i for i in others
+                                                                   if path.startswith(items[i][2].prefix)])]
 
 
 def _rules(imp: Import) -> Rules:
@@ -317,7 +354,7 @@ def answer(rules: Rules, req: Request, site: str | None) -> tuple[Out | None, di
         return None, {"status": 308, "location": _with_query(p + "/", req)}
     if rules.trailing is False and p != "/" and p.endswith("/"):
         return None, {"status": 308, "location": _with_query(p[:-1], req)}
-    for o, rule, src in rules.redirects:
+    for o, rule, src in rules.candidates(rules.redirects, p):
         values = _match(src, p)
         bound = conditions(rule, req) if values is not None else None
         if values is None or bound is None:
@@ -326,7 +363,7 @@ def answer(rules: Rules, req: Request, site: str | None) -> tuple[Out | None, di
         if not isinstance(status, int) or isinstance(status, bool):
             status = 307 if rule.get("permanent") is False else 308
         return o, {"status": status, "location": _with_query(fill(str(rule["destination"]), bound | values), req)}
-    for o, rule, src in rules.rewrites:
+    for o, rule, src in rules.candidates(rules.rewrites, p):
         values = _match(src, p)
         bound = conditions(rule, req) if values is not None else None
         if values is None or bound is None:
@@ -349,7 +386,7 @@ def answer(rules: Rules, req: Request, site: str | None) -> tuple[Out | None, di
 def _headers_answer(rules: Rules, req: Request) -> dict[str, str]:
     """Every matching header rule's headers, a later rule's value winning (names lower-case)."""
     out: dict[str, str] = {}
-    for _, rule, src in rules.headers:
+    for _, rule, src in rules.candidates(rules.headers, req.path):
         values = _match(src, req.path)
         if values is None or conditions(rule, req) is None:
             continue
@@ -368,6 +405,7 @@ def _request_for(rule: dict[str, Any], src: Source, host: str) -> Request:
 def vercel_cases(imp: Import, function: str, site: str | None) -> tuple[list[tuple[Out, dict[str, Any], str]],
                                                                         dict[str, int]]:
     """(source rule, case, note) per rule with a case, and the rules without one by reason."""
+    _spent[0] = 0
     rules = _rules(imp)
     named = {str(i.get("value", "")).replace("\\.", ".").lower() for _, rule, _ in
              rules.redirects + rules.rewrites + rules.headers for i in rule.get("has") or []
