@@ -81,13 +81,13 @@ def match(r: dict[str, Any], req: Request) -> tuple[dict[str, str], bool] | None
             return {"*": req.path[1:]}, True
         source = rest
     path, _, qs = source.partition("?")
-    if qs:
-        raise NoCase("query parameters: Amplify's answer to them is not documented")
     if len(req.path) > _PATH_MAX:
         return None
     pm = _pattern(path).fullmatch(req.path)
     if pm is None:
         return None
+    if qs:
+        raise NoCase("query parameters: Amplify's answer to them is not documented")
     values = {("*" if k == "splat" else k[2:]): v for k, v in pm.groupdict().items() if v is not None}
     for a in _ANGLE.finditer(path):  # `<my-name>` is bound as written
         if a.group(1) not in ("*",) and a.group(1).replace("-", "_") in values:

@@ -191,3 +191,13 @@ def test_netlify_pretty_url_page_is_a_file(tmp_path: Path, capsys: Any) -> None:
     assert main(args) == 0
     assert "pretty URLs" not in capsys.readouterr().err
     assert main(["test", "-c", str(d / "routes.yaml")]) == 0, capsys.readouterr().out
+
+
+def test_amplify_query_rule_blocks_only_its_own_paths(tmp_path: Path, capsys: Any) -> None:
+    """A rule with query parameters gets no case (Amplify does not document its answer to them), and
+    does not keep the rules after it from getting theirs."""
+    rules = [{"source": "/q?tag=<tag>", "target": "/tags/<tag>", "status": "301"},
+             {"source": "/legacy", "target": "/modern", "status": 301}]
+    tests, err = _import(tmp_path, capsys, "amplify", "rules.json", json.dumps(rules))
+    assert "1 carried rule(s) without a case: 1 query parameters" in err, err
+    assert [(t["request"], t["expect"]) for t in tests] == [("/legacy", {"status": 301, "location": "/modern"})]
