@@ -14,6 +14,12 @@ from cfroutes.terminal import escape_terminal
 
 def import_(platform: Platform, files: list[str], *, output: str | None, function: str,
             stdout: TextIO, stderr: TextIO, site: str | None = None, cases: str | None = None) -> int:
+    if cases:
+        from cfroutes.importers.cases import PLATFORMS as WITH_CASES
+
+        if platform not in WITH_CASES:  # said before anything is written
+            raise InputError([Diagnostic(Span("--cases", 1, 1), f"--cases: not built for {platform} (only for "
+                                         f"{', '.join(WITH_CASES)})")])
     command = "cfroutes import " + " ".join([platform] + [os.path.basename(f) for f in files])
     base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
     imp, text = run_import(platform, files, function, command, site=site, base=base)  # InputError -> exit 2

@@ -22,9 +22,8 @@ import os
 import re
 from typing import Any
 
-from cfroutes.emulator import jsregex
 from cfroutes.importers.common import Import, Out, is_url, split_url
-from cfroutes.importers.vercel_cases import NoCase, Request, neutral_host
+from cfroutes.importers.vercel_cases import NoCase, Request, js_exec, neutral_host
 
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
 #: paths tried on a `</regex/>` source, in order
@@ -68,10 +67,7 @@ def match(r: dict[str, Any], req: Request) -> tuple[dict[str, str], bool] | None
         _spent[0] += 1
         if _spent[0] > REGEX_BUDGET:
             raise NoCase(f"over budget: more than {REGEX_BUDGET:,} source regexes run")
-        try:
-            m = jsregex.exec_regex(source[2:-2], "", req.path)
-        except jsregex.Overrun:
-            raise NoCase("a regex source ran out of time") from None
+        m = js_exec(source[2:-2], req.path)
         return ({}, False) if m is not None else None
     if is_url(source):
         _, host, rest = split_url(source)
@@ -163,12 +159,9 @@ def _sample(r: dict[str, Any], neutral: str) -> Request:
     codes = _countries(r)
     if source.startswith("</") and source.endswith("/>"):
         for p in REGEX_SAMPLES:
-            try:
-                if jsregex.exec_regex(source[2:-2], "", p) is not None:
-                    req = Request(p, host=neutral)
-                    break
-            except jsregex.Overrun:
-                raise NoCase("a regex source ran out of time") from None
+            if js_exec(source[2:-2], p) is not None:
+                req = Request(p, host=neutral)
+                break
         else:
             raise NoCase("no sample path for the regex source")
     else:

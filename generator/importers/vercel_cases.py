@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -65,11 +66,25 @@ class Request:
         return f"GET https://{self.host}{self.path}{q}" if self.host != HOST else self.path + q
 
 
-def _full(pattern: str, text: str) -> tuple[str | None, ...] | None:
-    try:
-        return jsregex.exec_regex(f"^(?:{pattern})$", "", text)
-    except jsregex.Overrun:
+@lru_cache(maxsize=4096)
+def _invalid(source: str) -> bool:
+    return jsregex.compile_error(source) is not None
+
+
+def js_exec(source: str, text: str) -> tuple[str | None, ...] | None:
+    """A JavaScript regex on `text` through the bounded engine: a regex JavaScript refuses matches
+    nothing (the rule holding it is not carried, and the platform would refuse it); one that runs out
+    of time or memory leaves this rule without a case."""
+    if _invalid(source):
         return None
+    try:
+        return jsregex.exec_regex(source, "", text)
+    except jsregex.Overrun:
+        raise NoCase("a regex ran out of time") from None
+
+
+def _full(pattern: str, text: str) -> tuple[str | None, ...] | None:
+    return js_exec(f"^(?:{pattern})$", text)
 
 
 def _value(pattern: str, name: str) -> str | None:
@@ -142,10 +157,7 @@ def _match(src: Source, path: str) -> dict[str, str] | None:
     _spent[0] += 1
     if _spent[0] > REGEX_BUDGET:
         raise NoCase(f"over budget: more than {REGEX_BUDGET:,} source regexes run")
-    try:
-        m = jsregex.exec_regex(src.regex, "", path)
-    except jsregex.Overrun:
-        raise NoCase("a source regex ran out of time") from None
+    m = js_exec(src.regex, path)
     if m is None:
         return None
     out: dict[str, str] = {}

@@ -203,3 +203,18 @@ def test_amplify_query_rule_blocks_only_its_own_paths(tmp_path: Path, capsys: An
     tests, err = _import(tmp_path, capsys, "amplify", "rules.json", json.dumps(rules))
     assert "1 carried rule(s) without a case: 1 query parameters" in err, err
     assert [(t["request"], t["expect"]) for t in tests] == [("/legacy", {"status": 301, "location": "/modern"})]
+
+
+def test_bad_input_no_traceback_nothing_half_written(tmp_path: Path, capsys: Any) -> None:
+    """A regex JavaScript refuses matches nothing (its rule is not carried, exit 1), the other rules
+    get their cases; --cases for a platform without cases is exit 2 before anything is written."""
+    rules = [{"source": "</[/>", "target": "/y", "status": "200"}, {"source": "/ok", "target": "/fine", "status": "301"}]
+    (tmp_path / "rules.json").write_text(json.dumps(rules))
+    assert main(["import", "amplify", str(tmp_path / "rules.json"), "-o", str(tmp_path / "routes.yaml"),
+                 "--cases", str(tmp_path / "gen.cases.yaml")]) == 1
+    assert "wrote 1 case(s)" in capsys.readouterr().err
+    (tmp_path / "rules.csv").write_text("a,b\n")
+    assert main(["import", "csv", str(tmp_path / "rules.csv"), "-o", str(tmp_path / "csv.yaml"),
+                 "--cases", str(tmp_path / "csv.cases.yaml")]) == 2
+    assert "--cases: not built for csv" in capsys.readouterr().err
+    assert not (tmp_path / "csv.yaml").exists() and not (tmp_path / "csv.cases.yaml").exists()
