@@ -146,6 +146,7 @@ def _rule(imp: Import, path: str, r: Any) -> None:
                     imp.warn(out, path, line, "Amplify does not support a path in a domain rule's source (only "
                              "the domain, whose paths are appended to the target); carried as host + path")
         src_path, _, qs = source.partition("?")
+        src_path = src_path.replace(" ", "%20")  # a request carries a space as %20 (docs/semantics.md §1.1)
         src = path_source(_names(src_path), trailing_optional=False)
         if src is None:
             imp.fail(out, f"source {shown(r['source'])} is not a path, URL or </regex/>")

@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from cfroutes.importers.common import Import, Out, is_url, split_url
-from cfroutes.importers.vercel_cases import NoCase, Request, js_exec, neutral_host
+from cfroutes.importers.vercel_cases import NoCase, Request, js_exec, neutral_host, wire_expect
 
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
 #: paths tried on a `</regex/>` source, in order
@@ -204,6 +204,6 @@ def amplify_cases(imp: Import, site: str | None) -> tuple[list[tuple[Out, dict[s
         case: dict[str, Any] = {"name": f"{o.short_ref}: {o.source_text}"[:200], "request": req.text()}
         if req.headers:
             case["headers"] = dict(req.headers)
-        case["expect"] = expect
+        case["expect"] = wire_expect(expect)
         made.append((o, case, note))
     return made, without

@@ -34,7 +34,7 @@ def netlify_cases(imp: Import) -> tuple[list[tuple[Out, dict[str, Any], str]], d
     the path-only rules' samples go to a host no such rule names. The answer is the first rule in
     the file that matches the sample: a path-only rule on any host, a URL rule on its own."""
     from cfroutes.importers.netlify import _matcher, _OverBudget, _Rules
-    from cfroutes.importers.vercel_cases import HOST, neutral_host
+    from cfroutes.importers.vercel_cases import HOST, neutral_host, wire, wire_expect
 
     outs = [o for o in imp.routes if o.rule is not None]
     rules = _Rules(outs)
@@ -96,9 +96,9 @@ def netlify_cases(imp: Import) -> tuple[list[tuple[Out, dict[str, Any], str]], d
             continue  # a proxy: its answer is the other site's
         if ho is not o:
             note = (note + "; " if note else "") + f"{ho.short_ref} answers it first on Netlify"
-        request = sample if h == HOST else f"GET https://{h}{sample}"
-        made.append((o, {"name": f"{o.short_ref}: {o.source_text}"[:200], "request": request, "expect": expect},
-                     note))
+        request = wire(sample) if h == HOST else f"GET https://{h}{wire(sample)}"
+        made.append((o, {"name": f"{o.short_ref}: {o.source_text}"[:200], "request": request,
+                         "expect": wire_expect(expect)}, note))
     sources = {(o.file, o.line) for o in imp.routes if o.carried}  # a condition's alternatives share a line
     left = len(sources - {(o.file, o.line) for o, _, _ in made})
     reason = "over budget" if over else "conditions, query parameters or proxies"

@@ -30,6 +30,7 @@ from urllib.parse import quote
 from cfroutes.emulator import jsregex
 from cfroutes.importers.common import Import, Out, is_url
 from cfroutes.importers.vercel import DEFAULT_PATTERN, PtrError, parse_ptr, ptr_regex
+from cfroutes.platform.uri import uri_text
 
 #: values tried for a parameter with a custom pattern, after the pattern's own first alternative
 CANDIDATES = ("a/b", "a", "1", "2024", "en", "a.html", "a.js", "a-b", "")
@@ -63,7 +64,19 @@ class Request:
 
     def text(self) -> str:
         q = "?" + self.qs if self.query else ""
-        return f"GET https://{self.host}{self.path}{q}" if self.host != HOST else self.path + q
+        path = wire(self.path)
+        return f"GET https://{self.host}{path}{q}" if self.host != HOST else path + q
+
+
+def wire(text: str) -> str:
+    """A path, Location or URI as it is sent: non-ASCII as UTF-8 `%XX` (the one helper,
+    platform/uri.py), a space as `%20`, everything else (escapes included) as written."""
+    return uri_text(text).replace(" ", "%20")
+
+
+def wire_expect(expect: dict[str, Any]) -> dict[str, Any]:
+    """`expect` with its location and uri as they are sent."""
+    return {k: wire(v) if k in ("location", "uri") and isinstance(v, str) else v for k, v in expect.items()}
 
 
 @lru_cache(maxsize=4096)
@@ -474,5 +487,5 @@ def _case_dict(name: str, req: Request, expect: dict[str, Any]) -> dict[str, Any
         case["headers"] = dict(req.headers)
     if req.cookies:
         case["cookies"] = dict(req.cookies)
-    case["expect"] = expect
+    case["expect"] = wire_expect(expect)
     return case

@@ -218,3 +218,16 @@ def test_bad_input_no_traceback_nothing_half_written(tmp_path: Path, capsys: Any
                  "--cases", str(tmp_path / "csv.cases.yaml")]) == 2
     assert "--cases: not built for csv" in capsys.readouterr().err
     assert not (tmp_path / "csv.yaml").exists() and not (tmp_path / "csv.cases.yaml").exists()
+
+
+def test_requests_and_answers_as_sent(tmp_path: Path, capsys: Any) -> None:
+    """A request carries non-ASCII text as UTF-8 %XX and a space as %20, and so does a Location: the
+    cases say so (a raw `/über` is refused in a case), and an Amplify source with a space matches the
+    request that carries it (it was a regex on a raw space, which no request has)."""
+    rules = [{"source": "/über", "target": "/neu/straße", "status": "301"},
+             {"source": "/with space", "target": "/ws", "status": "301"}]
+    tests, _ = _import(tmp_path, capsys, "amplify", "rules.json", json.dumps(rules))
+    assert [(t["request"], t["expect"]) for t in tests] == [
+        ("/%C3%BCber", {"status": 301, "location": "/neu/stra%C3%9Fe"}),
+        ("/with%20space", {"status": 301, "location": "/ws"})]
+    assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
