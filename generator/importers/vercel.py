@@ -34,6 +34,7 @@ from cfroutes.importers.common import (
     split_url,
 )
 from cfroutes.importers.jsonpos import LinedDict, load
+from cfroutes.platform.uri import uri_text
 
 _NAME_CH = re.compile(r"[0-9A-Za-z_]")
 DEFAULT_PATTERN = "[^/]+?"
@@ -304,7 +305,10 @@ def source_fields(source: str) -> tuple[dict[str, Any], list[str]]:
         path = "".join(t if isinstance(t, str) else "/:" + group_name(t["name"]) for t in tokens)
         names = [group_name(t["name"]) for t in tokens if not isinstance(t, str)]
         return {"path": path or "/"}, names
-    rx, names = ptr_regex(tokens)
+    # the request's path is percent-encoded: literal non-ASCII text is matched as its UTF-8 %XX, as a
+    # `path:` literal is (docs/semantics.md §1.1)
+    rx, names = ptr_regex([uri_text(t) if isinstance(t, str) else
+                           {**t, "prefix": uri_text(t["prefix"]), "suffix": uri_text(t["suffix"])} for t in tokens])
     return {"regex": rx}, names
 
 

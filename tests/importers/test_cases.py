@@ -231,3 +231,12 @@ def test_requests_and_answers_as_sent(tmp_path: Path, capsys: Any) -> None:
         ("/%C3%BCber", {"status": 301, "location": "/neu/stra%C3%9Fe"}),
         ("/with%20space", {"status": 301, "location": "/ws"})]
     assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
+
+
+def test_vercel_regex_source_with_non_ascii_literal(tmp_path: Path, capsys: Any) -> None:
+    """`/über` (a `path:`) and `/ü(.*)` (a `regex:`) match the same percent-encoded request: the
+    regex form's literal text is matched as its UTF-8 %XX too (it was `^/ü...`, which no request has)."""
+    source = {"redirects": [{"source": "/über", "destination": "/ueber"}, {"source": "/ü(.*)", "destination": "/u"}]}
+    tests, _ = _import(tmp_path, capsys, "vercel", "vercel.json", json.dumps(source))
+    assert [t["request"] for t in tests] == ["/%C3%BCber", "/%C3%BCn"]
+    assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
