@@ -143,13 +143,14 @@ def test_real_port_cases_pass(tmp_path: Path, capsys: Any, name: str, platform: 
 
 MUTATIONS = [  # (fixture, the translated text, a wrong one)
     ("reactdev", "to: /api/core,", "to: /api/cores,"),
+    ("reactdev", '"public, max-age=31536000, immutable"', '"public, max-age=31536000"'),  # a header rule
     ("awwtomation", '"https://shop.example/{path_}"', '"https://shop.example/x/{path_}"'),
     ("wasedatime", "rewrite: /index.html", "rewrite: /index.htm"),
     ("prettier", '"/manual/{lang}/install.html"', '"/manual/{lang}/installs.html"'),
 ]
 
 
-@pytest.mark.parametrize(("name", "good", "bad"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+@pytest.mark.parametrize(("name", "good", "bad"), MUTATIONS, ids=[f"{m[0]}-{i}" for i, m in enumerate(MUTATIONS)])
 def test_a_broken_translation_fails_its_case(tmp_path: Path, capsys: Any, name: str, good: str, bad: str) -> None:
     port = next(p for p in PORTS if p[0] == name)
     site = tmp_path / name
