@@ -463,6 +463,8 @@ def _case(rules: Rules, o: Out, r: dict[str, Any], function: str, site: str | No
         rule = r["rule"]
         src = compile_source(str(rule["source"]))
         req = _request_for(rule, src, host)
+        if _match(src, req.path) is None:  # built from the source's own tokens: path-to-regexp matches it
+            raise NoCase("the sample does not match the source's regex (an importer bug: please report it)")
         if r["kind"] == "header":
             got = _headers_answer(rules, req)
             keys = [str(i["key"]).lower() for i in rule.get("headers") or [] if isinstance(i, dict)]
