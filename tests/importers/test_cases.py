@@ -241,3 +241,19 @@ def test_vercel_regex_source_with_non_ascii_literal(tmp_path: Path, capsys: Any)
     tests, _ = _import(tmp_path, capsys, "vercel", "vercel.json", json.dumps(source))
     assert [t["request"] for t in tests] == ["/%C3%BCber", "/%C3%BCn"]
     assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
+
+
+SHAPES = ["/a/:b", "/a/:b*", "/a/:b+", "/a/:b?", "/n/:id(\\d+)", "/r/(.*)", "/o{/:x}?", "/files/:name.pdf",
+          "/docs(/|)", "/l/:lang(en|fr)/:rest*", "/v:major(\\d+)/x"]
+
+
+def test_vercel_source_shapes_each_get_a_passing_case(tmp_path: Path, capsys: Any) -> None:
+    """Every path-to-regexp shape gets a sample its own source matches, and the translation answers it
+    as Vercel does (each redirect's destination repeats the source's parameters)."""
+    redirects = []
+    for i, src in enumerate(SHAPES):
+        names = re.findall(r":([A-Za-z_]\w*)", src)
+        redirects.append({"source": src, "destination": f"/to{i}/" + "/".join(f":{n}" for n in names)})
+    tests, err = _import(tmp_path, capsys, "vercel", "vercel.json", json.dumps({"redirects": redirects}))
+    assert f"wrote {len(SHAPES)} case(s)" in err and "without a case" in err and "importer bug" not in err, err
+    assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
