@@ -99,6 +99,10 @@ def run_import(platform: str, files: list[str], function: str, command: str, sit
                                          "the `-headers` function)")])
     rel = _site(site, base or os.getcwd()) if site is not None else None
     imp = read(platform, files, rel)
+    if platform == "netlify" and rel is not None:
+        from cfroutes.importers.netlify import pretty_url_shadows
+
+        pretty_url_shadows(imp, os.path.join(base or os.getcwd(), rel))
     while True:  # each pass demotes at least one route, so this ends
         text, spans = routes_yaml(imp, function, command)
         size = len(text.encode("utf-8", "surrogatepass"))

@@ -108,6 +108,8 @@ def _rule(imp: Import, path: str, r: Any) -> None:
         else f"<{kind(r)}>"
     out = Out(path, line, {}, source_text=summary)
     imp.routes.append(out)
+    if isinstance(r, dict):  # the source rule as written, for `--cases` (importers/amplify_cases.py)
+        out.rule = {"kind": "amplify", "rule": r}
     try:
         if not isinstance(r, dict):
             raise FieldError(f"a custom rule must be an object, not {kind(r)}")
@@ -144,6 +146,7 @@ def _rule(imp: Import, path: str, r: Any) -> None:
                     imp.warn(out, path, line, "Amplify does not support a path in a domain rule's source (only "
                              "the domain, whose paths are appended to the target); carried as host + path")
         src_path, _, qs = source.partition("?")
+        src_path = src_path.replace(" ", "%20")  # a request carries a space as %20 (docs/semantics.md §1.1)
         src = path_source(_names(src_path), trailing_optional=False)
         if src is None:
             imp.fail(out, f"source {shown(r['source'])} is not a path, URL or </regex/>")

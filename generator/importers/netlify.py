@@ -399,9 +399,12 @@ def _matcher(frm: str) -> re.Pattern[str] | None:
     if any(":" in seg and not re.fullmatch(r":[A-Za-z_][A-Za-z0-9_]*", seg) for seg in frm.split("/")):
         return None
     out, pos, splat = "^", 0, False
-    for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|\*", frm):
+    for m in re.finditer(r":([A-Za-z_][A-Za-z0-9_]*)|/\*$|\*", frm):
         out += re.escape(frm[pos:m.start()])
-        if m.group(0) == "*":
+        if m.group(0) == "/*":  # `/a/*` matches `/a` too: Netlify compares paths with the trailing slash
+            out += "(?:/(?P<splat>.*))?"  # normalized away, so `/a` is `/a/`, whose splat is empty
+            splat = True
+        elif m.group(0) == "*":
             out += "(?P<splat>.*)" if not splat else ".*"
             splat = True
         else:
@@ -637,3 +640,55 @@ def _header_rule(imp: Import, file: str, line: int, pattern: str, values: dict[s
     fields["set"] = {k.lower(): v for k, v in values.items()}
     out.fields = fields
     imp.headers.append(out)
+
+
+#: pages x non-forced rules compared at most by `pretty_url_shadows` (a larger site gets no such warning)
+_PRETTY_BUDGET = 2_000_000
+
+
+def pretty_url_shadows(imp: Import, site_dir: str) -> None:
+    """With --site: Netlify serves `/ko/faq` from `ko/faq.html` (its pretty-URL resolution; Netlify
+    answers `/file` from `file.html` with Pretty URLs on or off), so that path is a file on Netlify and
+    a non-forced rule matching it is skipped there. `files:` counts a folder's `index.html` for the
+    folder, not `X.html` for `/X`, so imported, the rule's `file: missing` holds for `/ko/faq` and the
+    rule applies. One warning per such rule, naming up to three of the paths."""
+    from cfroutes.config.files import _walk as site_files  # the one walk of a publish folder
+
+    found, _ = site_files(site_dir)
+    pages = [p[:-5] for p in found if p.endswith(".html") and not p.endswith("/index.html") and len(p) > 6]
+    outs = [o for o in imp.routes if o.carried and o.rule is not None and not o.rule["force"]
+            and o.fields.get("file") == "missing" and not is_url(o.rule["from"])]
+    if not pages or not outs or len(pages) * len(outs) > _PRETTY_BUDGET:
+        return
+    try:
+        _pretty_warnings(imp, outs, pages, _Rules(imp.routes))
+    except _OverBudget:
+        return
+
+
+def _pretty_warnings(imp: Import, outs: list[Out], pages: list[str], rules: _Rules) -> None:
+    for o in outs:
+        assert o.rule is not None
+        rx = _matcher(o.rule["from"])
+        if rx is None:
+            continue
+        hits = []
+        for p in pages:
+            m = rx.match(p)
+            if m is None:
+                continue
+            first = rules.first(p)
+            if first is not None and first[1] is not o:  # an earlier rule answers it (`/ko/faq /ko/faq.html 200!`)
+                continue
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            to = re.sub(r":([A-Za-z_][A-Za-z0-9_]*)", lambda g, b=groups: b.get(g.group(1), g.group(0)),  # type: ignore[misc]
+                        str(o.rule["to"]))
+            if to.split("?")[0].lower() != (p + ".html").lower():  # a rule serving the page itself: same answer
+                hits.append(p)
+                if len(hits) == 3:
+                    break
+        if hits:
+            imp.warn(o, o.file, o.line, f"Netlify serves {hits[0]} from {hits[0][1:]}.html (its pretty URLs), so "
+                     "this non-forced rule does not apply there; `files:` counts a folder's index.html but not "
+                     f"X.html for /X, so imported it applies to {', '.join(hits)} (a forced `{hits[0]} {hits[0]}.html 200!` "
+                     "before it serves such a page as Netlify does)")

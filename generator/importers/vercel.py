@@ -34,6 +34,7 @@ from cfroutes.importers.common import (
     split_url,
 )
 from cfroutes.importers.jsonpos import LinedDict, load
+from cfroutes.platform.uri import uri_text
 
 _NAME_CH = re.compile(r"[0-9A-Za-z_]")
 DEFAULT_PATTERN = "[^/]+?"
@@ -73,20 +74,24 @@ def _config(imp: Import, path: str, data: dict[str, Any]) -> None:
         for rx in ("^/(?:(?<p>.+)/)?index(?:\\.html)?/?$", "^/(?<p>.*)\\.html/?$"):
             out = Out(path, top, {"regex": rx, "redirect": {"to": loc, "status": 308}},
                       source_text='"cleanUrls": true')
+            if rx.endswith("\\.html/?$"):  # one case for the option (importers/vercel_cases.py)
+                out.rule = {"kind": "cleanUrls", "trailingSlash": ts}
             imp.routes.append(out)
     if isinstance(ts, bool):
         imp.count(path, top)
         text = f'"trailingSlash": {str(ts).lower()}'
+        option = {"kind": "trailingSlash", "trailingSlash": ts}
         if ts:
             imp.routes.append(Out(path, top, {"regex": "^/\\.well-known(?:/.*)?$", "rewrite": "{path}"},
                                   notes=["/.well-known/ paths are left alone"], source_text=text))
             imp.routes.append(Out(path, top, {"regex": "^/(?<p>(?:[^/]+/)*[^/.]+)$",
-                                              "redirect": {"to": "/{p}/", "status": 308}}, source_text=text))
+                                              "redirect": {"to": "/{p}/", "status": 308}}, source_text=text,
+                                  rule=option))
             imp.routes.append(Out(path, top, {"regex": "^/(?<p>(?:[^/]+/)*[^/]+\\.\\w+)/$",
                                               "redirect": {"to": "/{p}", "status": 308}}, source_text=text))
         else:
             imp.routes.append(Out(path, top, {"regex": "^/(?<p>.*)/$", "redirect": {"to": "/{p}", "status": 308}},
-                                  source_text=text))
+                                  source_text=text, rule=option))
     for h in lists["headers"]:
         imp.count(path, _line(h, top))
         _header(imp, path, h)
@@ -300,7 +305,10 @@ def source_fields(source: str) -> tuple[dict[str, Any], list[str]]:
         path = "".join(t if isinstance(t, str) else "/:" + group_name(t["name"]) for t in tokens)
         names = [group_name(t["name"]) for t in tokens if not isinstance(t, str)]
         return {"path": path or "/"}, names
-    rx, names = ptr_regex(tokens)
+    # the request's path is percent-encoded: literal non-ASCII text is matched as its UTF-8 %XX, as a
+    # `path:` literal is (docs/semantics.md §1.1)
+    rx, names = ptr_regex([uri_text(t) if isinstance(t, str) else
+                           {**t, "prefix": uri_text(t["prefix"]), "suffix": uri_text(t["suffix"])} for t in tokens])
     return {"regex": rx}, names
 
 
@@ -436,6 +444,8 @@ def _rule(imp: Import, path: str, r: Any, *, redirect: bool) -> None:
     line = _line(r)
     out = Out(path, line, {}, source_text=_summary(r))
     imp.routes.append(out)
+    if isinstance(r, dict):  # the source rule as written, for `--cases` (importers/vercel_cases.py)
+        out.rule = {"kind": "redirect" if redirect else "rewrite", "rule": r}
     try:
         _check(r, "destination")
         status = get_int(r, "statusCode", 100, 599)
@@ -500,7 +510,8 @@ def _rule(imp: Import, path: str, r: Any, *, redirect: bool) -> None:
             for sec, conds in extra.items():
                 f2.setdefault(sec, {}).update(conds)
             o = Out(path, line, _ordered(f2), notes=out.notes if i == 0 else [],
-                    source_text=out.source_text if i == 0 else "(continued: `missing` as two routes)")
+                    source_text=out.source_text if i == 0 else "(continued: `missing` as two routes)",
+                    rule=out.rule if i == 0 else None)
             imp.routes.append(o)
         return
     out.fields = _ordered(fields)
@@ -518,6 +529,8 @@ def _header(imp: Import, path: str, h: Any) -> None:
     line = _line(h)
     out = Out(path, line, {}, source_text=_summary(h))
     imp.headers.append(out)
+    if isinstance(h, dict):
+        out.rule = {"kind": "header", "rule": h}
     try:
         _check(h, "headers")
     except FieldError as e:

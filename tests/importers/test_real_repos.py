@@ -14,8 +14,9 @@ REAL = Path(__file__).parent / "fixtures" / "real"
 
 #: (folder, platform, source file, answers, extra import args, exit code, warnings left)
 PORTS = [
-    # 8 x status 404: a viewer-request rewrite cannot set the status (migrating.md, Netlify table)
-    ("jest", "netlify", "_redirects", "netlify.answers.yaml", ["--site", "public"], 0, 8),
+    # 8 x status 404: a viewer-request rewrite cannot set the status; 1: Netlify serves /ko/faq from
+    # ko/faq.html (pretty URLs), `files:` does not count it (migrating.md, Netlify table)
+    ("jest", "netlify", "_redirects", "netlify.answers.yaml", ["--site", "public"], 0, 9),
     # Language= is approximated by accept-language (migrating.md, Netlify table)
     ("geo", "netlify", "_redirects", "netlify.answers.yaml", [], 0, 1),
     # non-forced rules apply only where no file exists; no --site (migrating.md, Netlify table)
