@@ -57,3 +57,15 @@ def test_not_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     (tmp_path / "routes.yaml").write_text("version: 1\nerror_pages: /404.html\n" + FNS)
     assert main(["check", "-c", str(tmp_path / "routes.yaml")]) == 2
     assert "routes.yaml:2:14: error: error_pages must be a mapping of status code to page" in capsys.readouterr().err
+
+
+def test_error_pages_change_no_function(tmp_path: Path) -> None:
+    """Semantics §11: the emitted code is the same with or without `error_pages:`."""
+    from cfroutes.compiler import bundle, compile_config
+
+    body = FNS.replace("routes: []", "routes:\n      - { path: /a/*, rewrite: \"/b/{splat}\" }")
+    (tmp_path / "a.yaml").write_text("version: 1\n" + body)
+    (tmp_path / "b.yaml").write_text("version: 1\nerror_pages: {404: /404.html, 403: {page: /x, status: 200}}\n" + body)
+    fa, fb = (bundle.bundle_files(compile_config(str(tmp_path / n))) for n in ("a.yaml", "b.yaml"))
+    js = [n for n in fa if n.endswith(".js")]
+    assert js and all(fa[n] == fb[n] for n in js)
