@@ -113,7 +113,8 @@ def routes_yaml(imp: Import, function: str, command: str) -> tuple[str, dict[int
             for note in o.notes:
                 lines.extend(_comment(note, "    "))
             spans[id(o)] = (len(lines) + 1, len(lines) + 1)
-            lines.append(f"  {f['code']}: {flow(value)}")  # cfroutes reads keys as written: 404 is text
+            # quoted: a JSON Schema (an editor's YAML server) wants text keys; cfroutes reads 404 as text too
+            lines.append(f"  {yamltext.string(str(f['code']))}: {flow(value)}")
     lines.append("functions:")
     routes = [o for o in imp.routes if not o.last] + [o for o in imp.routes if o.last]
     if routes or not imp.headers:

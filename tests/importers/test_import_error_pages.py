@@ -38,7 +38,7 @@ def test_netlify_catch_all_404_is_an_error_page_with_its_status(tmp_path: Path, 
     code, err, cfg, text = _import(tmp_path, capsys, "netlify", "_redirects",
                                    "/old /new 301!\n/* /404.html 404\n", site)
     assert code == 0, err
-    assert cfg["error_pages"] == {404: "/404.html"}
+    assert cfg["error_pages"] == {"404": "/404.html"}
     assert [r["path"] for r in cfg["functions"]["router"]["routes"]] == ["/old"]  # no rewrite of every page
     assert "_redirects:2: /* /404.html 404" in text and "a direct request for the page still answers 200" in text
     assert "_redirects:2: warning: carried as `error_pages: {404: /404.html}`" in err
@@ -80,14 +80,14 @@ def test_netlify_per_path_404_pages_cannot_be_error_pages(tmp_path: Path, capsys
 
 def test_only_the_first_catch_all_per_status_is_an_error_page(tmp_path: Path, capsys: Any) -> None:
     code, err, cfg, _ = _import(tmp_path, capsys, "netlify", "_redirects", "/* /404.html 404\n/* /other.html 404\n")
-    assert cfg["error_pages"] == {404: "/404.html"}
+    assert cfg["error_pages"] == {"404": "/404.html"}
     assert code == 1  # the second is a non-forced pattern answering 404 without --site: not carried, as before
 
 
 @pytest.mark.parametrize("status, site, want", [
-    ("404", None, {404: "/404.html"}),
-    ("404-200", None, {404: {"page": "/404.html", "status": 200}}),
-    ("404", ["index.html"], {404: "/404.html"}),
+    ("404", None, {"404": "/404.html"}),
+    ("404-200", None, {"404": {"page": "/404.html", "status": 200}}),
+    ("404", ["index.html"], {"404": "/404.html"}),
     ("404-200", ["index.html"], None),  # exact (and testable) as a `file: missing` rewrite with --site
 ])
 def test_amplify_catch_all(tmp_path: Path, capsys: Any, status: str, site: list[str] | None, want: Any) -> None:
