@@ -66,6 +66,8 @@ class Code(str, enum.Enum):
     SEED = ("CFR112", "a KVS seed file or value that the store would refuse")
     UNSAFE_TARGET = ("CFR113", "a target or origin taken from the request (an open redirect, an origin anyone picks)")
     FILES = ("CFR115", "a `files:` folder or list that cannot be used, or a `file:` condition without `files:`")
+    ERROR_PAGES = ("CFR125", "an invalid `error_pages:` entry (a status CloudFront cannot customize, a page that is "
+                             "not a path of the distribution)")
     VIEWER_HEADER = ("CFR114", "a condition on a header that reaches the function only when forwarded")
     CONNECTION = ("CFR130", "an invalid route or setting of a connection-request (mTLS) function")
     CONNECTION_DEFAULT = ("CFR131", "a connection-request function whose last route is not a default: "

@@ -15,6 +15,7 @@ from typing import Any
 from cfroutes.codes import Code
 from cfroutes.config import schema
 from cfroutes.config.cache import validate_cache
+from cfroutes.config.errorpages import validate_error_pages
 from cfroutes.config.model import (
     CASE_MODES,
     SLASH_MODES,
@@ -77,7 +78,8 @@ def _config(v: Validator, root: Node, path: str, text: str) -> Config | None:
         f = _function(v, name, node, path, digest)
         if f is not None:
             funcs.append(f)
-    return Config(path, tuple(funcs), digest.hexdigest(), {path: text})
+    pages = validate_error_pages(v, top["error_pages"]) if "error_pages" in top else ()
+    return Config(path, tuple(funcs), digest.hexdigest(), {path: text}, error_pages=pages)
 
 
 def _function(v: Validator, name: str, node: Node, cfg_path: str, digest: Any) -> Function | None:

@@ -464,12 +464,25 @@ class ConnRoute:
 
 
 @dataclass(frozen=True)
+class ErrorPage:
+    """One entry of `error_pages:` (config/errorpages.py): the distribution's custom error response
+    for the origin's status `code`: serve `page` with `status`, cache the error `ttl` seconds."""
+
+    code: int  # the origin's status (ErrorCode)
+    page: str  # ResponsePagePath
+    status: int  # ResponseCode (default: code)
+    ttl: int  # ErrorCachingMinTTL (default 10, CloudFront's)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     functions: tuple[Function, ...]
     sha256: str  # of the config text and its seed files
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)  # the validator's
+    error_pages: tuple[ErrorPage, ...] = ()  # `error_pages:` the distribution's custom error responses
 
     def function(self, name: str) -> Function | None:
         for f in self.functions:

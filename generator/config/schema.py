@@ -24,6 +24,9 @@ from cfroutes.config.model import (
     VIEWER_REQUEST,
     VIEWER_RESPONSE,
 )
+from cfroutes.platform.error_pages import DEFAULT_TTL as ERROR_TTL
+from cfroutes.platform.error_pages import ERROR_CODES, RESPONSE_CODES
+from cfroutes.platform.error_pages import TTL_MAX as ERROR_TTL_MAX
 from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.limits import NAME_CHARS
 from cfroutes.platform.profile import JS1, JS2
@@ -380,11 +383,23 @@ FUNCTION = Obj("function", {
                                        "items": CONNECTION_ROUTE.schema()}}},
     "else": {"properties": {"routes": {"description": "routes in order: the first that matches wins",
                                        "items": ROUTE.schema()}}}})
+PAGE = {"type": "string", "pattern": "^/[^/]|^/$", "description": "a path of the distribution, e.g. /404.html"}
+ERROR_PAGE = Obj("error page", {
+    "page": doc("the path of the page to serve (ResponsePagePath), e.g. /404.html", PAGE),
+    "status": doc("the status to answer with (ResponseCode; default: the origin's status)",
+                  {"enum": list(RESPONSE_CODES)}),
+    "ttl": doc(f"seconds CloudFront caches the error (ErrorCachingMinTTL; default {ERROR_TTL})",
+               {"type": "integer", "minimum": 0, "maximum": ERROR_TTL_MAX}),
+}, required=("page",))
+ERROR_PAGES = {"type": "object", "propertyNames": {"enum": [str(c) for c in ERROR_CODES]},
+               "additionalProperties": one_of(PAGE, ERROR_PAGE)}
 CONFIG = Obj("routes.yaml", {
     "version": doc("the format version: 1", {"const": 1}),
     "functions": doc("function name (1-64 of A-Z a-z 0-9 _ -, the file dist/NAME.js) -> function",
                      {"type": "object", "minProperties": 1, "propertyNames": {"pattern": f"^{NAME_CHARS}$"},
                       "additionalProperties": FUNCTION}),
+    "error_pages": doc("the distribution's custom error responses: the origin's status (404) -> the page to serve "
+                       "(/404.html) or {page, status, ttl}; written by `export`", ERROR_PAGES),
 }, required=("version", "functions"))
 
 

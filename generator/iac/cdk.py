@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import VIEWER_REQUEST
-from cfroutes.iac import cachepolicy, escape
+from cfroutes.iac import cachepolicy, errorpages, escape
 from cfroutes.iac.source import Bundle, camel, comment, snake, tenant_lines
 from cfroutes.platform.event import CONNECTION_REQUEST
 from cfroutes.platform.profile import JS1
@@ -161,6 +161,7 @@ def typescript(b: Bundle, config: str, dist_rel: str) -> str:
         "    return { ...options, functionAssociations: [...(options.functionAssociations ?? []), "
         "...this.functionAssociations()] };",
         "  }",
+        *_ts_error_pages(b),
         "}",
     ]
     return "\n".join(lines) + "\n"
@@ -284,6 +285,7 @@ def python(b: Bundle, config: str, dist_rel: str) -> str:
         '        """Keyword options of a behaviour with these functions added to its function_associations."""',
         "        extra = list(options.pop(\"function_associations\", None) or [])",
         "        return {**options, \"function_associations\": extra + self.function_associations()}",
+        *_py_error_pages(b),
     ]
     return "\n".join(lines) + "\n"
 
@@ -348,6 +350,35 @@ def _py_cache_policies(b: Bundle) -> list[str]:
                 f"            enable_accept_encoding_brotli={p.compress},",
                 "        )"]
     return out
+
+
+def _ts_error_pages(b: Bundle) -> list[str]:
+    """`errorResponses()` for the Distribution's `errorResponses` (none declared: nothing)."""
+    if not errorpages.pages(b):
+        return []
+    out = ["",
+           "  /** The " + escape.ts_comment(errorpages.NOTE)[1:-1] + ":",
+           "   *  `new cloudfront.Distribution(this, 'Site', { ..., errorResponses: fns.errorResponses() })`. */",
+           "  public errorResponses(): cloudfront.ErrorResponse[] {",
+           "    return ["]
+    out += [f"      {{ httpStatus: {p.code}, responseHttpStatus: {p.status}, responsePagePath: {_ts(p.page)}, "
+            f"ttl: Duration.seconds({p.ttl}) }}," for p in errorpages.pages(b)]
+    return out + ["    ];", "  }"]
+
+
+def _py_error_pages(b: Bundle) -> list[str]:
+    """As `_ts_error_pages`: `error_responses()` for the Distribution's `error_responses`."""
+    if not errorpages.pages(b):
+        return []
+    out = ["",
+           "    def error_responses(self) -> List[cloudfront.ErrorResponse]:",
+           "        " + _py("The " + errorpages.NOTE + ": cloudfront.Distribution(self, 'Site', ..., "
+                           "error_responses=fns.error_responses())."),
+           "        return ["]
+    out += [f"            cloudfront.ErrorResponse(http_status={p.code}, response_http_status={p.status}, "
+            f"response_page_path={_py(p.page)}, ttl=Duration.seconds({p.ttl})),"
+            for p in errorpages.pages(b)]
+    return out + ["        ]"]
 
 
 def render(b: Bundle, config: str, out_dir: str, lang: str) -> str:

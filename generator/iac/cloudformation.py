@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from cfroutes.compiler import CompiledFunction
 from cfroutes.errors import Diagnostic, InputError, Span
-from cfroutes.iac import cachepolicy, escape
+from cfroutes.iac import cachepolicy, errorpages, escape
 from cfroutes.iac.source import Bundle, camel, comment, tenant_parameters
 from cfroutes.platform.event import CONNECTION_REQUEST
 
@@ -144,6 +144,10 @@ def template(b: Bundle, config: str, kvs_bucket: str | None = None) -> dict[str,
     tenants = tenant_parameters(b)
     if tenants:  # what the multi-tenant distribution's TenantConfig.ParameterDefinitions must define
         doc["Metadata"] = {"cfroutes": {"TenantParameters": tenants}}
+    if errorpages.pages(b):  # the distribution's CustomErrorResponses, as written in its DistributionConfig
+        meta = doc.setdefault("Metadata", {}).setdefault("cfroutes", {})
+        meta["CustomErrorResponsesNote"] = errorpages.NOTE
+        meta["CustomErrorResponses"] = errorpages.cloudformation(b)
     if params:
         doc["Parameters"] = params
     doc["Resources"] = resources

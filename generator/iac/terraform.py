@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from cfroutes.compiler import CompiledFunction
 from cfroutes.config.model import SPILL_PREFIX
-from cfroutes.iac import cachepolicy, escape
+from cfroutes.iac import cachepolicy, errorpages, escape
 from cfroutes.iac.source import Bundle, comment, snake, tenant_lines
 from cfroutes.platform.event import CONNECTION_REQUEST
 
@@ -210,6 +210,7 @@ def document(b: Bundle, config: str, out_dir: str) -> list[Item]:
         ]
         assoc.append(f"  {{ event_type = {string(cf.function.event)}, function_arn = aws_cloudfront_function.{r}.arn }},")
     items += _cache_policies(b)
+    items += _error_pages(b)
     items += [
         Blank(),
         Comment("Attach the functions to a cache behaviour of your aws_cloudfront_distribution"),
@@ -279,6 +280,32 @@ def _cache_policies(b: Bundle) -> list[Item]:
             Attr("value", value),
         ])]
     return items
+
+
+def _error_pages(b: Bundle) -> list[Item]:
+    """`error_pages:` as an output of custom_error_response attributes (none: nothing)."""
+    entries = [f"  {{ error_code = {p.code}, response_code = {p.status}, response_page_path = {string(p.page)}, "
+               f"error_caching_min_ttl = {p.ttl} }}," for p in errorpages.pages(b)]
+    if not entries:
+        return []
+    return [
+        Blank(),
+        Comment("The distribution's custom error responses (routes.yaml `error_pages:`), in your"),
+        Comment("aws_cloudfront_distribution:"),
+        Comment("  dynamic \"custom_error_response\" {"),
+        Comment("    for_each = module.<this module>.custom_error_responses"),
+        Comment("    content {"),
+        Comment("      error_code            = custom_error_response.value.error_code"),
+        Comment("      response_code         = custom_error_response.value.response_code"),
+        Comment("      response_page_path    = custom_error_response.value.response_page_path"),
+        Comment("      error_caching_min_ttl = custom_error_response.value.error_caching_min_ttl"),
+        Comment("    }"),
+        Comment("  }"),
+        Block("output", ("custom_error_responses",), [
+            Attr("description", string(errorpages.NOTE)),
+            Attr("value", "[\n" + "\n".join(entries) + "\n]"),
+        ]),
+    ]
 
 
 def render(b: Bundle, config: str, out_dir: str) -> str:

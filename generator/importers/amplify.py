@@ -6,8 +6,9 @@ a segment, `?key=<name>` a query parameter; a `</regex/>` source is a regular ex
 a full-URL source matches by domain (case-blind); status 200 rewrites (a proxy when the
 target is a full URL), 301/302 redirect (status defaults to 301); `condition` `<US>` is a
 country; 404 and 404-200 apply only when no file matches, which a viewer-request function
-cannot know: they move to the end of the routes (the closest translation) with a warning
-suggesting a CloudFront custom error response.
+cannot know: a rule for every path (`/<*>`) with a literal target is the distribution's custom
+error response (`error_pages:`, exact where the origin answers 404 for a missing file); other
+404 rules move to the end of the routes (the closest translation) with a warning.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cfroutes.importers.common import (
     FieldError,
     Import,
     Out,
+    error_page,
     get_str,
     is_url,
     kind,
@@ -193,6 +195,11 @@ def _rule(imp: Import, path: str, r: Any) -> None:
             return
         out.last = True
         served = "with status 404" if status == "404" else "with status 200"
+        # Amplify's "no file matched" page for every path is CloudFront's custom error response; with
+        # --site a 404-200 rule is exact (and testable) as a `file: missing` rewrite, so only 404 goes there
+        if fields == {"path": "/*"} and (status == "404" or imp.site is None) \
+                and error_page(imp, out, 404, tmpl, 404 if status == "404" else 200):
+            return
         if imp.site is not None:  # exactly Amplify's condition: no file matches
             fields["file"] = "missing"
             fields["rewrite"] = tmpl
@@ -210,8 +217,8 @@ def _rule(imp: Import, path: str, r: Any) -> None:
         fields["rewrite"] = tmpl
         imp.warn(out, path, line, f"status {status}: Amplify serves {tmpl} {served} only when no file matches; "
                  "moved to the end of the routes as a rewrite (a viewer-request function cannot see the origin's "
-                 "files); for the exact behaviour use a CloudFront custom error response (404 -> "
-                 f"{tmpl}, {'404' if status == '404' else '200'})")
+                 "files); a CloudFront custom error response (`error_pages:`) serves one page for every path of "
+                 "the distribution, so only a rule for every path (`/<*>`) becomes one")
     else:
         imp.fail(out, f"status {status!r} is not 200, 301, 302, 404 or 404-200")
         return

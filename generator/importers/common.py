@@ -64,6 +64,9 @@ class Import:
     #: `--site`: the publish folder as routes.yaml names it (`files:`), or None: then a rule whose
     #: meaning depends on files gets a warning
     site: str | None = None
+    #: catch-all "no file: serve PAGE with STATUS" rules carried as the distribution's custom error
+    #: responses (`error_pages:`); fields {code, page, status} (see `error_page`)
+    error_pages: list[Out] = field(default_factory=list)
 
     def count(self, file: str, line: int = 1) -> None:
         """One more rule read; past `MAX_RULES` the import is refused (exit 2) before it takes the
@@ -91,18 +94,48 @@ class Import:
 
     @property
     def carried(self) -> list[Out]:
-        return [o for o in self.routes + self.headers if o.carried]
+        return [o for o in self.routes + self.headers + self.error_pages if o.carried]
 
 
 def status_warning(status: int, page: str) -> str:
-    """The one warning for a rule that serves `page` with an error `status` (Netlify `404`, Amplify
-    `404`): what the translation does and why the status is not carried."""
+    """The one warning for a rule that serves `page` with an error `status` and is carried as a
+    rewrite (Netlify `404!`, a per-path `/:lang/* /:lang/404/ 404`, Amplify `404` on a pattern):
+    what the translation does and why the status is not carried."""
     return (f"status {status}: the platform serves {page} with status {status}; carried as a rewrite, so the "
             "origin's status (normally 200) is served. A viewer-request function cannot set the status of a "
-            "request that goes on to the origin; a viewer-response function could (CloudFront lets it change "
-            "the status code), but routes.yaml header rules cannot set a status yet, and a status rule on "
-            f"{page} would also turn a direct request for {page} into {status}. For the exact status add a "
-            f"CloudFront custom error response ({status} -> {page}, {status})")
+            "request that goes on to the origin, and a viewer-response function cannot tell this request from "
+            f"a direct request for {page} (its event holds the viewer's request, not the rewritten one). The "
+            "CloudFront feature that serves a page with an error status is the distribution's custom error "
+            "response (routes.yaml `error_pages:`, written by `cfroutes export`): one page per status for the "
+            "whole distribution, served where the origin answers that status; it carries a non-forced catch-all "
+            "(`/* /404.html 404`), not a forced rule or a page per path")
+
+
+#: what every rule carried as an error page says (the note above it in routes.yaml)
+ERROR_PAGE_NOTE = ("carried as the distribution's custom error response (`error_pages:`): CloudFront serves the page "
+                   "with the status where the origin answers {code} (no such file); a direct request for the page "
+                   "still answers 200")
+
+
+def error_page(imp: Import, out: Out, code: int, page: str, status: int) -> bool:
+    """Carry a catch-all "where no file exists, serve `page` with `status`" rule as `error_pages:`
+    (the origin's `code` -> `page`, `status`). False when it cannot be: a status CloudFront does
+    not customize, a page that is not a literal path, or an earlier rule took that status (then
+    the caller carries it as before)."""
+    from cfroutes.platform.error_pages import ERROR_CODES, RESPONSE_CODES
+
+    if code not in ERROR_CODES or status not in RESPONSE_CODES or is_url(page) or "{" in page \
+            or not page.startswith("/") or any(o.fields["code"] == code for o in imp.error_pages):
+        return False
+    imp.routes[:] = [o for o in imp.routes if o is not out]
+    out.fields = {"code": code, "page": page, "status": status}
+    out.notes.append(ERROR_PAGE_NOTE.format(code=code))
+    imp.error_pages.append(out)
+    imp.warn(out, out.file, out.line, f"carried as `error_pages: {{{code}: {page}}}`: the distribution's custom "
+             "error response, which `cfroutes export` writes (CloudFormation Metadata, a Terraform output, a CDK "
+             "method) and `cfroutes deploy` does not set; an origin must answer 404 for a missing file (S3 "
+             "behind OAC answers 403 unless it may s3:ListBucket)", comment=False)
+    return True
 
 
 def parse_error(file: str, line: int, col: int, msg: str, hint: str | None = None) -> InputError:

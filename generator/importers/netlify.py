@@ -25,6 +25,7 @@ from cfroutes.importers.common import (
     FieldError,
     Import,
     Out,
+    error_page,
     escape_literal,
     get_bool,
     get_int,
@@ -283,6 +284,9 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
             query_fields[k] = {"regex": f"^(?<{name}>.*)$"}
     if query_fields:
         fields["query"] = query_fields
+    if not rule["force"] and status >= 400 and fields == {"path": "/*"} and not conds and not rule.get("signed") \
+            and error_page(imp, out, status, target, status):
+        return  # `/* /404.html 404`: Netlify's "no file here" page is CloudFront's custom error response
     # conditions
     # alternatives: each condition that Netlify reads from two places (a cookie, else the header or
     # the GeoIP country) or from any of several cookies becomes a list of field sets, one route each
@@ -360,8 +364,9 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
     elif not rule["force"] and src.has_pattern and status >= 400 and not proxy:
         reason = (f"not forced: Netlify serves {target} with {status} only where no file exists; without "
                   "--site the import cannot tell which paths are files, and the rewrite would replace every "
-                  "existing page it matches (import with --site PUBLISH_DIR, or use a CloudFront custom error "
-                  f"response {status} -> {target})")
+                  "existing page it matches (import with --site PUBLISH_DIR; a CloudFront custom error response "
+                  "serves one page per status for the whole distribution, so only a catch-all `/* PAGE "
+                  f"{status}` becomes one)")
         imp.routes.append(out)
         imp.fail(out, reason)
         return
@@ -369,7 +374,7 @@ def _translate(imp: Import, out: Out, rule: dict[str, Any]) -> None:
             and "country" not in conds and "language" not in conds:
         imp.warn(out, file, line, "not forced: Netlify applies this rule only when no file exists at the path; "
                  "here it applies to every matching request, files included (for an SPA fallback prefer a "
-                 "CloudFront custom error response 403/404 -> /index.html with 200)")
+                 "CloudFront custom error response, `error_pages: {404: {page: /index.html, status: 200}}`)")
     if host is not None and is_url(rule["from"]) and rule["from"].lower().startswith("http://"):
         out.notes.append("the source's scheme (http://) cannot be matched by a CloudFront Function; both schemes match")
     variants = [fields]

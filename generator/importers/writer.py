@@ -104,6 +104,17 @@ def routes_yaml(imp: Import, function: str, command: str) -> tuple[str, dict[int
         lines.extend(_comment(note, ""))
     lines.append("# Check it with `cfroutes check`; add test cases for what the old platform answered.")
     lines.append("version: 1")
+    if imp.error_pages:
+        lines.append("error_pages:")
+        for o in imp.error_pages:
+            f = o.fields
+            value = f["page"] if f["status"] == f["code"] else {"page": f["page"], "status": f["status"]}
+            lines.extend(_comment(f"{o.short_ref}: {o.source_text}" if o.source_text else o.short_ref, "  "))
+            for note in o.notes:
+                lines.extend(_comment(note, "    "))
+            spans[id(o)] = (len(lines) + 1, len(lines) + 1)
+            # quoted: a JSON Schema (an editor's YAML server) wants text keys; cfroutes reads 404 as text too
+            lines.append(f"  {yamltext.string(str(f['code']))}: {flow(value)}")
     lines.append("functions:")
     routes = [o for o in imp.routes if not o.last] + [o for o in imp.routes if o.last]
     if routes or not imp.headers:

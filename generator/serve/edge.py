@@ -584,6 +584,15 @@ class Handler(BaseHTTPRequestHandler):
             status, oheaders, obody = edge.fetch(self.command, req, body)
         if not self._cache_headers or self._cache_headers[0][1] != edge_cache.HIT:  # a hit never asks the origin
             notes.append(f"origin {req['uri']}")
+        epage = next((p for p in b.compiled.config.error_pages if p.code == status), None)
+        if epage is not None:  # the distribution's custom error response (`error_pages:`)
+            pstatus, pheaders, pbody = edge.fetch("GET", dict(req, uri=epage.page, querystring={}))
+            if pstatus < 400:  # (a page the origin does not have: CloudFront answers the origin's error)
+                _discard(obody)
+                notes.append(f"error page {epage.page} for the origin's {status}")
+                # the origin answered an error, so no viewer-response function runs (CloudFront)
+                return epage.status, [(n, v) for n, vs in pheaders.items() for v in vs], pbody, " ".join(notes)
+            _discard(pbody)
         vresp = b.function(VIEWER_RESPONSE)
         if vresp is not None and viewer_response_runs(status):
             shown = {n: v for n, v in oheaders.items() if n not in HOP_BY_HOP and not is_disallowed(n)}

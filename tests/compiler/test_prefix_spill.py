@@ -67,9 +67,10 @@ def with_store(text: str) -> str:
 
 def test_docs_site_netlify_file_fits_with_a_store(tmp_path: Path) -> None:
     out = tmp_path / "routes.yaml"
-    # exit 1: its last rule, the non-forced `/* /404.html 404`, applies on Netlify only where no
-    # file exists, so without --site it is not carried (it would answer 404 for every page)
-    assert cli(["import", "netlify", str(FIXTURE), "-o", str(out)]) == 1
+    # its last rule, the non-forced `/* /404.html 404`, applies on Netlify only where no file exists:
+    # it is the distribution's custom error response (`error_pages:`), not a route (issue 21)
+    assert cli(["import", "netlify", str(FIXTURE), "-o", str(out)]) == 0
+    assert '\n  "404": /404.html\n' in out.read_text(encoding="utf-8")
     text = out.read_text(encoding="utf-8")
     bare = compile_config(str(out))  # without a store it is over the limit, and the help names routes
     size_errors = [e for e in bare.errors if "CloudFront Functions limit" in e.message]

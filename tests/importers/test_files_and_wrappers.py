@@ -57,7 +57,8 @@ def test_amplify_rules_in_a_cloudformation_template(tmp_path: Path, capsys: Any)
     assert code == 0, err
     routes = cfg["functions"]["router"]["routes"]
     assert routes[0] == {"host": "example.com", "path": "/*", "redirect": "https://www.example.com/{splat}"}
-    assert routes[1]["rewrite"] == "/index.html"
+    assert len(routes) == 1  # the `/<*>` 404-200 rule is the distribution's custom error response (issue 21)
+    assert cfg["error_pages"] == {"404": {"page": "/index.html", "status": 200}}
 
 
 def test_amplify_rules_in_terraform_json(tmp_path: Path, capsys: Any) -> None:
@@ -65,7 +66,7 @@ def test_amplify_rules_in_terraform_json(tmp_path: Path, capsys: Any) -> None:
     assert code == 0, err
     routes = cfg["functions"]["router"]["routes"]
     assert routes[0] == {"path": "/manual", "redirect": {"to": "https://docs.example.com/manual", "status": 302}}
-    assert len(routes) == 2
+    assert len(routes) == 1 and cfg["error_pages"]["404"] == {"page": "/index.html", "status": 200}  # `/<*>` 404-200
 
 
 def test_amplify_domain_rule_with_a_path_is_warned(tmp_path: Path, capsys: Any) -> None:

@@ -24,7 +24,7 @@ IMPORTS = [
     ("vercel", ["vercel/vercel.json"], ["vercel/vercel.answers.yaml"], 0,
      ["cleanUrls serves /about from about.html", "Vercel applies rewrites only when no file matches"]),
     ("amplify", ["amplify/customRules.json"], ["amplify/amplify.answers.yaml"], 0,
-     ["status 404-200: Amplify serves /index.html with status 200 only when no file matches",
+     ["carried as `error_pages: {404: /index.html}`: the distribution's custom error response",
       "status 404: Amplify serves /news/404.html"]),
     ("csv", ["csv/rules.csv"], ["csv/rules.answers.yaml"], 0,
      ["date window 2024-06-01T00:00:00 .. 2024-09-01T00:00:00 is not evaluated",
