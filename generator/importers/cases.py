@@ -128,6 +128,9 @@ def render_cases(imp: Import, config_name: str, function: str,
         assumed = ""
     else:
         return "", 0, {}
+    pages = sum(1 for o in imp.error_pages if o.carried)
+    if pages:  # a custom error response is the distribution's, not a function's: no case plays it
+        without = {**without, "error pages (cases run the functions only)": pages}
     name = {"netlify": "Netlify", "vercel": "Vercel", "amplify": "Amplify"}[imp.platform]
     lines = ["# " + comment(f"One case per {name} rule, answered as {name} answers it{assumed}; written by "
                             "`cfroutes import --cases`."),

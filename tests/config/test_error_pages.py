@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from cfroutes.cli.main import main
 from cfroutes.config.load import load_config
-from cfroutes.config.model import ErrorPage
+from cfroutes.config.model import Config, ErrorPage
 from cfroutes.errors import InputError
 
 FNS = "functions:\n  f:\n    event: viewer-request\n    routes: []\n"
 
 
-def _load(tmp_path: Path, pages: str) -> object:
+def _load(tmp_path: Path, pages: str) -> Config:
     p = tmp_path / "routes.yaml"
     p.write_text("version: 1\nerror_pages:\n" + pages + FNS)
     return load_config(str(p))
@@ -23,8 +23,8 @@ def test_short_and_long_forms(tmp_path: Path) -> None:
     cfg = _load(tmp_path, "  404: /404.html\n  403: {page: /index.html, status: 200, ttl: 0}\n"
                           "  500: {page: /caf\u00e9 .html}\n".replace(" .", "."))
     assert cfg.error_pages == (ErrorPage(404, "/404.html", 404, 10), ErrorPage(403, "/index.html", 200, 0),
-                               ErrorPage(500, "/caf%C3%A9.html", 500, 10))  # type: ignore[attr-defined]
-    assert cfg.error_pages[0].span.line == 3  # type: ignore[attr-defined]
+                               ErrorPage(500, "/caf%C3%A9.html", 500, 10))
+    assert cfg.error_pages[0].span.line == 3
 
 
 @pytest.mark.parametrize("pages, where, fragment", [

@@ -204,9 +204,10 @@ def test_cdk_python_error_responses(project: Path) -> None:
     got = []
     for c in calls:
         kw = {k.arg: k.value for k in c.keywords}
-        assert ast.unparse(kw["ttl"].func) == "Duration.seconds"
+        ttl = kw["ttl"]
+        assert isinstance(ttl, ast.Call) and ast.unparse(ttl.func) == "Duration.seconds"
         got.append((ast.literal_eval(kw["http_status"]), ast.literal_eval(kw["response_http_status"]),
-                    ast.literal_eval(kw["response_page_path"]), ast.literal_eval(kw["ttl"].args[0])))
+                    ast.literal_eval(kw["response_page_path"]), ast.literal_eval(ttl.args[0])))
     assert got == WANT
     try:
         import aws_cdk as cdk

@@ -89,7 +89,7 @@ def _import(tmp_path: Path, capsys: Any, platform: str, name: str, text: str, *e
     ("vercel", "vercel.json", json.dumps(VERCEL), VERCEL_EXPECTED,
      "wrote 7 case(s) to {}; 1 carried rule(s) without a case: 1 depends on files"),
     ("amplify", "rules.json", json.dumps(AMPLIFY), AMPLIFY_EXPECTED,
-     "wrote 5 case(s) to {}; 1 carried rule(s) without a case: 1 depends on files"),
+     "wrote 5 case(s) to {}; 1 carried rule(s) without a case: 1 error pages (cases run the functions only)"),
     ("netlify", "_redirects", NETLIFY, NETLIFY_EXPECTED,
      "wrote 4 case(s) to {}; 1 carried rule(s) without a case: 1 conditions, query parameters or proxies"),
 ], ids=["vercel", "amplify", "netlify"])
