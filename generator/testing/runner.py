@@ -232,27 +232,28 @@ def compare(case: Case, inv: Invocation) -> list[Mismatch]:
                 f"(none: {outcome(inv)})" if decision is None else "true" if decision == "allow" else "false")
     if e.log is not None and list(e.log) != list(out.get("customData") or []):
         add("log", list(e.log), q(list(out.get("customData") or [])))
-    no_resp = f"(none: {outcome(inv)})"
+    def none() -> str:  # what came out instead (only rendered for a mismatch)
+        return f"(none: {outcome(inv)})"
+
     if e.status is not None:
         actual = resp.get("statusCode") if isinstance(resp, dict) else None
         if actual != e.status:
-            add("status", e.status, no_resp if actual is None else q(actual))
+            add("status", e.status, none() if actual is None else q(actual))
     if e.location is not None:
         actual = _header(resp.get("headers"), "location") if isinstance(resp, dict) else None
         if actual != e.location:
-            add("location", e.location, (ABSENT if isinstance(resp, dict) else no_resp) if actual is None else q(actual))
+            add("location", e.location, (ABSENT if isinstance(resp, dict) else none()) if actual is None else q(actual))
     if e.body is not None:
         actual = _body(resp) if isinstance(resp, dict) else None
         if actual != e.body:
-            add("body", e.body, (ABSENT if isinstance(resp, dict) else no_resp) if actual is None else q(actual))
-    no_req = f"(none: {outcome(inv)})"
+            add("body", e.body, (ABSENT if isinstance(resp, dict) else none()) if actual is None else q(actual))
     if e.uri is not None:
         actual = req.get("uri") if isinstance(req, dict) else None
         if actual != e.uri:
-            add("uri", e.uri, no_req if actual is None else q(actual))
+            add("uri", e.uri, none() if actual is None else q(actual))
     if e.querystring is not None:
         if not isinstance(req, dict):
-            add("querystring", e.querystring, no_req)
+            add("querystring", e.querystring, none())
         elif format_query(req.get("querystring")) != e.querystring:
             add("querystring", e.querystring, q(format_query(req.get("querystring"))))
     target = resp if isinstance(resp, dict) else req if isinstance(req, dict) else {}
