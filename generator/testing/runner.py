@@ -257,9 +257,11 @@ def compare(case: Case, inv: Invocation) -> list[Mismatch]:
         elif format_query(req.get("querystring")) != e.querystring:
             add("querystring", e.querystring, q(format_query(req.get("querystring"))))
     target = resp if isinstance(resp, dict) else req if isinstance(req, dict) else {}
-    _compare_values(add, "headers", e.headers, _lower(target.get("headers")), response_cookies=False)
-    _compare_values(add, "cookies", e.cookies, dict(target.get("cookies") or {}),
-                    response_cookies=isinstance(resp, dict))
+    if e.headers:
+        _compare_values(add, "headers", e.headers, _lower(target.get("headers")), response_cookies=False)
+    if e.cookies:
+        _compare_values(add, "cookies", e.cookies, dict(target.get("cookies") or {}),
+                        response_cookies=isinstance(resp, dict))
     if e.origin is not None or e.origin_absent:
         actual_o = origin_summary(inv.origin)
         shown = "{" + ", ".join(f"{k}: {v}" for k, v in actual_o.items()) + "}" if actual_o else "(no origin helper called)"
