@@ -14,7 +14,9 @@ and the table shows the median over the rounds (with the lowest and highest) of:
   `/proc/PID/task/*/schedstat` for live ones, so nanosecond resolution, not 10 ms ticks);
 - `call`: the `test()` call alone in a fresh process whose imports are done (compile, read the
   cases, run them with the watchdog on every CPU, report), the figure earlier rounds called
-  "end to end" (bench_speed.py's `suite`);
+  "end to end" (bench_speed.py's `suite`); with the check cache's template and analysis entries
+  warm (written by the first round: `cfroutes test` uses them since this round), and again with
+  `CFROUTES_NO_CACHE=1` (`call-nocache`);
 - `node`: bench/peer_node_vm.js on the built function (`cfroutes build`), its store and the same
   2,019 events (one `vm` context per function, `import cf` replaced by a store mock), process start
   to exit (wall from outside, CPU from `getrusage` of the reaped child), and its loop alone.
@@ -104,16 +106,21 @@ print("RESULT " + json.dumps({{"wall": wall, "cpu": used, "exit": code, "summary
 """
 
 
-def _env() -> dict[str, str]:
+def _env(cache: bool = True) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("CFROUTES_EMULATOR_INPROCESS", None)  # the watchdog stays on
+    env.pop("CFROUTES_NO_CACHE", None)
+    if not cache:
+        env["CFROUTES_NO_CACHE"] = "1"
     return env
 
 
 def measure_cfroutes(tree: Path, pkg: str, part: str, config: str, n: int) -> dict[str, float]:
+    cache = not part.endswith("-nocache")
+    part = part.removesuffix("-nocache")
     code = CHILD.format(path=str(tree), pkg=pkg, part=part, config=config)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(config), env=_env(),
+    done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(config), env=_env(cache),
                           capture_output=True, text=True, timeout=600, check=False)
     outside = time.perf_counter() - start
     line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
@@ -186,7 +193,7 @@ def main() -> int:
         data.mkdir()
         config = write_suite(str(data), args.cases)
         spec, n_node = node_cases(config, base / "peer") if node else ("", 0)
-        runs: list[tuple[str, str]] = [(part, ref) for part in ("command", "call") for ref in refs]
+        runs: list[tuple[str, str]] = [(part, ref) for part in ("command", "call", "call-nocache") for ref in refs]
         if node:
             runs.append(("node", "node"))
         for rnd in range(args.rounds):
@@ -227,6 +234,7 @@ def main() -> int:
     print("|---|" + "---|" * len(refs))
     print("| `cfroutes test`, process start to exit | " + " | ".join(cell("command", r) for r in refs) + " |")
     print("| `test()` call after imports | " + " | ".join(cell("call", r) for r in refs) + " |")
+    print("| the same, `CFROUTES_NO_CACHE=1` | " + " | ".join(cell("call-nocache", r) for r in refs) + " |")
     print()
     if skip:
         print(f"Node `vm` peer: skipped ({skip})")
