@@ -40,13 +40,15 @@ def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: Text
         return _test_machine(config, cases, engine=engine, fmt=fmt, stdout=stdout, stderr=stderr,
                              coverage=coverage, fail_under=fail_under)
     compiled = _compile(config)
+    runner = Runner(compiled, engine)
+    runner.start()  # the engine's worker process starts while the cases are read
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
     if compiled.errors:
         stderr.write(render_all(compiled.errors, colour=wanted(stderr)) + "\n")
     if not suite:
         stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
-    _, failed = report(Runner(compiled, engine).run(suite), stdout)
+    _, failed = report(runner.run(suite), stdout)
     if compiled.errors:
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
     below = _coverage(compiled, suite, coverage, fail_under, stdout)

@@ -42,10 +42,12 @@ from typing import Any
 
 from cfroutes.compiler import Compiled, compile_function
 from cfroutes.config.model import VIEWER_RESPONSE, ConnRoute, Route
-from cfroutes.emulator import Invocation
+from cfroutes.emulator import Invocation, watchdog
 from cfroutes.emulator.local_edge import (
     COMPARED,
     MODES,
+    SPLIT_MIN,
+    WORKERS_MAX,
     Comparator,
     LocalEdge,
     Request,
@@ -314,6 +316,13 @@ class Runner:
         self._edges: dict[Mode, LocalEdge] = {}
         self._debug = LocalEdge()  # debug builds (explaining failures), added per function on first use
 
+    def start(self, workers: int = 1) -> None:
+        """Fork the watchdog's first `workers` worker processes now (QuickJS), here and not on the
+        threads a run spreads its parts over: the first one while the caller still reads the cases."""
+        if self.engine is Mode.QUICKJS and watchdog.enabled():
+            for index in range(min(workers, WORKERS_MAX)):
+                watchdog.worker(watchdog.HANDLERS, index).start()
+
     def edge(self, mode: Mode | None = None) -> LocalEdge:
         """The bundle on one engine (default: the engine whose outcome a case reports)."""
         if mode is None:
@@ -419,6 +428,8 @@ class Runner:
             finally:
                 self.close()  # njs's processes
         if edge.engine.parallel:  # the engine spreads a batch over processes itself
+            if len(cases) >= 2 * SPLIT_MIN:  # parts on several workers (local_edge.invoke_many)
+                self.start(n)
             try:
                 invs = edge.invoke_many(_requests(cases), jobs=n)
             finally:
