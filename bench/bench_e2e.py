@@ -5,8 +5,9 @@
 The same generated suite for everyone (bench_speed.write_suite: 20 routes with redirects,
 rewrites, a respond and a KVS lookup; 2,019 cases by default, the issue's count). Each ref is
 extracted with `git archive` (bench_speed.extract) and imported from its own tree. Every
-measurement is a fresh process; within a round every ref and the peer run once each, in turn,
-and the table shows the median over the rounds (with the lowest and highest) of:
+measurement is a fresh process; within a round every figure is taken once, in turn (the order
+reversed every other round), and the table shows the median over the rounds (with the lowest and
+highest) of:
 
 - `command`: `cfroutes test` as a user runs it, process start to exit (wall clock measured from
   outside; CPU = the process and all its descendants, the watchdog's workers included, read in the
@@ -197,7 +198,7 @@ def main() -> int:
         if node:
             runs.append(("node", "node"))
         for rnd in range(args.rounds):
-            for part, ref in runs:
+            for part, ref in (runs if rnd % 2 == 0 else runs[::-1]):  # no figure always first or last
                 try:
                     if part == "node":
                         assert node is not None
