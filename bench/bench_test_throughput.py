@@ -22,35 +22,8 @@ from cfroutes.cli.test import collect, test  # noqa: E402
 from cfroutes.compiler import compile_config  # noqa: E402
 from cfroutes.testing.runner import Runner  # noqa: E402
 
-ROUTES = 20
-
-
-def write_config(directory: str, n_cases: int) -> str:
-    lines = ["version: 1", "functions:", "  site:", "    event: viewer-request",
-             "    kvs: { name: store, seed: seed.yaml }", "    routes:",
-             "      - { host: ':tenant.shop.test', path: /app, lookup: { key: '{tenant}', as: t }, rewrite: '{t}' }",
-             "      - { path: /gone, respond: { status: 410, body: gone } }"]
-    for i in range(ROUTES - 2):
-        if i % 2:
-            lines.append(f"      - {{ path: /old{i}/*, redirect: '/new{i}/{{splat}}' }}")
-        else:
-            lines.append(f"      - {{ path: /docs{i}/:page, rewrite: '/public/{i}/{{page}}.html' }}")
-    with open(os.path.join(directory, "routes.yaml"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    with open(os.path.join(directory, "seed.yaml"), "w") as f:
-        f.write("".join(f"t{i}: /tenants/{i}.html\n" for i in range(50)))
-    cases = []
-    for k in range(n_cases):
-        i = k % (ROUTES - 2)
-        if k % 10 == 0:
-            cases.append(f"- {{ request: 'https://t{k % 50}.shop.test/app', expect: {{ uri: /tenants/{k % 50}.html }} }}")
-        elif i % 2:
-            cases.append(f"- {{ request: '/old{i}/p{k}?x=1', expect: {{ status: 301, location: '/new{i}/p{k}?x=1' }} }}")
-        else:
-            cases.append(f"- {{ request: /docs{i}/p{k}, expect: {{ uri: /public/{i}/p{k}.html }} }}")
-    with open(os.path.join(directory, "bench.cases.yaml"), "w") as f:
-        f.write("\n".join(cases) + "\n")
-    return os.path.join(directory, "routes.yaml")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_speed import write_suite as write_config  # noqa: E402  (the one suite generator; bench_njs.py too)
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ import argparse
 import time
 from typing import Any, TextIO
 
+from cfroutes import runcache
 from cfroutes.cli import formats, options
 from cfroutes.cli.options import Format
 from cfroutes.codes import Code
@@ -38,18 +39,28 @@ def test(config: str, cases: list[str], *, engine: str = "quickjs", stdout: Text
     if fmt is not Format.TEXT:
         return _test_machine(config, cases, engine=engine, fmt=fmt, stdout=stdout, stderr=stderr,
                              coverage=coverage, fail_under=fail_under)
-    compiled = compile_config(config)
+    compiled = _compile(config)
+    runner = Runner(compiled, engine)
+    runner.start()  # the engine's worker process starts while the cases are read
     with gc_paused():  # thousands of parsed cases: see compiler.gc_paused
         suite = collect(compiled, cases)
     if compiled.errors:
         stderr.write(render_all(compiled.errors, colour=wanted(stderr)) + "\n")
     if not suite:
         stderr.write(f"no test cases: add `tests:` under a function of {config} or write *.cases.yaml files\n")
-    _, failed = report(Runner(compiled, engine).run(suite), stdout)
+    _, failed = report(runner.run(suite), stdout)
     if compiled.errors:
         stderr.write(f"the build has {len(compiled.errors)} error(s): see `cfroutes check`\n")
     below = _coverage(compiled, suite, coverage, fail_under, stdout)
     return ExitCode.FAILED if failed or compiled.errors or below else ExitCode.OK
+
+
+def _compile(config: str) -> Compiled:
+    """The build, with check's cache of the compiled template and of each emitted function's
+    syntax analysis (runcache.py; never check's replay): a test run does not redo what the last
+    check or test did. `CFROUTES_NO_CACHE=1` switches it off as for check."""
+    with runcache.active(runcache.directory(config)):
+        return compile_config(config)
 
 
 def _coverage(compiled: Compiled, suite: list[Case], coverage: bool, fail_under: float | None, out: TextIO) -> bool:
@@ -71,7 +82,7 @@ def _test_machine(config: str, cases: list[str], *, engine: str, fmt: Format, st
     """json, github or junit on stdout (the coverage table, if asked for, goes to stderr)."""
     start = time.perf_counter()
     try:
-        compiled = compile_config(config)
+        compiled = _compile(config)
         with gc_paused():
             suite = collect(compiled, cases)
     except InputError as e:

@@ -219,6 +219,13 @@ class Worker:
         self.pid, self.conn, self.known, self.stores = pid, parent, set(), set()
         self.generation += 1
 
+    def start(self) -> None:
+        """Fork the child now rather than at the first call: a caller with other work to do first
+        (`cfroutes test` reading its cases) lets the fork and the child's start overlap it."""
+        with self.lock:
+            if self.conn is None:
+                self._start()
+
     def _stop(self) -> None:
         if self.conn is not None:
             self.conn.close()

@@ -42,10 +42,12 @@ from typing import Any
 
 from cfroutes.compiler import Compiled, compile_function
 from cfroutes.config.model import VIEWER_RESPONSE, ConnRoute, Route
-from cfroutes.emulator import Invocation
+from cfroutes.emulator import Invocation, watchdog
 from cfroutes.emulator.local_edge import (
     COMPARED,
     MODES,
+    SPLIT_MIN,
+    WORKERS_MAX,
     Comparator,
     LocalEdge,
     Request,
@@ -232,33 +234,36 @@ def compare(case: Case, inv: Invocation) -> list[Mismatch]:
                 f"(none: {outcome(inv)})" if decision is None else "true" if decision == "allow" else "false")
     if e.log is not None and list(e.log) != list(out.get("customData") or []):
         add("log", list(e.log), q(list(out.get("customData") or [])))
-    no_resp = f"(none: {outcome(inv)})"
+    def none() -> str:  # what came out instead (only rendered for a mismatch)
+        return f"(none: {outcome(inv)})"
+
     if e.status is not None:
         actual = resp.get("statusCode") if isinstance(resp, dict) else None
         if actual != e.status:
-            add("status", e.status, no_resp if actual is None else q(actual))
+            add("status", e.status, none() if actual is None else q(actual))
     if e.location is not None:
         actual = _header(resp.get("headers"), "location") if isinstance(resp, dict) else None
         if actual != e.location:
-            add("location", e.location, (ABSENT if isinstance(resp, dict) else no_resp) if actual is None else q(actual))
+            add("location", e.location, (ABSENT if isinstance(resp, dict) else none()) if actual is None else q(actual))
     if e.body is not None:
         actual = _body(resp) if isinstance(resp, dict) else None
         if actual != e.body:
-            add("body", e.body, (ABSENT if isinstance(resp, dict) else no_resp) if actual is None else q(actual))
-    no_req = f"(none: {outcome(inv)})"
+            add("body", e.body, (ABSENT if isinstance(resp, dict) else none()) if actual is None else q(actual))
     if e.uri is not None:
         actual = req.get("uri") if isinstance(req, dict) else None
         if actual != e.uri:
-            add("uri", e.uri, no_req if actual is None else q(actual))
+            add("uri", e.uri, none() if actual is None else q(actual))
     if e.querystring is not None:
         if not isinstance(req, dict):
-            add("querystring", e.querystring, no_req)
+            add("querystring", e.querystring, none())
         elif format_query(req.get("querystring")) != e.querystring:
             add("querystring", e.querystring, q(format_query(req.get("querystring"))))
     target = resp if isinstance(resp, dict) else req if isinstance(req, dict) else {}
-    _compare_values(add, "headers", e.headers, _lower(target.get("headers")), response_cookies=False)
-    _compare_values(add, "cookies", e.cookies, dict(target.get("cookies") or {}),
-                    response_cookies=isinstance(resp, dict))
+    if e.headers:
+        _compare_values(add, "headers", e.headers, _lower(target.get("headers")), response_cookies=False)
+    if e.cookies:
+        _compare_values(add, "cookies", e.cookies, dict(target.get("cookies") or {}),
+                        response_cookies=isinstance(resp, dict))
     if e.origin is not None or e.origin_absent:
         actual_o = origin_summary(inv.origin)
         shown = "{" + ", ".join(f"{k}: {v}" for k, v in actual_o.items()) + "}" if actual_o else "(no origin helper called)"
@@ -310,6 +315,13 @@ class Runner:
         self._functions = [edge_function(cf) for cf in compiled.functions]
         self._edges: dict[Mode, LocalEdge] = {}
         self._debug = LocalEdge()  # debug builds (explaining failures), added per function on first use
+
+    def start(self, workers: int = 1) -> None:
+        """Fork the watchdog's first `workers` worker processes now (QuickJS), here and not on the
+        threads a run spreads its parts over: the first one while the caller still reads the cases."""
+        if self.engine is Mode.QUICKJS and watchdog.enabled():
+            for index in range(min(workers, WORKERS_MAX)):
+                watchdog.worker(watchdog.HANDLERS, index).start()
 
     def edge(self, mode: Mode | None = None) -> LocalEdge:
         """The bundle on one engine (default: the engine whose outcome a case reports)."""
@@ -416,6 +428,8 @@ class Runner:
             finally:
                 self.close()  # njs's processes
         if edge.engine.parallel:  # the engine spreads a batch over processes itself
+            if len(cases) >= 2 * SPLIT_MIN:  # parts on several workers (local_edge.invoke_many)
+                self.start(n)
             try:
                 invs = edge.invoke_many(_requests(cases), jobs=n)
             finally:

@@ -255,3 +255,26 @@ def test_an_entry_signed_elsewhere_is_a_miss(project: Path, capsys: pytest.Captu
     assert code == 0 and "(cached)" not in out, out
     code, out = _check(project, capsys)  # re-signed with this user's secret: replays again
     assert code == 0 and "(cached)" in out, out
+
+
+def test_test_uses_the_template_and_analysis_entries_only(project: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cfroutes test` reads and writes the compiled template and the analysis of each emitted
+    function (never check's replay), with the same output as without the cache."""
+    from cfroutes.compiler.emit import _env
+    from cfroutes.platform.jscheck import analyze
+
+    def run() -> tuple[int, str]:
+        _env.cache_clear()
+        analyze.cache_clear()
+        code = main(["test", "-c", str(project / "routes.yaml")])
+        return code, capsys.readouterr().out
+
+    monkeypatch.setenv(runcache.ENV_OFF, "1")
+    plain = run()
+    assert not (project / runcache.DIR_NAME).exists()
+    monkeypatch.delenv(runcache.ENV_OFF)
+    first, second = run(), run()  # the second reads what the first wrote
+    assert plain == first == second and plain[0] == 0 and "2 passed, 0 failed" in plain[1], plain
+    kinds = sorted(os.listdir(project / runcache.DIR_NAME))
+    assert kinds == [".gitignore", "CACHEDIR.TAG", "esprima", "jinja"]
