@@ -31,6 +31,12 @@ from cfroutes.platform.profile import JS2, STRUCTURAL, get_profile
 
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
 MAX_JOBS = 100_000
+OUT_OF_MEMORY = "out of memory: the function exceeded the 2 MB memory limit"
+#: a warm context in the watchdog's worker collects its cyclic garbage every this many calls
+#: (`_WarmHere`). Only there: the binding's `Context.gc()` runs Python's full collection first,
+#: which costs nothing in the worker (its inherited heap is frozen at the fork, watchdog.py) but
+#: would walk a whole build in a process that holds one.
+COLLECT_EVERY = 128
 
 _PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
 _DELETIONS: dict[str, dict[str, list[str]]] = {}
@@ -354,17 +360,39 @@ class WarmFunction:
 
 
 class _WarmHere:
-    """The warm context itself (in the worker process)."""
+    """The warm context itself (in the worker process).
 
-    def __init__(self, prepared: PreparedFunction, budget: int, time_limit: float | None) -> None:
+    Calls leave cyclic garbage (async frames, promise resolvers, closures) that only QuickJS's
+    cycle collector frees, and QuickJS runs it once the heap is 1.5 times its size after the
+    last run: with a large store in the heap (20,000 keys: 5 MB) that is later than the call's
+    2 MB memory limit, so garbage of earlier calls made a later call run out of memory that a
+    fresh context runs fine (every ~1,000 cases at 20,000 keys). So, in the watchdog's worker
+    (`collect_every`), the context collects every `collect_every` calls; and everywhere, a call
+    that runs out of memory in a context holding earlier calls' garbage is run again in a fresh
+    context, whose answer counts (a real memory bomb runs out there too). When that rerun
+    succeeds, the context collects twice as often from then on."""
+
+    def __init__(self, prepared: PreparedFunction, budget: int, time_limit: float | None,
+                 collect_every: int = 0) -> None:
         self.prepared = prepared
         self.budget = budget
         self.time_limit = time_limit
+        self.collect_every = collect_every  # 0: never (the collection also runs Python's, see COLLECT_EVERY)
         self._ctx: Any = None
         self._fns: _Internals | None = None
         self._digest: str | None = None  # the base store the context holds ("" none)
+        self._calls = 0  # calls since the context was made or last collected
 
     def invoke(self, event: dict[str, Any], kvs: StoreArg = None) -> Invocation:
+        inv, earlier = self._invoke(event, kvs)
+        if earlier and inv.error == OUT_OF_MEMORY:  # maybe earlier calls' garbage: a fresh context decides
+            inv, _ = self._invoke(event, kvs)
+            if inv.error != OUT_OF_MEMORY and self.collect_every > 1:
+                self.collect_every //= 2
+        return inv
+
+    def _invoke(self, event: dict[str, Any], kvs: StoreArg) -> tuple[Invocation, int]:
+        """The call, and how many calls the context had run since it was made or collected."""
         inv = Invocation()
         store, evtype = Kvs.of(kvs), event_type(event)
         digest = "" if store is None else store.digest
@@ -374,7 +402,11 @@ class _WarmHere:
                 self._ctx = self._fns = None
                 self._ctx = _load(self.prepared, store, self.budget, evtype, self.time_limit)
                 self._fns = _Internals(self._ctx, self.prepared)
+                self._calls = 0
             else:  # "=": the same base store as last time, not parsed again; the call's layer
+                if self.collect_every and self._calls >= self.collect_every:
+                    self._ctx.gc()
+                    self._calls = 0
                 self._fns.reset(float(int(time.time() * 1000)), self.budget, evtype, "=",
                                 "" if store is None else store.layer_json)
             self._digest = digest
@@ -382,11 +414,12 @@ class _WarmHere:
             self._ctx = self._fns = None
             inv.error = _engine_error(exc, self.prepared)
             _finish(None, inv, None, event, self.budget)
-            return inv
+            return inv, 0
+        earlier, self._calls = self._calls, self._calls + 1
         _call(self._ctx, self.prepared, event, self.budget, inv, self._fns)
         if inv.error:
             self._ctx = self._fns = self._digest = None  # never reuse a context that hit a limit or threw
-        return inv
+        return inv, earlier
 
 
 _HANDLERS = watchdog.HANDLERS
@@ -399,8 +432,13 @@ def _warm_packed(w: _WarmHere, event: dict[str, Any], kvs: StoreArg) -> tuple[An
     return pack(w.invoke(event, kvs))
 
 
+def _warm_in_worker(prepared: PreparedFunction, budget: int, time_limit: float | None) -> _WarmHere:
+    """A warm context in the watchdog's worker: it collects its garbage every COLLECT_EVERY calls."""
+    return _WarmHere(prepared, budget, time_limit, COLLECT_EVERY)
+
+
 # the worker answers with packed Invocations (result.pack: plain tuples pickle in half the time)
-_HANDLERS.update({"invoke": _invoke_packed, "new_warm": _WarmHere, "warm": _warm_packed,
+_HANDLERS.update({"invoke": _invoke_packed, "new_warm": _warm_in_worker, "warm": _warm_packed,
                   "regex": jsregex.exec_here})  # jsregex: the fallback where the binding cannot interrupt a regex
 
 
@@ -445,7 +483,7 @@ def _engine_error(exc: Exception, prepared: PreparedFunction) -> str:
     if "interrupted" in first:
         return "time limit exceeded: the function ran too long (runaway code, e.g. a pathological regular expression)"
     if first in ("null", "", "Uncaught null") or "out of memory" in first:
-        return "out of memory: the function exceeded the 2 MB memory limit"
+        return OUT_OF_MEMORY
     if "too many promise jobs" in first:
         return f"runaway promise chain: more than {MAX_JOBS} promise jobs"
     if first.startswith("TypeError: the returned object cannot be serialised"):
