@@ -168,3 +168,33 @@ def test_earlier_calls_garbage_never_runs_a_call_out_of_memory(inprocess: bool, 
             assert inv.error.startswith("out of memory"), inv.error
         else:
             assert uri_of(inv) == "/n2000"
+
+
+def test_a_collecting_context_keeps_its_store_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's warm contexts collect every few calls (runtime._WarmHere.collect_every): the
+    garbage never builds up to the limit, so no call is rerun and the store is never parsed again."""
+    import gc
+    import sys
+
+    from cfroutes.emulator import runtime
+
+    loads: list[int] = []
+    real_load = runtime._load
+
+    def counted(*args: Any) -> Any:
+        loads.append(1)
+        return real_load(*args)
+
+    monkeypatch.setattr(runtime, "_load", counted)
+    prepared = runtime.prepare(GARBAGE, V2, "g.js")
+    store = Kvs.of(dict(HEAVY))
+    contexts = {}
+    for every in (0, 4):
+        warm = runtime._WarmHere(prepared, 1_000_000, None, every)
+        loads.clear()
+        for _ in range(30):
+            assert uri_of(warm.invoke(request("/x"), store)) == "/n2000"
+        contexts[every] = len(loads)
+        assert sys.modules["gc"] is gc  # the collection's stand-in for Python's is gone again
+    assert contexts[0] > 1  # without collecting: calls ran out and were rerun in a fresh context
+    assert contexts[4] == 1
