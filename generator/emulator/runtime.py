@@ -368,8 +368,9 @@ class _WarmHere:
     fresh context runs fine (every ~1,000 cases at 20,000 keys). So, in the watchdog's worker
     (`collect_every`), the context collects every `collect_every` calls; and everywhere, a call
     that runs out of memory in a context holding earlier calls' garbage is run again in a fresh
-    context, whose answer counts (a real memory bomb runs out there too). When that rerun
-    succeeds, the context collects twice as often from then on."""
+    context, whose answer counts (a real memory bomb runs out there too; a call that ran for half
+    its time limit is not rerun). When that rerun succeeds, the context collects twice as often
+    from then on."""
 
     def __init__(self, prepared: PreparedFunction, budget: int, time_limit: float | None,
                  collect_every: int = 0) -> None:
@@ -384,7 +385,10 @@ class _WarmHere:
 
     def invoke(self, event: dict[str, Any], kvs: StoreArg = None) -> Invocation:
         inv, earlier = self._invoke(event, kvs)
-        if earlier and inv.error == OUT_OF_MEMORY:  # maybe earlier calls' garbage: a fresh context decides
+        limit = DEFAULT_TIME_LIMIT if self.time_limit is None else self.time_limit
+        # maybe earlier calls' garbage: a fresh context decides (not for a call that used half its
+        # time: the rerun stays within the watchdog's deadline for one call)
+        if earlier and inv.error == OUT_OF_MEMORY and inv.cpu_us < limit * 5e5:
             inv, _ = self._invoke(event, kvs)
             if inv.error != OUT_OF_MEMORY and self.collect_every > 1:
                 self.collect_every //= 2
