@@ -18,8 +18,8 @@ Measured on each ref, on the same generated cases:
 - `watchdog`: the same with the watchdog on;
 - `store`: the runner alone, one process, the watchdog on, on spilled stores of 200, 2,000 and
   20,000 exact routes (`--store-sizes`; `spill: auto`, `kvs: {name: routes}`), the same 3,000
-  cases for every size (they hit the routes all sizes share), one in ten with a case `kvs:`
-  override; the figure to watch is the per-case CPU ratio 20,000 / 200, shown split into the
+  cases for every size (they hit the routes all sizes share; `--store-spread`: routes all over
+  each store instead), one in ten with a case `kvs:` override; the figure to watch is the per-case CPU ratio 20,000 / 200, shown split into the
   process and the watchdog's worker.
 
 CPU figures (user + system time of the process and of its children, the watchdog's worker
@@ -226,6 +226,8 @@ def main() -> int:
     ap.add_argument("--store-cases", type=int, default=3000)
     ap.add_argument("--store-sizes", default="200,2000,20000",
                     help="spilled exact routes per store, smallest first (default: %(default)s)")
+    ap.add_argument("--store-spread", action="store_true",
+                    help="store cases hit routes all over each store (not the same cases for every size)")
     ap.add_argument("--parts", default=",".join(PARTS))
     ap.add_argument("--jobs", type=int, default=None, help="`cfroutes test` processes (default: every CPU)")
     args = ap.parse_args()
@@ -238,7 +240,7 @@ def main() -> int:
         suite = write_suite(str((data / "suite").mkdir(parents=True) or data / "suite"), args.cases)
         sizes = sorted(int(x) for x in args.store_sizes.split(",") if x)
         stores = {n: write_store(str((data / f"s{n}").mkdir(parents=True) or data / f"s{n}"), n, args.store_cases,
-                                 sizes[0]) for n in sizes}
+                                 n if args.store_spread else sizes[0]) for n in sizes}
         jobs: list[tuple[str, str, int, bool]] = []  # (label, config, cases, in process)
         if "suite" in parts:
             jobs.append(("suite", suite, args.cases, False))
