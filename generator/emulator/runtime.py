@@ -11,6 +11,7 @@ import itertools
 import json
 import re
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,8 +34,7 @@ from cfroutes.platform.profile import JS2, STRUCTURAL, get_profile
 DEFAULT_STEP_BUDGET = cost.DEFAULT_STEP_BUDGET
 MAX_JOBS = 100_000
 OUT_OF_MEMORY = "out of memory: the function exceeded the 2 MB memory limit"
-#: a warm context in the watchdog's worker collects its cyclic garbage every this many calls
-#: (`_WarmHere`, `_collect`)
+#: a warm context collects its cyclic garbage every this many calls (`_WarmHere`, `_collect`)
 COLLECT_EVERY = 128
 
 _PRELUDES: dict[tuple[str, tuple[str, ...], str], tuple[str, int]] = {}
@@ -365,19 +365,19 @@ class _WarmHere:
     cycle collector frees, and QuickJS runs it once the heap is 1.5 times its size after the
     last run: with a large store in the heap (20,000 keys: 5 MB) that is later than the call's
     2 MB memory limit, so garbage of earlier calls made a later call run out of memory that a
-    fresh context runs fine (every ~1,000 cases at 20,000 keys). So, in the watchdog's worker
-    (`collect_every`), the context collects every `collect_every` calls; and everywhere, a call
-    that runs out of memory in a context holding earlier calls' garbage is run again in a fresh
-    context, whose answer counts (a real memory bomb runs out there too; a call that ran for half
+    fresh context runs fine (every ~1,000 cases at 20,000 keys). So the context collects every
+    `collect_every` calls (where `_collect` can: not in a caller's process running threads),
+    and a call that runs out of memory in a context holding earlier calls' garbage is run again
+    in a fresh context, whose answer counts (a real memory bomb runs out there too; a call that ran for half
     its time limit is not rerun). When that rerun succeeds, the context collects twice as often
     from then on."""
 
     def __init__(self, prepared: PreparedFunction, budget: int, time_limit: float | None,
-                 collect_every: int = 0) -> None:
+                 collect_every: int = COLLECT_EVERY) -> None:
         self.prepared = prepared
         self.budget = budget
         self.time_limit = time_limit
-        self.collect_every = collect_every  # 0: never (outside the worker: see _collect)
+        self.collect_every = collect_every  # 0: never
         self._ctx: Any = None
         self._fns: _Internals | None = None
         self._digest: str | None = None  # the base store the context holds ("" none)
@@ -407,8 +407,8 @@ class _WarmHere:
                 self._fns = _Internals(self._ctx, self.prepared)
                 self._calls = 0
             else:  # "=": the same base store as last time, not parsed again; the call's layer
-                if self.collect_every and self._calls >= self.collect_every:
-                    _collect(self._ctx)
+                if self.collect_every and self._calls and self._calls % self.collect_every == 0 \
+                        and _collect(self._ctx):
                     self._calls = 0
                 self._fns.reset(float(int(time.time() * 1000)), self.budget, evtype, "=",
                                 "" if store is None else store.layer_json)
@@ -435,6 +435,10 @@ def _warm_packed(w: _WarmHere, event: dict[str, Any], kvs: StoreArg) -> tuple[An
     return pack(w.invoke(event, kvs))
 
 
+#: the name of the thread the `quickjs` package starts on import (its `Function` helper's executor)
+_BINDING_THREAD = "quickjs-worker-"
+
+
 class _NoPythonCollection:
     """What `Context.gc()` finds as the `gc` module while `_collect` runs."""
 
@@ -443,27 +447,30 @@ class _NoPythonCollection:
         return 0
 
 
-def _collect(ctx: Any) -> None:
-    """QuickJS's cycle collection of `ctx`, alone. The binding's `Context.gc()` imports `gc` and runs
-    Python's full collection before QuickJS's; in the worker that walks the whole batch in flight
-    (3,000 unpickled events: about 3 ms, 25 µs per call at one collection per 128 calls), so the
-    import finds a stand-in for the call. Only in the watchdog's worker: it has one thread, so no
-    other code can import `gc` meanwhile (the module object others hold is never touched)."""
+def _collect(ctx: Any) -> bool:
+    """QuickJS's cycle collection of `ctx`, alone (False: not done, other threads run).
+
+    The binding's `Context.gc()` imports `gc` and runs Python's full collection before QuickJS's:
+    in the watchdog's worker that walks the whole batch in flight (3,000 unpickled events: 3 ms,
+    25 µs per call at one collection per 128 calls), in the caller's process a whole build. So the
+    import finds a stand-in for the call, which is safe only while no other thread can import `gc`
+    meanwhile: always in the worker (one thread), in the caller's process when it runs no other
+    thread than the binding's own (the idle one behind `quickjs.Function`, which cfroutes never
+    calls). The module object other code holds is never touched."""
+    if any(t is not threading.current_thread() and not t.name.startswith(_BINDING_THREAD)
+           for t in threading.enumerate()):
+        return False
     real = sys.modules["gc"]
     sys.modules["gc"] = _NoPythonCollection  # type: ignore[assignment]
     try:
         ctx.gc()
     finally:
         sys.modules["gc"] = real
-
-
-def _warm_in_worker(prepared: PreparedFunction, budget: int, time_limit: float | None) -> _WarmHere:
-    """A warm context in the watchdog's worker: it collects its garbage every COLLECT_EVERY calls."""
-    return _WarmHere(prepared, budget, time_limit, COLLECT_EVERY)
+    return True
 
 
 # the worker answers with packed Invocations (result.pack: plain tuples pickle in half the time)
-_HANDLERS.update({"invoke": _invoke_packed, "new_warm": _warm_in_worker, "warm": _warm_packed,
+_HANDLERS.update({"invoke": _invoke_packed, "new_warm": _WarmHere, "warm": _warm_packed,
                   "regex": jsregex.exec_here})  # jsregex: the fallback where the binding cannot interrupt a regex
 
 
