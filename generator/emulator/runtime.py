@@ -359,18 +359,18 @@ class WarmFunction:
 
 
 class _WarmHere:
-    """The warm context itself (in the worker process).
+    """The warm context itself (in the worker process; in the caller's without the watchdog).
 
     Calls leave cyclic garbage (async frames, promise resolvers, closures) that only QuickJS's
     cycle collector frees, and QuickJS runs it once the heap is 1.5 times its size after the
     last run: with a large store in the heap (20,000 keys: 5 MB) that is later than the call's
     2 MB memory limit, so garbage of earlier calls made a later call run out of memory that a
     fresh context runs fine (every ~1,000 cases at 20,000 keys). So the context collects every
-    `collect_every` calls (where `_collect` can: not in a caller's process running threads),
-    and a call that runs out of memory in a context holding earlier calls' garbage is run again
-    in a fresh context, whose answer counts (a real memory bomb runs out there too; a call that ran for half
-    its time limit is not rerun). When that rerun succeeds, the context collects twice as often
-    from then on."""
+    `collect_every` calls (where `_collect` can: not in a caller's process running threads), and
+    a call that runs out of memory in a context holding earlier calls' garbage is run again in a
+    fresh context, whose answer counts (a real memory bomb runs out there too; a call that used
+    half its time limit is not rerun). When that rerun succeeds, the context collects twice as
+    often from then on."""
 
     def __init__(self, prepared: PreparedFunction, budget: int, time_limit: float | None,
                  collect_every: int = COLLECT_EVERY) -> None:
