@@ -1,6 +1,6 @@
 """Side by side: `cfroutes test` speed of several commits on the same cases, in one run (issue 23).
 
-    python bench/bench_speed.py [--rounds 3] [--refs 9fdcd06,main,HEAD] [--cases 2000] [--store-cases 1000]
+    python bench/bench_speed.py [--rounds 3] [--refs 9fdcd06,main,HEAD] [--cases 2000] [--store-cases 3000] [--store-sizes 200,2000,20000]
     python bench/bench_speed.py --only HEAD --parts suite,inprocess   # one tree, some parts
 
 Each ref is extracted with `git archive` into a temporary directory (nothing in the repository
@@ -16,12 +16,16 @@ Measured on each ref, on the same generated cases:
 - `inprocess`: the runner alone, one process, `CFROUTES_EMULATOR_INPROCESS=1` (the engine in this
   process, no watchdog), after one warm-up case;
 - `watchdog`: the same with the watchdog on;
-- `store`: the runner alone, one process, the watchdog on, on a spilled store of 200 and of 20,000
-  exact routes (`spill: auto`, `kvs: {name: routes}`), 1,000 cases hitting spilled routes, one in
-  ten with a case `kvs:` override; the figure to watch is the per-case ratio 20,000 / 200.
+- `store`: the runner alone, one process, the watchdog on, on spilled stores of 200, 2,000 and
+  20,000 exact routes (`--store-sizes`; `spill: auto`, `kvs: {name: routes}`), the same 3,000
+  cases for every size (they hit the routes all sizes share; `--store-spread`: routes all over
+  each store instead), one in ten with a case `kvs:` override; the figure to watch is the per-case CPU ratio 20,000 / 200, shown split into the
+  process and the watchdog's worker.
 
 CPU figures (user + system time of the process and of its children, the watchdog's worker
-included) are less sensitive to a loaded machine than wall clock; both are shown. A figure marked
+included) are less sensitive to a loaded machine than wall clock; both are shown. They are read
+at nanosecond resolution (`time.process_time` for the process, `/proc/PID/task/*/schedstat` for
+its live descendants, `getrusage` for reaped children), not in 10 ms clock ticks. A figure marked
 "(cases failed)" is of a run where some cases did not pass on that ref.
 """
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ROUTES = 20
 PARTS = ("suite", "inprocess", "watchdog", "store")
+WORKTREE = "worktree"  # a "ref" naming the working tree with its uncommitted changes
 
 
 # ------------------------------------------------------------------ the cases (the same for every ref)
@@ -76,8 +81,11 @@ WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo li
          "summer autumn winter launch pricing guide release notes update").split()
 
 
-def write_store(directory: str, routes: int, n_cases: int) -> str:
-    """`routes` exact redirects spilled to the store (+ 20 pattern routes), cases hitting them."""
+def write_store(directory: str, routes: int, n_cases: int, hit: int = 200) -> str:
+    """`routes` exact redirects spilled to the store (+ 20 pattern routes), cases hitting them.
+
+    The first `hit` routes are the same for every `routes` (one seeded sequence), and the cases
+    hit only those: every store size runs exactly the same case file."""
     rnd = random.Random(7)
     exact = []
     for i in range(routes):
@@ -92,8 +100,9 @@ def write_store(directory: str, routes: int, n_cases: int) -> str:
     with open(os.path.join(directory, "routes.yaml"), "w") as f:
         f.write("\n".join(lines) + "\n")
     cases = []
+    pick = random.Random(11)
     for k in range(n_cases):
-        src, dst = exact[rnd.randrange(routes)]
+        src, dst = exact[pick.randrange(min(hit, routes))]
         if k % 10 == 5:  # a case's own store entry for an unknown key (a layer over the store)
             cases.append(f"- {{ request: '/section1/x/y', kvs: {{ 'zz-{k}': v }}, expect: {{ status: 301 }} }}")
         else:
@@ -111,31 +120,44 @@ pkg = {pkg!r}
 part, config, jobs = {part!r}, {config!r}, {jobs!r}
 mod = __import__(pkg + ".cli.test", fromlist=["collect", "test"])
 where = __import__(pkg).__file__
-def cpu():  # this process, its reaped children and its live ones (the watchdog's worker)
-    t = os.times()
-    total = t.user + t.system + t.children_user + t.children_system
-    tick = os.sysconf("SC_CLK_TCK")
+def _live(pid):  # the live descendants of `pid` (the watchdog's workers, and theirs)
+    out = []
     try:
-        tasks = os.listdir("/proc/self/task")
+        tasks = os.listdir(f"/proc/{{pid}}/task")
     except OSError:
-        tasks = []
+        return out
     for tid in tasks:
         try:
-            kids = open(f"/proc/self/task/{{tid}}/children").read().split()
+            kids = open(f"/proc/{{pid}}/task/{{tid}}/children").read().split()
         except OSError:
             continue
-        for pid in kids:
-            try:
-                f = open(f"/proc/{{pid}}/stat").read().rsplit(")", 1)[1].split()
-                total += (int(f[11]) + int(f[12])) / tick
-            except (OSError, IndexError, ValueError):
-                pass
+        for k in kids:
+            out.append(int(k))
+            out += _live(int(k))
+    return out
+def _ns(pid):  # CPU time of a live process in ns (every thread's sum_exec_runtime)
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{{pid}}/task")
+    except OSError:
+        return 0
+    for tid in tasks:
+        try:
+            total += int(open(f"/proc/{{pid}}/task/{{tid}}/schedstat").read().split()[0])
+        except (OSError, IndexError, ValueError):
+            pass
     return total
+def cpu():  # (this process, its children: reaped ones and live ones) in seconds, ns/µs resolution
+    import resource
+    own = time.process_time()
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    kids = r.ru_utime + r.ru_stime + sum(_ns(p) for p in _live(os.getpid())) / 1e9
+    return own, kids
 if part == "suite":
     out, err = io.StringIO(), io.StringIO()
     w, c = time.perf_counter(), cpu()
     code = mod.test(config, [], stdout=out, stderr=err)
-    wall, used = time.perf_counter() - w, cpu() - c
+    wall, c2 = time.perf_counter() - w, cpu()
     n = None
     summary = (out.getvalue().strip().splitlines() or [""])[-1]
 else:
@@ -147,10 +169,11 @@ else:
     runner.run(cases[:1], jobs=1)
     w, c = time.perf_counter(), cpu()
     res = runner.run(cases, jobs=1)
-    wall, used = time.perf_counter() - w, cpu() - c
+    wall, c2 = time.perf_counter() - w, cpu()
     code = 0 if all(r.passed for r in res) else 1
     summary = f"{{sum(r.passed for r in res)}} passed"
-print("RESULT " + json.dumps({{"wall": wall, "cpu": used, "exit": code, "summary": summary, "where": where}}))
+own, kids = c2[0] - c[0], c2[1] - c[1]
+print("RESULT " + json.dumps({{"wall": wall, "cpu": own + kids, "own": own, "kids": kids, "exit": code, "summary": summary, "where": where}}))
 """
 
 
@@ -168,13 +191,20 @@ def measure(tree: Path, pkg: str, part: str, config: str, n: int, *, inprocess: 
     rec = json.loads(line[7:])
     if not rec["where"].startswith(str(tree)):
         raise RuntimeError(f"{tree}: imported {rec['where']} instead")
-    return {"rate": n / rec["wall"], "cpu_us": rec["cpu"] / n * 1e6, "failed": float(rec["exit"] != 0)}
+    return {"rate": n / rec["wall"], "cpu_us": rec["cpu"] / n * 1e6, "own_us": rec["own"] / n * 1e6,
+            "kids_us": rec["kids"] / n * 1e6, "failed": float(rec["exit"] != 0)}
 
 
 def extract(ref: str, into: Path) -> tuple[Path, str]:
     """The tree of `ref` in `into`, and the package name it is imported as."""
     into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    if ref == WORKTREE:  # the files of the working tree as they are (tracked and new, not ignored)
+        names = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                               capture_output=True, check=True).stdout
+        archive = subprocess.run(["tar", "-c", "-C", str(ROOT), "--null", "--ignore-failed-read", "-T", "-"],
+                                 input=names, capture_output=True, check=True).stdout
+    else:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     renamed = '"cfroutes" = "generator"' in (into / "pyproject.toml").read_text()
     pkg = "cfroutes" if renamed else "generator"
@@ -189,10 +219,15 @@ def extract(ref: str, into: Path) -> tuple[Path, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--refs", default="9fdcd06,main,HEAD", help="git refs to compare (default: %(default)s)")
+    ap.add_argument("--refs", default="9fdcd06,main,HEAD",
+                    help=f"git refs to compare; {WORKTREE!r}: the working tree as it is (default: %(default)s)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cases", type=int, default=2000)
-    ap.add_argument("--store-cases", type=int, default=1000)
+    ap.add_argument("--store-cases", type=int, default=3000)
+    ap.add_argument("--store-sizes", default="200,2000,20000",
+                    help="spilled exact routes per store, smallest first (default: %(default)s)")
+    ap.add_argument("--store-spread", action="store_true",
+                    help="store cases hit routes all over each store (not the same cases for every size)")
     ap.add_argument("--parts", default=",".join(PARTS))
     ap.add_argument("--jobs", type=int, default=None, help="`cfroutes test` processes (default: every CPU)")
     args = ap.parse_args()
@@ -203,8 +238,9 @@ def main() -> int:
         trees = {ref: extract(ref, base / f"tree{i}") for i, ref in enumerate(refs)}
         data = base / "data"
         suite = write_suite(str((data / "suite").mkdir(parents=True) or data / "suite"), args.cases)
-        stores = {n: write_store(str((data / f"s{n}").mkdir(parents=True) or data / f"s{n}"), n, args.store_cases)
-                  for n in (200, 20000)}
+        sizes = sorted(int(x) for x in args.store_sizes.split(",") if x)
+        stores = {n: write_store(str((data / f"s{n}").mkdir(parents=True) or data / f"s{n}"), n, args.store_cases,
+                                 n if args.store_spread else sizes[0]) for n in sizes}
         jobs: list[tuple[str, str, int, bool]] = []  # (label, config, cases, in process)
         if "suite" in parts:
             jobs.append(("suite", suite, args.cases, False))
@@ -243,21 +279,29 @@ def main() -> int:
 
     rows = [("`cfroutes test` end to end, watchdog on, every CPU", "suite"),
             ("runner, 1 process, engine in process", "inprocess"),
-            ("runner, 1 process, watchdog on", "watchdog"),
-            ("runner, spilled store of 200 routes", "store200"),
-            ("runner, spilled store of 20,000 routes", "store20000")]
+            ("runner, 1 process, watchdog on", "watchdog")]
+    rows += [(f"runner, spilled store of {n:,} routes", f"store{n}") for n in sizes]
     print(f"\n{args.rounds} alternating rounds, medians; {args.cases:,} suite cases, {args.store_cases:,} store cases\n")
     print("| | " + " | ".join(refs) + " |")
     print("|---|" + "---|" * len(refs))
     for title, label in rows:
         if any((label, r) in got for r in refs):
             print(f"| {title} | " + " | ".join(cell(label, r) for r in refs) + " |")
-    if any(("store200", r) in got for r in refs):
-        ratios = []
+    if len(sizes) > 1 and any((f"store{sizes[0]}", r) in got for r in refs):
+        print(f"\nStore size, CPU per case (µs; medians of {args.rounds} rounds: process + watchdog worker = total),"
+              f" ratio to {sizes[0]:,} routes\n")
+        print("| ref | " + " | ".join(f"{n:,} routes" for n in sizes) + " | " +
+              " | ".join(f"{n:,} / {sizes[0]:,}" for n in sizes[1:]) + " |")
+        print("|---|" + "---|" * (2 * len(sizes) - 1))
         for r in refs:
-            a, b = med("store200", r, "cpu_us"), med("store20000", r, "cpu_us")
-            ratios.append("n/a" if a is None or b is None else f"{b / a:.2f}×")
-        print("| store 20,000 / 200, CPU per case | " + " | ".join(ratios) + " |")
+            cells, ratios = [], []
+            base = med(f"store{sizes[0]}", r, "cpu_us")
+            for n in sizes:
+                own, kids, tot = (med(f"store{n}", r, k) for k in ("own_us", "kids_us", "cpu_us"))
+                cells.append("n/a" if tot is None else f"{own:.0f} + {kids:.0f} = {tot:.0f}")
+                if n != sizes[0]:
+                    ratios.append("n/a" if tot is None or not base else f"{tot / base:.2f}×")
+            print(f"| {r} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     return 0
 
 

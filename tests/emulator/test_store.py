@@ -6,6 +6,7 @@ watchdog's pipe once, and the safety net (deadline, memory) holds in every path 
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -136,3 +137,74 @@ def test_a_split_batch_keeps_the_deadline_and_the_memory_bound(name: str, monkey
             assert inv.error.startswith(want) or inv.error.startswith("step budget"), (i, inv.error)
         else:
             assert uri_of(inv) == u
+
+
+# --- garbage of earlier calls in a warm context (a large store: QuickJS collects late)
+GARBAGE = """function handler(event) {
+  var q = event.request, a = [], i, o;
+  if (q.uri === '/bomb') { for (;;) a.push('x'.repeat(1000) + a.length); }
+  for (i = 0; i < 2000; i++) { o = {i: i}; o.self = o; a.push(o); }  // ~200 KB only a collection frees
+  q.uri = '/n' + a.length;
+  return q;
+}"""
+#: 5 MB of store in the heap: QuickJS's next collection comes at 7.5 MB, past the call's limit (base + 2 MB)
+HEAVY = {f"k{i}": "v" * 5000 for i in range(1000)}
+
+
+@pytest.mark.parametrize("inprocess", [False, True], ids=["watchdog", "in process"])
+def test_earlier_calls_garbage_never_runs_a_call_out_of_memory(inprocess: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if inprocess:
+        monkeypatch.setenv("CFROUTES_EMULATOR_INPROCESS", "1")
+    elif not watchdog.enabled():
+        pytest.skip("no os.fork: the watchdog is off on this platform")
+    fn = EdgeFunction("g", GARBAGE, V2, VIEWER_REQUEST, dict(HEAVY))
+    with LocalEdge([fn]) as edge:
+        alone = edge.invoke("g", request("/x"))  # a fresh context's answer
+        uris = ["/x"] * 40 + ["/bomb"] + ["/x"] * 10
+        invs = edge.invoke_many([Request("g", request(u), {"k1": "o"} if i % 7 == 0 else None)
+                                 for i, u in enumerate(uris)])
+    assert uri_of(alone) == "/n2000"
+    for u, inv in zip(uris, invs, strict=True):  # every call answers as in a fresh context
+        if u == "/bomb":  # a real memory bomb still runs out, and the calls after it are not harmed
+            assert inv.error.startswith("out of memory"), inv.error
+        else:
+            assert uri_of(inv) == "/n2000"
+
+
+def test_a_collecting_context_keeps_its_store_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warm contexts collect every few calls (runtime._WarmHere.collect_every): the garbage never
+    builds up to the limit, so no call is rerun and the store is never parsed again; with other
+    threads running in this process (`cfroutes serve`) the collection waits and the rerun decides."""
+    import gc
+    import sys
+
+    from cfroutes.emulator import runtime
+
+    loads: list[int] = []
+    real_load = runtime._load
+
+    def counted(*args: Any) -> Any:
+        loads.append(1)
+        return real_load(*args)
+
+    monkeypatch.setattr(runtime, "_load", counted)
+    prepared = runtime.prepare(GARBAGE, V2, "g.js")
+    store = Kvs.of(dict(HEAVY))
+
+    def count(every: int) -> int:
+        warm = runtime._WarmHere(prepared, 1_000_000, None, every)
+        loads.clear()
+        for _ in range(30):
+            assert uri_of(warm.invoke(request("/x"), store)) == "/n2000"
+        assert sys.modules["gc"] is gc  # the collection's stand-in for Python's is gone again
+        return len(loads)
+
+    # the threads of this process as the collection sees them: this one and the binding's idle one
+    # (threads other tests left behind do not count here)
+    binding = threading.Thread(target=lambda: None, name="quickjs-worker-9_0")
+    running = [threading.current_thread(), binding]
+    monkeypatch.setattr(threading, "enumerate", lambda: list(running))
+    assert count(0) > 1  # without collecting: calls ran out and were rerun in a fresh context
+    assert count(4) == 1
+    running.append(threading.Thread(target=lambda: None, name="serve-request"))
+    assert count(4) > 1  # another thread runs: no collection, the reruns keep the answers right
