@@ -239,12 +239,16 @@ class _Shadowers:
 
     def candidates(self, r: Route) -> list[Route]:
         """The routes added so far that may cover `r`, in route order."""
-        node: _Node | None = self.root
-        lists = [self.root.routes]
-        for s in _literal_prefix(r.match.path):
-            node = node.children.get(self._key(s)) if node is not None else None
-            if node is None:
+        node = self.root
+        lists = [node.routes]
+        p = r.match.path
+        for s in p.segments if p is not None else ():
+            if not isinstance(s, str):
                 break
+            child = node.children.get(self._key(s))
+            if child is None:
+                break
+            node = child
             lists.append(node.routes)
         return _in_order(lists)
 
@@ -263,9 +267,10 @@ class _Patterns:
     def __init__(self, routes: list[Route], icase: bool) -> None:
         self.icase = icase
         self.root = _Node()
-        self.first_min: dict[str, int] = {}  # first literal segment -> the lowest route index there
+        self.first_min: dict[str, int] = {}  # first literal segment -> the lowest index there or generic
         self.first_redirect: dict[str, bool] = {}
         self.generic_min: int | None = None  # routes without a first literal segment
+        self.all_min: int | None = None
         self.generic_redirect = False
         for r in routes:
             first = _first_literal(r)
@@ -275,8 +280,9 @@ class _Patterns:
                 self.generic_redirect = self.generic_redirect or redirect
             else:
                 k = self._first_key(first)
-                self.first_min.setdefault(k, r.index)
+                self.first_min.setdefault(k, r.index if self.generic_min is None else min(r.index, self.generic_min))
                 self.first_redirect[k] = self.first_redirect.get(k, False) or redirect
+            self.all_min = r.index if self.all_min is None else self.all_min
             node = self.root
             for depth, s in enumerate(_literal_prefix(r.match.path)):
                 node = node.children.setdefault(self._first_key(s) if depth == 0 else self._deep_key(s), _Node())
@@ -311,12 +317,8 @@ class _Patterns:
         """Is there a route whose first literal segment is r's (or that has none; any route when r
         has none) before `r`?"""
         first = _first_literal(r)
-        if first is None:
-            lows = [*self.first_min.values(), *([self.generic_min] if self.generic_min is not None else [])]
-        else:
-            k = self._first_key(first)
-            lows = [x for x in (self.first_min.get(k), self.generic_min) if x is not None]
-        return bool(lows) and min(lows) < r.index
+        low = self.all_min if first is None else self.first_min.get(self._first_key(first), self.generic_min)
+        return low is not None and low < r.index
 
 
 # ------------------------------------------------------------------ requests through the reference model

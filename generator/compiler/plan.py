@@ -448,8 +448,10 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
         for k, entries in ylists.items():
             spilled["*" + k] = json.dumps([-1, entries], separators=(",", ":"), ensure_ascii=False)
             spilled_acts[1].append(entries)
-    version = spill_table_version(spilled) if spilled else ""
-    result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
+    table = sorted(spilled.items())  # (sorted once: the version's text and the plan's list share the order)
+    version = _table_version(table) if spilled else ""
+    pre = spill_prefix(version)
+    result = Plan(fn, P, G, X, H, [(pre + k, v) for k, v in table],
                   spill_version=version, shadowed=shadowed, exact_count=exact_count,
                   Y=Y, YD=sorted(depths, reverse=True), prefix_count=len(prefixes) + sum(e[1] in named for v in ylists.values() for e in v))
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
@@ -497,7 +499,12 @@ def tenant_record(route: Route | HeaderRule, sites: list[tuple[int, Template]]) 
 def spill_table_version(table: dict[str, str]) -> str:
     """A short content hash of a spilled table (unprefixed keys and their values): new code
     reads only its own table's keys, so old and new tables coexist in one store (docs/deploy.md)."""
-    text = json.dumps(sorted(table.items()), separators=(",", ":"), ensure_ascii=False)
+    return _table_version(sorted(table.items()))
+
+
+def _table_version(items: list[tuple[str, str]]) -> str:
+    """spill_table_version of the table's items, sorted."""
+    text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SPILL_VERSION_LEN]
 
 
@@ -544,15 +551,35 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     # (a `file:` condition is no value condition: F.conds stays off for it)
     acts = [r.action for r in routes]
-    kinds = {type(a) for a in acts}  # (one pass: `any(isinstance(...))` per kind scanned every route)
-    lookups = any(r.lookup for r in routes)
+    # one pass over the routes for what every route may add (a pass per flag scanned 50,000 routes
+    # a dozen times)
+    kinds: set[type] = set()
+    lookups = json_lookup = exacthost = hostenc = locenc = frag = False
+    edits: list[Route] = []
+    missing: list[Respond] = []
+    for r in routes:
+        a = r.action
+        kinds.add(type(a))
+        lk = r.lookup
+        if lk is not None:
+            lookups = True
+            json_lookup = json_lookup or lk.format == "json"
+            if lk.missing:
+                missing.append(lk.missing)
+        if r.set_headers or r.remove_headers:
+            edits.append(r)
+        if not exacthost and r.match.host is not None and r.is_exact:
+            exacthost = True
+        if isinstance(a, Redirect):
+            if a.to.refs:  # (host_parts is 0 without placeholders)
+                locenc = True
+                hostenc = hostenc or bool(host_parts(a.to))
+            frag = frag or _may_have_fragment(r)
     cond_groups = any(m.condition_names for m in matches)
     # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
     # have edited the query or headers (the country header included) before a rule reads them
     rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies or h.match.country
                            for h in fn.headers)
-    edits = [r for r in routes if r.set_headers or r.remove_headers]
-    missing = [r.lookup.missing for r in routes if r.lookup and r.lookup.missing]
     header_names = [n for r in edits for n, _ in r.set_headers] + list(
         n for r in edits for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + ([
         n for a in acts if isinstance(a, Respond) for n, _ in a.headers] if _has(kinds, Respond) else []) + [
@@ -563,24 +590,23 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
     spilled_exact = len(spilled_acts[0])
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
-    exacthost = any(r.match.host is not None for r in routes if r.is_exact)
     host = any(m.host is not None for m in matches)
     return {
         "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled)) or p.files_kvs),
         "lookup": lookups,
-        "json": any(r.lookup and r.lookup.format == "json" for r in routes),
+        "json": json_lookup,
         # V: the characters that stop a data value binding, by site (lookups, condition groups)
         "datacheck": lookups or cond_groups or any("tn" in r for r in p.P + p.H),
         "condgroups": cond_groups,
         # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
-        "hostenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
+        "hostenc": hostenc,
         # a control, space or DEL a request value brings into a redirect target is percent-encoded (LE)
-        "locenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and bool(a.to.refs) for a in acts),
+        "locenc": locenc,
         # the request's query goes before a '#' a redirect target may carry (literal or data)
-        "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
+        "frag": frag,
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
         "spill": spill and bool(spilled_exact),
-        "spillhost": spill and bool(spilled_exact) and any(r.match.host is not None for r in routes if r.is_exact),
+        "spillhost": spill and bool(spilled_exact) and exacthost,
         "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
