@@ -345,6 +345,9 @@ class Route:
     @cached_property
     def tenant_refs(self) -> tuple[Ref, ...]:
         """`{tenant.id}` / `{tenant.params.NAME}` in the templates the route renders and its lookup key."""
+        a = self.action
+        if self.lookup is None and not self.set_headers and isinstance(a, Redirect):  # (most routes: one template)
+            return tuple(r for r in a.to.refs if r.name == TENANT_REF) if a.to.refs else ()
         keys = [self.lookup.key] if self.lookup is not None else []
         return tuple(r for t in [*(t for _, t in self.templates()), *keys] for r in t.refs if r.name == TENANT_REF)
 
