@@ -205,10 +205,7 @@ MARKS = "`^|~"
 
 def _choose_mark(fn: Function, debug: bool) -> str:
     """A character no exact redirect target contains, or "" when all are taken."""
-    used: set[str] = set()
-    for r in fn.routes:
-        if r.is_exact and isinstance(r.action, Redirect):
-            used.update(r.action.to.source)
+    used = "".join([r.action.to.source for r in fn.routes if isinstance(r.action, Redirect) and r.is_exact])
     return "" if debug else next((m for m in MARKS if m not in used), "")
 
 
@@ -508,12 +505,6 @@ def _table_version(items: list[tuple[str, str]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SPILL_VERSION_LEN]
 
 
-def _templates(fn: Function) -> list[Template]:
-    """Every template the function renders (actions, header edits, lookup keys, header rules)."""
-    return ([t for r in fn.routes for _, t in r.templates()] + [r.lookup.key for r in fn.routes if r.lookup]
-            + [t for h in fn.headers for _, t in h.set])
-
-
 def _may_have_fragment(route: Route) -> bool:
     """A redirect whose location may hold a '#': literal text, or data (request-line values cannot)."""
     a = route.action
@@ -535,8 +526,9 @@ def files_in_store(fn: Function) -> bool:
 
 def _has_pct_literal(fn: Function) -> bool:
     ms = [r.match for r in fn.routes] + [h.match for h in fn.headers]
-    # one test of all the literal segments together (a `%` or non-ASCII one is in the whole)
-    return needs_normal("".join([s for m in ms if m.path is not None for s in m.path.segments if isinstance(s, str)]))
+    # one test of all the path patterns together (a `%` or non-ASCII literal segment is in the whole;
+    # the rest of a pattern, `/`, `:name` and `*`, is ASCII without `%`)
+    return needs_normal("".join([m.path.source for m in ms if m.path is not None]))
 
 
 def _has(kinds: set[type], cls: type) -> bool:
@@ -554,7 +546,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
     # one pass over the routes for what every route may add (a pass per flag scanned 50,000 routes
     # a dozen times)
     kinds: set[type] = set()
-    lookups = json_lookup = exacthost = hostenc = locenc = frag = False
+    lookups = json_lookup = exacthost = hostenc = locenc = frag = qref = False
     edits: list[Route] = []
     missing: list[Respond] = []
     for r in routes:
@@ -575,6 +567,11 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
                 locenc = True
                 hostenc = hostenc or bool(host_parts(a.to))
             frag = frag or _may_have_fragment(r)
+        if not qref:  # the {query} binding: a template the route renders, or its lookup key, reads it
+            ts = [a.to] if isinstance(a, Redirect) and not r.set_headers else [t for _, t in r.templates()]
+            if lk is not None:
+                ts.append(lk.key)
+            qref = any(x.name == "query" for t in ts if t.refs for x in t.refs)
     cond_groups = any(m.condition_names for m in matches)
     # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
     # have edited the query or headers (the country header included) before a rule reads them
@@ -621,7 +618,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port
         # the {query} binding is built only when a template reads it
-        "qref": any(r.name == "query" for t in _templates(fn) for r in t.refs),
+        "qref": qref or any(x.name == "query" for h in fn.headers for _, t in h.set for x in t.refs),
         "regex": any(m.regex is not None for m in matches),
         "conds": any(m.has_conditions for m in matches),
         "snapshot": fn.event != VIEWER_RESPONSE and rules_with_conds,
