@@ -32,6 +32,7 @@ from cfroutes.emulator.tenant import TENANT_KEY
 from cfroutes.errors import Diagnostic, Severity
 from cfroutes.platform import regex as jsregex
 from cfroutes.platform.event import format_query
+from cfroutes.platform.uri import normal_path
 
 MAX_HOPS = 10
 SAMPLE_HOST = "lint.example"
@@ -88,12 +89,13 @@ def lint_function(fn: Function, plan: Plan) -> tuple[list[Diagnostic], list[Diag
                                    "matches the same requests first", severity=Severity.WARNING, code=Code.UNREACHABLE_ROUTE))
     routes = fn.routes
     # exact routes only shadow identical exact routes (found by the planner), so only
-    # pattern routes are candidates here: O(routes x pattern routes)
-    shadowers = _ByFirstSegment(icase)
+    # pattern routes are candidates here, and of those only the ones whose literal prefix
+    # covers the start of r's path (see _Shadowers)
+    shadowers = _Shadowers(icase)
     for r in routes:
         if id(r) in reported:
             continue
-        for a in shadowers.candidates(_first_literal(r)):
+        for a in shadowers.candidates(r):
             if match_covers(a.match, r.match, icase, strict):
                 reported.add(id(r))
                 warnings.append(Diagnostic(r.span, f"route can never match: {a.label} (line {a.span.line}) "
@@ -183,46 +185,140 @@ def _chain(path: list[Route]) -> str:
     return " -> ".join(f"{x.label} (line {x.span.line})" for x in shown)
 
 
-class _ByFirstSegment:
-    """Routes indexed by their first literal path segment (None: any)."""
+def _literal_prefix(p: PathPattern | None) -> list[str]:
+    """The leading literal segments of a path pattern (none without a path)."""
+    out: list[str] = []
+    for s in p.segments if p is not None else ():
+        if not isinstance(s, str):
+            break
+        out.append(s)
+    return out
+
+
+def _in_order(lists: list[list[Route]]) -> list[Route]:
+    """The routes of several lists (each in route order) in route order."""
+    full = [x for x in lists if x]
+    if len(full) <= 1:
+        return full[0] if full else []
+    return sorted((r for x in full for r in x), key=lambda r: r.index)
+
+
+class _Node:
+    """A node of a tree of literal path segments: the routes whose literal prefix ends here."""
+
+    __slots__ = ("routes", "children", "memo")
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+        self.children: dict[str, _Node] = {}
+        self.memo: list[Route] | None = None
+
+
+class _Shadowers:
+    """The pattern routes that may cover a later route (`match_covers`), in a tree of their leading
+    literal path segments. `a` covers `b` only if each literal segment of `a` equals `b`'s segment
+    there (`_seg_covers`: a parameter or a shorter path never does), so a's literal prefix is a
+    prefix of b's: the candidates of b are the routes on the tree's path along b's literal prefix.
+    Routes that never cover anything (regex, query, header, cookie or country conditions) are left out."""
 
     def __init__(self, icase: bool) -> None:
         self.icase = icase
-        self.by_first: dict[str, list[Route]] = {}
-        self.generic: list[Route] = []
+        self.root = _Node()
 
-    def _norm(self, s: str) -> str:
-        return s.lower() if self.icase else s
+    def _key(self, s: str) -> str:
+        return s.lower() if self.icase else s  # the comparison `_seg_covers` makes
 
     def add(self, r: Route) -> None:
+        m = r.match
+        if m.regex is not None or m.query or m.headers or m.cookies or m.country:
+            return  # match_covers is False for these whatever the other route
+        node = self.root
+        for s in _literal_prefix(m.path):
+            node = node.children.setdefault(self._key(s), _Node())
+        node.routes.append(r)
+
+    def candidates(self, r: Route) -> list[Route]:
+        """The routes added so far that may cover `r`, in route order."""
+        node = self.root
+        lists = [node.routes]
+        p = r.match.path
+        for s in p.segments if p is not None else ():
+            if not isinstance(s, str):
+                break
+            child = node.children.get(self._key(s))
+            if child is None:
+                break
+            node = child
+            lists.append(node.routes)
+        return _in_order(lists)
+
+
+class _Patterns:
+    """The pattern routes a request may reach, in a tree of their leading literal path segments.
+
+    A request's raw segments walk the tree; the routes met on the way (their literal prefix
+    matches the request's first segments) are its candidates, in route order. The first level
+    compares as the lint always did (the segment as written, lower-cased under `icase`); deeper
+    levels compare as the reference model does (`reference._seg_eq`: the normal form, then
+    JavaScript lower case), so a route left out fails its path match, which the reference checks
+    before any regex runs: the first route that answers, and every regex overrun, stay the same.
+    `may_redirect` and `before` keep the first-segment answers."""
+
+    def __init__(self, routes: list[Route], icase: bool) -> None:
+        self.icase = icase
+        self.root = _Node()
+        self.first_min: dict[str, int] = {}  # first literal segment -> the lowest index there or generic
+        self.first_redirect: dict[str, bool] = {}
+        self.generic_min: int | None = None  # routes without a first literal segment
+        self.all_min: int | None = None
+        self.generic_redirect = False
+        for r in routes:
+            first = _first_literal(r)
+            redirect = isinstance(r.action, Redirect)
+            if first is None:
+                self.generic_min = r.index if self.generic_min is None else self.generic_min
+                self.generic_redirect = self.generic_redirect or redirect
+            else:
+                k = self._first_key(first)
+                self.first_min.setdefault(k, r.index if self.generic_min is None else min(r.index, self.generic_min))
+                self.first_redirect[k] = self.first_redirect.get(k, False) or redirect
+            self.all_min = r.index if self.all_min is None else self.all_min
+            node = self.root
+            for depth, s in enumerate(_literal_prefix(r.match.path)):
+                node = node.children.setdefault(self._first_key(s) if depth == 0 else self._deep_key(s), _Node())
+            node.routes.append(r)
+
+    def _first_key(self, s: str) -> str:
+        return s.lower() if self.icase else s
+
+    def _deep_key(self, s: str) -> str:
+        s = normal_path(s)
+        return reference.js_lower(s) if self.icase else s
+
+    def candidates(self, segs: list[str]) -> list[Route]:
+        """The routes a request with these raw path segments may match, in route order."""
+        node = self.root
+        lists = [node.routes]
+        for depth, s in enumerate(segs):
+            child = node.children.get(self._first_key(s) if depth == 0 else self._deep_key(s))
+            if child is None:
+                break
+            node = child
+            lists.append(node.routes)
+        if node.memo is None:
+            node.memo = _in_order(lists)
+        return node.memo
+
+    def may_redirect(self, first: str) -> bool:
+        """Is there a redirect among the routes whose first literal segment is `first`, or that have none?"""
+        return self.generic_redirect or self.first_redirect.get(self._first_key(first), False)
+
+    def before(self, r: Route) -> bool:
+        """Is there a route whose first literal segment is r's (or that has none; any route when r
+        has none) before `r`?"""
         first = _first_literal(r)
-        if first is not None:
-            self.by_first.setdefault(self._norm(first), []).append(r)
-        else:
-            self.generic.append(r)
-
-    def candidates(self, first: str | None) -> list[Route]:
-        """Routes that may match a path starting with literal `first`, in order (memoized once built)."""
-        memo: dict[str | None, list[Route]] = self.__dict__.setdefault("_memo", {})
-        key = first if first is None else self._norm(first)
-        if key in memo and self.__dict__.get("_frozen"):
-            return memo[key]
-        out = memo[key] = self._candidates(first)
-        return out
-
-    def freeze(self) -> None:
-        """No more routes will be added: candidate lists may be reused."""
-        self.__dict__["_frozen"] = True
-
-    def _candidates(self, first: str | None) -> list[Route]:
-        if first is None:
-            return sorted([r for v in self.by_first.values() for r in v] + self.generic, key=lambda r: r.index)
-        specific = self.by_first.get(self._norm(first), [])
-        if not specific:
-            return self.generic
-        if not self.generic:
-            return specific
-        return sorted(specific + self.generic, key=lambda r: r.index)
+        low = self.all_min if first is None else self.first_min.get(self._first_key(first), self.generic_min)
+        return low is not None and low < r.index
 
 
 # ------------------------------------------------------------------ requests through the reference model
@@ -232,17 +328,13 @@ class _Walker:
     def __init__(self, fn: Function, icase: bool, strict: bool) -> None:
         self.fn, self.icase, self.strict = fn, icase, strict
         self.exact: dict[str, Route] = {}
-        self.patterns = _ByFirstSegment(icase)
-        self._redirecting: dict[str, bool] = {}
         self._host_exact = False
         for r in fn.routes:
             if r.is_exact:
                 k, with_host = exact_key(r, icase, strict)
                 self._host_exact = self._host_exact or (with_host and isinstance(r.action, Redirect))
                 self.exact.setdefault(k, r)
-            else:
-                self.patterns.add(r)
-        self.patterns.freeze()
+        self.patterns = _Patterns([r for r in fn.routes if not r.is_exact], icase)
         self.overrun: set[int] = set()  # routes whose regex ran out of time or memory: skipped from then on
 
     def overran(self, exc: Overrun, sample_of: Route) -> Diagnostic:
@@ -270,18 +362,11 @@ class _Walker:
             return True
         if self._host_exact and isinstance(ex, type(None)):
             return True  # host-specific exact routes: let follow() decide
-        segs = uri[1:].split("/")
-        first = segs[0] if uri != "/" else ""
-        flag = self._redirecting.get(first)
-        if flag is None:
-            flag = self._redirecting[first] = any(isinstance(x.action, Redirect)
-                                                  for x in self.patterns.candidates(first))
-        return flag
+        return self.patterns.may_redirect(uri[1:].split("/")[0] if uri != "/" else "")
 
     def pattern_before(self, r: Route) -> bool:
         """Is there a pattern route (without lookup) before `r` that a request for its path may reach?"""
-        cands = self.patterns.candidates(_first_literal(r))
-        return bool(cands) and cands[0].index < r.index
+        return self.patterns.before(r)
 
     def _key(self, uri: str) -> str:
         segs = uri[1:].split("/") if uri != "/" else []
@@ -297,8 +382,7 @@ class _Walker:
         key = self._key(uri)
         exact = [x for x in (self.exact.get(_host_key(req) + key), self.exact.get(key)) if x is not None]
         bound = min((x.index for x in exact), default=len(self.fn.routes))
-        segs = uri[1:].split("/")
-        for route in self.patterns.candidates(segs[0] if uri != "/" else ""):
+        for route in self.patterns.candidates(uri[1:].split("/") if uri != "/" else []):
             if route.index >= bound:
                 break
             if route.lookup is not None or route.index in self.overrun:

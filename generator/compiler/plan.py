@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -205,10 +205,7 @@ MARKS = "`^|~"
 
 def _choose_mark(fn: Function, debug: bool) -> str:
     """A character no exact redirect target contains, or "" when all are taken."""
-    used: set[str] = set()
-    for r in fn.routes:
-        if r.is_exact and isinstance(r.action, Redirect):
-            used.update(r.action.to.source)
+    used = "".join([r.action.to.source for r in fn.routes if isinstance(r.action, Redirect) and r.is_exact])
     return "" if debug else next((m for m in MARKS if m not in used), "")
 
 
@@ -448,8 +445,10 @@ def plan(fn: Function, *, spill: bool = False, debug: bool = False, prefix: int 
         for k, entries in ylists.items():
             spilled["*" + k] = json.dumps([-1, entries], separators=(",", ":"), ensure_ascii=False)
             spilled_acts[1].append(entries)
-    version = spill_table_version(spilled) if spilled else ""
-    result = Plan(fn, P, G, X, H, sorted((spill_prefix(version) + k, v) for k, v in spilled.items()),
+    table = sorted(spilled.items())  # (sorted once: the version's text and the plan's list share the order)
+    version = _table_version(table) if spilled else ""
+    pre = spill_prefix(version)
+    result = Plan(fn, P, G, X, H, [(pre + k, v) for k, v in table],
                   spill_version=version, shadowed=shadowed, exact_count=exact_count,
                   Y=Y, YD=sorted(depths, reverse=True), prefix_count=len(prefixes) + sum(e[1] in named for v in ylists.values() for e in v))
     result.mark = mark if any(mark in v for v in spilled.values()) or _uses_mark(X, mark) else ""
@@ -497,14 +496,13 @@ def tenant_record(route: Route | HeaderRule, sites: list[tuple[int, Template]]) 
 def spill_table_version(table: dict[str, str]) -> str:
     """A short content hash of a spilled table (unprefixed keys and their values): new code
     reads only its own table's keys, so old and new tables coexist in one store (docs/deploy.md)."""
-    text = json.dumps(sorted(table.items()), separators=(",", ":"), ensure_ascii=False)
+    return _table_version(sorted(table.items()))
+
+
+def _table_version(items: list[tuple[str, str]]) -> str:
+    """spill_table_version of the table's items, sorted."""
+    text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SPILL_VERSION_LEN]
-
-
-def _templates(fn: Function) -> list[Template]:
-    """Every template the function renders (actions, header edits, lookup keys, header rules)."""
-    return ([t for r in fn.routes for _, t in r.templates()] + [r.lookup.key for r in fn.routes if r.lookup]
-            + [t for h in fn.headers for _, t in h.set])
 
 
 def _may_have_fragment(route: Route) -> bool:
@@ -528,17 +526,9 @@ def files_in_store(fn: Function) -> bool:
 
 def _has_pct_literal(fn: Function) -> bool:
     ms = [r.match for r in fn.routes] + [h.match for h in fn.headers]
-    # one test of all the literal segments together (a `%` or non-ASCII one is in the whole)
-    return needs_normal("".join([s for m in ms if m.path is not None for s in m.path.segments if isinstance(s, str)]))
-
-
-def _uri_templates(acts: list[Any]) -> Iterator[Template]:
-    """The targets rendered into a Location or a rewritten URI (redirects, rewrites, origin rewrites)."""
-    for a in acts:
-        if isinstance(a, (Redirect, Rewrite)):
-            yield a.to
-        elif isinstance(a, Origin) and a.rewrite is not None:
-            yield a.rewrite.to
+    # one test of all the path patterns together (a `%` or non-ASCII literal segment is in the whole;
+    # the rest of a pattern, `/`, `:name` and `*`, is ASCII without `%`)
+    return needs_normal("".join([m.path.source for m in ms if m.path is not None]))
 
 
 def _has(kinds: set[type], cls: type) -> bool:
@@ -553,15 +543,43 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
     matches = [r.match for r in routes if not r.is_exact] + [h.match for h in fn.headers]
     # (a `file:` condition is no value condition: F.conds stays off for it)
     acts = [r.action for r in routes]
-    kinds = {type(a) for a in acts}  # (one pass: `any(isinstance(...))` per kind scanned every route)
-    lookups = any(r.lookup for r in routes)
+    # one pass over the routes for what every route may add (a pass per flag scanned 50,000 routes
+    # a dozen times)
+    kinds: set[type] = set()
+    lookups = json_lookup = exacthost = hostenc = locenc = uenc = frag = qref = False
+    edits: list[Route] = []
+    missing: list[Respond] = []
+    for r in routes:
+        a = r.action
+        kinds.add(type(a))
+        lk = r.lookup
+        if lk is not None:
+            lookups = True
+            json_lookup = json_lookup or lk.format == "json"
+            if lk.missing:
+                missing.append(lk.missing)
+        if r.set_headers or r.remove_headers:
+            edits.append(r)
+        if not exacthost and r.match.host is not None and r.is_exact:
+            exacthost = True
+        if isinstance(a, Redirect):
+            if a.to.refs:  # (host_parts is 0 without placeholders)
+                locenc = uenc = True
+                hostenc = hostenc or bool(host_parts(a.to))
+            frag = frag or _may_have_fragment(r)
+        elif not uenc and isinstance(a, (Rewrite, Origin)):
+            t = a.to if isinstance(a, Rewrite) else a.rewrite.to if a.rewrite is not None else None
+            uenc = t is not None and bool(t.refs)
+        if not qref:  # the {query} binding: a template the route renders, or its lookup key, reads it
+            ts = [a.to] if isinstance(a, Redirect) and not r.set_headers else [t for _, t in r.templates()]
+            if lk is not None:
+                ts.append(lk.key)
+            qref = any(x.name == "query" for t in ts if t.refs for x in t.refs)
     cond_groups = any(m.condition_names for m in matches)
     # rules match the request as received: a route (rewrite, set_headers) or an earlier rule may
     # have edited the query or headers (the country header included) before a rule reads them
     rules_with_conds = any(h.match.query or h.match.headers or h.match.cookies or h.match.country
                            for h in fn.headers)
-    edits = [r for r in routes if r.set_headers or r.remove_headers]
-    missing = [r.lookup.missing for r in routes if r.lookup and r.lookup.missing]
     header_names = [n for r in edits for n, _ in r.set_headers] + list(
         n for r in edits for n in r.remove_headers) + [n for h in fn.headers for n, _ in h.set] + ([
         n for a in acts if isinstance(a, Respond) for n, _ in a.headers] if _has(kinds, Respond) else []) + [
@@ -572,26 +590,25 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
     spilled_exact = len(spilled_acts[0])
     xstr = any(isinstance(a, str) for a in exact_actions)
     xrec = any(not isinstance(a, str) for a in exact_actions)
-    exacthost = any(r.match.host is not None for r in routes if r.is_exact)
     host = any(m.host is not None for m in matches)
     return {
         "kvs": get_profile(fn.runtime).key_value_store and (lookups or (spill and bool(p.spilled)) or p.files_kvs),
         "lookup": lookups,
-        "json": any(r.lookup and r.lookup.format == "json" for r in routes),
+        "json": json_lookup,
         # V: the characters that stop a data value binding, by site (lookups, condition groups)
         "datacheck": lookups or cond_groups or any("tn" in r for r in p.P + p.H),
         "condgroups": cond_groups,
         # a placeholder in the host of a redirect target is percent-encoded (T's 4th argument)
-        "hostenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and host_parts(a.to) for a in acts),
+        "hostenc": hostenc,
         # a control, space or DEL a request value brings into a redirect target is percent-encoded (LE)
-        "locenc": _has(kinds, Redirect) and any(isinstance(a, Redirect) and bool(a.to.refs) for a in acts),
+        "locenc": locenc,
         # ... and its non-ASCII characters, in a redirect target or a rewritten URI (UE)
-        "uenc": any(bool(t.refs) for t in _uri_templates(acts)),
+        "uenc": uenc,
         # the request's query goes before a '#' a redirect target may carry (literal or data)
-        "frag": any(isinstance(r.action, Redirect) and _may_have_fragment(r) for r in routes),
+        "frag": frag,
         # nothing spilled (no exact routes): no KVS read, no `await` in a non-async handler
         "spill": spill and bool(spilled_exact),
-        "spillhost": spill and bool(spilled_exact) and any(r.match.host is not None for r in routes if r.is_exact),
+        "spillhost": spill and bool(spilled_exact) and exacthost,
         "exacthost": exacthost,
         "strict": fn.options.strict,
         "icase": fn.options.icase,
@@ -606,7 +623,7 @@ def _flags(fn: Function, p: Plan, spill: bool, debug: bool,
         "host": host,
         "hostl": host or exacthost,  # HL(): the host lower-cased without its port
         # the {query} binding is built only when a template reads it
-        "qref": any(r.name == "query" for t in _templates(fn) for r in t.refs),
+        "qref": qref or any(x.name == "query" for h in fn.headers for _, t in h.set for x in t.refs),
         "regex": any(m.regex is not None for m in matches),
         "conds": any(m.has_conditions for m in matches),
         "snapshot": fn.event != VIEWER_RESPONSE and rules_with_conds,

@@ -41,6 +41,8 @@ def parse_path(src: str) -> tuple[PathPattern | None, list[str]]:
         trailing = True
         body = body[:-1]
     raw_segs = body.split("/") if body else []
+    if "*" not in body and ":" not in body:  # literal segments only (most routes): as the loop below finds
+        return PathPattern(src, tuple(raw_segs), False, trailing), []
     segs: list[Segment] = []
     splat = False
     for i, s in enumerate(raw_segs):
@@ -111,6 +113,8 @@ def parse_host(src: str) -> tuple[HostPattern | None, list[str]]:
 
 
 def parse_template(src: str, span: Span) -> tuple[Template | None, list[str]]:
+    if "{" not in src and "}" not in src:  # literal text (most targets): as the loop below finds
+        return Template(src, (src,) if src else (), span), []
     parts: list[Part] = []
     errs: list[str] = []
     pos = 0

@@ -38,6 +38,8 @@ ACTION_KEYS = tuple(schema.ACTIONS)
 ROUTE_KEYS = schema.ROUTE.keys
 RULE_KEYS = schema.RULE.keys
 FUNCTION_KEYS = schema.FUNCTION.keys
+#: the key set of each key tuple `Validator.mapping` was given (the schema's few mappings)
+_KEY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 class Validator:
@@ -66,12 +68,17 @@ class Validator:
             self.err(node, f"{what} must be a mapping, got {node.type_name()}", code=Code.WRONG_TYPE)
             return None
         allowed = tuple(allowed)
+        names = _KEY_SETS.get(allowed)
+        if names is None:
+            names = _KEY_SETS[allowed] = frozenset(allowed)
+        if names.issuperset(node.value):  # (the common case: every key known; one test per route)
+            return dict(node.value)
         for key, knode in node.keys.items():
-            if key not in allowed:
+            if key not in names:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
                 self.err(knode, f"unknown key '{key}' in {what}", hint=hint, code=Code.UNKNOWN_KEY)
-        return {k: v for k, v in node.value.items() if k in allowed}
+        return {k: v for k, v in node.value.items() if k in names}
 
     def string(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
         v = node.value

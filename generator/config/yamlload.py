@@ -282,7 +282,7 @@ def load_text(text: str, file: str) -> Node:
                                       code=Code.YAML_DOCUMENTS)])
     if not docs or docs[0] is None:
         return Node(None, Span(file, 1, 1))
-    conv = _Converter(file)
+    conv = _Converter(file, aliases="&" in text)  # (an alias needs an anchor, written `&name`)
     try:
         node = conv.convert(docs[0], 0)
     except _Refused as e:
@@ -345,11 +345,12 @@ class _Converter:
 
     __slots__ = ("file", "diags", "ctor", "seen", "active", "expanded", "flat")
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, aliases: bool = True) -> None:
         self.file = file
         self.diags: list[Diagnostic] = []
         self.ctor = _Constructor()
-        self.seen: set[int] = set()
+        # None: the text has no anchor (`&`), so no alias: every node is met once, nothing to count
+        self.seen: set[int] | None = set() if aliases else None
         self.active: set[int] = set()  # collections being converted (cycle check)
         self.expanded = 0
         self.flat: dict[int, list[tuple[Any, Any]]] = {}  # mapping id -> its pairs, merges applied
@@ -357,6 +358,8 @@ class _Converter:
     def _count(self, n: Any, span: Span) -> bool:
         """Count one node; True when this is its first visit (not an alias expansion)."""
         i = id(n)
+        if self.seen is None:
+            return True
         if i in self.seen:
             self.expanded += 1
             if self.expanded > ALIAS_NODES_MAX:
@@ -371,11 +374,14 @@ class _Converter:
         mark = n.start_mark
         span = _new(Span, (self.file, mark.line + 1, mark.column + 1))  # (Span(...) without its Python __new__)
         seen = self.seen  # (_count inlined for first visits: one call less per node)
-        fresh = id(n) not in seen
-        if fresh:
-            seen.add(id(n))
+        if seen is None:
+            fresh = True
         else:
-            self._count(n, span)
+            fresh = id(n) not in seen
+            if fresh:
+                seen.add(id(n))
+            else:
+                self._count(n, span)
         if depth > _MAX_DEPTH:
             self.diags.append(Diagnostic(span, "YAML nested too deeply", code=Code.YAML_LIMIT))
             return Node(None, span)
@@ -389,10 +395,11 @@ class _Converter:
                 return Node(raw, span, raw, n.style in _PLAIN_STYLES, None, end)
             return Node(self._scalar(n, span), span, raw, n.style in _PLAIN_STYLES, None, end)
         i = id(n)
-        if i in self.active:
-            raise _Refused(Diagnostic(span, "recursive YAML alias: this node contains itself",
-                                      code=Code.YAML_RECURSIVE))
-        self.active.add(i)
+        if seen is not None:  # (a node inside itself needs an alias)
+            if i in self.active:
+                raise _Refused(Diagnostic(span, "recursive YAML alias: this node contains itself",
+                                          code=Code.YAML_RECURSIVE))
+            self.active.add(i)
         if cls is _SEQUENCE:
             if tag != _SEQ_TAG:
                 self._bad_tag(tag, span)
@@ -419,9 +426,10 @@ class _Converter:
                 self._count(n, span)
             out: dict[str, Node] = {}
             keys: dict[str, Node] = {}
+            file = self.file
             for k, v in pairs:
                 kmark = k.start_mark
-                site = kspan = _new(Span, (self.file, kmark.line + 1, kmark.column + 1))
+                site = kspan = _new(Span, (file, kmark.line + 1, kmark.column + 1))
                 if own is not None and id(k) not in own:
                     site = merge_site  # a merged pair: the error belongs where `<<:` is written
                 if k.__class__ is not _SCALAR:
@@ -435,7 +443,9 @@ class _Converter:
                     self.diags.append(Diagnostic(kspan, f"duplicate key '{key}' (first at line {keys[key].span.line})",
                                                  code=Code.YAML_DUPLICATE_KEY, end=_end(k)))
                     continue
-                keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES, None, _end(k))
+                kend = k.end_mark  # (_end inlined: two nodes per route entry)
+                keys[key] = Node(key, kspan, key, k.style in _PLAIN_STYLES, None,
+                                 _new(End, (kend.line + 1, kend.column + 1)))
                 out[key] = self.convert(v, depth + 1)
         except _Refused as e:
             if fresh:

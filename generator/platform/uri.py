@@ -35,7 +35,7 @@ def _one(m: re.Match[str]) -> str:
 
 def needs_normal(text: str) -> bool:
     """Does `text` hold a `%` or a non-ASCII character (is its normal form worth computing)?"""
-    return "%" in text or _NON_ASCII.search(text) is not None
+    return "%" in text or not text.isascii()
 
 
 def normal_path(text: str) -> str:
