@@ -168,7 +168,7 @@ def prefix_modes() -> Iterator[dict[str, object]]:
     """`/p/*` and `/p/:x/*` routes inline (Y) and spilled, side by side: bytes, plan and render
     time, steps and microseconds per request (the 5,000 inline rows are over the quota: measured
     all the same, to show what the table costs)."""
-    from cfroutes.compiler.emit import render
+    from cfroutes.compiler.emit import function_source
     from cfroutes.compiler.plan import plan
     from cfroutes.config.load import load_config
 
@@ -185,7 +185,7 @@ def prefix_modes() -> Iterator[dict[str, object]]:
             for mode in ("pattern", "inline", "spilled"):  # pattern: no prefix level (P, exact routes spilled)
                 t = time.process_time()
                 p = plan(fn, spill=mode != "inline", prefix={"pattern": 0, "inline": 1, "spilled": 2}[mode])
-                src = render(p)
+                src = function_source(p)
                 secs = time.process_time() - t
                 row: dict[str, object] = {"prefix_routes": n, "shape": shape, "mode": mode, "bytes": len(src.encode("utf-8")),
                                           "reads_per_request_max": len(p.YD), "kvs_entries": len(p.spilled),
