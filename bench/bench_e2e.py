@@ -45,7 +45,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from bench_speed import extract, write_suite  # noqa: E402  (one place for the suite and the trees)
+from bench_speed import CPU_SOURCE, extract, write_suite  # noqa: E402  (one place for the suite and the trees)
 
 PEER = HERE / "peer_node_vm.js"
 
@@ -57,35 +57,9 @@ T0 = time.perf_counter()
 import io, json, os, resource, sys
 sys.path.insert(0, {path!r})
 pkg, part, config = {pkg!r}, {part!r}, {config!r}
-def _live(pid):
-    out = []
-    try:
-        tasks = os.listdir(f"/proc/{{pid}}/task")
-    except OSError:
-        return out
-    for tid in tasks:
-        try:
-            kids = open(f"/proc/{{pid}}/task/{{tid}}/children").read().split()
-        except OSError:
-            continue
-        for k in kids:
-            out += [int(k)] + _live(int(k))
-    return out
-def _ns(pid):
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{{pid}}/task")
-    except OSError:
-        return 0
-    for tid in tasks:
-        try:
-            total += int(open(f"/proc/{{pid}}/task/{{tid}}/schedstat").read().split()[0])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+{cpu}
 def cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + r.ru_utime + r.ru_stime + sum(_ns(p) for p in _live(os.getpid())) / 1e9
+    return sum(cpu_split())
 where = __import__(pkg).__file__
 if part == "command":
     main = __import__(pkg + ".cli.main", fromlist=["main"]).main
@@ -119,7 +93,7 @@ def _env(cache: bool = True) -> dict[str, str]:
 def measure_cfroutes(tree: Path, pkg: str, part: str, config: str, n: int) -> dict[str, float]:
     cache = not part.endswith("-nocache")
     part = part.removesuffix("-nocache")
-    code = CHILD.format(path=str(tree), pkg=pkg, part=part, config=config)
+    code = CHILD.format(path=str(tree), pkg=pkg, part=part, config=config, cpu=CPU_SOURCE)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(config), env=_env(cache),
                           capture_output=True, text=True, timeout=600, check=False)

@@ -113,6 +113,43 @@ def write_store(directory: str, routes: int, n_cases: int, hit: int = 200) -> st
 
 
 # ------------------------------------------------------------------ one measurement, in a child process
+#: the CPU clock of a measuring child (put into CHILD here and in bench_e2e.py): this process and
+#: its children, reaped ones (getrusage) and live ones (the watchdog's workers and theirs, every
+#: thread's sum_exec_runtime from /proc/PID/task/*/schedstat), in seconds at ns/µs resolution
+CPU_SOURCE = r"""
+import os as _os, resource as _resource, time as _time
+def _live(pid):
+    out = []
+    try:
+        tasks = _os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            kids = open(f"/proc/{pid}/task/{tid}/children").read().split()
+        except OSError:
+            continue
+        for k in kids:
+            out.append(int(k))
+            out += _live(int(k))
+    return out
+def _ns(pid):
+    total = 0
+    try:
+        tasks = _os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tasks:
+        try:
+            total += int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+def cpu_split():
+    r = _resource.getrusage(_resource.RUSAGE_CHILDREN)
+    return _time.process_time(), r.ru_utime + r.ru_stime + sum(_ns(p) for p in _live(_os.getpid())) / 1e9
+"""
+
 CHILD = r"""
 import io, json, os, sys, time
 sys.path.insert(0, {path!r})
@@ -120,39 +157,8 @@ pkg = {pkg!r}
 part, config, jobs = {part!r}, {config!r}, {jobs!r}
 mod = __import__(pkg + ".cli.test", fromlist=["collect", "test"])
 where = __import__(pkg).__file__
-def _live(pid):  # the live descendants of `pid` (the watchdog's workers, and theirs)
-    out = []
-    try:
-        tasks = os.listdir(f"/proc/{{pid}}/task")
-    except OSError:
-        return out
-    for tid in tasks:
-        try:
-            kids = open(f"/proc/{{pid}}/task/{{tid}}/children").read().split()
-        except OSError:
-            continue
-        for k in kids:
-            out.append(int(k))
-            out += _live(int(k))
-    return out
-def _ns(pid):  # CPU time of a live process in ns (every thread's sum_exec_runtime)
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{{pid}}/task")
-    except OSError:
-        return 0
-    for tid in tasks:
-        try:
-            total += int(open(f"/proc/{{pid}}/task/{{tid}}/schedstat").read().split()[0])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-def cpu():  # (this process, its children: reaped ones and live ones) in seconds, ns/µs resolution
-    import resource
-    own = time.process_time()
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    kids = r.ru_utime + r.ru_stime + sum(_ns(p) for p in _live(os.getpid())) / 1e9
-    return own, kids
+{cpu}
+cpu = cpu_split
 if part == "suite":
     out, err = io.StringIO(), io.StringIO()
     w, c = time.perf_counter(), cpu()
@@ -182,7 +188,7 @@ def measure(tree: Path, pkg: str, part: str, config: str, n: int, *, inprocess: 
     env.pop("CFROUTES_EMULATOR_INPROCESS", None)
     if inprocess:
         env["CFROUTES_EMULATOR_INPROCESS"] = "1"
-    code = CHILD.format(path=str(tree), pkg=pkg, part=part, config=config, jobs=jobs)
+    code = CHILD.format(path=str(tree), pkg=pkg, part=part, config=config, jobs=jobs, cpu=CPU_SOURCE)
     done = subprocess.run([sys.executable, "-c", code], cwd=str(tree), env=env, capture_output=True, text=True,
                           timeout=1800, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
