@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Any
 
 from cfroutes.importers.common import Import, Out, is_url, split_url
@@ -31,16 +32,23 @@ REGEX_SAMPLES = ("/a/b", "/n-page", "/a.html", "/a.php", "/a/b/", "/", "/index.h
 _PATH_MAX = 2048
 
 
-def _pattern(path: str) -> re.Pattern[str]:
-    """A Python regex for an Amplify path pattern (built from escaped literals: linear enough at _PATH_MAX)."""
-    out, pos, seen = "", 0, set()
+def _js_escape(text: str) -> str:
+    return re.sub(r"[\\^$.*+?()[\]{}|/-]", lambda m: "\\" + m.group(0), text)
+
+
+@lru_cache(maxsize=4096)
+def _pattern(path: str) -> tuple[str, tuple[str, ...]]:
+    """A JavaScript regex for an Amplify path pattern (run by the bounded engine, `js_exec`: many
+    `<*>` over a long path backtrack), and the name bound by each of its groups."""
+    out, pos, names = "^", 0, []
     for m in _ANGLE.finditer(path):
-        out += re.escape(path[pos:m.start()])
-        name = "splat" if m.group(1) == "*" else "p_" + m.group(1).replace("-", "_")
-        out += (f"(?P<{name}>" if name not in seen else "(?:") + (".*)" if m.group(1) == "*" else "[^/]+)")
-        seen.add(name)
+        out += _js_escape(path[pos:m.start()])
+        name = m.group(1)
+        out += ("(" if name not in names else "(?:") + (".*)" if name == "*" else "[^/]+)")
+        if name not in names:
+            names.append(name)
         pos = m.end()
-    return re.compile(out + re.escape(path[pos:]))
+    return out + _js_escape(path[pos:]) + "$", tuple(names)
 
 
 def _fill(target: str, values: dict[str, str]) -> str:
@@ -79,16 +87,13 @@ def match(r: dict[str, Any], req: Request) -> tuple[dict[str, str], bool] | None
     path, _, qs = source.partition("?")
     if len(req.path) > _PATH_MAX:
         return None
-    pm = _pattern(path).fullmatch(req.path)
+    pattern, names = _pattern(path)
+    pm = js_exec(pattern, req.path)
     if pm is None:
         return None
     if qs:
         raise NoCase("query parameters: Amplify's answer to them is not documented")
-    values = {("*" if k == "splat" else k[2:]): v for k, v in pm.groupdict().items() if v is not None}
-    for a in _ANGLE.finditer(path):  # `<my-name>` is bound as written
-        if a.group(1) not in ("*",) and a.group(1).replace("-", "_") in values:
-            values[a.group(1)] = values[a.group(1).replace("-", "_")]
-    return values, False
+    return {n: v for n, v in zip(names, pm[1:], strict=False) if v is not None}, False
 
 
 def _exists(site: str, path: str) -> bool:

@@ -257,3 +257,14 @@ def test_vercel_source_shapes_each_get_a_passing_case(tmp_path: Path, capsys: An
     tests, err = _import(tmp_path, capsys, "vercel", "vercel.json", json.dumps({"redirects": redirects}))
     assert f"wrote {len(SHAPES)} case(s)" in err and "without a case" in err and "importer bug" not in err, err
     assert main(["test", "-c", str(tmp_path / "routes.yaml")]) == 0, capsys.readouterr().out
+
+
+def test_amplify_backtracking_source_runs_in_the_bounded_engine(tmp_path: Path, capsys: Any) -> None:
+    """Fourteen `<name>` placeholders against a 1,500-character sample backtrack for hours in a
+    plain regex: the source is matched by the bounded engine, the overrun leaves that sample
+    without a case, and the import ends."""
+    rules = [{"source": "/" + "".join(f"<p{i}>x" for i in range(14)) + "y", "target": "/t", "status": "301"},
+             {"source": "/" + "x" * 1500, "target": "/u", "status": "301"}]
+    tests, err = _import(tmp_path, capsys, "amplify", "rules.json", json.dumps(rules))
+    assert "1 a regex ran out of time" in err, err
+    assert [t["request"] for t in tests] == ["/" + "".join(f"n-p{i}x" for i in range(14)) + "y"]
