@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from cfroutes.importers.common import Import, Out, is_url, split_url
+from cfroutes.importers.common import Import, Out, escape_literal, is_url, split_url
 from cfroutes.importers.vercel_cases import NoCase, Request, js_exec, neutral_host, wire_expect
 
 _ANGLE = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*|\*)>")
@@ -32,23 +32,19 @@ REGEX_SAMPLES = ("/a/b", "/n-page", "/a.html", "/a.php", "/a/b/", "/", "/index.h
 _PATH_MAX = 2048
 
 
-def _js_escape(text: str) -> str:
-    return re.sub(r"[\\^$.*+?()[\]{}|/-]", lambda m: "\\" + m.group(0), text)
-
-
 @lru_cache(maxsize=4096)
 def _pattern(path: str) -> tuple[str, tuple[str, ...]]:
     """A JavaScript regex for an Amplify path pattern (run by the bounded engine, `js_exec`: many
     `<*>` over a long path backtrack), and the name bound by each of its groups."""
     out, pos, names = "^", 0, []
     for m in _ANGLE.finditer(path):
-        out += _js_escape(path[pos:m.start()])
+        out += escape_literal(path[pos:m.start()])
         name = m.group(1)
         out += ("(" if name not in names else "(?:") + (".*)" if name == "*" else "[^/]+)")
         if name not in names:
             names.append(name)
         pos = m.end()
-    return out + _js_escape(path[pos:]) + "$", tuple(names)
+    return out + escape_literal(path[pos:]) + "$", tuple(names)
 
 
 def _fill(target: str, values: dict[str, str]) -> str:
